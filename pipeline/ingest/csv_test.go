@@ -1,0 +1,216 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"strings"
+	"testing"
+)
+
+const cardholdersCSV = "\uFEFFcardholder_id,first_name,last_name,email,locale,tier,member_since,status,cancelled_on,cancel_reason,marketing_consent\n" +
+	"C1,Zoë,O'Brien,zoe@example.com,en-GB,gold,2010-04-01,active,,,yes\n" +
+	"C2,José,Díaz,jose@example.org,es-MX,green,2019-01-15,cancelled,2026-05-02,annual fee,yes\n" +
+	"C3,Ann,Lee,not-an-email,en-US,green,2019-01-15,active,,,yes\n" +
+	",Bob,Ray,bob@example.com,en-US,green,,active,,,no\n" +
+	"C1,Zoe,Again,zoe2@example.com,en-GB,gold,2010-04-01,active,,,yes\n" +
+	"C4,Kim,Park,kim@example.net,en-US,platinum,2001-02-03,paused,,,no\n" +
+	"C5,Lea,Moe,lea@example.net,en-US,green,2001-02-03,active,,,no\n" +
+	"C6,Too,Few\n" +
+	"C7,Pan,Holder,pan@example.com,en-US,green,2001-02-03,active,,4111111111111111,no\n"
+
+type recorder struct {
+	errs    []*RowError
+	records [][]string
+}
+
+func (r *recorder) Reject(e *RowError, rec []string) error {
+	r.errs = append(r.errs, e)
+	r.records = append(r.records, append([]string(nil), rec...))
+	return nil
+}
+
+func TestReadCardholders(t *testing.T) {
+	var rej recorder
+	got, st, err := ReadCardholders(context.Background(), strings.NewReader(cardholdersCSV), "cardholders.csv", Options{}, &rej)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Read != 9 || st.Accepted != 3 || st.Rejected != 6 || st.Read != st.Accepted+st.Rejected {
+		t.Fatalf("stats = %+v, want read 9 = accepted 3 + rejected 6", st)
+	}
+	ids := []string{}
+	for _, c := range got {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, ",") != "C1,C2,C5" {
+		t.Errorf("accepted ids = %v, want C1,C2,C5", ids)
+	}
+	if !got[0].Eligible() || got[1].Eligible() || got[2].Eligible() {
+		t.Errorf("eligibility: C1 %v (want true), C2 cancelled %v, C5 no consent %v", got[0].Eligible(), got[1].Eligible(), got[2].Eligible())
+	}
+	if got[1].CancelReason != "annual fee" || got[1].CancelledOn.Format("2006-01-02") != "2026-05-02" {
+		t.Errorf("C2 cancellation = %q %v", got[1].CancelReason, got[1].CancelledOn)
+	}
+	want := []string{
+		`cardholders.csv:4:4: email "not-an-email": not an email address`,
+		`cardholders.csv:5:1: cardholder_id "": required`,
+		`cardholders.csv:6:1: cardholder_id "C1": duplicate cardholder id (first on line 2)`,
+		`cardholders.csv:7:8: status "paused": not a status (want active or cancelled)`,
+		`cardholders.csv:9: wrong number of fields: got 3, want 11`,
+		`cardholders.csv:10:10: cancel_reason "************1111": looks like a card number: refused`,
+	}
+	for i, w := range want {
+		if i >= len(rej.errs) {
+			t.Fatalf("only %d rejects, want %d", len(rej.errs), len(want))
+		}
+		if g := rej.errs[i].Error(); g != w {
+			t.Errorf("reject %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+}
+
+func TestReadTransactions(t *testing.T) {
+	in := "cardholder_id,posted_on,amount,currency,mcc,merchant,channel,country\r\n" +
+		"C1,2026-10-01,42.10,USD,5812,\"Olive & Thyme, Bistro\",in_store,US\r\n" +
+		"C1,2026-10-02,-5.00,usd,742,Paws Vet,,\r\n" +
+		"C1,2026-10-03,\"12,3.4\",USD,5812,X,online,US\r\n" +
+		"C9,2026-10-03,1.00,USD,5812,X,online,US\r\n" +
+		"C1,2026-13-45,1.00,USD,5812,X,online,US\r\n" +
+		"C1,2026-10-03,1.00,USD,ABCD,X,online,US\r\n" +
+		"C1,2026-10-03,1.00,???,5812,X,online,US\r\n" +
+		"C1,2026-10-03,1.00,EUR,5812,X,online,FR\r\n" +
+		"C1,2026-10-04,3.00,USD,5411,\"Multi\nLine\",in_store,US\r\n"
+	var rej recorder
+	var got []Transaction
+	known := func(id string) bool { return id == "C1" }
+	st, err := ReadTransactions(context.Background(), strings.NewReader(in), "transactions.csv", Options{}, known, &rej,
+		func(tx *Transaction) error { got = append(got, *tx); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Read != 9 || st.Accepted != 3 || st.Rejected != 6 {
+		t.Fatalf("stats = %+v", st)
+	}
+	if got[0].Amount != 4210 || got[0].Merchant != "Olive & Thyme, Bistro" || got[0].Channel != ChannelInStore {
+		t.Errorf("first = %+v", got[0])
+	}
+	if got[1].Amount != -500 || got[1].MCC != "0742" || got[1].Currency != "USD" {
+		t.Errorf("refund = %+v", got[1])
+	}
+	if got[2].Line != 10 || got[2].Merchant != "Multi\nLine" {
+		t.Errorf("multi-line = %+v", got[2])
+	}
+	want := []string{
+		`transactions.csv:4:3: amount "12,3.4": not a number`,
+		`transactions.csv:5:1: cardholder_id "C9": unknown cardholder id`,
+		`transactions.csv:6:2: posted_on "2026-13-45": not a date (want YYYY-MM-DD)`,
+		`transactions.csv:7:5: mcc "ABCD": not a merchant category code (want 4 digits)`,
+		`transactions.csv:8:4: currency "???": not a currency code (want 3 letters, ISO 4217)`,
+		`transactions.csv:9:4: currency "EUR": currency not accepted: no exchange rate is configured (accepted: USD)`,
+	}
+	for i, w := range want {
+		if g := rej.errs[i].Error(); g != w {
+			t.Errorf("reject %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+	if r := st.TopReasons(10); len(r) != 6 || r[0] != (ReasonCount{"amount: not a number", 1}) {
+		t.Errorf("top reasons = %+v, want 6 reasons, amount first", r)
+	}
+}
+
+func TestFileErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", "ingest: t.csv: empty file: want a header row"},
+		{"missing column", "cardholder_id,posted_on,mcc\n", `ingest: t.csv:1: missing required column "amount" (header has: cardholder_id, posted_on, mcc)`},
+		{"duplicate column", "cardholder_id,posted_on,amount,mcc,AMOUNT\n", `ingest: t.csv:1:5: column "amount" appears twice (columns 3 and 5)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ReadTransactions(context.Background(), strings.NewReader(tt.in), "t.csv", Options{}, nil, nil,
+				func(*Transaction) error { return nil })
+			var fe *FileError
+			if !errors.As(err, &fe) || err.Error() != tt.want {
+				t.Errorf("error = %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckBudget(t *testing.T) {
+	st := Stats{File: "t.csv", Read: 1000, Rejected: 10, Reasons: map[string]int{"amount: not a number": 10}}
+	if err := st.CheckBudget(0.01); err != nil {
+		t.Errorf("1%% rejected within a 1%% budget: %v", err)
+	}
+	st.Rejected, st.Reasons["amount: not a number"] = 11, 11
+	err := st.CheckBudget(0.01)
+	if !errors.Is(err, ErrBudget) || !strings.Contains(err.Error(), "amount: not a number (11)") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestRejectWriterMasks(t *testing.T) {
+	var buf bytes.Buffer
+	rw := NewRejectWriter(&buf)
+	e := &RowError{File: "t.csv", Line: 3, Column: 2, Field: "note", Value: MaskCardNumbers("4111111111111111"), Err: ErrCardNumber}
+	if err := rw.Reject(e, []string{"C1", "4111 1111 1111 1111"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "4111 1111") || strings.Contains(buf.String(), "4111111111111111") {
+		t.Fatalf("rejects carry a card number:\n%s", buf.String())
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil || len(recs) != 2 || recs[1][0] != "3" || recs[1][5] != "C1,************1111" {
+		t.Errorf("rejects = %q, %v", recs, err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := ReadCardholders(ctx, strings.NewReader(cardholdersCSV), "c.csv", Options{}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want context.Canceled", err)
+	}
+}
+
+func FuzzReadTransactions(f *testing.F) {
+	f.Add("cardholder_id,posted_on,amount,mcc\nC1,2026-10-01,1.00,5812\n")
+	f.Add("cardholder_id,posted_on,amount,mcc\n\"C1,2026-10-01,1.00\n")
+	f.Add("cardholder_id;posted_on\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var rej recorder
+		accepted := 0
+		st, err := ReadTransactions(context.Background(), strings.NewReader(in), "f.csv", Options{}, nil, &rej,
+			func(*Transaction) error { accepted++; return nil })
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a *FileError", err)
+			}
+			return
+		}
+		if st.Read != st.Accepted+st.Rejected || st.Accepted != accepted || st.Rejected != len(rej.errs) {
+			t.Fatalf("counts do not reconcile: %+v, accepted %d, rejects %d", st, accepted, len(rej.errs))
+		}
+	})
+}
+
+func FuzzReadCardholders(f *testing.F) {
+	f.Add(cardholdersCSV)
+	f.Fuzz(func(t *testing.T, in string) {
+		got, st, err := ReadCardholders(context.Background(), strings.NewReader(in), "f.csv", Options{}, nil)
+		if err != nil {
+			return
+		}
+		if st.Read != st.Accepted+st.Rejected || st.Accepted != len(got) {
+			t.Fatalf("counts do not reconcile: %+v, got %d", st, len(got))
+		}
+	})
+}

@@ -1,0 +1,262 @@
+package ingest
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// ParseAmount parses a decimal amount such as "42.10", "-3.5" or "1200" into
+// integer minor units (cents), exactly. It accepts at most two decimals and
+// no thousands separators.
+func ParseAmount(s string) (int64, error) {
+	if s == "" {
+		return 0, ErrRequired
+	}
+	i := 0
+	neg := false
+	switch s[0] {
+	case '-':
+		neg = true
+		i++
+	case '+':
+		i++
+	}
+	var units int64
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		if units > (1<<62)/10 {
+			return 0, ErrNotNumber
+		}
+		units = units*10 + int64(s[i]-'0')
+		digits++
+	}
+	var frac int64
+	fracDigits := 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if fracDigits == 2 {
+				return 0, ErrNotNumber
+			}
+			frac = frac*10 + int64(s[i]-'0')
+			fracDigits++
+		}
+		if fracDigits == 0 {
+			return 0, ErrNotNumber
+		}
+	}
+	if i != len(s) || digits == 0 {
+		return 0, ErrNotNumber
+	}
+	if fracDigits == 1 {
+		frac *= 10
+	}
+	v := units*100 + frac
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+// ParseDate parses an ISO date, YYYY-MM-DD, in UTC.
+func ParseDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, ErrRequired
+	}
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, ErrNotDate
+	}
+	y, ok1 := atoiN(s[0:4])
+	m, ok2 := atoiN(s[5:7])
+	d, ok3 := atoiN(s[8:10])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return time.Time{}, ErrNotDate
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
+}
+
+func atoiN(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(y, m int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// NormalizeMCC returns a merchant category code as four digits, restoring
+// leading zeros that a spreadsheet dropped ("742" -> "0742").
+func NormalizeMCC(s string) (string, error) {
+	if s == "" {
+		return "", ErrRequired
+	}
+	if len(s) > 4 {
+		return "", ErrNotMCC
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return "", ErrNotMCC
+		}
+	}
+	if len(s) == 4 {
+		return s, nil
+	}
+	return "0000"[:4-len(s)] + s, nil
+}
+
+func parseEmail(s string) (string, error) {
+	if s == "" {
+		return "", ErrRequired
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(s[strings.IndexByte(s, '@')+1:], ".") {
+		return "", ErrNotEmail
+	}
+	return s, nil
+}
+
+func parseConsent(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "yes", "y", "true", "1":
+		return true, nil
+	case "no", "n", "false", "0", "":
+		return false, nil
+	}
+	return false, ErrNotConsent
+}
+
+func parseChannel(s string) (Channel, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return ChannelUnknown, nil
+	case "online", "ecommerce", "e-commerce", "card_not_present":
+		return ChannelOnline, nil
+	case "in_store", "in store", "instore", "pos", "card_present":
+		return ChannelInStore, nil
+	}
+	return ChannelUnknown, ErrNotChannel
+}
+
+func isUpperAlpha(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// LooksLikeCardNumber reports whether s holds a run of 13 to 19 digits,
+// optionally broken by spaces or dashes, that passes the Luhn check: a
+// primary account number, which tailor never stores or prints.
+func LooksLikeCardNumber(s string) bool {
+	_, _, ok := findPAN(s, 0)
+	return ok
+}
+
+// findPAN finds the first card-number-like run in s at or after from,
+// returning its byte range.
+func findPAN(s string, from int) (start, end int, ok bool) {
+	for i := from; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			continue
+		}
+		// Collect a run of digits with single separators between them.
+		j := i
+		n := 0
+		lastDigit := i
+		for j < len(s) {
+			if isDigit(s[j]) {
+				n++
+				lastDigit = j
+				j++
+				continue
+			}
+			if (s[j] == ' ' || s[j] == '-') && j+1 < len(s) && isDigit(s[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		if n >= 13 && n <= 19 && luhn(s[i:lastDigit+1]) {
+			return i, lastDigit + 1, true
+		}
+		i = lastDigit
+	}
+	return 0, 0, false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func luhn(s string) bool {
+	sum := 0
+	double := false
+	for i := len(s) - 1; i >= 0; i-- {
+		c := s[i]
+		if !isDigit(c) {
+			continue
+		}
+		d := int(c - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// MaskCardNumbers replaces every card-number-like run in s by its last four
+// digits preceded by asterisks, so that rejects and logs never carry a PAN.
+func MaskCardNumbers(s string) string {
+	start, end, ok := findPAN(s, 0)
+	if !ok {
+		return s
+	}
+	var b strings.Builder
+	prev := 0
+	for ok {
+		b.WriteString(s[prev:start])
+		run := s[start:end]
+		digits := 0
+		for i := 0; i < len(run); i++ {
+			if isDigit(run[i]) {
+				digits++
+			}
+		}
+		last4 := lastDigits(run, 4)
+		b.WriteString(strings.Repeat("*", digits-4))
+		b.WriteString(last4)
+		prev = end
+		start, end, ok = findPAN(s, end)
+	}
+	b.WriteString(s[prev:])
+	return b.String()
+}
+
+func lastDigits(s string, n int) string {
+	out := make([]byte, 0, n)
+	for i := len(s) - 1; i >= 0 && len(out) < n; i-- {
+		if isDigit(s[i]) {
+			out = append(out, s[i])
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return string(out)
+}

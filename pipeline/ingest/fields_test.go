@@ -1,0 +1,194 @@
+package ingest
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestParseAmount(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		err  error
+	}{
+		{"42.10", 4210, nil},
+		{"42.1", 4210, nil},
+		{"42", 4200, nil},
+		{"-3.50", -350, nil},
+		{"+7.05", 705, nil},
+		{"0.01", 1, nil},
+		{"0.00", 0, nil},
+		{"1234567.89", 123456789, nil},
+		{"", 0, ErrRequired},
+		{"12,3.4", 0, ErrNotNumber},
+		{"1,234.00", 0, ErrNotNumber},
+		{"12.345", 0, ErrNotNumber},
+		{"12.", 0, ErrNotNumber},
+		{".5", 0, ErrNotNumber},
+		{"-", 0, ErrNotNumber},
+		{"abc", 0, ErrNotNumber},
+		{"1e3", 0, ErrNotNumber},
+		{"99999999999999999999", 0, ErrNotNumber},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseAmount(tt.in)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("ParseAmount(%q) error = %v, want %v", tt.in, err, tt.err)
+			}
+			if err == nil && got != tt.want {
+				t.Errorf("ParseAmount(%q) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+		err  error
+	}{
+		{"2026-10-31", time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC), nil},
+		{"2024-02-29", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), nil},
+		{"2025-02-29", time.Time{}, ErrNotDate},
+		{"2026-13-45", time.Time{}, ErrNotDate},
+		{"2026-1-05", time.Time{}, ErrNotDate},
+		{"31/10/2026", time.Time{}, ErrNotDate},
+		{"2026-10-00", time.Time{}, ErrNotDate},
+		{"", time.Time{}, ErrRequired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseDate(tt.in)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("ParseDate(%q) error = %v, want %v", tt.in, err, tt.err)
+			}
+			if !got.Equal(tt.want) {
+				t.Errorf("ParseDate(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeMCC(t *testing.T) {
+	tests := []struct {
+		in, want string
+		err      error
+	}{
+		{"5812", "5812", nil},
+		{"0742", "0742", nil},
+		{"742", "0742", nil},
+		{"7", "0007", nil},
+		{"ABCD", "", ErrNotMCC},
+		{"58120", "", ErrNotMCC},
+		{"58.1", "", ErrNotMCC},
+		{"", "", ErrRequired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := NormalizeMCC(tt.in)
+			if !errors.Is(err, tt.err) || got != tt.want {
+				t.Errorf("NormalizeMCC(%q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+func TestMaskCardNumbers(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain PAN", "4111111111111111", "************1111"},
+		{"spaced PAN", "card 4111 1111 1111 1111 used", "card ************1111 used"},
+		{"dashed amex", "3782-822463-10005", "***********0005"},
+		{"two PANs", "4111111111111111/5555555555554444", "************1111/************4444"},
+		{"fails Luhn", "4111111111111112", "4111111111111112"},
+		{"too short", "411111111111", "411111111111"},
+		{"amount", "1234.56", "1234.56"},
+		{"no digits", "Olive & Thyme", "Olive & Thyme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := MaskCardNumbers(tt.in); got != tt.want {
+				t.Errorf("MaskCardNumbers(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if LooksLikeCardNumber(tt.in) != (tt.in != tt.want) {
+				t.Errorf("LooksLikeCardNumber(%q) disagrees with MaskCardNumbers", tt.in)
+			}
+		})
+	}
+}
+
+func FuzzParseAmount(f *testing.F) {
+	for _, s := range []string{"42.10", "-3.5", "12,3.4", "", "+", "9999999999999999999.99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseAmount(s)
+		if err != nil {
+			return
+		}
+		// An accepted amount prints back to the same number of cents.
+		w, err := ParseAmount(formatCents(v))
+		if err != nil || w != v {
+			t.Fatalf("ParseAmount(%q) = %d, but %q reparses to %d, %v", s, v, formatCents(v), w, err)
+		}
+	})
+}
+
+func formatCents(v int64) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := []byte{}
+	if neg {
+		s = append(s, '-')
+	}
+	whole := v / 100
+	frac := v % 100
+	s = append(s, []byte(itoa(whole))...)
+	s = append(s, '.', byte('0'+frac/10), byte('0'+frac%10))
+	return string(s)
+}
+
+func itoa(v int64) string {
+	if v == 0 {
+		return "0"
+	}
+	var b []byte
+	for v > 0 {
+		b = append([]byte{byte('0' + v%10)}, b...)
+		v /= 10
+	}
+	return string(b)
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-10-31", "2026-13-45", "", "0000-00-00", "9999-12-31"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			return
+		}
+		if got := d.Format("2006-01-02"); got != s {
+			t.Fatalf("ParseDate(%q) = %s", s, got)
+		}
+	})
+}
+
+func FuzzMaskCardNumbers(f *testing.F) {
+	for _, s := range []string{"4111111111111111", "a 4111-1111-1111-1111 b", "123", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m := MaskCardNumbers(s)
+		if LooksLikeCardNumber(m) {
+			t.Fatalf("MaskCardNumbers(%q) = %q still holds a card number", s, m)
+		}
+	})
+}

@@ -1,0 +1,215 @@
+// Package ingest reads cardholders and their card transactions from CSV into
+// records, checking every row. A row that cannot be used is never dropped in
+// silence: it goes to a rejects sink with its line, column, field and reason,
+// and it is counted, so that rows read always equal rows accepted plus rows
+// rejected.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Cardholder is one accepted cardholder row.
+type Cardholder struct {
+	ID           string
+	FirstName    string
+	LastName     string
+	Email        string
+	Locale       string
+	Tier         string
+	MemberSince  time.Time // zero when unknown
+	Cancelled    bool
+	CancelledOn  time.Time // zero when unknown or active
+	CancelReason string
+	Consent      bool
+	// Line is where the row starts in its file.
+	Line int
+}
+
+// Eligible reports whether the cardholder may receive marketing mail: active
+// and consenting.
+func (c *Cardholder) Eligible() bool { return c.Consent && !c.Cancelled }
+
+// Channel is where a transaction took place.
+type Channel uint8
+
+// Channels.
+const (
+	ChannelUnknown Channel = iota
+	ChannelInStore
+	ChannelOnline
+)
+
+// String returns the channel's name as written in input files.
+func (c Channel) String() string {
+	switch c {
+	case ChannelInStore:
+		return "in_store"
+	case ChannelOnline:
+		return "online"
+	}
+	return ""
+}
+
+// Transaction is one accepted transaction row. Amounts are integer minor
+// units (cents), never floats; a negative amount is a refund.
+type Transaction struct {
+	CardholderID string
+	Date         time.Time
+	Amount       int64
+	Currency     string
+	MCC          string
+	Merchant     string
+	Channel      Channel
+	Country      string
+	Line         int
+}
+
+// RowError is a problem with one row of an input file.
+type RowError struct {
+	File   string
+	Line   int
+	Column int // 1-based; 0 when the problem is the whole row
+	Field  string
+	Value  string // the offending value, with card numbers masked
+	Err    error
+}
+
+func (e *RowError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d", e.File, e.Line)
+	if e.Column > 0 {
+		fmt.Fprintf(&b, ":%d", e.Column)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		if e.Value != "" || e.Column > 0 {
+			fmt.Fprintf(&b, " %q", e.Value)
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *RowError) Unwrap() error { return e.Err }
+
+// Reason is the row error without its position and value, used to group
+// rejects: "amount: not a number".
+func (e *RowError) Reason() string {
+	if e.Field == "" {
+		return e.Err.Error()
+	}
+	return e.Field + ": " + e.Err.Error()
+}
+
+// Sentinel errors for row problems, so callers can group and test them.
+var (
+	ErrRequired      = errors.New("required")
+	ErrNotNumber     = errors.New("not a number")
+	ErrNotDate       = errors.New("not a date (want YYYY-MM-DD)")
+	ErrNotMCC        = errors.New("not a merchant category code (want 4 digits)")
+	ErrNotEmail      = errors.New("not an email address")
+	ErrNotCurrency   = errors.New("not a currency code (want 3 letters, ISO 4217)")
+	ErrCurrency      = errors.New("currency not accepted: no exchange rate is configured")
+	ErrNotCountry    = errors.New("not a country code (want 2 letters, ISO 3166)")
+	ErrNotStatus     = errors.New("not a status (want active or cancelled)")
+	ErrNotChannel    = errors.New("not a channel (want online or in_store)")
+	ErrNotConsent    = errors.New("not a consent flag (want yes or no)")
+	ErrFieldCount    = errors.New("wrong number of fields")
+	ErrDuplicate     = errors.New("duplicate cardholder id")
+	ErrUnknownHolder = errors.New("unknown cardholder id")
+	ErrCardNumber    = errors.New("looks like a card number: refused")
+	ErrTooLong       = errors.New("too long")
+)
+
+// FileError is a problem with a whole file: not readable as CSV, empty, or
+// missing a required column.
+type FileError struct {
+	File   string
+	Line   int
+	Column int
+	Err    error
+}
+
+func (e *FileError) Error() string {
+	s := "ingest: " + e.File
+	if e.Line > 0 {
+		s += fmt.Sprintf(":%d", e.Line)
+		if e.Column > 0 {
+			s += fmt.Sprintf(":%d", e.Column)
+		}
+	}
+	return s + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Stats counts what happened to the rows of one file.
+type Stats struct {
+	File     string         `json:"file"`
+	Read     int            `json:"read"`
+	Accepted int            `json:"accepted"`
+	Rejected int            `json:"rejected"`
+	Reasons  map[string]int `json:"reasons,omitempty"`
+}
+
+func (s *Stats) reject(e *RowError) {
+	s.Rejected++
+	if s.Reasons == nil {
+		s.Reasons = map[string]int{}
+	}
+	s.Reasons[e.Reason()]++
+}
+
+// ReasonCount is a reject reason and how often it occurred.
+type ReasonCount struct {
+	Reason string
+	Count  int
+}
+
+// TopReasons returns up to n reasons, most frequent first.
+func (s *Stats) TopReasons(n int) []ReasonCount {
+	out := make([]ReasonCount, 0, len(s.Reasons))
+	for r, c := range s.Reasons {
+		out = append(out, ReasonCount{r, c})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// ErrBudget is wrapped by the error returned when a file has more rejected
+// rows than its error budget allows.
+var ErrBudget = errors.New("error budget exceeded")
+
+// CheckBudget returns an error wrapping ErrBudget when the share of rejected
+// rows exceeds maxRatio (0.01 is 1%), listing the most frequent reasons.
+func (s *Stats) CheckBudget(maxRatio float64) error {
+	if s.Rejected == 0 || float64(s.Rejected) <= maxRatio*float64(s.Read) {
+		return nil
+	}
+	var b strings.Builder
+	for i, r := range s.TopReasons(5) {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s (%d)", r.Reason, r.Count)
+	}
+	return fmt.Errorf("ingest: %s: %d of %d rows rejected (%.2f%%, budget %.2f%%): %w; top reasons: %s",
+		s.File, s.Rejected, s.Read, 100*float64(s.Rejected)/float64(s.Read), 100*maxRatio, ErrBudget, b.String())
+}

@@ -1,0 +1,95 @@
+// Command tailor turns cardholder spending data into tailored newsletters:
+// one variant per preference cluster, personalized per recipient.
+//
+//	tailor run CAMPAIGN.toml [--month YYYY-MM] [--out DIR] [--outbox samples|all|none]
+//	tailor gen [--cardholders N] [--out DIR]
+//	tailor version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tailor-mail/tailor/pipeline"
+)
+
+// Version is tailor's version, recorded in every run's manifest.
+const Version = "0.1.0"
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError marks errors in how tailor was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// run executes tailor with args and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "tailor:", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), errors.Is(err, pipeline.ErrConfig):
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "tailor: interrupted; run the same command again to resume")
+	}
+	return exitFailed
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tailor",
+		Short: "Tailored newsletters from cardholder spending",
+		Long: `tailor turns cardholder spending data into mass-customized newsletters.
+It profiles every cardholder's share of wallet per interest, clusters the
+profiles into preference groups, composes one newsletter variant per group
+from the designers' Markdown blocks, and writes a report and personalized
+messages.`,
+		Example: `  tailor gen --out examples/quickstart
+  tailor run examples/quickstart/campaign.toml
+  tailor run campaign.toml --month 2026-10 --outbox all`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newRunCmd(stdout, stderr), newGenCmd(stdout), newVersionCmd(stdout))
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with errors marked as usage errors.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tailor-mail/tailor/pipeline"
+)
+
+type runOptions struct {
+	campaign string
+	month    string
+	out      string
+	outbox   string
+	quiet    bool
+}
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run CAMPAIGN.toml",
+		Short: "Run a campaign month: ingest, profile, cluster, variants, render, report, outbox",
+		Long: `run takes a campaign month end to end and writes everything into
+<out>/<campaign>/<YYYY-MM>/: manifest.json, profiles.csv, clusters.json,
+assignments.csv, variants/, report.xlsx, outbox/ and rejects/.
+
+A second run of the same campaign and month keeps every stage whose inputs
+and settings have not changed; after a template edit only render and the
+stages after it run again. A run stopped with Ctrl-C resumes where it
+stopped.`,
+		Example: `  tailor run examples/quickstart/campaign.toml
+  tailor run campaign.toml --month 2026-10 --out /srv/tailor
+  tailor run campaign.toml --outbox all`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.campaign = args[0]
+			return runCampaign(cmd.Context(), o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.month, "month", "", "run month, YYYY-MM (default: the campaign's month, else the last full month)")
+	f.StringVar(&o.out, "out", "", "output root (default: the campaign's output, else ./out)")
+	f.StringVar(&o.outbox, "outbox", "", "messages to write: samples, all or none (default: the campaign's mail.outbox)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	return cmd
+}
+
+func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
+	c, err := pipeline.LoadCampaign(o.campaign)
+	if err != nil {
+		return err
+	}
+	cfg := pipeline.Config{
+		Campaign: c, CampaignDir: filepath.Dir(o.campaign),
+		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Version: Version,
+		Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet) },
+	}
+	start := time.Now()
+	res, err := pipeline.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	printSummary(stdout, res, time.Since(start))
+	return nil
+}
+
+func printEvent(w io.Writer, e pipeline.Event, quiet bool) {
+	switch {
+	case e.State == "warn":
+		fmt.Fprintf(w, "warning: %s: %s\n", e.Stage, e.Message)
+	case quiet:
+	case e.State == "done":
+		fmt.Fprintf(w, "  %-9s done in %s\n", e.Stage, e.Duration.Round(time.Millisecond))
+	case e.State == "kept":
+		fmt.Fprintf(w, "  %-9s kept (inputs and settings unchanged)\n", e.Stage)
+	}
+}
+
+func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
+	m := res.Manifest
+	fmt.Fprintf(w, "tailor: %s %s done in %s: %s\n", m.Campaign, m.Month, d.Round(time.Millisecond), res.Dir)
+	for _, in := range res.Inputs {
+		fmt.Fprintf(w, "  %-13s %7d read %7d accepted %5d rejected", in.Name, in.Rows, in.Accepted, in.Rejected)
+		if in.Rejected > 0 {
+			fmt.Fprintf(w, "  (%s)", filepath.Join(res.Dir, "rejects", in.Name+".csv"))
+		}
+		fmt.Fprintln(w)
+		reasons := make([]string, 0, len(in.Reasons))
+		for r := range in.Reasons {
+			reasons = append(reasons, r)
+		}
+		sort.Slice(reasons, func(i, j int) bool {
+			if in.Reasons[reasons[i]] != in.Reasons[reasons[j]] {
+				return in.Reasons[reasons[i]] > in.Reasons[reasons[j]]
+			}
+			return reasons[i] < reasons[j]
+		})
+		for i, r := range reasons {
+			if i == 3 {
+				fmt.Fprintf(w, "  %-13s ... %d more reasons\n", "", len(reasons)-3)
+				break
+			}
+			fmt.Fprintf(w, "  %-13s %5d x %s\n", "", in.Reasons[r], r)
+		}
+	}
+	a := res.Audience
+	fmt.Fprintf(w, "  %-13s %7d cardholders: %d get the newsletter, %d without consent, %d cancelled, %d without spend\n",
+		"audience", a.Cardholders, a.Mail, a.NoConsent, a.Cancelled, a.NoSpend)
+	fmt.Fprintf(w, "  %-13s %7d\n", "clusters", res.Clusters)
+	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "variants", res.Variants, filepath.Join(res.Dir, "variants"))
+	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "messages", res.Messages, filepath.Join(res.Dir, "outbox"))
+	fmt.Fprintf(w, "  %-13s %s\n", "report", res.Report)
+	if len(res.Kept) > 0 {
+		fmt.Fprintf(w, "  %-13s ran: %s; kept: %s\n", "stages", orNone(res.Ran), orNone(res.Kept))
+	}
+}
+
+func orNone(ss []string) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	return strings.Join(ss, ", ")
+}

@@ -1,0 +1,80 @@
+package cluster
+
+import "math"
+
+// assigner is the assignment step of Lloyd's algorithm: it finds the
+// nearest centroid of each row. It is the part a faster exact method
+// (bounds such as Yinyang's, vectorised kernels) replaces.
+//
+// Implementations must be exact, returning the nearest centroid with the
+// lowest index on ties, and must compute each row's result the same way
+// whatever other rows are processed with it, so that the clustering does
+// not depend on how the rows are split among goroutines.
+type assigner interface {
+	// prepare is called before each assignment pass with that pass's
+	// centroids, k*dim values, row-major; they do not change during the
+	// pass.
+	prepare(centroids []float64)
+	// assign sets assign[i-lo] and dist[i-lo], for every row i in
+	// [lo, hi), to the row's nearest centroid and its squared distance
+	// to it, and returns how many entries of assign changed. Calls on
+	// disjoint row ranges may run concurrently.
+	assign(lo, hi int, assign []int32, dist []float64) (changed int)
+}
+
+// exactAssigner compares every row with every centroid.
+type exactAssigner struct {
+	m         matrix
+	k         int
+	centroids []float64
+}
+
+var _ assigner = (*exactAssigner)(nil)
+
+func (a *exactAssigner) prepare(centroids []float64) { a.centroids = centroids }
+
+func (a *exactAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
+	dim := a.m.dim
+	centroids := a.centroids[:a.k*dim]
+	assign, dist = assign[:hi-lo], dist[:hi-lo]
+	changed := 0
+	for r := range assign {
+		x := a.m.row(lo + r)
+		best, bestDist := int32(0), math.Inf(1)
+		for j, c := int32(0), centroids; len(c) >= dim; j, c = j+1, c[dim:] {
+			if d := sqDist(x, c[:dim]); d < bestDist {
+				best, bestDist = j, d
+			}
+		}
+		if assign[r] != best {
+			assign[r] = best
+			changed++
+		}
+		dist[r] = bestDist
+	}
+	return changed
+}
+
+// sqDist returns the squared Euclidean distance between x and c, which
+// must be at least as long as x. It keeps four independent sums so that
+// the additions can overlap.
+func sqDist(x, c []float64) float64 {
+	c = c[:len(x)]
+	var s0, s1, s2, s3 float64
+	for len(x) >= 4 && len(c) >= 4 {
+		d0 := x[0] - c[0]
+		d1 := x[1] - c[1]
+		d2 := x[2] - c[2]
+		d3 := x[3] - c[3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+		x, c = x[4:], c[4:]
+	}
+	for i, v := range x {
+		d := v - c[i]
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}

@@ -1,0 +1,174 @@
+// Package cluster groups the rows of a numeric matrix with k-means.
+//
+// The matrix is a flat, row-major []float64 with a given number of
+// columns (the dimension); the pipeline passes one row per cardholder,
+// and each resulting cluster becomes a newsletter variant. KMeans seeds
+// its centroids with k-means++, refines them with Lloyd iterations and
+// returns a canonical numbering: clusters in descending order of size,
+// ties broken by the lexicographic order of their centroids.
+//
+// The result is deterministic bit for bit for a given input, seed and
+// platform, whatever the number of goroutines: rows are split into
+// chunks of a fixed size, each chunk's partial sums are computed
+// separately and the partials are always added in chunk order.
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxIter = 100
+	DefaultTol     = 1e-4
+)
+
+// maxMagnitude bounds the absolute value of every input value, so that
+// squared distances and sums over millions of rows stay finite.
+const maxMagnitude = 1e100
+
+// Config tunes KMeans; zero values get defaults.
+type Config struct {
+	K       int     // number of clusters, required >= 1
+	Seed    uint64  // seeds k-means++ (math/rand/v2 PCG)
+	MaxIter int     // maximum number of Lloyd iterations; default DefaultMaxIter
+	Tol     float64 // stop when the relative inertia change is <= Tol; default DefaultTol
+	Workers int     // goroutines for the parallel steps; default runtime.GOMAXPROCS(0)
+}
+
+// withDefaults checks c and returns it with its zero values replaced by
+// the defaults.
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.MaxIter < 0:
+		return c, fmt.Errorf("cluster: max iterations must not be negative, got %d", c.MaxIter)
+	case math.IsNaN(c.Tol) || math.IsInf(c.Tol, 0) || c.Tol < 0:
+		return c, fmt.Errorf("cluster: tolerance must be a finite number >= 0, got %g", c.Tol)
+	case c.Workers < 0:
+		return c, fmt.Errorf("cluster: workers must not be negative, got %d", c.Workers)
+	}
+	if c.MaxIter == 0 {
+		c.MaxIter = DefaultMaxIter
+	}
+	if c.Tol == 0 {
+		c.Tol = DefaultTol
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	return c, nil
+}
+
+// Result is a clustering.
+//
+// Assign holds the nearest centroid of every row (Inertia is measured
+// against the same centroids), and the clusters are numbered
+// canonically: Sizes is non-increasing, and clusters of equal size are
+// ordered by the lexicographic order of their centroids.
+type Result struct {
+	K          int
+	Dim        int
+	Assign     []int32   // cluster of each row
+	Centroids  []float64 // K*Dim, row-major
+	Sizes      []int     // number of rows in each cluster
+	Inertia    float64   // sum of squared distances to the assigned centroid
+	Iterations int       // Lloyd iterations run
+	Converged  bool      // whether the run stopped before MaxIter ran out
+}
+
+// Centroid returns the centroid of cluster k, a sub-slice of
+// r.Centroids. It panics if k is out of range.
+func (r *Result) Centroid(k int) []float64 {
+	return r.Centroids[k*r.Dim : (k+1)*r.Dim : (k+1)*r.Dim]
+}
+
+// KMeans partitions the rows of data, a row-major matrix with dim
+// columns, into cfg.K clusters.
+//
+// Every value must be finite, with magnitude at most 1e100, and there
+// must be at least cfg.K distinct rows; rows and columns in errors are
+// numbered from zero. KMeans neither modifies nor retains data. It
+// checks ctx between iterations and between chunks of rows, and
+// returns ctx's error, wrapped, once ctx is done.
+func KMeans(ctx context.Context, data []float64, dim int, cfg Config) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	m, err := newMatrix(data, dim)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.K < 1:
+		return nil, fmt.Errorf("cluster: k must be at least 1, got %d", cfg.K)
+	case cfg.K > m.rows:
+		return nil, fmt.Errorf("cluster: k=%d but only %d rows", cfg.K, m.rows)
+	case cfg.K > math.MaxInt32:
+		return nil, fmt.Errorf("cluster: k=%d is too large", cfg.K)
+	}
+	cfg, err = cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkValues(ctx); err != nil {
+		return nil, err
+	}
+	if n := m.distinctRows(cfg.K); n < cfg.K {
+		return nil, fmt.Errorf("cluster: k=%d but only %d distinct rows", cfg.K, n)
+	}
+
+	centroids, err := seedPlusPlus(ctx, m, cfg.K, cfg.Seed, cfg.Workers)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	l := newLloyd(m, cfg.K, cfg.Workers, centroids)
+	iterations, converged, err := l.run(ctx, cfg.MaxIter, cfg.Tol)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	r := &Result{
+		K:          cfg.K,
+		Dim:        dim,
+		Assign:     l.assign,
+		Centroids:  l.centroids,
+		Sizes:      l.counts,
+		Inertia:    l.inertia,
+		Iterations: iterations,
+		Converged:  converged,
+	}
+	r.canonicalize()
+	return r, nil
+}
+
+// canonicalize renumbers the clusters by descending size, ties broken
+// by the lexicographic order of the centroids, so that the numbering
+// does not depend on the order in which k-means++ found them.
+func (r *Result) canonicalize() {
+	order := make([]int, r.K) // order[new] = old
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := cmp.Compare(r.Sizes[b], r.Sizes[a]); c != 0 {
+			return c
+		}
+		return slices.Compare(r.Centroid(a), r.Centroid(b))
+	})
+	renumber := make([]int32, r.K) // renumber[old] = new
+	centroids := make([]float64, len(r.Centroids))
+	sizes := make([]int, r.K)
+	for n, o := range order {
+		renumber[o] = int32(n)
+		copy(centroids[n*r.Dim:(n+1)*r.Dim], r.Centroid(o))
+		sizes[n] = r.Sizes[o]
+	}
+	for i, a := range r.Assign {
+		r.Assign[i] = renumber[a]
+	}
+	r.Centroids, r.Sizes = centroids, sizes
+}

@@ -1,0 +1,115 @@
+package cluster
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+)
+
+// pcgStream is the second PCG seed word; Config.Seed is the first.
+const pcgStream = 0x6a09e667f3bcc909
+
+// seedPlusPlus picks k initial centroids with k-means++: the first is a
+// row chosen uniformly, each further one a row chosen with probability
+// proportional to its squared distance to the nearest centroid so far
+// (D² sampling). Rows already chosen have weight zero, so the k
+// centroids are k distinct rows when the matrix has that many.
+//
+// Each new centroid costs one parallel pass over the rows; the weights
+// are summed per chunk and the chunk sums added in chunk order, so the
+// draw does not depend on the number of workers.
+func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers int) ([]float64, error) {
+	rng := rand.New(rand.NewPCG(seed, pcgStream))
+	dim := m.dim
+	centroids := make([]float64, k*dim)
+	minDist := make([]float64, m.rows)
+	for i := range minDist {
+		minDist[i] = math.Inf(1)
+	}
+	chunkWeight := make([]float64, m.chunks())
+
+	copy(centroids[:dim], m.row(rng.IntN(m.rows)))
+	for j := 1; j < k; j++ {
+		last := centroids[(j-1)*dim : j*dim]
+		err := m.forChunks(ctx, 0, m.chunks(), workers, func(c, lo, hi int) {
+			var w float64
+			for i := lo; i < hi; i++ {
+				if d := sqDist(m.row(i), last); d < minDist[i] {
+					minDist[i] = d
+				}
+				w += minDist[i]
+			}
+			chunkWeight[c] = w
+		})
+		if err != nil {
+			return nil, err
+		}
+		i := sampleD2(rng, m, minDist, chunkWeight)
+		if i < 0 {
+			i = firstNewRow(m, centroids[:j*dim])
+		}
+		copy(centroids[j*dim:(j+1)*dim], m.row(i))
+	}
+	return centroids, nil
+}
+
+// sampleD2 draws a row with probability proportional to its weight. If
+// the weights do not add up to a positive finite total it falls back to
+// the first row of largest weight; it returns -1 if every weight is 0.
+func sampleD2(rng *rand.Rand, m matrix, weight, chunkWeight []float64) int {
+	var total float64
+	for _, w := range chunkWeight {
+		total += w
+	}
+	if total > 0 && !math.IsInf(total, 0) {
+		u := rng.Float64() * total
+		var cum float64
+		for c, cw := range chunkWeight {
+			if cw > 0 && u < cum+cw {
+				// Walk the chunk adding weights in the order its sum
+				// was computed, so some row must reach u-cum.
+				lo, hi := m.chunk(c)
+				local, s, pick := u-cum, 0.0, -1
+				for i := lo; i < hi; i++ {
+					if weight[i] > 0 {
+						pick = i
+						if s += weight[i]; s > local {
+							break
+						}
+					}
+				}
+				if pick >= 0 {
+					return pick
+				}
+			}
+			cum += cw
+		}
+	}
+	pick, best := -1, 0.0
+	for i, w := range weight {
+		if w > best {
+			pick, best = i, w
+		}
+	}
+	return pick
+}
+
+// firstNewRow returns the first row that equals none of the centroids,
+// or 0 if there is none. It is the last resort of k-means++, for rows
+// that are distinct yet so close that their squared distance rounds to
+// zero.
+func firstNewRow(m matrix, centroids []float64) int {
+	for i := range m.rows {
+		x, found := m.row(i), false
+		for off := 0; off < len(centroids); off += m.dim {
+			if equalRows(x, centroids[off:off+m.dim]) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return i
+		}
+	}
+	return 0
+}

@@ -1,0 +1,312 @@
+package pipeline
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Campaign is a campaign file (TOML). Every key is optional but name,
+// the inputs and the sender; the README's configuration reference documents
+// each with its default.
+type Campaign struct {
+	// Name names the campaign; it is a directory name in the output root.
+	Name string `toml:"name" json:"name"`
+	// Month is the run month, "YYYY-MM" (default: the last full month).
+	Month string `toml:"month" json:"month,omitempty"`
+	// Output is the output root, relative to the campaign file (default:
+	// "out" in the current directory).
+	Output string `toml:"output" json:"output,omitempty"`
+
+	Inputs     InputsConfig     `toml:"inputs" json:"inputs"`
+	Profile    ProfileConfig    `toml:"profile" json:"profile"`
+	Clustering ClusteringConfig `toml:"clustering" json:"clustering"`
+	Templates  TemplatesConfig  `toml:"templates" json:"templates"`
+	Sender     SenderConfig     `toml:"sender" json:"sender"`
+	Mail       MailConfig       `toml:"mail" json:"mail"`
+}
+
+// InputsConfig names the input files and how strict ingest is.
+type InputsConfig struct {
+	Cardholders  string `toml:"cardholders" json:"cardholders"`
+	Transactions string `toml:"transactions" json:"transactions"`
+	// Currency of accepted transactions (default "USD").
+	Currency string `toml:"currency" json:"currency,omitempty"`
+	// ErrorBudget is the share of rejected rows per input past which the
+	// run fails (default 0.01, 1%).
+	ErrorBudget *float64 `toml:"error_budget" json:"error_budget,omitempty"`
+}
+
+// ProfileConfig tunes profiling.
+type ProfileConfig struct {
+	// WindowMonths is the trailing window, ending with the run month
+	// (default 12).
+	WindowMonths int `toml:"window_months" json:"window_months,omitempty"`
+	// HomeCountry is the country whose transactions are not foreign
+	// (default "US").
+	HomeCountry string `toml:"home_country" json:"home_country,omitempty"`
+}
+
+// ClusteringConfig tunes k-means.
+type ClusteringConfig struct {
+	// K is the number of clusters, and so of variants (default 12).
+	K int `toml:"k" json:"k,omitempty"`
+	// Seed seeds k-means++ (default 1).
+	Seed *uint64 `toml:"seed" json:"seed,omitempty"`
+	// MaxIterations caps Lloyd iterations (default 100).
+	MaxIterations int `toml:"max_iterations" json:"max_iterations,omitempty"`
+	// BehaviourWeight weighs spend level and activity against interest
+	// shares (default 0: clusters are about preferences only).
+	BehaviourWeight float64 `toml:"behaviour_weight" json:"behaviour_weight,omitempty"`
+}
+
+// TemplatesConfig chooses the template set.
+type TemplatesConfig struct {
+	// Dir is a template set folder, relative to the campaign file (default:
+	// the embedded set).
+	Dir string `toml:"dir" json:"dir,omitempty"`
+}
+
+// SenderConfig is who the newsletter comes from.
+type SenderConfig struct {
+	Name           string `toml:"name" json:"name"`
+	From           string `toml:"from" json:"from"`
+	ReplyTo        string `toml:"reply_to" json:"reply_to,omitempty"`
+	PostalAddress  string `toml:"postal_address" json:"postal_address"`
+	UnsubscribeURL string `toml:"unsubscribe_url" json:"unsubscribe_url"`
+	// UnsubscribeSecretEnv names the environment variable holding the key
+	// that signs unsubscribe links (default "TAILOR_UNSUBSCRIBE_SECRET").
+	UnsubscribeSecretEnv string `toml:"unsubscribe_secret_env" json:"unsubscribe_secret_env,omitempty"`
+}
+
+// MailConfig says what the outbox gets.
+type MailConfig struct {
+	// Outbox is "samples" (default: a few messages per variant), "all"
+	// (every recipient) or "none".
+	Outbox string `toml:"outbox" json:"outbox,omitempty"`
+	// Samples is the number of sample messages per variant (default 3).
+	Samples int `toml:"samples" json:"samples,omitempty"`
+	// Date is the messages' Date header, RFC 3339 (default: 09:00 UTC on
+	// the first day after the run month).
+	Date string `toml:"date" json:"date,omitempty"`
+}
+
+// Outbox modes.
+const (
+	OutboxSamples = "samples"
+	OutboxAll     = "all"
+	OutboxNone    = "none"
+)
+
+// Defaults.
+const (
+	DefaultK           = 12
+	DefaultSeed        = 1
+	DefaultMaxIter     = 100
+	DefaultErrorBudget = 0.01
+	DefaultSamples     = 3
+	DefaultSecretEnv   = "TAILOR_UNSUBSCRIBE_SECRET"
+)
+
+// ErrConfig is wrapped by every error about the campaign file or the
+// command line, so that callers can tell bad usage from a failed run.
+var ErrConfig = errors.New("bad configuration")
+
+// ConfigError is a problem in a campaign file, with its position.
+type ConfigError struct {
+	File   string
+	Line   int
+	Column int
+	Key    string
+	Msg    string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrConfig) hold.
+func (e *ConfigError) Unwrap() error { return ErrConfig }
+
+// LoadCampaign reads and checks a campaign file. Unknown keys, values of the
+// wrong type and invalid values are errors naming the file, line and key.
+func LoadCampaign(path string) (*Campaign, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return ParseCampaign(filepath.Base(path), src)
+}
+
+// ParseCampaign parses campaign TOML; name is used in messages.
+func ParseCampaign(name string, src []byte) (*Campaign, error) {
+	var c Campaign
+	dec := toml.NewDecoder(bytes.NewReader(src))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		var sme *toml.StrictMissingError
+		if errors.As(err, &sme) && len(sme.Errors) > 0 {
+			e := sme.Errors[0]
+			row, col := e.Position()
+			return nil, &ConfigError{File: name, Line: row, Column: col, Key: strings.Join(e.Key(), "."),
+				Msg: "unknown key (see the configuration reference in the README)"}
+		}
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return nil, &ConfigError{File: name, Line: row, Column: col, Key: strings.Join(de.Key(), "."), Msg: de.Error()}
+		}
+		return nil, &ConfigError{File: name, Msg: err.Error()}
+	}
+	if err := c.check(name, src); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+func (c *Campaign) check(file string, src []byte) error {
+	bad := func(key, msg string, args ...any) error {
+		line, col := keyPosition(src, key)
+		return &ConfigError{File: file, Line: line, Column: col, Key: key, Msg: fmt.Sprintf(msg, args...)}
+	}
+	if c.Name == "" {
+		return bad("name", "required: the campaign's name, e.g. name = \"cardmember-news\"")
+	}
+	if !nameRE.MatchString(c.Name) {
+		return bad("name", "%q: use lower-case letters, digits, '-' and '_' (it names a directory)", c.Name)
+	}
+	if c.Month != "" {
+		if _, err := ParseMonth(c.Month); err != nil {
+			return bad("month", "%v", err)
+		}
+	}
+	if c.Inputs.Cardholders == "" {
+		return bad("inputs.cardholders", "required: the cardholders CSV file")
+	}
+	if c.Inputs.Transactions == "" {
+		return bad("inputs.transactions", "required: the transactions CSV file")
+	}
+	if b := c.Inputs.ErrorBudget; b != nil && (*b < 0 || *b > 1) {
+		return bad("inputs.error_budget", "%v: want a share between 0 and 1 (0.01 is 1%%)", *b)
+	}
+	if cur := c.Inputs.Currency; cur != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(cur) {
+		return bad("inputs.currency", "%q: want a 3-letter ISO 4217 code", cur)
+	}
+	if w := c.Profile.WindowMonths; w != 0 && (w < 4 || w > 60) {
+		return bad("profile.window_months", "%d: want 4 to 60 months", w)
+	}
+	if k := c.Clustering.K; k < 0 || k > 100000 {
+		return bad("clustering.k", "%d: want 1 to 100000", k)
+	}
+	if c.Clustering.MaxIterations < 0 {
+		return bad("clustering.max_iterations", "%d: want a positive number", c.Clustering.MaxIterations)
+	}
+	if w := c.Clustering.BehaviourWeight; w < 0 || w > 10 {
+		return bad("clustering.behaviour_weight", "%v: want 0 to 10", w)
+	}
+	if c.Sender.Name == "" {
+		return bad("sender.name", "required: the brand shown as the sender")
+	}
+	for _, kv := range []struct{ key, v string }{{"sender.from", c.Sender.From}, {"sender.reply_to", c.Sender.ReplyTo}} {
+		if kv.v == "" && kv.key == "sender.reply_to" {
+			continue
+		}
+		if a, err := mail.ParseAddress(kv.v); err != nil || strings.ContainsAny(kv.v, "\r\n") || a.Address == "" {
+			return bad(kv.key, "%q: want an email address", kv.v)
+		}
+	}
+	if c.Sender.PostalAddress == "" {
+		return bad("sender.postal_address", "required: a postal address for the footer")
+	}
+	if c.Sender.UnsubscribeURL == "" {
+		return bad("sender.unsubscribe_url", "required: the base URL of the unsubscribe page")
+	}
+	if !strings.HasPrefix(c.Sender.UnsubscribeURL, "https://") && !strings.HasPrefix(c.Sender.UnsubscribeURL, "http://") {
+		return bad("sender.unsubscribe_url", "%q: want an absolute http(s) URL", c.Sender.UnsubscribeURL)
+	}
+	switch c.Mail.Outbox {
+	case "", OutboxSamples, OutboxAll, OutboxNone:
+	default:
+		return bad("mail.outbox", "%q: want samples, all or none", c.Mail.Outbox)
+	}
+	if c.Mail.Samples < 0 {
+		return bad("mail.samples", "%d: want 0 or more", c.Mail.Samples)
+	}
+	if c.Mail.Date != "" {
+		if _, err := time.Parse(time.RFC3339, c.Mail.Date); err != nil {
+			return bad("mail.date", "%q: want RFC 3339, e.g. 2026-11-02T09:00:00Z", c.Mail.Date)
+		}
+	}
+	return nil
+}
+
+// keyPosition finds the line of a dotted key ("sender.from") in TOML
+// source, for messages about values that decoded but are invalid.
+func keyPosition(src []byte, key string) (int, int) {
+	table, leaf := "", key
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		table, leaf = key[:i], key[i+1:]
+	}
+	cur := ""
+	for i, line := range strings.Split(string(src), "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
+			cur = strings.TrimSpace(strings.Trim(t, "[]"))
+			continue
+		}
+		if cur == table {
+			if k, _, ok := strings.Cut(t, "="); ok && strings.TrimSpace(k) == leaf {
+				return i + 1, strings.Index(line, leaf) + 1
+			}
+		}
+	}
+	return 0, 0
+}
+
+// ParseMonth parses "YYYY-MM" to the first instant of that month, UTC.
+func ParseMonth(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("month %q: want YYYY-MM", s)
+	}
+	return t, nil
+}
+
+// LastFullMonth returns the calendar month before the one holding now.
+func LastFullMonth(now time.Time) time.Time {
+	y, m, _ := now.UTC().Date()
+	return time.Date(y, m-1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// Hash returns a SHA-256 of the campaign's settings, for the manifest.
+func (c *Campaign) Hash() string {
+	b, _ := json.Marshal(c) // a struct of plain fields always marshals
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}

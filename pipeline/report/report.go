@@ -1,0 +1,252 @@
+// Package report writes the marketers' workbook of a run: a Summary sheet
+// with the counts, a Clusters sheet with each preference group's size and
+// strongest interests, a Variants sheet with each newsletter version's
+// subject and blocks, and an Inputs sheet that accounts for every row read.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// Input is what became of the rows of one input file.
+type Input struct {
+	Name     string
+	Rows     int
+	Accepted int
+	Rejected int
+	// Reasons are the rejection reasons with counts, most frequent first.
+	Reasons []Reason
+}
+
+// Reason is a rejection reason and its count.
+type Reason struct {
+	Reason string
+	Count  int
+}
+
+// Audience counts cardholders by mail status.
+type Audience struct {
+	Cardholders int
+	Mail        int
+	NoConsent   int
+	Cancelled   int
+	NoSpend     int
+}
+
+// Summary is everything the workbook shows.
+type Summary struct {
+	Campaign string
+	Month    string
+	Version  string
+	Inputs   []Input
+	Audience Audience
+	// Clusters and Variants are in the same order: variant i serves
+	// cluster i.
+	Clusters []variants.Cluster
+	Plan     variants.Plan
+	// Messages is the number of messages written to the outbox.
+	Messages int
+	// Inertia is the clustering's sum of squared distances.
+	Inertia    float64
+	Iterations int
+}
+
+// Sheet names.
+const (
+	SheetSummary  = "Summary"
+	SheetClusters = "Clusters"
+	SheetVariants = "Variants"
+	SheetInputs   = "Inputs"
+)
+
+// Write writes the workbook as XLSX.
+func Write(w io.Writer, s Summary) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	x := &book{f: f}
+	x.summary(s)
+	x.clusters(s)
+	x.variants(s)
+	x.inputs(s)
+	if x.err != nil {
+		return fmt.Errorf("report: %w", x.err)
+	}
+	if i, err := f.GetSheetIndex(SheetSummary); err == nil {
+		f.SetActiveSheet(i)
+	}
+	if err := f.DeleteSheet("Sheet1"); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// book collects the first error of a sequence of excelize calls.
+type book struct {
+	f       *excelize.File
+	err     error
+	bold    int
+	percent int
+	decimal int
+}
+
+func (b *book) check(err error) {
+	if b.err == nil && err != nil {
+		b.err = err
+	}
+}
+
+func (b *book) sheet(name string, header []string, widths []float64) {
+	_, err := b.f.NewSheet(name)
+	b.check(err)
+	if b.bold == 0 {
+		b.bold, err = b.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DDE3EE"}, Pattern: 1}})
+		b.check(err)
+		b.percent, err = b.f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+		b.check(err)
+		b.decimal, err = b.f.NewStyle(&excelize.Style{NumFmt: 2}) // 0.00
+		b.check(err)
+	}
+	if header != nil {
+		b.row(name, 1, toAny(header)...)
+		last, _ := excelize.CoordinatesToCellName(len(header), 1)
+		b.check(b.f.SetCellStyle(name, "A1", last, b.bold))
+		b.check(b.f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}))
+	}
+	for i, wd := range widths {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		b.check(b.f.SetColWidth(name, col, col, wd))
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func (b *book) row(sheet string, r int, vals ...any) {
+	cell, _ := excelize.CoordinatesToCellName(1, r)
+	b.check(b.f.SetSheetRow(sheet, cell, &vals))
+}
+
+func (b *book) style(sheet string, col, fromRow, toRow, style int) {
+	if toRow < fromRow {
+		return
+	}
+	c1, _ := excelize.CoordinatesToCellName(col, fromRow)
+	c2, _ := excelize.CoordinatesToCellName(col, toRow)
+	b.check(b.f.SetCellStyle(sheet, c1, c2, style))
+}
+
+func (b *book) summary(s Summary) {
+	b.sheet(SheetSummary, nil, []float64{34, 40})
+	rows := [][]any{
+		{"Campaign", s.Campaign},
+		{"Month", s.Month},
+		{"tailor version", s.Version},
+		{},
+		{"Cardholders", s.Audience.Cardholders},
+		{"Receive this month's newsletter", s.Audience.Mail},
+		{"No marketing consent", s.Audience.NoConsent},
+		{"Cancelled", s.Audience.Cancelled},
+		{"No spend in the window", s.Audience.NoSpend},
+		{},
+		{"Clusters", len(s.Clusters)},
+		{"Variants", len(s.Plan.Variants)},
+		{"Messages in the outbox", s.Messages},
+		{"Clustering inertia", s.Inertia},
+		{"Clustering iterations", s.Iterations},
+		{},
+	}
+	for _, in := range s.Inputs {
+		rows = append(rows, []any{in.Name + ": rows read", in.Rows},
+			[]any{in.Name + ": accepted", in.Accepted},
+			[]any{in.Name + ": rejected", in.Rejected})
+	}
+	for i, r := range rows {
+		b.row(SheetSummary, i+1, r...)
+		if len(r) > 0 {
+			c, _ := excelize.CoordinatesToCellName(1, i+1)
+			b.check(b.f.SetCellStyle(SheetSummary, c, c, b.bold))
+		}
+	}
+}
+
+func interestCells(ins []variants.Interest, n int) []any {
+	var out []any
+	for i := 0; i < n; i++ {
+		if i < len(ins) {
+			out = append(out, ins[i].Name, ins[i].Share, ins[i].Lift)
+		} else {
+			out = append(out, nil, nil, nil)
+		}
+	}
+	return out
+}
+
+const topInterests = 3
+
+func (b *book) clusters(s Summary) {
+	header := []string{"Cluster", "Variant", "Label", "Cardholders", "Eligible"}
+	widths := []float64{9, 9, 36, 12, 10}
+	for i := 1; i <= topInterests; i++ {
+		header = append(header, fmt.Sprintf("Interest %d", i), fmt.Sprintf("Share %d", i), fmt.Sprintf("Lift %d", i))
+		widths = append(widths, 20, 9, 8)
+	}
+	b.sheet(SheetClusters, header, widths)
+	for i, c := range s.Clusters {
+		vid := ""
+		if i < len(s.Plan.Variants) {
+			vid = s.Plan.Variants[i].ID
+		}
+		vals := []any{c.ID, vid, c.Label, c.Size, c.Eligible}
+		b.row(SheetClusters, i+2, append(vals, interestCells(c.Interests, topInterests)...)...)
+	}
+	n := len(s.Clusters) + 1
+	for i := 0; i < topInterests; i++ {
+		b.style(SheetClusters, 7+3*i, 2, n, b.percent)
+		b.style(SheetClusters, 8+3*i, 2, n, b.decimal)
+	}
+	b.autoFilter(SheetClusters, len(header), n)
+}
+
+func (b *book) variants(s Summary) {
+	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Subject", "Preheader", "Blocks"}
+	b.sheet(SheetVariants, header, []float64{9, 9, 36, 12, 10, 60, 60, 70})
+	for i, v := range s.Plan.Variants {
+		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Subject, v.Preheader, strings.Join(v.Blocks, ", "))
+	}
+	b.autoFilter(SheetVariants, len(header), len(s.Plan.Variants)+1)
+}
+
+func (b *book) inputs(s Summary) {
+	b.sheet(SheetInputs, []string{"Input", "Rows read", "Accepted", "Rejected", "Reason", "Rows"}, []float64{16, 11, 11, 11, 60, 8})
+	r := 2
+	for _, in := range s.Inputs {
+		b.row(SheetInputs, r, in.Name, in.Rows, in.Accepted, in.Rejected)
+		r++
+		for _, rs := range in.Reasons {
+			b.row(SheetInputs, r, in.Name, nil, nil, nil, rs.Reason, rs.Count)
+			r++
+		}
+	}
+}
+
+func (b *book) autoFilter(sheet string, cols, rows int) {
+	if rows < 2 {
+		return
+	}
+	last, _ := excelize.CoordinatesToCellName(cols, rows)
+	b.check(b.f.AutoFilter(sheet, "A1:"+last, nil))
+}

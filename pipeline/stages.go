@@ -1,0 +1,690 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tailor-mail/tailor/pipeline/cluster"
+	"github.com/tailor-mail/tailor/pipeline/ingest"
+	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/report"
+	"github.com/tailor-mail/tailor/pipeline/send"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// Files and directories of a run directory.
+const (
+	rejectsDir      = "rejects"
+	profilesFile    = "profiles.csv"
+	clustersFile    = "clusters.json"
+	assignmentsFile = "assignments.csv"
+	planFile        = "variants.json"
+	variantsDir     = "variants"
+	reportFile      = "report.xlsx"
+	outboxDir       = "outbox"
+)
+
+// ingest reads both inputs; rejects go to rejects/<input>.csv.
+func (r *run) ingest(ctx context.Context) (map[string]int, []string, error) {
+	swap, err := newDirSwap(filepath.Join(r.dir, rejectsDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer swap.abort()
+	budget := DefaultErrorBudget
+	if b := r.c.Inputs.ErrorBudget; b != nil {
+		budget = *b
+	}
+	var holders []ingest.Cardholder
+	var records []InputRecord
+	var budgetErr error
+	for _, name := range []string{"cardholders", "transactions"} {
+		path := r.inputs[name]
+		st, err := r.ingestFile(ctx, swap, name, path, &holders)
+		if err != nil {
+			return nil, nil, err
+		}
+		sum, size, err := hashFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		records = append(records, InputRecord{Name: name, Path: path, SHA256: sum, Bytes: size,
+			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons})
+		if err := st.CheckBudget(budget); err != nil && budgetErr == nil {
+			budgetErr = err
+			if name == "cardholders" {
+				break
+			}
+		}
+	}
+	// The rejects are kept even when the budget is exceeded: they are what
+	// the user needs to fix the inputs.
+	if err := swap.commit(); err != nil {
+		return nil, nil, err
+	}
+	r.manifest.Inputs = records
+	if budgetErr != nil {
+		return nil, nil, budgetErr
+	}
+	counts := map[string]int{}
+	for _, rec := range records {
+		counts[rec.Name+"_read"] = rec.Rows
+		counts[rec.Name+"_accepted"] = rec.Accepted
+		counts[rec.Name+"_rejected"] = rec.Rejected
+	}
+	return counts, []string{rejectsDir}, nil
+}
+
+func (r *run) ingestFile(ctx context.Context, swap *dirSwap, name, path string, holders *[]ingest.Cardholder) (ingest.Stats, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return ingest.Stats{}, fmt.Errorf("%w: inputs.%s: %v", ErrConfig, name, err)
+	}
+	defer in.Close()
+	out, err := os.Create(swap.path(name + ".csv"))
+	if err != nil {
+		return ingest.Stats{}, err
+	}
+	defer out.Close()
+	bw := bufio.NewWriter(out)
+	rw := ingest.NewRejectWriter(bw)
+	file := filepath.Base(path)
+	var st ingest.Stats
+	if name == "cardholders" {
+		*holders, st, err = ingest.ReadCardholders(ctx, in, file, r.ingestOptions(), rw)
+		if err == nil {
+			r.builder = profile.NewBuilder(r.tax, *holders, r.profileOptions())
+		}
+	} else {
+		st, err = ingest.ReadTransactions(ctx, in, file, r.ingestOptions(), r.builder.Known, rw,
+			func(tx *ingest.Transaction) error { r.builder.Add(tx); return nil })
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := rw.Flush(); err != nil {
+		return st, err
+	}
+	if err := bw.Flush(); err != nil {
+		return st, err
+	}
+	return st, out.Close()
+}
+
+func (r *run) profileOptions() profile.Options {
+	return profile.Options{End: r.month, Months: r.c.Profile.WindowMonths, HomeCountry: r.c.Profile.HomeCountry}
+}
+
+// profile writes profiles.csv.
+func (r *run) profile(ctx context.Context) (map[string]int, []string, error) {
+	ps, err := r.builder.Profiles(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeFile(filepath.Join(r.dir, profilesFile), func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := profile.WriteCSV(bw, r.tax, ps); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}); err != nil {
+		return nil, nil, err
+	}
+	r.profiles = ps
+	a := audience(ps)
+	st := r.builder.Stats()
+	unmapped := 0
+	for _, n := range st.Unmapped {
+		unmapped += n
+	}
+	return map[string]int{
+		"profiles": a.Cardholders, "mail": a.Mail, "no_consent": a.NoConsent,
+		"cancelled": a.Cancelled, "no_spend": a.NoSpend,
+		"transactions_in_window": st.InWindow, "transactions_outside_window": st.Transactions - st.InWindow,
+		"unmapped_mcc_transactions": unmapped,
+	}, []string{profilesFile}, nil
+}
+
+func audience(ps []profile.Profile) Audience {
+	a := Audience{Cardholders: len(ps)}
+	for i := range ps {
+		switch ps[i].Status() {
+		case profile.StatusMail:
+			a.Mail++
+		case profile.StatusNoConsent:
+			a.NoConsent++
+		case profile.StatusCancelled:
+			a.Cancelled++
+		case profile.StatusNoSpend:
+			a.NoSpend++
+		}
+	}
+	return a
+}
+
+func (r *run) needProfiles() ([]profile.Profile, error) {
+	if r.profiles != nil {
+		return r.profiles, nil
+	}
+	f, err := os.Open(filepath.Join(r.dir, profilesFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r.profiles, err = profile.ReadCSV(bufio.NewReader(f), profilesFile, r.tax)
+	return r.profiles, err
+}
+
+// clusterFile is clusters.json.
+type clusterFile struct {
+	K          int              `json:"k"`
+	Seed       uint64           `json:"seed"`
+	Features   []string         `json:"features"`
+	Rows       int              `json:"rows"`
+	Iterations int              `json:"iterations"`
+	Converged  bool             `json:"converged"`
+	Inertia    float64          `json:"inertia"`
+	Population []populationItem `json:"population"`
+	Clusters   []clusterItem    `json:"clusters"`
+}
+
+type populationItem struct {
+	Interest string  `json:"interest"`
+	Share    float64 `json:"share"`
+}
+
+type clusterItem struct {
+	variants.Cluster
+	Variant  string    `json:"variant"`
+	Centroid []float64 `json:"centroid"`
+}
+
+// cluster writes clusters.json and assignments.csv.
+func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
+	ps, err := r.needProfiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	feats := profile.BuildFeatures(r.tax, ps, profile.FeatureOptions{BehaviourWeight: r.c.Clustering.BehaviourWeight})
+	k := r.c.Clustering.K
+	if k == 0 {
+		k = DefaultK
+	}
+	if len(feats.Rows) == 0 {
+		return nil, nil, fmt.Errorf("cluster: no cardholder has spending in the window ending %s", r.month.Format("2006-01"))
+	}
+	if k > len(feats.Rows) {
+		return nil, nil, fmt.Errorf("cluster: clustering.k = %d but only %d cardholders have spending in the window: lower k", k, len(feats.Rows))
+	}
+	res, err := cluster.KMeans(ctx, feats.Data, feats.Dim, cluster.Config{K: k, Seed: r.seed(), MaxIter: r.c.Clustering.MaxIterations})
+	if err != nil {
+		return nil, nil, err
+	}
+	pop := profile.Population(ps, r.tax.Len())
+	cf := &clusterFile{K: k, Seed: r.seed(), Features: feats.Names, Rows: len(feats.Rows),
+		Iterations: res.Iterations, Converged: res.Converged, Inertia: res.Inertia}
+	for i, in := range r.tax.Interests() {
+		cf.Population = append(cf.Population, populationItem{in.ID, pop[i]})
+	}
+	eligible := make([]int, k)
+	for row, c := range res.Assign {
+		if ps[feats.Rows[row]].Status() == profile.StatusMail {
+			eligible[c]++
+		}
+	}
+	n := r.tax.Len()
+	for c := 0; c < k; c++ {
+		centroid := res.Centroid(c)
+		shares := centroid[:n]
+		item := clusterItem{Variant: variants.ID(c), Centroid: append([]float64(nil), centroid...)}
+		item.ID, item.Size, item.Eligible = c, res.Sizes[c], eligible[c]
+		for _, ri := range profile.TopInterests(r.tax, shares, pop, 5) {
+			item.Interests = append(item.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
+		}
+		item.Label = label(item.Interests)
+		cf.Clusters = append(cf.Clusters, item)
+	}
+	if err := writeJSON(filepath.Join(r.dir, clustersFile), cf); err != nil {
+		return nil, nil, err
+	}
+	if err := writeFile(filepath.Join(r.dir, assignmentsFile), func(w io.Writer) error {
+		return writeAssignments(w, ps, feats.Rows, res.Assign)
+	}); err != nil {
+		return nil, nil, err
+	}
+	r.clustering = cf
+	return map[string]int{"clusters": k, "clustered": len(feats.Rows), "iterations": res.Iterations},
+		[]string{clustersFile, assignmentsFile}, nil
+}
+
+// label names a cluster by its two strongest interests.
+func label(ins []variants.Interest) string {
+	switch len(ins) {
+	case 0:
+		return "Mixed spending"
+	case 1:
+		return ins[0].Name
+	}
+	return ins[0].Name + " + " + ins[1].Name
+}
+
+func writeAssignments(w io.Writer, ps []profile.Profile, rows []int, assign []int32) error {
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	cluster := make([]int, len(ps))
+	for i := range cluster {
+		cluster[i] = -1
+	}
+	for row, c := range assign {
+		cluster[rows[row]] = int(c)
+	}
+	if err := cw.Write([]string{"cardholder_id", "cluster", "variant", "mail_status"}); err != nil {
+		return err
+	}
+	for i := range ps {
+		c, v := "", ""
+		if cluster[i] >= 0 {
+			c, v = strconv.Itoa(cluster[i]), variants.ID(cluster[i])
+		}
+		if err := cw.Write([]string{ps[i].ID, c, v, string(ps[i].Status())}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// readAssignments returns the variant of every cardholder that has one.
+func (r *run) readAssignments() (map[string]string, error) {
+	f, err := os.Open(filepath.Join(r.dir, assignmentsFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(bufio.NewReader(f))
+	if _, err := cr.Read(); err != nil {
+		return nil, fmt.Errorf("%s: %w", assignmentsFile, err)
+	}
+	out := map[string]string{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", assignmentsFile, err)
+		}
+		if len(rec) != 4 {
+			return nil, fmt.Errorf("%s: %d fields, want 4", assignmentsFile, len(rec))
+		}
+		if rec[2] != "" {
+			out[rec[0]] = rec[2]
+		}
+	}
+}
+
+func (r *run) needClusters() (*clusterFile, error) {
+	if r.clustering != nil {
+		return r.clustering, nil
+	}
+	var cf clusterFile
+	if err := readJSON(filepath.Join(r.dir, clustersFile), &cf); err != nil {
+		return nil, err
+	}
+	r.clustering = &cf
+	return r.clustering, nil
+}
+
+// variants writes the plan, variants.json.
+func (r *run) variants(ctx context.Context) (map[string]int, []string, error) {
+	cf, err := r.needClusters()
+	if err != nil {
+		return nil, nil, err
+	}
+	clusters := make([]variants.Cluster, len(cf.Clusters))
+	for i, c := range cf.Clusters {
+		clusters[i] = c.Cluster
+	}
+	plan, err := variants.Build(clusters, r.set.Meta(), variants.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("variants: %w", err)
+	}
+	if err := writeJSON(filepath.Join(r.dir, planFile), plan); err != nil {
+		return nil, nil, err
+	}
+	r.plan = &plan
+	usingDefault := 0
+	for _, v := range plan.Variants {
+		for _, id := range v.Blocks {
+			if b, ok := r.set.Block(id); ok && b.Default {
+				usingDefault++
+				break
+			}
+		}
+	}
+	return map[string]int{"variants": len(plan.Variants), "variants_on_default_blocks": usingDefault},
+		[]string{planFile}, nil
+}
+
+func (r *run) needPlan() (*variants.Plan, error) {
+	if r.plan != nil {
+		return r.plan, nil
+	}
+	var p variants.Plan
+	if err := readJSON(filepath.Join(r.dir, planFile), &p); err != nil {
+		return nil, err
+	}
+	r.plan = &p
+	return r.plan, nil
+}
+
+// needNewsletters compiles every variant once.
+func (r *run) needNewsletters(ctx context.Context) ([]*render.Newsletter, error) {
+	if r.newsletters != nil {
+		return r.newsletters, nil
+	}
+	plan, err := r.needPlan()
+	if err != nil {
+		return nil, err
+	}
+	month := r.month.Format("2006-01")
+	r.engine, err = render.NewEngine(r.set, r.md,
+		render.Campaign{Name: r.c.Name, Month: month, MonthName: render.MonthName(month)},
+		render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*render.Newsletter, 0, len(plan.Variants))
+	for _, v := range plan.Variants {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := r.engine.Compile(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	r.newsletters = out
+	return out, nil
+}
+
+// variantMeta is variants/<id>/meta.json.
+type variantMeta struct {
+	variants.Variant
+	Campaign string `json:"campaign"`
+	Month    string `json:"month"`
+	// SampleSubject is the subject as the preview's sample recipient sees it.
+	SampleSubject string `json:"sample_subject"`
+}
+
+// render writes variants/<id>/{index.html,index.txt,meta.json}.
+func (r *run) render(ctx context.Context) (map[string]int, []string, error) {
+	ns, err := r.needNewsletters(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	swap, err := newDirSwap(filepath.Join(r.dir, variantsDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer swap.abort()
+	for _, n := range ns {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		m, err := n.Personalize(render.SampleRecipient, "https://unsubscribe.invalid/preview")
+		if err != nil {
+			return nil, nil, err
+		}
+		id := n.Variant.ID
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{{"index.html", m.HTML}, {"index.txt", m.Text}} {
+			if err := writeFileIn(swap.path(id+"/"+f.name), func(w io.Writer) error {
+				_, err := w.Write(f.data)
+				return err
+			}); err != nil {
+				return nil, nil, err
+			}
+		}
+		meta := variantMeta{Variant: n.Variant, Campaign: r.c.Name, Month: r.month.Format("2006-01"), SampleSubject: m.Subject}
+		if err := writeFileIn(swap.path(id+"/meta.json"), func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(meta)
+		}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := swap.commit(); err != nil {
+		return nil, nil, err
+	}
+	return map[string]int{"variants": len(ns)}, []string{variantsDir}, nil
+}
+
+// report writes report.xlsx.
+func (r *run) report(ctx context.Context) (map[string]int, []string, error) {
+	ps, err := r.needProfiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	cf, err := r.needClusters()
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := r.needPlan()
+	if err != nil {
+		return nil, nil, err
+	}
+	recipients, err := r.recipients(ps)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := audience(ps)
+	s := report.Summary{
+		Campaign: r.c.Name, Month: r.month.Format("2006-01"), Version: r.cfg.Version,
+		Audience: report.Audience{Cardholders: a.Cardholders, Mail: a.Mail, NoConsent: a.NoConsent, Cancelled: a.Cancelled, NoSpend: a.NoSpend},
+		Plan:     *plan, Messages: len(recipients), Inertia: cf.Inertia, Iterations: cf.Iterations,
+	}
+	for _, c := range cf.Clusters {
+		s.Clusters = append(s.Clusters, c.Cluster)
+	}
+	for _, in := range r.manifest.Inputs {
+		st := ingest.Stats{Reasons: in.Reasons}
+		ri := report.Input{Name: in.Name, Rows: in.Rows, Accepted: in.Accepted, Rejected: in.Rejected}
+		for _, rc := range st.TopReasons(len(in.Reasons)) {
+			ri.Reasons = append(ri.Reasons, report.Reason{Reason: rc.Reason, Count: rc.Count})
+		}
+		s.Inputs = append(s.Inputs, ri)
+	}
+	if err := writeFile(filepath.Join(r.dir, reportFile), func(w io.Writer) error { return report.Write(w, s) }); err != nil {
+		return nil, nil, err
+	}
+	return map[string]int{"sheets": 4}, []string{reportFile}, nil
+}
+
+// recipient is one message of the outbox.
+type recipient struct {
+	profile *profile.Profile
+	variant int
+}
+
+// recipients lists who gets a message in the outbox: every mailable
+// cardholder ("all") or the first few of each variant ("samples"), in
+// variant order, then input order.
+func (r *run) recipients(ps []profile.Profile) ([]recipient, error) {
+	if r.outboxMode == OutboxNone {
+		return nil, nil
+	}
+	plan, err := r.needPlan()
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]int{}
+	for i, v := range plan.Variants {
+		byID[v.ID] = i
+	}
+	assigned, err := r.readAssignments()
+	if err != nil {
+		return nil, err
+	}
+	limit := r.c.Mail.Samples
+	if limit == 0 {
+		limit = DefaultSamples
+	}
+	per := make([][]recipient, len(plan.Variants))
+	for i := range ps {
+		p := &ps[i]
+		if p.Status() != profile.StatusMail {
+			continue
+		}
+		vid, ok := assigned[p.ID]
+		if !ok {
+			continue
+		}
+		v, ok := byID[vid]
+		if !ok {
+			return nil, fmt.Errorf("%s: cardholder %s: unknown variant %q", assignmentsFile, p.ID, vid)
+		}
+		if r.outboxMode == OutboxSamples && len(per[v]) == limit {
+			continue
+		}
+		per[v] = append(per[v], recipient{profile: p, variant: v})
+	}
+	var out []recipient
+	for _, rs := range per {
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// mailDate is the Date header of the outbox's messages.
+func (r *run) mailDate() time.Time {
+	if t, err := time.Parse(time.RFC3339, r.c.Mail.Date); err == nil {
+		return t
+	}
+	return r.month.AddDate(0, 1, 0).Add(9 * time.Hour)
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// emlName returns a safe file name for a cardholder's message.
+func emlName(id string) string {
+	safe := unsafeName.ReplaceAllString(id, "_")
+	if safe != id {
+		h := sha256.Sum256([]byte(id))
+		safe += "-" + hex.EncodeToString(h[:4])
+	}
+	return safe + ".eml"
+}
+
+// outbox writes outbox/<variant>/<cardholder>.eml and outbox/index.csv.
+func (r *run) outbox(ctx context.Context) (map[string]int, []string, error) {
+	ps, err := r.needProfiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	recipients, err := r.recipients(ps)
+	if err != nil {
+		return nil, nil, err
+	}
+	ns, err := r.needNewsletters(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	secret := r.secret
+	if secret == "" && len(recipients) > 0 {
+		env := r.c.Sender.UnsubscribeSecretEnv
+		if env == "" {
+			env = DefaultSecretEnv
+		}
+		r.event(Event{Stage: "outbox", State: "warn", Message: env + " is not set: unsubscribe links are signed with a key anyone can derive; set it before sending"})
+		secret = "tailor-unsigned:" + r.c.Name
+	}
+	swap, err := newDirSwap(filepath.Join(r.dir, outboxDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer swap.abort()
+	month := r.month.Format("2006-01")
+	date := r.mailDate()
+	var index strings.Builder
+	iw := csv.NewWriter(&index)
+	_ = iw.Write([]string{"variant", "cardholder_id", "email", "message_id", "file"}) // into a strings.Builder
+	failed := 0
+	for i, rc := range recipients {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		p := rc.profile
+		n := ns[rc.variant]
+		unsub, err := render.UnsubscribeURL(r.c.Sender.UnsubscribeURL, secret, r.c.Name, p.ID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: sender.unsubscribe_url: %v", ErrConfig, err)
+		}
+		rcpt := render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier, Locale: p.Locale}
+		m, err := n.Personalize(rcpt, unsub)
+		if err != nil {
+			return nil, nil, err
+		}
+		msg, err := send.Compose(m, send.Envelope{
+			Sender:    render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress},
+			Recipient: rcpt, Unsubscribe: unsub, Date: date, Campaign: r.c.Name, Month: month,
+			Variant: n.Variant.ID, UserAgent: "tailor " + r.cfg.Version,
+		})
+		if err != nil {
+			// A recipient whose data cannot make a safe message is
+			// skipped and counted, never sent half-formed.
+			failed++
+			r.event(Event{Stage: "outbox", State: "warn", Message: err.Error()})
+			continue
+		}
+		rel := n.Variant.ID + "/" + emlName(p.ID)
+		if err := writeFileIn(swap.path(rel), func(w io.Writer) error {
+			bw := bufio.NewWriter(w)
+			if err := send.WriteEML(bw, msg); err != nil {
+				return err
+			}
+			return bw.Flush()
+		}); err != nil {
+			return nil, nil, err
+		}
+		ids := msg.GetGenHeader("Message-ID")
+		id := ""
+		if len(ids) > 0 {
+			id = ids[0]
+		}
+		_ = iw.Write([]string{n.Variant.ID, p.ID, p.Email, id, rel})
+	}
+	iw.Flush()
+	if err := writeFileIn(swap.path("index.csv"), func(w io.Writer) error {
+		_, err := io.WriteString(w, index.String())
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := swap.commit(); err != nil {
+		return nil, nil, err
+	}
+	return map[string]int{"messages": len(recipients) - failed, "refused": failed}, []string{outboxDir}, nil
+}

@@ -43,6 +43,9 @@ type InputsConfig struct {
 	Transactions string `toml:"transactions" json:"transactions"`
 	// Currency of accepted transactions (default "USD").
 	Currency string `toml:"currency" json:"currency,omitempty"`
+	// Tiers lists the accepted card tiers; a cardholder with another tier
+	// is rejected (default: any tier).
+	Tiers []string `toml:"tiers" json:"tiers,omitempty"`
 	// ErrorBudget is the share of rejected rows per input past which the
 	// run fails (default 0.01, 1%).
 	ErrorBudget *float64 `toml:"error_budget" json:"error_budget,omitempty"`
@@ -217,6 +220,12 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if cur := c.Inputs.Currency; cur != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(cur) {
 		return bad("inputs.currency", "%q: want a 3-letter ISO 4217 code", cur)
+	}
+	for i, t := range c.Inputs.Tiers {
+		c.Inputs.Tiers[i] = strings.ToLower(strings.TrimSpace(t))
+		if c.Inputs.Tiers[i] == "" {
+			return bad("inputs.tiers", "an empty tier name")
+		}
 	}
 	if w := c.Profile.WindowMonths; w != 0 && (w < 4 || w > 60) {
 		return bad("profile.window_months", "%d: want 4 to 60 months", w)

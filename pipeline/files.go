@@ -35,6 +35,10 @@ func writeFile(path string, fill func(w io.Writer) error) (err error) {
 	if err = fill(f); err != nil {
 		return err
 	}
+	// CreateTemp makes the file private; outputs are ordinary files.
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
 	if err = f.Sync(); err != nil {
 		return err
 	}

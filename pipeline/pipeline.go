@@ -305,10 +305,10 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 			r.event(Event{Stage: st.name, State: "kept", Counts: rec.Counts})
 			continue
 		}
+		r.event(Event{Stage: st.name, State: "run"})
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r.event(Event{Stage: st.name, State: "run"})
 		start := time.Now()
 		counts, outs, err := st.run(ctx)
 		if err != nil {
@@ -341,7 +341,7 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 	}
 	month := r.month.Format("2006-01")
 	parts := map[string][]any{
-		"ingest":   {r.cfg.Version, inputs, c.Inputs.Currency, budget},
+		"ingest":   {r.cfg.Version, inputs, c.Inputs.Currency, c.Inputs.Tiers, budget},
 		"profile":  {month, c.Profile, r.tax.Hash()},
 		"cluster":  {c.Clustering.K, r.seed(), c.Clustering.MaxIterations, c.Clustering.BehaviourWeight},
 		"variants": {r.set.MetaHash()},
@@ -389,5 +389,5 @@ func (r *run) finish() *Result {
 
 // ingestOptions returns the ingest options of the campaign.
 func (r *run) ingestOptions() ingest.Options {
-	return ingest.Options{Currency: r.c.Inputs.Currency}
+	return ingest.Options{Currency: r.c.Inputs.Currency, Tiers: r.c.Inputs.Tiers}
 }

@@ -104,7 +104,8 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 		})
 		for i, r := range reasons {
 			if i == 3 {
-				fmt.Fprintf(w, "  %-13s ... %d more reasons\n", "", len(reasons)-3)
+				more := len(reasons) - 3
+				fmt.Fprintf(w, "  %-13s ... %d more %s (see the rejects file)\n", "", more, plural(more, "reason", "reasons"))
 				break
 			}
 			fmt.Fprintf(w, "  %-13s %5d x %s\n", "", in.Reasons[r], r)
@@ -127,4 +128,11 @@ func orNone(ss []string) string {
 		return "none"
 	}
 	return strings.Join(ss, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -34,18 +34,11 @@ var _ assigner = (*exactAssigner)(nil)
 func (a *exactAssigner) prepare(centroids []float64) { a.centroids = centroids }
 
 func (a *exactAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
-	dim := a.m.dim
-	centroids := a.centroids[:a.k*dim]
+	centroids := a.centroids[:a.k*a.m.dim]
 	assign, dist = assign[:hi-lo], dist[:hi-lo]
 	changed := 0
 	for r := range assign {
-		x := a.m.row(lo + r)
-		best, bestDist := int32(0), math.Inf(1)
-		for j, c := int32(0), centroids; len(c) >= dim; j, c = j+1, c[dim:] {
-			if d := sqDist(x, c[:dim]); d < bestDist {
-				best, bestDist = j, d
-			}
-		}
+		best, bestDist := nearest(a.m.row(lo+r), centroids)
 		if assign[r] != best {
 			assign[r] = best
 			changed++
@@ -53,6 +46,55 @@ func (a *exactAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
 		dist[r] = bestDist
 	}
 	return changed
+}
+
+// nearest returns the index of the centroid nearest to x, the lowest
+// on ties, and the squared distance to it. The centroids are len(x)
+// values each, row-major. It compares x with four centroids at a time,
+// which loads each value of x once for the four and keeps four
+// independent sums going.
+func nearest(x, centroids []float64) (int32, float64) {
+	dim := len(x)
+	best, bestDist := int32(0), math.Inf(1)
+	j, c := int32(0), centroids
+	for ; len(c) >= 4*dim; j, c = j+4, c[4*dim:] {
+		d0, d1, d2, d3 := sqDist4(x, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
+		if d0 < bestDist {
+			best, bestDist = j, d0
+		}
+		if d1 < bestDist {
+			best, bestDist = j+1, d1
+		}
+		if d2 < bestDist {
+			best, bestDist = j+2, d2
+		}
+		if d3 < bestDist {
+			best, bestDist = j+3, d3
+		}
+	}
+	for ; len(c) >= dim; j, c = j+1, c[dim:] {
+		if d := sqDist(x, c[:dim]); d < bestDist {
+			best, bestDist = j, d
+		}
+	}
+	return best, bestDist
+}
+
+// sqDist4 returns the squared Euclidean distances between x and each of
+// c0, c1, c2 and c3, which must be at least as long as x.
+func sqDist4(x, c0, c1, c2, c3 []float64) (s0, s1, s2, s3 float64) {
+	c0, c1, c2, c3 = c0[:len(x)], c1[:len(x)], c2[:len(x)], c3[:len(x)]
+	for i, v := range x {
+		e0 := v - c0[i]
+		e1 := v - c1[i]
+		e2 := v - c2[i]
+		e3 := v - c3[i]
+		s0 += e0 * e0
+		s1 += e1 * e1
+		s2 += e2 * e2
+		s3 += e3 * e3
+	}
+	return s0, s1, s2, s3
 }
 
 // sqDist returns the squared Euclidean distance between x and c, which

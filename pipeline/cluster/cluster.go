@@ -24,8 +24,8 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxIter = 100
-	DefaultTol     = 1e-4
+	defaultMaxIter = 100
+	defaultTol     = 1e-4
 )
 
 // maxMagnitude bounds the absolute value of every input value, so that
@@ -36,8 +36,8 @@ const maxMagnitude = 1e100
 type Config struct {
 	K       int     // number of clusters, required >= 1
 	Seed    uint64  // seeds k-means++ (math/rand/v2 PCG)
-	MaxIter int     // maximum number of Lloyd iterations; default DefaultMaxIter
-	Tol     float64 // stop when the relative inertia change is <= Tol; default DefaultTol
+	MaxIter int     // maximum number of Lloyd iterations; default 100
+	Tol     float64 // stop when the relative inertia change is <= Tol; default 1e-4
 	Workers int     // goroutines for the parallel steps; default runtime.GOMAXPROCS(0)
 }
 
@@ -53,10 +53,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("cluster: workers must not be negative, got %d", c.Workers)
 	}
 	if c.MaxIter == 0 {
-		c.MaxIter = DefaultMaxIter
+		c.MaxIter = defaultMaxIter
 	}
 	if c.Tol == 0 {
-		c.Tol = DefaultTol
+		c.Tol = defaultTol
 	}
 	if c.Workers == 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
@@ -78,7 +78,7 @@ type Result struct {
 	Sizes      []int     // number of rows in each cluster
 	Inertia    float64   // sum of squared distances to the assigned centroid
 	Iterations int       // Lloyd iterations run
-	Converged  bool      // whether the run stopped before MaxIter ran out
+	Converged  bool      // whether the inertia settled (or no row moved) within MaxIter
 }
 
 // Centroid returns the centroid of cluster k, a sub-slice of
@@ -92,7 +92,9 @@ func (r *Result) Centroid(k int) []float64 {
 //
 // Every value must be finite, with magnitude at most 1e100, and there
 // must be at least cfg.K distinct rows; rows and columns in errors are
-// numbered from zero. KMeans neither modifies nor retains data. It
+// numbered from zero. No cluster is left empty, unless distinct rows
+// are so close that their squared distance rounds to zero, as with
+// subnormal differences. KMeans neither modifies nor retains data. It
 // checks ctx between iterations and between chunks of rows, and
 // returns ctx's error, wrapped, once ctx is done.
 func KMeans(ctx context.Context, data []float64, dim int, cfg Config) (*Result, error) {

@@ -31,7 +31,10 @@ func fuzzValue(b byte) float64 {
 // FuzzKMeans builds a small matrix from the fuzz bytes: the first four
 // choose the dimension, k, the iteration limit and the workers, the
 // rest are values. KMeans must not panic, and must return either an
-// error or a valid result.
+// error or a valid result: every row assigned to a nearest centroid,
+// sizes that count the assignment and sum to the rows, in canonical
+// order. A cluster may be empty here, as only rows whose squared
+// distances round to zero can leave one so.
 func FuzzKMeans(f *testing.F) {
 	f.Add([]byte{1, 2, 0, 0, 125, 126, 200, 201, 125, 127})
 	f.Add([]byte{0, 3, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
@@ -96,6 +99,15 @@ func FuzzKMeans(f *testing.F) {
 		for _, v := range r.Centroids {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Fatalf("centroid value %g", v)
+			}
+		}
+		for i := range rows {
+			x := data[i*dim : (i+1)*dim]
+			own := sqDist(x, r.Centroid(int(r.Assign[i])))
+			for k := range r.K {
+				if d := sqDist(x, r.Centroid(k)); d < own*(1-1e-12) {
+					t.Fatalf("row %d is assigned to cluster %d at %g, but cluster %d is at %g", i, r.Assign[i], own, k, d)
+				}
 			}
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -24,6 +25,9 @@ type Options struct {
 	Currency string
 	// Comma is the field delimiter (default ',').
 	Comma rune
+	// Tiers, when not empty, lists the accepted card tiers (lower case);
+	// a cardholder with another tier is rejected. Empty accepts any tier.
+	Tiers []string
 }
 
 func (o Options) currency() string {
@@ -61,6 +65,7 @@ type table struct {
 	width int
 	stats Stats
 	rej   Rejects
+	opts  Options
 }
 
 func openTable(r io.Reader, file string, cols []column, opts Options, rej Rejects) (*table, error) {
@@ -77,7 +82,7 @@ func openTable(r io.Reader, file string, cols []column, opts Options, rej Reject
 	if err != nil {
 		return nil, &FileError{File: file, Line: 1, Err: fmt.Errorf("header: %w", err)}
 	}
-	t := &table{file: file, r: cr, index: map[string]int{}, width: len(header), rej: rej}
+	t := &table{file: file, r: cr, index: map[string]int{}, width: len(header), rej: rej, opts: opts}
 	t.stats.File = file
 	for i, h := range header {
 		if i == 0 {
@@ -124,7 +129,7 @@ func (t *table) next() ([]string, int, error) {
 		line, _ := t.r.FieldPos(0)
 		t.stats.Read++
 		if len(rec) != t.width {
-			err := &RowError{File: t.file, Line: line, Err: fmt.Errorf("%w: got %d, want %d", ErrFieldCount, len(rec), t.width)}
+			err := &RowError{File: t.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(rec), t.width)}
 			if rerr := t.reject(err, rec); rerr != nil {
 				return nil, 0, rerr
 			}
@@ -207,7 +212,8 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 		c, rerr := t.cardholder(rec, line)
 		if rerr == nil {
 			if first, dup := firstLine[c.ID]; dup {
-				rerr = t.rowErr(line, "cardholder_id", c.ID, fmt.Errorf("%w (first on line %d)", ErrDuplicate, first))
+				rerr = t.rowErr(line, "cardholder_id", c.ID, ErrDuplicate)
+				rerr.Detail = fmt.Sprintf("first on line %d", first)
 			}
 		}
 		if rerr != nil {
@@ -247,6 +253,11 @@ func (t *table) cardholder(rec []string, line int) (Cardholder, *RowError) {
 	}
 	c.Locale = t.field(rec, "locale")
 	c.Tier = strings.ToLower(t.field(rec, "tier"))
+	if len(t.opts.Tiers) > 0 && c.Tier != "" && !slices.Contains(t.opts.Tiers, c.Tier) {
+		e := t.rowErr(line, "tier", c.Tier, ErrNotTier)
+		e.Detail = "want " + strings.Join(t.opts.Tiers, ", ")
+		return c, e
+	}
 	if s := t.field(rec, "member_since"); s != "" {
 		if c.MemberSince, err = ParseDate(s); err != nil {
 			return c, t.rowErr(line, "member_since", s, err)
@@ -339,7 +350,9 @@ func (t *table) transaction(rec []string, line int, currency string, known func(
 	case !isUpperAlpha(tx.Currency, 3):
 		return t.rowErr(line, "currency", t.field(rec, "currency"), ErrNotCurrency)
 	case tx.Currency != currency:
-		return t.rowErr(line, "currency", tx.Currency, fmt.Errorf("%w (accepted: %s)", ErrCurrency, currency))
+		e := t.rowErr(line, "currency", tx.Currency, ErrCurrency)
+		e.Detail = "accepted: " + currency
+		return e
 	}
 	s = t.field(rec, "mcc")
 	if tx.MCC, err = NormalizeMCC(s); err != nil {

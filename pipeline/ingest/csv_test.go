@@ -58,7 +58,7 @@ func TestReadCardholders(t *testing.T) {
 		`cardholders.csv:5:1: cardholder_id "": required`,
 		`cardholders.csv:6:1: cardholder_id "C1": duplicate cardholder id (first on line 2)`,
 		`cardholders.csv:7:8: status "paused": not a status (want active or cancelled)`,
-		`cardholders.csv:9: wrong number of fields: got 3, want 11`,
+		`cardholders.csv:9: wrong number of fields (got 3, want 11)`,
 		`cardholders.csv:10:10: cancel_reason "************1111": looks like a card number: refused`,
 	}
 	for i, w := range want {
@@ -117,6 +117,25 @@ func TestReadTransactions(t *testing.T) {
 	}
 	if r := st.TopReasons(10); len(r) != 6 || r[0] != (ReasonCount{"amount: not a number", 1}) {
 		t.Errorf("top reasons = %+v, want 6 reasons, amount first", r)
+	}
+}
+
+func TestTiers(t *testing.T) {
+	in := "cardholder_id,first_name,email,tier,marketing_consent\n" +
+		"C1,Ann,ann@example.com,Gold,yes\n" +
+		"C2,Bo,bo@example.com,diamond,yes\n" +
+		"C3,Cy,cy@example.com,,yes\n"
+	var rej recorder
+	got, st, err := ReadCardholders(context.Background(), strings.NewReader(in), "c.csv", Options{Tiers: []string{"green", "gold", "platinum"}}, &rej)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Accepted != 2 || got[0].Tier != "gold" || got[1].Tier != "" {
+		t.Fatalf("accepted %+v", got)
+	}
+	want := `c.csv:3:4: tier "diamond": not one of the campaign's tiers (want green, gold, platinum)`
+	if len(rej.errs) != 1 || rej.errs[0].Error() != want {
+		t.Errorf("rejects = %v, want %s", rej.errs, want)
 	}
 }
 

@@ -77,6 +77,9 @@ type RowError struct {
 	Field  string
 	Value  string // the offending value, with card numbers masked
 	Err    error
+	// Detail adds facts particular to this row ("first on line 377") that
+	// Reason leaves out, so that rejects group by reason.
+	Detail string
 }
 
 func (e *RowError) Error() string {
@@ -94,6 +97,9 @@ func (e *RowError) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Err.Error())
+	if e.Detail != "" {
+		b.WriteString(" (" + e.Detail + ")")
+	}
 	return b.String()
 }
 
@@ -127,6 +133,7 @@ var (
 	ErrUnknownHolder = errors.New("unknown cardholder id")
 	ErrCardNumber    = errors.New("looks like a card number: refused")
 	ErrTooLong       = errors.New("too long")
+	ErrNotTier       = errors.New("not one of the campaign's tiers")
 )
 
 // FileError is a problem with a whole file: not readable as CSV, empty, or

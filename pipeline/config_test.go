@@ -1,0 +1,99 @@
+package pipeline
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const validCampaign = `name = "news"
+[inputs]
+cardholders = "c.csv"
+transactions = "t.csv"
+[sender]
+name = "Meridian"
+from = "Meridian <news@example.com>"
+postal_address = "1 Main St"
+unsubscribe_url = "https://example.com/u"
+`
+
+func TestParseCampaign(t *testing.T) {
+	c, err := ParseCampaign("c.toml", []byte(validCampaign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "news" || c.Inputs.Transactions != "t.csv" || c.Clustering.K != 0 || c.Mail.Outbox != "" {
+		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestCampaignErrors(t *testing.T) {
+	tests := []struct {
+		name, edit, want string
+	}{
+		{"unknown key", `name = "news"` + "\n" + `colour = "red"`,
+			"c.toml:2:1: colour: unknown key (see the configuration reference in the README)"},
+		{"unknown nested key", "[clustering]\nkay = 3",
+			"c.toml:12:1: clustering.kay: unknown key (see the configuration reference in the README)"},
+		{"mistyped value", "[clustering]\nk = \"twelve\"",
+			"c.toml:12:5: clustering.k: toml: cannot decode TOML string into struct field pipeline.ClusteringConfig.K of type int"},
+		{"bad month", `month = "October"`, `c.toml:11:1: month: month "October": want YYYY-MM`},
+		{"bad name", `name = "My News"`, `c.toml:1:1: name: "My News": use lower-case letters, digits, '-' and '_' (it names a directory)`},
+		{"bad from", "", ""},
+		{"budget", "[inputs]\nerror_budget = 2.0", ""},
+		{"outbox", "[mail]\noutbox = \"everyone\"", `c.toml:12:1: mail.outbox: "everyone": want samples, all or none`},
+		{"k", "[clustering]\nk = -3", `c.toml:12:1: clustering.k: -3: want 1 to 100000`},
+		{"date", "[mail]\ndate = \"tomorrow\"", `c.toml:12:1: mail.date: "tomorrow": want RFC 3339, e.g. 2026-11-02T09:00:00Z`},
+		{"syntax", "[mail\n", "c.toml:11:6"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := validCampaign + "\n" + tt.edit
+			switch tt.name {
+			case "bad name":
+				src = strings.Replace(validCampaign, `name = "news"`, tt.edit, 1)
+			case "unknown key":
+				src = strings.Replace(validCampaign, `name = "news"`, tt.edit, 1)
+			case "bad from":
+				src = strings.Replace(validCampaign, "Meridian <news@example.com>", "news at example", 1)
+				tt.want = `c.toml:7:1: sender.from: "news at example": want an email address`
+			case "budget":
+				// A second [inputs] table is a TOML error; edit in place.
+				src = strings.Replace(validCampaign, `transactions = "t.csv"`, "transactions = \"t.csv\"\nerror_budget = 2.0", 1)
+				tt.want = `c.toml:5:1: inputs.error_budget: 2: want a share between 0 and 1 (0.01 is 1%)`
+			case "month":
+			}
+			if tt.name == "bad month" {
+				src = `month = "October"` + "\n" + validCampaign
+				tt.want = `c.toml:1:1: month: month "October": want YYYY-MM`
+			}
+			_, err := ParseCampaign("c.toml", []byte(src))
+			if err == nil {
+				t.Fatalf("no error for:\n%s", src)
+			}
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("error %v does not wrap ErrConfig", err)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCampaignRequired(t *testing.T) {
+	for _, key := range []string{"name", "cardholders", "transactions", "from", "postal_address", "unsubscribe_url"} {
+		t.Run(key, func(t *testing.T) {
+			var lines []string
+			for _, l := range strings.Split(validCampaign, "\n") {
+				if !strings.HasPrefix(l, key+" ") {
+					lines = append(lines, l)
+				}
+			}
+			_, err := ParseCampaign("c.toml", []byte(strings.Join(lines, "\n")))
+			if err == nil || !strings.Contains(err.Error(), key) {
+				t.Errorf("without %s: error %v", key, err)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,12 +64,9 @@ func (r *run) ingest(ctx context.Context) (map[string]int, []string, error) {
 		}
 		records = append(records, InputRecord{Name: name, Path: path, SHA256: sum, Bytes: size,
 			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons})
-		if err := st.CheckBudget(budget); err != nil && budgetErr == nil {
-			budgetErr = err
-			if name == "cardholders" {
-				break
-			}
-		}
+		// Past the budget, the other input is still read, so that one run
+		// shows every problem.
+		budgetErr = errors.Join(budgetErr, st.CheckBudget(budget))
 	}
 	// The rejects are kept even when the budget is exceeded: they are what
 	// the user needs to fix the inputs.

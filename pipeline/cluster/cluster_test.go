@@ -127,7 +127,7 @@ func TestKMeansErrors(t *testing.T) {
 		{"k negative", make([]float64, 12), 1, cluster.Config{K: -3}, "cluster: k must be at least 1, got -3"},
 		{"k above rows", uniform(1, 12, 2), 2, cluster.Config{K: 20}, "cluster: k=20 but only 12 rows"},
 		{"k above distinct rows", threeDistinct, 2, cluster.Config{K: 5}, "cluster: k=5 but only 3 distinct rows"},
-		{"k above distinct rows, signed zero", []float64{0, -0.0, 1}, 1, cluster.Config{K: 3}, "cluster: k=3 but only 2 distinct rows"},
+		{"k above distinct rows, signed zero", []float64{0, math.Copysign(0, -1), 1}, 1, cluster.Config{K: 3}, "cluster: k=3 but only 2 distinct rows"},
 		{"all rows equal", make([]float64, 12), 3, cluster.Config{K: 2}, "cluster: k=2 but only 1 distinct rows"},
 		{"nan", nan, 4, cluster.Config{K: 2}, "cluster: row 17, column 3: not a finite number"},
 		{"inf", inf, 4, cluster.Config{K: 2}, "cluster: row 2, column 0: not a finite number"},

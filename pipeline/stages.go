@@ -13,8 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/cluster"
@@ -623,66 +626,148 @@ func (r *run) outbox(ctx context.Context) (map[string]int, []string, error) {
 	}
 	defer swap.abort()
 	month := r.month.Format("2006-01")
-	date := r.mailDate()
+	env := send.Envelope{
+		Sender: render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress},
+		Date:   r.mailDate(), Campaign: r.c.Name, Month: month, UserAgent: "tailor " + r.cfg.Version,
+	}
+	// Each message is independent: a bounded pool of workers builds and
+	// writes them; results land by index, so the index file keeps the
+	// recipients' order whatever the scheduling.
+	results := make([]outboxResult, len(recipients))
+	err = parallel(ctx, len(recipients), func(i int) error {
+		results[i] = r.writeMessage(swap, ns, recipients[i], env, secret)
+		return results[i].err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	var index strings.Builder
 	iw := csv.NewWriter(&index)
 	_ = iw.Write([]string{"variant", "cardholder_id", "email", "message_id", "file"}) // into a strings.Builder
+	var refused strings.Builder
+	rw := csv.NewWriter(&refused)
+	_ = rw.Write([]string{"variant", "cardholder_id", "reason"}) // into a strings.Builder
 	failed := 0
-	for i, rc := range recipients {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
-			}
-		}
-		p := rc.profile
-		n := ns[rc.variant]
-		unsub, err := render.UnsubscribeURL(r.c.Sender.UnsubscribeURL, secret, r.c.Name, p.ID)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: sender.unsubscribe_url: %v", ErrConfig, err)
-		}
-		rcpt := render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier, Locale: p.Locale}
-		m, err := n.Personalize(rcpt, unsub)
-		if err != nil {
-			return nil, nil, err
-		}
-		msg, err := send.Compose(m, send.Envelope{
-			Sender:    render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress},
-			Recipient: rcpt, Unsubscribe: unsub, Date: date, Campaign: r.c.Name, Month: month,
-			Variant: n.Variant.ID, UserAgent: "tailor " + r.cfg.Version,
-		})
-		if err != nil {
+	for i, res := range results {
+		p := recipients[i].profile
+		vid := ns[recipients[i].variant].Variant.ID
+		if res.refused != nil {
 			// A recipient whose data cannot make a safe message is
-			// skipped and counted, never sent half-formed.
+			// skipped, listed and counted, never sent half-formed.
 			failed++
-			r.event(Event{Stage: "outbox", State: "warn", Message: err.Error()})
+			if failed <= 10 {
+				r.event(Event{Stage: "outbox", State: "warn", Message: res.refused.Error()})
+			}
+			_ = rw.Write([]string{vid, p.ID, res.refused.Error()})
 			continue
 		}
-		rel := n.Variant.ID + "/" + emlName(p.ID)
-		if err := writeFileIn(swap.path(rel), func(w io.Writer) error {
-			bw := bufio.NewWriter(w)
-			if err := send.WriteEML(bw, msg); err != nil {
-				return err
-			}
-			return bw.Flush()
+		_ = iw.Write([]string{vid, p.ID, p.Email, res.messageID, res.file})
+	}
+	if failed > 10 {
+		r.event(Event{Stage: "outbox", State: "warn", Message: fmt.Sprintf("%d recipients refused in all, see %s/refused.csv", failed, outboxDir)})
+	}
+	iw.Flush()
+	rw.Flush()
+	for name, b := range map[string]*strings.Builder{"index.csv": &index, "refused.csv": &refused} {
+		if err := writeFileIn(swap.path(name), func(w io.Writer) error {
+			_, err := io.WriteString(w, b.String())
+			return err
 		}); err != nil {
 			return nil, nil, err
 		}
-		ids := msg.GetGenHeader("Message-ID")
-		id := ""
-		if len(ids) > 0 {
-			id = ids[0]
-		}
-		_ = iw.Write([]string{n.Variant.ID, p.ID, p.Email, id, rel})
-	}
-	iw.Flush()
-	if err := writeFileIn(swap.path("index.csv"), func(w io.Writer) error {
-		_, err := io.WriteString(w, index.String())
-		return err
-	}); err != nil {
-		return nil, nil, err
 	}
 	if err := swap.commit(); err != nil {
 		return nil, nil, err
 	}
 	return map[string]int{"messages": len(recipients) - failed, "refused": failed}, []string{outboxDir}, nil
+}
+
+// outboxResult is what became of one recipient's message.
+type outboxResult struct {
+	file, messageID string
+	refused         error // the recipient's data cannot make a safe message
+	err             error // the run cannot go on
+}
+
+// writeMessage personalizes, composes and writes one message.
+func (r *run) writeMessage(swap *dirSwap, ns []*render.Newsletter, rc recipient, env send.Envelope, secret string) outboxResult {
+	p := rc.profile
+	n := ns[rc.variant]
+	unsub, err := render.UnsubscribeURL(r.c.Sender.UnsubscribeURL, secret, r.c.Name, p.ID)
+	if err != nil {
+		return outboxResult{err: fmt.Errorf("%w: sender.unsubscribe_url: %v", ErrConfig, err)}
+	}
+	env.Recipient = render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier, Locale: p.Locale}
+	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
+	m, err := n.Personalize(env.Recipient, unsub)
+	if err != nil {
+		if errors.Is(err, render.ErrHeader) {
+			return outboxResult{refused: err}
+		}
+		return outboxResult{err: err}
+	}
+	msg, err := send.Compose(m, env)
+	if err != nil {
+		return outboxResult{refused: err}
+	}
+	rel := n.Variant.ID + "/" + emlName(p.ID)
+	if err := writeFileIn(swap.path(rel), func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := send.WriteEML(bw, msg); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}); err != nil {
+		return outboxResult{err: err}
+	}
+	id := ""
+	if ids := msg.GetGenHeader("Message-ID"); len(ids) > 0 {
+		id = ids[0]
+	}
+	return outboxResult{file: rel, messageID: id}
+}
+
+// parallel calls fn(i) for i in [0, n) on GOMAXPROCS goroutines, all of
+// which have returned when it returns. It stops handing out work at the
+// first error or when ctx is done, and returns that error.
+func parallel(ctx context.Context, n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+		stop     atomic.Bool
+	)
+	fail := func(err error) {
+		once.Do(func() { firstErr = err })
+		stop.Store(true)
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if i%64 == 0 {
+					if err := ctx.Err(); err != nil {
+						fail(err)
+						return
+					}
+				}
+				if err := fn(i); err != nil {
+					fail(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return firstErr
 }

@@ -196,16 +196,19 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			// Rotate through the candidates by cluster so that neighbouring
 			// variants led by the same block do not all share one subject.
 			if n := len(lead.Subjects); n > 0 {
-				v.Subject = lead.Subjects[c.ID%n]
+				v.Subject = lead.Subjects[rotate(c.ID, n)]
 			}
 			if n := len(lead.Preheaders); n > 0 {
-				v.Preheader = lead.Preheaders[c.ID%n]
+				v.Preheader = lead.Preheaders[rotate(c.ID, n)]
 			}
 		}
 		plan.Variants = append(plan.Variants, v)
 	}
 	return plan, Validate(plan, blocks)
 }
+
+// rotate maps a cluster id onto [0, n), negative ids included.
+func rotate(id, n int) int { return ((id % n) + n) % n }
 
 // Problem is one thing wrong with a plan.
 type Problem struct {

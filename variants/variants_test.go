@@ -259,7 +259,7 @@ func TestBuildRotatesSubjects(t *testing.T) {
 	}}
 	ins := []variants.Interest{interest("fuel", 0.5, 2)}
 	var clusters []variants.Cluster
-	for _, id := range []int{0, 1, 2, 3, 4, 7} {
+	for _, id := range []int{0, 1, 2, 3, 4, 7, -1} {
 		clusters = append(clusters, variants.Cluster{ID: id, Interests: ins})
 	}
 	plan, err := variants.Build(clusters, blocks, variants.Options{})
@@ -268,6 +268,7 @@ func TestBuildRotatesSubjects(t *testing.T) {
 	}
 	want := []struct{ subject, preheader string }{
 		{"s0", "p0"}, {"s1", "p1"}, {"s2", "p0"}, {"s0", "p1"}, {"s1", "p0"}, {"s1", "p1"},
+		{"s2", "p1"}, // a negative id (a hand-edited clusters.json) still rotates
 	}
 	for i, w := range want {
 		t.Run(fmt.Sprintf("cluster %d", clusters[i].ID), func(t *testing.T) {

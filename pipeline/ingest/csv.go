@@ -246,6 +246,13 @@ func (t *table) cardholder(rec []string, line int) (Cardholder, *RowError) {
 		return c, t.rowErr(line, "first_name", "", ErrRequired)
 	}
 	c.LastName = t.field(rec, "last_name")
+	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}} {
+		if hasControl(f.v) {
+			// Names go into mail headers, where a line break would let
+			// a row write headers of its own.
+			return c, t.rowErr(line, f.name, f.v, ErrControl)
+		}
+	}
 	email := t.field(rec, "email")
 	var err error
 	if c.Email, err = parseEmail(email); err != nil {
@@ -421,4 +428,14 @@ func (rw *RejectWriter) Flush() error {
 	}
 	rw.w.Flush()
 	return rw.w.Error()
+}
+
+// hasControl reports whether s holds a control character, such as CR or LF.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -18,7 +18,8 @@ const cardholdersCSV = "\uFEFFcardholder_id,first_name,last_name,email,locale,ti
 	"C4,Kim,Park,kim@example.net,en-US,platinum,2001-02-03,paused,,,no\n" +
 	"C5,Lea,Moe,lea@example.net,en-US,green,2001-02-03,active,,,no\n" +
 	"C6,Too,Few\n" +
-	"C7,Pan,Holder,pan@example.com,en-US,green,2001-02-03,active,,4111111111111111,no\n"
+	"C7,Pan,Holder,pan@example.com,en-US,green,2001-02-03,active,,4111111111111111,no\n" +
+	"C8,\"Eve\r\nBcc: all@example.com\",Smith,eve@example.com,en-US,green,2001-02-03,active,,,yes\n"
 
 type recorder struct {
 	errs    []*RowError
@@ -37,8 +38,8 @@ func TestReadCardholders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Read != 9 || st.Accepted != 3 || st.Rejected != 6 || st.Read != st.Accepted+st.Rejected {
-		t.Fatalf("stats = %+v, want read 9 = accepted 3 + rejected 6", st)
+	if st.Read != 10 || st.Accepted != 3 || st.Rejected != 7 || st.Read != st.Accepted+st.Rejected {
+		t.Fatalf("stats = %+v, want read 10 = accepted 3 + rejected 7", st)
 	}
 	ids := []string{}
 	for _, c := range got {
@@ -60,6 +61,7 @@ func TestReadCardholders(t *testing.T) {
 		`cardholders.csv:7:8: status "paused": not a status (want active or cancelled)`,
 		`cardholders.csv:9: wrong number of fields (got 3, want 11)`,
 		`cardholders.csv:10:10: cancel_reason "************1111": looks like a card number: refused`,
+		`cardholders.csv:11:2: first_name "Eve\nBcc: all@example.com": holds a line break or another control character`,
 	}
 	for i, w := range want {
 		if i >= len(rej.errs) {

@@ -134,6 +134,7 @@ var (
 	ErrCardNumber    = errors.New("looks like a card number: refused")
 	ErrTooLong       = errors.New("too long")
 	ErrNotTier       = errors.New("not one of the campaign's tiers")
+	ErrControl       = errors.New("holds a line break or another control character")
 )
 
 // FileError is a problem with a whole file: not readable as CSV, empty, or

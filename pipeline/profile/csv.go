@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -65,6 +67,9 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("profile: %s: header: %w", name, err)
 	}
+	// With ReuseRecord the next Read overwrites the slice: keep a copy to
+	// name columns in errors.
+	header = slices.Clone(header)
 	want := len(fixedColumns) + tax.Len()
 	if len(header) != want {
 		return nil, fmt.Errorf("profile: %s:1: %d columns, want %d (written with another taxonomy?)", name, len(header), want)
@@ -125,13 +130,13 @@ func parseProfile(rec []string, n int) (Profile, int, error) {
 		col int
 		dst *float64
 	}{{17, &p.Trend}, {18, &p.OnlineShare}, {19, &p.ForeignShare}} {
-		if *d.dst, err = strconv.ParseFloat(rec[d.col], 64); err != nil {
+		if *d.dst, err = parseFinite(rec[d.col]); err != nil {
 			return p, d.col, err
 		}
 	}
 	for k := range p.Shares {
 		col := len(fixedColumns) + k
-		if p.Shares[k], err = strconv.ParseFloat(rec[col], 64); err != nil {
+		if p.Shares[k], err = parseFinite(rec[col]); err != nil {
 			return p, col, err
 		}
 	}
@@ -156,4 +161,17 @@ func FormatCents(v int64) string {
 		u = uint64(-v)
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+}
+
+// parseFinite parses a float and refuses NaN and infinities, which no
+// profile holds.
+func parseFinite(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q: not a finite number", s)
+	}
+	return f, nil
 }

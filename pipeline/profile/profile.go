@@ -8,6 +8,7 @@ import (
 	"context"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -73,8 +74,9 @@ type Profile struct {
 	// -1 when there was no transaction.
 	RecencyDays int
 	// Trend compares the average monthly spend of the last 3 months with the
-	// 9 before: (recent - prior) / (recent + prior), from -1 (stopped) to 1
-	// (new).
+	// months before (9 in a 12-month window): (recent - prior) / (recent +
+	// prior), from -1 (stopped) to 1 (new); 0 when the window has no months
+	// before the last 3.
 	Trend float64
 	// OnlineShare and ForeignShare are shares of gross spend.
 	OnlineShare  float64
@@ -141,6 +143,8 @@ func NewBuilder(tax *Taxonomy, holders []ingest.Cardholder, opts Options) *Build
 	if opts.Months <= 0 {
 		opts.Months = 12
 	}
+	// Ingest upper-cases country codes; so must the home country be.
+	opts.HomeCountry = strings.ToUpper(opts.HomeCountry)
 	if opts.HomeCountry == "" {
 		opts.HomeCountry = "US"
 	}
@@ -251,10 +255,14 @@ func (b *Builder) Profiles(ctx context.Context) ([]Profile, error) {
 		for m := a.months; m != 0; m &= m - 1 {
 			p.ActiveMonths++
 		}
-		recent := math.Max(float64(a.recent), 0) / 3
-		prior := math.Max(float64(a.prior), 0) / float64(b.opts.Months-3)
-		if recent+prior > 0 {
-			p.Trend = (recent - prior) / (recent + prior)
+		// A window of 3 months or fewer has nothing before its last three
+		// months to compare with: Trend stays 0.
+		if b.opts.Months > 3 {
+			recent := math.Max(float64(a.recent), 0) / 3
+			prior := math.Max(float64(a.prior), 0) / float64(b.opts.Months-3)
+			if recent+prior > 0 {
+				p.Trend = (recent - prior) / (recent + prior)
+			}
 		}
 		out[i] = p
 	}
@@ -392,7 +400,7 @@ func TopInterests(tax *Taxonomy, shares, population []float64, n int) []RankedIn
 		return out[i].Interest.ID < out[j].Interest.ID
 	})
 	if len(out) > n {
-		out = out[:n]
+		out = out[:max(n, 0)]
 	}
 	return out
 }

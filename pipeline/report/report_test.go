@@ -1,0 +1,365 @@
+package report_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tailor-mail/tailor/pipeline/report"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// testSummary is a run with 3 clusters and variants and 2 inputs, one with
+// rejects.
+func testSummary() report.Summary {
+	clusters := []variants.Cluster{
+		{ID: 0, Size: 120, Eligible: 100, Label: "Dining + Travel", Interests: []variants.Interest{
+			{ID: "dining", Name: "Dining", Share: 0.425, Lift: 2.5},
+			{ID: "airlines", Name: "Airlines", Share: 0.2, Lift: 1.75},
+			{ID: "lodging", Name: "Hotels & lodging", Share: 0.1, Lift: 1.25},
+			{ID: "fuel", Name: "Fuel", Share: 0.05, Lift: 1.125},
+		}},
+		{ID: 1, Size: 80, Eligible: 60, Label: "Groceries", Interests: []variants.Interest{
+			{ID: "groceries", Name: "Groceries", Share: 0.5, Lift: 1.5},
+		}},
+		{ID: 2, Size: 7, Eligible: 0, Label: "Mixed spending"},
+	}
+	plan := variants.Plan{Variants: []variants.Variant{
+		{ID: "v0001", Cluster: 0, Label: "Dining + Travel", Size: 120, Eligible: 100,
+			Blocks: []string{"intro", "dining", "airlines", "closing"}, Subject: "A table for two", Preheader: "Book now"},
+		{ID: "v0002", Cluster: 1, Label: "Groceries", Size: 80, Eligible: 60,
+			Blocks: []string{"intro", "groceries", "closing"}, Subject: "Fresh this month"},
+		{ID: "v0003", Cluster: 2, Label: "Mixed spending", Size: 7,
+			Blocks: []string{"intro", "picks", "closing"}, Subject: "Our picks"},
+	}}
+	return report.Summary{
+		Campaign: "quickstart",
+		Month:    "2026-10",
+		Version:  "v1.2.3",
+		Inputs: []report.Input{
+			{Name: "cardholders", Rows: 210, Accepted: 207, Rejected: 3, Reasons: []report.Reason{
+				{Reason: "email: not an email address", Count: 2},
+				{Reason: "duplicate cardholder id", Count: 1},
+			}},
+			{Name: "transactions", Rows: 5000, Accepted: 5000},
+		},
+		Audience:   report.Audience{Cardholders: 207, Mail: 160, NoConsent: 30, Cancelled: 10, NoSpend: 7},
+		Clusters:   clusters,
+		Plan:       plan,
+		Messages:   160,
+		Inertia:    12.5,
+		Iterations: 17,
+	}
+}
+
+// open writes s and reads the workbook back.
+func open(t *testing.T, s report.Summary) *excelize.File {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := report.Write(&buf, s); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatalf("OpenReader: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// cell is an expected cell: a string, or a number (int or float64) that
+// must be stored as a number.
+type cell struct {
+	ref  string
+	want any
+}
+
+// checkCells compares cells of a sheet: strings by their raw value, numbers
+// by their stored type and raw value.
+func checkCells(t *testing.T, f *excelize.File, sheet string, cells []cell) {
+	t.Helper()
+	for _, c := range cells {
+		raw, err := f.GetCellValue(sheet, c.ref, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Errorf("%s!%s: %v", sheet, c.ref, err)
+			continue
+		}
+		typ, err := f.GetCellType(sheet, c.ref)
+		if err != nil {
+			t.Errorf("%s!%s: %v", sheet, c.ref, err)
+			continue
+		}
+		switch want := c.want.(type) {
+		case string:
+			if raw != want {
+				t.Errorf("%s!%s = %q, want %q", sheet, c.ref, raw, want)
+			}
+		case int, float64:
+			w, _ := strconv.ParseFloat(toString(want), 64)
+			if typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+				t.Errorf("%s!%s has cell type %v, want a number", sheet, c.ref, typ)
+			}
+			got, err := strconv.ParseFloat(raw, 64)
+			if err != nil || got != w {
+				t.Errorf("%s!%s = %q, want the number %v", sheet, c.ref, raw, want)
+			}
+		default:
+			t.Fatalf("bad expectation %T", c.want)
+		}
+	}
+}
+
+func toString(v any) string {
+	switch v := v.(type) {
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return ""
+}
+
+func TestWriteSheets(t *testing.T) {
+	tests := []struct {
+		name string
+		s    report.Summary
+	}{
+		{"full", testSummary()},
+		{"empty", report.Summary{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := open(t, tt.s)
+			want := []string{report.SheetSummary, report.SheetClusters, report.SheetVariants, report.SheetInputs}
+			if got := f.GetSheetList(); !reflect.DeepEqual(got, want) {
+				t.Errorf("sheets %q, want %q", got, want)
+			}
+			if i, _ := f.GetSheetIndex("Sheet1"); i != -1 {
+				t.Errorf("Sheet1 is still there, at index %d", i)
+			}
+			if got := f.GetSheetName(f.GetActiveSheetIndex()); got != report.SheetSummary {
+				t.Errorf("active sheet %q, want %q", got, report.SheetSummary)
+			}
+		})
+	}
+}
+
+func TestWriteHeaders(t *testing.T) {
+	f := open(t, testSummary())
+	tests := []struct {
+		sheet string
+		want  []string
+	}{
+		{report.SheetClusters, []string{"Cluster", "Variant", "Label", "Cardholders", "Eligible",
+			"Interest 1", "Share 1", "Lift 1", "Interest 2", "Share 2", "Lift 2", "Interest 3", "Share 3", "Lift 3"}},
+		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Subject", "Preheader", "Blocks"}},
+		{report.SheetInputs, []string{"Input", "Rows read", "Accepted", "Rejected", "Reason", "Rows"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sheet, func(t *testing.T) {
+			rows, err := f.GetRows(tt.sheet)
+			if err != nil {
+				t.Fatalf("GetRows: %v", err)
+			}
+			if len(rows) == 0 || !reflect.DeepEqual(rows[0], tt.want) {
+				var got []string
+				if len(rows) > 0 {
+					got = rows[0]
+				}
+				t.Errorf("header\n got %q\nwant %q", got, tt.want)
+			}
+			panes, err := f.GetPanes(tt.sheet)
+			if err != nil {
+				t.Fatalf("GetPanes: %v", err)
+			}
+			if !panes.Freeze || panes.YSplit != 1 {
+				t.Errorf("panes %+v, want the header row frozen", panes)
+			}
+		})
+	}
+}
+
+func TestWriteSummarySheet(t *testing.T) {
+	f := open(t, testSummary())
+	checkCells(t, f, report.SheetSummary, []cell{
+		{"A1", "Campaign"}, {"B1", "quickstart"},
+		{"A2", "Month"}, {"B2", "2026-10"},
+		{"A3", "tailor version"}, {"B3", "v1.2.3"},
+		{"A4", ""},
+		{"A5", "Cardholders"}, {"B5", 207},
+		{"A6", "Receive this month's newsletter"}, {"B6", 160},
+		{"A7", "No marketing consent"}, {"B7", 30},
+		{"A8", "Cancelled"}, {"B8", 10},
+		{"A9", "No spend in the window"}, {"B9", 7},
+		{"A11", "Clusters"}, {"B11", 3},
+		{"A12", "Variants"}, {"B12", 3},
+		{"A13", "Messages in the outbox"}, {"B13", 160},
+		{"A14", "Clustering inertia"}, {"B14", 12.5},
+		{"A15", "Clustering iterations"}, {"B15", 17},
+		{"A17", "cardholders: rows read"}, {"B17", 210},
+		{"A18", "cardholders: accepted"}, {"B18", 207},
+		{"A19", "cardholders: rejected"}, {"B19", 3},
+		{"A20", "transactions: rows read"}, {"B20", 5000},
+		{"A21", "transactions: accepted"}, {"B21", 5000},
+		{"A22", "transactions: rejected"}, {"B22", 0},
+	})
+	rows, err := f.GetRows(report.SheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 22 {
+		t.Errorf("%d rows, want 22", len(rows))
+	}
+}
+
+func TestWriteClustersSheet(t *testing.T) {
+	f := open(t, testSummary())
+	checkCells(t, f, report.SheetClusters, []cell{
+		{"A2", 0}, {"B2", "v0001"}, {"C2", "Dining + Travel"}, {"D2", 120}, {"E2", 100},
+		{"F2", "Dining"}, {"G2", 0.425}, {"H2", 2.5},
+		{"I2", "Airlines"}, {"J2", 0.2}, {"K2", 1.75},
+		{"L2", "Hotels & lodging"}, {"M2", 0.1}, {"N2", 1.25},
+		{"O2", ""}, // only the top three interests
+		{"A3", 1}, {"B3", "v0002"}, {"C3", "Groceries"}, {"D3", 80}, {"E3", 60},
+		{"F3", "Groceries"}, {"G3", 0.5}, {"H3", 1.5}, {"I3", ""}, {"J3", ""},
+		{"A4", 2}, {"B4", "v0003"}, {"C4", "Mixed spending"}, {"D4", 7}, {"E4", 0}, {"F4", ""},
+		{"A5", ""},
+	})
+
+	tests := []struct {
+		ref    string
+		numFmt int
+		shown  string
+	}{
+		{"G2", 10, "42.50%"},
+		{"J2", 10, "20.00%"},
+		{"M2", 10, "10.00%"},
+		{"G3", 10, "50.00%"},
+		{"H2", 2, "2.50"},
+		{"K2", 2, "1.75"},
+		{"N2", 2, "1.25"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			id, err := f.GetCellStyle(report.SheetClusters, tt.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.GetStyle(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.NumFmt != tt.numFmt {
+				t.Errorf("number format %d, want %d", st.NumFmt, tt.numFmt)
+			}
+			if got, _ := f.GetCellValue(report.SheetClusters, tt.ref); got != tt.shown {
+				t.Errorf("shown as %q, want %q", got, tt.shown)
+			}
+		})
+	}
+}
+
+func TestWriteVariantsSheet(t *testing.T) {
+	f := open(t, testSummary())
+	checkCells(t, f, report.SheetVariants, []cell{
+		{"A2", "v0001"}, {"B2", 0}, {"C2", "Dining + Travel"}, {"D2", 120}, {"E2", 100},
+		{"F2", "A table for two"}, {"G2", "Book now"}, {"H2", "intro, dining, airlines, closing"},
+		{"A3", "v0002"}, {"B3", 1}, {"F3", "Fresh this month"}, {"G3", ""}, {"H3", "intro, groceries, closing"},
+		{"A4", "v0003"}, {"B4", 2}, {"D4", 7}, {"E4", 0}, {"F4", "Our picks"}, {"H4", "intro, picks, closing"},
+		{"A5", ""},
+	})
+}
+
+func TestWriteInputsSheet(t *testing.T) {
+	f := open(t, testSummary())
+	checkCells(t, f, report.SheetInputs, []cell{
+		{"A2", "cardholders"}, {"B2", 210}, {"C2", 207}, {"D2", 3}, {"E2", ""},
+		{"A3", "cardholders"}, {"B3", ""}, {"E3", "email: not an email address"}, {"F3", 2},
+		{"A4", "cardholders"}, {"E4", "duplicate cardholder id"}, {"F4", 1},
+		{"A5", "transactions"}, {"B5", 5000}, {"C5", 5000}, {"D5", 0}, {"E5", ""},
+		{"A6", ""},
+	})
+}
+
+func TestWriteEmpty(t *testing.T) {
+	f := open(t, report.Summary{})
+	tests := []struct {
+		sheet string
+		rows  int
+	}{
+		{report.SheetSummary, 15},
+		{report.SheetClusters, 1},
+		{report.SheetVariants, 1},
+		{report.SheetInputs, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sheet, func(t *testing.T) {
+			rows, err := f.GetRows(tt.sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != tt.rows {
+				t.Errorf("%d rows, want %d: %q", len(rows), tt.rows, rows)
+			}
+		})
+	}
+	checkCells(t, f, report.SheetSummary, []cell{{"A11", "Clusters"}, {"B11", 0}, {"B14", 0}})
+}
+
+// failAfter accepts n bytes, then fails.
+type failAfter struct {
+	n   int
+	err error
+}
+
+func (w *failAfter) Write(p []byte) (int, error) {
+	if len(p) <= w.n {
+		w.n -= len(p)
+		return len(p), nil
+	}
+	n := w.n
+	w.n = 0
+	return n, w.err
+}
+
+func TestWriteError(t *testing.T) {
+	errDisk := errors.New("disk full")
+	tests := []struct {
+		name string
+		w    io.Writer
+		want error
+	}{
+		{"at once", &failAfter{n: 0, err: errDisk}, errDisk},
+		{"midway", &failAfter{n: 1000, err: errDisk}, errDisk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := report.Write(tt.w, testSummary())
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Write error %v, want %v", err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "report: ") {
+				t.Errorf("error %q lacks the %q prefix", err, "report: ")
+			}
+		})
+	}
+}
+
+func BenchmarkWrite(b *testing.B) {
+	s := testSummary()
+	for i := 0; i < 8; i++ {
+		s.Clusters = append(s.Clusters, s.Clusters...)
+		s.Plan.Variants = append(s.Plan.Variants, s.Plan.Variants...)
+	}
+	for b.Loop() {
+		if err := report.Write(io.Discard, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -230,6 +230,9 @@ func (c *Campaign) check(file string, src []byte) error {
 	if w := c.Profile.WindowMonths; w != 0 && (w < 4 || w > 60) {
 		return bad("profile.window_months", "%d: want 4 to 60 months", w)
 	}
+	if hc := c.Profile.HomeCountry; hc != "" && !regexp.MustCompile(`^[A-Za-z]{2}$`).MatchString(hc) {
+		return bad("profile.home_country", "%q: want a 2-letter ISO 3166 code", hc)
+	}
 	if k := c.Clustering.K; k < 0 || k > 100000 {
 		return bad("clustering.k", "%d: want 1 to 100000", k)
 	}

@@ -79,8 +79,10 @@ func restore(s string, acts []string) string {
 		j := strings.Index(s[i:], phClose)
 		n, err := strconv.Atoi(s[i+len(phOpen) : i+max(j, len(phOpen))])
 		if j < 0 || err != nil || n < 0 || n >= len(acts) {
-			b.WriteString(s[:i+len(phOpen)])
-			s = s[i+len(phOpen):]
+			// Not a placeholder: move on by one byte only, as a real
+			// one may start inside this match ("TLRAC" + placeholder).
+			b.WriteString(s[:i+1])
+			s = s[i+1:]
 			continue
 		}
 		b.WriteString(s[:i])
@@ -136,7 +138,7 @@ func (w *textWriter) block(n ast.Node, first, rest string) {
 		if n.Level == 1 {
 			mark = "="
 		}
-		w.out.WriteString(rest + strings.Repeat(mark, min(utf8.RuneCountInString(t), w.width-len(rest))) + "\n\n")
+		w.out.WriteString(rest + strings.Repeat(mark, max(0, min(utf8.RuneCountInString(t), w.width-len(rest)))) + "\n\n")
 	case *ast.Paragraph, *ast.TextBlock:
 		w.wrap(w.inline(n), first, rest)
 		if _, tight := n.(*ast.TextBlock); !tight {
@@ -152,7 +154,11 @@ func (w *textWriter) block(n ast.Node, first, rest string) {
 			}
 			w.blocks(item, rest+marker, rest+strings.Repeat(" ", len(marker)))
 		}
-		w.out.WriteString("\n")
+		// A list that ends a list item goes on with the parent list:
+		// no blank line in between.
+		if _, inItem := n.Parent().(*ast.ListItem); !inItem || n.NextSibling() != nil {
+			w.out.WriteString("\n")
+		}
 	case *ast.Blockquote:
 		w.blocks(n, first+"> ", rest+"> ")
 	case *ast.FencedCodeBlock, *ast.CodeBlock:
@@ -189,7 +195,9 @@ func (w *textWriter) inline(n ast.Node) string {
 			switch c := c.(type) {
 			case *ast.Text:
 				b.Write(c.Segment.Value(w.src))
-				if c.SoftLineBreak() || c.HardLineBreak() {
+				if c.HardLineBreak() {
+					b.WriteByte('\n')
+				} else if c.SoftLineBreak() {
 					b.WriteByte(' ')
 				}
 			case *ast.String:
@@ -217,8 +225,19 @@ func (w *textWriter) inline(n ast.Node) string {
 	return strings.TrimSpace(b.String())
 }
 
-// wrap writes s as words filled to the width.
+// wrap writes s as words filled to the width; a newline in s (a hard line
+// break) starts a new line.
 func (w *textWriter) wrap(s, first, rest string) {
+	for i, part := range strings.Split(s, "\n") {
+		if i > 0 {
+			first = rest
+		}
+		w.fill(part, first, rest)
+	}
+}
+
+// fill writes s as words filled to the width.
+func (w *textWriter) fill(s, first, rest string) {
 	line := first
 	col := utf8.RuneCountInString(first)
 	empty := true

@@ -49,6 +49,10 @@ type Block struct {
 	File     string
 	BodyLine int
 	Body     string
+	// source is the file as read, for Hash; front is its front matter,
+	// for the positions of errors found after parsing.
+	source string
+	front  string
 }
 
 // Set is a loaded template set.
@@ -150,7 +154,7 @@ func Load(fsys fs.FS) (*Set, error) {
 			continue
 		}
 		if prev, dup := s.index[b.ID]; dup {
-			errs = append(errs, &Error{File: name, Line: 2, Err: fmt.Errorf("block id %q already used by %s", b.ID, s.Blocks[prev].File)})
+			errs = append(errs, &Error{File: name, Line: lineOf(b.front, "id") + 1, Err: fmt.Errorf("block id %q already used by %s", b.ID, s.Blocks[prev].File)})
 			continue
 		}
 		s.index[b.ID] = len(s.Blocks)
@@ -168,11 +172,20 @@ func Load(fsys fs.FS) (*Set, error) {
 		if err := checkSyntax(b.File, b.Body, b.BodyLine); err != nil {
 			errs = append(errs, err)
 		}
-		for _, subj := range append(append([]string(nil), b.Subjects...), b.Preheaders...) {
-			if strings.ContainsAny(subj, "\r\n") {
-				errs = append(errs, &Error{File: b.File, Err: fmt.Errorf("subject or preheader %q has a line break", subj)})
-			} else if err := checkSyntax(b.File, subj, 0); err != nil {
-				errs = append(errs, err)
+		for _, f := range []struct {
+			key  string
+			vals []string
+		}{{"subjects", b.Subjects}, {"preheaders", b.Preheaders}} {
+			// The line of the key: a value's own line is not known
+			// once the TOML is decoded.
+			line := lineOf(b.front, f.key) + 1
+			for _, v := range f.vals {
+				if strings.ContainsAny(v, "\r\n") {
+					errs = append(errs, &Error{File: b.File, Line: line, Err: fmt.Errorf("front matter: %s: %q has a line break", f.key, v)})
+				} else if err := checkSyntax(b.File, v, 0); err != nil {
+					err.Line = line
+					errs = append(errs, err)
+				}
 			}
 		}
 	}
@@ -181,7 +194,12 @@ func Load(fsys fs.FS) (*Set, error) {
 	}
 	h := sha256.New()
 	m := sha256.New()
-	for _, f := range s.Files() {
+	files := append([]File{s.HTML, s.Text}, s.Partials...)
+	for _, b := range s.Blocks {
+		// The whole file, front matter included: Hash changes with any edit.
+		files = append(files, File{b.File, b.source})
+	}
+	for _, f := range files {
 		fmt.Fprintf(h, "%s\x00%d\x00%s", f.Name, len(f.Source), f.Source)
 	}
 	enc := json.NewEncoder(m)
@@ -235,9 +253,9 @@ func (s *Set) Meta() []variants.Block {
 // parseBlock splits a block file into TOML front matter between "+++" lines
 // and the Markdown body.
 func parseBlock(name, src string) (Block, error) {
+	b := Block{File: name, source: src}
 	src = strings.TrimPrefix(src, "\uFEFF")
 	src = strings.ReplaceAll(src, "\r\n", "\n")
-	b := Block{File: name}
 	if !strings.HasPrefix(src, "+++\n") {
 		return b, &Error{File: name, Line: 1, Err: errors.New(`want front matter: a first line "+++", TOML, then "+++"`)}
 	}
@@ -247,6 +265,7 @@ func parseBlock(name, src string) (Block, error) {
 		return b, &Error{File: name, Line: 1, Err: errors.New(`front matter is not closed by a "+++" line`)}
 	}
 	front := rest[:end+1]
+	b.front = front
 	body := strings.TrimPrefix(rest[end+4:], "\n")
 	b.BodyLine = strings.Count(src[:len(src)-len(body)], "\n") + 1
 	b.Body = body

@@ -16,9 +16,9 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"github.com/tailor-mail/tailor/templates"
 	"github.com/tailor-mail/tailor/variants"
@@ -145,14 +145,13 @@ func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, se
 
 // Newsletter is a compiled variant, ready to personalize.
 type Newsletter struct {
-	Variant    variants.Variant
-	data       VariantData
-	engine     *Engine
-	html       *htmltemplate.Template
-	text       *texttemplate.Template
-	subject    *texttemplate.Template
-	preheader  *texttemplate.Template
-	sampleSeen bool
+	Variant   variants.Variant
+	data      VariantData
+	engine    *Engine
+	html      *htmltemplate.Template
+	text      *texttemplate.Template
+	subject   *texttemplate.Template
+	preheader *texttemplate.Template
 }
 
 // Compile builds the variant's templates: its blocks in order inside the
@@ -206,10 +205,32 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 	if n.preheader, err = texttemplate.New("preheader").Option("missingkey=error").Parse(v.Preheader); err != nil {
 		return nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
 	}
-	if _, err := n.Personalize(SampleRecipient, "https://unsubscribe.invalid/sample"); err != nil {
-		return nil, err
+	if _, err := n.Personalize(SampleRecipient, sampleUnsubscribe); err != nil {
+		return nil, e.locate(n, err)
 	}
 	return n, nil
+}
+
+const sampleUnsubscribe = "https://unsubscribe.invalid/sample"
+
+// locate turns an error of the sample execution into one with the line of
+// the block file: the compiled templates hold the blocks' HTML, whose lines
+// are not the file's. It executes each block's Markdown source, shifted
+// down to the line where the body starts, on the same data; when none
+// fails there, as with an error in a layout, err is returned as it is.
+func (e *Engine) locate(n *Newsletter, err error) error {
+	d := Data{Recipient: SampleRecipient, Variant: n.data, Sender: e.sender, Campaign: e.campaign, UnsubscribeURL: sampleUnsubscribe}
+	for _, id := range n.Variant.Blocks {
+		b, _ := e.set.Block(id) // Compile checked every id
+		t, perr := texttemplate.New(b.File).Option("missingkey=error").Parse(strings.Repeat("\n", b.BodyLine-1) + b.Body)
+		if perr != nil {
+			continue
+		}
+		if xerr := t.Execute(io.Discard, &d); xerr != nil {
+			return fmt.Errorf("render: variant %s: %w", n.Variant.ID, xerr)
+		}
+	}
+	return err
 }
 
 // SampleRecipient is the recipient of previews.
@@ -317,13 +338,12 @@ func UnsubscribeURL(base, secret, campaign, cardholderID string) (string, error)
 	return u.String(), nil
 }
 
-// MonthName formats "2026-10" as "October 2026".
+// MonthName formats "2026-10" as "October 2026". It returns any other
+// string as it is.
 func MonthName(month string) string {
-	y, m, ok := strings.Cut(month, "-")
-	mi, err := strconv.Atoi(m)
-	if !ok || err != nil || mi < 1 || mi > 12 {
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
 		return month
 	}
-	names := [...]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-	return names[mi-1] + " " + y
+	return t.Format("January 2006")
 }

@@ -80,12 +80,26 @@ func Compose(m *render.Message, env Envelope) (*gomail.Msg, error) {
 	if name == "" {
 		name = env.Sender.Name
 	}
-	if err := msg.FromFormat(name, from.Address); err != nil {
-		return nil, fmt.Errorf("send: from: %w", err)
-	}
-	if err := msg.AddToFormat(strings.TrimSpace(r.FirstName+" "+r.LastName), r.Email); err != nil {
+	to, err := mail.ParseAddress(r.Email)
+	if err != nil || to.Address != strings.TrimSpace(r.Email) {
 		return nil, fmt.Errorf("send: recipient %s: to %q: %w", r.ID, r.Email, ErrHeader)
 	}
+	// Addresses go in as mail.Address values, whose String quotes and
+	// escapes the display name: go-mail's FromFormat and AddToFormat put
+	// the name between quotes as it is, so a name with a quote or a
+	// backslash came out mangled or was refused.
+	fromAddr := &mail.Address{Name: name, Address: from.Address}
+	toAddr := &mail.Address{Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Address: to.Address}
+	// net/mail leaves a backslash raw in an encoded non-ASCII name, which
+	// no parser reads back (Go issue 80592): refuse what does not parse.
+	if !parses(fromAddr) {
+		return nil, fmt.Errorf("send: sender name %q: cannot be encoded: %w", name, ErrHeader)
+	}
+	if !parses(toAddr) {
+		return nil, fmt.Errorf("send: recipient %s: name %q: cannot be encoded: %w", r.ID, toAddr.Name, ErrHeader)
+	}
+	msg.SetAddrHeaderFromMailAddress(gomail.HeaderFrom, fromAddr)
+	msg.SetAddrHeaderFromMailAddress(gomail.HeaderTo, toAddr)
 	if env.Sender.ReplyTo != "" {
 		if err := msg.ReplyTo(env.Sender.ReplyTo); err != nil {
 			return nil, fmt.Errorf("send: reply-to %q: %w", env.Sender.ReplyTo, ErrHeader)
@@ -106,6 +120,12 @@ func Compose(m *render.Message, env Envelope) (*gomail.Msg, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, string(m.Text))
 	msg.AddAlternativeString(gomail.TypeTextHTML, string(m.HTML))
 	return msg, nil
+}
+
+// parses reports whether a's header form reads back as the same address.
+func parses(a *mail.Address) bool {
+	b, err := mail.ParseAddress(a.String())
+	return err == nil && b.Address == a.Address
 }
 
 // WriteEML writes a composed message in RFC 5322 form, as a mail client

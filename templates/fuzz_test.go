@@ -1,0 +1,113 @@
+package templates_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/tailor-mail/tailor/templates"
+)
+
+// FuzzMarkdown converts random Markdown to HTML and text. Neither may
+// panic. When the input's actions are all closed and none holds another,
+// and the input has no text like the converter's placeholders, every
+// action must come out verbatim in the HTML and no placeholder may leak.
+// Goldmark drops raw HTML and link reference definitions, and heading
+// attributes ({#id}) keep only known attribute names, so an input with
+// "<", "]:" or a brace outside its actions is checked for panics only.
+func FuzzMarkdown(f *testing.F) {
+	for _, s := range []string{
+		"Hello {{ .Recipient.FirstName }}",
+		"## For {{ .Recipient.FirstName }}\n\n- a {{ .A }}\n- b\n  1. c\n",
+		"[x](https://e.com/?t={{ .Recipient.Tier }})",
+		"![alt {{ .A }}](https://e.com/{{ .B }}.png)",
+		`{{ .Recipient.FirstName | printf "%s" }} {{ .B }}`,
+		"| a | {{ .A }} |\n|---|---|\n| {{ .B }} | c |\n",
+		"> quote {{ .A }}\n> > nested\n",
+		"**{{ .A }}**_{{ .B }}_~~{{ .C }}~~`{{ .D }}`",
+		"TLRAC{{ .A }}TLRX",
+		"{{ .A }}1{{ .B }}TLRX0",
+		"a\\\nb  \nc",
+		strings.Repeat("> ", 45) + "# deep\n",
+		strings.Repeat("- ", 45) + "## deep\n",
+		"```\n{{ .A }}\n```\n",
+		"<b>{{ .A }}</b>\n\n[r]: {{ .B }}\n",
+		"# H {#id}\n",
+		"{{ unclosed",
+		"{{ {{ .A }} }}",
+	} {
+		f.Add(s)
+	}
+	md := templates.NewMarkdown()
+	f.Fuzz(func(t *testing.T, src string) {
+		html, err := md.HTML(src)
+		if err != nil {
+			t.Fatalf("HTML: %v", err)
+		}
+		_ = md.Text(src, width)
+		_ = md.Text(src, 10)
+		acts, ok := scanActions(src)
+		if !ok || strings.Contains(src, "TLRACT") {
+			return
+		}
+		rest := src
+		for _, a := range acts {
+			rest = strings.Replace(rest, a, "", 1)
+		}
+		if strings.ContainsAny(rest, "<{") || strings.Contains(rest, "]:") {
+			return
+		}
+		for _, a := range acts {
+			if !strings.Contains(html, a) {
+				t.Fatalf("action %q lost:\n%s", a, html)
+			}
+		}
+		if strings.Contains(html, "TLRACT") {
+			t.Fatalf("placeholder leaked:\n%s", html)
+		}
+	})
+}
+
+// FuzzLoad loads a set whose one block file is random. Load must not
+// panic; it returns either a set holding the block, with its body and
+// body line consistent with the file, or Errors that each name a file.
+func FuzzLoad(f *testing.F) {
+	f.Add(okBlock)
+	f.Add("+++\nid = \"ok\"\n+++\n")
+	f.Add("+++\nid = \"ok\"\npriority = \"high\"\ncolour = 1\n+++\nx {{ .A }\n")
+	f.Add("\uFEFF+++\r\nid = \"ok\"\r\n+++\r\nText\r\n")
+	f.Add("+++\nid = \"ok\"\nsubjects = [\"a\\nb\", \"{{ x\"]\npreheaders = [\"{{ .A }}\"]\n+++\n{{ end }}")
+	f.Add("+++\n+++\n+++\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		m := baseFS()
+		m["blocks/ok.md"] = &fstest.MapFile{Data: []byte(src)}
+		set, err := templates.Load(m)
+		if err != nil {
+			var es templates.Errors
+			if !errors.As(err, &es) || len(es) == 0 {
+				t.Fatalf("error %T %v is not Errors", err, err)
+			}
+			for _, e := range es {
+				if e.File == "" || e.Line < 0 {
+					t.Fatalf("problem without a position: %+v", e)
+				}
+			}
+			return
+		}
+		b, ok := set.Block("ok")
+		if !ok {
+			t.Fatal("loaded without its block")
+		}
+		norm := strings.ReplaceAll(strings.TrimPrefix(src, "\uFEFF"), "\r\n", "\n")
+		if !strings.HasSuffix(norm, b.Body) || strings.TrimSpace(b.Body) == "" {
+			t.Fatalf("body %q is not the end of the file", b.Body)
+		}
+		if want := strings.Count(norm[:len(norm)-len(b.Body)], "\n") + 1; b.BodyLine != want {
+			t.Fatalf("BodyLine %d, want %d", b.BodyLine, want)
+		}
+		if set.Hash() == "" || set.MetaHash() == "" {
+			t.Fatal("no hash")
+		}
+	})
+}

@@ -1,0 +1,413 @@
+package templates_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/tailor-mail/tailor/templates"
+)
+
+// width is the plain-text width the renderer uses.
+const width = 78
+
+// golden compares got with the file, or rewrites the file under -update.
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (run go test -update to accept):\n--- got\n%s\n--- want\n%s", file, got, want)
+	}
+}
+
+// TestMarkdownGolden converts testdata/markdown/*.md to HTML and text and
+// compares both with the goldens beside them.
+func TestMarkdownGolden(t *testing.T) {
+	md := templates.NewMarkdown()
+	inputs, err := filepath.Glob(filepath.Join("testdata", "markdown", "*.md"))
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no inputs: %v", err)
+	}
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".md")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			html, err := md.HTML(string(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := md.Text(string(src), width)
+			base := strings.TrimSuffix(in, ".md")
+			golden(t, base+".html", html)
+			golden(t, base+".txt", text)
+			for _, act := range actionsOf(string(src)) {
+				if !strings.Contains(html, act) {
+					t.Errorf("HTML lost the action %s", act)
+				}
+			}
+			for _, out := range []string{html, text} {
+				if strings.Contains(out, "TLRACT") {
+					t.Errorf("a placeholder leaked into the output:\n%s", out)
+				}
+			}
+			checkWidth(t, text)
+		})
+	}
+}
+
+// actionsOf returns the {{ ... }} actions of src, found as the converter
+// finds them; ok is false when an action is not closed or has an action
+// inside it.
+func actionsOf(src string) []string {
+	acts, _ := scanActions(src)
+	return acts
+}
+
+func scanActions(src string) (acts []string, ok bool) {
+	for {
+		i := strings.Index(src, "{{")
+		if i < 0 {
+			return acts, true
+		}
+		j := strings.Index(src[i+2:], "}}")
+		if j < 0 {
+			return acts, false
+		}
+		act := src[i : i+2+j+2]
+		if strings.Contains(act[2:], "{{") {
+			return acts, false
+		}
+		acts = append(acts, act)
+		src = src[i+2+j+2:]
+	}
+}
+
+// checkWidth reports text lines over the width that hold no action: an
+// action's width is only known once it executes.
+func checkWidth(t *testing.T, text string) {
+	t.Helper()
+	for i, l := range strings.Split(text, "\n") {
+		if n := utf8.RuneCountInString(l); n > width && !strings.Contains(l, "{{") {
+			t.Errorf("text line %d has %d runes, over %d: %q", i+1, n, width, l)
+		}
+	}
+}
+
+func TestMarkdownActions(t *testing.T) {
+	md := templates.NewMarkdown()
+	tests := []struct {
+		name string
+		src  string
+		html []string // substrings of the HTML
+		text []string // substrings of the text
+	}{{
+		name: "text",
+		src:  "Hello {{ .Recipient.FirstName }}, welcome.",
+		html: []string{"<p>Hello {{ .Recipient.FirstName }}, welcome.</p>"},
+		text: []string{"Hello {{ .Recipient.FirstName }}, welcome.\n"},
+	}, {
+		name: "link target",
+		src:  "[x](https://e.com/?t={{ .Recipient.Tier }})",
+		html: []string{`<a href="https://e.com/?t={{ .Recipient.Tier }}">x</a>`},
+		text: []string{"x (https://e.com/?t={{ .Recipient.Tier }})"},
+	}, {
+		name: "link target with several query actions",
+		src:  "[offers](https://e.com/o?t={{ .Recipient.Tier }}&m={{ .Campaign.Month }}#{{ .Variant.ID }})",
+		html: []string{`href="https://e.com/o?t={{ .Recipient.Tier }}&amp;m={{ .Campaign.Month }}#{{ .Variant.ID }}"`},
+		text: []string{"offers (https://e.com/o?t={{ .Recipient.Tier }}&m={{ .Campaign.Month }}#{{ .Variant.ID }})"},
+	}, {
+		name: "link text and title",
+		src:  `[For {{ .Recipient.FirstName }}](https://e.com/ "Hi {{ .Recipient.FirstName }}")`,
+		html: []string{`<a href="https://e.com/" title="Hi {{ .Recipient.FirstName }}">For {{ .Recipient.FirstName }}</a>`},
+		text: []string{"For {{ .Recipient.FirstName }} (https://e.com/)"},
+	}, {
+		name: "whole link target",
+		src:  "[x]({{ .UnsubscribeURL }})",
+		html: []string{`<a href="{{ .UnsubscribeURL }}">x</a>`},
+		text: []string{"x ({{ .UnsubscribeURL }})"},
+	}, {
+		name: "autolink",
+		src:  "<https://e.com/t/{{ .Recipient.Tier }}>",
+		html: []string{`<a href="https://e.com/t/{{ .Recipient.Tier }}">https://e.com/t/{{ .Recipient.Tier }}</a>`},
+		text: []string{"https://e.com/t/{{ .Recipient.Tier }}\n"},
+	}, {
+		name: "image alt and src",
+		src:  "![Card of {{ .Recipient.FirstName }}](https://img.e.com/{{ .Recipient.Tier }}.png)",
+		html: []string{`<img src="https://img.e.com/{{ .Recipient.Tier }}.png" alt="Card of {{ .Recipient.FirstName }}">`},
+		text: []string{"Card of {{ .Recipient.FirstName }}\n"},
+	}, {
+		name: "heading",
+		src:  "## For {{ .Recipient.FirstName }}\n\nText.",
+		html: []string{"<h2>For {{ .Recipient.FirstName }}</h2>"},
+		text: []string{"For {{ .Recipient.FirstName }}\n---"},
+	}, {
+		name: "list items",
+		src:  "- one {{ .Recipient.FirstName }}\n- two {{ .Recipient.Tier }}\n\n1. first {{ .Campaign.MonthName }}",
+		html: []string{"<li>one {{ .Recipient.FirstName }}</li>", "<li>two {{ .Recipient.Tier }}</li>", "<li>first {{ .Campaign.MonthName }}</li>"},
+		text: []string{"- one {{ .Recipient.FirstName }}\n- two {{ .Recipient.Tier }}\n", "1. first {{ .Campaign.MonthName }}\n"},
+	}, {
+		name: "emphasis",
+		src:  "**{{ .Recipient.Tier }}** and _{{ .Campaign.MonthName }}_ and ~~{{ .Variant.Label }}~~",
+		html: []string{"<strong>{{ .Recipient.Tier }}</strong>", "<em>{{ .Campaign.MonthName }}</em>", "<del>{{ .Variant.Label }}</del>"},
+		text: []string{"{{ .Recipient.Tier }} and {{ .Campaign.MonthName }} and {{ .Variant.Label }}\n"},
+	}, {
+		name: "table",
+		src:  "| Tier | Name |\n|---|---|\n| {{ .Recipient.Tier }} | {{ .Recipient.FirstName }} {{ .Recipient.LastName }} |",
+		html: []string{"<td>{{ .Recipient.Tier }}</td>", "<td>{{ .Recipient.FirstName }} {{ .Recipient.LastName }}</td>"},
+		text: []string{"{{ .Recipient.Tier }} | {{ .Recipient.FirstName }} {{ .Recipient.LastName }}\n"},
+	}, {
+		name: "two actions on one line",
+		src:  "{{ .Recipient.FirstName }} {{ .Recipient.LastName }}",
+		html: []string{"<p>{{ .Recipient.FirstName }} {{ .Recipient.LastName }}</p>"},
+		text: []string{"{{ .Recipient.FirstName }} {{ .Recipient.LastName }}\n"},
+	}, {
+		name: "adjacent actions",
+		src:  "{{ .Recipient.FirstName }}{{ .Recipient.LastName }}x{{ .Recipient.Tier }}",
+		html: []string{"<p>{{ .Recipient.FirstName }}{{ .Recipient.LastName }}x{{ .Recipient.Tier }}</p>"},
+	}, {
+		name: "pipeline with quotes",
+		src:  `Hi {{ .Recipient.FirstName | printf "%s" }}!`,
+		html: []string{`<p>Hi {{ .Recipient.FirstName | printf "%s" }}!</p>`},
+		text: []string{`Hi {{ .Recipient.FirstName | printf "%s" }}!`},
+	}, {
+		name: "Markdown and HTML characters inside an action",
+		src:  `{{ printf "*%s* <b>%s</b> _x_ [a](b) & \\" .Recipient.FirstName .Recipient.Tier }}`,
+		html: []string{`<p>{{ printf "*%s* <b>%s</b> _x_ [a](b) & \\" .Recipient.FirstName .Recipient.Tier }}</p>`},
+		text: []string{`{{ printf "*%s* <b>%s</b> _x_ [a](b) & \\" .Recipient.FirstName .Recipient.Tier }}`},
+	}, {
+		name: "trim markers",
+		src:  "a {{- .Recipient.FirstName -}} b",
+		html: []string{"<p>a {{- .Recipient.FirstName -}} b</p>"},
+	}, {
+		name: "action across lines",
+		src:  "Hi {{ printf \"%s\"\n  .Recipient.FirstName }} there",
+		html: []string{"{{ printf \"%s\"\n  .Recipient.FirstName }}"},
+		text: []string{"{{ printf \"%s\"\n  .Recipient.FirstName }}"},
+	}, {
+		name: "code span",
+		src:  "Code: `{{ .Recipient.FirstName }}`",
+		html: []string{"<code>{{ .Recipient.FirstName }}</code>"},
+		text: []string{"Code: {{ .Recipient.FirstName }}"},
+	}, {
+		name: "blockquote",
+		src:  "> Dear {{ .Recipient.FirstName }}",
+		html: []string{"<blockquote>\n<p>Dear {{ .Recipient.FirstName }}</p>\n</blockquote>"},
+		text: []string{"> Dear {{ .Recipient.FirstName }}\n"},
+	}, {
+		name: "text that looks like the start of a placeholder",
+		src:  "TLRAC{{ .Recipient.FirstName }} and TLRX{{ .Recipient.Tier }}TLRX",
+		html: []string{"<p>TLRAC{{ .Recipient.FirstName }} and TLRX{{ .Recipient.Tier }}TLRX</p>"},
+		text: []string{"TLRAC{{ .Recipient.FirstName }} and TLRX{{ .Recipient.Tier }}TLRX\n"},
+	}, {
+		name: "unclosed action is left as text",
+		src:  "{{ .Recipient.FirstName }} and {{ open",
+		html: []string{"<p>{{ .Recipient.FirstName }} and {{ open</p>"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			html, err := md.HTML(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tt.html {
+				if !strings.Contains(html, want) {
+					t.Errorf("HTML lacks %q:\n%s", want, html)
+				}
+			}
+			text := md.Text(tt.src, width)
+			for _, want := range tt.text {
+				if !strings.Contains(text, want) {
+					t.Errorf("text lacks %q:\n%s", want, text)
+				}
+			}
+		})
+	}
+}
+
+func TestMarkdownText(t *testing.T) {
+	md := templates.NewMarkdown()
+	tests := []struct {
+		name, src, want string
+	}{{
+		name: "headings underlined",
+		src:  "# Title\n\n## Sub title\n\n### Small\n\nText.",
+		want: "Title\n=====\n\nSub title\n---------\n\nSmall\n-----\n\nText.\n",
+	}, {
+		name: "non-ASCII heading underlined by runes",
+		src:  "## Café für Zoë",
+		want: "Café für Zoë\n------------\n",
+	}, {
+		name: "emphasis and code dropped",
+		src:  "Some **bold**, _italic_, ~~gone~~ and `code`.",
+		want: "Some bold, italic, gone and code.\n",
+	}, {
+		name: "bullet list",
+		src:  "- one\n- two\n- three",
+		want: "- one\n- two\n- three\n",
+	}, {
+		name: "ordered list from its start number",
+		src:  "3. three\n4. four",
+		want: "3. three\n4. four\n",
+	}, {
+		name: "nested lists",
+		src:  "1. one\n2. two\n   - two a\n   - two b\n3. three\n\nAfter.",
+		want: "1. one\n2. two\n   - two a\n   - two b\n3. three\n\nAfter.\n",
+	}, {
+		name: "ordered list inside bullets",
+		src:  "- a\n  1. a one\n  2. a two\n- b",
+		want: "- a\n  1. a one\n  2. a two\n- b\n",
+	}, {
+		name: "links as text and url",
+		src:  "See [the offers](https://e.com/offers) or <https://e.com/help>.",
+		want: "See the offers (https://e.com/offers) or https://e.com/help.\n",
+	}, {
+		name: "link whose text is its url",
+		src:  "[https://e.com](https://e.com)",
+		want: "https://e.com\n",
+	}, {
+		name: "blockquote",
+		src:  "> Quoted\n> text.",
+		want: "> Quoted text.\n",
+	}, {
+		name: "wrapped blockquote",
+		src:  "> " + strings.Repeat("word ", 30),
+		want: "> " + strings.TrimSpace(strings.Repeat("word ", 15)) + "\n> " + strings.TrimSpace(strings.Repeat("word ", 15)) + "\n",
+	}, {
+		name: "hard line break",
+		src:  "Warm regards,\\\nThe Meridian Card team",
+		want: "Warm regards,\nThe Meridian Card team\n",
+	}, {
+		name: "hard line break by two spaces",
+		src:  "Line one  \nLine two",
+		want: "Line one\nLine two\n",
+	}, {
+		name: "hard line break in a list item",
+		src:  "- first\\\n  second",
+		want: "- first\n  second\n",
+	}, {
+		name: "soft line break joins",
+		src:  "one\ntwo",
+		want: "one two\n",
+	}, {
+		name: "paragraphs",
+		src:  "One.\n\nTwo.",
+		want: "One.\n\nTwo.\n",
+	}, {
+		name: "table",
+		src:  "| a | b |\n|---|---|\n| 1 | 2 |",
+		want: "a | b\n1 | 2\n",
+	}, {
+		name: "raw HTML dropped",
+		src:  "<div>hidden</div>\n\nShown <b>bold</b>.",
+		want: "Shown bold.\n",
+	}, {
+		name: "thematic break",
+		src:  "a\n\n---\n\nb",
+		want: "a\n\n--------------------\n\nb\n",
+	}, {
+		name: "code block indented",
+		src:  "```\nkeep  this\n```",
+		want: "    keep  this\n",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := md.Text(tt.src, width); got != tt.want {
+				t.Errorf("Text(%q) =\n%s\nwant\n%s", tt.src, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMarkdownTextWrap checks the fill: no line over the width unless an
+// action is on it, no word lost or split, and prefixes kept on every line.
+func TestMarkdownTextWrap(t *testing.T) {
+	md := templates.NewMarkdown()
+	long := "Earn four times the points at restaurants worldwide through the end of the month, from the neighborhood bistro you love to the tasting menu you have been saving for, and at every café, brasserie and taquería on the way home."
+	tests := []struct {
+		name, src, prefix string
+	}{
+		{name: "paragraph", src: long},
+		{name: "non-ASCII", src: strings.Repeat("crème brûlée à la carte für Zoë ", 12)},
+		{name: "bullet", src: "- " + long, prefix: "  "},
+		{name: "ordered", src: "10. " + long, prefix: "    "},
+		{name: "blockquote", src: "> " + long, prefix: "> "},
+		{name: "nested", src: "- a\n  - " + long, prefix: "    "},
+		{name: "with actions", src: strings.Repeat("Dear {{ .Recipient.FirstName }} {{ .Recipient.LastName }}, ", 8)},
+		{name: "heading", src: "## " + long},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := md.Text(tt.src, width)
+			checkWidth(t, text)
+			lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+			if len(lines) < 2 {
+				t.Fatalf("not wrapped: %q", text)
+			}
+			from := 1
+			if tt.name == "nested" {
+				from = 2 // the first two lines are the items' own
+			}
+			for _, l := range lines[from:] {
+				if tt.name != "heading" && !strings.HasPrefix(l, tt.prefix) {
+					t.Errorf("line %q lacks the prefix %q", l, tt.prefix)
+				}
+			}
+			if tt.name == "heading" {
+				lines = lines[:len(lines)-1] // the underline
+			}
+			var words []string
+			for _, l := range lines {
+				words = append(words, strings.Fields(strings.TrimPrefix(l, ">"))...)
+			}
+			srcWords := strings.Fields(strings.NewReplacer("- ", "", "10. ", "", "> ", "", "## ", "").Replace(tt.src))
+			if tt.name == "nested" {
+				srcWords = srcWords[1:] // "a" has a line of its own
+				words = words[2:]
+			}
+			// Text drops the list markers: compare words only.
+			if got, want := strings.Join(stripMarkers(words), " "), strings.Join(srcWords, " "); got != want {
+				t.Errorf("words changed:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func stripMarkers(words []string) []string {
+	if len(words) > 0 && (words[0] == "-" || words[0] == "10.") {
+		return words[1:]
+	}
+	return words
+}
+
+// TestMarkdownTextDeepNesting feeds structures nested deeper than the
+// width: Text must not panic on a negative underline or prefix width.
+func TestMarkdownTextDeepNesting(t *testing.T) {
+	md := templates.NewMarkdown()
+	tests := []struct{ name, src string }{
+		{"blockquotes", strings.Repeat("> ", 50) + "# Heading\n"},
+		{"lists", strings.Repeat("- ", 50) + "## Heading\n"},
+		{"blockquoted rule", strings.Repeat("> ", 50) + "---\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := md.Text(tt.src, width)
+			if !strings.Contains(text, "Heading") && !strings.Contains(text, "-") {
+				t.Errorf("content lost: %q", text)
+			}
+		})
+	}
+}

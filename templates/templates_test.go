@@ -1,0 +1,378 @@
+package templates_test
+
+import (
+	"errors"
+	"flag"
+	"io/fs"
+	"path"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/tailor-mail/tailor/templates"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// taxonomy is every interest id of the profile taxonomy but "other", which
+// no block serves.
+var taxonomy = []string{
+	"dining", "groceries", "fuel", "airlines", "lodging", "car_rental",
+	"travel_services", "transit", "entertainment", "digital", "fashion",
+	"department_stores", "electronics", "home_garden", "health_beauty",
+	"fitness_sports", "education", "family_kids", "pets", "luxury", "auto",
+	"charity", "utilities",
+}
+
+func TestDefault(t *testing.T) {
+	set, err := templates.Default()
+	if err != nil {
+		t.Fatalf("Default: %v", err)
+	}
+	if set.HTML.Name != templates.LayoutHTML || set.HTML.Source == "" {
+		t.Errorf("HTML layout = %q (%d bytes)", set.HTML.Name, len(set.HTML.Source))
+	}
+	if set.Text.Name != templates.LayoutText || set.Text.Source == "" {
+		t.Errorf("text layout = %q (%d bytes)", set.Text.Name, len(set.Text.Source))
+	}
+	if len(set.Partials) == 0 {
+		t.Error("no partials")
+	}
+	positions := map[string]int{}
+	bodyFor := map[string][]string{}
+	defaults := 0
+	for _, b := range set.Blocks {
+		t.Run(b.ID, func(t *testing.T) {
+			if want := "blocks/" + b.ID + ".md"; b.File != want {
+				t.Errorf("file %q, want %q", b.File, want)
+			}
+			if got, ok := set.Block(b.ID); !ok || got.File != b.File {
+				t.Errorf("Block(%q) = %v, %v", b.ID, got, ok)
+			}
+			if strings.TrimSpace(b.Body) == "" {
+				t.Error("empty body")
+			}
+			if b.BodyLine < 3 {
+				t.Errorf("BodyLine = %d: the body cannot start before line 3", b.BodyLine)
+			}
+			if pos := b.Position; pos == "" || pos == variants.PositionBody {
+				// A body block may lead a variant: it needs a subject
+				// and a preheader.
+				if len(b.Subjects) == 0 || len(b.Preheaders) == 0 {
+					t.Errorf("body block with %d subjects and %d preheaders", len(b.Subjects), len(b.Preheaders))
+				}
+			}
+		})
+		pos := b.Position
+		if pos == "" {
+			pos = variants.PositionBody
+		}
+		positions[pos]++
+		if pos == variants.PositionBody {
+			for _, in := range b.Interests {
+				bodyFor[in] = append(bodyFor[in], b.ID)
+			}
+		}
+		if b.Default {
+			defaults++
+		}
+	}
+	for _, in := range taxonomy {
+		if len(bodyFor[in]) == 0 {
+			t.Errorf("interest %q has no body block", in)
+		}
+	}
+	if positions[variants.PositionIntro] != 1 || positions[variants.PositionClosing] != 1 {
+		t.Errorf("%d intro and %d closing blocks, want one of each", positions[variants.PositionIntro], positions[variants.PositionClosing])
+	}
+	if defaults == 0 {
+		t.Error("no default block")
+	}
+	if err := variants.Validate(variants.Plan{}, set.Meta()); err != nil {
+		t.Errorf("Validate(blocks): %v", err)
+	}
+	if len(set.Meta()) != len(set.Blocks) {
+		t.Errorf("Meta has %d blocks, want %d", len(set.Meta()), len(set.Blocks))
+	}
+	again, err := templates.Load(templates.DefaultFS())
+	if err != nil {
+		t.Fatalf("Load(DefaultFS()): %v", err)
+	}
+	if again.Hash() != set.Hash() || again.MetaHash() != set.MetaHash() {
+		t.Error("loading the default set twice gives different hashes")
+	}
+}
+
+const (
+	okLayoutHTML = "<html><body>\n{{ template \"content\" . }}\n</body></html>\n"
+	okLayoutText = "{{ template \"content\" . }}\n"
+	okBlock      = "+++\nid = \"ok\"\ntitle = \"Fine\"\ninterests = [\"dining\"]\nsubjects = [\"Hi {{ .Recipient.FirstName }}\"]\npreheaders = [\"A preheader\"]\n+++\n## Hello {{ .Recipient.FirstName }}\n\nText.\n"
+)
+
+// baseFS returns a small valid template set.
+func baseFS() fstest.MapFS {
+	return fstest.MapFS{
+		"layout.html":          {Data: []byte(okLayoutHTML)},
+		"layout.txt":           {Data: []byte(okLayoutText)},
+		"partials/footer.html": {Data: []byte("{{ define \"footer\" }}<p>{{ .Sender.Name }}</p>{{ end }}\n")},
+		"blocks/ok.md":         {Data: []byte(okBlock)},
+	}
+}
+
+func TestLoadValid(t *testing.T) {
+	set, err := templates.Load(baseFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, ok := set.Block("ok")
+	if !ok {
+		t.Fatal(`Block("ok") not found`)
+	}
+	if b.BodyLine != 8 {
+		t.Errorf("BodyLine = %d, want 8", b.BodyLine)
+	}
+	if want := "## Hello {{ .Recipient.FirstName }}\n\nText.\n"; b.Body != want {
+		t.Errorf("Body = %q, want %q", b.Body, want)
+	}
+	if b.Title != "Fine" || len(b.Interests) != 1 || b.Interests[0] != "dining" || len(b.Subjects) != 1 {
+		t.Errorf("front matter decoded as %+v", b.Block)
+	}
+	if _, ok := set.Block("missing"); ok {
+		t.Error(`Block("missing") found`)
+	}
+	if len(set.Partials) != 1 || set.Partials[0].Name != "partials/footer.html" {
+		t.Errorf("Partials = %v", set.Partials)
+	}
+}
+
+// dupFS lists every file of the blocks directory twice, as a broken overlay
+// file system could.
+type dupFS struct{ fs.FS }
+
+func (d dupFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	es, err := fs.ReadDir(d.FS, name)
+	if name == templates.BlocksDir {
+		es = append(es, es...)
+	}
+	return es, err
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string // "" removes the file
+		fsys  func(fstest.MapFS) fs.FS
+		want  []string // the lines of Errors.Error(), in order
+	}{{
+		name:  "missing front matter",
+		files: map[string]string{"blocks/nofront.md": "## Hello\n\nText.\n"},
+		want:  []string{`blocks/nofront.md:1: want front matter: a first line "+++", TOML, then "+++"`},
+	}, {
+		name:  "unclosed front matter",
+		files: map[string]string{"blocks/open.md": "+++\nid = \"open\"\n## Hello\n\nText.\n"},
+		want:  []string{`blocks/open.md:1: front matter is not closed by a "+++" line`},
+	}, {
+		name:  "front matter closed by a longer line",
+		files: map[string]string{"blocks/open.md": "+++\nid = \"open\"\n++++\nText.\n"},
+		want:  []string{`blocks/open.md:1: front matter is not closed by a "+++" line`},
+	}, {
+		name:  "unknown key",
+		files: map[string]string{"blocks/extra.md": "+++\nid = \"extra\"\ntitle = \"x\"\ncolour = \"red\"\ninterests = [\"dining\"]\n+++\nText.\n"},
+		want:  []string{`blocks/extra.md:4: front matter: unknown key colour (known: id, title, interests, position, priority, default, subjects, preheaders)`},
+	}, {
+		name:  "wrong type",
+		files: map[string]string{"blocks/typed.md": "+++\nid = \"typed\"\ntitle = \"x\"\npriority = \"high\"\n+++\nText.\n"},
+		want:  []string{`blocks/typed.md:4: front matter: toml: cannot decode TOML string into struct field variants.Block.Priority of type int`},
+	}, {
+		name:  "missing id",
+		files: map[string]string{"blocks/anon.md": "+++\ntitle = \"x\"\n+++\nText.\n"},
+		want:  []string{`blocks/anon.md:2: front matter: missing id (use id = "anon")`},
+	}, {
+		name:  "id differs from the file name",
+		files: map[string]string{"blocks/dining.md": "+++\ntitle = \"x\"\nid = \"dinner\"\n+++\nText.\n"},
+		want:  []string{`blocks/dining.md:3: front matter: id "dinner" differs from the file name "dining"`},
+	}, {
+		name: "duplicate ids",
+		fsys: func(m fstest.MapFS) fs.FS { return dupFS{m} },
+		want: []string{`blocks/ok.md:2: block id "ok" already used by blocks/ok.md`},
+	}, {
+		name:  "empty body",
+		files: map[string]string{"blocks/empty.md": "+++\nid = \"empty\"\ntitle = \"x\"\n+++\n\n   \n"},
+		want:  []string{`blocks/empty.md:5: empty body`},
+	}, {
+		name:  "template syntax error in a body",
+		files: map[string]string{"blocks/syntax.md": "+++\nid = \"syntax\"\ntitle = \"x\"\ninterests = [\"fuel\"]\n+++\n## Hi\n\nDear {{ .Recipient.FirstName }\n"},
+		want:  []string{`blocks/syntax.md:8: unexpected "}" in operand`},
+	}, {
+		name:  "syntax error in a body with CRLF and a BOM",
+		files: map[string]string{"blocks/crlf.md": "\uFEFF+++\r\nid = \"crlf\"\r\ninterests = [\"fuel\"]\r\n+++\r\n## Hi\r\n\r\n\r\nDear {{ .Recipient.FirstName }\r\nBye\r\n"},
+		want:  []string{`blocks/crlf.md:8: unexpected "}" in operand`},
+	}, {
+		name:  "unknown function in a body",
+		files: map[string]string{"blocks/fn.md": "+++\nid = \"fn\"\ninterests = [\"fuel\"]\n+++\nHello\n{{ nickname .Recipient }}\n"},
+		want:  []string{`blocks/fn.md:6: function "nickname" not defined`},
+	}, {
+		name:  "syntax error in the layout",
+		files: map[string]string{"layout.html": "<html>\n<body>\n{{ template \"content\" . }\n</body>\n"},
+		want:  []string{`layout.html:3: unexpected "}" in operand`},
+	}, {
+		name:  "syntax error in a partial",
+		files: map[string]string{"partials/header.html": "{{ define \"header\" }}\n<p>{{ .Sender.Name }</p>\n{{ end }}\n"},
+		want:  []string{`partials/header.html:2: unexpected "}" in operand`},
+	}, {
+		name:  "missing layout.html",
+		files: map[string]string{"layout.html": ""},
+		want:  []string{`layout.html: open layout.html: file does not exist`},
+	}, {
+		name:  "no blocks",
+		files: map[string]string{"blocks/ok.md": ""},
+		want:  []string{`blocks: no content blocks (*.md)`},
+	}, {
+		name:  "subject with a line break",
+		files: map[string]string{"blocks/subj.md": "+++\nid = \"subj\"\ninterests = [\"fuel\"]\nsubjects = [\n  \"fine\",\n  \"two\\nlines\",\n]\n+++\nText.\n"},
+		want:  []string{`blocks/subj.md:4: front matter: subjects: "two\nlines" has a line break`},
+	}, {
+		name:  "preheader with a carriage return",
+		files: map[string]string{"blocks/pre.md": "+++\nid = \"pre\"\ninterests = [\"fuel\"]\nsubjects = [\"s\"]\npreheaders = [\"a\\rb\"]\n+++\nText.\n"},
+		want:  []string{`blocks/pre.md:5: front matter: preheaders: "a\rb" has a line break`},
+	}, {
+		name:  "subject with a syntax error",
+		files: map[string]string{"blocks/subj.md": "+++\nid = \"subj\"\ninterests = [\"fuel\"]\ntitle = \"t\"\nsubjects = [\"Hi {{ .Recipient.FirstName \"]\n+++\nText.\n"},
+		want:  []string{`blocks/subj.md:5: unclosed action`},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := baseFS()
+			for name, src := range tt.files {
+				if src == "" {
+					delete(m, name)
+				} else {
+					m[name] = &fstest.MapFile{Data: []byte(src)}
+				}
+			}
+			var fsys fs.FS = m
+			if tt.fsys != nil {
+				fsys = tt.fsys(m)
+			}
+			set, err := templates.Load(fsys)
+			if err == nil {
+				t.Fatalf("Load succeeded with %d blocks, want errors", len(set.Blocks))
+			}
+			if set != nil {
+				t.Error("Load returned a set with its errors")
+			}
+			if got, want := err.Error(), strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("error:\n%s\nwant:\n%s", got, want)
+			}
+			var es templates.Errors
+			if !errors.As(err, &es) || len(es) != len(tt.want) {
+				t.Fatalf("error is %T with %d problems, want Errors with %d", err, len(es), len(tt.want))
+			}
+			for _, e := range es {
+				if e.File == "" || e.Err == nil {
+					t.Errorf("problem without file or cause: %+v", e)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	m := baseFS()
+	delete(m, "layout.txt")
+	m["blocks/a-nofront.md"] = &fstest.MapFile{Data: []byte("Hello\n")}
+	m["blocks/b-badid.md"] = &fstest.MapFile{Data: []byte("+++\nid = \"bee\"\n+++\nText\n")}
+	m["blocks/c-syntax.md"] = &fstest.MapFile{Data: []byte("+++\nid = \"c-syntax\"\ninterests = [\"fuel\"]\n+++\n{{ end }}\n")}
+	m["blocks/d-subject.md"] = &fstest.MapFile{Data: []byte("+++\nid = \"d-subject\"\ninterests = [\"fuel\"]\nsubjects = [\"a\\r\\nBcc: x@example.com\"]\n+++\nText\n")}
+	_, err := templates.Load(m)
+	want := strings.Join([]string{
+		`layout.txt: open layout.txt: file does not exist`,
+		`blocks/a-nofront.md:1: want front matter: a first line "+++", TOML, then "+++"`,
+		`blocks/b-badid.md:2: front matter: id "bee" differs from the file name "b-badid"`,
+		`blocks/c-syntax.md:5: unexpected {{end}}`,
+		`blocks/d-subject.md:4: front matter: subjects: "a\r\nBcc: x@example.com" has a line break`,
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+	var es templates.Errors
+	if !errors.As(err, &es) || len(es) != 5 {
+		t.Fatalf("got %d problems, want 5", len(es))
+	}
+	var pe *fs.PathError
+	if !errors.As(es[0], &pe) || !errors.Is(es[0], fs.ErrNotExist) {
+		t.Errorf("the missing layout does not unwrap to fs.ErrNotExist: %v", es[0])
+	}
+}
+
+func TestHash(t *testing.T) {
+	base, err := templates.Load(baseFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		file, src  string
+		hashSame   bool
+		metaSame   bool
+		removeFile bool
+	}{
+		{name: "no edit", file: "blocks/ok.md", src: okBlock, hashSame: true, metaSame: true},
+		{name: "body wording", file: "blocks/ok.md", src: strings.Replace(okBlock, "Text.", "Texts.", 1), metaSame: true},
+		{name: "body whitespace", file: "blocks/ok.md", src: okBlock + "\n", metaSame: true},
+		{name: "front matter value", file: "blocks/ok.md", src: strings.Replace(okBlock, `title = "Fine"`, `title = "Finer"`, 1)},
+		{name: "front matter subject", file: "blocks/ok.md", src: strings.Replace(okBlock, `"Hi {{`, `"Hello {{`, 1)},
+		{name: "front matter priority", file: "blocks/ok.md", src: strings.Replace(okBlock, "+++\n##", "priority = 3\n+++\n##", 1)},
+		{name: "front matter comment", file: "blocks/ok.md", src: strings.Replace(okBlock, "+++\n##", "# a designer's note\n+++\n##", 1), metaSame: true},
+		{name: "front matter reformatted", file: "blocks/ok.md", src: strings.Replace(okBlock, `title = "Fine"`, `title   =   'Fine'`, 1), metaSame: true},
+		{name: "CRLF line endings", file: "blocks/ok.md", src: strings.ReplaceAll(okBlock, "\n", "\r\n"), metaSame: true},
+		{name: "HTML layout", file: "layout.html", src: okLayoutHTML + "<!-- -->\n", metaSame: true},
+		{name: "text layout", file: "layout.txt", src: "Hi\n" + okLayoutText, metaSame: true},
+		{name: "partial", file: "partials/footer.html", src: "{{ define \"footer\" }}<p>{{ .Sender.PostalAddress }}</p>{{ end }}\n", metaSame: true},
+		{name: "new partial", file: "partials/header.html", src: "{{ define \"header\" }}<p>Hi</p>{{ end }}\n", metaSame: true},
+		{name: "new block", file: "blocks/more.md", src: strings.Replace(okBlock, `id = "ok"`, `id = "more"`, 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := baseFS()
+			m[tt.file] = &fstest.MapFile{Data: []byte(tt.src)}
+			set, err := templates.Load(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := set.Hash() == base.Hash(); got != tt.hashSame {
+				t.Errorf("Hash unchanged = %v, want %v", got, tt.hashSame)
+			}
+			if got := set.MetaHash() == base.MetaHash(); got != tt.metaSame {
+				t.Errorf("MetaHash unchanged = %v, want %v", got, tt.metaSame)
+			}
+			if len(set.Hash()) != 64 || len(set.MetaHash()) != 64 {
+				t.Errorf("hashes %q and %q are not hex SHA-256", set.Hash(), set.MetaHash())
+			}
+		})
+	}
+}
+
+// TestDefaultFSIsTheSet checks that DefaultFS serves the files Default
+// loads, so a designer who copies it starts from the real set.
+func TestDefaultFSIsTheSet(t *testing.T) {
+	set, err := templates.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range set.Files() {
+		src, err := fs.ReadFile(templates.DefaultFS(), f.Name)
+		if err != nil {
+			t.Errorf("%s: %v", f.Name, err)
+			continue
+		}
+		if path.Dir(f.Name) == templates.BlocksDir {
+			if !strings.HasSuffix(strings.ReplaceAll(string(src), "\r\n", "\n"), f.Source) {
+				t.Errorf("%s: body is not the end of the file", f.Name)
+			}
+		} else if string(src) != f.Source {
+			t.Errorf("%s: source differs from the file", f.Name)
+		}
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
 
 // Campaign is a campaign file (TOML). Every key is optional but name,
@@ -30,6 +32,7 @@ type Campaign struct {
 	Output string `toml:"output" json:"output,omitempty"`
 
 	Inputs     InputsConfig     `toml:"inputs" json:"inputs"`
+	Format     FormatsConfig    `toml:"format" json:"format"`
 	Profile    ProfileConfig    `toml:"profile" json:"profile"`
 	Clustering ClusteringConfig `toml:"clustering" json:"clustering"`
 	Templates  TemplatesConfig  `toml:"templates" json:"templates"`
@@ -49,6 +52,69 @@ type InputsConfig struct {
 	// ErrorBudget is the share of rejected rows per input past which the
 	// run fails (default 0.01, 1%).
 	ErrorBudget *float64 `toml:"error_budget" json:"error_budget,omitempty"`
+	// Rates is a CSV of exchange rates (columns currency, rate: units of
+	// the campaign currency per unit); without it, transactions in another
+	// currency are rejected.
+	Rates string `toml:"rates" json:"rates,omitempty"`
+	// Categories is a CSV mapping the transactions' own spend categories to
+	// interests (columns category, interest), for inputs without MCCs.
+	Categories string `toml:"categories" json:"categories,omitempty"`
+	// MCCMap is a CSV of corrections to the built-in MCC table (columns
+	// mcc, interest, optionally description).
+	MCCMap string `toml:"mcc_map" json:"mcc_map,omitempty"`
+}
+
+// FormatsConfig says how each input is written.
+type FormatsConfig struct {
+	Cardholders  FormatConfig `toml:"cardholders" json:"cardholders"`
+	Transactions FormatConfig `toml:"transactions" json:"transactions"`
+}
+
+// FormatConfig is the format of one input file.
+type FormatConfig struct {
+	// Delimiter is ",", ";", "tab" or "|" (default: detected).
+	Delimiter string `toml:"delimiter" json:"delimiter,omitempty"`
+	// Encoding is "utf-8" (default) or "windows-1252".
+	Encoding string `toml:"encoding" json:"encoding,omitempty"`
+	// Sheet is the XLSX sheet (default: the first).
+	Sheet string `toml:"sheet" json:"sheet,omitempty"`
+	// DateFormat is "iso" (default), "dmy", "mdy" or a Go layout.
+	DateFormat string `toml:"date_format" json:"date_format,omitempty"`
+	// Decimal and Thousands are the amount separators (default "." and
+	// none).
+	Decimal   string `toml:"decimal" json:"decimal,omitempty"`
+	Thousands string `toml:"thousands" json:"thousands,omitempty"`
+	// MinorUnits says amounts are integer cents.
+	MinorUnits bool `toml:"minor_units" json:"minor_units,omitempty"`
+	// Columns maps the file's header names to tailor's column names.
+	Columns map[string]string `toml:"columns" json:"columns,omitempty"`
+}
+
+// ingestFormat converts the configuration to the ingest format.
+func (f FormatConfig) ingestFormat() (ingest.Format, error) {
+	out := ingest.Format{Encoding: f.Encoding, Sheet: f.Sheet, DateFormat: f.DateFormat, MinorUnits: f.MinorUnits, Columns: f.Columns}
+	one := func(key, v string) (byte, error) {
+		switch {
+		case v == "":
+			return 0, nil
+		case strings.EqualFold(v, "tab") || v == "\\t":
+			return '\t', nil
+		case len(v) == 1:
+			return v[0], nil
+		}
+		return 0, fmt.Errorf("%s %q: want one character", key, v)
+	}
+	var err error
+	if out.Delimiter, err = one("delimiter", f.Delimiter); err != nil {
+		return out, err
+	}
+	if out.Decimal, err = one("decimal", f.Decimal); err != nil {
+		return out, err
+	}
+	if out.Thousands, err = one("thousands", f.Thousands); err != nil {
+		return out, err
+	}
+	return out, out.Check()
 }
 
 // ProfileConfig tunes profiling.
@@ -220,6 +286,11 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if cur := c.Inputs.Currency; cur != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(cur) {
 		return bad("inputs.currency", "%q: want a 3-letter ISO 4217 code", cur)
+	}
+	for name, f := range map[string]FormatConfig{"cardholders": c.Format.Cardholders, "transactions": c.Format.Transactions} {
+		if _, err := f.ingestFormat(); err != nil {
+			return bad("format."+name, "%v", err)
+		}
 	}
 	for i, t := range c.Inputs.Tiers {
 		c.Inputs.Tiers[i] = strings.ToLower(strings.TrimSpace(t))

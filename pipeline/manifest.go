@@ -33,6 +33,9 @@ type InputRecord struct {
 	Rejected int    `json:"rejected"`
 	// Reasons counts rejected rows by reason.
 	Reasons map[string]int `json:"reasons,omitempty"`
+	// UnmappedCategories counts transactions whose category no table
+	// maps, by category.
+	UnmappedCategories map[string]int `json:"unmapped_categories,omitempty"`
 }
 
 // StageRecord is the state of one stage.

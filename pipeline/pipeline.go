@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -133,6 +134,8 @@ type run struct {
 	md         *templates.Markdown
 
 	builder     *profile.Builder
+	merchants   *ingest.Merchants
+	rates       map[string]ingest.Rate
 	profiles    []profile.Profile
 	clustering  *clusterFile
 	plan        *variants.Plan
@@ -203,6 +206,37 @@ func newRun(cfg Config) (*run, error) {
 	r.secret = cfg.Getenv(env)
 	if r.tax, err = profile.DefaultTaxonomy(); err != nil {
 		return nil, err
+	}
+	for _, t := range []struct {
+		key, path string
+		apply     func(*profile.Taxonomy, string, io.Reader) (*profile.Taxonomy, error)
+	}{
+		{"inputs.mcc_map", c.Inputs.MCCMap, (*profile.Taxonomy).WithOverrides},
+		{"inputs.categories", c.Inputs.Categories, (*profile.Taxonomy).WithCategories},
+	} {
+		if t.path == "" {
+			continue
+		}
+		f, err := os.Open(r.path(t.path))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrConfig, t.key, err)
+		}
+		r.tax, err = t.apply(r.tax, filepath.Base(t.path), f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrConfig, t.key, err)
+		}
+	}
+	if c.Inputs.Rates != "" {
+		f, err := os.Open(r.path(c.Inputs.Rates))
+		if err != nil {
+			return nil, fmt.Errorf("%w: inputs.rates: %v", ErrConfig, err)
+		}
+		r.rates, err = ingest.ReadRates(f, filepath.Base(c.Inputs.Rates))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%w: inputs.rates: %v", ErrConfig, err)
+		}
 	}
 	if c.Templates.Dir == "" {
 		r.set, err = templates.Default()
@@ -341,7 +375,8 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 	}
 	month := r.month.Format("2006-01")
 	parts := map[string][]any{
-		"ingest":   {r.cfg.Version, inputs, c.Inputs.Currency, c.Inputs.Tiers, budget},
+		"ingest": {r.cfg.Version, inputs, c.Inputs.Currency, c.Inputs.Tiers, budget, c.Format,
+			r.tax.Hash(), fmt.Sprint(r.rates), c.Profile.HomeCountry},
 		"profile":  {month, c.Profile, r.tax.Hash()},
 		"cluster":  {c.Clustering.K, r.seed(), c.Clustering.MaxIterations, c.Clustering.BehaviourWeight},
 		"variants": {r.set.MetaHash()},
@@ -387,7 +422,16 @@ func (r *run) finish() *Result {
 	return res
 }
 
-// ingestOptions returns the ingest options of the campaign.
-func (r *run) ingestOptions() ingest.Options {
-	return ingest.Options{Currency: r.c.Inputs.Currency, Tiers: r.c.Inputs.Tiers}
+// ingestOptions returns the ingest options of one input.
+func (r *run) ingestOptions(name string) (ingest.Options, error) {
+	fc := r.c.Format.Cardholders
+	if name == "transactions" {
+		fc = r.c.Format.Transactions
+	}
+	f, err := fc.ingestFormat() // checked when the campaign was parsed
+	if err != nil {
+		return ingest.Options{}, fmt.Errorf("%w: format.%s: %v", ErrConfig, name, err)
+	}
+	return ingest.Options{Format: f, Currency: r.c.Inputs.Currency, Rates: r.rates, Tiers: r.c.Inputs.Tiers,
+		HomeCountry: r.c.Profile.HomeCountry, Classifier: r.tax}, nil
 }

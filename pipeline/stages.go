@@ -52,12 +52,12 @@ func (r *run) ingest(ctx context.Context) (map[string]int, []string, error) {
 	if b := r.c.Inputs.ErrorBudget; b != nil {
 		budget = *b
 	}
-	var holders []ingest.Cardholder
+	var set *ingest.CardholderSet
 	var records []InputRecord
 	var budgetErr error
 	for _, name := range []string{"cardholders", "transactions"} {
 		path := r.inputs[name]
-		st, err := r.ingestFile(ctx, swap, name, path, &holders)
+		st, err := r.ingestFile(ctx, swap, name, path, &set)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -66,7 +66,8 @@ func (r *run) ingest(ctx context.Context) (map[string]int, []string, error) {
 			return nil, nil, err
 		}
 		records = append(records, InputRecord{Name: name, Path: path, SHA256: sum, Bytes: size,
-			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons})
+			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons,
+			UnmappedCategories: st.UnmappedCategories})
 		// Past the budget, the other input is still read, so that one run
 		// shows every problem.
 		budgetErr = errors.Join(budgetErr, st.CheckBudget(budget))
@@ -80,7 +81,7 @@ func (r *run) ingest(ctx context.Context) (map[string]int, []string, error) {
 	if budgetErr != nil {
 		return nil, nil, budgetErr
 	}
-	counts := map[string]int{}
+	counts := map[string]int{"merchants": r.merchants.Len()}
 	for _, rec := range records {
 		counts[rec.Name+"_read"] = rec.Rows
 		counts[rec.Name+"_accepted"] = rec.Accepted
@@ -89,7 +90,7 @@ func (r *run) ingest(ctx context.Context) (map[string]int, []string, error) {
 	return counts, []string{rejectsDir}, nil
 }
 
-func (r *run) ingestFile(ctx context.Context, swap *dirSwap, name, path string, holders *[]ingest.Cardholder) (ingest.Stats, error) {
+func (r *run) ingestFile(ctx context.Context, swap *dirSwap, name, path string, set **ingest.CardholderSet) (ingest.Stats, error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return ingest.Stats{}, fmt.Errorf("%w: inputs.%s: %v", ErrConfig, name, err)
@@ -103,15 +104,19 @@ func (r *run) ingestFile(ctx context.Context, swap *dirSwap, name, path string, 
 	bw := bufio.NewWriter(out)
 	rw := ingest.NewRejectWriter(bw)
 	file := filepath.Base(path)
+	opts, err := r.ingestOptions(name)
+	if err != nil {
+		return ingest.Stats{}, err
+	}
 	var st ingest.Stats
 	if name == "cardholders" {
-		*holders, st, err = ingest.ReadCardholders(ctx, in, file, r.ingestOptions(), rw)
+		*set, st, err = ingest.ReadCardholders(ctx, in, file, opts, rw)
 		if err == nil {
-			r.builder = profile.NewBuilder(r.tax, *holders, r.profileOptions())
+			r.builder = profile.NewBuilder(r.tax, (*set).List, r.profileOptions())
 		}
 	} else {
-		st, err = ingest.ReadTransactions(ctx, in, file, r.ingestOptions(), r.builder.Known, rw,
-			func(tx *ingest.Transaction) error { r.builder.Add(tx); return nil })
+		st, r.merchants, err = ingest.ReadTransactions(ctx, in, file, opts, *set, rw,
+			func(recs []ingest.Record) error { r.builder.AddRecords(recs); return nil })
 	}
 	if err != nil {
 		return st, err
@@ -131,7 +136,7 @@ func (r *run) profileOptions() profile.Options {
 
 // profile writes profiles.csv.
 func (r *run) profile(ctx context.Context) (map[string]int, []string, error) {
-	ps, err := r.builder.Profiles(ctx)
+	ps, err := r.builder.Profiles(ctx, r.merchants.Name)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -89,7 +89,16 @@ func atoiN(s string) (int, bool) {
 }
 
 func daysIn(y, m int) int {
-	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // NormalizeMCC returns a merchant category code as four digits, restoring
@@ -116,6 +125,9 @@ func parseEmail(s string) (string, error) {
 	if s == "" {
 		return "", ErrRequired
 	}
+	if plainEmail(s) {
+		return s, nil
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s || !strings.Contains(s[strings.IndexByte(s, '@')+1:], ".") {
 		return "", ErrNotEmail
@@ -131,6 +143,66 @@ func parseConsent(s string) (bool, error) {
 		return false, nil
 	}
 	return false, ErrNotConsent
+}
+
+// plainEmail reports whether s is an address of the common form, which
+// needs no full RFC 5322 parse: local part of letters, digits and ._%+-, one
+// @, a domain of dot-separated labels of letters, digits and hyphens, with
+// at least one dot.
+func plainEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || s[0] == '.' || s[at-1] == '.' {
+		return false
+	}
+	for i := 0; i < at; i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._%+-", c) >= 0) || (c == '.' && s[i+1] == '.') {
+			return false
+		}
+	}
+	dots, label := 0, 0
+	for i := at + 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-':
+			label++
+		case c == '.' && label > 0:
+			dots++
+			label = 0
+		default:
+			return false
+		}
+	}
+	return dots > 0 && label > 0
+}
+
+// parseChannelBytes is parseChannel without a conversion, for the hot path.
+func parseChannelBytes(b []byte) (Channel, error) {
+	switch {
+	case len(b) == 0:
+		return ChannelUnknown, nil
+	case bytesEqualFold(b, "online"), bytesEqualFold(b, "ecommerce"), bytesEqualFold(b, "e-commerce"), bytesEqualFold(b, "card_not_present"):
+		return ChannelOnline, nil
+	case bytesEqualFold(b, "in_store"), bytesEqualFold(b, "in store"), bytesEqualFold(b, "instore"), bytesEqualFold(b, "pos"), bytesEqualFold(b, "card_present"):
+		return ChannelInStore, nil
+	}
+	return ChannelUnknown, ErrNotChannel
+}
+
+// bytesEqualFold compares ASCII b with lower-case s, ignoring case.
+func bytesEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func parseChannel(s string) (Channel, error) {
@@ -160,14 +232,17 @@ func isUpperAlpha(s string, n int) bool {
 // LooksLikeCardNumber reports whether s holds a run of 13 to 19 digits,
 // optionally broken by spaces or dashes, that passes the Luhn check: a
 // primary account number, which tailor never stores or prints.
-func LooksLikeCardNumber(s string) bool {
+func LooksLikeCardNumber[T ~string | ~[]byte](s T) bool {
+	if len(s) < 13 {
+		return false // a card number has at least 13 digits
+	}
 	_, _, ok := findPAN(s, 0)
 	return ok
 }
 
 // findPAN finds the first card-number-like run in s at or after from,
 // returning its byte range.
-func findPAN(s string, from int) (start, end int, ok bool) {
+func findPAN[T ~string | ~[]byte](s T, from int) (start, end int, ok bool) {
 	for i := from; i < len(s); i++ {
 		if !isDigit(s[i]) {
 			continue
@@ -199,7 +274,7 @@ func findPAN(s string, from int) (start, end int, ok bool) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func luhn(s string) bool {
+func luhn[T ~string | ~[]byte](s T) bool {
 	sum := 0
 	double := false
 	for i := len(s) - 1; i >= 0; i-- {
@@ -259,4 +334,14 @@ func lastDigits(s string, n int) string {
 		out[i], out[j] = out[j], out[i]
 	}
 	return string(out)
+}
+
+// hasControl reports whether s holds a control character, such as CR or LF.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
 }

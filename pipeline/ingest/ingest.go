@@ -26,6 +26,10 @@ type Cardholder struct {
 	CancelledOn  time.Time // zero when unknown or active
 	CancelReason string
 	Consent      bool
+	// Attrs holds the values of the input's extra columns, by column name
+	// (lower case, spaces as underscores); templates reach them as
+	// .Recipient.Attrs.name.
+	Attrs map[string]string
 	// Line is where the row starts in its file.
 	Line int
 }
@@ -167,6 +171,9 @@ type Stats struct {
 	Accepted int            `json:"accepted"`
 	Rejected int            `json:"rejected"`
 	Reasons  map[string]int `json:"reasons,omitempty"`
+	// UnmappedCategories counts accepted transactions whose category no
+	// table maps, by category; they count under "other".
+	UnmappedCategories map[string]int `json:"unmapped_categories,omitempty"`
 }
 
 func (s *Stats) reject(e *RowError) {

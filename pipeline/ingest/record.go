@@ -1,5 +1,7 @@
 package ingest
 
+import "encoding/binary"
+
 // Record is a parsed transaction in compact form, as the fast path hands it
 // on: about 32 bytes, no pointers, so that millions of them cost little.
 type Record struct {
@@ -46,41 +48,67 @@ type Classifier interface {
 	Category(name string) (int, bool)
 }
 
-// MerchantKey returns the 64-bit key of a merchant name: FNV-1a over the
-// name with ASCII letters folded to lower case and runs of spaces and
-// punctuation treated as one space, so "OLIVE & THYME" and "Olive & Thyme"
+// MerchantKey returns the 64-bit key of a merchant name: a hash of the name
+// with ASCII letters folded to lower case and runs of spaces and
+// punctuation treated as one space, so "OLIVE & THYME" and "Olive  & thyme"
 // are one merchant. 0 is reserved for "no merchant".
 func MerchantKey(name []byte) uint64 {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	pendingSpace := false
+	// Fold into a buffer first, then hash it eight bytes at a time: much
+	// faster than a byte-at-a-time hash on the hot path.
+	var buf [64]byte
 	n := 0
+	pendingSpace := false
+	h := uint64(0x9E3779B97F4A7C15)
 	for _, c := range name {
 		switch {
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c >= 0x80:
 		default:
-			pendingSpace = n > 0
+			pendingSpace = n > 0 || h != 0x9E3779B97F4A7C15
 			continue
 		}
 		if pendingSpace {
-			h ^= ' '
-			h *= prime
+			buf[n] = ' '
+			n++
 			pendingSpace = false
+			if n == len(buf) {
+				h = mixBlock(h, buf[:])
+				n = 0
+			}
 		}
-		h ^= uint64(c)
-		h *= prime
+		buf[n] = c
 		n++
+		if n == len(buf) {
+			h = mixBlock(h, buf[:])
+			n = 0
+		}
 	}
-	if n == 0 {
+	if n == 0 && h == 0x9E3779B97F4A7C15 {
 		return 0
 	}
+	h = mixBlock(h, buf[:n])
+	h ^= h >> 33
+	h *= 0xFF51AFD7ED558CCD
+	h ^= h >> 33
 	if h == 0 {
 		h = 1
+	}
+	return h
+}
+
+// mixBlock folds b into h, eight bytes at a time.
+func mixBlock(h uint64, b []byte) uint64 {
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xC2B2AE3D27D4EB4F
+		h ^= h >> 29
+		b = b[8:]
+	}
+	if len(b) > 0 {
+		var tail [8]byte
+		copy(tail[:], b)
+		h = (h ^ binary.LittleEndian.Uint64(tail[:]) ^ uint64(len(b))<<56) * 0xC2B2AE3D27D4EB4F
+		h ^= h >> 29
 	}
 	return h
 }

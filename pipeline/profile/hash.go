@@ -18,5 +18,10 @@ func (t *Taxonomy) Hash() string {
 		binary.LittleEndian.PutUint16(buf[:], uint16(v))
 		h.Write(buf[:])
 	}
+	for _, k := range t.sortedCategories() {
+		h.Write([]byte(k + "\x00"))
+		binary.LittleEndian.PutUint16(buf[:], uint16(t.categories[k]))
+		h.Write(buf[:])
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }

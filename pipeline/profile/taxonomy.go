@@ -42,6 +42,9 @@ type Taxonomy struct {
 	// zero means the code is unknown.
 	codes [10000]int16
 	descs map[int]string
+	// categories maps normalized category names of an input's own to
+	// interest indexes (see WithCategories).
+	categories map[string]int
 }
 
 // The names used for the two files in error messages.

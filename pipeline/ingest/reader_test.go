@@ -22,22 +22,65 @@ const cardholdersCSV = "\uFEFFcardholder_id,first_name,last_name,email,locale,ti
 	"C8,\"Eve\r\nBcc: all@example.com\",Smith,eve@example.com,en-US,green,2001-02-03,active,,,yes\n"
 
 type recorder struct {
-	errs    []*RowError
-	records [][]string
+	errs []*RowError
+	raw  []string
 }
 
-func (r *recorder) Reject(e *RowError, rec []string) error {
+func (r *recorder) Reject(e *RowError, raw string) error {
 	r.errs = append(r.errs, e)
-	r.records = append(r.records, append([]string(nil), rec...))
+	r.raw = append(r.raw, raw)
 	return nil
+}
+
+// classes is a Classifier for tests: 5812 dining (0), 5411 groceries (1),
+// 0742 pets (2); categories by the same names; 3 is the catch-all.
+type classes struct{}
+
+func (classes) Lookup(mcc string) (int, bool) {
+	switch mcc {
+	case "5812":
+		return 0, true
+	case "5411":
+		return 1, true
+	case "0742":
+		return 2, true
+	}
+	return 3, false
+}
+
+func (classes) Category(name string) (int, bool) {
+	switch strings.ToLower(name) {
+	case "dining", "restaurants":
+		return 0, true
+	case "groceries":
+		return 1, true
+	}
+	return 3, false
+}
+
+func readTx(t *testing.T, in string, opts Options, ids ...string) ([]Record, Stats, *recorder, error) {
+	t.Helper()
+	var list []Cardholder
+	for _, id := range ids {
+		list = append(list, Cardholder{ID: id})
+	}
+	if opts.Classifier == nil {
+		opts.Classifier = classes{}
+	}
+	var rej recorder
+	var got []Record
+	st, _, err := ReadTransactions(context.Background(), strings.NewReader(in), "transactions.csv", opts, NewCardholderSet(list), &rej,
+		func(rs []Record) error { got = append(got, rs...); return nil })
+	return got, st, &rej, err
 }
 
 func TestReadCardholders(t *testing.T) {
 	var rej recorder
-	got, st, err := ReadCardholders(context.Background(), strings.NewReader(cardholdersCSV), "cardholders.csv", Options{}, &rej)
+	set, st, err := ReadCardholders(context.Background(), strings.NewReader(cardholdersCSV), "cardholders.csv", Options{}, &rej)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := set.List
 	if st.Read != 10 || st.Accepted != 3 || st.Rejected != 7 || st.Read != st.Accepted+st.Rejected {
 		t.Fatalf("stats = %+v, want read 10 = accepted 3 + rejected 7", st)
 	}
@@ -84,24 +127,21 @@ func TestReadTransactions(t *testing.T) {
 		"C1,2026-10-03,1.00,???,5812,X,online,US\r\n" +
 		"C1,2026-10-03,1.00,EUR,5812,X,online,FR\r\n" +
 		"C1,2026-10-04,3.00,USD,5411,\"Multi\nLine\",in_store,US\r\n"
-	var rej recorder
-	var got []Transaction
-	known := func(id string) bool { return id == "C1" }
-	st, err := ReadTransactions(context.Background(), strings.NewReader(in), "transactions.csv", Options{}, known, &rej,
-		func(tx *Transaction) error { got = append(got, *tx); return nil })
+	got, st, rej, err := readTx(t, in, Options{}, "C1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Read != 9 || st.Accepted != 3 || st.Rejected != 6 {
 		t.Fatalf("stats = %+v", st)
 	}
-	if got[0].Amount != 4210 || got[0].Merchant != "Olive & Thyme, Bistro" || got[0].Channel != ChannelInStore {
+	if got[0].Amount != 4210 || got[0].Merchant != MerchantKey([]byte("Olive & Thyme, Bistro")) || got[0].Flags != FlagInStore ||
+		got[0].Interest != 0 || !got[0].Mapped || got[0].Day != dayNumber(2026, 10, 1) {
 		t.Errorf("first = %+v", got[0])
 	}
-	if got[1].Amount != -500 || got[1].MCC != "0742" || got[1].Currency != "USD" {
+	if got[1].Amount != -500 || got[1].Code != 742 || got[1].Interest != 2 {
 		t.Errorf("refund = %+v", got[1])
 	}
-	if got[2].Line != 10 || got[2].Merchant != "Multi\nLine" {
+	if got[2].Merchant != MerchantKey([]byte("Multi\nLine")) || got[2].Interest != 1 {
 		t.Errorf("multi-line = %+v", got[2])
 	}
 	want := []string{
@@ -110,7 +150,7 @@ func TestReadTransactions(t *testing.T) {
 		`transactions.csv:6:2: posted_on "2026-13-45": not a date (want YYYY-MM-DD)`,
 		`transactions.csv:7:5: mcc "ABCD": not a merchant category code (want 4 digits)`,
 		`transactions.csv:8:4: currency "???": not a currency code (want 3 letters, ISO 4217)`,
-		`transactions.csv:9:4: currency "EUR": currency not accepted: no exchange rate is configured (accepted: USD)`,
+		`transactions.csv:9:4: currency "EUR": currency not accepted: no exchange rate is configured (no rate for EUR to USD)`,
 	}
 	for i, w := range want {
 		if g := rej.errs[i].Error(); g != w {
@@ -128,10 +168,11 @@ func TestTiers(t *testing.T) {
 		"C2,Bo,bo@example.com,diamond,yes\n" +
 		"C3,Cy,cy@example.com,,yes\n"
 	var rej recorder
-	got, st, err := ReadCardholders(context.Background(), strings.NewReader(in), "c.csv", Options{Tiers: []string{"green", "gold", "platinum"}}, &rej)
+	set, st, err := ReadCardholders(context.Background(), strings.NewReader(in), "c.csv", Options{Tiers: []string{"green", "gold", "platinum"}}, &rej)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := set.List
 	if st.Accepted != 2 || got[0].Tier != "gold" || got[1].Tier != "" {
 		t.Fatalf("accepted %+v", got)
 	}
@@ -146,13 +187,15 @@ func TestFileErrors(t *testing.T) {
 		name, in, want string
 	}{
 		{"empty", "", "ingest: t.csv: empty file: want a header row"},
-		{"missing column", "cardholder_id,posted_on,mcc\n", `ingest: t.csv:1: missing required column "amount" (header has: cardholder_id, posted_on, mcc)`},
-		{"duplicate column", "cardholder_id,posted_on,amount,mcc,AMOUNT\n", `ingest: t.csv:1:5: column "amount" appears twice (columns 3 and 5)`},
+		{"missing column", "cardholder_id,posted_on,mcc\n", `ingest: t.csv:1: missing required column "amount" (header has: cardholder_id, posted_on, mcc); map it with a column mapping if it has another name`},
+		{"duplicate column", "cardholder_id,posted_on,amount,mcc,AMOUNT\n", `ingest: t.csv:1:5: columns 3 ("amount") and 5 ("AMOUNT") are both amount`},
+		{"no mcc nor category", "cardholder_id,posted_on,amount\n", `ingest: t.csv:1: missing column: want one of "mcc", "category" (header has: cardholder_id, posted_on, amount)`},
+		{"binary", "PK\x00\x00garbage", "ingest: t.csv:1: not a CSV file: binary data (is it a spreadsheet saved in another format, or compressed with something other than gzip?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadTransactions(context.Background(), strings.NewReader(tt.in), "t.csv", Options{}, nil, nil,
-				func(*Transaction) error { return nil })
+			_, _, err := ReadTransactions(context.Background(), strings.NewReader(tt.in), "t.csv", Options{Classifier: classes{}}, NewCardholderSet(nil), nil,
+				func([]Record) error { return nil })
 			var fe *FileError
 			if !errors.As(err, &fe) || err.Error() != tt.want {
 				t.Errorf("error = %v, want %s", err, tt.want)
@@ -177,7 +220,7 @@ func TestRejectWriterMasks(t *testing.T) {
 	var buf bytes.Buffer
 	rw := NewRejectWriter(&buf)
 	e := &RowError{File: "t.csv", Line: 3, Column: 2, Field: "note", Value: MaskCardNumbers("4111111111111111"), Err: ErrCardNumber}
-	if err := rw.Reject(e, []string{"C1", "4111 1111 1111 1111"}); err != nil {
+	if err := rw.Reject(e, "C1,4111 1111 1111 1111\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	if err := rw.Flush(); err != nil {
@@ -204,12 +247,13 @@ func TestCancel(t *testing.T) {
 func FuzzReadTransactions(f *testing.F) {
 	f.Add("cardholder_id,posted_on,amount,mcc\nC1,2026-10-01,1.00,5812\n")
 	f.Add("cardholder_id,posted_on,amount,mcc\n\"C1,2026-10-01,1.00\n")
-	f.Add("cardholder_id;posted_on\n")
+	f.Add("cardholder_id;posted_on;amount;category\nC1;2026-10-01;1.00;dining\n")
+	f.Add("cardholder_id|posted_on|amount|mcc\r\nC1|2026-10-01|-1|742\r\nC2|x|y|z")
 	f.Fuzz(func(t *testing.T, in string) {
 		var rej recorder
 		accepted := 0
-		st, err := ReadTransactions(context.Background(), strings.NewReader(in), "f.csv", Options{}, nil, &rej,
-			func(*Transaction) error { accepted++; return nil })
+		st, _, err := ReadTransactions(context.Background(), strings.NewReader(in), "f.csv", Options{Classifier: classes{}, Workers: 2},
+			NewCardholderSet([]Cardholder{{ID: "C1"}}), &rej, func(rs []Record) error { accepted += len(rs); return nil })
 		if err != nil {
 			var fe *FileError
 			if !errors.As(err, &fe) {
@@ -226,12 +270,12 @@ func FuzzReadTransactions(f *testing.F) {
 func FuzzReadCardholders(f *testing.F) {
 	f.Add(cardholdersCSV)
 	f.Fuzz(func(t *testing.T, in string) {
-		got, st, err := ReadCardholders(context.Background(), strings.NewReader(in), "f.csv", Options{}, nil)
+		set, st, err := ReadCardholders(context.Background(), strings.NewReader(in), "f.csv", Options{}, nil)
 		if err != nil {
 			return
 		}
-		if st.Read != st.Accepted+st.Rejected || st.Accepted != len(got) {
-			t.Fatalf("counts do not reconcile: %+v, got %d", st, len(got))
+		if st.Read != st.Accepted+st.Rejected || st.Accepted != len(set.List) {
+			t.Fatalf("counts do not reconcile: %+v, got %d", st, len(set.List))
 		}
 	})
 }

@@ -1,0 +1,190 @@
+package ingest
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestAmountFormats(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Format
+		in   string
+		want int64
+		err  bool
+	}{
+		{"dot", Format{}, "1234.56", 123456, false},
+		{"dot thousands", Format{Thousands: ','}, "1,234.56", 123456, false},
+		{"dot thousands millions", Format{Thousands: ','}, "-1,234,567.5", -123456750, false},
+		{"comma decimal", Format{Decimal: ','}, "12,30", 1230, false},
+		{"european", Format{Decimal: ',', Thousands: '.'}, "1.234,56", 123456, false},
+		{"swiss", Format{Thousands: '\''}, "1'234.56", 123456, false},
+		{"space thousands", Format{Decimal: ',', Thousands: ' '}, "12 345,00", 1234500, false},
+		{"bad grouping", Format{Thousands: ','}, "12,34.00", 0, true},
+		{"grouping without separator", Format{Thousands: ','}, "1234.00", 123400, false},
+		{"leading separator", Format{Thousands: ','}, ",123.00", 0, true},
+		{"spec example", Format{}, "12,3.4", 0, true},
+		{"comma where dot expected", Format{}, "12,30", 0, true},
+		{"three decimals", Format{Decimal: ','}, "1,234", 0, true},
+		{"minor units", Format{MinorUnits: true}, "-4210", -4210, false},
+		{"minor units with decimals", Format{MinorUnits: true}, "42.10", 0, true},
+		{"empty", Format{}, "", 0, true},
+		{"overflow", Format{}, "99999999999999999999999", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.f.amountParser().parse([]byte(tt.in))
+			if (err != nil) != tt.err || got != tt.want {
+				t.Errorf("parse(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+func TestDateFormats(t *testing.T) {
+	oct31 := dayNumber(2026, 10, 31)
+	tests := []struct {
+		format, in string
+		want       int32
+		err        bool
+	}{
+		{"", "2026-10-31", oct31, false},
+		{"iso", "2026-10-31", oct31, false},
+		{"dmy", "31/10/2026", oct31, false},
+		{"mdy", "10/31/2026", oct31, false},
+		{"02/01/2006", "31/10/2026", oct31, false},
+		{"01/02/2006", "10/31/2026", oct31, false},
+		{"dmy.", "31.10.2026", oct31, false},
+		{"02 Jan 2006", "31 Oct 2026", oct31, false},
+		{"Jan 2, 2006", "Oct 31, 2026", oct31, false},
+		{"January 2, 2006", "October 31, 2026", oct31, false},
+		{"dmy", "10/31/2026", 0, true},
+		{"mdy", "31/10/2026", 0, true},
+		{"dmy", "29/02/2025", 0, true},
+		{"", "2026-13-45", 0, true},
+		{"02 Jan 2006", "31 Foo 2026", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format+"/"+tt.in, func(t *testing.T) {
+			p, err := newDateParser(tt.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.parse([]byte(tt.in))
+			if (err != nil) != tt.err || got != tt.want {
+				t.Errorf("parse(%q) = %v, %v; want %v, error %v", tt.in, DayTime(got), err, DayTime(tt.want), tt.err)
+			}
+		})
+	}
+	for _, bad := range []string{"yyyy-mm-dd", "2006", "Monday"} {
+		if _, err := newDateParser(bad); err == nil {
+			t.Errorf("date format %q accepted", bad)
+		}
+	}
+}
+
+func TestDayNumber(t *testing.T) {
+	for _, d := range []time.Time{
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC),
+		time.Date(2000, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2100, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		n := dayNumber(d.Year(), int(d.Month()), d.Day())
+		if got := DayTime(n); !got.Equal(d) {
+			t.Errorf("dayNumber(%s) = %d -> %s", d.Format("2006-01-02"), n, got.Format("2006-01-02"))
+		}
+	}
+}
+
+func TestRates(t *testing.T) {
+	tests := []struct {
+		rate  string
+		cents int64
+		want  int64
+	}{
+		{"1.0842", 10000, 10842},
+		{"1.0842", -10000, -10842},
+		{"0.00641", 150000, 962}, // 1,500.00 JPY-like: 9.615 -> 9.62
+		{"1", 4210, 4210},
+		{"0.5", 1, 1}, // half a cent rounds away from zero
+		{"0.5", -1, -1},
+		{"1.23456789", 100000000, 123456789},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rate, func(t *testing.T) {
+			r, err := ParseRate(tt.rate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := r.convert(tt.cents)
+			if !ok || got != tt.want {
+				t.Errorf("%d at %s = %d, %v; want %d", tt.cents, tt.rate, got, ok, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"", "0", "-1", "1.123456789", "abc", "1,5"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+}
+
+func TestFormatCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Format
+		ok   bool
+	}{
+		{"zero", Format{}, true},
+		{"european", Format{Delimiter: ';', Decimal: ',', Thousands: '.', DateFormat: "dmy", Encoding: "windows-1252"}, true},
+		{"same separators", Format{Decimal: ',', Thousands: ','}, false},
+		{"dot both", Format{Thousands: '.'}, false},
+		{"encoding", Format{Encoding: "latin-9"}, false},
+		{"delimiter", Format{Delimiter: ':'}, false},
+		{"date", Format{DateFormat: "dd/mm/yyyy"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.f.Check(); (err == nil) != tt.ok {
+				t.Errorf("Check() = %v", err)
+			}
+		})
+	}
+}
+
+func FuzzAmountFormats(f *testing.F) {
+	for _, s := range []string{"1.234,56", "12,3.4", "-1'000.00", "", "+0"} {
+		f.Add(s, byte(','), byte('.'))
+	}
+	f.Fuzz(func(t *testing.T, s string, dec, th byte) {
+		fm := Format{Decimal: dec, Thousands: th}
+		if fm.Check() != nil {
+			return
+		}
+		v, err := fm.amountParser().parse([]byte(s))
+		if err == nil && (v > 1<<62 || v < -(1<<62)) {
+			t.Fatalf("parse(%q) = %d out of range", s, v)
+		}
+		if errors.Is(err, ErrRequired) && s != "" {
+			t.Fatalf("parse(%q): required", s)
+		}
+	})
+}
+
+func FuzzDateFormats(f *testing.F) {
+	for _, s := range []string{"31/10/2026", "2026-10-31", "99/99/9999", ""} {
+		f.Add(s, "dmy")
+		f.Add(s, "02 Jan 2006")
+	}
+	f.Fuzz(func(t *testing.T, s, layout string) {
+		p, err := newDateParser(layout)
+		if err != nil {
+			return
+		}
+		d, err := p.parse([]byte(s))
+		if err == nil && (d < dayNumber(0, 1, 1) || d > dayNumber(9999, 12, 31)) {
+			t.Fatalf("parse(%q, %q) = %d out of range", s, layout, d)
+		}
+	})
+}

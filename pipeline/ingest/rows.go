@@ -1,0 +1,763 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options tunes the readers. The zero value reads the default format and
+// accepts USD only.
+type Options struct {
+	Format Format
+	// Currency is the currency of the campaign (default "USD").
+	// Transactions in another currency are converted through Rates, or
+	// rejected when Rates has no rate for it.
+	Currency string
+	Rates    map[string]Rate
+	// Tiers, when not empty, lists the accepted card tiers (lower case).
+	Tiers []string
+	// HomeCountry marks transactions elsewhere as foreign (default "US").
+	HomeCountry string
+	// Classifier maps codes and categories to interests; required by
+	// ReadTransactions.
+	Classifier Classifier
+	// Workers is the number of parse goroutines (default GOMAXPROCS).
+	Workers int
+}
+
+func (o Options) currency() string {
+	if o.Currency == "" {
+		return "USD"
+	}
+	return strings.ToUpper(o.Currency)
+}
+
+// CardholderSet is the accepted cardholders of an input, indexed by id.
+type CardholderSet struct {
+	List []Cardholder
+	// Attrs names the extra columns, which became attributes.
+	Attrs    []string
+	index    map[string]int32
+	rejected map[string]int // id -> line of a rejected row
+}
+
+// Index returns the position of a cardholder in List.
+func (s *CardholderSet) Index(id string) (int, bool) {
+	i, ok := s.index[id]
+	return int(i), ok
+}
+
+// NewCardholderSet indexes cardholders, for callers that build them
+// without reading a file.
+func NewCardholderSet(list []Cardholder) *CardholderSet {
+	s := &CardholderSet{List: list, index: make(map[string]int32, len(list))}
+	for i := range list {
+		s.index[list[i].ID] = int32(i)
+	}
+	return s
+}
+
+// ReadCardholders reads every cardholder row of r, a CSV (optionally
+// gzip-compressed) or XLSX input named file. Rejected rows go to rej. It
+// fails only on whole-file problems or when ctx is done.
+func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options, rej Rejects) (*CardholderSet, Stats, error) {
+	st := Stats{File: file}
+	in, err := openInput(r, file, opts.Format)
+	if err != nil {
+		return nil, st, err
+	}
+	set := &CardholderSet{index: map[string]int32{}, rejected: map[string]int{}}
+	var b *binding
+	bindHeader := func(h []string) error {
+		var err error
+		if b, err = bind(file, h, cardholderSchema, opts.Format); err != nil {
+			return err
+		}
+		for _, a := range b.attrs {
+			set.Attrs = append(set.Attrs, a.name)
+		}
+		return nil
+	}
+	if in.header != nil {
+		if err := bindHeader(in.header); err != nil {
+			return nil, st, err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan rowBatch, 2)
+	errc := make(chan error, 1)
+	go func() { errc <- in.batches(ctx, batches, bindHeader) }()
+	p := holderParser{b: nil, opts: opts, sheet: in.sheet}
+	dates, _ := newDateParser(opts.Format.DateFormat) // checked by openInput
+	p.dates = dates
+	w := &walker{in: in}
+	firstLine := map[string]int{}
+	var consumeErr error
+	for batch := range batches {
+		if consumeErr != nil {
+			continue // drain
+		}
+		if batch.seq%16 == 0 && ctx.Err() != nil {
+			consumeErr = ctx.Err()
+			continue
+		}
+		p.b = b
+		consumeErr = w.walk(batch, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
+			st.Read++
+			c, rerr := p.parse(line, fields, serr)
+			if rerr == nil {
+				if first, dup := firstLine[c.ID]; dup {
+					rerr = &RowError{File: file, Line: line, Column: b.column("cardholder_id"), Field: "cardholder_id",
+						Value: c.ID, Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", first)}
+				}
+			}
+			if rerr != nil {
+				if rerr.Err == ErrCardNumber && rerr.Field == "cardholder_id" {
+					return refusedColumn(file, b, rerr)
+				}
+				if id := c.ID; id != "" {
+					if _, seen := set.rejected[id]; !seen {
+						set.rejected[id] = line
+					}
+				}
+				return reject(&st, rej, rerr, raw)
+			}
+			firstLine[c.ID] = line
+			st.Accepted++
+			set.index[c.ID] = int32(len(set.List))
+			set.List = append(set.List, c)
+			return nil
+		})
+		if consumeErr != nil {
+			cancel()
+		}
+	}
+	if err := <-errc; err != nil && consumeErr == nil && !errors.Is(err, context.Canceled) {
+		consumeErr = err
+	}
+	if consumeErr == nil {
+		consumeErr = ctx.Err()
+	}
+	if consumeErr != nil {
+		return nil, st, consumeErr
+	}
+	for id := range firstLine {
+		// An id rejected on one row but accepted on another is known.
+		delete(set.rejected, id)
+	}
+	return set, st, nil
+}
+
+// refusedColumn is the error for an identifier column that carries card
+// numbers: tailor refuses the whole column rather than mask row by row.
+func refusedColumn(file string, b *binding, e *RowError) error {
+	return &FileError{File: file, Line: e.Line, Column: e.Column,
+		Err: fmt.Errorf("column %q carries card numbers (%s): tailor never stores them; map a customer reference instead", b.header[e.Column-1], e.Value)}
+}
+
+func reject(st *Stats, rej Rejects, e *RowError, raw []byte) error {
+	e.Value = MaskCardNumbers(e.Value)
+	st.reject(e)
+	if rej == nil {
+		return nil
+	}
+	if err := rej.Reject(e, string(raw)); err != nil {
+		return fmt.Errorf("ingest: %s: writing rejects: %w", e.File, err)
+	}
+	return nil
+}
+
+// holderParser turns cardholder rows into Cardholders.
+type holderParser struct {
+	b     *binding
+	opts  Options
+	dates dateParser
+	sheet bool
+}
+
+func (p *holderParser) field(fields [][]byte, name string) string {
+	i, ok := p.b.index[name]
+	if !ok || i >= len(fields) {
+		return ""
+	}
+	return strings.TrimSpace(string(fields[i]))
+}
+
+func (p *holderParser) err(line int, name, value string, err error) *RowError {
+	return &RowError{File: p.b.file, Line: line, Column: p.b.column(name), Field: name, Value: value, Err: err}
+}
+
+// date parses a date of the input's format, or a serial number in a
+// spreadsheet.
+func parseDateField(d dateParser, sheet bool, s []byte) (int32, error) {
+	v, err := d.parse(s)
+	if err != nil && sheet {
+		if t, ok := SerialDate(string(s)); ok {
+			return dayNumber(t.Year(), int(t.Month()), t.Day()), nil
+		}
+	}
+	return v, err
+}
+
+func (p *holderParser) parse(line int, fields [][]byte, serr *scanError) (Cardholder, *RowError) {
+	c := Cardholder{Line: line}
+	if serr != nil {
+		return c, &RowError{File: p.b.file, Line: line, Column: serr.Column, Err: serr.Err}
+	}
+	if len(fields) != p.b.width {
+		return c, &RowError{File: p.b.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), p.b.width)}
+	}
+	for i, f := range fields {
+		if LooksLikeCardNumber(f) {
+			return c, &RowError{File: p.b.file, Line: line, Column: i + 1, Field: p.b.names[i], Value: string(f), Err: ErrCardNumber}
+		}
+	}
+	c.ID = p.field(fields, "cardholder_id")
+	if c.ID == "" {
+		return c, p.err(line, "cardholder_id", "", ErrRequired)
+	}
+	if len(c.ID) > 64 {
+		return c, p.err(line, "cardholder_id", c.ID[:64], ErrTooLong)
+	}
+	c.FirstName = p.field(fields, "first_name")
+	if c.FirstName == "" {
+		return c, p.err(line, "first_name", "", ErrRequired)
+	}
+	c.LastName = p.field(fields, "last_name")
+	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}} {
+		if hasControl(f.v) {
+			// Names go into mail headers, where a line break would let a
+			// row write headers of its own.
+			return c, p.err(line, f.name, f.v, ErrControl)
+		}
+	}
+	email := p.field(fields, "email")
+	var err error
+	if c.Email, err = parseEmail(email); err != nil {
+		return c, p.err(line, "email", email, err)
+	}
+	c.Locale = p.field(fields, "locale")
+	c.Tier = strings.ToLower(p.field(fields, "tier"))
+	if len(p.opts.Tiers) > 0 && c.Tier != "" && !slices.Contains(p.opts.Tiers, c.Tier) {
+		e := p.err(line, "tier", c.Tier, ErrNotTier)
+		e.Detail = "want " + strings.Join(p.opts.Tiers, ", ")
+		return c, e
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+	}{{"member_since", &c.MemberSince}, {"cancelled_on", &c.CancelledOn}} {
+		s := p.field(fields, d.name)
+		if s == "" {
+			continue
+		}
+		day, err := parseDateField(p.dates, p.sheet, []byte(s))
+		if err != nil {
+			return c, p.err(line, d.name, s, err)
+		}
+		*d.dst = DayTime(day)
+	}
+	switch s := strings.ToLower(p.field(fields, "status")); s {
+	case "", "active", "open":
+	case "cancelled", "canceled", "closed":
+		c.Cancelled = true
+	default:
+		return c, p.err(line, "status", s, ErrNotStatus)
+	}
+	c.CancelReason = p.field(fields, "cancel_reason")
+	s := p.field(fields, "marketing_consent")
+	if c.Consent, err = parseConsent(s); err != nil {
+		return c, p.err(line, "marketing_consent", s, err)
+	}
+	for _, a := range p.b.attrs {
+		v := strings.TrimSpace(string(fields[a.index]))
+		if v == "" {
+			continue
+		}
+		if c.Attrs == nil {
+			c.Attrs = map[string]string{}
+		}
+		c.Attrs[a.name] = v
+	}
+	return c, nil
+}
+
+// Merchants resolves merchant keys to names: the first spelling of each
+// merchant in file order.
+type Merchants struct {
+	names map[uint64]nameAt
+}
+
+type nameAt struct {
+	name string
+	line int
+}
+
+// Name returns the merchant's name, or "" when the key is unknown.
+func (m *Merchants) Name(key uint64) string {
+	if m == nil {
+		return ""
+	}
+	return m.names[key].name
+}
+
+// Len returns the number of distinct merchants.
+func (m *Merchants) Len() int { return len(m.names) }
+
+func (m *Merchants) merge(o map[uint64]nameAt) {
+	for k, v := range o {
+		if cur, ok := m.names[k]; !ok || v.line < cur.line {
+			m.names[k] = v
+		}
+	}
+}
+
+// batchResult is what a worker made of one batch.
+type batchResult struct {
+	seq     int
+	read    int
+	recs    []Record
+	rejects []rejected
+}
+
+type rejected struct {
+	err *RowError
+	raw string
+}
+
+// ReadTransactions reads the transactions of r, a CSV (optionally
+// gzip-compressed) or XLSX input named file, for the cardholders of set. Parse
+// workers split and check the rows in parallel; sink receives the accepted
+// rows as Records, batch by batch in file order, from a single goroutine,
+// and rejected rows go to rej in file order. Memory does not grow with the
+// number of rows. It returns the row counts and the merchants' names.
+func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Options, set *CardholderSet, rej Rejects, sink func([]Record) error) (Stats, *Merchants, error) {
+	st := Stats{File: file}
+	if opts.Classifier == nil {
+		return st, nil, errors.New("ingest: ReadTransactions needs a Classifier")
+	}
+	in, err := openInput(r, file, opts.Format)
+	if err != nil {
+		return st, nil, err
+	}
+	shared, err := newTxShared(opts, set)
+	if err != nil {
+		return st, nil, &FileError{File: file, Err: err}
+	}
+	bindHeader := func(h []string) error {
+		b, err := bind(file, h, transactionSchema, opts.Format)
+		shared.b = b
+		return err
+	}
+	if in.header != nil {
+		if err := bindHeader(in.header); err != nil {
+			return st, nil, err
+		}
+	}
+	shared.sheet = in.sheet
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// At most inflight batches exist at once, read, parsed or waiting for
+	// their turn, so memory stays bounded whatever the file's size.
+	inflight := make(chan struct{}, 3*workers)
+	batches := make(chan rowBatch)
+	results := make(chan batchResult, workers)
+	readErr := make(chan error, 1)
+	limited := make(chan rowBatch)
+	go func() {
+		defer close(limited)
+		for b := range batches {
+			select {
+			case inflight <- struct{}{}:
+			case <-ctx.Done():
+				continue // drain
+			}
+			select {
+			case limited <- b:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	go func() { readErr <- in.batches(ctx, batches, bindHeader) }()
+
+	merchants := &Merchants{names: map[uint64]nameAt{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := newTxParser(shared, in)
+			for b := range limited {
+				res := p.batch(b)
+				select {
+				case results <- res:
+				case <-ctx.Done():
+				}
+			}
+			mu.Lock()
+			merchants.merge(p.names)
+			mu.Unlock()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	pending := map[int]batchResult{}
+	next := 0
+	var consumeErr error
+	consume := func(res batchResult) error {
+		st.Read += res.read
+		for _, rj := range res.rejects {
+			if rj.err.Err == ErrCardNumber && rj.err.Field == "cardholder_id" {
+				return refusedColumn(file, shared.b, rj.err)
+			}
+			if err := reject(&st, rej, rj.err, []byte(rj.raw)); err != nil {
+				return err
+			}
+		}
+		st.Accepted += len(res.recs)
+		if len(res.recs) > 0 {
+			return sink(res.recs)
+		}
+		return nil
+	}
+	for res := range results {
+		if consumeErr != nil {
+			continue // drain
+		}
+		pending[res.seq] = res
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			<-inflight
+			if err := consume(r); err != nil {
+				consumeErr = err
+				cancel()
+				break
+			}
+		}
+	}
+	if err := <-readErr; err != nil && consumeErr == nil && !errors.Is(err, context.Canceled) {
+		consumeErr = err
+	}
+	if consumeErr == nil {
+		consumeErr = ctx.Err()
+	}
+	if consumeErr != nil {
+		return st, nil, consumeErr
+	}
+	st.UnmappedCategories = shared.unmappedCategories()
+	return st, merchants, nil
+}
+
+// txShared is what every parse worker reads and never writes.
+type txShared struct {
+	b        *binding
+	set      *CardholderSet
+	sheet    bool
+	amounts  amountParser
+	dates    dateParser
+	currency string
+	rates    map[string]Rate
+	home     string
+	codes    [10000]int16 // interest index + 1 by code; 0 unknown
+	other    int16
+	class    Classifier
+
+	mu         sync.Mutex
+	categories map[string]int // unmapped category -> count, merged by workers
+}
+
+func newTxShared(opts Options, set *CardholderSet) (*txShared, error) {
+	s := &txShared{set: set, amounts: opts.Format.amountParser(), currency: opts.currency(),
+		rates: opts.Rates, home: strings.ToUpper(opts.HomeCountry), class: opts.Classifier, categories: map[string]int{}}
+	if s.home == "" {
+		s.home = "US"
+	}
+	var err error
+	if s.dates, err = newDateParser(opts.Format.DateFormat); err != nil {
+		return nil, err
+	}
+	// Ask the classifier once per code, so that the workers look codes up
+	// in a table.
+	buf := []byte("0000")
+	for code := 0; code < 10000; code++ {
+		buf[0], buf[1], buf[2], buf[3] = byte('0'+code/1000), byte('0'+code/100%10), byte('0'+code/10%10), byte('0'+code%10)
+		k, ok := s.class.Lookup(string(buf))
+		if ok {
+			s.codes[code] = int16(k) + 1
+		} else {
+			s.other = int16(k)
+		}
+	}
+	return s, nil
+}
+
+func (s *txShared) unmappedCategories() map[string]int {
+	if len(s.categories) == 0 {
+		return nil
+	}
+	return s.categories
+}
+
+// txParser is one worker's state.
+type txParser struct {
+	*txShared
+	cols         txColumns
+	lastID       []byte
+	lastHolder   int32
+	lastMerchant uint64
+	w            *walker
+	names        map[uint64]nameAt
+	categories   map[string]categoryHit // the worker's cache
+}
+
+type categoryHit struct {
+	interest int16
+	mapped   bool
+}
+
+func newTxParser(s *txShared, in *input) *txParser {
+	return &txParser{txShared: s, cols: txColumns{id: -1}, w: &walker{in: in}, names: map[uint64]nameAt{}, categories: map[string]categoryHit{}}
+}
+
+func (p *txParser) batch(b rowBatch) batchResult {
+	res := batchResult{seq: b.seq}
+	// About 60 bytes a row: one allocation for the batch's records.
+	res.recs = make([]Record, 0, len(b.data)/56+len(b.rows)+1)
+	unmapped := map[string]int{}
+	_ = p.w.walk(b, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
+		res.read++
+		rec, rerr := p.parse(line, fields, serr, unmapped)
+		if rerr != nil {
+			res.rejects = append(res.rejects, rejected{rerr, string(raw)})
+			return nil
+		}
+		res.recs = append(res.recs, rec)
+		return nil
+	})
+	if len(unmapped) > 0 {
+		p.mu.Lock()
+		for k, v := range unmapped {
+			p.txShared.categories[k] += v
+		}
+		p.mu.Unlock()
+	}
+	return res
+}
+
+func (p *txParser) err(line int, name string, value []byte, err error) *RowError {
+	return &RowError{File: p.b.file, Line: line, Column: p.b.column(name), Field: name, Value: string(value), Err: err}
+}
+
+// txColumns holds the field index of each transaction column, -1 when the
+// file has none: the hot path reads these instead of a map.
+type txColumns struct {
+	id, date, amount, currency, mcc, category, merchant, channel, country int
+}
+
+func newTxColumns(b *binding) txColumns {
+	at := func(name string) int {
+		if i, ok := b.index[name]; ok {
+			return i
+		}
+		return -1
+	}
+	return txColumns{at("cardholder_id"), at("posted_on"), at("amount"), at("currency"), at("mcc"),
+		at("category"), at("merchant"), at("channel"), at("country")}
+}
+
+// get returns field i trimmed, or nil when i < 0.
+func get(fields [][]byte, i int) []byte {
+	if i < 0 {
+		return nil
+	}
+	return trimSpace(fields[i])
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped map[string]int) (Record, *RowError) {
+	var rec Record
+	if serr != nil {
+		return rec, &RowError{File: p.b.file, Line: line, Column: serr.Column, Err: serr.Err}
+	}
+	if len(fields) != p.b.width {
+		return rec, &RowError{File: p.b.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), p.b.width)}
+	}
+	for i, f := range fields {
+		if LooksLikeCardNumber(f) {
+			return rec, &RowError{File: p.b.file, Line: line, Column: i + 1, Field: p.b.names[i], Value: string(f), Err: ErrCardNumber}
+		}
+	}
+	if p.cols.id < 0 {
+		p.cols = newTxColumns(p.b)
+	}
+	id := get(fields, p.cols.id)
+	if len(id) == 0 {
+		return rec, p.err(line, "cardholder_id", id, ErrRequired)
+	}
+	// Exports often group a cardholder's rows: the last id is checked first.
+	h, ok := p.lastHolder, len(p.lastID) > 0 && string(id) == string(p.lastID)
+	if !ok {
+		h, ok = p.set.index[string(id)]
+		if ok {
+			p.lastID, p.lastHolder = append(p.lastID[:0], id...), h
+		}
+	}
+	if !ok {
+		e := p.err(line, "cardholder_id", id, ErrUnknownHolder)
+		if at, was := p.set.rejected[string(id)]; was {
+			e.Detail = fmt.Sprintf("the cardholder's row, line %d, was rejected", at)
+		}
+		return rec, e
+	}
+	rec.Holder = h
+	var err error
+	v := get(fields, p.cols.date)
+	if rec.Day, err = parseDateField(p.dates, p.sheet, v); err != nil {
+		return rec, p.err(line, "posted_on", v, err)
+	}
+	v = get(fields, p.cols.amount)
+	if rec.Amount, err = p.amounts.parse(v); err != nil {
+		if !p.sheet {
+			return rec, p.err(line, "amount", v, err)
+		}
+		if rec.Amount, err = SpreadsheetAmount(string(v)); err != nil {
+			return rec, p.err(line, "amount", v, err)
+		}
+	}
+	if cur := get(fields, p.cols.currency); len(cur) > 0 && !equalFold(cur, p.currency) {
+		if len(cur) != 3 || !isAlpha(cur) {
+			return rec, p.err(line, "currency", cur, ErrNotCurrency)
+		}
+		rate, ok := p.rates[strings.ToUpper(string(cur))]
+		if !ok {
+			e := p.err(line, "currency", cur, ErrCurrency)
+			e.Detail = "no rate for " + strings.ToUpper(string(cur)) + " to " + p.currency
+			return rec, e
+		}
+		if rec.Amount, ok = rate.convert(rec.Amount); !ok {
+			return rec, p.err(line, "amount", v, ErrNotNumber)
+		}
+	}
+	rec.Code = -1
+	code := get(fields, p.cols.mcc)
+	if len(code) > 0 {
+		n := num(code)
+		if len(code) > 4 || n < 0 {
+			return rec, p.err(line, "mcc", code, ErrNotMCC)
+		}
+		rec.Code = int16(n)
+		if k := p.codes[n]; k > 0 {
+			rec.Interest, rec.Mapped = k-1, true
+		} else {
+			rec.Interest = p.other
+		}
+	} else {
+		cat := get(fields, p.cols.category)
+		if len(cat) == 0 {
+			if p.cols.mcc >= 0 {
+				return rec, p.err(line, "mcc", code, ErrRequired)
+			}
+			return rec, p.err(line, "category", cat, ErrRequired)
+		}
+		hit, seen := p.categories[string(cat)]
+		if !seen {
+			k, ok := p.class.Category(string(cat))
+			hit = categoryHit{int16(k), ok}
+			p.categories[string(cat)] = hit
+		}
+		rec.Interest, rec.Mapped = hit.interest, hit.mapped
+		if !hit.mapped {
+			unmapped[string(cat)]++
+		}
+	}
+	if m := get(fields, p.cols.merchant); len(m) > 0 {
+		rec.Merchant = MerchantKey(m)
+		if rec.Merchant != 0 && rec.Merchant != p.lastMerchant {
+			// A worker sees its batches in file order, so the first
+			// spelling it meets is its earliest.
+			if _, ok := p.names[rec.Merchant]; !ok {
+				p.names[rec.Merchant] = nameAt{string(m), line}
+			}
+			p.lastMerchant = rec.Merchant
+		}
+	}
+	switch ch := get(fields, p.cols.channel); {
+	case len(ch) == 0:
+	default:
+		c, err := parseChannelBytes(ch)
+		if err != nil {
+			return rec, p.err(line, "channel", ch, err)
+		}
+		switch c {
+		case ChannelOnline:
+			rec.Flags |= FlagOnline
+		case ChannelInStore:
+			rec.Flags |= FlagInStore
+		}
+	}
+	if c := get(fields, p.cols.country); len(c) > 0 {
+		if len(c) != 2 || !isAlpha(c) {
+			return rec, p.err(line, "country", c, ErrNotCountry)
+		}
+		if !equalFold(c, p.home) {
+			rec.Flags |= FlagForeign
+		}
+	}
+	return rec, nil
+}
+
+func isAlpha(b []byte) bool {
+	for _, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFold compares ASCII b with upper-case s, ignoring case.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}

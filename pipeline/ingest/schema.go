@@ -1,0 +1,191 @@
+package ingest
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// column is one of tailor's columns of an input.
+type column struct {
+	name     string
+	required bool
+	aliases  []string // other header names that mean this column
+}
+
+// schema is the set of columns of one kind of input.
+type schema struct {
+	columns []column
+	// oneOf lists groups of columns of which at least one is required.
+	oneOf [][]string
+	// attrs says whether unknown columns become attributes.
+	attrs bool
+}
+
+var (
+	cardholderSchema = schema{
+		columns: []column{
+			{"cardholder_id", true, []string{"customer_id", "card_ref", "member_id"}},
+			{"first_name", true, []string{"firstname", "given_name"}},
+			{"last_name", false, []string{"lastname", "surname", "family_name"}},
+			{"email", true, []string{"email_address", "e_mail"}},
+			{"locale", false, []string{"language"}},
+			{"tier", false, []string{"card_tier", "product"}},
+			{"member_since", false, []string{"open_date", "opened_on"}},
+			{"status", false, []string{"account_status"}},
+			{"cancelled_on", false, []string{"canceled_on", "closed_on", "cancel_date"}},
+			{"cancel_reason", false, []string{"cancellation_reason", "close_reason"}},
+			{"marketing_consent", true, []string{"consent", "opt_in", "email_opt_in"}},
+		},
+		attrs: true,
+	}
+	transactionSchema = schema{
+		columns: []column{
+			{"cardholder_id", true, []string{"customer_id", "card_ref", "member_id"}},
+			{"posted_on", true, []string{"posting_date", "post_date", "transaction_date", "date"}},
+			{"amount", true, []string{"amount_usd", "value"}},
+			{"currency", false, []string{"currency_code", "ccy"}},
+			{"mcc", false, []string{"merchant_category_code", "mcc_code"}},
+			{"category", false, []string{"spend_category", "merchant_category"}},
+			{"merchant", false, []string{"merchant_name", "description"}},
+			{"channel", false, []string{"pos_channel"}},
+			{"country", false, []string{"merchant_country", "country_code"}},
+		},
+		oneOf: [][]string{{"mcc", "category"}},
+	}
+)
+
+// binding says where each of tailor's columns is in a file.
+type binding struct {
+	file   string
+	header []string
+	width  int
+	index  map[string]int // tailor's column name -> field index
+	names  []string       // field index -> tailor's column name or attribute name
+	attrs  []attrColumn
+}
+
+type attrColumn struct {
+	name  string
+	index int
+}
+
+// normalizeHeader lower-cases a header name and turns spaces, dashes and
+// dots into underscores.
+func normalizeHeader(h string) string {
+	h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '.', '/':
+			return '_'
+		}
+		return r
+	}, h)
+}
+
+// bind matches a header row to a schema, applying the format's column
+// mapping first, then tailor's names and their common aliases.
+func bind(file string, header []string, s schema, f Format) (*binding, error) {
+	b := &binding{file: file, header: header, width: len(header), index: map[string]int{}, names: make([]string, len(header))}
+	known := map[string]string{} // name or alias -> column
+	for _, c := range s.columns {
+		known[c.name] = c.name
+		for _, a := range c.aliases {
+			known[a] = c.name
+		}
+	}
+	mapping := map[string]string{}
+	used := map[string]bool{}
+	for from, to := range f.Columns {
+		target := normalizeHeader(to)
+		if _, ok := known[target]; !ok || known[target] != target {
+			return nil, &FileError{File: file, Err: fmt.Errorf("column mapping %q = %q: %q is not a column of this input (columns: %s)", from, to, to, s.names())}
+		}
+		mapping[normalizeHeader(from)] = target
+	}
+	for i, h := range header {
+		n := normalizeHeader(h)
+		if n == "" {
+			continue
+		}
+		name, mapped := mapping[n]
+		if mapped {
+			used[n] = true
+		} else if name = known[n]; name == "" {
+			if s.attrs {
+				b.attrs = append(b.attrs, attrColumn{name: attrName(n), index: i})
+				b.names[i] = attrName(n)
+			}
+			continue
+		}
+		if prev, dup := b.index[name]; dup {
+			return nil, &FileError{File: file, Line: 1, Column: i + 1,
+				Err: fmt.Errorf("columns %d (%q) and %d (%q) are both %s", prev+1, header[prev], i+1, h, name)}
+		}
+		b.index[name] = i
+		b.names[i] = name
+	}
+	var missing []string
+	for from := range mapping {
+		if !used[from] {
+			missing = append(missing, from)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, &FileError{File: file, Line: 1, Err: fmt.Errorf("column mapping names %s, not in the header (header has: %s)", strings.Join(quoteAll(missing), ", "), strings.Join(header, ", "))}
+	}
+	for _, c := range s.columns {
+		if _, ok := b.index[c.name]; !ok && c.required {
+			return nil, &FileError{File: file, Line: 1,
+				Err: fmt.Errorf("missing required column %q (header has: %s); map it with a column mapping if it has another name", c.name, strings.Join(header, ", "))}
+		}
+	}
+	for _, group := range s.oneOf {
+		found := false
+		for _, name := range group {
+			_, ok := b.index[name]
+			found = found || ok
+		}
+		if !found {
+			return nil, &FileError{File: file, Line: 1,
+				Err: fmt.Errorf("missing column: want one of %s (header has: %s)", strings.Join(quoteAll(group), ", "), strings.Join(header, ", "))}
+		}
+	}
+	return b, nil
+}
+
+// attrName makes a header name usable as a template map key:
+// letters, digits and underscores.
+func attrName(n string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, n)
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+func (s schema) names() string {
+	var ns []string
+	for _, c := range s.columns {
+		ns = append(ns, c.name)
+	}
+	return strings.Join(ns, ", ")
+}
+
+// column returns the 1-based position of a column, 0 if absent.
+func (b *binding) column(name string) int {
+	if i, ok := b.index[name]; ok {
+		return i + 1
+	}
+	return 0
+}

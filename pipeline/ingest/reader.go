@@ -44,7 +44,10 @@ type input struct {
 
 // openInput sniffs r: an XLSX workbook, gzip-compressed CSV or plain CSV,
 // and reads the header row.
-func openInput(r io.Reader, file string, f Format) (*input, error) {
+func openInput(r io.Reader, file string, f Format, size int) (*input, error) {
+	if size <= 0 {
+		size = chunkSize
+	}
 	if err := f.Check(); err != nil {
 		return nil, &FileError{File: file, Err: err}
 	}
@@ -61,13 +64,13 @@ func openInput(r io.Reader, file string, f Format) (*input, error) {
 		if err != nil {
 			return nil, &FileError{File: file, Err: fmt.Errorf("gzip: %w", err)}
 		}
-		return in, in.openCSV(zr)
+		return in, in.openCSV(zr, size)
 	}
-	return in, in.openCSV(br)
+	return in, in.openCSV(br, size)
 }
 
-func (in *input) openCSV(r io.Reader) error {
-	in.chunks = newChunker(r, chunkSize)
+func (in *input) openCSV(r io.Reader, size int) error {
+	in.chunks = newChunker(r, size)
 	if in.format.Delimiter != 0 {
 		in.chunks.setDelimiter(in.format.Delimiter)
 	}

@@ -30,6 +30,9 @@ type Options struct {
 	Classifier Classifier
 	// Workers is the number of parse goroutines (default GOMAXPROCS).
 	Workers int
+
+	// chunkSize overrides the size of CSV chunks, for tests.
+	chunkSize int
 }
 
 func (o Options) currency() string {
@@ -69,7 +72,7 @@ func NewCardholderSet(list []Cardholder) *CardholderSet {
 // fails only on whole-file problems or when ctx is done.
 func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options, rej Rejects) (*CardholderSet, Stats, error) {
 	st := Stats{File: file}
-	in, err := openInput(r, file, opts.Format)
+	in, err := openInput(r, file, opts.Format, opts.chunkSize)
 	if err != nil {
 		return nil, st, err
 	}
@@ -160,7 +163,7 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 // numbers: tailor refuses the whole column rather than mask row by row.
 func refusedColumn(file string, b *binding, e *RowError) error {
 	return &FileError{File: file, Line: e.Line, Column: e.Column,
-		Err: fmt.Errorf("column %q carries card numbers (%s): tailor never stores them; map a customer reference instead", b.header[e.Column-1], e.Value)}
+		Err: fmt.Errorf("column %q carries card numbers (%s): tailor never stores them; map a customer reference instead", b.header[e.Column-1], MaskCardNumbers(e.Value))}
 }
 
 func reject(st *Stats, rej Rejects, e *RowError, raw []byte) error {
@@ -344,7 +347,7 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 	if opts.Classifier == nil {
 		return st, nil, errors.New("ingest: ReadTransactions needs a Classifier")
 	}
-	in, err := openInput(r, file, opts.Format)
+	in, err := openInput(r, file, opts.Format, opts.chunkSize)
 	if err != nil {
 		return st, nil, err
 	}

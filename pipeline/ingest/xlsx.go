@@ -31,9 +31,10 @@ const maxUnzipped = 2 << 30
 
 // readXLSX streams the rows of one sheet of an XLSX workbook: the named
 // sheet, or the first sheet in tab order (hidden or not) when sheet is "".
-// Sheet names match without regard to case, as in Excel. fn receives each row's 1-based
-// row number in the sheet and its cells as strings, padded with "" to the
-// width of the header row (the first non-empty row; fn receives it too).
+// Sheet names match without regard to case, as in Excel. fn receives each
+// row's 1-based row number in the sheet and its cells as strings, padded with
+// "" to the width of the header row (the first non-empty row; fn receives it
+// too).
 // A row wider than the header is passed whole: the caller decides. Blank rows
 // (no cells, or only empty or white-space cells) are skipped but still
 // counted in row numbers. cells is not reused: fn may keep it.
@@ -61,8 +62,7 @@ const maxUnzipped = 2 << 30
 //
 // A worksheet whose XML breaks off inside the zip ends early without an
 // error: excelize's row iterator stops at the first XML error and does not
-// report it. (A zip whose bytes are cut short fails its checksum and is
-// reported.)
+// report it. (A zip that is cut short or fails its checksums is reported.)
 func readXLSX(ctx context.Context, r io.Reader, file, sheet string, fn func(row int, cells []string) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err

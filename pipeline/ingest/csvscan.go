@@ -11,11 +11,11 @@ package ingest
 // file: no cut would be found again, and the whole remaining input would
 // become one chunk. So the chunker runs the record-boundary state machine
 // of encoding/csv instead, including its recovery (after malformed quoting,
-// the record ends at the end of the line). It costs no more than counting:
-// it jumps from quote to quote with bytes.IndexByte and looks at the bytes
-// around each quote only, and the chunk's last line break before the size
-// with bytes.LastIndexByte. The chunker therefore cuts exactly where
-// splitRecord, run over the whole input, starts a record.
+// the record ends at the end of the line), and cuts exactly where
+// splitRecord, run over the whole input, starts a record. It stays cheap:
+// it skips to the next quote with bytes.IndexByte, takes the last line feed
+// before it with bytes.LastIndexByte, and where quotes are dense it works
+// on 64 bytes at a time with bit masks (scanBlock).
 
 import (
 	"bytes"
@@ -69,7 +69,8 @@ const (
 //
 // Every chunk's data is a fresh slice that later calls to next never touch,
 // so chunks can be handed to other goroutines. A caller that is done with a
-// chunk may give its buffer back with release, to be read into again.
+// chunk may give its buffer back with release, to be read into again; that
+// saves allocating and zeroing a buffer per chunk.
 type chunker struct {
 	r     io.Reader
 	size  int
@@ -102,8 +103,9 @@ func newChunker(r io.Reader, size int) *chunker {
 }
 
 // release gives the buffer of ch back to the chunker, which may read the
-// input into it again: ch.data, and every slice of it, must no longer be
-// used. Calling it is optional, and safe from any goroutine.
+// input into it again: ch.data, and every slice of it (fields split from
+// it included), must no longer be used, and ch must not be released twice.
+// Calling it is optional, and safe from any goroutine.
 func (c *chunker) release(ch chunk) {
 	if cap(ch.buf) < c.size+1 {
 		return
@@ -241,20 +243,88 @@ func (c *chunker) emit(end int) chunk {
 
 var newline = []byte{'\n'}
 
+// blockSize is how many bytes scanBlock takes at once.
+const blockSize = 64
+
 // scan runs the record-boundary state machine over buf[pos:limit], or
-// until the first record boundary when first is set. It may look one byte
-// beyond limit, and then end a little after it.
+// until the first record boundary when first is set. It may look two bytes
+// beyond limit, and end a byte after it.
+//
+// It jumps to the next quote with bytes.IndexByte; where quotes are dense,
+// as in files that quote every field, it takes 64 bytes at a time with
+// scanBlock, and goes quote by quote only through blocks with malformed
+// quoting.
 func (c *chunker) scan(limit int, first bool) {
 	b, d := c.buf, c.delim
 	pos, st, cut := c.pos, c.st, c.cut
+	scalarUntil := 0 // after a malformed block, quote by quote up to here
+	dense := false   // the last block had quotes: try the next without looking
 	for pos < limit {
-		i := bytes.IndexByte(b[pos:limit], '"')
-		if st == stQuoted {
-			if i < 0 {
+		if st == stSkip {
+			j := bytes.IndexByte(b[pos:limit], '\n')
+			if j < 0 {
 				pos = limit
 				break
 			}
-			q := pos + i
+			pos, st, cut = pos+j+1, stField, pos+j+1
+			if first {
+				break
+			}
+			continue
+		}
+		i := -1 // the next quote is at pos+i, when known
+		if !dense {
+			i = bytes.IndexByte(b[pos:limit], '"')
+		}
+		if !dense && (i < 0 || i >= blockSize) {
+			// No quote nearby: take the bytes before it at once. Inside
+			// quotes they are data; outside, every line feed ends a record.
+			stop := limit
+			if i >= 0 {
+				stop = pos + i
+			}
+			if st != stQuoted {
+				if first {
+					if j := bytes.IndexByte(b[pos:stop], '\n'); j >= 0 {
+						pos, st, cut = pos+j+1, stField, pos+j+1
+						break
+					}
+				} else if j := bytes.LastIndexByte(b[pos:stop], '\n'); j >= 0 {
+					pos, st, cut = pos+j+1, stField, pos+j+1
+				}
+				if stop > pos {
+					st = stUnquoted
+					if b[stop-1] == d {
+						st = stField
+					}
+				}
+			}
+			pos = stop
+			continue
+		}
+		if pos >= scalarUntil && pos+blockSize <= limit && pos+blockSize+2 <= len(b) {
+			n, next, end, quotes, ok := scanBlock((*[blockSize + 2]byte)(b[pos:]), d, st, first)
+			if ok {
+				if end > 0 {
+					cut = pos + end
+				}
+				pos, st, dense = pos+n, next, quotes
+				if first && end > 0 {
+					break
+				}
+				continue
+			}
+			scalarUntil = pos + blockSize
+		}
+		dense = false
+		if i < 0 {
+			if i = bytes.IndexByte(b[pos:limit], '"'); i < 0 {
+				continue // the bytes up to limit, next time round
+			}
+		}
+		// The next quote, at q, on its own.
+		q := pos + i
+		if st == stQuoted {
 			if q+1 == len(b) {
 				if !c.eof {
 					pos = q // come back when the next byte is here
@@ -269,8 +339,7 @@ func (c *chunker) scan(limit int, first bool) {
 			case d:
 				pos, st = q+2, stField
 			case '\n':
-				pos, st = q+2, stField
-				cut = pos
+				pos, st, cut = q+2, stField, q+2
 				if first {
 					c.pos, c.st, c.cut = pos, st, cut
 					return
@@ -280,40 +349,121 @@ func (c *chunker) scan(limit int, first bool) {
 			}
 			continue
 		}
-		// Outside quotes until the next quote: every line break ends a
-		// record.
-		stop := limit
-		if i >= 0 {
-			stop = pos + i
-		}
 		if first {
-			if j := bytes.IndexByte(b[pos:stop], '\n'); j >= 0 {
-				c.pos, c.st, c.cut = pos+j+1, stField, pos+j+1
-				return
+			if j := bytes.IndexByte(b[pos:q], '\n'); j >= 0 {
+				pos, st, cut = pos+j+1, stField, pos+j+1
+				break
 			}
-		} else if j := bytes.LastIndexByte(b[pos:stop], '\n'); j >= 0 {
-			pos, st = pos+j+1, stField
-			cut = pos
+		} else if j := bytes.LastIndexByte(b[pos:q], '\n'); j >= 0 {
+			pos, st, cut = pos+j+1, stField, pos+j+1
 		}
-		if st != stSkip && stop > pos {
-			if b[stop-1] == d {
+		if q > pos {
+			st = stUnquoted
+			if b[q-1] == d {
 				st = stField
-			} else {
-				st = stUnquoted
 			}
-		}
-		if i < 0 {
-			pos = limit
-			break
 		}
 		if st == stField {
 			st = stQuoted
 		} else {
-			st = stSkip // a bare quote, or one after malformed quoting
+			st = stSkip // a bare quote
 		}
-		pos = stop + 1
+		pos = q + 1
 	}
 	c.pos, c.st, c.cut = pos, st, cut
+}
+
+// scanBlock runs the state machine over w[:64] from state st (not stSkip)
+// with bit masks; w holds two more bytes to look at. Quote parity, from a
+// prefix XOR of the quote mask, says which bytes are inside quotes; that
+// agrees with encoding/csv as long as every quote is in its place: an
+// opening one after a delimiter, a line feed, or another quote (the second
+// of ""), and a closing one before a delimiter, a line feed, "\r\n", or
+// another quote. ok is false when a quote is out of place; the caller then
+// goes quote by quote. It returns how many bytes it took, the state after
+// them, and the end of the last record boundary in them (of the first, when
+// first is set; 0 when none). A closing quote at w[63] is left for the
+// caller, which looks at what follows it. hadQuotes reports whether the
+// block held any quote.
+func scanBlock(w *[blockSize + 2]byte, d byte, st scanState, first bool) (n int, next scanState, end int, hadQuotes, ok bool) {
+	dpat := swarOnes * uint64(d)
+	var quotes, lfs, delims uint64
+	add := func(k int) {
+		q, l, dl := blockMasks(binary.LittleEndian.Uint64(w[k:]), dpat)
+		quotes |= q << k
+		lfs |= l << k
+		delims |= dl << k
+	}
+	add(0)
+	add(8)
+	add(16)
+	add(24)
+	add(32)
+	add(40)
+	add(48)
+	add(56)
+	inside := prefixXOR(quotes) // bit i: inside quotes after w[i]
+	if st == stQuoted {
+		inside = ^inside
+	}
+	opening, closing := quotes&inside, quotes&^inside
+	marks := delims | lfs | quotes
+	after := marks << 1 // bit i: w[i-1] is a delimiter, line feed or quote
+	if st == stField {
+		after |= 1
+	}
+	if opening&^after != 0 {
+		return 0, st, 0, true, false
+	}
+	before := marks >> 1 // bit i: w[i+1] is a delimiter, line feed or quote
+	if x := w[blockSize]; x == d || x == '\n' || x == '"' {
+		before |= 1 << 63
+	}
+	for bad := closing &^ before; bad != 0; bad &= bad - 1 {
+		if i := bits.TrailingZeros64(bad); w[i+1] != '\r' || w[i+2] != '\n' {
+			return 0, st, 0, true, false
+		}
+	}
+	if ends := lfs &^ inside; ends != 0 {
+		if first {
+			i := bits.TrailingZeros64(ends)
+			return i + 1, stField, i + 1, quotes != 0, true
+		}
+		end = blockSize - bits.LeadingZeros64(ends)
+	}
+	hadQuotes = quotes != 0
+	switch last := w[blockSize-1]; {
+	case inside>>63 != 0:
+		return blockSize, stQuoted, end, hadQuotes, true
+	case closing>>63 != 0:
+		return blockSize - 1, stQuoted, end, hadQuotes, true
+	case last == d || last == '\n':
+		return blockSize, stField, end, hadQuotes, true
+	}
+	return blockSize, stUnquoted, end, hadQuotes, true
+}
+
+// blockMasks returns which of the 8 bytes of x are quotes, line feeds and
+// the delimiter that dpat repeats, as the low 8 bits of each mask.
+func blockMasks(x, dpat uint64) (quotes, lfs, delims uint64) {
+	return moveMask(zeroBytes(x ^ swarQuote)), moveMask(zeroBytes(x ^ swarLF)), moveMask(zeroBytes(x ^ dpat))
+}
+
+// moveMask gathers the high bits of the 8 bytes of m, which has no other
+// bits set, into the low 8 bits: bit i from byte i.
+func moveMask(m uint64) uint64 {
+	return (m >> 7) * 0x0102040810204080 >> 56
+}
+
+// prefixXOR returns x with bit i set to the XOR of bits 0 through i of x.
+func prefixXOR(x uint64) uint64 {
+	x ^= x << 1
+	x ^= x << 2
+	x ^= x << 4
+	x ^= x << 8
+	x ^= x << 16
+	x ^= x << 32
+	return x
 }
 
 // scanError is malformed quoting in a record.
@@ -435,55 +585,56 @@ func zeroBytes(w uint64) uint64 {
 func splitQuoted(data []byte, delim byte, fields [][]byte, scratch []byte) ([][]byte, []byte, int, int, *scanError) {
 	var (
 		i         int // the current field starts at data[i]
-		lines     int // line breaks before data[lineStart]
+		lines     int // line feeds before data[lineStart]
 		lineStart int // the start of the current line
-		// lineEnd is the end of the current line, before its '\n' if
-		// any, and next the start of the line after; -1 until known.
-		lineEnd, next = -1, -1
 	)
 field:
 	for {
 		if i == len(data) || data[i] != '"' {
 			// Unquoted: up to the next delimiter or the end of the line.
-			if lineEnd < i {
-				lineEnd, next = len(data), len(data)
-				if e := bytes.IndexByte(data[i:], '\n'); e >= 0 {
-					lineEnd, next = i+e, i+e+1
+			k := indexSpecial(data[i:], delim)
+			if k >= 0 && data[i+k] == delim {
+				fields = append(fields, data[i:i+k:i+k])
+				i += k + 1
+				continue
+			}
+			end, next := len(data), len(data)
+			if k >= 0 {
+				end = i + k
+				if data[end] == '"' {
+					err := &scanError{Line: lines, Column: end - lineStart + 1, Err: csv.ErrBareQuote}
+					n := len(data)
+					if e := bytes.IndexByte(data[end:], '\n'); e >= 0 {
+						n = end + e + 1
+						lines++
+					}
+					return fields, scratch, n, lines, err
 				}
+				next = end + 1 // after the '\n'
+				lines++
 			}
-			f := data[i:lineEnd]
-			last := true
-			if k := bytes.IndexByte(f, delim); k >= 0 {
-				f, last = f[:k], false
-			} else if k := len(f) - 1; k >= 0 && f[k] == '\r' {
-				f = f[:k] // "\r\n", or a '\r' at the end of data
+			if end > i && data[end-1] == '\r' {
+				end-- // "\r\n", or a '\r' at the end of data
 			}
-			if q := bytes.IndexByte(f, '"'); q >= 0 {
-				err := &scanError{Line: lines, Column: i + q - lineStart + 1, Err: csv.ErrBareQuote}
-				return fields, scratch, next, lines + next - lineEnd, err
-			}
-			fields = append(fields, f[:len(f):len(f)])
-			if last {
-				return fields, scratch, next, lines + next - lineEnd, nil
-			}
-			i += len(f) + 1
-			continue
+			return append(fields, data[i:end:end]), scratch, next, lines, nil
 		}
 		// Quoted: up to a quote that is not followed by another.
 		start := i + 1
 		plain := true // the field is data[start:q] as it is
 		for j := start; ; {
-			k := bytes.IndexByte(data[j:], '"')
+			k := indexSpecial(data[j:], '"')
 			if k < 0 {
-				return fields, scratch, len(data), lines + bytes.Count(data[j:], newline), eofQuoteError(data)
+				return fields, scratch, len(data), lines, eofQuoteError(data)
 			}
 			q := j + k
-			if seg := data[j:q]; bytes.IndexByte(seg, '\n') >= 0 {
-				lines += bytes.Count(seg, newline)
-				lineStart = j + bytes.LastIndexByte(seg, '\n') + 1
-				if plain && bytes.Contains(seg, crlf) {
-					plain = false
+			if data[q] == '\n' {
+				if data[q-1] == '\r' {
+					plain = false // "\r\n" becomes "\n"
 				}
+				lines++
+				lineStart = q + 1
+				j = q + 1
+				continue
 			}
 			a := q + 1 // after the quote
 			if a < len(data) {
@@ -514,6 +665,26 @@ field:
 			return fields, scratch, n, lines, err
 		}
 	}
+}
+
+// indexSpecial returns the index of the first byte of b that is '"', '\n'
+// or d, or -1. Fields are short, too short for bytes.IndexByte to pay for
+// its call: it looks at 8 bytes at a time.
+func indexSpecial(b []byte, d byte) int {
+	dpat := swarOnes * uint64(d)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := zeroBytes(x^swarQuote) | zeroBytes(x^swarLF) | zeroBytes(x^dpat); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\n' || c == d {
+			return i
+		}
+	}
+	return -1
 }
 
 var crlf = []byte("\r\n")

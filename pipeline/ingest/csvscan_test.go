@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -67,6 +68,8 @@ func TestSplitRecord(t *testing.T) {
 		{name: "unterminated quote", in: "\"abc\ndef\n", err: csv.ErrQuote, errLine: 1, errColumn: 5, n: 9, lines: 2},
 		{name: "unterminated quote without newline", in: "a,\"bc", err: csv.ErrQuote, errColumn: 6, n: 5},
 		{name: "unterminated quote CRLF", in: "\"abc\r\n", err: csv.ErrQuote, errColumn: 6, n: 6, lines: 1},
+		// The final '\r' is dropped, so the error is at the end of line 1.
+		{name: "unterminated quote, CR at EOF", in: "\"\n\r", err: csv.ErrQuote, errColumn: 3, n: 3, lines: 1},
 		{name: "semicolon", in: "a;\"b;c\";d\n", delim: ';', want: []string{"a", "b;c", "d"}, n: 10, lines: 1},
 		{name: "semicolon keeps commas", in: "1,50;x\n", delim: ';', want: []string{"1,50", "x"}, n: 7, lines: 1},
 		{name: "tab", in: "a\tb\t\"c\td\"\n", delim: '\t', want: []string{"a", "b", "c\td"}, n: 10, lines: 1},
@@ -165,6 +168,8 @@ func TestChunker(t *testing.T) {
 		// With ',' the same bytes are two malformed lines.
 		{name: "delimiter matters", in: "\"a\";\"b\nc\"\nd\n", size: 2, delim: ',', want: []string{"\"a\";\"b\n", "c\"\n", "d\n"}, lines: []int{1, 2, 3}, wantDelim: ','},
 		{name: "detected tab", in: "a\tb,c\tx\n1\t2\t3\n", size: 100, want: []string{"a\tb,c\tx\n1\t2\t3\n"}, lines: []int{1}, wantDelim: '\t'},
+		{name: "far quotes", in: "h\n" + strings.Repeat("a", 100) + ",\"x\ny\"\n" + strings.Repeat("b", 70) + "\n", size: 10,
+			want: []string{"h\n", strings.Repeat("a", 100) + ",\"x\ny\"\n", strings.Repeat("b", 70) + "\n"}, lines: []int{1, 2, 4}, wantDelim: ','},
 		{name: "empty input", in: "", size: 10, wantDelim: ','},
 		{name: "only a BOM", in: "\xEF\xBB\xBF", size: 10, wantDelim: ','},
 	}
@@ -203,6 +208,20 @@ func TestChunker(t *testing.T) {
 	}
 }
 
+func TestScanError(t *testing.T) {
+	_, _, _, _, serr := splitRecord([]byte("\"a\nb\"c\n"), ',', nil, nil)
+	if got, want := serr.Error(), "1 lines into the record, column 2: "+csv.ErrQuote.Error(); got != want {
+		t.Errorf("Error() = %q; want %q", got, want)
+	}
+	_, _, _, _, serr = splitRecord([]byte("a\"\n"), ',', nil, nil)
+	if got, want := serr.Error(), "column 2: "+csv.ErrBareQuote.Error(); got != want {
+		t.Errorf("Error() = %q; want %q", got, want)
+	}
+	if !errors.Is(serr, csv.ErrBareQuote) {
+		t.Error("errors.Is(serr, csv.ErrBareQuote) is false")
+	}
+}
+
 func TestChunkerReadError(t *testing.T) {
 	boom := errors.New("boom")
 	c := newChunker(io.MultiReader(strings.NewReader("a\nb\n"), iotest.ErrReader(boom)), 2)
@@ -215,6 +234,38 @@ func TestChunkerReadError(t *testing.T) {
 	}
 	if _, err := c.next(); err != boom {
 		t.Errorf("error again %v; want %v", err, boom)
+	}
+}
+
+func TestChunkerRelease(t *testing.T) {
+	in := strings.Repeat("a,b\n", 100)
+	c := newChunker(strings.NewReader(in), 16)
+	first, err := c.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := bytes.Clone(first.data)
+	c.release(first)
+	reused := false
+	for {
+		ch, err := c.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if &ch.buf[:1][0] == &first.buf[:1][0] {
+			reused = true
+		}
+		joined = append(joined, ch.data...)
+		c.release(ch)
+	}
+	if string(joined) != in {
+		t.Errorf("chunks join to %q", joined)
+	}
+	if !reused {
+		t.Error("a released buffer was not reused")
 	}
 }
 
@@ -314,6 +365,10 @@ var scanSeeds = []string{
 	"a\"\n\"b\nc\n",
 	"\"a\";\"b\nc\"\nd\n",
 	"\"\r\n\"\r\n",
+	// Quote-dense inputs, cut 64 bytes at a time.
+	strings.Repeat("\"C0000001\",\"2025-10-10\",\"8.31\",\"USD\",\"5814\",\"Slice \"\"Avenue\"\" Pizza\",\"in_store\",\"US\"\r\n", 4),
+	strings.Repeat("\"a\",\"b\nc\",\"\"\"\"\";", 12) + "\"x\"y,\"z\"\n" + strings.Repeat("\"q\",", 20) + "\n",
+	strings.Repeat("\"ab\",", 15) + "c\"d\"\n" + strings.Repeat("\"e\"\r\n", 20),
 }
 
 // csvRecord is a record, or an error, as a scanner sees it.
@@ -402,62 +457,116 @@ func FuzzSplitRecord(f *testing.F) {
 func FuzzChunker(f *testing.F) {
 	for _, s := range scanSeeds {
 		for d := range len(delims) + 1 {
-			f.Add([]byte(s), uint8(d), uint8(d*7), d%2 == 0)
+			f.Add([]byte(s), uint8(d), uint8(d*7), d%2 == 0, d%3 == 0)
 		}
 	}
-	f.Fuzz(func(t *testing.T, data []byte, d, size uint8, oneByte bool) {
-		var r io.Reader = bytes.NewReader(data)
-		if oneByte {
-			r = iotest.OneByteReader(r)
-		}
-		c := newChunker(r, 1+int(size)%64)
-		body := bytes.TrimPrefix(data, utf8BOM)
-		delim := detectDelimiter(body)
-		if int(d)%(len(delims)+1) < len(delims) {
-			delim = delims[int(d)%(len(delims)+1)]
-			c.setDelimiter(delim)
-		}
-		// Cut everything first: chunks stay valid after later calls.
-		var chunks []chunk
-		for {
-			ch, err := c.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			chunks = append(chunks, ch)
-		}
-		if c.delimiter() != delim {
-			t.Fatalf("%q: delimiter %q; want %q", data, c.delimiter(), delim)
-		}
-		var joined []byte
-		var got []csvRecord
-		for i, ch := range chunks {
-			if ch.seq != i || len(ch.data) == 0 {
-				t.Fatalf("%q: chunk %d: seq %d, %d bytes", data, i, ch.seq, len(ch.data))
-			}
-			if want := 1 + bytes.Count(joined, newline); ch.line != want {
-				t.Fatalf("%q: chunk %d starts at line %d; want %d", data, i, ch.line, want)
-			}
-			joined = append(joined, ch.data...)
-			got = append(got, splitAll(t, ch.data, delim, ch.line)...)
-		}
-		if !bytes.Equal(joined, body) {
-			t.Fatalf("%q: chunks join to %q", data, joined)
-		}
-		want := splitAll(t, body, delim, 1)
-		if len(got) != len(want) {
-			t.Fatalf("%q in %q: chunks give %d records, the whole %d:\n%+v\n%+v", data, chunkTexts(chunks), len(got), len(want), got, want)
-		}
-		for i := range want {
-			g, w := got[i], want[i]
-			if g.line != w.line || g.err != w.err || g.errLine != w.errLine || g.errColumn != w.errColumn || !slices.Equal(g.fields, w.fields) {
-				t.Fatalf("%q in %q: record %d: chunks give %+v, the whole %+v", data, chunkTexts(chunks), i, g, w)
-			}
-		}
+	f.Fuzz(func(t *testing.T, data []byte, d, size uint8, oneByte, release bool) {
+		checkChunker(t, data, int(d)%(len(delims)+1), 1+int(size), oneByte, release)
 	})
+}
+
+// TestChunkerDense checks the chunker on random inputs full of quotes,
+// delimiters and line breaks, where it takes 64 bytes at a time, against
+// splitting the whole input.
+func TestChunkerDense(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{`"`, `"`, `""`, ",", ",", ";", "\n", "\r\n", "\r", "ab", "c", `","`, "\",\""}
+	for range 2000 {
+		var b []byte
+		for range rng.IntN(400) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		// Mostly well-formed: quote most records whole.
+		if rng.IntN(2) == 0 {
+			var w []byte
+			for _, rec := range bytes.SplitAfter(b, []byte("\n")) {
+				w = append(w, '"')
+				w = append(w, bytes.ReplaceAll(bytes.TrimSuffix(rec, []byte("\n")), []byte(`"`), []byte(`""`))...)
+				w = append(w, "\"\n"...)
+			}
+			b = w
+		}
+		checkChunker(t, b, rng.IntN(len(delims)+1), 1+rng.IntN(300), rng.IntN(4) == 0, rng.IntN(2) == 0)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// checkChunker cuts data with the chunker, with delimiter delims[d] or,
+// when d is len(delims), the detected one, and checks that splitting the
+// chunks gives the records, errors and lines of splitting the whole input.
+func checkChunker(t *testing.T, data []byte, d, size int, oneByte, release bool) {
+	t.Helper()
+	var r io.Reader = bytes.NewReader(data)
+	if oneByte {
+		r = iotest.OneByteReader(r)
+	}
+	c := newChunker(r, size)
+	body := bytes.TrimPrefix(data, utf8BOM)
+	delim := detectDelimiter(body)
+	if d < len(delims) {
+		delim = delims[d]
+		c.setDelimiter(delim)
+	}
+	// Without release, cut everything before splitting: chunks stay valid
+	// and unchanged after later calls. With release, split each chunk and
+	// give its buffer back before the next call.
+	var (
+		chunks []chunk
+		copies [][]byte
+		joined []byte
+		got    []csvRecord
+	)
+	take := func(ch chunk) {
+		if want := 1 + bytes.Count(joined, newline); ch.line != want {
+			t.Fatalf("%q: chunk %d starts at line %d; want %d", data, ch.seq, ch.line, want)
+		}
+		joined = append(joined, ch.data...)
+		got = append(got, splitAll(t, ch.data, delim, ch.line)...)
+	}
+	for i := 0; ; i++ {
+		ch, err := c.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.seq != i || len(ch.data) == 0 {
+			t.Fatalf("%q: chunk %d: seq %d, %d bytes", data, i, ch.seq, len(ch.data))
+		}
+		chunks = append(chunks, ch)
+		copies = append(copies, bytes.Clone(ch.data))
+		if release {
+			take(ch)
+			c.release(ch)
+		}
+	}
+	if !release {
+		for i, ch := range chunks {
+			if !bytes.Equal(ch.data, copies[i]) {
+				t.Fatalf("%q: chunk %d changed after later calls", data, i)
+			}
+			take(ch)
+		}
+	}
+	if c.delimiter() != delim {
+		t.Fatalf("%q: delimiter %q; want %q", data, c.delimiter(), delim)
+	}
+	if !bytes.Equal(joined, body) {
+		t.Fatalf("%q: chunks join to %q", data, joined)
+	}
+	want := splitAll(t, body, delim, 1)
+	if len(got) != len(want) {
+		t.Fatalf("%q (delimiter %q, size %d) in %q: chunks give %d records, the whole %d:\n%+v\n%+v", data, delim, size, chunkTexts(chunks), len(got), len(want), got, want)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.line != w.line || g.err != w.err || g.errLine != w.errLine || g.errColumn != w.errColumn || !slices.Equal(g.fields, w.fields) {
+			t.Fatalf("%q (delimiter %q, size %d) in %q: record %d: chunks give %+v, the whole %+v", data, delim, size, chunkTexts(chunks), i, g, w)
+		}
+	}
 }
 
 func chunkTexts(chunks []chunk) []string {
@@ -480,93 +589,144 @@ var benchCSV = sync.OnceValues(func() ([]byte, error) {
 	return buf.Bytes(), err
 })
 
-func benchData(b *testing.B) []byte {
-	b.Helper()
+// quotedCSV is benchCSV with every field quoted, as some exports write.
+var quotedCSV = sync.OnceValues(func() ([]byte, error) {
 	data, err := benchCSV()
 	if err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
-	return data
+	out := make([]byte, 0, len(data)*13/10)
+	r := csv.NewReader(bytes.NewReader(data))
+	r.ReuseRecord = true
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, f := range rec {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, '"')
+			out = append(out, strings.ReplaceAll(f, `"`, `""`)...)
+			out = append(out, '"')
+		}
+		out = append(out, '\n')
+	}
+})
+
+// benchInputs are the inputs of the benchmarks.
+var benchInputs = []struct {
+	name string
+	data func() ([]byte, error)
+}{
+	{"plain", benchCSV},
+	{"quoted", quotedCSV},
 }
 
 // BenchmarkChunkerSplit cuts the input into chunks and splits every record,
-// in one goroutine.
+// in one goroutine. With release, chunk buffers are given back for reuse.
 func BenchmarkChunkerSplit(b *testing.B) {
-	data := benchData(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	var (
-		fields  [][]byte
-		scratch []byte
-	)
-	for b.Loop() {
-		c := newChunker(bytes.NewReader(data), defaultChunkSize)
-		records := 0
-		for {
-			ch, err := c.next()
-			if err == io.EOF {
-				break
+	for _, in := range benchInputs {
+		for _, release := range []bool{false, true} {
+			name := in.name + "/fresh"
+			if release {
+				name = in.name + "/release"
 			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			for d := ch.data; len(d) > 0; {
-				var n int
-				var serr *scanError
-				fields, scratch, n, _, serr = splitRecord(d, c.delimiter(), fields, scratch)
-				if serr != nil {
-					b.Fatal(serr)
+			b.Run(name, func(b *testing.B) {
+				data, err := in.data()
+				if err != nil {
+					b.Fatal(err)
 				}
-				if len(fields) > 0 {
-					records++
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				var (
+					fields  [][]byte
+					scratch []byte
+				)
+				for b.Loop() {
+					c := newChunker(bytes.NewReader(data), defaultChunkSize)
+					for {
+						ch, err := c.next()
+						if err == io.EOF {
+							break
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+						for d := ch.data; len(d) > 0; {
+							var n int
+							var serr *scanError
+							fields, scratch, n, _, serr = splitRecord(d, c.delimiter(), fields, scratch)
+							if serr != nil {
+								b.Fatal(serr)
+							}
+							d = d[n:]
+						}
+						if release {
+							c.release(ch)
+						}
+					}
 				}
-				d = d[n:]
-			}
+			})
 		}
-		b.ReportMetric(float64(records), "records")
 	}
 }
 
 // BenchmarkSplitRecord splits every record of the input in one piece,
 // without the chunker.
 func BenchmarkSplitRecord(b *testing.B) {
-	data := benchData(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	var (
-		fields  [][]byte
-		scratch []byte
-	)
-	for b.Loop() {
-		for d := data; len(d) > 0; {
-			var n int
-			fields, scratch, n, _, _ = splitRecord(d, ',', fields, scratch)
-			d = d[n:]
-		}
-	}
-}
-
-// BenchmarkEncodingCSV reads the same input with encoding/csv, reusing the
-// record.
-func BenchmarkEncodingCSV(b *testing.B) {
-	data := benchData(b)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r := csv.NewReader(bytes.NewReader(data))
-		r.FieldsPerRecord = -1
-		r.ReuseRecord = true
-		records := 0
-		for {
-			_, err := r.Read()
-			if err == io.EOF {
-				break
-			}
+	for _, in := range benchInputs {
+		b.Run(in.name, func(b *testing.B) {
+			data, err := in.data()
 			if err != nil {
 				b.Fatal(err)
 			}
-			records++
-		}
-		b.ReportMetric(float64(records), "records")
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var (
+				fields  [][]byte
+				scratch []byte
+			)
+			for b.Loop() {
+				for d := data; len(d) > 0; {
+					var n int
+					fields, scratch, n, _, _ = splitRecord(d, ',', fields, scratch)
+					d = d[n:]
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEncodingCSV reads the same inputs with encoding/csv, reusing the
+// record.
+func BenchmarkEncodingCSV(b *testing.B) {
+	for _, in := range benchInputs {
+		b.Run(in.name, func(b *testing.B) {
+			data, err := in.data()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r := csv.NewReader(bytes.NewReader(data))
+				r.FieldsPerRecord = -1
+				r.ReuseRecord = true
+				for {
+					_, err := r.Read()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -112,7 +112,7 @@ func ReadFeatures(ctx context.Context, r io.Reader, file string, opts Options, c
 			st.Read++
 			e := func() *RowError {
 				if serr != nil {
-					return &RowError{File: file, Line: line, Column: serr.Column, Err: serr.Err}
+					return &RowError{File: file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
 				}
 				if len(fields) != len(in.header) {
 					return &RowError{File: file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), len(in.header))}

@@ -92,7 +92,7 @@ func (in *input) openCSV(r io.Reader, size int) error {
 	in.delim = in.chunks.delimiter()
 	fields, _, n, lines, serr := splitRecord(data, in.delim, nil, nil)
 	if serr != nil {
-		return &FileError{File: in.file, Line: c.line, Column: serr.Column, Err: fmt.Errorf("header: %w", serr.Err)}
+		return &FileError{File: in.file, Line: c.line + serr.Line, Column: serr.Column, Err: fmt.Errorf("header: %w", serr.Err)}
 	}
 	for _, f := range fields {
 		in.header = append(in.header, string(f))

@@ -213,7 +213,7 @@ func parseDateField(d dateParser, sheet bool, s []byte) (int32, error) {
 func (p *holderParser) parse(line int, fields [][]byte, serr *scanError) (Cardholder, *RowError) {
 	c := Cardholder{Line: line}
 	if serr != nil {
-		return c, &RowError{File: p.b.file, Line: line, Column: serr.Column, Err: serr.Err}
+		return c, &RowError{File: p.b.file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
 	}
 	if len(fields) != p.b.width {
 		return c, &RowError{File: p.b.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), p.b.width)}
@@ -611,7 +611,7 @@ func trimSpace(b []byte) []byte {
 func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped map[string]int) (Record, *RowError) {
 	var rec Record
 	if serr != nil {
-		return rec, &RowError{File: p.b.file, Line: line, Column: serr.Column, Err: serr.Err}
+		return rec, &RowError{File: p.b.file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
 	}
 	if len(fields) != p.b.width {
 		return rec, &RowError{File: p.b.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), p.b.width)}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
+	"github.com/tailor-mail/tailor/pipeline/profile"
 )
 
 // Campaign is a campaign file (TOML). Every key is optional but name,
@@ -31,13 +33,15 @@ type Campaign struct {
 	// "out" in the current directory).
 	Output string `toml:"output" json:"output,omitempty"`
 
-	Inputs     InputsConfig     `toml:"inputs" json:"inputs"`
-	Format     FormatsConfig    `toml:"format" json:"format"`
-	Profile    ProfileConfig    `toml:"profile" json:"profile"`
-	Clustering ClusteringConfig `toml:"clustering" json:"clustering"`
-	Templates  TemplatesConfig  `toml:"templates" json:"templates"`
-	Sender     SenderConfig     `toml:"sender" json:"sender"`
-	Mail       MailConfig       `toml:"mail" json:"mail"`
+	Inputs  InputsConfig  `toml:"inputs" json:"inputs"`
+	Format  FormatsConfig `toml:"format" json:"format"`
+	Profile ProfileConfig `toml:"profile" json:"profile"`
+	// Relationship tunes the relationship types (0 keeps a default).
+	Relationship RelationshipConfig `toml:"relationship" json:"relationship"`
+	Clustering   ClusteringConfig   `toml:"clustering" json:"clustering"`
+	Templates    TemplatesConfig    `toml:"templates" json:"templates"`
+	Sender       SenderConfig       `toml:"sender" json:"sender"`
+	Mail         MailConfig         `toml:"mail" json:"mail"`
 }
 
 // InputsConfig names the input files and how strict ingest is.
@@ -59,6 +63,12 @@ type InputsConfig struct {
 	// Categories is a CSV mapping the transactions' own spend categories to
 	// interests (columns category, interest), for inputs without MCCs.
 	Categories string `toml:"categories" json:"categories,omitempty"`
+	// Profiles is a CSV or XLSX of pre-aggregated profiles: cardholder_id
+	// and numeric feature columns; clustering then runs on those.
+	Profiles string `toml:"profiles" json:"profiles,omitempty"`
+	// ProfileColumns chooses the feature columns of Profiles (default: all
+	// but cardholder_id).
+	ProfileColumns []string `toml:"profile_columns" json:"profile_columns,omitempty"`
 	// MCCMap is a CSV of corrections to the built-in MCC table (columns
 	// mcc, interest, optionally description).
 	MCCMap string `toml:"mcc_map" json:"mcc_map,omitempty"`
@@ -68,6 +78,7 @@ type InputsConfig struct {
 type FormatsConfig struct {
 	Cardholders  FormatConfig `toml:"cardholders" json:"cardholders"`
 	Transactions FormatConfig `toml:"transactions" json:"transactions"`
+	Profiles     FormatConfig `toml:"profiles" json:"profiles"`
 }
 
 // FormatConfig is the format of one input file.
@@ -125,6 +136,24 @@ type ProfileConfig struct {
 	// HomeCountry is the country whose transactions are not foreign
 	// (default "US").
 	HomeCountry string `toml:"home_country" json:"home_country,omitempty"`
+	// TopMerchantShare is the share of an interest's spend a merchant needs
+	// to be the cardholder's favourite in it (default 0.1).
+	TopMerchantShare float64 `toml:"top_merchant_share" json:"top_merchant_share,omitempty"`
+}
+
+// RelationshipConfig sets the thresholds of the relationship types; see
+// pipeline/profile/RELATIONSHIPS.md. A zero keeps the default.
+type RelationshipConfig struct {
+	LapsingTrend              float64 `toml:"lapsing_trend" json:"lapsing_trend,omitempty"`
+	LapsingQuietDays          int     `toml:"lapsing_quiet_days" json:"lapsing_quiet_days,omitempty"`
+	LapsingMinActiveMonths    int     `toml:"lapsing_min_active_months" json:"lapsing_min_active_months,omitempty"`
+	CommittedTenureYears      float64 `toml:"committed_tenure_years" json:"committed_tenure_years,omitempty"`
+	CommittedActiveMonths     int     `toml:"committed_active_months" json:"committed_active_months,omitempty"`
+	CommittedMaxConcentration float64 `toml:"committed_max_concentration" json:"committed_max_concentration,omitempty"`
+	ShareMaxActiveMonths      int     `toml:"share_max_active_months" json:"share_max_active_months,omitempty"`
+	ShareIrregularMonths      int     `toml:"share_irregular_months" json:"share_irregular_months,omitempty"`
+	// ShareMaxTicket is in units of the campaign currency (40.00).
+	ShareMaxTicket float64 `toml:"share_max_ticket" json:"share_max_ticket,omitempty"`
 }
 
 // ClusteringConfig tunes k-means.
@@ -138,6 +167,9 @@ type ClusteringConfig struct {
 	// BehaviourWeight weighs spend level and activity against interest
 	// shares (default 0: clusters are about preferences only).
 	BehaviourWeight float64 `toml:"behaviour_weight" json:"behaviour_weight,omitempty"`
+	// Scale is how pre-aggregated feature columns are scaled before
+	// clustering: "standard" (default: zero mean, unit variance) or "none".
+	Scale string `toml:"scale" json:"scale,omitempty"`
 }
 
 // TemplatesConfig chooses the template set.
@@ -278,8 +310,11 @@ func (c *Campaign) check(file string, src []byte) error {
 	if c.Inputs.Cardholders == "" {
 		return bad("inputs.cardholders", "required: the cardholders CSV file")
 	}
-	if c.Inputs.Transactions == "" {
-		return bad("inputs.transactions", "required: the transactions CSV file")
+	if c.Inputs.Transactions == "" && c.Inputs.Profiles == "" {
+		return bad("inputs.transactions", "required: the transactions file (or pre-aggregated inputs.profiles)")
+	}
+	if len(c.Inputs.ProfileColumns) > 0 && c.Inputs.Profiles == "" {
+		return bad("inputs.profile_columns", "set, but inputs.profiles is not")
 	}
 	if b := c.Inputs.ErrorBudget; b != nil && (*b < 0 || *b > 1) {
 		return bad("inputs.error_budget", "%v: want a share between 0 and 1 (0.01 is 1%%)", *b)
@@ -287,7 +322,7 @@ func (c *Campaign) check(file string, src []byte) error {
 	if cur := c.Inputs.Currency; cur != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(cur) {
 		return bad("inputs.currency", "%q: want a 3-letter ISO 4217 code", cur)
 	}
-	for name, f := range map[string]FormatConfig{"cardholders": c.Format.Cardholders, "transactions": c.Format.Transactions} {
+	for name, f := range map[string]FormatConfig{"cardholders": c.Format.Cardholders, "transactions": c.Format.Transactions, "profiles": c.Format.Profiles} {
 		if _, err := f.ingestFormat(); err != nil {
 			return bad("format."+name, "%v", err)
 		}
@@ -312,6 +347,33 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if w := c.Clustering.BehaviourWeight; w < 0 || w > 10 {
 		return bad("clustering.behaviour_weight", "%v: want 0 to 10", w)
+	}
+	rel := c.Relationship
+	switch {
+	case rel.LapsingTrend < -1 || rel.LapsingTrend > 0:
+		return bad("relationship.lapsing_trend", "%v: want -1 to 0", rel.LapsingTrend)
+	case rel.CommittedMaxConcentration < 0 || rel.CommittedMaxConcentration > 1:
+		return bad("relationship.committed_max_concentration", "%v: want 0 to 1", rel.CommittedMaxConcentration)
+	case rel.LapsingQuietDays < 0 || rel.LapsingMinActiveMonths < 0 || rel.CommittedActiveMonths < 0 ||
+		rel.ShareMaxActiveMonths < 0 || rel.ShareIrregularMonths < 0 || rel.CommittedTenureYears < 0 || rel.ShareMaxTicket < 0:
+		return bad("relationship", "thresholds must not be negative")
+	}
+	for _, m := range []struct {
+		key string
+		v   int
+	}{{"lapsing_min_active_months", rel.LapsingMinActiveMonths}, {"committed_active_months", rel.CommittedActiveMonths},
+		{"share_max_active_months", rel.ShareMaxActiveMonths}, {"share_irregular_months", rel.ShareIrregularMonths}} {
+		if m.v > 12 {
+			return bad("relationship."+m.key, "%d: months per 12, want 0 to 12", m.v)
+		}
+	}
+	if s := c.Profile.TopMerchantShare; s < 0 || s > 1 {
+		return bad("profile.top_merchant_share", "%v: want 0 to 1", s)
+	}
+	switch c.Clustering.Scale {
+	case "", "standard", "none":
+	default:
+		return bad("clustering.scale", "%q: want standard or none", c.Clustering.Scale)
 	}
 	if c.Sender.Name == "" {
 		return bad("sender.name", "required: the brand shown as the sender")
@@ -392,4 +454,14 @@ func (c *Campaign) Hash() string {
 	b, _ := json.Marshal(c) // a struct of plain fields always marshals
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// rules converts the relationship settings.
+func (r RelationshipConfig) rules() profile.RelationshipRules {
+	return profile.RelationshipRules{
+		LapsingTrend: r.LapsingTrend, LapsingQuietDays: r.LapsingQuietDays, LapsingMinActiveMonths: r.LapsingMinActiveMonths,
+		CommittedTenureYears: r.CommittedTenureYears, CommittedActiveMonths: r.CommittedActiveMonths,
+		CommittedMaxConcentration: r.CommittedMaxConcentration, ShareMaxActiveMonths: r.ShareMaxActiveMonths,
+		ShareIrregularMonths: r.ShareIrregularMonths, ShareMaxTicket: int64(math.Round(r.ShareMaxTicket * 100)),
+	}
 }

@@ -17,7 +17,10 @@ type Manifest struct {
 	Seed       uint64        `json:"seed"`
 	Templates  string        `json:"templates"`
 	Inputs     []InputRecord `json:"inputs"`
-	Stages     []StageRecord `json:"stages"`
+	// Unmapped counts the profiled transactions whose merchant category
+	// code no table maps, by code.
+	Unmapped map[string]int `json:"unmapped_mcc,omitempty"`
+	Stages   []StageRecord  `json:"stages"`
 	// LastRun says what the latest invocation did.
 	LastRun RunRecord `json:"last_run"`
 }

@@ -126,6 +126,7 @@ type run struct {
 	month      time.Time
 	dir        string
 	inputs     map[string]string // input name -> path
+	inputNames []string          // the inputs given, in reading order
 	secret     string
 	outboxMode string
 	manifest   *Manifest
@@ -133,15 +134,19 @@ type run struct {
 	set        *templates.Set
 	md         *templates.Markdown
 
-	builder     *profile.Builder
-	merchants   *ingest.Merchants
-	rates       map[string]ingest.Rate
-	profiles    []profile.Profile
-	clustering  *clusterFile
-	plan        *variants.Plan
-	engine      *render.Engine
-	newsletters []*render.Newsletter
-	result      Result
+	builder   *profile.Builder
+	merchants *ingest.Merchants
+	features  *ingest.FeatureTable
+	// featureNames are the pre-aggregated features' names when the
+	// profiles were read back from the run directory.
+	featureNames []string
+	rates        map[string]ingest.Rate
+	profiles     []profile.Profile
+	clustering   *clusterFile
+	plan         *variants.Plan
+	engine       *render.Engine
+	newsletters  []*render.Newsletter
+	result       Result
 }
 
 // Run runs the campaign month described by cfg.
@@ -184,9 +189,13 @@ func newRun(cfg Config) (*run, error) {
 		}
 	}
 	r.dir = filepath.Join(root, c.Name, r.month.Format("2006-01"))
-	r.inputs = map[string]string{
-		"cardholders":  r.path(c.Inputs.Cardholders),
-		"transactions": r.path(c.Inputs.Transactions),
+	r.inputs = map[string]string{"cardholders": r.path(c.Inputs.Cardholders)}
+	r.inputNames = []string{"cardholders"}
+	for _, in := range []struct{ name, path string }{{"transactions", c.Inputs.Transactions}, {"profiles", c.Inputs.Profiles}} {
+		if in.path != "" {
+			r.inputs[in.name] = r.path(in.path)
+			r.inputNames = append(r.inputNames, in.name)
+		}
 	}
 	r.outboxMode = c.Mail.Outbox
 	if cfg.Outbox != "" {
@@ -291,7 +300,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	r.result.Dir = r.dir
 
 	inputHashes := map[string]string{}
-	for _, name := range []string{"cardholders", "transactions"} {
+	for _, name := range r.inputNames {
 		sum, _, err := hashFile(r.inputs[name])
 		if err != nil {
 			return nil, fmt.Errorf("%w: inputs.%s: %v", ErrConfig, name, err)
@@ -377,8 +386,8 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 	parts := map[string][]any{
 		"ingest": {r.cfg.Version, inputs, c.Inputs.Currency, c.Inputs.Tiers, budget, c.Format,
 			r.tax.Hash(), fmt.Sprint(r.rates), c.Profile.HomeCountry},
-		"profile":  {month, c.Profile, r.tax.Hash()},
-		"cluster":  {c.Clustering.K, r.seed(), c.Clustering.MaxIterations, c.Clustering.BehaviourWeight},
+		"profile":  {month, c.Profile, c.Relationship, r.tax.Hash()},
+		"cluster":  {c.Clustering.K, r.seed(), c.Clustering.MaxIterations, c.Clustering.BehaviourWeight, c.Clustering.Scale, c.Inputs.ProfileColumns},
 		"variants": {r.set.MetaHash()},
 		"render":   {r.set.Hash(), c.Name, c.Sender.Name, c.Sender.From, c.Sender.PostalAddress},
 		"report":   {},
@@ -424,14 +433,20 @@ func (r *run) finish() *Result {
 
 // ingestOptions returns the ingest options of one input.
 func (r *run) ingestOptions(name string) (ingest.Options, error) {
-	fc := r.c.Format.Cardholders
-	if name == "transactions" {
-		fc = r.c.Format.Transactions
-	}
+	fc := map[string]FormatConfig{"cardholders": r.c.Format.Cardholders, "transactions": r.c.Format.Transactions,
+		"profiles": r.c.Format.Profiles}[name]
 	f, err := fc.ingestFormat() // checked when the campaign was parsed
 	if err != nil {
 		return ingest.Options{}, fmt.Errorf("%w: format.%s: %v", ErrConfig, name, err)
 	}
 	return ingest.Options{Format: f, Currency: r.c.Inputs.Currency, Rates: r.rates, Tiers: r.c.Inputs.Tiers,
 		HomeCountry: r.c.Profile.HomeCountry, Classifier: r.tax}, nil
+}
+
+// stageCount returns a count a stage recorded, 0 when absent.
+func (r *run) stageCount(stage, name string) int {
+	if s := r.manifest.stage(stage); s != nil {
+		return s.Counts[name]
+	}
+	return 0
 }

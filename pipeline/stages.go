@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ const (
 	rejectsDir      = "rejects"
 	profilesFile    = "profiles.csv"
 	clustersFile    = "clusters.json"
+	featuresFile    = "features.csv"
 	assignmentsFile = "assignments.csv"
 	planFile        = "variants.json"
 	variantsDir     = "variants"
@@ -55,7 +57,7 @@ func (r *run) ingest(ctx context.Context) (map[string]int, []string, error) {
 	var set *ingest.CardholderSet
 	var records []InputRecord
 	var budgetErr error
-	for _, name := range []string{"cardholders", "transactions"} {
+	for _, name := range r.inputNames {
 		path := r.inputs[name]
 		st, err := r.ingestFile(ctx, swap, name, path, &set)
 		if err != nil {
@@ -114,9 +116,11 @@ func (r *run) ingestFile(ctx context.Context, swap *dirSwap, name, path string, 
 		if err == nil {
 			r.builder = profile.NewBuilder(r.tax, (*set).List, r.profileOptions())
 		}
-	} else {
+	} else if name == "transactions" {
 		st, r.merchants, err = ingest.ReadTransactions(ctx, in, file, opts, *set, rw,
 			func(recs []ingest.Record) error { r.builder.AddRecords(recs); return nil })
+	} else {
+		r.features, st, err = ingest.ReadFeatures(ctx, in, file, opts, r.c.Inputs.ProfileColumns, *set, rw)
 	}
 	if err != nil {
 		return st, err
@@ -131,7 +135,8 @@ func (r *run) ingestFile(ctx context.Context, swap *dirSwap, name, path string, 
 }
 
 func (r *run) profileOptions() profile.Options {
-	return profile.Options{End: r.month, Months: r.c.Profile.WindowMonths, HomeCountry: r.c.Profile.HomeCountry}
+	return profile.Options{End: r.month, Months: r.c.Profile.WindowMonths, HomeCountry: r.c.Profile.HomeCountry,
+		TopMerchantShare: r.c.Profile.TopMerchantShare, Rules: r.c.Relationship.rules()}
 }
 
 // profile writes profiles.csv.
@@ -139,6 +144,20 @@ func (r *run) profile(ctx context.Context) (map[string]int, []string, error) {
 	ps, err := r.builder.Profiles(ctx, r.merchants.Name)
 	if err != nil {
 		return nil, nil, err
+	}
+	st := r.builder.Stats()
+	// The aggregates are no longer needed: let them go before the next
+	// stages allocate.
+	r.builder = nil
+	outputs := []string{profilesFile}
+	if r.features != nil {
+		profile.ApplyFeatures(r.tax, ps, r.features)
+		if err := writeFile(filepath.Join(r.dir, featuresFile), func(w io.Writer) error {
+			return writeFeatures(w, r.features.Names, ps)
+		}); err != nil {
+			return nil, nil, err
+		}
+		outputs = append(outputs, featuresFile)
 	}
 	if err := writeFile(filepath.Join(r.dir, profilesFile), func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
@@ -150,18 +169,95 @@ func (r *run) profile(ctx context.Context) (map[string]int, []string, error) {
 		return nil, nil, err
 	}
 	r.profiles = ps
+	r.manifest.Unmapped = st.Unmapped
 	a := audience(ps)
-	st := r.builder.Stats()
 	unmapped := 0
 	for _, n := range st.Unmapped {
 		unmapped += n
 	}
-	return map[string]int{
+	counts := map[string]int{
 		"profiles": a.Cardholders, "mail": a.Mail, "no_consent": a.NoConsent,
 		"cancelled": a.Cancelled, "no_spend": a.NoSpend,
 		"transactions_in_window": st.InWindow, "transactions_outside_window": st.Transactions - st.InWindow,
 		"unmapped_mcc_transactions": unmapped,
-	}, []string{profilesFile}, nil
+	}
+	for _, rel := range profile.Relationships() {
+		counts["relationship_"+string(rel)] = 0
+	}
+	for i := range ps {
+		counts["relationship_"+string(ps[i].Relationship)]++
+	}
+	return counts, outputs, nil
+}
+
+// writeFeatures writes the pre-aggregated features of the profiles that
+// have them: cardholder_id and one column per feature, floats exact.
+func writeFeatures(w io.Writer, names []string, ps []profile.Profile) error {
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	if err := cw.Write(append([]string{"cardholder_id"}, names...)); err != nil {
+		return err
+	}
+	rec := make([]string, 0, len(names)+1)
+	for i := range ps {
+		if ps[i].Features == nil {
+			continue
+		}
+		rec = append(rec[:0], ps[i].ID)
+		for _, v := range ps[i].Features {
+			rec = append(rec, strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// readFeatures attaches features.csv, when the run has one, to profiles
+// read back from profiles.csv; it returns the feature names.
+func (r *run) readFeatures(ps []profile.Profile) ([]string, error) {
+	f, err := os.Open(filepath.Join(r.dir, featuresFile))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cr := csv.NewReader(bufio.NewReader(f))
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", featuresFile, err)
+	}
+	index := make(map[string]int, len(ps))
+	for i := range ps {
+		index[ps[i].ID] = i
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return header[1:], nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", featuresFile, err)
+		}
+		i, ok := index[rec[0]]
+		if !ok {
+			return nil, fmt.Errorf("%s: cardholder %q not in %s", featuresFile, rec[0], profilesFile)
+		}
+		vals := make([]float64, len(rec)-1)
+		for k, v := range rec[1:] {
+			if vals[k], err = strconv.ParseFloat(v, 64); err != nil {
+				return nil, fmt.Errorf("%s: %w", featuresFile, err)
+			}
+		}
+		ps[i].Features = vals
+	}
 }
 
 func audience(ps []profile.Profile) Audience {
@@ -190,8 +286,13 @@ func (r *run) needProfiles() ([]profile.Profile, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r.profiles, err = profile.ReadCSV(bufio.NewReader(f), profilesFile, r.tax)
-	return r.profiles, err
+	if r.profiles, err = profile.ReadCSV(bufio.NewReader(f), profilesFile, r.tax); err != nil {
+		return nil, err
+	}
+	if r.featureNames, err = r.readFeatures(r.profiles); err != nil {
+		return nil, err
+	}
+	return r.profiles, nil
 }
 
 // clusterFile is clusters.json.
@@ -225,12 +326,15 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 		return nil, nil, err
 	}
 	feats := profile.BuildFeatures(r.tax, ps, profile.FeatureOptions{BehaviourWeight: r.c.Clustering.BehaviourWeight})
+	if names := r.featureNamesOf(); names != nil {
+		feats = profile.FeatureMatrix(ps, names, r.c.Clustering.Scale != "none")
+	}
 	k := r.c.Clustering.K
 	if k == 0 {
 		k = DefaultK
 	}
 	if len(feats.Rows) == 0 {
-		return nil, nil, fmt.Errorf("cluster: no cardholder has spending in the window ending %s", r.month.Format("2006-01"))
+		return nil, nil, fmt.Errorf("cluster: no cardholder has spending in the window ending %s, nor pre-aggregated features", r.month.Format("2006-01"))
 	}
 	if k > len(feats.Rows) {
 		return nil, nil, fmt.Errorf("cluster: clustering.k = %d but only %d cardholders have spending in the window: lower k", k, len(feats.Rows))
@@ -521,10 +625,64 @@ func (r *run) report(ctx context.Context) (map[string]int, []string, error) {
 		}
 		s.Inputs = append(s.Inputs, ri)
 	}
+	assigned, err := r.readAssignments()
+	if err != nil {
+		return nil, nil, err
+	}
+	byVariant := map[string]int{}
+	for i, v := range plan.Variants {
+		byVariant[v.ID] = i
+	}
+	s.Relationships = make([]report.Mix, len(s.Clusters))
+	for i := range ps {
+		p := &ps[i]
+		if vi, ok := byVariant[assigned[p.ID]]; ok && vi < len(s.Relationships) {
+			m := &s.Relationships[vi]
+			switch p.Relationship {
+			case profile.RelationshipLostForGood:
+				m.LostForGood++
+			case profile.RelationshipIntermediate:
+				m.Intermediate++
+			case profile.RelationshipAlwaysAShare:
+				m.AlwaysAShare++
+			case profile.RelationshipLapsing:
+				m.Lapsing++
+			case profile.RelationshipLost:
+				m.Lost++
+			}
+		}
+		if p.Cancelled {
+			lc := report.LostCustomer{ID: p.ID, FirstName: p.FirstName, CancelledOn: p.CancelledOn, Reason: p.CancelReason,
+				Spend: p.Spend, ActiveMonths: p.ActiveMonths, LastActive: p.LastActive, FavouriteMerchant: p.FavouriteMerchant}
+			for _, ri := range profile.LargestInterests(r.tax, p.Shares, 3) {
+				lc.Interests = append(lc.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
+			}
+			s.Lost = append(s.Lost, lc)
+		}
+	}
+	s.Transactions = r.stageCount("profile", "transactions_in_window")
+	codes := make([]string, 0, len(r.manifest.Unmapped))
+	for c := range r.manifest.Unmapped {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		s.Unmapped = append(s.Unmapped, report.Unmapped{Code: c, Description: r.tax.Describe(c), Transactions: r.manifest.Unmapped[c]})
+	}
+	for _, in := range r.manifest.Inputs {
+		cats := make([]string, 0, len(in.UnmappedCategories))
+		for c := range in.UnmappedCategories {
+			cats = append(cats, c)
+		}
+		sort.Strings(cats)
+		for _, c := range cats {
+			s.Unmapped = append(s.Unmapped, report.Unmapped{Code: c, Description: "category of " + in.Name, Transactions: in.UnmappedCategories[c]})
+		}
+	}
 	if err := writeFile(filepath.Join(r.dir, reportFile), func(w io.Writer) error { return report.Write(w, s) }); err != nil {
 		return nil, nil, err
 	}
-	return map[string]int{"sheets": 4}, []string{reportFile}, nil
+	return map[string]int{"sheets": 6, "lost_customers": len(s.Lost), "unmapped_codes": len(s.Unmapped)}, []string{reportFile}, nil
 }
 
 // recipient is one message of the outbox.
@@ -775,4 +933,13 @@ func parallel(ctx context.Context, n int, fn func(i int) error) error {
 		firstErr = ctx.Err()
 	}
 	return firstErr
+}
+
+// featureNamesOf returns the names of the pre-aggregated features, nil when
+// the campaign has none.
+func (r *run) featureNamesOf() []string {
+	if r.features != nil {
+		return r.features.Names
+	}
+	return r.featureNames
 }

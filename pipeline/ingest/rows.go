@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -93,33 +92,37 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 			return nil, st, err
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan rowBatch, 2)
-	errc := make(chan error, 1)
-	go func() { errc <- in.batches(ctx, batches, bindHeader) }()
-	p := holderParser{b: nil, opts: opts, sheet: in.sheet}
 	dates, _ := newDateParser(opts.Format.DateFormat) // checked by openInput
-	p.dates = dates
-	w := &walker{in: in}
-	firstLine := map[string]int{}
-	var consumeErr error
-	for batch := range batches {
-		if consumeErr != nil {
-			continue // drain
-		}
-		if batch.seq%16 == 0 && ctx.Err() != nil {
-			consumeErr = ctx.Err()
-			continue
-		}
-		p.b = b
-		consumeErr = w.walk(batch, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
+	type parsed struct {
+		c    Cardholder
+		err  *RowError
+		raw  string
+		line int
+	}
+	newWorker := func() (func(rowBatch) []parsed, func()) {
+		w := &walker{in: in}
+		return func(batch rowBatch) []parsed {
+			p := holderParser{b: b, opts: opts, sheet: in.sheet, dates: dates}
+			var out []parsed
+			_ = w.walk(batch, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
+				c, rerr := p.parse(line, fields, serr)
+				// The original text is kept for every row: the consumer
+				// may still reject one as a duplicate.
+				out = append(out, parsed{c: c, err: rerr, line: line, raw: string(raw)})
+				return nil
+			})
+			return out
+		}, func() {}
+	}
+	accepted := map[string]bool{}
+	consume := func(rows []parsed) error {
+		for _, r := range rows {
 			st.Read++
-			c, rerr := p.parse(line, fields, serr)
+			c, rerr := r.c, r.err
 			if rerr == nil {
-				if first, dup := firstLine[c.ID]; dup {
-					rerr = &RowError{File: file, Line: line, Column: b.column("cardholder_id"), Field: "cardholder_id",
-						Value: c.ID, Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", first)}
+				if i, dup := set.index[c.ID]; dup {
+					rerr = &RowError{File: file, Line: r.line, Column: b.column("cardholder_id"), Field: "cardholder_id",
+						Value: c.ID, Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", set.List[i].Line)}
 				}
 			}
 			if rerr != nil {
@@ -128,31 +131,25 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 				}
 				if id := c.ID; id != "" {
 					if _, seen := set.rejected[id]; !seen {
-						set.rejected[id] = line
+						set.rejected[id] = r.line
 					}
 				}
-				return reject(&st, rej, rerr, raw)
+				if err := reject(&st, rej, rerr, []byte(r.raw)); err != nil {
+					return err
+				}
+				continue
 			}
-			firstLine[c.ID] = line
 			st.Accepted++
+			accepted[c.ID] = true
 			set.index[c.ID] = int32(len(set.List))
 			set.List = append(set.List, c)
-			return nil
-		})
-		if consumeErr != nil {
-			cancel()
 		}
+		return nil
 	}
-	if err := <-errc; err != nil && consumeErr == nil && !errors.Is(err, context.Canceled) {
-		consumeErr = err
+	if err := inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume); err != nil {
+		return nil, st, err
 	}
-	if consumeErr == nil {
-		consumeErr = ctx.Err()
-	}
-	if consumeErr != nil {
-		return nil, st, consumeErr
-	}
-	for id := range firstLine {
+	for id := range accepted {
 		// An id rejected on one row but accepted on another is known.
 		delete(set.rejected, id)
 	}
@@ -367,63 +364,16 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 	}
 	shared.sheet = in.sheet
 
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// At most inflight batches exist at once, read, parsed or waiting for
-	// their turn, so memory stays bounded whatever the file's size.
-	inflight := make(chan struct{}, 3*workers)
-	batches := make(chan rowBatch)
-	results := make(chan batchResult, workers)
-	readErr := make(chan error, 1)
-	limited := make(chan rowBatch)
-	go func() {
-		defer close(limited)
-		for b := range batches {
-			select {
-			case inflight <- struct{}{}:
-			case <-ctx.Done():
-				continue // drain
-			}
-			select {
-			case limited <- b:
-			case <-ctx.Done():
-			}
-		}
-	}()
-	go func() { readErr <- in.batches(ctx, batches, bindHeader) }()
-
 	merchants := &Merchants{names: map[uint64]nameAt{}}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := newTxParser(shared, in)
-			for b := range limited {
-				res := p.batch(b)
-				select {
-				case results <- res:
-				case <-ctx.Done():
-				}
-			}
+	newWorker := func() (func(rowBatch) batchResult, func()) {
+		p := newTxParser(shared, in)
+		return p.batch, func() {
 			mu.Lock()
 			merchants.merge(p.names)
 			mu.Unlock()
-		}()
+		}
 	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-
-	pending := map[int]batchResult{}
-	next := 0
-	var consumeErr error
 	consume := func(res batchResult) error {
 		st.Read += res.read
 		for _, rj := range res.rejects {
@@ -440,34 +390,8 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 		}
 		return nil
 	}
-	for res := range results {
-		if consumeErr != nil {
-			continue // drain
-		}
-		pending[res.seq] = res
-		for {
-			r, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			<-inflight
-			if err := consume(r); err != nil {
-				consumeErr = err
-				cancel()
-				break
-			}
-		}
-	}
-	if err := <-readErr; err != nil && consumeErr == nil && !errors.Is(err, context.Canceled) {
-		consumeErr = err
-	}
-	if consumeErr == nil {
-		consumeErr = ctx.Err()
-	}
-	if consumeErr != nil {
-		return st, nil, consumeErr
+	if err := inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume); err != nil {
+		return st, nil, err
 	}
 	st.UnmappedCategories = shared.unmappedCategories()
 	return st, merchants, nil

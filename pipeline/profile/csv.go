@@ -2,11 +2,14 @@ package profile
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -16,18 +19,44 @@ var fixedColumns = []string{
 	"cardholder_id", "first_name", "last_name", "email", "locale", "tier",
 	"member_since", "status", "cancelled_on", "cancel_reason", "marketing_consent",
 	"mail_status", "spend", "transactions", "active_months", "last_active",
-	"recency_days", "trend", "online_share", "foreign_share",
+	"recency_days", "trend", "online_share", "foreign_share", "relationship",
+	"transactions_per_month", "average_ticket", "concentration",
+	"favourite_merchant", "top_merchants",
 }
 
+// Positions of the fixed columns that are not plain text.
+const (
+	colMemberSince = 6
+	colCancelledOn = 8
+	colSpend       = 12
+	colLastActive  = 15
+	colRelation    = 20
+	colTicket      = 22
+	colTop         = 25
+)
+
+// attrPrefix starts the name of an attribute column.
+const attrPrefix = "attr_"
+
 // WriteCSV writes profiles as CSV: the cardholder's fields, the mail
-// status, the behaviour figures, then one share_<interest> column per
-// interest. Floats are written in their shortest exact form, so ReadCSV
-// gives back the very same values.
+// status, the behaviour figures and relationship type, the favourite
+// merchants, then one share_<interest> column per interest, then one
+// attr_<name> column per cardholder attribute found in any profile, sorted
+// by name (empty where a profile lacks it). Floats are written in their
+// shortest exact form, so ReadCSV gives back the very same values.
+//
+// The top_merchants column holds interest=merchant pairs, sorted by
+// interest and joined by ";"; a backslash escapes a "\", ";" or "=" within
+// a name: "dining=Olive \; Thyme;fuel=QuickPump".
 func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 	cw := csv.NewWriter(w)
 	header := append([]string(nil), fixedColumns...)
 	for _, in := range tax.Interests() {
 		header = append(header, "share_"+in.ID)
+	}
+	attrs := attrNames(profiles)
+	for _, a := range attrs {
+		header = append(header, attrPrefix+a)
 	}
 	if err := cw.Write(header); err != nil {
 		return err
@@ -47,9 +76,14 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 			date(p.MemberSince), status, date(p.CancelledOn), p.CancelReason, consent,
 			string(p.Status()), FormatCents(p.Spend), strconv.Itoa(p.Transactions),
 			strconv.Itoa(p.ActiveMonths), date(p.LastActive), strconv.Itoa(p.RecencyDays),
-			ftoa(p.Trend), ftoa(p.OnlineShare), ftoa(p.ForeignShare))
+			ftoa(p.Trend), ftoa(p.OnlineShare), ftoa(p.ForeignShare), string(p.Relationship),
+			ftoa(p.TransactionsPerMonth), FormatCents(p.AverageTicket), ftoa(p.Concentration),
+			p.FavouriteMerchant, EncodeTopMerchants(p.TopMerchants))
 		for _, s := range p.Shares {
 			rec = append(rec, ftoa(s))
+		}
+		for _, a := range attrs {
+			rec = append(rec, p.Attrs[a])
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -71,13 +105,29 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 	// name columns in errors.
 	header = slices.Clone(header)
 	want := len(fixedColumns) + tax.Len()
-	if len(header) != want {
-		return nil, fmt.Errorf("profile: %s:1: %d columns, want %d (written with another taxonomy?)", name, len(header), want)
+	if len(header) < want {
+		return nil, fmt.Errorf("profile: %s:1: %d columns, want %d and attributes (written with another taxonomy?)", name, len(header), want)
+	}
+	for i, h := range header[:len(fixedColumns)] {
+		if h != fixedColumns[i] {
+			return nil, fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, i+1, h, fixedColumns[i])
+		}
 	}
 	for i, in := range tax.Interests() {
 		if h := header[len(fixedColumns)+i]; h != "share_"+in.ID {
 			return nil, fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, len(fixedColumns)+i+1, h, "share_"+in.ID)
 		}
+	}
+	var attrs []string
+	for i, h := range header[want:] {
+		a, ok := strings.CutPrefix(h, attrPrefix)
+		if !ok || a == "" {
+			return nil, fmt.Errorf("profile: %s:1:%d: column %q, want %s<name> (written with another taxonomy?)", name, want+i+1, h, attrPrefix)
+		}
+		if slices.Contains(attrs, a) {
+			return nil, fmt.Errorf("profile: %s:1:%d: column %q twice", name, want+i+1, h)
+		}
+		attrs = append(attrs, a)
 	}
 	var out []Profile
 	for {
@@ -89,7 +139,10 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 			return nil, fmt.Errorf("profile: %s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
-		p, col, err := parseProfile(rec, tax.Len())
+		p, col, err := parseProfile(rec, tax)
+		if err == nil {
+			p.Attrs = readAttrs(rec[want:], attrs)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("profile: %s:%d:%d: %s: %w", name, line, col+1, header[col], err)
 		}
@@ -97,17 +150,18 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 	}
 }
 
-func parseProfile(rec []string, n int) (Profile, int, error) {
+func parseProfile(rec []string, tax *Taxonomy) (Profile, int, error) {
 	p := Profile{
 		ID: rec[0], FirstName: rec[1], LastName: rec[2], Email: rec[3], Locale: rec[4],
 		Tier: rec[5], Cancelled: rec[7] == "cancelled", CancelReason: rec[9], Consent: rec[10] == "yes",
-		Shares: make([]float64, n),
+		Relationship: Relationship(rec[colRelation]), FavouriteMerchant: rec[24],
+		Shares: make([]float64, tax.Len()),
 	}
 	var err error
 	for _, d := range []struct {
 		col int
 		dst *time.Time
-	}{{6, &p.MemberSince}, {8, &p.CancelledOn}, {15, &p.LastActive}} {
+	}{{colMemberSince, &p.MemberSince}, {colCancelledOn, &p.CancelledOn}, {colLastActive, &p.LastActive}} {
 		if rec[d.col] == "" {
 			continue
 		}
@@ -115,8 +169,16 @@ func parseProfile(rec []string, n int) (Profile, int, error) {
 			return p, d.col, err
 		}
 	}
-	if p.Spend, err = ingest.ParseAmount(rec[12]); err != nil {
-		return p, 12, err
+	for _, d := range []struct {
+		col int
+		dst *int64
+	}{{colSpend, &p.Spend}, {colTicket, &p.AverageTicket}} {
+		if *d.dst, err = ingest.ParseAmount(rec[d.col]); err != nil {
+			return p, d.col, err
+		}
+	}
+	if p.Relationship != "" && !p.Relationship.Valid() {
+		return p, colRelation, fmt.Errorf("%q: not a relationship type", rec[colRelation])
 	}
 	for _, d := range []struct {
 		col int
@@ -129,9 +191,17 @@ func parseProfile(rec []string, n int) (Profile, int, error) {
 	for _, d := range []struct {
 		col int
 		dst *float64
-	}{{17, &p.Trend}, {18, &p.OnlineShare}, {19, &p.ForeignShare}} {
+	}{{17, &p.Trend}, {18, &p.OnlineShare}, {19, &p.ForeignShare}, {21, &p.TransactionsPerMonth}, {23, &p.Concentration}} {
 		if *d.dst, err = parseFinite(rec[d.col]); err != nil {
 			return p, d.col, err
+		}
+	}
+	if p.TopMerchants, err = DecodeTopMerchants(rec[colTop]); err != nil {
+		return p, colTop, err
+	}
+	for id := range p.TopMerchants {
+		if _, ok := tax.Index(id); !ok {
+			return p, colTop, fmt.Errorf("interest %q: not in the taxonomy", id)
 		}
 	}
 	for k := range p.Shares {
@@ -142,6 +212,125 @@ func parseProfile(rec []string, n int) (Profile, int, error) {
 	}
 	return p, 0, nil
 }
+
+// attrNames returns the names of the attributes of all profiles, sorted.
+func attrNames(profiles []Profile) []string {
+	seen := map[string]bool{}
+	for i := range profiles {
+		for a := range profiles[i].Attrs {
+			seen[a] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// readAttrs returns the attributes of a row: the non-empty values of the
+// attribute columns, by name; nil when all are empty.
+func readAttrs(values, names []string) map[string]string {
+	var m map[string]string
+	for i, v := range values {
+		if v == "" {
+			continue
+		}
+		if m == nil {
+			m = make(map[string]string, len(values))
+		}
+		m[names[i]] = v
+	}
+	return m
+}
+
+// EncodeTopMerchants encodes an interest-to-merchant map as WriteCSV
+// writes it: interest=merchant pairs sorted by interest and joined by ";",
+// with "\", ";" and "=" escaped by a backslash. Nil and empty maps encode
+// as "".
+func EncodeTopMerchants(m map[string]string) string {
+	var b strings.Builder
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		escapeTo(&b, k)
+		b.WriteByte('=')
+		escapeTo(&b, m[k])
+	}
+	return b.String()
+}
+
+func escapeTo(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', ';', '=':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// DecodeTopMerchants decodes what EncodeTopMerchants encodes; "" decodes
+// to nil. It refuses a pair without "=", an empty interest, an interest
+// given twice and a backslash that escapes anything but "\", ";" or "=".
+func DecodeTopMerchants(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	m := map[string]string{}
+	var cur strings.Builder
+	var key string
+	inValue := false
+	end := func() error {
+		if !inValue {
+			return fmt.Errorf("%q: %w", cur.String(), errNoEquals)
+		}
+		if _, dup := m[key]; dup {
+			return fmt.Errorf("interest %q: %w", key, errTwice)
+		}
+		m[key] = cur.String()
+		cur.Reset()
+		inValue = false
+		return nil
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			if i+1 == len(s) || (s[i+1] != '\\' && s[i+1] != ';' && s[i+1] != '=') {
+				return nil, fmt.Errorf("at byte %d: %w", i+1, errEscape)
+			}
+			i++
+			cur.WriteByte(s[i])
+		case '=':
+			if inValue {
+				return nil, fmt.Errorf("at byte %d: %w", i+1, errUnescaped)
+			}
+			if key = cur.String(); key == "" {
+				return nil, fmt.Errorf("at byte %d: %w", i+1, errEmptyInterest)
+			}
+			cur.Reset()
+			inValue = true
+		case ';':
+			if err := end(); err != nil {
+				return nil, err
+			}
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if err := end(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Errors of DecodeTopMerchants.
+var (
+	errNoEquals      = errors.New("want interest=merchant")
+	errTwice         = errors.New("given twice")
+	errEscape        = errors.New(`a backslash must escape "\", ";" or "="`)
+	errUnescaped     = errors.New(`"=" in a merchant name must be escaped`)
+	errEmptyInterest = errors.New("empty interest")
+)
 
 func date(t time.Time) string {
 	if t.IsZero() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,12 +32,20 @@ func awkwardProfiles(n int) []profile.Profile {
 			CancelReason: "too, expensive", Consent: false, Spend: -12345, Transactions: 7,
 			ActiveMonths: 3, LastActive: day("2026-10-31"), RecencyDays: 0,
 			Trend: -2.0 / 3, OnlineShare: 0.1 + 0.7, ForeignShare: 1e-300, Shares: shares,
+			Relationship: profile.RelationshipLost, TransactionsPerMonth: 7.0 / 3, AverageTicket: 12345,
+			Concentration:     shares[0]*shares[0] + shares[1]*shares[1] + shares[n-1]*shares[n-1],
+			FavouriteMerchant: `Café "Le ;=\ Coin"`,
+			TopMerchants:      map[string]string{"dining": `Olive \ Thyme; Co=op`, "pets": `=;\`},
+			Attrs:             map[string]string{"segment": "B2", "note": "a,b \"c\" \\;="},
 		},
 		{
 			ID: " lead", FirstName: "Ünïcödé", LastName: "\t", Email: "", MemberSince: day("1999-12-31"),
 			Consent: true, Spend: 123456789012, Transactions: 1 << 40, ActiveMonths: 60,
 			LastActive: day("2024-02-29"), RecencyDays: 1000, Trend: 1, OnlineShare: 1,
 			ForeignShare: math.Nextafter(1, 0), Shares: make([]float64, n),
+			Relationship: profile.RelationshipLostForGood, TransactionsPerMonth: 1 << 40 / 60.0,
+			AverageTicket: -1, Concentration: 1, TopMerchants: map[string]string{"dining": ""},
+			Attrs: map[string]string{"segment": "A"},
 		},
 		{ID: "empty", RecencyDays: -1, Shares: make([]float64, n)},
 	}
@@ -100,17 +109,32 @@ func TestCSVRoundTrip(t *testing.T) {
 func TestWriteCSVColumns(t *testing.T) {
 	tax := smallTax(t)
 	p := profile.Profile{ID: "C1", FirstName: "Ann", Consent: true, Spend: 150, Transactions: 2, ActiveMonths: 1,
-		LastActive: day("2026-10-01"), RecencyDays: 30, Trend: 1, Shares: []float64{0.5, 0.25, 0, 0.25}}
+		LastActive: day("2026-10-01"), RecencyDays: 30, Trend: 1, Shares: []float64{0.5, 0.25, 0, 0.25},
+		Relationship: profile.RelationshipAlwaysAShare, TransactionsPerMonth: 2, AverageTicket: 75, Concentration: 0.375,
+		FavouriteMerchant: "Olive & Thyme", TopMerchants: map[string]string{"dining": "Olive & Thyme", "pets": `A=B \ C;`},
+		Attrs: map[string]string{"segment": "B2"}}
+	// Another profile's attribute makes a column, empty for C1.
+	other := profile.Profile{ID: "C2", Shares: make([]float64, 4), Attrs: map[string]string{"branch": "Lyon"}}
 	var buf bytes.Buffer
-	if err := profile.WriteCSV(&buf, tax, []profile.Profile{p}); err != nil {
+	if err := profile.WriteCSV(&buf, tax, []profile.Profile{p, other}); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2 {
-		t.Fatalf("%d records, want 2", len(recs))
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	wantHeader := []string{"cardholder_id", "first_name", "last_name", "email", "locale", "tier",
+		"member_since", "status", "cancelled_on", "cancel_reason", "marketing_consent",
+		"mail_status", "spend", "transactions", "active_months", "last_active",
+		"recency_days", "trend", "online_share", "foreign_share", "relationship",
+		"transactions_per_month", "average_ticket", "concentration",
+		"favourite_merchant", "top_merchants", "share_dining", "share_travel", "share_pets", "share_other",
+		"attr_branch", "attr_segment"}
+	if !reflect.DeepEqual(recs[0], wantHeader) {
+		t.Errorf("header\n got %q\nwant %q", recs[0], wantHeader)
 	}
 	got := map[string]string{}
 	for i, h := range recs[0] {
@@ -121,7 +145,10 @@ func TestWriteCSVColumns(t *testing.T) {
 		"member_since": "", "status": "active", "cancelled_on": "", "cancel_reason": "", "marketing_consent": "yes",
 		"mail_status": "mail", "spend": "1.50", "transactions": "2", "active_months": "1", "last_active": "2026-10-01",
 		"recency_days": "30", "trend": "1", "online_share": "0", "foreign_share": "0",
+		"relationship": "always-a-share", "transactions_per_month": "2", "average_ticket": "0.75",
+		"concentration": "0.375", "favourite_merchant": "Olive & Thyme", "top_merchants": `dining=Olive & Thyme;pets=A\=B \\ C\;`,
 		"share_dining": "0.5", "share_travel": "0.25", "share_pets": "0", "share_other": "0.25",
+		"attr_branch": "", "attr_segment": "B2",
 	}
 	if !reflect.DeepEqual(got, want) || len(recs[0]) != len(want) {
 		t.Errorf("columns\n got %v\nwant %v", got, want)
@@ -195,9 +222,20 @@ func TestReadCSVErrors(t *testing.T) {
 		{"trend", 1, "trend", "up", `profile: profiles.csv:4:18: trend: strconv.ParseFloat: parsing "up": invalid syntax`, strconv.ErrSyntax},
 		{"online_share", 2, "online_share", "1e999", `profile: profiles.csv:5:19: online_share: strconv.ParseFloat: parsing "1e999": value out of range`, strconv.ErrRange},
 		{"foreign_share", 1, "foreign_share", "50%", `profile: profiles.csv:4:20: foreign_share: strconv.ParseFloat: parsing "50%": invalid syntax`, strconv.ErrSyntax},
-		{"first share", 1, "share_dining", "0.5x", `profile: profiles.csv:4:21: share_dining: strconv.ParseFloat: parsing "0.5x": invalid syntax`, strconv.ErrSyntax},
-		{"last share", 2, "share_other", "", `profile: profiles.csv:5:44: share_other: strconv.ParseFloat: parsing "": invalid syntax`, strconv.ErrSyntax},
-		{"NaN share", 1, "share_dining", "NaN", `profile: profiles.csv:4:21: share_dining: "NaN": not a finite number`, nil},
+		{"relationship", 1, "relationship", "friend", `profile: profiles.csv:4:21: relationship: "friend": not a relationship type`, nil},
+		{"relationship in capitals", 2, "relationship", "LOST", `profile: profiles.csv:5:21: relationship: "LOST": not a relationship type`, nil},
+		{"transactions_per_month", 1, "transactions_per_month", "2/month", `profile: profiles.csv:4:22: transactions_per_month: strconv.ParseFloat: parsing "2/month": invalid syntax`, strconv.ErrSyntax},
+		{"average_ticket", 1, "average_ticket", "12.345", "profile: profiles.csv:4:23: average_ticket: not a number", ingest.ErrNotNumber},
+		{"concentration", 2, "concentration", "NaN", `profile: profiles.csv:5:24: concentration: "NaN": not a finite number`, nil},
+		{"top_merchants without =", 1, "top_merchants", "dining", `profile: profiles.csv:4:26: top_merchants: "dining": want interest=merchant`, nil},
+		{"top_merchants trailing ;", 1, "top_merchants", "dining=A;", `profile: profiles.csv:4:26: top_merchants: "": want interest=merchant`, nil},
+		{"top_merchants unknown interest", 1, "top_merchants", "dining=A;travel=B", `profile: profiles.csv:4:26: top_merchants: interest "travel": not in the taxonomy`, nil},
+		{"top_merchants twice", 2, "top_merchants", "dining=A;dining=B", `profile: profiles.csv:5:26: top_merchants: interest "dining": given twice`, nil},
+		{"top_merchants bad escape", 1, "top_merchants", `dining=A\B`, `profile: profiles.csv:4:26: top_merchants: at byte 9: a backslash must escape "\", ";" or "="`, nil},
+		{"top_merchants unescaped =", 1, "top_merchants", `dining=A=B`, `profile: profiles.csv:4:26: top_merchants: at byte 9: "=" in a merchant name must be escaped`, nil},
+		{"first share", 1, "share_dining", "0.5x", `profile: profiles.csv:4:27: share_dining: strconv.ParseFloat: parsing "0.5x": invalid syntax`, strconv.ErrSyntax},
+		{"last share", 2, "share_other", "", `profile: profiles.csv:5:50: share_other: strconv.ParseFloat: parsing "": invalid syntax`, strconv.ErrSyntax},
+		{"NaN share", 1, "share_dining", "NaN", `profile: profiles.csv:4:27: share_dining: "NaN": not a finite number`, nil},
 		{"infinite trend", 2, "trend", "-Inf", `profile: profiles.csv:5:18: trend: "-Inf": not a finite number`, nil},
 	}
 	for _, tt := range tests {
@@ -234,16 +272,24 @@ func TestReadCSVHeader(t *testing.T) {
 		want string // a part of the error message, or "" for none
 		is   error
 	}{
-		{"another taxonomy", small.String(), "profile: profiles.csv:1: 24 columns, want 44 (written with another taxonomy?)", nil},
+		{"another taxonomy", small.String(), "profile: profiles.csv:1: 32 columns, want 50 and attributes (written with another taxonomy?)", nil},
 		{"renamed interest", strings.Replace(header, "share_dining", "share_food", 1) + "\n",
-			`profile: profiles.csv:1:21: column "share_food", want "share_dining"`, nil},
+			`profile: profiles.csv:1:27: column "share_food", want "share_dining"`, nil},
 		{"interests reordered", strings.Replace(strings.Replace(header, "share_dining", "share_x", 1), "share_groceries", "share_dining", 1) + "\n",
-			`profile: profiles.csv:1:21: column "share_x", want "share_dining"`, nil},
+			`profile: profiles.csv:1:27: column "share_x", want "share_dining"`, nil},
+		{"renamed fixed column", strings.Replace(header, ",spend,", ",amount,", 1) + "\n",
+			`profile: profiles.csv:1:13: column "amount", want "spend"`, nil},
+		{"columns swapped", strings.Replace(header, "online_share,foreign_share", "foreign_share,online_share", 1) + "\n",
+			`profile: profiles.csv:1:19: column "foreign_share", want "online_share"`, nil},
+		{"extra column", header + ",notes\n", `profile: profiles.csv:1:51: column "notes", want attr_<name>`, nil},
+		{"attribute without a name", header + ",attr_\n", `profile: profiles.csv:1:51: column "attr_", want attr_<name>`, nil},
+		{"attribute twice", header + ",attr_a,attr_b,attr_a\n", `profile: profiles.csv:1:53: column "attr_a" twice`, nil},
+		{"attributes", header + ",attr_a,attr_b\n", "", nil},
 		{"empty", "", "profile: profiles.csv: header: EOF", io.EOF},
 		{"header only", header + "\n", "", nil},
 		{"header without newline", header, "", nil},
 		{"short row", header + "\nC1,Ann\n", "profile: profiles.csv: record on line 2: wrong number of fields", csv.ErrFieldCount},
-		{"bad quote", header + "\nC\"1" + strings.Repeat(",", 43) + "\n", "profiles.csv", csv.ErrBareQuote},
+		{"bad quote", header + "\nC\"1" + strings.Repeat(",", 49) + "\n", "profiles.csv", csv.ErrBareQuote},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -314,9 +360,10 @@ func FuzzReadCSV(f *testing.F) {
 	header, _, _ := strings.Cut(valid, "\n")
 	f.Add(valid)
 	f.Add(header + "\n")
-	f.Add(header + "\nC1,,,,,,,active,,,yes,mail,1.00,1,1,2026-01-01,3,0.5,NaN,+Inf,1,0,0,0\n")
-	f.Add(header + "\nC1,,,,,,2026-02-29,,,,,,x,1,1,,3,0,0,0,1,0,0,0\n")
-	f.Add(header + "\n\"C\n1\",\"\r\",,,,,,,,,,,-0.5,-0,+7,,-1,-0,1e-320,0x1p-2,1,0,0,0\n")
+	f.Add(header + "\nC1,,,,,,,active,,,yes,mail,1.00,1,1,2026-01-01,3,0.5,NaN,+Inf,lost,1,0.50,1,,,1,0,0,0,x,\n")
+	f.Add(header + "\nC1,,,,,,2026-02-29,,,,,,x,1,1,,3,0,0,0,,1,1,1,,dining=\\;;pets=\\\\,1,0,0,0,,y\n")
+	f.Add(header + "\n\"C\n1\",\"\r\",,,,,,,,,,,-0.5,-0,+7,,-1,-0,1e-320,0x1p-2,inactive,-0,-0.01,0x1p-2,M,other=,1,0,0,0,,\n")
+	f.Add(header + "\nC1,,,,,,,,,,,,1,1,1,,1,0,0,0,,0,0,0,,dining=a=b,0,0,0,0,,\n")
 	f.Add("cardholder_id\n")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, in string) {
@@ -348,4 +395,108 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatalf("not stable:\n%q\n%q", w1.String(), w2.String())
 		}
 	})
+}
+
+func TestEncodeTopMerchants(t *testing.T) {
+	tests := []struct {
+		name string
+		m    map[string]string
+		want string
+	}{
+		{"nil", nil, ""},
+		{"empty", map[string]string{}, ""},
+		{"one", map[string]string{"dining": "Olive & Thyme"}, "dining=Olive & Thyme"},
+		{"sorted by interest", map[string]string{"pets": "Paws", "dining": "Bistro", "fuel": "QuickPump"}, "dining=Bistro;fuel=QuickPump;pets=Paws"},
+		{"escapes", map[string]string{"dining": `a;b=c\d`}, `dining=a\;b\=c\\d`},
+		{"escapes in the interest", map[string]string{`x=;\`: "y"}, `x\=\;\\=y`},
+		{"empty name", map[string]string{"dining": ""}, "dining="},
+		{"only specials", map[string]string{"a": `\\;;==`}, `a=\\\\\;\;\=\=`},
+		{"commas, quotes and newlines are CSV's business", map[string]string{"a": "x,\"y\"\nz"}, "a=x,\"y\"\nz"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := profile.EncodeTopMerchants(tt.m)
+			if got != tt.want {
+				t.Fatalf("EncodeTopMerchants = %q, want %q", got, tt.want)
+			}
+			back, err := profile.DecodeTopMerchants(got)
+			if err != nil {
+				t.Fatalf("DecodeTopMerchants(%q): %v", got, err)
+			}
+			if len(tt.m) == 0 {
+				if back != nil {
+					t.Errorf("DecodeTopMerchants(%q) = %v, want nil", got, back)
+				}
+				return
+			}
+			if !reflect.DeepEqual(back, tt.m) {
+				t.Errorf("DecodeTopMerchants(%q) = %q, want %q", got, back, tt.m)
+			}
+		})
+	}
+}
+
+func TestDecodeTopMerchantsErrors(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"dining", `"dining": want interest=merchant`},
+		{";", `"": want interest=merchant`},
+		{"a=b;", `"": want interest=merchant`},
+		{"a=b;;c=d", `"": want interest=merchant`},
+		{"=b", "at byte 1: empty interest"},
+		{"a=b=c", `at byte 4: "=" in a merchant name must be escaped`},
+		{"a=b;a=c", `interest "a": given twice`},
+		{`a=b\`, `at byte 4: a backslash must escape "\", ";" or "="`},
+		{`a=b\n`, `at byte 4: a backslash must escape "\", ";" or "="`},
+		{`a\=b`, `"a=b": want interest=merchant`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			m, err := profile.DecodeTopMerchants(tt.in)
+			if err == nil {
+				t.Fatalf("DecodeTopMerchants(%q) = %q, want an error", tt.in, m)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error %q, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzDecodeTopMerchants(f *testing.F) {
+	for _, s := range []string{"", "dining=Olive", `a=\;\=\\;b=`, "a=b;a=c", `a\`, "=", ";;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := profile.DecodeTopMerchants(s)
+		if err != nil {
+			return
+		}
+		// What decodes encodes to a text that decodes to the same map.
+		enc := profile.EncodeTopMerchants(m)
+		back, err := profile.DecodeTopMerchants(enc)
+		if err != nil {
+			t.Fatalf("DecodeTopMerchants(%q) = %q, which encodes as %q, which does not decode: %v", s, m, enc, err)
+		}
+		if len(m) == 0 && back != nil || len(m) > 0 && !reflect.DeepEqual(back, m) {
+			t.Fatalf("DecodeTopMerchants(%q) = %q, which encodes as %q, which decodes as %q", s, m, enc, back)
+		}
+		// Pairs in interest order are the canonical form.
+		if enc != s && slices.IsSorted(interests(s)) && !strings.Contains(s, "\\") {
+			t.Fatalf("DecodeTopMerchants(%q) = %q, which encodes as %q", s, m, enc)
+		}
+	})
+}
+
+// interests returns the interests of an encoded top_merchants value without
+// escapes, in their order.
+func interests(s string) []string {
+	var out []string
+	for _, pair := range strings.Split(s, ";") {
+		k, _, _ := strings.Cut(pair, "=")
+		out = append(out, k)
+	}
+	return out
 }

@@ -1,36 +1,64 @@
 // Package profile turns ingested cardholders and transactions into one
 // profile per cardholder: share of wallet per interest over a trailing
-// window, spend, frequency, recency, trend and mail eligibility. Interests
-// come from merchant category codes through a Taxonomy.
+// window, spend, frequency, average ticket, recency, trend, favourite
+// merchants, the relationship type and mail eligibility. Interests come from
+// merchant category codes, or the input's own categories, through a
+// Taxonomy.
 package profile
 
 import (
-	"context"
 	"math"
 	"sort"
-	"strings"
 	"time"
-
-	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
 
-// Options tunes a Builder. The zero value is not useful: End is required.
+// MaxMonths is the longest window a Builder keeps month by month; longer
+// windows are cut to it.
+const MaxMonths = 64
+
+// Defaults of Options.
+const (
+	DefaultMonths           = 12
+	DefaultHomeCountry      = "US"
+	DefaultTopMerchantShare = 0.1
+)
+
+// Options tunes a Builder. The zero value is not useful: End is required;
+// every other field has a default.
 type Options struct {
 	// End is any instant in the last month of the window (the run month).
 	End time.Time
-	// Months is the window's length in whole calendar months (default 12).
+	// Months is the window's length in whole calendar months (default 12,
+	// at most MaxMonths).
 	Months int
 	// HomeCountry is the cardholders' home country; transactions elsewhere
-	// count as foreign (default "US").
+	// count as foreign (default "US"). Compact records carry the verdict
+	// of ingest instead (ingest.FlagForeign).
 	HomeCountry string
+	// TopMerchantShare is the share of an interest's spend a merchant must
+	// hold to be named the cardholder's favourite in it, and the share of
+	// all spend to be the favourite overall (default 0.1).
+	TopMerchantShare float64
+	// Rules classify cardholders into relationship types; the zero value
+	// applies the documented defaults.
+	Rules RelationshipRules
+}
+
+// months returns the window's length with its default and limit applied.
+func (o Options) months() int {
+	switch m := o.Months; {
+	case m <= 0:
+		return DefaultMonths
+	case m > MaxMonths:
+		return MaxMonths
+	default:
+		return m
+	}
 }
 
 // Window returns the first instant of the window and the first instant after it.
 func (o Options) Window() (from, to time.Time) {
-	m := o.Months
-	if m <= 0 {
-		m = 12
-	}
+	m := o.months()
 	y, mo, _ := o.End.UTC().Date()
 	to = time.Date(y, mo+1, 1, 0, 0, 0, 0, time.UTC)
 	from = time.Date(y, mo+1-time.Month(m), 1, 0, 0, 0, 0, time.UTC)
@@ -61,6 +89,10 @@ type Profile struct {
 	CancelledOn  time.Time
 	CancelReason string
 	Consent      bool
+	// Attrs are the cardholder's extra attributes, by name, as ingest read
+	// them (empty values left out); nil when there are none. The map is
+	// the cardholder's, shared, not copied.
+	Attrs map[string]string
 
 	// Spend is the net spend in the window, in cents (refunds netted).
 	Spend int64
@@ -68,6 +100,13 @@ type Profile struct {
 	Transactions int
 	// ActiveMonths counts the window's months with at least one transaction.
 	ActiveMonths int
+	// TransactionsPerMonth is Transactions per active month: how busy a
+	// month of use is; 0 without transactions.
+	TransactionsPerMonth float64
+	// AverageTicket is the average purchase in cents: the gross spend
+	// (refunds not netted) over the number of purchases, rounded to the
+	// nearest cent; 0 without purchases.
+	AverageTicket int64
 	// LastActive is the date of the latest transaction in the window.
 	LastActive time.Time
 	// RecencyDays is the number of days from LastActive to the window's end;
@@ -84,6 +123,26 @@ type Profile struct {
 	// Shares is the share of wallet per interest, in taxonomy order; it sums
 	// to 1 when the cardholder spent anything, else all zero.
 	Shares []float64
+	// Concentration is the Herfindahl index of Shares, the sum of their
+	// squares: 1 when all spend is in one interest, 1/n when it is spread
+	// evenly over n; 0 without spend.
+	Concentration float64
+	// FavouriteMerchant is the merchant with the most spend, if it holds at
+	// least Options.TopMerchantShare of the cardholder's purchases; "" when
+	// none does or names are unknown.
+	FavouriteMerchant string
+	// TopMerchants maps an interest id to the cardholder's favourite
+	// merchant in that interest, for the interests (other than "other")
+	// where one merchant holds at least Options.TopMerchantShare of the
+	// spend; nil when there is none. It feeds merge fields such as "your
+	// favourite restaurant".
+	TopMerchants map[string]string
+	// Relationship is the cardholder's relationship type with the card,
+	// after Jackson (see RelationshipRules).
+	Relationship Relationship
+	// Features are the cardholder's pre-aggregated features, when the
+	// campaign gives them (see ApplyFeatures); nil otherwise.
+	Features []float64
 }
 
 // Status returns whether the cardholder is mailed this month, or why not.
@@ -93,181 +152,15 @@ func (p *Profile) Status() Status {
 		return StatusCancelled
 	case !p.Consent:
 		return StatusNoConsent
-	case p.Spend <= 0:
+	case p.Spend <= 0 && p.Features == nil:
 		return StatusNoSpend
 	}
 	return StatusMail
 }
 
-// Clusterable reports whether the profile has spending to cluster on.
-func (p *Profile) Clusterable() bool { return p.Spend > 0 }
-
-// acc accumulates one cardholder's transactions.
-type acc struct {
-	interest      []int64 // net spend per interest, cents
-	gross         int64
-	online        int64
-	foreign       int64
-	recent, prior int64
-	n             int
-	months        uint64 // bit i: month i of the window had a transaction
-	last          time.Time
-}
-
-// Builder aggregates transactions into profiles. It keeps one small
-// accumulator per cardholder, so memory grows with cardholders, not with
-// transactions. A Builder is not safe for concurrent use.
-type Builder struct {
-	tax        *Taxonomy
-	opts       Options
-	from, to   time.Time
-	recentFrom time.Time
-	holders    []ingest.Cardholder
-	index      map[string]int
-	accs       []acc
-	stats      Stats
-}
-
-// Stats counts what the Builder saw.
-type Stats struct {
-	// Transactions added; InWindow of them fell inside the window.
-	Transactions int `json:"transactions"`
-	InWindow     int `json:"in_window"`
-	// Unmapped counts in-window transactions whose MCC has no interest, by
-	// code; they count under the "other" interest.
-	Unmapped map[string]int `json:"unmapped,omitempty"`
-}
-
-// NewBuilder returns a Builder for the given cardholders.
-func NewBuilder(tax *Taxonomy, holders []ingest.Cardholder, opts Options) *Builder {
-	if opts.Months <= 0 {
-		opts.Months = 12
-	}
-	// Ingest upper-cases country codes; so must the home country be.
-	opts.HomeCountry = strings.ToUpper(opts.HomeCountry)
-	if opts.HomeCountry == "" {
-		opts.HomeCountry = "US"
-	}
-	b := &Builder{tax: tax, opts: opts, holders: holders, index: make(map[string]int, len(holders))}
-	b.from, b.to = opts.Window()
-	b.recentFrom = b.to.AddDate(0, -3, 0)
-	b.accs = make([]acc, len(holders))
-	for i := range holders {
-		b.index[holders[i].ID] = i
-	}
-	return b
-}
-
-// Known reports whether id is one of the Builder's cardholders.
-func (b *Builder) Known(id string) bool {
-	_, ok := b.index[id]
-	return ok
-}
-
-// Add adds one transaction. Transactions of unknown cardholders or outside
-// the window are counted and otherwise ignored.
-func (b *Builder) Add(tx *ingest.Transaction) {
-	b.stats.Transactions++
-	i, ok := b.index[tx.CardholderID]
-	if !ok || tx.Date.Before(b.from) || !tx.Date.Before(b.to) {
-		return
-	}
-	b.stats.InWindow++
-	a := &b.accs[i]
-	if a.interest == nil {
-		a.interest = make([]int64, b.tax.Len())
-	}
-	k, ok := b.tax.Lookup(tx.MCC)
-	if !ok {
-		k = b.tax.Other()
-		if b.stats.Unmapped == nil {
-			b.stats.Unmapped = map[string]int{}
-		}
-		b.stats.Unmapped[tx.MCC]++
-	}
-	a.interest[k] += tx.Amount
-	a.n++
-	if tx.Amount > 0 {
-		a.gross += tx.Amount
-		if tx.Channel == ingest.ChannelOnline {
-			a.online += tx.Amount
-		}
-		if tx.Country != "" && tx.Country != b.opts.HomeCountry {
-			a.foreign += tx.Amount
-		}
-	}
-	if tx.Date.Before(b.recentFrom) {
-		a.prior += tx.Amount
-	} else {
-		a.recent += tx.Amount
-	}
-	y, m, _ := tx.Date.Date()
-	fy, fm, _ := b.from.Date()
-	a.months |= 1 << uint((y-fy)*12+int(m-fm))
-	if tx.Date.After(a.last) {
-		a.last = tx.Date
-	}
-}
-
-// Stats returns what the Builder has seen so far.
-func (b *Builder) Stats() Stats { return b.stats }
-
-// Profiles returns one profile per cardholder, in input order.
-func (b *Builder) Profiles(ctx context.Context) ([]Profile, error) {
-	out := make([]Profile, len(b.holders))
-	for i := range b.holders {
-		if i%8192 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		h := &b.holders[i]
-		a := &b.accs[i]
-		p := Profile{
-			ID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
-			Locale: h.Locale, Tier: h.Tier, MemberSince: h.MemberSince,
-			Cancelled: h.Cancelled, CancelledOn: h.CancelledOn, CancelReason: h.CancelReason,
-			Consent: h.Consent, Transactions: a.n, RecencyDays: -1,
-			Shares: make([]float64, b.tax.Len()),
-		}
-		var positive int64
-		for _, v := range a.interest {
-			p.Spend += v
-			if v > 0 {
-				positive += v
-			}
-		}
-		if positive > 0 {
-			for k, v := range a.interest {
-				if v > 0 {
-					p.Shares[k] = float64(v) / float64(positive)
-				}
-			}
-		}
-		if a.gross > 0 {
-			p.OnlineShare = float64(a.online) / float64(a.gross)
-			p.ForeignShare = float64(a.foreign) / float64(a.gross)
-		}
-		if !a.last.IsZero() {
-			p.LastActive = a.last
-			p.RecencyDays = int(b.to.Sub(a.last).Hours()/24) - 1
-		}
-		for m := a.months; m != 0; m &= m - 1 {
-			p.ActiveMonths++
-		}
-		// A window of 3 months or fewer has nothing before its last three
-		// months to compare with: Trend stays 0.
-		if b.opts.Months > 3 {
-			recent := math.Max(float64(a.recent), 0) / 3
-			prior := math.Max(float64(a.prior), 0) / float64(b.opts.Months-3)
-			if recent+prior > 0 {
-				p.Trend = (recent - prior) / (recent + prior)
-			}
-		}
-		out[i] = p
-	}
-	return out, nil
-}
+// Clusterable reports whether the profile has spending, or pre-aggregated
+// features, to cluster on.
+func (p *Profile) Clusterable() bool { return p.Spend > 0 || p.Features != nil }
 
 // Population returns the share of the whole population's positive spend per
 // interest: the baseline against which a group's lift is measured.
@@ -283,6 +176,18 @@ func Population(profiles []Profile, n int) []float64 {
 			v := s * float64(p.Spend)
 			total[k] += v
 			sum += v
+		}
+	}
+	if sum == 0 {
+		// Pre-aggregated profiles without spend: every cardholder with
+		// features weighs the same.
+		for i := range profiles {
+			if p := &profiles[i]; p.Features != nil {
+				for k, s := range p.Shares {
+					total[k] += s
+					sum += s
+				}
+			}
 		}
 	}
 	if sum > 0 {
@@ -410,4 +315,23 @@ type RankedInterest struct {
 	Interest Interest
 	Share    float64
 	Lift     float64
+}
+
+// LargestInterests returns up to n interests of a share vector, largest
+// share first (equal shares in taxonomy order), skipping interests with no
+// share and the "other" interest; Lift is left 0. It describes one
+// cardholder's own spending, as the report's lost customers view shows it.
+func LargestInterests(tax *Taxonomy, shares []float64, n int) []RankedInterest {
+	ins := tax.Interests()
+	var out []RankedInterest
+	for k, s := range shares {
+		if s > 0 && k != tax.Other() && k < len(ins) {
+			out = append(out, RankedInterest{Interest: ins[k], Share: s})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Share > out[j].Share })
+	if len(out) > n {
+		out = out[:max(n, 0)]
+	}
+	return out
 }

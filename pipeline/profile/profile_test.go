@@ -91,13 +91,15 @@ func testHolders() []ingest.Cardholder {
 		}
 		return c
 	}
+	f := h("F", false, true) // cancelled, no consent, spending, attributes
+	f.Attrs = map[string]string{"segment": "B2", "branch, city": "Lyon \"Part-Dieu\""}
 	return []ingest.Cardholder{
 		h("A", true, false), // mixed spending, a refund, unknown code, growing
 		h("B", true, false), // fading
 		h("C", true, false), // stopped
 		h("D", true, false), // new on the window's last day
 		h("E", true, false), // refunds only
-		h("F", false, true), // cancelled, no consent, spending
+		f,
 		h("G", false, false),
 		h("H", true, true),
 		h("I", true, false), // no transactions
@@ -140,7 +142,7 @@ func buildTest(t *testing.T, tax *profile.Taxonomy, opts profile.Options) (map[s
 	for i := range txs {
 		b.Add(&txs[i])
 	}
-	ps, err := b.Profiles(context.Background())
+	ps, err := b.Profiles(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("Profiles: %v", err)
 	}
@@ -181,43 +183,58 @@ func TestBuilder(t *testing.T) {
 		foreign      float64
 		shares       map[string]float64
 		status       profile.Status
+		perMonth     float64
+		ticket       int64
+		hhi          float64
+		relationship profile.Relationship
 	}{
 		{
 			id: "A", spend: 13000, transactions: 5, activeMonths: 5, lastActive: "2026-10-20", recencyDays: 11,
 			trend: 7.0 / 23, online: 4000.0 / 14000, foreign: 2000.0 / 14000,
 			shares: map[string]float64{"dining": 9000.0 / 13000, "groceries": 2000.0 / 13000, "other": 2000.0 / 13000},
-			status: profile.StatusMail,
+			status: profile.StatusMail, perMonth: 1, ticket: 3500, hhi: div(81+4+4, 169),
+			// 5 active months, small tickets: irregular use.
+			relationship: profile.RelationshipAlwaysAShare,
 		},
 		{
 			id: "B", spend: 91000, transactions: 2, activeMonths: 2, lastActive: "2026-09-01", recencyDays: 60,
 			trend: -29.0 / 31, shares: map[string]float64{"fuel": 1}, status: profile.StatusMail,
+			perMonth: 1, ticket: 45500, hhi: 1,
+			// Falling sharply, but 2 active months: sporadic, not lapsing.
+			relationship: profile.RelationshipAlwaysAShare,
 		},
 		{
 			id: "C", spend: 50000, transactions: 1, activeMonths: 1, lastActive: "2026-02-01", recencyDays: 272,
 			trend: -1, online: 1, foreign: 1, shares: map[string]float64{"airlines": 1}, status: profile.StatusMail,
+			perMonth: 1, ticket: 50000, hhi: 1, relationship: profile.RelationshipAlwaysAShare,
 		},
 		{
 			id: "D", spend: 2500, transactions: 1, activeMonths: 1, lastActive: "2026-10-31", recencyDays: 0,
 			trend: 1, shares: map[string]float64{"dining": 1}, status: profile.StatusMail,
+			perMonth: 1, ticket: 2500, hhi: 1, relationship: profile.RelationshipAlwaysAShare,
 		},
 		{
 			id: "E", spend: -2000, transactions: 1, activeMonths: 1, lastActive: "2026-05-05", recencyDays: 179,
-			status: profile.StatusNoSpend,
+			status: profile.StatusNoSpend, perMonth: 1, relationship: profile.RelationshipInactive,
 		},
 		{
 			id: "F", spend: 1000, transactions: 1, activeMonths: 1, lastActive: "2026-03-03", recencyDays: 242,
 			trend: -1, shares: map[string]float64{"dining": 1}, status: profile.StatusCancelled,
+			perMonth: 1, ticket: 1000, hhi: 1, relationship: profile.RelationshipLost,
 		},
-		{id: "G", recencyDays: -1, status: profile.StatusNoConsent},
-		{id: "H", recencyDays: -1, status: profile.StatusCancelled},
-		{id: "I", recencyDays: -1, status: profile.StatusNoSpend},
+		{id: "G", recencyDays: -1, status: profile.StatusNoConsent, relationship: profile.RelationshipInactive},
+		{id: "H", recencyDays: -1, status: profile.StatusCancelled, relationship: profile.RelationshipLost},
+		{id: "I", recencyDays: -1, status: profile.StatusNoSpend, relationship: profile.RelationshipInactive},
 		{
 			id: "J", spend: 8000, transactions: 3, activeMonths: 1, lastActive: "2026-06-03", recencyDays: 150,
 			trend: -1, shares: map[string]float64{"dining": 1}, status: profile.StatusMail,
+			// Refunds are no purchases: 110.00 over 2 purchases.
+			perMonth: 3, ticket: 5500, hhi: 1, relationship: profile.RelationshipAlwaysAShare,
 		},
 		{
 			id: "K", spend: -2000, transactions: 2, activeMonths: 1, lastActive: "2026-07-02", recencyDays: 121,
 			shares: map[string]float64{"dining": 1}, status: profile.StatusNoSpend,
+			perMonth: 2, ticket: 1000, hhi: 1, relationship: profile.RelationshipInactive,
 		},
 	}
 	for _, tt := range tests {
@@ -242,6 +259,16 @@ func TestBuilder(t *testing.T) {
 			}
 			if !near(p.OnlineShare, tt.online) || !near(p.ForeignShare, tt.foreign) {
 				t.Errorf("OnlineShare, ForeignShare = %v, %v; want %v, %v", p.OnlineShare, p.ForeignShare, tt.online, tt.foreign)
+			}
+			if p.TransactionsPerMonth != tt.perMonth || p.AverageTicket != tt.ticket || !near(p.Concentration, tt.hhi) {
+				t.Errorf("TransactionsPerMonth, AverageTicket, Concentration = %v, %d, %v; want %v, %d, %v",
+					p.TransactionsPerMonth, p.AverageTicket, p.Concentration, tt.perMonth, tt.ticket, tt.hhi)
+			}
+			if p.Relationship != tt.relationship {
+				t.Errorf("Relationship %q, want %q", p.Relationship, tt.relationship)
+			}
+			if p.TopMerchants != nil || p.FavouriteMerchant != "" {
+				t.Errorf("TopMerchants %v, FavouriteMerchant %q; want none (no merchant names)", p.TopMerchants, p.FavouriteMerchant)
 			}
 			if got := p.Status(); got != tt.status {
 				t.Errorf("Status %q, want %q", got, tt.status)
@@ -271,10 +298,10 @@ func TestBuilder(t *testing.T) {
 		p := ps[h.ID]
 		got := profile.Profile{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email,
 			Locale: p.Locale, Tier: p.Tier, MemberSince: p.MemberSince, Cancelled: p.Cancelled,
-			CancelledOn: p.CancelledOn, CancelReason: p.CancelReason, Consent: p.Consent}
+			CancelledOn: p.CancelledOn, CancelReason: p.CancelReason, Consent: p.Consent, Attrs: p.Attrs}
 		want := profile.Profile{ID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
 			Locale: h.Locale, Tier: h.Tier, MemberSince: h.MemberSince, Cancelled: h.Cancelled,
-			CancelledOn: h.CancelledOn, CancelReason: h.CancelReason, Consent: h.Consent}
+			CancelledOn: h.CancelledOn, CancelReason: h.CancelReason, Consent: h.Consent, Attrs: h.Attrs}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v\nwant %+v", got, want)
 		}
@@ -283,7 +310,7 @@ func TestBuilder(t *testing.T) {
 
 func TestBuilderStats(t *testing.T) {
 	_, st := buildTest(t, defaultTax(t), profile.Options{End: runEnd})
-	want := profile.Stats{Transactions: 20, InWindow: 16, Unmapped: map[string]int{unknownMCC: 1}}
+	want := profile.Stats{Transactions: 20, InWindow: 16, UnknownHolders: 1, Unmapped: map[string]int{unknownMCC: 1}}
 	if !reflect.DeepEqual(st, want) {
 		t.Errorf("Stats %+v, want %+v", st, want)
 	}
@@ -337,7 +364,7 @@ func TestBuilderHomeCountry(t *testing.T) {
 			} {
 				b.Add(&x)
 			}
-			ps, err := b.Profiles(context.Background())
+			ps, err := b.Profiles(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -385,7 +412,7 @@ func TestBuilderTrend(t *testing.T) {
 				x := tx("A", from.AddDate(0, i, 14).Format("2006-01-02"), "5812", c)
 				b.Add(&x)
 			}
-			ps, err := b.Profiles(context.Background())
+			ps, err := b.Profiles(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -419,7 +446,7 @@ func TestBuilderActiveMonths(t *testing.T) {
 				x := tx("A", d, "5812", 100)
 				b.Add(&x)
 			}
-			ps, err := b.Profiles(context.Background())
+			ps, err := b.Profiles(context.Background(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -434,7 +461,7 @@ func TestBuilderCancelledContext(t *testing.T) {
 	b := profile.NewBuilder(defaultTax(t), testHolders(), profile.Options{End: runEnd})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	ps, err := b.Profiles(ctx)
+	ps, err := b.Profiles(ctx, nil)
 	if !errors.Is(err, context.Canceled) || ps != nil {
 		t.Errorf("Profiles = %d profiles, %v; want nil, context.Canceled", len(ps), err)
 	}
@@ -838,4 +865,36 @@ func BenchmarkBuilderAdd(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(txs))/b.Elapsed().Seconds(), "tx/s")
+}
+
+func TestLargestInterests(t *testing.T) {
+	tax := smallTax(t)
+	dining := profile.Interest{ID: "dining", Name: "Dining"}
+	travel := profile.Interest{ID: "travel", Name: "Travel"}
+	pets := profile.Interest{ID: "pets", Name: "Pets"}
+	tests := []struct {
+		name   string
+		shares []float64
+		n      int
+		want   []profile.RankedInterest
+	}{
+		{"by share", []float64{0.2, 0.5, 0.1, 0.2}, 3, []profile.RankedInterest{{Interest: travel, Share: 0.5}, {Interest: dining, Share: 0.2}, {Interest: pets, Share: 0.1}}},
+		{"cut to n", []float64{0.2, 0.5, 0.1, 0.2}, 1, []profile.RankedInterest{{Interest: travel, Share: 0.5}}},
+		{"ties in taxonomy order", []float64{0.3, 0.3, 0.3, 0.1}, 3, []profile.RankedInterest{{Interest: dining, Share: 0.3}, {Interest: travel, Share: 0.3}, {Interest: pets, Share: 0.3}}},
+		{"other and zero shares left out", []float64{0, 0.4, 0, 0.6}, 3, []profile.RankedInterest{{Interest: travel, Share: 0.4}}},
+		{"nothing spent", []float64{0, 0, 0, 0}, 3, nil},
+		{"n zero", []float64{1, 0, 0, 0}, 0, nil},
+		{"n negative", []float64{1, 0, 0, 0}, -1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := profile.LargestInterests(tax, tt.shares, tt.n)
+			if len(got) == 0 && len(tt.want) == 0 {
+				return
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("LargestInterests = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
 }

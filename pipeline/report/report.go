@@ -1,13 +1,19 @@
 // Package report writes the marketers' workbook of a run: a Summary sheet
-// with the counts, a Clusters sheet with each preference group's size and
-// strongest interests, a Variants sheet with each newsletter version's
-// subject and blocks, and an Inputs sheet that accounts for every row read.
+// with the counts, a Clusters sheet with each preference group's size,
+// strongest interests and relationship mix, a Variants sheet with each
+// newsletter version's subject and blocks, a Lost customers sheet with the
+// cancelled cardholders' last spending, an Inputs sheet that accounts for
+// every row read and an Unmapped codes sheet with the merchant category
+// codes no interest covers.
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -39,6 +45,53 @@ type Audience struct {
 	NoSpend     int
 }
 
+// Mix counts a group of cardholders by relationship type (profile's
+// lost-for-good, intermediate, always-a-share, lapsing and lost). Clustered
+// cardholders all have spending, so none is inactive.
+type Mix struct {
+	LostForGood  int
+	Intermediate int
+	AlwaysAShare int
+	Lapsing      int
+	Lost         int
+}
+
+// cells returns the counts in column order.
+func (m Mix) cells() []any {
+	return []any{m.LostForGood, m.Intermediate, m.AlwaysAShare, m.Lapsing, m.Lost}
+}
+
+// mixHeader names the Mix columns of the Clusters sheet.
+var mixHeader = []string{"Lost-for-good", "Intermediate", "Always-a-share", "Lapsing", "Lost"}
+
+// LostCustomer is a cancelled cardholder and their last spending pattern,
+// over the profile window.
+type LostCustomer struct {
+	ID        string
+	FirstName string
+	// CancelledOn is zero when unknown.
+	CancelledOn time.Time
+	Reason      string
+	// Spend is the net spend in the window, in cents.
+	Spend        int64
+	ActiveMonths int
+	// LastActive is the date of the last transaction; zero when none.
+	LastActive time.Time
+	// Interests are the cardholder's largest interests with their shares,
+	// largest first; the sheet shows three.
+	Interests         []variants.Interest
+	FavouriteMerchant string
+}
+
+// Unmapped is a merchant category code (or a category of the input's own)
+// that no interest covers, and the number of transactions that had it.
+type Unmapped struct {
+	Code        string
+	Description string
+	// Transactions counts the profiled transactions with the code.
+	Transactions int
+}
+
 // Summary is everything the workbook shows.
 type Summary struct {
 	Campaign string
@@ -49,7 +102,18 @@ type Summary struct {
 	// Clusters and Variants are in the same order: variant i serves
 	// cluster i.
 	Clusters []variants.Cluster
-	Plan     variants.Plan
+	// Relationships is the relationship mix of each cluster, in the order
+	// of Clusters; a missing entry shows as zeros.
+	Relationships []Mix
+	Plan          variants.Plan
+	// Lost are the cancelled cardholders, in the order the sheet lists
+	// them.
+	Lost []LostCustomer
+	// Unmapped are the codes no interest covers; the sheet lists them most
+	// frequent first. Transactions, the number of transactions profiled,
+	// is the base of their shares.
+	Unmapped     []Unmapped
+	Transactions int
 	// Messages is the number of messages written to the outbox.
 	Messages int
 	// Inertia is the clustering's sum of squared distances.
@@ -57,12 +121,14 @@ type Summary struct {
 	Iterations int
 }
 
-// Sheet names.
+// Sheet names, in workbook order.
 const (
 	SheetSummary  = "Summary"
 	SheetClusters = "Clusters"
 	SheetVariants = "Variants"
+	SheetLost     = "Lost customers"
 	SheetInputs   = "Inputs"
+	SheetUnmapped = "Unmapped codes"
 )
 
 // Write writes the workbook as XLSX.
@@ -70,10 +136,13 @@ func Write(w io.Writer, s Summary) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	x := &book{f: f}
+	x.styles()
 	x.summary(s)
 	x.clusters(s)
 	x.variants(s)
+	x.lost(s)
 	x.inputs(s)
+	x.unmapped(s)
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
 	}
@@ -96,6 +165,8 @@ type book struct {
 	bold    int
 	percent int
 	decimal int
+	money   int
+	date    int
 }
 
 func (b *book) check(err error) {
@@ -104,17 +175,25 @@ func (b *book) check(err error) {
 	}
 }
 
+// styles makes the workbook's cell styles.
+func (b *book) styles() {
+	var err error
+	b.bold, err = b.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DDE3EE"}, Pattern: 1}})
+	b.check(err)
+	b.percent, err = b.f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	b.check(err)
+	b.decimal, err = b.f.NewStyle(&excelize.Style{NumFmt: 2}) // 0.00
+	b.check(err)
+	b.money, err = b.f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
+	b.check(err)
+	iso := "yyyy-mm-dd"
+	b.date, err = b.f.NewStyle(&excelize.Style{CustomNumFmt: &iso})
+	b.check(err)
+}
+
 func (b *book) sheet(name string, header []string, widths []float64) {
 	_, err := b.f.NewSheet(name)
 	b.check(err)
-	if b.bold == 0 {
-		b.bold, err = b.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DDE3EE"}, Pattern: 1}})
-		b.check(err)
-		b.percent, err = b.f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
-		b.check(err)
-		b.decimal, err = b.f.NewStyle(&excelize.Style{NumFmt: 2}) // 0.00
-		b.check(err)
-	}
 	if header != nil {
 		b.row(name, 1, toAny(header)...)
 		last, _ := excelize.CoordinatesToCellName(len(header), 1)
@@ -204,14 +283,23 @@ func (b *book) clusters(s Summary) {
 		header = append(header, fmt.Sprintf("Interest %d", i), fmt.Sprintf("Share %d", i), fmt.Sprintf("Lift %d", i))
 		widths = append(widths, 20, 9, 8)
 	}
+	header = append(header, mixHeader...)
+	for range mixHeader {
+		widths = append(widths, 14)
+	}
 	b.sheet(SheetClusters, header, widths)
 	for i, c := range s.Clusters {
 		vid := ""
 		if i < len(s.Plan.Variants) {
 			vid = s.Plan.Variants[i].ID
 		}
+		var mix Mix
+		if i < len(s.Relationships) {
+			mix = s.Relationships[i]
+		}
 		vals := []any{c.ID, vid, c.Label, c.Size, c.Eligible}
-		b.row(SheetClusters, i+2, append(vals, interestCells(c.Interests, topInterests)...)...)
+		vals = append(vals, interestCells(c.Interests, topInterests)...)
+		b.row(SheetClusters, i+2, append(vals, mix.cells()...)...)
 	}
 	n := len(s.Clusters) + 1
 	for i := 0; i < topInterests; i++ {
@@ -228,6 +316,79 @@ func (b *book) variants(s Summary) {
 		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Subject, v.Preheader, strings.Join(v.Blocks, ", "))
 	}
 	b.autoFilter(SheetVariants, len(header), len(s.Plan.Variants)+1)
+}
+
+// lostHeader is the header of the Lost customers sheet.
+var lostHeader = []string{"Cardholder", "First name", "Cancelled on", "Reason", "Spend in window", "Active months", "Last active",
+	"Interest 1", "Share 1", "Interest 2", "Share 2", "Interest 3", "Share 3", "Favourite merchant"}
+
+// lost writes the Lost customers sheet through a stream writer: a large
+// portfolio has many thousands of cancelled cards.
+func (b *book) lost(s Summary) {
+	if b.err != nil {
+		return
+	}
+	_, err := b.f.NewSheet(SheetLost)
+	b.check(err)
+	sw, err := b.f.NewStreamWriter(SheetLost)
+	if err != nil {
+		b.check(err)
+		return
+	}
+	for i, wd := range []float64{14, 14, 13, 30, 16, 14, 13, 20, 9, 20, 9, 20, 9, 28} {
+		b.check(sw.SetColWidth(i+1, i+1, wd))
+	}
+	b.check(sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}))
+	header := make([]any, len(lostHeader))
+	for i, h := range lostHeader {
+		header[i] = excelize.Cell{StyleID: b.bold, Value: h}
+	}
+	b.check(sw.SetRow("A1", header))
+	for i, c := range s.Lost {
+		row := []any{c.ID, c.FirstName, b.dateCell(c.CancelledOn), c.Reason,
+			excelize.Cell{StyleID: b.money, Value: float64(c.Spend) / 100}, c.ActiveMonths, b.dateCell(c.LastActive)}
+		for j := range topInterests {
+			if j < len(c.Interests) {
+				row = append(row, c.Interests[j].Name, excelize.Cell{StyleID: b.percent, Value: c.Interests[j].Share})
+			} else {
+				row = append(row, nil, nil)
+			}
+		}
+		row = append(row, c.FavouriteMerchant)
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		b.check(sw.SetRow(cell, row))
+	}
+	b.check(sw.Flush())
+	b.autoFilter(SheetLost, len(lostHeader), len(s.Lost)+1)
+}
+
+// dateCell returns a date cell, or an empty one for the zero time.
+func (b *book) dateCell(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return excelize.Cell{StyleID: b.date, Value: t}
+}
+
+// unmapped writes the Unmapped codes sheet, most frequent codes first.
+func (b *book) unmapped(s Summary) {
+	b.sheet(SheetUnmapped, []string{"Code", "Description", "Transactions", "Share of transactions"}, []float64{10, 50, 14, 22})
+	rows := slices.Clone(s.Unmapped)
+	slices.SortStableFunc(rows, func(x, y Unmapped) int {
+		if c := cmp.Compare(y.Transactions, x.Transactions); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Code, y.Code)
+	})
+	for i, u := range rows {
+		var share any
+		if s.Transactions > 0 {
+			share = float64(u.Transactions) / float64(s.Transactions)
+		}
+		b.row(SheetUnmapped, i+2, u.Code, u.Description, u.Transactions, share)
+	}
+	b.style(SheetUnmapped, 4, 2, len(rows)+1, b.percent)
+	b.autoFilter(SheetUnmapped, 4, len(rows)+1)
 }
 
 func (b *book) inputs(s Summary) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -49,13 +50,46 @@ func testSummary() report.Summary {
 			}},
 			{Name: "transactions", Rows: 5000, Accepted: 5000},
 		},
-		Audience:   report.Audience{Cardholders: 207, Mail: 160, NoConsent: 30, Cancelled: 10, NoSpend: 7},
-		Clusters:   clusters,
+		Audience: report.Audience{Cardholders: 207, Mail: 160, NoConsent: 30, Cancelled: 10, NoSpend: 7},
+		Clusters: clusters,
+		// Cluster 2 has no mix: it shows zeros.
+		Relationships: []report.Mix{
+			{LostForGood: 50, Intermediate: 40, AlwaysAShare: 20, Lapsing: 6, Lost: 4},
+			{LostForGood: 10, Intermediate: 30, AlwaysAShare: 35, Lapsing: 5},
+		},
 		Plan:       plan,
 		Messages:   160,
 		Inertia:    12.5,
 		Iterations: 17,
+		Lost: []report.LostCustomer{
+			{ID: "C0042", FirstName: "Ann", CancelledOn: date("2026-07-01"), Reason: "moved abroad", Spend: 123456,
+				ActiveMonths: 8, LastActive: date("2026-06-28"), FavouriteMerchant: "Olive & Thyme",
+				Interests: []variants.Interest{
+					{ID: "dining", Name: "Dining", Share: 0.5},
+					{ID: "groceries", Name: "Groceries", Share: 0.25},
+					{ID: "fuel", Name: "Fuel", Share: 0.125},
+					{ID: "pets", Name: "Pets", Share: 0.0625},
+				}},
+			{ID: "C0007", FirstName: "Bo", Reason: "", Spend: -500,
+				Interests: []variants.Interest{{ID: "fuel", Name: "Fuel", Share: 1}}},
+		},
+		Unmapped: []report.Unmapped{
+			{Code: "0001", Transactions: 2},
+			{Code: "9999", Description: "Test code", Transactions: 50},
+			{Code: "Hobbies", Transactions: 2},
+			{Code: "0000", Transactions: 2},
+		},
+		Transactions: 5000,
 	}
+}
+
+// date parses a date.
+func date(s string) time.Time {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
 }
 
 // open writes s and reads the workbook back.
@@ -136,7 +170,7 @@ func TestWriteSheets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := open(t, tt.s)
-			want := []string{report.SheetSummary, report.SheetClusters, report.SheetVariants, report.SheetInputs}
+			want := []string{"Summary", "Clusters", "Variants", "Lost customers", "Inputs", "Unmapped codes"}
 			if got := f.GetSheetList(); !reflect.DeepEqual(got, want) {
 				t.Errorf("sheets %q, want %q", got, want)
 			}
@@ -157,7 +191,11 @@ func TestWriteHeaders(t *testing.T) {
 		want  []string
 	}{
 		{report.SheetClusters, []string{"Cluster", "Variant", "Label", "Cardholders", "Eligible",
-			"Interest 1", "Share 1", "Lift 1", "Interest 2", "Share 2", "Lift 2", "Interest 3", "Share 3", "Lift 3"}},
+			"Interest 1", "Share 1", "Lift 1", "Interest 2", "Share 2", "Lift 2", "Interest 3", "Share 3", "Lift 3",
+			"Lost-for-good", "Intermediate", "Always-a-share", "Lapsing", "Lost"}},
+		{report.SheetLost, []string{"Cardholder", "First name", "Cancelled on", "Reason", "Spend in window", "Active months",
+			"Last active", "Interest 1", "Share 1", "Interest 2", "Share 2", "Interest 3", "Share 3", "Favourite merchant"}},
+		{report.SheetUnmapped, []string{"Code", "Description", "Transactions", "Share of transactions"}},
 		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Subject", "Preheader", "Blocks"}},
 		{report.SheetInputs, []string{"Input", "Rows read", "Accepted", "Rejected", "Reason", "Rows"}},
 	}
@@ -225,10 +263,13 @@ func TestWriteClustersSheet(t *testing.T) {
 		{"F2", "Dining"}, {"G2", 0.425}, {"H2", 2.5},
 		{"I2", "Airlines"}, {"J2", 0.2}, {"K2", 1.75},
 		{"L2", "Hotels & lodging"}, {"M2", 0.1}, {"N2", 1.25},
-		{"O2", ""}, // only the top three interests
+		// Only the top three interests, then the relationship mix.
+		{"O2", 50}, {"P2", 40}, {"Q2", 20}, {"R2", 6}, {"S2", 4}, {"T2", ""},
 		{"A3", 1}, {"B3", "v0002"}, {"C3", "Groceries"}, {"D3", 80}, {"E3", 60},
 		{"F3", "Groceries"}, {"G3", 0.5}, {"H3", 1.5}, {"I3", ""}, {"J3", ""},
+		{"O3", 10}, {"P3", 30}, {"Q3", 35}, {"R3", 5}, {"S3", 0},
 		{"A4", 2}, {"B4", "v0003"}, {"C4", "Mixed spending"}, {"D4", 7}, {"E4", 0}, {"F4", ""},
+		{"O4", 0}, {"P4", 0}, {"Q4", 0}, {"R4", 0}, {"S4", 0},
 		{"A5", ""},
 	})
 
@@ -287,6 +328,88 @@ func TestWriteInputsSheet(t *testing.T) {
 	})
 }
 
+func TestWriteLostSheet(t *testing.T) {
+	f := open(t, testSummary())
+	// Dates are numbers (Excel serial days) shown as ISO dates; 2026-07-01
+	// is day 46204.
+	checkCells(t, f, report.SheetLost, []cell{
+		{"A2", "C0042"}, {"B2", "Ann"}, {"C2", 46204}, {"D2", "moved abroad"}, {"E2", 1234.56}, {"F2", 8}, {"G2", 46201},
+		{"H2", "Dining"}, {"I2", 0.5}, {"J2", "Groceries"}, {"K2", 0.25}, {"L2", "Fuel"}, {"M2", 0.125}, {"N2", "Olive & Thyme"},
+		{"O2", ""}, // three interests only
+		{"A3", "C0007"}, {"B3", "Bo"}, {"C3", ""}, {"D3", ""}, {"E3", -5}, {"F3", 0}, {"G3", ""},
+		{"H3", "Fuel"}, {"I3", 1}, {"J3", ""}, {"K3", ""}, {"N3", ""},
+		{"A4", ""},
+	})
+	tests := []struct {
+		ref    string
+		numFmt int
+		shown  string
+	}{
+		{"C2", 0, "2026-07-01"},
+		{"G2", 0, "2026-06-28"},
+		{"E2", 4, "1,234.56"},
+		{"E3", 4, "-5.00"},
+		{"I2", 10, "50.00%"},
+		{"M2", 10, "12.50%"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref, func(t *testing.T) {
+			id, err := f.GetCellStyle(report.SheetLost, tt.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.GetStyle(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.NumFmt != tt.numFmt {
+				t.Errorf("number format %d, want %d", st.NumFmt, tt.numFmt)
+			}
+			if tt.numFmt == 0 && (st.CustomNumFmt == nil || *st.CustomNumFmt != "yyyy-mm-dd") {
+				t.Errorf("custom number format %v, want yyyy-mm-dd", st.CustomNumFmt)
+			}
+			if got, _ := f.GetCellValue(report.SheetLost, tt.ref); got != tt.shown {
+				t.Errorf("shown as %q, want %q", got, tt.shown)
+			}
+		})
+	}
+	panes, err := f.GetPanes(report.SheetLost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes %+v, want the header row frozen", panes)
+	}
+}
+
+func TestWriteUnmappedSheet(t *testing.T) {
+	f := open(t, testSummary())
+	// Most frequent first, then by code.
+	checkCells(t, f, report.SheetUnmapped, []cell{
+		{"A2", "9999"}, {"B2", "Test code"}, {"C2", 50}, {"D2", 0.01},
+		{"A3", "0000"}, {"B3", ""}, {"C3", 2}, {"D3", 0.0004},
+		{"A4", "0001"}, {"C4", 2}, {"D4", 0.0004},
+		{"A5", "Hobbies"}, {"C5", 2}, {"D5", 0.0004},
+		{"A6", ""},
+	})
+	if got, _ := f.GetCellValue(report.SheetUnmapped, "D2"); got != "1.00%" {
+		t.Errorf("D2 shown as %q, want 1.00%%", got)
+	}
+	t.Run("no transactions", func(t *testing.T) {
+		s := testSummary()
+		s.Transactions = 0
+		f := open(t, s)
+		checkCells(t, f, report.SheetUnmapped, []cell{{"A2", "9999"}, {"C2", 50}, {"D2", ""}})
+	})
+	t.Run("input left alone", func(t *testing.T) {
+		s := testSummary()
+		open(t, s)
+		if s.Unmapped[0].Code != "0001" {
+			t.Errorf("Write sorted the caller's slice: %v", s.Unmapped)
+		}
+	})
+}
+
 func TestWriteEmpty(t *testing.T) {
 	f := open(t, report.Summary{})
 	tests := []struct {
@@ -296,7 +419,9 @@ func TestWriteEmpty(t *testing.T) {
 		{report.SheetSummary, 15},
 		{report.SheetClusters, 1},
 		{report.SheetVariants, 1},
+		{report.SheetLost, 1},
 		{report.SheetInputs, 1},
+		{report.SheetUnmapped, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sheet, func(t *testing.T) {
@@ -351,11 +476,16 @@ func TestWriteError(t *testing.T) {
 	}
 }
 
+// BenchmarkWrite writes a workbook of 768 clusters and variants and 20,000
+// lost customers (2% of a million cardholders).
 func BenchmarkWrite(b *testing.B) {
 	s := testSummary()
 	for i := 0; i < 8; i++ {
 		s.Clusters = append(s.Clusters, s.Clusters...)
 		s.Plan.Variants = append(s.Plan.Variants, s.Plan.Variants...)
+	}
+	for len(s.Lost) < 20000 {
+		s.Lost = append(s.Lost, s.Lost...)
 	}
 	for b.Loop() {
 		if err := report.Write(io.Discard, s); err != nil {

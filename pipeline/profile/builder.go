@@ -1,0 +1,396 @@
+package profile
+
+import (
+	"context"
+	"math"
+	"math/bits"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tailor-mail/tailor/pipeline/ingest"
+)
+
+// acc accumulates one cardholder's transactions. Its net spend per interest
+// lives in Builder.spend, so that acc has a fixed size.
+type acc struct {
+	gross     int64  // purchases, cents
+	online    int64  // purchases online, cents
+	foreign   int64  // purchases abroad, cents
+	recent    int64  // net spend in the window's last 3 months, cents
+	months    uint64 // bit i: month i of the window had a transaction
+	n         int32  // transactions
+	purchases int32  // transactions with a positive amount
+	last      int32  // day of the latest transaction, from the window's start, plus one; 0: none
+	top       sketch // favourite merchants
+}
+
+// Builder aggregates transactions into profiles. It keeps one fixed-size
+// accumulator per cardholder, so memory grows with cardholders, not with
+// transactions (see TestAccumulatorSize for the figure). A Builder is not
+// safe for concurrent use.
+type Builder struct {
+	tax     *Taxonomy
+	opts    Options
+	rules   RelationshipRules // with defaults
+	holders []ingest.Cardholder
+	accs    []acc
+	// spend holds the net spend per cardholder and interest, cents: row h
+	// is spend[h*n : (h+1)*n].
+	spend []int64
+	n     int // interests
+	// fromDay and toDay bound the window in days since 1970-01-01:
+	// [fromDay, toDay). A day d of the window has the offset d-fromDay;
+	// offsets from recentFrom on are in the last 3 months.
+	fromDay, toDay int32
+	recentFrom     uint32
+	// monthOf maps a day offset to the index of its month in the window.
+	monthOf []uint8
+
+	stats    Stats
+	unmapped [10000]int // in-window transactions by unmapped code
+
+	// index and names serve Add, the slow path: built on first use.
+	index map[string]int
+	names map[uint64]string
+}
+
+// Stats counts what the Builder saw.
+type Stats struct {
+	// Transactions added; InWindow of them fell inside the window and
+	// belong to a known cardholder.
+	Transactions int `json:"transactions"`
+	InWindow     int `json:"in_window"`
+	// UnknownHolders counts transactions of no known cardholder (an id
+	// Known does not know, or a record's holder index out of range).
+	UnknownHolders int `json:"unknown_holders,omitempty"`
+	// Unmapped counts in-window transactions whose merchant category code
+	// has no interest, by 4-digit code; they count under the "other"
+	// interest. Unknown categories are counted by ingest.
+	Unmapped map[string]int `json:"unmapped,omitempty"`
+}
+
+// NewBuilder returns a Builder for the given cardholders; a record's Holder
+// is an index into holders.
+func NewBuilder(tax *Taxonomy, holders []ingest.Cardholder, opts Options) *Builder {
+	opts.Months = opts.months()
+	// Ingest upper-cases country codes; so must the home country be.
+	opts.HomeCountry = strings.ToUpper(opts.HomeCountry)
+	if opts.HomeCountry == "" {
+		opts.HomeCountry = DefaultHomeCountry
+	}
+	if !(opts.TopMerchantShare > 0) {
+		opts.TopMerchantShare = DefaultTopMerchantShare
+	}
+	b := &Builder{
+		tax: tax, opts: opts, rules: opts.Rules.withDefaults(), holders: holders,
+		accs: make([]acc, len(holders)), n: tax.Len(),
+	}
+	b.spend = make([]int64, len(holders)*b.n)
+	from, to := opts.Window()
+	b.fromDay, b.toDay = epochDay(from), epochDay(to)
+	b.recentFrom = uint32(max(epochDay(to.AddDate(0, -3, 0))-b.fromDay, 0))
+	b.monthOf = make([]uint8, b.toDay-b.fromDay)
+	for m := 0; m < opts.Months; m++ {
+		lo := epochDay(from.AddDate(0, m, 0)) - b.fromDay
+		hi := epochDay(from.AddDate(0, m+1, 0)) - b.fromDay
+		for d := lo; d < hi; d++ {
+			b.monthOf[d] = uint8(m)
+		}
+	}
+	return b
+}
+
+// epochDay returns the day of t, in UTC, in days since 1970-01-01.
+func epochDay(t time.Time) int32 {
+	s := t.Unix()
+	d := s / 86400
+	if s%86400 < 0 {
+		d--
+	}
+	return int32(d)
+}
+
+// dayTime returns the UTC midnight of a day number.
+func dayTime(d int32) time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// Known reports whether id is one of the Builder's cardholders.
+func (b *Builder) Known(id string) bool {
+	_, ok := b.holderIndex()[id]
+	return ok
+}
+
+func (b *Builder) holderIndex() map[string]int {
+	if b.index == nil {
+		b.index = make(map[string]int, len(b.holders))
+		for i := range b.holders {
+			b.index[b.holders[i].ID] = i
+		}
+	}
+	return b.index
+}
+
+// AddRecords adds a batch of compact records, as ingest's fast path hands
+// them on in file order. A record's Holder indexes the cardholders given to
+// NewBuilder; records outside the window are counted and otherwise ignored,
+// and so are records of a holder out of range. AddRecords does not allocate.
+//
+// Merchants are kept per cardholder in a sketch whose content depends on the
+// order of the records: the same file gives the same favourites.
+func (b *Builder) AddRecords(recs []ingest.Record) {
+	b.stats.Transactions += len(recs)
+	var (
+		n       = b.n
+		other   = n - 1
+		accs    = b.accs
+		spend   = b.spend
+		monthOf = b.monthOf
+		days    = uint64(len(monthOf))
+		from    = int64(b.fromDay)
+		recent  = b.recentFrom
+		inWin   = 0
+		unknown = 0
+	)
+	for i := range recs {
+		r := &recs[i]
+		h := uint64(uint32(r.Holder))
+		if h >= uint64(len(accs)) {
+			unknown++
+			continue
+		}
+		d := uint64(int64(r.Day) - from)
+		if d >= days {
+			continue
+		}
+		inWin++
+		k := int(r.Interest)
+		if uint(k) >= uint(n) {
+			k = other
+		}
+		if !r.Mapped && uint16(r.Code) < uint16(len(b.unmapped)) {
+			b.unmapped[r.Code]++
+		}
+		amt := r.Amount
+		spend[int(h)*n+k] += amt
+		a := &accs[h]
+		a.n++
+		a.months |= 1 << monthOf[d]
+		var recentAmt int64 // a conditional move, not a branch
+		if uint32(d) >= recent {
+			recentAmt = amt
+		}
+		a.recent += recentAmt
+		a.last = max(a.last, int32(d)+1)
+		if amt > 0 {
+			a.gross += amt
+			a.purchases++
+			if r.Flags&ingest.FlagOnline != 0 {
+				a.online += amt
+			}
+			if r.Flags&ingest.FlagForeign != 0 {
+				a.foreign += amt
+			}
+			if r.Merchant != 0 {
+				a.top.add(r.Merchant, int16(k), amt)
+			}
+		}
+	}
+	b.stats.InWindow += inWin
+	b.stats.UnknownHolders += unknown
+}
+
+// Add adds one transaction, the slow way: it finds the cardholder by id,
+// classifies the code with the Taxonomy, decides foreign by
+// Options.HomeCountry and keeps the merchant's first spelling for
+// MerchantName, then adds the record as AddRecords does. Transactions of
+// unknown cardholders or outside the window are counted and otherwise
+// ignored.
+func (b *Builder) Add(tx *ingest.Transaction) {
+	h, ok := b.holderIndex()[tx.CardholderID]
+	if !ok {
+		b.stats.Transactions++
+		b.stats.UnknownHolders++
+		return
+	}
+	rec := ingest.Record{Holder: int32(h), Day: epochDay(tx.Date), Amount: tx.Amount, Code: -1}
+	k, mapped := b.tax.Lookup(tx.MCC)
+	rec.Interest, rec.Mapped = int16(k), mapped
+	if c, ok := codeNumber(tx.MCC); ok {
+		rec.Code = int16(c)
+	}
+	switch tx.Channel {
+	case ingest.ChannelOnline:
+		rec.Flags |= ingest.FlagOnline
+	case ingest.ChannelInStore:
+		rec.Flags |= ingest.FlagInStore
+	}
+	if tx.Country != "" && tx.Country != b.opts.HomeCountry {
+		rec.Flags |= ingest.FlagForeign
+	}
+	if rec.Merchant = ingest.MerchantKey([]byte(tx.Merchant)); rec.Merchant != 0 {
+		if b.names == nil {
+			b.names = map[uint64]string{}
+		}
+		if _, seen := b.names[rec.Merchant]; !seen {
+			b.names[rec.Merchant] = tx.Merchant
+		}
+	}
+	b.AddRecords([]ingest.Record{rec})
+}
+
+// MerchantName returns the first spelling of a merchant seen by Add, or ""
+// for a key Add has not seen. It is the names function of Profiles for
+// transactions added with Add.
+func (b *Builder) MerchantName(key uint64) string { return b.names[key] }
+
+// Stats returns what the Builder has seen so far.
+func (b *Builder) Stats() Stats {
+	st := b.stats
+	for c, v := range b.unmapped {
+		if v == 0 {
+			continue
+		}
+		if st.Unmapped == nil {
+			st.Unmapped = map[string]int{}
+		}
+		st.Unmapped[codeString(c)] = v
+	}
+	return st
+}
+
+// codeString returns a code 0-9999 as 4 digits.
+func codeString(c int) string {
+	s := strconv.Itoa(c)
+	return strings.Repeat("0", 4-len(s)) + s
+}
+
+// profileChunk is the number of cardholders a Profiles worker takes at a
+// time, and how often it checks the context.
+const profileChunk = 4096
+
+// Profiles returns one profile per cardholder, in input order. names
+// resolves merchant keys to names for the favourite merchants (ingest's
+// Merchants.Name, or MerchantName after Add); with nil, profiles name no
+// merchants. Cardholders are profiled on GOMAXPROCS goroutines, all
+// finished when Profiles returns, so names must be safe for concurrent
+// use (a lookup in a map nobody writes is). Profiles may be called more
+// than once; it stops with ctx's error when ctx is done.
+func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) ([]Profile, error) {
+	ids := make([]string, b.n)
+	for k, in := range b.tax.interests {
+		ids[k] = in.ID
+	}
+	out := make([]Profile, len(b.holders))
+	// One backing array for every profile's shares: one allocation, not a
+	// million.
+	shares := make([]float64, len(b.holders)*b.n)
+	chunks := (len(b.holders) + profileChunk - 1) / profileChunk
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), chunks) {
+		wg.Go(func() {
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks || ctx.Err() != nil {
+					return
+				}
+				for i := c * profileChunk; i < min((c+1)*profileChunk, len(b.holders)); i++ {
+					p := &out[i]
+					b.fill(p, i, shares[i*b.n:(i+1)*b.n:(i+1)*b.n])
+					if names != nil {
+						b.merchants(p, i, ids, names)
+					}
+					p.Relationship = b.rules.Classify(p, b.opts)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// fill sets p from cardholder i's row and accumulator.
+func (b *Builder) fill(p *Profile, i int, shares []float64) {
+	h := &b.holders[i]
+	a := &b.accs[i]
+	*p = Profile{
+		ID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
+		Locale: h.Locale, Tier: h.Tier, MemberSince: h.MemberSince,
+		Cancelled: h.Cancelled, CancelledOn: h.CancelledOn, CancelReason: h.CancelReason,
+		Consent: h.Consent, Attrs: h.Attrs, Transactions: int(a.n), RecencyDays: -1,
+		Shares: shares,
+	}
+	row := b.spend[i*b.n : (i+1)*b.n]
+	var positive int64
+	for _, v := range row {
+		p.Spend += v
+		if v > 0 {
+			positive += v
+		}
+	}
+	if positive > 0 {
+		for k, v := range row {
+			if v > 0 {
+				s := float64(v) / float64(positive)
+				p.Shares[k] = s
+				p.Concentration += s * s
+			}
+		}
+	}
+	if a.gross > 0 {
+		p.OnlineShare = float64(a.online) / float64(a.gross)
+		p.ForeignShare = float64(a.foreign) / float64(a.gross)
+		p.AverageTicket = (a.gross + int64(a.purchases)/2) / int64(a.purchases)
+	}
+	if a.last > 0 {
+		last := b.fromDay + a.last - 1
+		p.LastActive = dayTime(last)
+		p.RecencyDays = int(b.toDay - 1 - last)
+	}
+	p.ActiveMonths = bits.OnesCount64(a.months)
+	if p.ActiveMonths > 0 {
+		p.TransactionsPerMonth = float64(p.Transactions) / float64(p.ActiveMonths)
+	}
+	// A window of 3 months or fewer has nothing before its last three
+	// months to compare with: Trend stays 0.
+	if b.opts.Months > 3 {
+		recent := math.Max(float64(a.recent), 0) / 3
+		prior := math.Max(float64(p.Spend-a.recent), 0) / float64(b.opts.Months-3)
+		if recent+prior > 0 {
+			p.Trend = (recent - prior) / (recent + prior)
+		}
+	}
+}
+
+// merchants sets the favourite merchants of p from cardholder i's sketch.
+func (b *Builder) merchants(p *Profile, i int, ids []string, names func(uint64) string) {
+	s := &b.accs[i].top
+	row := b.spend[i*b.n : (i+1)*b.n]
+	share := b.opts.TopMerchantShare
+	other := b.n - 1
+	for k := range b.n {
+		if k == other || row[k] <= 0 {
+			continue
+		}
+		j := s.best(int16(k))
+		if j < 0 || float64(s.guaranteed(j)) < share*float64(row[k]) {
+			continue
+		}
+		if name := names(s.key[j]); name != "" {
+			if p.TopMerchants == nil {
+				p.TopMerchants = map[string]string{}
+			}
+			p.TopMerchants[ids[k]] = name
+		}
+	}
+	a := &b.accs[i]
+	if key, spent := s.favourite(); key != 0 && float64(spent) >= share*float64(a.gross) {
+		p.FavouriteMerchant = names(key)
+	}
+}

@@ -1,0 +1,60 @@
+package profile
+
+import (
+	"math"
+	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/ingest"
+)
+
+func TestApplyFeatures(t *testing.T) {
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := make([]Profile, 3)
+	for i := range ps {
+		ps[i].Shares = make([]float64, tax.Len())
+		ps[i].Consent = true
+	}
+	ps[2].Spend = 100
+	groceries, _ := tax.Index("groceries")
+	ps[2].Shares[groceries] = 1
+	table := &ingest.FeatureTable{
+		Names:   []string{"dining", "share_travel_services", "spend_level"},
+		Holders: []int32{0, 2},
+		Values:  []float64{3, 1, 7, 1, 1, 9},
+	}
+	ApplyFeatures(tax, ps, table)
+	dining, _ := tax.Index("dining")
+	travel, _ := tax.Index("travel_services")
+	if ps[0].Shares[dining] != 0.75 || ps[0].Shares[travel] != 0.25 || ps[0].Features[2] != 7 {
+		t.Errorf("profile 0: shares %v, features %v", ps[0].Shares, ps[0].Features)
+	}
+	if ps[2].Shares[groceries] != 1 || ps[2].Shares[dining] != 0 {
+		t.Errorf("profile 2 has spend: its shares must stay, got %v", ps[2].Shares)
+	}
+	if ps[1].Features != nil || ps[1].Clusterable() || ps[1].Status() != StatusNoSpend {
+		t.Errorf("profile 1 has no features: %+v", ps[1])
+	}
+	if !ps[0].Clusterable() || ps[0].Status() != StatusMail {
+		t.Errorf("profile 0 with features only: clusterable %v, status %s", ps[0].Clusterable(), ps[0].Status())
+	}
+	pop := Population(ps[:2], tax.Len())
+	if pop[dining] != 0.75 {
+		t.Errorf("population of feature-only profiles: dining %v, want 0.75", pop[dining])
+	}
+	f := FeatureMatrix(ps, table.Names, true)
+	if f.Dim != 3 || len(f.Rows) != 2 || f.Rows[1] != 2 {
+		t.Fatalf("matrix %+v", f)
+	}
+	for c := 0; c < 3; c++ {
+		a, b := f.Data[c], f.Data[3+c]
+		if math.Abs(a+b) > 1e-12 || (math.Abs(a) != 1 && !(a == 0 && b == 0)) {
+			t.Errorf("column %d not standardised: %v, %v", c, a, b)
+		}
+	}
+	if raw := FeatureMatrix(ps, table.Names, false); raw.Data[2] != 7 {
+		t.Errorf("unscaled matrix changed the values: %v", raw.Data)
+	}
+}

@@ -559,7 +559,7 @@ func (r *run) render(ctx context.Context) (map[string]int, []string, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		m, err := n.Personalize(render.SampleRecipient, "https://unsubscribe.invalid/preview")
+		m, err := n.Personalize(render.SampleRecipient(), "https://unsubscribe.invalid/preview")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -860,7 +860,9 @@ func (r *run) writeMessage(swap *dirSwap, ns []*render.Newsletter, rc recipient,
 	if err != nil {
 		return outboxResult{err: fmt.Errorf("%w: sender.unsubscribe_url: %v", ErrConfig, err)}
 	}
-	env.Recipient = render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier, Locale: p.Locale}
+	env.Recipient = render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier,
+		Locale: p.Locale, Relationship: string(p.Relationship), FavouriteMerchant: p.FavouriteMerchant,
+		TopMerchants: p.TopMerchants, Attrs: p.Attrs}
 	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
 	m, err := n.Personalize(env.Recipient, unsub)
 	if err != nil {

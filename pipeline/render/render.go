@@ -32,6 +32,19 @@ type Recipient struct {
 	Email     string
 	Tier      string
 	Locale    string
+	// Relationship is the cardholder's relationship type with the card:
+	// "lost-for-good", "intermediate", "always-a-share", "lapsing", ...
+	Relationship string
+	// FavouriteMerchant is the merchant with most of the cardholder's
+	// purchases, "" when none stands out.
+	FavouriteMerchant string
+	// TopMerchants maps an interest id to the cardholder's favourite
+	// merchant in it: {{ index .Recipient.TopMerchants "dining" }} is ""
+	// when there is none.
+	TopMerchants map[string]string
+	// Attrs holds the extra columns of the cardholders input, by name:
+	// {{ index .Recipient.Attrs "points_balance" }}.
+	Attrs map[string]string
 }
 
 // Sender is who the newsletter comes from.
@@ -205,7 +218,7 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 	if n.preheader, err = texttemplate.New("preheader").Option("missingkey=error").Parse(v.Preheader); err != nil {
 		return nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
 	}
-	if _, err := n.Personalize(SampleRecipient, sampleUnsubscribe); err != nil {
+	if _, err := n.Personalize(SampleRecipient(), sampleUnsubscribe); err != nil {
 		return nil, e.locate(n, err)
 	}
 	return n, nil
@@ -219,7 +232,7 @@ const sampleUnsubscribe = "https://unsubscribe.invalid/sample"
 // down to the line where the body starts, on the same data; when none
 // fails there, as with an error in a layout, err is returned as it is.
 func (e *Engine) locate(n *Newsletter, err error) error {
-	d := Data{Recipient: SampleRecipient, Variant: n.data, Sender: e.sender, Campaign: e.campaign, UnsubscribeURL: sampleUnsubscribe}
+	d := Data{Recipient: SampleRecipient(), Variant: n.data, Sender: e.sender, Campaign: e.campaign, UnsubscribeURL: sampleUnsubscribe}
 	for _, id := range n.Variant.Blocks {
 		b, _ := e.set.Block(id) // Compile checked every id
 		t, perr := texttemplate.New(b.File).Option("missingkey=error").Parse(strings.Repeat("\n", b.BodyLine-1) + b.Body)
@@ -233,8 +246,13 @@ func (e *Engine) locate(n *Newsletter, err error) error {
 	return err
 }
 
-// SampleRecipient is the recipient of previews.
-var SampleRecipient = Recipient{ID: "SAMPLE", FirstName: "Alex", LastName: "Sample", Email: "alex.sample@example.com", Tier: "gold", Locale: "en-US"}
+// SampleRecipient returns the recipient of previews: Alex Sample, a gold
+// cardholder with a favourite restaurant.
+func SampleRecipient() Recipient {
+	return Recipient{ID: "SAMPLE", FirstName: "Alex", LastName: "Sample", Email: "alex.sample@example.com", Tier: "gold",
+		Locale: "en-US", Relationship: "intermediate", FavouriteMerchant: "Olive & Thyme Bistro",
+		TopMerchants: map[string]string{"dining": "Olive & Thyme Bistro"}, Attrs: map[string]string{}}
+}
 
 // Message is one personalized newsletter.
 type Message struct {
@@ -309,7 +327,7 @@ func tidyText(b []byte) []byte {
 
 // WritePreview writes the variant personalized for SampleRecipient.
 func (n *Newsletter) WritePreview(html, text io.Writer) error {
-	m, err := n.Personalize(SampleRecipient, "https://unsubscribe.invalid/preview")
+	m, err := n.Personalize(SampleRecipient(), "https://unsubscribe.invalid/preview")
 	if err != nil {
 		return err
 	}

@@ -563,7 +563,7 @@ func TestWritePreview(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, out := range []string{html.String(), text.String()} {
-		if !strings.Contains(out, render.SampleRecipient.FirstName) || !strings.Contains(out, "unsubscribe.invalid") {
+		if !strings.Contains(out, render.SampleRecipient().FirstName) || !strings.Contains(out, "unsubscribe.invalid") {
 			t.Errorf("preview is not for the sample recipient:\n%s", out)
 		}
 	}

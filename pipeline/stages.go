@@ -355,10 +355,22 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 			eligible[c]++
 		}
 	}
+	// A cluster's interests are its members' mean shares: the centroid's
+	// share columns when clustering on shares, and the only measure when
+	// clustering on pre-aggregated features.
 	n := r.tax.Len()
+	meanShares := make([]float64, k*n)
+	for row, c := range res.Assign {
+		for j, v := range ps[feats.Rows[row]].Shares {
+			meanShares[int(c)*n+j] += v
+		}
+	}
 	for c := 0; c < k; c++ {
 		centroid := res.Centroid(c)
-		shares := centroid[:n]
+		shares := meanShares[c*n : (c+1)*n]
+		for j := range shares {
+			shares[j] /= float64(max(res.Sizes[c], 1))
+		}
 		item := clusterItem{Variant: variants.ID(c), Centroid: append([]float64(nil), centroid...)}
 		item.ID, item.Size, item.Eligible = c, res.Sizes[c], eligible[c]
 		for _, ri := range profile.TopInterests(r.tax, shares, pop, 5) {

@@ -310,7 +310,12 @@ func (m *Merchants) Name(key uint64) string {
 }
 
 // Len returns the number of distinct merchants.
-func (m *Merchants) Len() int { return len(m.names) }
+func (m *Merchants) Len() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.names)
+}
 
 func (m *Merchants) merge(o map[uint64]nameAt) {
 	for k, v := range o {

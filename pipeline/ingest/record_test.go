@@ -4,9 +4,10 @@ import "testing"
 
 func TestMerchantKey(t *testing.T) {
 	same := [][]string{
-		{"Olive & Thyme", "OLIVE & THYME", "olive  &  thyme", " Olive&Thyme ", "olive-thyme"},
+		{"Olive & Thyme", "OLIVE & THYME", "olive & thyme", "oLiVe & tHyMe"},
 		{"Café Noir", "CAFé NOIR"},
-		{"A very long merchant name that runs well past sixty-four bytes, Inc.", "a very long merchant name that runs well past sixty four bytes inc"},
+		{"A very long merchant name that runs well past sixty-four bytes, Inc.", "A VERY LONG MERCHANT NAME THAT RUNS WELL PAST SIXTY-FOUR BYTES, INC."},
+		{"@[`{", "@[`{"}, // the bytes around the capitals are left alone
 	}
 	for _, group := range same {
 		for _, name := range group[1:] {
@@ -15,7 +16,7 @@ func TestMerchantKey(t *testing.T) {
 			}
 		}
 	}
-	different := []string{"Olive & Thyme", "Olive Thyme Bistro", "Thyme Olive", "Olive & Thym", "A", "B", "ab", "a b",
+	different := []string{"Olive & Thyme", "Olive Thyme Bistro", "Olive  &  Thyme", "@", "`", "[", "{", "Café Noir", "CAFÉ NOIR", "Thyme Olive", "Olive & Thym", "A", "B", "ab", "a b",
 		"A very long merchant name that runs well past sixty-four bytes, Inc.", "A very long merchant name that runs well past sixty-four bytes, Ltd."}
 	seen := map[uint64]string{}
 	for _, name := range different {
@@ -25,9 +26,17 @@ func TestMerchantKey(t *testing.T) {
 		}
 		seen[k] = name
 	}
-	for _, empty := range []string{"", " ", "&-.", "\t"} {
-		if k := MerchantKey([]byte(empty)); k != 0 {
-			t.Errorf("MerchantKey(%q) = %d, want 0", empty, k)
+	if k := MerchantKey(nil); k != 0 {
+		t.Errorf("MerchantKey(nil) = %d, want 0", k)
+	}
+	for c := 0; c < 256; c++ {
+		want := byte(c)
+		if c >= 'A' && c <= 'Z' {
+			want += 'a' - 'A'
+		}
+		w := uint64(c) | uint64(c)<<56
+		if got := lower8(w); byte(got) != want || byte(got>>56) != want || got&0x00FFFFFFFFFFFF00 != 0 {
+			t.Errorf("lower8 of byte %#x = %#x, want %#x", c, byte(got), want)
 		}
 	}
 }

@@ -96,33 +96,38 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 	type parsed struct {
 		c    Cardholder
 		err  *RowError
-		raw  string
+		raw  []byte // a sub-slice of the batch, which no one reuses
 		line int
 	}
 	newWorker := func() (func(rowBatch) []parsed, func()) {
 		w := &walker{in: in}
 		return func(batch rowBatch) []parsed {
 			p := holderParser{b: b, opts: opts, sheet: in.sheet, dates: dates}
-			var out []parsed
+			// About 80 bytes a row: one allocation for the batch.
+			out := make([]parsed, 0, len(batch.data)/64+len(batch.rows)+1)
 			_ = w.walk(batch, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
 				c, rerr := p.parse(line, fields, serr)
-				// The original text is kept for every row: the consumer
-				// may still reject one as a duplicate.
-				out = append(out, parsed{c: c, err: rerr, line: line, raw: string(raw)})
+				// The original text is kept for every row, uncopied: the
+				// consumer may still reject one as a duplicate.
+				out = append(out, parsed{c: c, err: rerr, line: line, raw: raw})
 				return nil
 			})
 			return out
 		}, func() {}
 	}
-	accepted := map[string]bool{}
+	// Accepted cardholders are gathered batch by batch and copied into one
+	// slice of the right size at the end.
+	var parts [][]Cardholder
+	n := 0
 	consume := func(rows []parsed) error {
+		batch := make([]Cardholder, 0, len(rows))
 		for _, r := range rows {
 			st.Read++
 			c, rerr := r.c, r.err
 			if rerr == nil {
-				if i, dup := set.index[c.ID]; dup {
+				if _, dup := set.index[c.ID]; dup {
 					rerr = &RowError{File: file, Line: r.line, Column: b.column("cardholder_id"), Field: "cardholder_id",
-						Value: c.ID, Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", set.List[i].Line)}
+						Value: c.ID, Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", firstLine(parts, batch, c.ID))}
 				}
 			}
 			if rerr != nil {
@@ -134,26 +139,48 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 						set.rejected[id] = r.line
 					}
 				}
-				if err := reject(&st, rej, rerr, []byte(r.raw)); err != nil {
+				if err := reject(&st, rej, rerr, r.raw); err != nil {
 					return err
 				}
 				continue
 			}
 			st.Accepted++
-			accepted[c.ID] = true
-			set.index[c.ID] = int32(len(set.List))
-			set.List = append(set.List, c)
+			set.index[c.ID] = int32(n)
+			n++
+			batch = append(batch, c)
+		}
+		if len(batch) > 0 {
+			parts = append(parts, batch)
 		}
 		return nil
 	}
 	if err := inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume); err != nil {
 		return nil, st, err
 	}
-	for id := range accepted {
-		// An id rejected on one row but accepted on another is known.
-		delete(set.rejected, id)
+	set.List = make([]Cardholder, 0, n)
+	for _, p := range parts {
+		set.List = append(set.List, p...)
+	}
+	for id := range set.rejected {
+		if _, ok := set.index[id]; ok {
+			// An id rejected on one row but accepted on another is known.
+			delete(set.rejected, id)
+		}
 	}
 	return set, st, nil
+}
+
+// firstLine finds the line of an accepted cardholder, for the message
+// about a duplicate; duplicates are rare, so a scan is fine.
+func firstLine(parts [][]Cardholder, batch []Cardholder, id string) int {
+	for _, p := range append(parts, batch) {
+		for i := range p {
+			if p[i].ID == id {
+				return p[i].Line
+			}
+		}
+	}
+	return 0
 }
 
 // refusedColumn is the error for an identifier column that carries card
@@ -181,14 +208,55 @@ type holderParser struct {
 	opts  Options
 	dates dateParser
 	sheet bool
+	// idx holds the field index of each column of cardholderSchema, in
+	// its order, -1 when absent; set on first use.
+	idx   [11]int
+	ready bool
 }
 
 func (p *holderParser) field(fields [][]byte, name string) string {
-	i, ok := p.b.index[name]
-	if !ok || i >= len(fields) {
+	if !p.ready {
+		for k, c := range cardholderSchema.columns {
+			p.idx[k] = -1
+			if i, ok := p.b.index[c.name]; ok {
+				p.idx[k] = i
+			}
+		}
+		p.ready = true
+	}
+	i := p.idx[holderColumn(name)]
+	if i < 0 || i >= len(fields) {
 		return ""
 	}
-	return strings.TrimSpace(string(fields[i]))
+	return string(trimSpace(fields[i]))
+}
+
+// holderColumn returns the position of a column in cardholderSchema; the
+// switch compiles to comparisons, not a hash.
+func holderColumn(name string) int {
+	switch name {
+	case "cardholder_id":
+		return 0
+	case "first_name":
+		return 1
+	case "last_name":
+		return 2
+	case "email":
+		return 3
+	case "locale":
+		return 4
+	case "tier":
+		return 5
+	case "member_since":
+		return 6
+	case "status":
+		return 7
+	case "cancelled_on":
+		return 8
+	case "cancel_reason":
+		return 9
+	}
+	return 10 // marketing_consent
 }
 
 func (p *holderParser) err(line int, name, value string, err error) *RowError {
@@ -455,13 +523,15 @@ func (s *txShared) unmappedCategories() map[string]int {
 // txParser is one worker's state.
 type txParser struct {
 	*txShared
-	cols         txColumns
-	lastID       []byte
-	lastHolder   int32
-	lastMerchant uint64
-	w            *walker
-	names        map[uint64]nameAt
-	categories   map[string]categoryHit // the worker's cache
+	cols       txColumns
+	lastID     []byte
+	lastHolder int32
+	lastDate   []byte
+	lastDay    int32
+	seen       [4096]uint64 // merchant keys known to be in names, by key modulo
+	w          *walker
+	names      map[uint64]nameAt
+	categories map[string]categoryHit // the worker's cache
 }
 
 type categoryHit struct {
@@ -575,8 +645,14 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 	rec.Holder = h
 	var err error
 	v := get(fields, p.cols.date)
-	if rec.Day, err = parseDateField(p.dates, p.sheet, v); err != nil {
-		return rec, p.err(line, "posted_on", v, err)
+	if len(v) > 0 && string(v) == string(p.lastDate) {
+		// Exports sorted by date or cardholder repeat dates row after row.
+		rec.Day = p.lastDay
+	} else {
+		if rec.Day, err = parseDateField(p.dates, p.sheet, v); err != nil {
+			return rec, p.err(line, "posted_on", v, err)
+		}
+		p.lastDate, p.lastDay = append(p.lastDate[:0], v...), rec.Day
 	}
 	v = get(fields, p.cols.amount)
 	if rec.Amount, err = p.amounts.parse(v); err != nil {
@@ -635,13 +711,14 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 	}
 	if m := get(fields, p.cols.merchant); len(m) > 0 {
 		rec.Merchant = MerchantKey(m)
-		if rec.Merchant != 0 && rec.Merchant != p.lastMerchant {
+		if slot := &p.seen[rec.Merchant%uint64(len(p.seen))]; rec.Merchant != 0 && *slot != rec.Merchant {
 			// A worker sees its batches in file order, so the first
-			// spelling it meets is its earliest.
+			// spelling it meets is its earliest. A small cache of keys
+			// already named spares most map lookups.
 			if _, ok := p.names[rec.Merchant]; !ok {
 				p.names[rec.Merchant] = nameAt{string(m), line}
 			}
-			p.lastMerchant = rec.Merchant
+			*slot = rec.Merchant
 		}
 	}
 	switch ch := get(fields, p.cols.channel); {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -65,9 +66,11 @@ type Result struct {
 	Ran, Kept []string
 	Inputs    []InputRecord
 	Audience  Audience
-	Clusters  int
-	Variants  int
-	Messages  int
+	// Relationships counts cardholders by relationship type.
+	Relationships map[string]int
+	Clusters      int
+	Variants      int
+	Messages      int
 	// Report is the path of the workbook.
 	Report string
 }
@@ -417,6 +420,12 @@ func (r *run) finish() *Result {
 	if s := m.stage("profile"); s != nil {
 		res.Audience = Audience{Cardholders: s.Counts["profiles"], Mail: s.Counts["mail"],
 			NoConsent: s.Counts["no_consent"], Cancelled: s.Counts["cancelled"], NoSpend: s.Counts["no_spend"]}
+		res.Relationships = map[string]int{}
+		for k, v := range s.Counts {
+			if rel, ok := strings.CutPrefix(k, "relationship_"); ok {
+				res.Relationships[rel] = v
+			}
+		}
 	}
 	if s := m.stage("cluster"); s != nil {
 		res.Clusters = s.Counts["clusters"]

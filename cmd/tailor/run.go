@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tailor-mail/tailor/pipeline"
+	"github.com/tailor-mail/tailor/pipeline/profile"
 )
 
 type runOptions struct {
@@ -114,6 +115,15 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	a := res.Audience
 	fmt.Fprintf(w, "  %-13s %7d cardholders: %d get the newsletter, %d without consent, %d cancelled, %d without spend\n",
 		"audience", a.Cardholders, a.Mail, a.NoConsent, a.Cancelled, a.NoSpend)
+	if len(res.Relationships) > 0 {
+		var parts []string
+		for _, rel := range profile.Relationships() {
+			if n := res.Relationships[string(rel)]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, rel))
+			}
+		}
+		fmt.Fprintf(w, "  %-13s %s\n", "relationships", strings.Join(parts, ", "))
+	}
 	fmt.Fprintf(w, "  %-13s %7d\n", "clusters", res.Clusters)
 	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "variants", res.Variants, filepath.Join(res.Dir, "variants"))
 	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "messages", res.Messages, filepath.Join(res.Dir, "outbox"))

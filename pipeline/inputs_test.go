@@ -93,7 +93,7 @@ unsubscribe_url = "https://bank.example/u"
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir()})
+	_, err = Run(context.Background(), Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir()})
 	if err == nil {
 		t.Fatalf("consent %q is not a yes/no value: the run should stop at the error budget", "ja")
 	}
@@ -107,7 +107,7 @@ unsubscribe_url = "https://bank.example/u"
 		f.SetCellValue("Kunden", cell, "yes")
 	}
 	f.SaveAs(filepath.Join(dir, "kunden.xlsx"))
-	res, err = Run(context.Background(), Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir()})
+	res, err := Run(context.Background(), Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

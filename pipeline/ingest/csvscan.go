@@ -173,9 +173,7 @@ func (c *chunker) start() error {
 	if err := c.fill(3); err != nil {
 		return err
 	}
-	if bytes.HasPrefix(c.buf, utf8BOM) {
-		c.buf = c.buf[len(utf8BOM):]
-	}
+	c.buf = bytes.TrimPrefix(c.buf, utf8BOM)
 	if c.delim != 0 {
 		return nil
 	}

@@ -176,7 +176,7 @@ func plainEmail(s string) bool {
 	return dots > 0 && label > 0
 }
 
-// parseChannelBytes is parseChannel without a conversion, for the hot path.
+// parseChannelBytes reads a channel without converting the bytes.
 func parseChannelBytes(b []byte) (Channel, error) {
 	switch {
 	case len(b) == 0:
@@ -199,30 +199,6 @@ func bytesEqualFold(b []byte, s string) bool {
 			c += 'a' - 'A'
 		}
 		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func parseChannel(s string) (Channel, error) {
-	switch strings.ToLower(s) {
-	case "":
-		return ChannelUnknown, nil
-	case "online", "ecommerce", "e-commerce", "card_not_present":
-		return ChannelOnline, nil
-	case "in_store", "in store", "instore", "pos", "card_present":
-		return ChannelInStore, nil
-	}
-	return ChannelUnknown, ErrNotChannel
-}
-
-func isUpperAlpha(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < n; i++ {
-		if s[i] < 'A' || s[i] > 'Z' {
 			return false
 		}
 	}

@@ -180,7 +180,7 @@ func TestAddEqualsAddRecords(t *testing.T) {
 		{CardholderID: "A", Date: day("2026-01-15"), Amount: 1234, MCC: "5812", Merchant: "Olive & Thyme", Channel: ingest.ChannelOnline, Country: "US"},
 		{CardholderID: "A", Date: day("2026-02-15"), Amount: 99, MCC: "742", Merchant: "PAWS", Channel: ingest.ChannelInStore, Country: "FR"},
 		{CardholderID: "A", Date: day("2026-03-15"), Amount: -50, MCC: "0001", Country: ""},
-		{CardholderID: "B", Date: day("2025-11-01"), Amount: 700, MCC: "5411", Merchant: "olive  & THYME"},
+		{CardholderID: "B", Date: day("2025-11-01"), Amount: 700, MCC: "5411", Merchant: "OLIVE & THYME"},
 		{CardholderID: "Z", Date: day("2026-03-15"), Amount: 5, MCC: "5812"},
 	}
 	recs := []ingest.Record{

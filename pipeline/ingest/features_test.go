@@ -50,3 +50,20 @@ func TestReadFeatures(t *testing.T) {
 		t.Errorf("missing feature column: %v", err)
 	}
 }
+
+func FuzzReadFeatures(f *testing.F) {
+	f.Add("cardholder_id,a,b\nC1,1,2\nC2,x,3\n")
+	f.Add("customer_id;dining\nC1;0,5\n")
+	f.Add("cardholder_id\nC1\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		set := NewCardholderSet([]Cardholder{{ID: "C1"}, {ID: "C2"}})
+		var rej recorder
+		tab, st, err := ReadFeatures(context.Background(), strings.NewReader(in), "f.csv", Options{}, nil, set, &rej)
+		if err != nil {
+			return
+		}
+		if st.Read != st.Accepted+st.Rejected || st.Accepted != len(tab.Holders) || len(tab.Values) != len(tab.Holders)*len(tab.Names) {
+			t.Fatalf("counts do not reconcile: %+v, %d holders, %d values", st, len(tab.Holders), len(tab.Values))
+		}
+	})
+}

@@ -75,7 +75,7 @@ func (in *input) openCSV(r io.Reader, size int) error {
 		in.chunks.setDelimiter(in.format.Delimiter)
 	}
 	c, err := in.chunks.next()
-	if err == io.EOF || (err == nil && len(strings.TrimSpace(string(c.data))) == 0) {
+	if err == io.EOF {
 		return &FileError{File: in.file, Err: errors.New("empty file: want a header row")}
 	}
 	if err != nil {
@@ -90,15 +90,39 @@ func (in *input) openCSV(r io.Reader, size int) error {
 			Err: errors.New("not a CSV file: binary data (is it a spreadsheet saved in another format, or compressed with something other than gzip?)")}
 	}
 	in.delim = in.chunks.delimiter()
-	fields, _, n, lines, serr := splitRecord(data, in.delim, nil, nil)
-	if serr != nil {
-		return &FileError{File: in.file, Line: c.line + serr.Line, Column: serr.Column, Err: fmt.Errorf("header: %w", serr.Err)}
+	// The header is the first record that is not an empty line, as
+	// encoding/csv skips empty lines.
+	line := c.line
+	for {
+		fields, _, n, lines, serr := splitRecord(data, in.delim, nil, nil)
+		if serr != nil {
+			return &FileError{File: in.file, Line: line + serr.Line, Column: serr.Column, Err: fmt.Errorf("header: %w", serr.Err)}
+		}
+		if n == 0 {
+			// Only empty lines so far: the header is further on.
+			next, err := in.chunks.next()
+			if err == io.EOF {
+				return &FileError{File: in.file, Err: errors.New("empty file: want a header row")}
+			}
+			if err != nil {
+				return &FileError{File: in.file, Err: err}
+			}
+			data, line = next.data, next.line
+			if in.format.windows1252() {
+				data = decodeWindows1252(nil, data)
+			}
+			continue
+		}
+		data, line = data[n:], line+lines
+		if len(fields) == 0 {
+			continue
+		}
+		for _, f := range fields {
+			in.header = append(in.header, string(f))
+		}
+		in.first = rowBatch{seq: 0, line: line, data: data, decoded: true}
+		return nil
 	}
-	for _, f := range fields {
-		in.header = append(in.header, string(f))
-	}
-	in.first = rowBatch{seq: 0, line: c.line + lines, data: data[n:], decoded: true}
-	return nil
 }
 
 // binaryByte returns the offset of a NUL byte in the first 8 KB, or -1.

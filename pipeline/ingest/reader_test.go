@@ -279,3 +279,21 @@ func FuzzReadCardholders(f *testing.F) {
 		}
 	})
 }
+
+func TestHeaderAfterEmptyLines(t *testing.T) {
+	in := "\n\r\n\ncardholder_id,posted_on,amount,mcc\n\nC1,2026-10-01,1.00,5812\n"
+	for _, size := range []int{0, 1, 7} {
+		var got []Record
+		st, _, err := ReadTransactions(context.Background(), strings.NewReader(in), "t.csv",
+			Options{Classifier: classes{}, chunkSize: size}, NewCardholderSet([]Cardholder{{ID: "C1"}}), nil,
+			func(rs []Record) error { got = append(got, rs...); return nil })
+		if err != nil || st.Read != 1 || len(got) != 1 {
+			t.Errorf("chunk size %d: %+v, %d records, %v", size, st, len(got), err)
+		}
+	}
+	_, _, err := ReadTransactions(context.Background(), strings.NewReader("\n\n\n"), "t.csv",
+		Options{Classifier: classes{}}, NewCardholderSet(nil), nil, func([]Record) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "empty file") {
+		t.Errorf("only empty lines: %v", err)
+	}
+}

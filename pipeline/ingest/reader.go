@@ -26,6 +26,9 @@ type rowBatch struct {
 	// Spreadsheet rows and their row numbers.
 	cells [][]string
 	rows  []int
+	// src is the chunk data comes from, which a worker may hand back to
+	// the chunker once nothing refers to data any more.
+	src chunk
 }
 
 // input is an opened input: where its rows come from and its header.
@@ -198,7 +201,7 @@ func (in *input) batches(ctx context.Context, out chan<- rowBatch, headerReady f
 		if err != nil {
 			return &FileError{File: in.file, Err: err}
 		}
-		if err := send(rowBatch{seq: seq, line: c.line, data: c.data}); err != nil {
+		if err := send(rowBatch{seq: seq, line: c.line, data: c.data, src: c}); err != nil {
 			return err
 		}
 	}
@@ -250,4 +253,12 @@ func (w *walker) walk(b rowBatch, fn func(line int, fields [][]byte, raw []byte,
 		data = data[n:]
 	}
 	return nil
+}
+
+// release hands the batch's chunk back to the chunker for reuse: nothing
+// may refer to the batch's data afterwards.
+func (in *input) release(b rowBatch) {
+	if in.chunks != nil && b.src.buf != nil {
+		in.chunks.release(b.src)
+	}
 }

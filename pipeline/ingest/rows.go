@@ -441,7 +441,13 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 	var mu sync.Mutex
 	newWorker := func() (func(rowBatch) batchResult, func()) {
 		p := newTxParser(shared, in)
-		return p.batch, func() {
+		parse := func(b rowBatch) batchResult {
+			res := p.batch(b)
+			// The records and rejects hold copies, never the batch's bytes.
+			in.release(b)
+			return res
+		}
+		return parse, func() {
 			mu.Lock()
 			merchants.merge(p.names)
 			mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,8 +103,12 @@ func BenchmarkIngestProfile(b *testing.B) {
 }
 
 // BenchmarkIngestProfilePlain does the same aggregation the plain way: one
-// goroutine, encoding/csv, strconv and time.Parse, a map per cardholder.
-// It is the baseline BenchmarkIngestProfile is measured against.
+// goroutine, encoding/csv, strconv and time.Parse, a map per cardholder,
+// and a map of merchants per cardholder for the favourites. It computes
+// what the profiles hold: spend and share per interest, transactions,
+// active months, recency, trend, average ticket, online and foreign
+// shares, the favourite merchant overall and per interest. It is the
+// baseline BenchmarkIngestProfile is measured against.
 func BenchmarkIngestProfilePlain(b *testing.B) {
 	holdersPath, txPath := benchData(b, benchRows(b))
 	tax, err := profile.DefaultTaxonomy()
@@ -114,13 +119,22 @@ func BenchmarkIngestProfilePlain(b *testing.B) {
 	b.SetBytes(fi.Size())
 	from := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	recentFrom := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
 	type acc struct {
-		spend   []int64
-		n       int
-		months  map[int]bool
-		last    time.Time
-		online  int64
-		foreign int64
+		spend                  []int64
+		n, purchases           int
+		months                 map[int]bool
+		last                   time.Time
+		gross, online, foreign int64
+		recent, prior          int64
+		merchants              map[string]int64 // interest + "\x00" + merchant -> spend
+	}
+	type result struct {
+		shares           []float64
+		trend, avgTicket float64
+		recency          int
+		favourite        string
+		top              map[int]string
 	}
 	var rows int
 	for b.Loop() {
@@ -165,7 +179,7 @@ func BenchmarkIngestProfilePlain(b *testing.B) {
 			k, _ := tax.Lookup(rec[4])
 			a := accs[rec[0]]
 			if a == nil {
-				a = &acc{spend: make([]int64, tax.Len()), months: map[int]bool{}}
+				a = &acc{spend: make([]int64, tax.Len()), months: map[int]bool{}, merchants: map[string]int64{}}
 				accs[rec[0]] = a
 			}
 			a.spend[k] += cents
@@ -174,26 +188,59 @@ func BenchmarkIngestProfilePlain(b *testing.B) {
 			if d.After(a.last) {
 				a.last = d
 			}
-			if rec[6] == "online" {
-				a.online += cents
+			if d.Before(recentFrom) {
+				a.prior += cents
+			} else {
+				a.recent += cents
 			}
-			if rec[7] != "US" {
-				a.foreign += cents
+			if cents > 0 {
+				a.gross += cents
+				a.purchases++
+				a.merchants[strconv.Itoa(k)+"\x00"+strings.ToLower(rec[5])] += cents
+				if rec[6] == "online" {
+					a.online += cents
+				}
+				if rec[7] != "US" {
+					a.foreign += cents
+				}
 			}
 		}
 		tf.Close()
-		// Shares, as the profiles have them.
-		for _, a := range accs {
+		out := make(map[string]result, len(accs))
+		for id, a := range accs {
 			var total int64
 			for _, v := range a.spend {
 				total += max(v, 0)
 			}
-			shares := make([]float64, len(a.spend))
+			res := result{shares: make([]float64, len(a.spend)), top: map[int]string{}, recency: int(to.Sub(a.last).Hours() / 24)}
 			for i, v := range a.spend {
 				if total > 0 && v > 0 {
-					shares[i] = float64(v) / float64(total)
+					res.shares[i] = float64(v) / float64(total)
 				}
 			}
+			if a.purchases > 0 {
+				res.avgTicket = float64(a.gross) / float64(a.purchases)
+			}
+			rec, pri := float64(max(a.recent, 0))/3, float64(max(a.prior, 0))/9
+			if rec+pri > 0 {
+				res.trend = (rec - pri) / (rec + pri)
+			}
+			best := map[int]int64{}
+			var fav int64
+			for key, v := range a.merchants {
+				ks, name, _ := strings.Cut(key, "\x00")
+				k, _ := strconv.Atoi(ks)
+				if v > best[k] {
+					best[k], res.top[k] = v, name
+				}
+				if v > fav {
+					fav, res.favourite = v, name
+				}
+			}
+			out[id] = res
+		}
+		if len(out) == 0 {
+			b.Fatal("no profiles")
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")

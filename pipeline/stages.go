@@ -874,7 +874,7 @@ func (r *run) writeMessage(swap *dirSwap, ns []*render.Newsletter, rc recipient,
 	}
 	env.Recipient = render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier,
 		Locale: p.Locale, Relationship: string(p.Relationship), FavouriteMerchant: p.FavouriteMerchant,
-		TopMerchants: p.TopMerchants, Attrs: p.Attrs}
+		TopMerchants: p.TopMerchants.Map(), Attrs: p.Attrs}
 	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
 	m, err := n.Personalize(env.Recipient, unsub)
 	if err != nil {

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/bits"
 	"runtime"
@@ -37,10 +38,14 @@ type Builder struct {
 	opts    Options
 	rules   RelationshipRules // with defaults
 	holders []ingest.Cardholder
-	accs    []acc
-	// spend holds the net spend per cardholder and interest, cents: row h
-	// is spend[h*n : (h+1)*n].
-	spend []int64
+	// The accumulators come in blocks of accBlock cardholders, so that
+	// Profiles can give each block back as soon as its profiles are made:
+	// accumulators and profiles are never all alive at once.
+	accs [][]acc
+	// spend holds the net spend per cardholder and interest, cents, in
+	// blocks like accs: cardholder h's row is block h/accBlock, from
+	// (h%accBlock)*n.
+	spend [][]int64
 	n     int // interests
 	// fromDay and toDay bound the window in days since 1970-01-01:
 	// [fromDay, toDay). A day d of the window has the offset d-fromDay;
@@ -52,6 +57,7 @@ type Builder struct {
 
 	stats    Stats
 	unmapped [10000]int // in-window transactions by unmapped code
+	consumed bool       // Profiles has run
 
 	// index and names serve Add, the slow path: built on first use.
 	index map[string]int
@@ -86,10 +92,13 @@ func NewBuilder(tax *Taxonomy, holders []ingest.Cardholder, opts Options) *Build
 		opts.TopMerchantShare = DefaultTopMerchantShare
 	}
 	b := &Builder{
-		tax: tax, opts: opts, rules: opts.Rules.withDefaults(), holders: holders,
-		accs: make([]acc, len(holders)), n: tax.Len(),
+		tax: tax, opts: opts, rules: opts.Rules.withDefaults(), holders: holders, n: tax.Len(),
 	}
-	b.spend = make([]int64, len(holders)*b.n)
+	for lo := 0; lo < len(holders); lo += accBlock {
+		size := min(accBlock, len(holders)-lo)
+		b.accs = append(b.accs, make([]acc, size))
+		b.spend = append(b.spend, make([]int64, size*b.n))
+	}
 	from, to := opts.Window()
 	b.fromDay, b.toDay = epochDay(from), epochDay(to)
 	b.recentFrom = uint32(max(epochDay(to.AddDate(0, -3, 0))-b.fromDay, 0))
@@ -102,6 +111,15 @@ func NewBuilder(tax *Taxonomy, holders []ingest.Cardholder, opts Options) *Build
 		}
 	}
 	return b
+}
+
+// accBlock is the number of cardholders per block of accumulators.
+const accBlock = 1 << 14
+
+// acc returns cardholder h's accumulator and spend row.
+func (b *Builder) acc(h int) (*acc, []int64) {
+	blk, i := h/accBlock, h%accBlock
+	return &b.accs[blk][i], b.spend[blk][i*b.n : (i+1)*b.n : (i+1)*b.n]
 }
 
 // epochDay returns the day of t, in UTC, in days since 1970-01-01.
@@ -145,8 +163,7 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 	var (
 		n       = b.n
 		other   = n - 1
-		accs    = b.accs
-		spend   = b.spend
+		holders = uint64(len(b.holders))
 		monthOf = b.monthOf
 		days    = uint64(len(monthOf))
 		from    = int64(b.fromDay)
@@ -157,7 +174,7 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 	for i := range recs {
 		r := &recs[i]
 		h := uint64(uint32(r.Holder))
-		if h >= uint64(len(accs)) {
+		if h >= holders {
 			unknown++
 			continue
 		}
@@ -174,8 +191,9 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 			b.unmapped[r.Code]++
 		}
 		amt := r.Amount
-		spend[int(h)*n+k] += amt
-		a := &accs[h]
+		blk, off := h/accBlock, h%accBlock
+		b.spend[blk][int(off)*n+k] += amt
+		a := &b.accs[blk][off]
 		a.n++
 		a.months |= 1 << monthOf[d]
 		var recentAmt int64 // a conditional move, not a branch
@@ -269,24 +287,30 @@ func codeString(c int) string {
 
 // profileChunk is the number of cardholders a Profiles worker takes at a
 // time, and how often it checks the context.
-const profileChunk = 4096
+const profileChunk = accBlock
 
 // Profiles returns one profile per cardholder, in input order. names
 // resolves merchant keys to names for the favourite merchants (ingest's
 // Merchants.Name, or MerchantName after Add); with nil, profiles name no
 // merchants. Cardholders are profiled on GOMAXPROCS goroutines, all
 // finished when Profiles returns, so names must be safe for concurrent
-// use (a lookup in a map nobody writes is). Profiles may be called more
-// than once; it stops with ctx's error when ctx is done.
+// use (a lookup in a map nobody writes is). It stops with ctx's error when
+// ctx is done.
+//
+// Profiles consumes the Builder: it releases the accumulators block by
+// block as their profiles are made, so that the two are never all in
+// memory at once. Call it once, after the last record.
 func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) ([]Profile, error) {
+	if b.consumed {
+		return nil, errors.New("profile: Profiles called twice: the Builder's accumulators are gone")
+	}
+	b.consumed = true
 	ids := make([]string, b.n)
 	for k, in := range b.tax.interests {
 		ids[k] = in.ID
 	}
 	out := make([]Profile, len(b.holders))
-	// One backing array for every profile's shares: one allocation, not a
-	// million.
-	shares := make([]float64, len(b.holders)*b.n)
+
 	chunks := (len(b.holders) + profileChunk - 1) / profileChunk
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -297,14 +321,21 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 				if c >= chunks || ctx.Err() != nil {
 					return
 				}
-				for i := c * profileChunk; i < min((c+1)*profileChunk, len(b.holders)); i++ {
+				// One backing array for the block's shares, made as the
+				// block's spend rows, the same size, are let go.
+				lo, hi := c*profileChunk, min((c+1)*profileChunk, len(b.holders))
+				shares := make([]float64, (hi-lo)*b.n)
+				for i := lo; i < hi; i++ {
 					p := &out[i]
-					b.fill(p, i, shares[i*b.n:(i+1)*b.n:(i+1)*b.n])
+					j := i - lo
+					b.fill(p, i, shares[j*b.n:(j+1)*b.n:(j+1)*b.n])
 					if names != nil {
 						b.merchants(p, i, ids, names)
 					}
 					p.Relationship = b.rules.Classify(p, b.opts)
 				}
+				// The block's profiles are made: its accumulators can go.
+				b.accs[c], b.spend[c] = nil, nil
 			}
 		})
 	}
@@ -318,7 +349,7 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 // fill sets p from cardholder i's row and accumulator.
 func (b *Builder) fill(p *Profile, i int, shares []float64) {
 	h := &b.holders[i]
-	a := &b.accs[i]
+	a, row := b.acc(i)
 	*p = Profile{
 		ID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
 		Locale: h.Locale, Tier: h.Tier, MemberSince: h.MemberSince,
@@ -326,7 +357,6 @@ func (b *Builder) fill(p *Profile, i int, shares []float64) {
 		Consent: h.Consent, Attrs: h.Attrs, Transactions: int(a.n), RecencyDays: -1,
 		Shares: shares,
 	}
-	row := b.spend[i*b.n : (i+1)*b.n]
 	var positive int64
 	for _, v := range row {
 		p.Spend += v
@@ -370,8 +400,8 @@ func (b *Builder) fill(p *Profile, i int, shares []float64) {
 
 // merchants sets the favourite merchants of p from cardholder i's sketch.
 func (b *Builder) merchants(p *Profile, i int, ids []string, names func(uint64) string) {
-	s := &b.accs[i].top
-	row := b.spend[i*b.n : (i+1)*b.n]
+	a, row := b.acc(i)
+	s := &a.top
 	share := b.opts.TopMerchantShare
 	other := b.n - 1
 	for k := range b.n {
@@ -383,14 +413,21 @@ func (b *Builder) merchants(p *Profile, i int, ids []string, names func(uint64) 
 			continue
 		}
 		if name := names(s.key[j]); name != "" {
-			if p.TopMerchants == nil {
-				p.TopMerchants = map[string]string{}
-			}
-			p.TopMerchants[ids[k]] = name
+			p.TopMerchants = append(p.TopMerchants, Favourite{ids[k], name})
 		}
 	}
-	a := &b.accs[i]
+	sortFavourites(p.TopMerchants)
 	if key, spent := s.favourite(); key != 0 && float64(spent) >= share*float64(a.gross) {
 		p.FavouriteMerchant = names(key)
+	}
+}
+
+// sortFavourites sorts favourites by interest id; the few entries are
+// nearly always in order already (interests come in taxonomy order).
+func sortFavourites(f Favourites) {
+	for i := 1; i < len(f); i++ {
+		for j := i; j > 0 && f[j].Interest < f[j-1].Interest; j-- {
+			f[j], f[j-1] = f[j-1], f[j]
+		}
 	}
 }

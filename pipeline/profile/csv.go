@@ -78,7 +78,7 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 			strconv.Itoa(p.ActiveMonths), date(p.LastActive), strconv.Itoa(p.RecencyDays),
 			ftoa(p.Trend), ftoa(p.OnlineShare), ftoa(p.ForeignShare), string(p.Relationship),
 			ftoa(p.TransactionsPerMonth), FormatCents(p.AverageTicket), ftoa(p.Concentration),
-			p.FavouriteMerchant, EncodeTopMerchants(p.TopMerchants))
+			p.FavouriteMerchant, EncodeTopMerchants(p.TopMerchants.Map()))
 		for _, s := range p.Shares {
 			rec = append(rec, ftoa(s))
 		}
@@ -196,10 +196,12 @@ func parseProfile(rec []string, tax *Taxonomy) (Profile, int, error) {
 			return p, d.col, err
 		}
 	}
-	if p.TopMerchants, err = DecodeTopMerchants(rec[colTop]); err != nil {
+	top, err := DecodeTopMerchants(rec[colTop])
+	if err != nil {
 		return p, colTop, err
 	}
-	for id := range p.TopMerchants {
+	p.TopMerchants = FavouritesOf(top)
+	for id := range top {
 		if _, ok := tax.Index(id); !ok {
 			return p, colTop, fmt.Errorf("interest %q: not in the taxonomy", id)
 		}

@@ -35,7 +35,7 @@ func awkwardProfiles(n int) []profile.Profile {
 			Relationship: profile.RelationshipLost, TransactionsPerMonth: 7.0 / 3, AverageTicket: 12345,
 			Concentration:     shares[0]*shares[0] + shares[1]*shares[1] + shares[n-1]*shares[n-1],
 			FavouriteMerchant: `Café "Le ;=\ Coin"`,
-			TopMerchants:      map[string]string{"dining": `Olive \ Thyme; Co=op`, "pets": `=;\`},
+			TopMerchants:      profile.FavouritesOf(map[string]string{"dining": `Olive \ Thyme; Co=op`, "pets": `=;\`}),
 			Attrs:             map[string]string{"segment": "B2", "note": "a,b \"c\" \\;="},
 		},
 		{
@@ -44,7 +44,7 @@ func awkwardProfiles(n int) []profile.Profile {
 			LastActive: day("2024-02-29"), RecencyDays: 1000, Trend: 1, OnlineShare: 1,
 			ForeignShare: math.Nextafter(1, 0), Shares: make([]float64, n),
 			Relationship: profile.RelationshipLostForGood, TransactionsPerMonth: 1 << 40 / 60.0,
-			AverageTicket: -1, Concentration: 1, TopMerchants: map[string]string{"dining": ""},
+			AverageTicket: -1, Concentration: 1, TopMerchants: profile.FavouritesOf(map[string]string{"dining": ""}),
 			Attrs: map[string]string{"segment": "A"},
 		},
 		{ID: "empty", RecencyDays: -1, Shares: make([]float64, n)},
@@ -111,7 +111,7 @@ func TestWriteCSVColumns(t *testing.T) {
 	p := profile.Profile{ID: "C1", FirstName: "Ann", Consent: true, Spend: 150, Transactions: 2, ActiveMonths: 1,
 		LastActive: day("2026-10-01"), RecencyDays: 30, Trend: 1, Shares: []float64{0.5, 0.25, 0, 0.25},
 		Relationship: profile.RelationshipAlwaysAShare, TransactionsPerMonth: 2, AverageTicket: 75, Concentration: 0.375,
-		FavouriteMerchant: "Olive & Thyme", TopMerchants: map[string]string{"dining": "Olive & Thyme", "pets": `A=B \ C;`},
+		FavouriteMerchant: "Olive & Thyme", TopMerchants: profile.FavouritesOf(map[string]string{"dining": "Olive & Thyme", "pets": `A=B \ C;`}),
 		Attrs: map[string]string{"segment": "B2"}}
 	// Another profile's attribute makes a column, empty for C1.
 	other := profile.Profile{ID: "C2", Shares: make([]float64, 4), Attrs: map[string]string{"branch": "Lyon"}}

@@ -46,7 +46,7 @@ func ExampleBuilder_AddRecords() {
 	p := ps[0]
 	fmt.Println(p.Relationship, p.ActiveMonths, p.TransactionsPerMonth, profile.FormatCents(p.AverageTicket))
 	fmt.Printf("concentration %.3f\n", p.Concentration)
-	fmt.Println(p.TopMerchants["dining"], "/", p.FavouriteMerchant)
+	fmt.Println(p.TopMerchants.Get("dining"), "/", p.FavouriteMerchant)
 	// Output:
 	// lost-for-good 12 2 72.85
 	// concentration 0.507

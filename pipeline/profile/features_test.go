@@ -58,3 +58,24 @@ func TestApplyFeatures(t *testing.T) {
 		t.Errorf("unscaled matrix changed the values: %v", raw.Data)
 	}
 }
+
+func TestFavourites(t *testing.T) {
+	f := FavouritesOf(map[string]string{"pets": "Paws", "dining": "Olive", "fuel": "Quick"})
+	if len(f) != 3 || f[0].Interest != "dining" || f[1].Interest != "fuel" || f[2].Interest != "pets" {
+		t.Fatalf("FavouritesOf not sorted: %v", f)
+	}
+	if f.Get("fuel") != "Quick" || f.Get("luxury") != "" {
+		t.Errorf("Get: %q %q", f.Get("fuel"), f.Get("luxury"))
+	}
+	if m := f.Map(); len(m) != 3 || m["pets"] != "Paws" {
+		t.Errorf("Map: %v", m)
+	}
+	if FavouritesOf(nil) != nil || Favourites(nil).Map() != nil {
+		t.Error("empty favourites are not nil")
+	}
+	g := Favourites{{"pets", "P"}, {"dining", "D"}, {"fuel", "F"}}
+	sortFavourites(g)
+	if g[0].Interest != "dining" || g[2].Interest != "pets" {
+		t.Errorf("sortFavourites: %v", g)
+	}
+}

@@ -131,12 +131,12 @@ type Profile struct {
 	// least Options.TopMerchantShare of the cardholder's purchases; "" when
 	// none does or names are unknown.
 	FavouriteMerchant string
-	// TopMerchants maps an interest id to the cardholder's favourite
-	// merchant in that interest, for the interests (other than "other")
-	// where one merchant holds at least Options.TopMerchantShare of the
-	// spend; nil when there is none. It feeds merge fields such as "your
-	// favourite restaurant".
-	TopMerchants map[string]string
+	// TopMerchants lists the cardholder's favourite merchant in each
+	// interest (other than "other") where one merchant holds at least
+	// Options.TopMerchantShare of the spend, sorted by interest id; nil
+	// when there is none. It feeds merge fields such as "your favourite
+	// restaurant". A short slice, not a map: a million profiles hold one.
+	TopMerchants Favourites
 	// Relationship is the cardholder's relationship type with the card,
 	// after Jackson (see RelationshipRules).
 	Relationship Relationship
@@ -334,4 +334,50 @@ func LargestInterests(tax *Taxonomy, shares []float64, n int) []RankedInterest {
 		out = out[:max(n, 0)]
 	}
 	return out
+}
+
+// Favourite is a cardholder's favourite merchant in an interest.
+type Favourite struct {
+	Interest string // interest id
+	Merchant string
+}
+
+// Favourites lists favourite merchants, sorted by interest id.
+type Favourites []Favourite
+
+// Get returns the favourite merchant in an interest, or "".
+func (f Favourites) Get(interest string) string {
+	for _, x := range f {
+		if x.Interest == interest {
+			return x.Merchant
+		}
+	}
+	return ""
+}
+
+// Map returns the favourites as a map from interest id to merchant; nil
+// when there are none.
+func (f Favourites) Map() map[string]string {
+	if len(f) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(f))
+	for _, x := range f {
+		m[x.Interest] = x.Merchant
+	}
+	return m
+}
+
+// FavouritesOf turns a map from interest id to merchant into Favourites,
+// sorted by interest id; nil for an empty map.
+func FavouritesOf(m map[string]string) Favourites {
+	if len(m) == 0 {
+		return nil
+	}
+	f := make(Favourites, 0, len(m))
+	for k, v := range m {
+		f = append(f, Favourite{k, v})
+	}
+	sort.Slice(f, func(i, j int) bool { return f[i].Interest < f[j].Interest })
+	return f
 }

@@ -247,7 +247,7 @@ func TestQuickstartFavourites(t *testing.T) {
 				favouritesRight++
 			}
 		}
-		for id, name := range p.TopMerchants {
+		for id, name := range p.TopMerchants.Map() {
 			k := index(t, tax, id)
 			var bestIn int64
 			for pr, v := range exact[i] {

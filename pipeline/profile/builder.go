@@ -350,13 +350,7 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 func (b *Builder) fill(p *Profile, i int, shares []float64) {
 	h := &b.holders[i]
 	a, row := b.acc(i)
-	*p = Profile{
-		ID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
-		Locale: h.Locale, Tier: h.Tier, MemberSince: h.MemberSince,
-		Cancelled: h.Cancelled, CancelledOn: h.CancelledOn, CancelReason: h.CancelReason,
-		Consent: h.Consent, Attrs: h.Attrs, Transactions: int(a.n), RecencyDays: -1,
-		Shares: shares,
-	}
+	*p = Profile{Cardholder: h, Transactions: int(a.n), RecencyDays: -1, Shares: shares}
 	var positive int64
 	for _, v := range row {
 		p.Spend += v

@@ -152,8 +152,8 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 
 func parseProfile(rec []string, tax *Taxonomy) (Profile, int, error) {
 	p := Profile{
-		ID: rec[0], FirstName: rec[1], LastName: rec[2], Email: rec[3], Locale: rec[4],
-		Tier: rec[5], Cancelled: rec[7] == "cancelled", CancelReason: rec[9], Consent: rec[10] == "yes",
+		Cardholder: &ingest.Cardholder{ID: rec[0], FirstName: rec[1], LastName: rec[2], Email: rec[3], Locale: rec[4],
+			Tier: rec[5], Cancelled: rec[7] == "cancelled", CancelReason: rec[9], Consent: rec[10] == "yes"},
 		Relationship: Relationship(rec[colRelation]), FavouriteMerchant: rec[24],
 		Shares: make([]float64, tax.Len()),
 	}

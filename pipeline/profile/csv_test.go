@@ -26,28 +26,9 @@ func awkwardProfiles(n int) []profile.Profile {
 	shares[2] = math.SmallestNonzeroFloat64
 	shares[n-1] = 1 - shares[0] - shares[1] - shares[2]
 	return []profile.Profile{
-		{
-			ID: "X,1", FirstName: `Ann "Nan"`, LastName: "O'Neil\nSmith", Email: "ann@example.com",
-			Locale: "fr-FR", Tier: "", Cancelled: true, CancelledOn: day("2026-02-28"),
-			CancelReason: "too, expensive", Consent: false, Spend: -12345, Transactions: 7,
-			ActiveMonths: 3, LastActive: day("2026-10-31"), RecencyDays: 0,
-			Trend: -2.0 / 3, OnlineShare: 0.1 + 0.7, ForeignShare: 1e-300, Shares: shares,
-			Relationship: profile.RelationshipLost, TransactionsPerMonth: 7.0 / 3, AverageTicket: 12345,
-			Concentration:     shares[0]*shares[0] + shares[1]*shares[1] + shares[n-1]*shares[n-1],
-			FavouriteMerchant: `Café "Le ;=\ Coin"`,
-			TopMerchants:      profile.FavouritesOf(map[string]string{"dining": `Olive \ Thyme; Co=op`, "pets": `=;\`}),
-			Attrs:             map[string]string{"segment": "B2", "note": "a,b \"c\" \\;="},
-		},
-		{
-			ID: " lead", FirstName: "Ünïcödé", LastName: "\t", Email: "", MemberSince: day("1999-12-31"),
-			Consent: true, Spend: 123456789012, Transactions: 1 << 40, ActiveMonths: 60,
-			LastActive: day("2024-02-29"), RecencyDays: 1000, Trend: 1, OnlineShare: 1,
-			ForeignShare: math.Nextafter(1, 0), Shares: make([]float64, n),
-			Relationship: profile.RelationshipLostForGood, TransactionsPerMonth: 1 << 40 / 60.0,
-			AverageTicket: -1, Concentration: 1, TopMerchants: profile.FavouritesOf(map[string]string{"dining": ""}),
-			Attrs: map[string]string{"segment": "A"},
-		},
-		{ID: "empty", RecencyDays: -1, Shares: make([]float64, n)},
+		{Cardholder: &ingest.Cardholder{ID: "X,1", FirstName: `Ann "Nan"`, LastName: "O'Neil\nSmith", Email: "ann@example.com", Locale: "fr-FR", Tier: "", Cancelled: true, CancelledOn: day("2026-02-28"), CancelReason: "too, expensive", Consent: false, Attrs: map[string]string{"segment": "B2", "note": "a,b \"c\" \\;="}}, Spend: -12345, Transactions: 7, ActiveMonths: 3, LastActive: day("2026-10-31"), RecencyDays: 0, Trend: -2.0 / 3, OnlineShare: 0.1 + 0.7, ForeignShare: 1e-300, Shares: shares, Relationship: profile.RelationshipLost, TransactionsPerMonth: 7.0 / 3, AverageTicket: 12345, Concentration: shares[0]*shares[0] + shares[1]*shares[1] + shares[n-1]*shares[n-1], FavouriteMerchant: `Café "Le ;=\ Coin"`, TopMerchants: profile.FavouritesOf(map[string]string{"dining": `Olive \ Thyme; Co=op`, "pets": `=;\`})},
+		{Cardholder: &ingest.Cardholder{ID: " lead", FirstName: "Ünïcödé", LastName: "\t", Email: "", MemberSince: day("1999-12-31"), Consent: true, Attrs: map[string]string{"segment": "A"}}, Spend: 123456789012, Transactions: 1 << 40, ActiveMonths: 60, LastActive: day("2024-02-29"), RecencyDays: 1000, Trend: 1, OnlineShare: 1, ForeignShare: math.Nextafter(1, 0), Shares: make([]float64, n), Relationship: profile.RelationshipLostForGood, TransactionsPerMonth: 1 << 40 / 60.0, AverageTicket: -1, Concentration: 1, TopMerchants: profile.FavouritesOf(map[string]string{"dining": ""})},
+		{Cardholder: &ingest.Cardholder{ID: "empty"}, RecencyDays: -1, Shares: make([]float64, n)},
 	}
 }
 
@@ -108,13 +89,9 @@ func TestCSVRoundTrip(t *testing.T) {
 
 func TestWriteCSVColumns(t *testing.T) {
 	tax := smallTax(t)
-	p := profile.Profile{ID: "C1", FirstName: "Ann", Consent: true, Spend: 150, Transactions: 2, ActiveMonths: 1,
-		LastActive: day("2026-10-01"), RecencyDays: 30, Trend: 1, Shares: []float64{0.5, 0.25, 0, 0.25},
-		Relationship: profile.RelationshipAlwaysAShare, TransactionsPerMonth: 2, AverageTicket: 75, Concentration: 0.375,
-		FavouriteMerchant: "Olive & Thyme", TopMerchants: profile.FavouritesOf(map[string]string{"dining": "Olive & Thyme", "pets": `A=B \ C;`}),
-		Attrs: map[string]string{"segment": "B2"}}
+	p := profile.Profile{Cardholder: &ingest.Cardholder{ID: "C1", FirstName: "Ann", Consent: true, Attrs: map[string]string{"segment": "B2"}}, Spend: 150, Transactions: 2, ActiveMonths: 1, LastActive: day("2026-10-01"), RecencyDays: 30, Trend: 1, Shares: []float64{0.5, 0.25, 0, 0.25}, Relationship: profile.RelationshipAlwaysAShare, TransactionsPerMonth: 2, AverageTicket: 75, Concentration: 0.375, FavouriteMerchant: "Olive & Thyme", TopMerchants: profile.FavouritesOf(map[string]string{"dining": "Olive & Thyme", "pets": `A=B \ C;`})}
 	// Another profile's attribute makes a column, empty for C1.
-	other := profile.Profile{ID: "C2", Shares: make([]float64, 4), Attrs: map[string]string{"branch": "Lyon"}}
+	other := profile.Profile{Cardholder: &ingest.Cardholder{ID: "C2", Attrs: map[string]string{"branch": "Lyon"}}, Shares: make([]float64, 4)}
 	var buf bytes.Buffer
 	if err := profile.WriteCSV(&buf, tax, []profile.Profile{p, other}); err != nil {
 		t.Fatal(err)

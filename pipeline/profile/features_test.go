@@ -14,8 +14,8 @@ func TestApplyFeatures(t *testing.T) {
 	}
 	ps := make([]Profile, 3)
 	for i := range ps {
+		ps[i].Cardholder = &ingest.Cardholder{Consent: true}
 		ps[i].Shares = make([]float64, tax.Len())
-		ps[i].Consent = true
 	}
 	ps[2].Spend = 100
 	groceries, _ := tax.Index("groceries")

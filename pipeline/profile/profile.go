@@ -7,6 +7,7 @@
 package profile
 
 import (
+	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"math"
 	"sort"
 	"time"
@@ -78,21 +79,11 @@ const (
 
 // Profile is one cardholder's spending profile.
 type Profile struct {
-	ID           string
-	FirstName    string
-	LastName     string
-	Email        string
-	Locale       string
-	Tier         string
-	MemberSince  time.Time
-	Cancelled    bool
-	CancelledOn  time.Time
-	CancelReason string
-	Consent      bool
-	// Attrs are the cardholder's extra attributes, by name, as ingest read
-	// them (empty values left out); nil when there are none. The map is
-	// the cardholder's, shared, not copied.
-	Attrs map[string]string
+	// Cardholder is the cardholder profiled, shared with ingest, not
+	// copied: its fields (ID, FirstName, Email, Tier, Cancelled, Consent,
+	// Attrs, ...) read as the profile's own. A million profiles save 170
+	// MB by not copying them.
+	*ingest.Cardholder
 
 	// Spend is the net spend in the window, in cents (refunds netted).
 	Spend int64

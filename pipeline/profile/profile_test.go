@@ -296,12 +296,8 @@ func TestBuilder(t *testing.T) {
 	t.Run("cardholder fields", func(t *testing.T) {
 		h := testHolders()[5]
 		p := ps[h.ID]
-		got := profile.Profile{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email,
-			Locale: p.Locale, Tier: p.Tier, MemberSince: p.MemberSince, Cancelled: p.Cancelled,
-			CancelledOn: p.CancelledOn, CancelReason: p.CancelReason, Consent: p.Consent, Attrs: p.Attrs}
-		want := profile.Profile{ID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email,
-			Locale: h.Locale, Tier: h.Tier, MemberSince: h.MemberSince, Cancelled: h.Cancelled,
-			CancelledOn: h.CancelledOn, CancelReason: h.CancelReason, Consent: h.Consent, Attrs: h.Attrs}
+		got := profile.Profile{Cardholder: &ingest.Cardholder{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Locale: p.Locale, Tier: p.Tier, MemberSince: p.MemberSince, Cancelled: p.Cancelled, CancelledOn: p.CancelledOn, CancelReason: p.CancelReason, Consent: p.Consent, Attrs: p.Attrs}}
+		want := profile.Profile{Cardholder: &ingest.Cardholder{ID: h.ID, FirstName: h.FirstName, LastName: h.LastName, Email: h.Email, Locale: h.Locale, Tier: h.Tier, MemberSince: h.MemberSince, Cancelled: h.Cancelled, CancelledOn: h.CancelledOn, CancelReason: h.CancelReason, Consent: h.Consent, Attrs: h.Attrs}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v\nwant %+v", got, want)
 		}
@@ -485,7 +481,7 @@ func TestStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := profile.Profile{Cancelled: tt.cancelled, Consent: tt.consent, Spend: tt.spend}
+			p := profile.Profile{Cardholder: &ingest.Cardholder{Cancelled: tt.cancelled, Consent: tt.consent}, Spend: tt.spend}
 			if got := p.Status(); got != tt.want {
 				t.Errorf("Status() = %q, want %q", got, tt.want)
 			}
@@ -537,23 +533,23 @@ func TestPopulation(t *testing.T) {
 		{
 			name: "weighted by spend",
 			profiles: []profile.Profile{
-				{Spend: 100, Shares: []float64{1, 0, 0, 0}},
-				{Spend: 300, Shares: []float64{0.5, 0.5, 0, 0}},
+				{Cardholder: &ingest.Cardholder{}, Spend: 100, Shares: []float64{1, 0, 0, 0}},
+				{Cardholder: &ingest.Cardholder{}, Spend: 300, Shares: []float64{0.5, 0.5, 0, 0}},
 			},
 			want: []float64{0.625, 0.375, 0, 0},
 		},
 		{
 			name: "no spend and net refunds left out",
 			profiles: []profile.Profile{
-				{Spend: 200, Shares: []float64{0, 0.5, 0.25, 0.25}},
-				{Spend: 0, Shares: []float64{0, 0, 0, 0}},
-				{Spend: -500, Shares: []float64{1, 0, 0, 0}},
+				{Cardholder: &ingest.Cardholder{}, Spend: 200, Shares: []float64{0, 0.5, 0.25, 0.25}},
+				{Cardholder: &ingest.Cardholder{}, Spend: 0, Shares: []float64{0, 0, 0, 0}},
+				{Cardholder: &ingest.Cardholder{}, Spend: -500, Shares: []float64{1, 0, 0, 0}},
 			},
 			want: []float64{0, 0.5, 0.25, 0.25},
 		},
 		{
 			name:     "nobody spent",
-			profiles: []profile.Profile{{Spend: 0, Shares: make([]float64, 4)}},
+			profiles: []profile.Profile{{Cardholder: &ingest.Cardholder{}, Spend: 0, Shares: make([]float64, 4)}},
 			want:     []float64{0, 0, 0, 0},
 		},
 		{
@@ -735,11 +731,11 @@ func TestTopInterestsLiftAgainstPopulation(t *testing.T) {
 
 func featureProfiles() []profile.Profile {
 	return []profile.Profile{
-		{ID: "p0", Spend: 10000, ActiveMonths: 2, Shares: []float64{1, 0, 0, 0}},
-		{ID: "p1", Spend: 0, ActiveMonths: 0, Shares: []float64{0, 0, 0, 0}},
-		{ID: "p2", Spend: 100000, ActiveMonths: 12, Shares: []float64{0.5, 0.5, 0, 0}},
-		{ID: "p3", Spend: -500, ActiveMonths: 1, Shares: []float64{0, 0, 0, 0}},
-		{ID: "p4", Spend: 1000, ActiveMonths: 4, Shares: []float64{0, 0.25, 0.25, 0.5}},
+		{Cardholder: &ingest.Cardholder{ID: "p0"}, Spend: 10000, ActiveMonths: 2, Shares: []float64{1, 0, 0, 0}},
+		{Cardholder: &ingest.Cardholder{ID: "p1"}, Spend: 0, ActiveMonths: 0, Shares: []float64{0, 0, 0, 0}},
+		{Cardholder: &ingest.Cardholder{ID: "p2"}, Spend: 100000, ActiveMonths: 12, Shares: []float64{0.5, 0.5, 0, 0}},
+		{Cardholder: &ingest.Cardholder{ID: "p3"}, Spend: -500, ActiveMonths: 1, Shares: []float64{0, 0, 0, 0}},
+		{Cardholder: &ingest.Cardholder{ID: "p4"}, Spend: 1000, ActiveMonths: 4, Shares: []float64{0, 0.25, 0.25, 0.5}},
 	}
 }
 
@@ -809,8 +805,8 @@ func TestBuildFeatures(t *testing.T) {
 
 	t.Run("constant behaviour", func(t *testing.T) {
 		ps := []profile.Profile{
-			{Spend: 500, ActiveMonths: 3, Shares: []float64{1, 0, 0, 0}},
-			{Spend: 500, ActiveMonths: 3, Shares: []float64{0, 1, 0, 0}},
+			{Cardholder: &ingest.Cardholder{}, Spend: 500, ActiveMonths: 3, Shares: []float64{1, 0, 0, 0}},
+			{Cardholder: &ingest.Cardholder{}, Spend: 500, ActiveMonths: 3, Shares: []float64{0, 1, 0, 0}},
 		}
 		f := profile.BuildFeatures(tax, ps, profile.FeatureOptions{BehaviourWeight: 0.3})
 		for r := range f.Rows {

@@ -1,6 +1,7 @@
 package profile_test
 
 import (
+	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"reflect"
 	"testing"
 	"time"
@@ -11,10 +12,7 @@ import (
 // committed is a profile that passes every lost-for-good condition of the
 // default rules in the 12-month window ending with runEnd (2026-10).
 func committed() profile.Profile {
-	return profile.Profile{
-		ID: "P", Consent: true, MemberSince: day("2015-01-01"), Spend: 100000, Transactions: 40,
-		ActiveMonths: 12, RecencyDays: 5, Trend: 0, Concentration: 0.3, AverageTicket: 5000,
-	}
+	return profile.Profile{Cardholder: &ingest.Cardholder{ID: "P", Consent: true, MemberSince: day("2015-01-01")}, Spend: 100000, Transactions: 40, ActiveMonths: 12, RecencyDays: 5, Trend: 0, Concentration: 0.3, AverageTicket: 5000}
 }
 
 func TestClassify(t *testing.T) {

@@ -215,3 +215,20 @@ func TestWorkersAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxAmount(t *testing.T) {
+	in := "cardholder_id,posted_on,amount,mcc\n" +
+		"C1,2026-10-01,45035996273704.96,5812\n" + // 2^52 cents exactly
+		"C1,2026-10-01,45035996273704.97,5812\n" +
+		"C1,2026-10-01,-45035996273704.97,5812\n"
+	got, st, rej, err := readTx(t, in, Options{}, "C1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Amount != MaxAmount || st.Rejected != 2 {
+		t.Fatalf("records %+v, stats %+v", got, st)
+	}
+	if want := `transactions.csv:3:3: amount "45035996273704.97": not a number (beyond the largest amount, 2^52 cents)`; rej.errs[0].Error() != want {
+		t.Errorf("reject = %s, want %s", rej.errs[0], want)
+	}
+}

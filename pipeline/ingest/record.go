@@ -26,6 +26,11 @@ type Record struct {
 	Mapped bool
 }
 
+// MaxAmount bounds a transaction's amount in cents, either sign: 2^52, 45
+// trillion in a currency with cents. Sums of such amounts stay exact in
+// float64, which profiling relies on.
+const MaxAmount = 1 << 52
+
 // RecordFlags are facts of a transaction.
 type RecordFlags uint8
 

@@ -683,6 +683,11 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 			return rec, p.err(line, "amount", v, ErrNotNumber)
 		}
 	}
+	if rec.Amount > MaxAmount || rec.Amount < -MaxAmount {
+		e := p.err(line, "amount", v, ErrNotNumber)
+		e.Detail = "beyond the largest amount, 2^52 cents"
+		return rec, e
+	}
 	rec.Code = -1
 	code := get(fields, p.cols.mcc)
 	if len(code) > 0 {

@@ -44,8 +44,10 @@ type Builder struct {
 	accs [][]acc
 	// spend holds the net spend per cardholder and interest, cents, in
 	// blocks like accs: cardholder h's row is block h/accBlock, from
-	// (h%accBlock)*n.
-	spend [][]int64
+	// (h%accBlock)*n. The cents are whole numbers in float64, exact below
+	// 2^53 (ingest refuses amounts above 2^52), so that Profiles can turn
+	// each row into the profile's shares in place, without a second array.
+	spend [][]float64
 	n     int // interests
 	// fromDay and toDay bound the window in days since 1970-01-01:
 	// [fromDay, toDay). A day d of the window has the offset d-fromDay;
@@ -97,7 +99,7 @@ func NewBuilder(tax *Taxonomy, holders []ingest.Cardholder, opts Options) *Build
 	for lo := 0; lo < len(holders); lo += accBlock {
 		size := min(accBlock, len(holders)-lo)
 		b.accs = append(b.accs, make([]acc, size))
-		b.spend = append(b.spend, make([]int64, size*b.n))
+		b.spend = append(b.spend, make([]float64, size*b.n))
 	}
 	from, to := opts.Window()
 	b.fromDay, b.toDay = epochDay(from), epochDay(to)
@@ -117,7 +119,7 @@ func NewBuilder(tax *Taxonomy, holders []ingest.Cardholder, opts Options) *Build
 const accBlock = 1 << 14
 
 // acc returns cardholder h's accumulator and spend row.
-func (b *Builder) acc(h int) (*acc, []int64) {
+func (b *Builder) acc(h int) (*acc, []float64) {
 	blk, i := h/accBlock, h%accBlock
 	return &b.accs[blk][i], b.spend[blk][i*b.n : (i+1)*b.n : (i+1)*b.n]
 }
@@ -192,7 +194,7 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 		}
 		amt := r.Amount
 		blk, off := h/accBlock, h%accBlock
-		b.spend[blk][int(off)*n+k] += amt
+		b.spend[blk][int(off)*n+k] += float64(amt)
 		a := &b.accs[blk][off]
 		a.n++
 		a.months |= 1 << monthOf[d]
@@ -321,20 +323,17 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 				if c >= chunks || ctx.Err() != nil {
 					return
 				}
-				// One backing array for the block's shares, made as the
-				// block's spend rows, the same size, are let go.
-				lo, hi := c*profileChunk, min((c+1)*profileChunk, len(b.holders))
-				shares := make([]float64, (hi-lo)*b.n)
-				for i := lo; i < hi; i++ {
+				for i := c * profileChunk; i < min((c+1)*profileChunk, len(b.holders)); i++ {
 					p := &out[i]
-					j := i - lo
-					b.fill(p, i, shares[j*b.n:(j+1)*b.n:(j+1)*b.n])
+					b.fill(p, i)
 					if names != nil {
 						b.merchants(p, i, ids, names)
 					}
+					b.shares(p, i)
 					p.Relationship = b.rules.Classify(p, b.opts)
 				}
 				// The block's profiles are made: its accumulators can go.
+				// Its spend rows live on as the profiles' shares.
 				b.accs[c], b.spend[c] = nil, nil
 			}
 		})
@@ -347,26 +346,15 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 }
 
 // fill sets p from cardholder i's row and accumulator.
-func (b *Builder) fill(p *Profile, i int, shares []float64) {
+func (b *Builder) fill(p *Profile, i int) {
 	h := &b.holders[i]
 	a, row := b.acc(i)
-	*p = Profile{Cardholder: h, Transactions: int(a.n), RecencyDays: -1, Shares: shares}
-	var positive int64
+	*p = Profile{Cardholder: h, Transactions: int(a.n), RecencyDays: -1}
+	var spend float64
 	for _, v := range row {
-		p.Spend += v
-		if v > 0 {
-			positive += v
-		}
+		spend += v
 	}
-	if positive > 0 {
-		for k, v := range row {
-			if v > 0 {
-				s := float64(v) / float64(positive)
-				p.Shares[k] = s
-				p.Concentration += s * s
-			}
-		}
-	}
+	p.Spend = int64(spend)
 	if a.gross > 0 {
 		p.OnlineShare = float64(a.online) / float64(a.gross)
 		p.ForeignShare = float64(a.foreign) / float64(a.gross)
@@ -390,6 +378,27 @@ func (b *Builder) fill(p *Profile, i int, shares []float64) {
 			p.Trend = (recent - prior) / (recent + prior)
 		}
 	}
+}
+
+// shares turns cardholder i's spend row into the profile's shares, in
+// place: the row becomes p.Shares. Call it last: it overwrites the spend.
+func (b *Builder) shares(p *Profile, i int) {
+	_, row := b.acc(i)
+	var positive float64
+	for _, v := range row {
+		if v > 0 {
+			positive += v
+		}
+	}
+	for k, v := range row {
+		s := 0.0
+		if v > 0 {
+			s = v / positive
+			p.Concentration += s * s
+		}
+		row[k] = s
+	}
+	p.Shares = row
 }
 
 // merchants sets the favourite merchants of p from cardholder i's sketch.

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestAccumulatorSize(t *testing.T) {
 	b := NewBuilder(tax, make([]ingest.Cardholder, 1000), Options{End: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)})
 	got := 0
 	for i := range b.accs {
-		got += int(unsafe.Sizeof(acc{}))*len(b.accs[i]) + int(unsafe.Sizeof(int64(0)))*len(b.spend[i])
+		got += int(unsafe.Sizeof(acc{}))*len(b.accs[i]) + int(unsafe.Sizeof(float64(0)))*len(b.spend[i])
 	}
 	if got != perHolder*1000 {
 		t.Errorf("NewBuilder holds %d bytes for 1000 cardholders, want %d", got, perHolder*1000)
@@ -112,7 +113,7 @@ func TestSketchGuarantees(t *testing.T) {
 						t.Fatalf("seed %d: pair %v in two slots", seed, p)
 					}
 					held[p] = true
-					if g, v := s.guaranteed(i), truth[p]; g > v || v > s.spend[i] || g <= 0 {
+					if g, v := s.guaranteed(i), truth[p]; g > v || v > int64(s.spend[i]) || g <= 0 {
 						t.Fatalf("seed %d: slot %d: guaranteed %d, true %d, estimate %d", seed, i, g, v, s.spend[i])
 					}
 				}
@@ -123,5 +124,18 @@ func TestSketchGuarantees(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSketchSaturates(t *testing.T) {
+	var s sketch
+	s.add(7, 0, math.MaxInt32-5)
+	s.add(7, 0, 100)
+	s.add(7, 0, math.MaxInt64/4)
+	if s.spend[0] != math.MaxInt32 || s.guaranteed(0) != math.MaxInt32 {
+		t.Errorf("spend %d, guaranteed %d; want saturation at MaxInt32", s.spend[0], s.guaranteed(0))
+	}
+	if key, spent := s.favourite(); key != 7 || spent != math.MaxInt32 {
+		t.Errorf("favourite %d %d", key, spent)
 	}
 }

@@ -664,7 +664,7 @@ func (r *run) report(ctx context.Context) (map[string]int, []string, error) {
 			}
 		}
 		if p.Cancelled {
-			lc := report.LostCustomer{ID: p.ID, FirstName: p.FirstName, CancelledOn: p.CancelledOn, Reason: p.CancelReason,
+			lc := report.LostCustomer{ID: p.ID, FirstName: p.FirstName, CancelledOn: p.CancelledOn.Time(), Reason: p.CancelReason,
 				Spend: p.Spend, ActiveMonths: p.ActiveMonths, LastActive: p.LastActive, FavouriteMerchant: p.FavouriteMerchant}
 			for _, ri := range profile.LargestInterests(r.tax, p.Shares, 3) {
 				lc.Interests = append(lc.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})

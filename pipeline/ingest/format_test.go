@@ -188,3 +188,21 @@ func FuzzDateFormats(f *testing.F) {
 		}
 	})
 }
+
+func TestDate(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC), time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC),
+	} {
+		d := DateOf(tm)
+		if d.IsZero() || !d.Time().Equal(tm) || d.String() != tm.Format("2006-01-02") {
+			t.Errorf("DateOf(%s) = %d: %v %q", tm.Format("2006-01-02"), d, d.Time(), d)
+		}
+	}
+	if d := DateOf(time.Time{}); !d.IsZero() || !d.Time().IsZero() || d.String() != "" {
+		t.Errorf("the zero time gives %d", d)
+	}
+	if DateOf(time.Date(2026, 10, 31, 23, 59, 0, 0, time.FixedZone("x", -5*3600))) != DateOf(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Error("DateOf is not in UTC")
+	}
+}

@@ -21,9 +21,9 @@ type Cardholder struct {
 	Email        string
 	Locale       string
 	Tier         string
-	MemberSince  time.Time // zero when unknown
+	MemberSince  Date // zero when unknown
 	Cancelled    bool
-	CancelledOn  time.Time // zero when unknown or active
+	CancelledOn  Date // zero when unknown or active
 	CancelReason string
 	Consent      bool
 	// Attrs holds the values of the input's extra columns, by column name
@@ -37,6 +37,43 @@ type Cardholder struct {
 // Eligible reports whether the cardholder may receive marketing mail: active
 // and consenting.
 func (c *Cardholder) Eligible() bool { return c.Consent && !c.Cancelled }
+
+// Date is a calendar date held in four bytes: days since 1970-01-01 plus a
+// bias that keeps every real date away from zero, so that the zero Date
+// means "unknown". A million cardholders hold two each.
+type Date int32
+
+// dateBias is added to day numbers; years 0 to 9999 stay far from zero.
+const dateBias = 1 << 24
+
+// DateOf returns the date of t in UTC; the zero time gives the zero Date.
+func DateOf(t time.Time) Date {
+	if t.IsZero() {
+		return 0
+	}
+	y, m, d := t.UTC().Date()
+	return Date(dayNumber(y, int(m), d) + dateBias)
+}
+
+// Time returns the date's midnight in UTC, or the zero time for the zero
+// Date.
+func (d Date) Time() time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return DayTime(int32(d) - dateBias)
+}
+
+// IsZero reports whether the date is unknown.
+func (d Date) IsZero() bool { return d == 0 }
+
+// String formats the date as YYYY-MM-DD, or "" when unknown.
+func (d Date) String() string {
+	if d == 0 {
+		return ""
+	}
+	return d.Time().Format("2006-01-02")
+}
 
 // Channel is where a transaction took place.
 type Channel uint8

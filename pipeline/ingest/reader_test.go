@@ -94,7 +94,7 @@ func TestReadCardholders(t *testing.T) {
 	if !got[0].Eligible() || got[1].Eligible() || got[2].Eligible() {
 		t.Errorf("eligibility: C1 %v (want true), C2 cancelled %v, C5 no consent %v", got[0].Eligible(), got[1].Eligible(), got[2].Eligible())
 	}
-	if got[1].CancelReason != "annual fee" || got[1].CancelledOn.Format("2006-01-02") != "2026-05-02" {
+	if got[1].CancelReason != "annual fee" || got[1].CancelledOn.String() != "2026-05-02" {
 		t.Errorf("C2 cancellation = %q %v", got[1].CancelReason, got[1].CancelledOn)
 	}
 	want := []string{

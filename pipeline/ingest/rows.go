@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 )
 
 // Options tunes the readers. The zero value reads the default format and
@@ -345,7 +344,7 @@ func (p *holderParser) parse(line int, fields [][]byte, serr *scanError) (Cardho
 	}
 	for _, d := range []struct {
 		name string
-		dst  *time.Time
+		dst  *Date
 	}{{"member_since", &c.MemberSince}, {"cancelled_on", &c.CancelledOn}} {
 		s := p.field(fields, d.name)
 		if s == "" {
@@ -355,7 +354,7 @@ func (p *holderParser) parse(line int, fields [][]byte, serr *scanError) (Cardho
 		if err != nil {
 			return c, p.err(line, d.name, s, err)
 		}
-		*d.dst = DayTime(day)
+		*d.dst = Date(day + dateBias)
 	}
 	switch s := strings.ToLower(p.field(fields, "status")); s {
 	case "", "active", "open":

@@ -26,7 +26,7 @@ func rec(h int, date string, k int, cents int64) ingest.Record {
 func holders(ids ...string) []ingest.Cardholder {
 	hs := make([]ingest.Cardholder, len(ids))
 	for i, id := range ids {
-		hs[i] = ingest.Cardholder{ID: id, Consent: true, MemberSince: day("2019-03-04")}
+		hs[i] = ingest.Cardholder{ID: id, Consent: true, MemberSince: ingest.DateOf(day("2019-03-04"))}
 	}
 	return hs
 }
@@ -419,7 +419,7 @@ func TestBuilderRelationship(t *testing.T) {
 	tax := defaultTax(t)
 	dining, groceries, fuel := index(t, tax, "dining"), index(t, tax, "groceries"), index(t, tax, "fuel")
 	member := func(id, since string, cancelled bool) ingest.Cardholder {
-		return ingest.Cardholder{ID: id, Consent: true, MemberSince: day(since), Cancelled: cancelled}
+		return ingest.Cardholder{ID: id, Consent: true, MemberSince: ingest.DateOf(day(since)), Cancelled: cancelled}
 	}
 	hs := []ingest.Cardholder{
 		member("committed", "2015-06-01", false),
@@ -529,7 +529,7 @@ func BenchmarkProfiles(b *testing.B) {
 	const holders = 100_000
 	hs := make([]ingest.Cardholder, holders)
 	for i := range hs {
-		hs[i] = ingest.Cardholder{ID: fmt.Sprintf("C%07d", i), Consent: true, MemberSince: day("2015-01-01")}
+		hs[i] = ingest.Cardholder{ID: fmt.Sprintf("C%07d", i), Consent: true, MemberSince: ingest.DateOf(day("2015-01-01"))}
 	}
 	from, _ := profile.Options{End: runEnd}.Window()
 	first := int32(from.Unix() / 86400)

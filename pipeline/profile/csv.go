@@ -73,7 +73,7 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 			consent = "yes"
 		}
 		rec = append(rec[:0], p.ID, p.FirstName, p.LastName, p.Email, p.Locale, p.Tier,
-			date(p.MemberSince), status, date(p.CancelledOn), p.CancelReason, consent,
+			date(p.MemberSince.Time()), status, date(p.CancelledOn.Time()), p.CancelReason, consent,
 			string(p.Status()), FormatCents(p.Spend), strconv.Itoa(p.Transactions),
 			strconv.Itoa(p.ActiveMonths), date(p.LastActive), strconv.Itoa(p.RecencyDays),
 			ftoa(p.Trend), ftoa(p.OnlineShare), ftoa(p.ForeignShare), string(p.Relationship),
@@ -158,10 +158,11 @@ func parseProfile(rec []string, tax *Taxonomy) (Profile, int, error) {
 		Shares: make([]float64, tax.Len()),
 	}
 	var err error
+	var since, cancelled time.Time
 	for _, d := range []struct {
 		col int
 		dst *time.Time
-	}{{colMemberSince, &p.MemberSince}, {colCancelledOn, &p.CancelledOn}, {colLastActive, &p.LastActive}} {
+	}{{colMemberSince, &since}, {colCancelledOn, &cancelled}, {colLastActive, &p.LastActive}} {
 		if rec[d.col] == "" {
 			continue
 		}
@@ -169,6 +170,7 @@ func parseProfile(rec []string, tax *Taxonomy) (Profile, int, error) {
 			return p, d.col, err
 		}
 	}
+	p.MemberSince, p.CancelledOn = ingest.DateOf(since), ingest.DateOf(cancelled)
 	for _, d := range []struct {
 		col int
 		dst *int64

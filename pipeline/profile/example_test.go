@@ -15,7 +15,7 @@ func ExampleBuilder_AddRecords() {
 		panic(err)
 	}
 	holders := []ingest.Cardholder{{ID: "C1", FirstName: "Ann", Consent: true,
-		MemberSince: time.Date(2018, 4, 1, 0, 0, 0, 0, time.UTC)}}
+		MemberSince: ingest.DateOf(time.Date(2018, 4, 1, 0, 0, 0, 0, time.UTC))}}
 	b := profile.NewBuilder(tax, holders, profile.Options{End: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)})
 
 	// Ingest hands on compact records: a dinner at Olive & Thyme and the

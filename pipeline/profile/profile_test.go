@@ -85,9 +85,9 @@ const unknownMCC = "0001"
 func testHolders() []ingest.Cardholder {
 	h := func(id string, consent, cancelled bool) ingest.Cardholder {
 		c := ingest.Cardholder{ID: id, FirstName: "First " + id, LastName: "Last " + id, Email: strings.ToLower(id) + "@example.com",
-			Locale: "en-US", Tier: "gold", MemberSince: day("2019-03-04"), Consent: consent, Cancelled: cancelled}
+			Locale: "en-US", Tier: "gold", MemberSince: ingest.DateOf(day("2019-03-04")), Consent: consent, Cancelled: cancelled}
 		if cancelled {
-			c.CancelledOn, c.CancelReason = day("2026-07-01"), "moved"
+			c.CancelledOn, c.CancelReason = ingest.DateOf(day("2026-07-01")), "moved"
 		}
 		return c
 	}

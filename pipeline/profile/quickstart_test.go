@@ -69,14 +69,17 @@ func quickstart(t testing.TB, tax *profile.Taxonomy) ([]ingest.Cardholder, []ing
 		h := ingest.Cardholder{ID: row["cardholder_id"], FirstName: row["first_name"], LastName: row["last_name"],
 			Email: row["email"], Locale: row["locale"], Tier: row["tier"], CancelReason: row["cancel_reason"],
 			Cancelled: row["status"] == "cancelled", Consent: row["marketing_consent"] == "yes"}
-		var err error
-		if h.MemberSince, err = ingest.ParseDate(row["member_since"]); err != nil {
+		since, err := ingest.ParseDate(row["member_since"])
+		if err != nil {
 			return
 		}
+		h.MemberSince = ingest.DateOf(since)
 		if row["cancelled_on"] != "" {
-			if h.CancelledOn, err = ingest.ParseDate(row["cancelled_on"]); err != nil {
+			cancelled, err := ingest.ParseDate(row["cancelled_on"])
+			if err != nil {
 				return
 			}
+			h.CancelledOn = ingest.DateOf(cancelled)
 		}
 		if _, dup := index[h.ID]; dup || h.ID == "" {
 			return

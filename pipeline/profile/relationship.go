@@ -196,7 +196,7 @@ func (r RelationshipRules) Classify(p *Profile, opts Options) Relationship {
 	case p.Trend <= r.LapsingTrend && p.RecencyDays >= r.LapsingQuietDays &&
 		p.ActiveMonths >= scaleUp(r.LapsingMinActiveMonths, months):
 		return RelationshipLapsing
-	case tenure(p.MemberSince, end, r.CommittedTenureYears) &&
+	case tenure(p.MemberSince.Time(), end, r.CommittedTenureYears) &&
 		p.ActiveMonths >= scaleUp(r.CommittedActiveMonths, months) &&
 		p.Concentration <= r.CommittedMaxConcentration:
 		return RelationshipLostForGood

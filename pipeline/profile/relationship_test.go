@@ -4,7 +4,6 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
 )
@@ -12,7 +11,7 @@ import (
 // committed is a profile that passes every lost-for-good condition of the
 // default rules in the 12-month window ending with runEnd (2026-10).
 func committed() profile.Profile {
-	return profile.Profile{Cardholder: &ingest.Cardholder{ID: "P", Consent: true, MemberSince: day("2015-01-01")}, Spend: 100000, Transactions: 40, ActiveMonths: 12, RecencyDays: 5, Trend: 0, Concentration: 0.3, AverageTicket: 5000}
+	return profile.Profile{Cardholder: &ingest.Cardholder{ID: "P", Consent: true, MemberSince: ingest.DateOf(day("2015-01-01"))}, Spend: 100000, Transactions: 40, ActiveMonths: 12, RecencyDays: 5, Trend: 0, Concentration: 0.3, AverageTicket: 5000}
 }
 
 func TestClassify(t *testing.T) {
@@ -49,17 +48,17 @@ func TestClassify(t *testing.T) {
 			profile.RelationshipRules{LapsingTrend: -0.25}, 0, profile.RelationshipLapsing},
 
 		// Lost-for-good, at each boundary.
-		{"three years on the window's last day", func(p *profile.Profile) { p.MemberSince = day("2023-10-31") },
+		{"three years on the window's last day", func(p *profile.Profile) { p.MemberSince = ingest.DateOf(day("2023-10-31")) },
 			profile.RelationshipRules{}, 0, profile.RelationshipLostForGood},
-		{"three years the day after", func(p *profile.Profile) { p.MemberSince = day("2023-11-01") },
+		{"three years the day after", func(p *profile.Profile) { p.MemberSince = ingest.DateOf(day("2023-11-01")) },
 			profile.RelationshipRules{}, 0, profile.RelationshipIntermediate},
-		{"tenure unknown", func(p *profile.Profile) { p.MemberSince = time.Time{} },
+		{"tenure unknown", func(p *profile.Profile) { p.MemberSince = 0 },
 			profile.RelationshipRules{}, 0, profile.RelationshipIntermediate},
-		{"tenure switched off", func(p *profile.Profile) { p.MemberSince = time.Time{} },
+		{"tenure switched off", func(p *profile.Profile) { p.MemberSince = 0 },
 			profile.RelationshipRules{CommittedTenureYears: -1}, 0, profile.RelationshipLostForGood},
-		{"two and a half years required", func(p *profile.Profile) { p.MemberSince = day("2024-04-15") },
+		{"two and a half years required", func(p *profile.Profile) { p.MemberSince = ingest.DateOf(day("2024-04-15")) },
 			profile.RelationshipRules{CommittedTenureYears: 2.5}, 0, profile.RelationshipLostForGood},
-		{"two and a half years not reached", func(p *profile.Profile) { p.MemberSince = day("2024-05-15") },
+		{"two and a half years not reached", func(p *profile.Profile) { p.MemberSince = ingest.DateOf(day("2024-05-15")) },
 			profile.RelationshipRules{CommittedTenureYears: 2.5}, 0, profile.RelationshipIntermediate},
 		{"ten active months", func(p *profile.Profile) { p.ActiveMonths = 10 },
 			profile.RelationshipRules{}, 0, profile.RelationshipLostForGood},
@@ -109,9 +108,9 @@ func TestClassify(t *testing.T) {
 			profile.RelationshipRules{}, 24, profile.RelationshipLostForGood},
 		{"24 months: 8 active is sporadic", func(p *profile.Profile) { p.ActiveMonths = 8 },
 			profile.RelationshipRules{}, 24, profile.RelationshipAlwaysAShare},
-		{"24 months: tenure counts at the window's end", func(p *profile.Profile) { p.ActiveMonths, p.MemberSince = 24, day("2023-10-31") },
+		{"24 months: tenure counts at the window's end", func(p *profile.Profile) { p.ActiveMonths, p.MemberSince = 24, ingest.DateOf(day("2023-10-31")) },
 			profile.RelationshipRules{}, 24, profile.RelationshipLostForGood},
-		{"24 months: a day short of three years", func(p *profile.Profile) { p.ActiveMonths, p.MemberSince = 24, day("2023-11-01") },
+		{"24 months: a day short of three years", func(p *profile.Profile) { p.ActiveMonths, p.MemberSince = 24, ingest.DateOf(day("2023-11-01")) },
 			profile.RelationshipRules{}, 24, profile.RelationshipIntermediate},
 	}
 	for _, tt := range tests {

@@ -67,6 +67,7 @@ unsubscribe_url = "https://example.com/u"
 		{"unknown key", context.Background(), []string{"run", bad}, exitUsage},
 		{"bad month", context.Background(), []string{"run", failing, "--month", "10/2026"}, exitUsage},
 		{"bad outbox", context.Background(), []string{"run", failing, "--outbox", "some"}, exitUsage},
+		{"bad memory limit", context.Background(), []string{"run", failing, "--memory-limit", "lots"}, exitUsage},
 		{"gen bad end", context.Background(), []string{"gen", "--end", "x", "--out", dir}, exitUsage},
 		{"run fails", context.Background(), []string{"run", failing, "--out", filepath.Join(dir, "out")}, exitFailed},
 		{"interrupted", cancelled, []string{"run", filepath.Join(example(t), "campaign.toml"), "--out", filepath.Join(dir, "out2")}, exitFailed},
@@ -87,4 +88,30 @@ func example(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"900MiB", 900 << 20, true},
+		{"2GiB", 2 << 30, true},
+		{"1.5GB", 1_500_000_000, true},
+		{"512000000", 512_000_000, true},
+		{"64 KiB", 64 << 10, true},
+		{"", 0, false},
+		{"lots", 0, false},
+		{"-1GiB", 0, false},
+		{"1e30GB", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseSize(tt.in)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Errorf("parseSize(%q) = %d, %v", tt.in, got, err)
+			}
+		})
+	}
 }

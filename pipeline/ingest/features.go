@@ -91,77 +91,57 @@ func ReadFeatures(ctx context.Context, r io.Reader, file string, opts Options, c
 			return nil, st, err
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan rowBatch, 2)
-	errc := make(chan error, 1)
-	go func() { errc <- in.batches(ctx, batches, bindHeader) }()
-	w := &walker{in: in}
-	seen := map[int32]int{}
-	row := make([]float64, 0, 16)
-	var consumeErr error
-	for batch := range batches {
-		if consumeErr != nil {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			consumeErr = err
-			continue
-		}
-		consumeErr = w.walk(batch, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
-			st.Read++
-			e := func() *RowError {
-				if serr != nil {
-					return &RowError{File: file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
-				}
-				if len(fields) != len(in.header) {
-					return &RowError{File: file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), len(in.header))}
-				}
-				id := string(trimSpace(fields[idCol]))
-				if LooksLikeCardNumber(id) {
-					return &RowError{File: file, Line: line, Column: idCol + 1, Field: "cardholder_id", Value: id, Err: ErrCardNumber}
-				}
-				h, ok := set.index[id]
-				if !ok {
-					return &RowError{File: file, Line: line, Column: idCol + 1, Field: "cardholder_id", Value: id, Err: ErrUnknownHolder}
-				}
-				if first, dup := seen[h]; dup {
-					return &RowError{File: file, Line: line, Column: idCol + 1, Field: "cardholder_id", Value: id, Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", first)}
-				}
-				row = row[:0]
-				for k, c := range cols {
-					v, err := parseFeature(trimSpace(fields[c]), in.format)
-					if err != nil {
-						return &RowError{File: file, Line: line, Column: c + 1, Field: t.Names[k], Value: string(fields[c]), Err: err}
-					}
-					row = append(row, v)
-				}
-				seen[h] = line
-				t.Holders = append(t.Holders, h)
-				t.Values = append(t.Values, row...)
+	// Workers check and parse rows; the consumer, in file order, finds
+	// duplicates and keeps the rows.
+	type parsed struct {
+		holder int32
+		values []float64
+		err    *RowError
+		raw    []byte
+		line   int
+	}
+	newWorker := func() (func(rowBatch) []parsed, func()) {
+		w := &walker{in: in}
+		return func(batch rowBatch) []parsed {
+			var out []parsed
+			_ = w.walk(batch, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
+				r := parsed{line: line, raw: raw}
+				r.holder, r.values, r.err = parseFeatureRow(file, line, fields, serr, len(in.header), idCol, cols, t.Names, set, in.format)
+				out = append(out, r)
 				return nil
-			}()
+			})
+			return out
+		}, func() {}
+	}
+	seen := map[int32]int{}
+	consume := func(rows []parsed) error {
+		for _, r := range rows {
+			st.Read++
+			e := r.err
+			if e == nil {
+				if first, dup := seen[r.holder]; dup {
+					e = &RowError{File: file, Line: r.line, Column: idCol + 1, Field: "cardholder_id", Value: set.List[r.holder].ID,
+						Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", first)}
+				}
+			}
 			if e != nil {
-				if e.Err == ErrCardNumber {
+				if e.Err == ErrCardNumber && e.Column == idCol+1 {
 					return refusedColumn(file, &binding{header: in.header}, e)
 				}
-				return reject(&st, rej, e, raw)
+				if err := reject(&st, rej, e, r.raw); err != nil {
+					return err
+				}
+				continue
 			}
+			seen[r.holder] = r.line
+			t.Holders = append(t.Holders, r.holder)
+			t.Values = append(t.Values, r.values...)
 			st.Accepted++
-			return nil
-		})
-		if consumeErr != nil {
-			cancel()
 		}
+		return nil
 	}
-	if err := <-errc; err != nil && consumeErr == nil && !errors.Is(err, context.Canceled) {
-		consumeErr = err
-	}
-	if consumeErr == nil {
-		consumeErr = ctx.Err()
-	}
-	if consumeErr != nil {
-		return nil, st, consumeErr
+	if err := inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume); err != nil {
+		return nil, st, err
 	}
 	return t, st, nil
 }
@@ -186,4 +166,33 @@ func parseFeature(b []byte, f Format) (float64, error) {
 		return 0, ErrNotFinite
 	}
 	return v, nil
+}
+
+// parseFeatureRow checks one row of pre-aggregated profiles and reads its
+// cardholder and feature values.
+func parseFeatureRow(file string, line int, fields [][]byte, serr *scanError, width, idCol int, cols []int, names []string,
+	set *CardholderSet, f Format) (int32, []float64, *RowError) {
+	if serr != nil {
+		return 0, nil, &RowError{File: file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
+	}
+	if len(fields) != width {
+		return 0, nil, &RowError{File: file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), width)}
+	}
+	id := string(trimSpace(fields[idCol]))
+	if LooksLikeCardNumber(id) {
+		return 0, nil, &RowError{File: file, Line: line, Column: idCol + 1, Field: "cardholder_id", Value: id, Err: ErrCardNumber}
+	}
+	h, ok := set.index[id]
+	if !ok {
+		return 0, nil, &RowError{File: file, Line: line, Column: idCol + 1, Field: "cardholder_id", Value: id, Err: ErrUnknownHolder}
+	}
+	values := make([]float64, len(cols))
+	for k, c := range cols {
+		v, err := parseFeature(trimSpace(fields[c]), f)
+		if err != nil {
+			return 0, nil, &RowError{File: file, Line: line, Column: c + 1, Field: names[k], Value: string(fields[c]), Err: err}
+		}
+		values[k] = v
+	}
+	return h, values, nil
 }

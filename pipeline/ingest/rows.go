@@ -300,16 +300,8 @@ func parseDateField(d dateParser, sheet bool, s []byte) (int32, error) {
 
 func (p *holderParser) parse(line int, fields [][]byte, serr *scanError) (Cardholder, *RowError) {
 	c := Cardholder{Line: line}
-	if serr != nil {
-		return c, &RowError{File: p.b.file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
-	}
-	if len(fields) != p.b.width {
-		return c, &RowError{File: p.b.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), p.b.width)}
-	}
-	for i, f := range fields {
-		if LooksLikeCardNumber(f) {
-			return c, &RowError{File: p.b.file, Line: line, Column: i + 1, Field: p.b.names[i], Value: string(f), Err: ErrCardNumber}
-		}
+	if e := p.b.rowProblem(line, fields, serr); e != nil {
+		return c, e
 	}
 	c.ID = p.field(fields, "cardholder_id")
 	if c.ID == "" {
@@ -638,16 +630,8 @@ func trimSpace(b []byte) []byte {
 
 func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped map[string]int) (Record, *RowError) {
 	var rec Record
-	if serr != nil {
-		return rec, &RowError{File: p.b.file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
-	}
-	if len(fields) != p.b.width {
-		return rec, &RowError{File: p.b.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), p.b.width)}
-	}
-	for i, f := range fields {
-		if LooksLikeCardNumber(f) {
-			return rec, &RowError{File: p.b.file, Line: line, Column: i + 1, Field: p.b.names[i], Value: string(f), Err: ErrCardNumber}
-		}
+	if e := p.b.rowProblem(line, fields, serr); e != nil {
+		return rec, e
 	}
 	if p.cols.id < 0 {
 		p.cols = newTxColumns(p.b)

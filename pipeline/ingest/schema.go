@@ -189,3 +189,20 @@ func (b *binding) column(name string) int {
 	}
 	return 0
 }
+
+// rowProblem checks what every row of any input must satisfy: well-formed
+// quoting, the header's number of fields, and no card number in any field.
+func (b *binding) rowProblem(line int, fields [][]byte, serr *scanError) *RowError {
+	if serr != nil {
+		return &RowError{File: b.file, Line: line + serr.Line, Column: serr.Column, Err: serr.Err}
+	}
+	if len(fields) != b.width {
+		return &RowError{File: b.file, Line: line, Err: ErrFieldCount, Detail: fmt.Sprintf("got %d, want %d", len(fields), b.width)}
+	}
+	for i, f := range fields {
+		if LooksLikeCardNumber(f) {
+			return &RowError{File: b.file, Line: line, Column: i + 1, Field: b.names[i], Value: string(f), Err: ErrCardNumber}
+		}
+	}
+	return nil
+}

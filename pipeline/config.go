@@ -158,8 +158,15 @@ type RelationshipConfig struct {
 
 // ClusteringConfig tunes k-means.
 type ClusteringConfig struct {
-	// K is the number of clusters, and so of variants (default 12).
-	K int `toml:"k" json:"k,omitempty"`
+	// K is the number of clusters, and so of variants: a number (default
+	// 12), or "auto" to choose it from MinAudience and MaxK.
+	K any `toml:"k" json:"k,omitempty"`
+	// MinAudience is, with k = "auto", the fewest cardholders a cluster
+	// may have: smaller clusters merge into their nearest neighbour
+	// (default 100).
+	MinAudience int `toml:"min_audience" json:"min_audience,omitempty"`
+	// MaxK caps k = "auto" (default 1349).
+	MaxK int `toml:"max_k" json:"max_k,omitempty"`
 	// Seed seeds k-means++ (default 1).
 	Seed *uint64 `toml:"seed" json:"seed,omitempty"`
 	// MaxIterations caps Lloyd iterations (default 100).
@@ -339,8 +346,21 @@ func (c *Campaign) check(file string, src []byte) error {
 	if hc := c.Profile.HomeCountry; hc != "" && !regexp.MustCompile(`^[A-Za-z]{2}$`).MatchString(hc) {
 		return bad("profile.home_country", "%q: want a 2-letter ISO 3166 code", hc)
 	}
-	if k := c.Clustering.K; k < 0 || k > 100000 {
-		return bad("clustering.k", "%d: want 1 to 100000", k)
+	switch k := c.Clustering.K.(type) {
+	case nil:
+	case int64:
+		if k < 1 || k > 100000 {
+			return bad("clustering.k", "%d: want 1 to 100000, or \"auto\"", k)
+		}
+	case string:
+		if k != "auto" {
+			return bad("clustering.k", "%q: want a number or \"auto\"", k)
+		}
+	default:
+		return bad("clustering.k", "%v: want a number or \"auto\"", k)
+	}
+	if c.Clustering.MinAudience < 0 || c.Clustering.MaxK < 0 || c.Clustering.MaxK > 100000 {
+		return bad("clustering", "min_audience and max_k must be positive (max_k at most 100000)")
 	}
 	if c.Clustering.MaxIterations < 0 {
 		return bad("clustering.max_iterations", "%d: want a positive number", c.Clustering.MaxIterations)
@@ -464,4 +484,23 @@ func (r RelationshipConfig) rules() profile.RelationshipRules {
 		CommittedMaxConcentration: r.CommittedMaxConcentration, ShareMaxActiveMonths: r.ShareMaxActiveMonths,
 		ShareIrregularMonths: r.ShareIrregularMonths, ShareMaxTicket: int64(math.Round(r.ShareMaxTicket * 100)),
 	}
+}
+
+// Defaults of k = "auto".
+const (
+	DefaultMinAudience = 100
+	DefaultMaxK        = 1349
+)
+
+// fixedK returns the configured number of clusters, or 0 for "auto".
+func (c ClusteringConfig) fixedK() int {
+	switch k := c.K.(type) {
+	case int64:
+		return int(k)
+	case int:
+		return k
+	case string:
+		return 0
+	}
+	return DefaultK
 }

@@ -22,7 +22,7 @@ func TestParseCampaign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Name != "news" || c.Inputs.Transactions != "t.csv" || c.Clustering.K != 0 || c.Mail.Outbox != "" {
+	if c.Name != "news" || c.Inputs.Transactions != "t.csv" || c.Clustering.K != nil || c.Mail.Outbox != "" {
 		t.Errorf("parsed %+v", c)
 	}
 }
@@ -35,8 +35,9 @@ func TestCampaignErrors(t *testing.T) {
 			"c.toml:2:1: colour: unknown key (see the configuration reference in the README)"},
 		{"unknown nested key", "[clustering]\nkay = 3",
 			"c.toml:12:1: clustering.kay: unknown key (see the configuration reference in the README)"},
-		{"mistyped value", "[clustering]\nk = \"twelve\"",
-			"c.toml:12:5: clustering.k: toml: cannot decode TOML string into struct field pipeline.ClusteringConfig.K of type int"},
+		{"mistyped value", "[clustering]\nmax_iterations = \"many\"",
+			"c.toml:12:18: clustering.max_iterations: toml: cannot decode TOML string into struct field pipeline.ClusteringConfig.MaxIterations of type int"},
+		{"k neither number nor auto", "[clustering]\nk = \"twelve\"", `c.toml:12:1: clustering.k: "twelve": want a number or "auto"`},
 		{"bad month", `month = "October"`, `c.toml:11:1: month: month "October": want YYYY-MM`},
 		{"bad name", `name = "My News"`, `c.toml:1:1: name: "My News": use lower-case letters, digits, '-' and '_' (it names a directory)`},
 		{"bad from", "", ""},

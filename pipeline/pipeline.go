@@ -389,8 +389,9 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 	parts := map[string][]any{
 		"ingest": {r.cfg.Version, inputs, c.Inputs.Currency, c.Inputs.Tiers, budget, c.Format,
 			r.tax.Hash(), fmt.Sprint(r.rates), c.Profile.HomeCountry},
-		"profile":  {month, c.Profile, c.Relationship, r.tax.Hash()},
-		"cluster":  {c.Clustering.K, r.seed(), c.Clustering.MaxIterations, c.Clustering.BehaviourWeight, c.Clustering.Scale, c.Inputs.ProfileColumns},
+		"profile": {month, c.Profile, c.Relationship, r.tax.Hash()},
+		"cluster": {c.Clustering.K, c.Clustering.MinAudience, c.Clustering.MaxK, r.seed(), c.Clustering.MaxIterations,
+			c.Clustering.BehaviourWeight, c.Clustering.Scale, c.Inputs.ProfileColumns, r.previousClustering()},
 		"variants": {r.set.MetaHash()},
 		"render":   {r.set.Hash(), c.Name, c.Sender.Name, c.Sender.From, c.Sender.PostalAddress},
 		"report":   {},
@@ -458,4 +459,17 @@ func (r *run) stageCount(stage, name string) int {
 		return s.Counts[name]
 	}
 	return 0
+}
+
+// previousClustering identifies last month's clustering, which this
+// month's variant ids follow: the hashes of its clusters and assignments,
+// or "" when there is none.
+func (r *run) previousClustering() string {
+	prev, ok := r.previousMonth()
+	if !ok {
+		return ""
+	}
+	a, _, _ := hashFile(filepath.Join(prev, clustersFile))
+	b, _, _ := hashFile(filepath.Join(prev, assignmentsFile))
+	return a + b
 }

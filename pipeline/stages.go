@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -306,6 +307,9 @@ type clusterFile struct {
 	Inertia    float64          `json:"inertia"`
 	Population []populationItem `json:"population"`
 	Clusters   []clusterItem    `json:"clusters"`
+	// Identity relates the clusters to last month's, when there was a
+	// last month.
+	Identity *identity `json:"identity,omitempty"`
 }
 
 type populationItem struct {
@@ -315,7 +319,6 @@ type populationItem struct {
 
 type clusterItem struct {
 	variants.Cluster
-	Variant  string    `json:"variant"`
 	Centroid []float64 `json:"centroid"`
 }
 
@@ -329,12 +332,21 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 	if names := r.featureNamesOf(); names != nil {
 		feats = profile.FeatureMatrix(ps, names, r.c.Clustering.Scale != "none")
 	}
-	k := r.c.Clustering.K
-	if k == 0 {
-		k = DefaultK
-	}
 	if len(feats.Rows) == 0 {
 		return nil, nil, fmt.Errorf("cluster: no cardholder has spending in the window ending %s, nor pre-aggregated features", r.month.Format("2006-01"))
+	}
+	k := r.c.Clustering.fixedK()
+	minAudience := 0
+	if k == 0 { // "auto"
+		minAudience = r.c.Clustering.MinAudience
+		if minAudience == 0 {
+			minAudience = DefaultMinAudience
+		}
+		maxK := r.c.Clustering.MaxK
+		if maxK == 0 {
+			maxK = DefaultMaxK
+		}
+		k = max(1, min(maxK, len(feats.Rows)/minAudience))
 	}
 	if k > len(feats.Rows) {
 		return nil, nil, fmt.Errorf("cluster: clustering.k = %d but only %d cardholders have spending in the window: lower k", k, len(feats.Rows))
@@ -343,6 +355,13 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	centroids, sizes := res.Centroids, res.Sizes
+	if minAudience > 0 {
+		// Clusters below the minimum audience merge into their nearest
+		// neighbour: a variant too small to be worth a designer's time
+		// serves its cardholders worse than a close one.
+		centroids, sizes, k = mergeSmall(feats.Data, feats.Dim, res.Assign, res.Centroids, res.K, minAudience)
+	}
 	pop := profile.Population(ps, r.tax.Len())
 	cf := &clusterFile{K: k, Seed: r.seed(), Features: feats.Names, Rows: len(feats.Rows),
 		Iterations: res.Iterations, Converged: res.Converged, Inertia: res.Inertia}
@@ -350,11 +369,20 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 		cf.Population = append(cf.Population, populationItem{in.ID, pop[i]})
 	}
 	eligible := make([]int, k)
+	mixes := make([]map[profile.Relationship]int, k)
+	logSpend := make([]float64, k)
+	for c := range mixes {
+		mixes[c] = map[profile.Relationship]int{}
+	}
 	for row, c := range res.Assign {
-		if ps[feats.Rows[row]].Status() == profile.StatusMail {
+		p := &ps[feats.Rows[row]]
+		if p.Status() == profile.StatusMail {
 			eligible[c]++
 		}
+		mixes[c][p.Relationship]++
+		logSpend[c] += math.Log1p(math.Max(float64(p.Spend), 0))
 	}
+	lo, hi := spendLevels(ps, feats.Rows)
 	// A cluster's interests are its members' mean shares: the centroid's
 	// share columns when clustering on shares, and the only measure when
 	// clustering on pre-aggregated features.
@@ -366,30 +394,62 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 		}
 	}
 	for c := 0; c < k; c++ {
-		centroid := res.Centroid(c)
+		centroid := centroids[c*feats.Dim : (c+1)*feats.Dim]
 		shares := meanShares[c*n : (c+1)*n]
 		for j := range shares {
-			shares[j] /= float64(max(res.Sizes[c], 1))
+			shares[j] /= float64(max(sizes[c], 1))
 		}
-		item := clusterItem{Variant: variants.ID(c), Centroid: append([]float64(nil), centroid...)}
-		item.ID, item.Size, item.Eligible = c, res.Sizes[c], eligible[c]
+		item := clusterItem{Centroid: append([]float64(nil), centroid...)}
+		item.Variant = variants.ID(c)
+		item.ID, item.Size, item.Eligible = c, sizes[c], eligible[c]
 		for _, ri := range profile.TopInterests(r.tax, shares, pop, 5) {
 			item.Interests = append(item.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
 		}
-		item.Label = label(item.Interests)
+		item.Label = describeLabel(item.Interests, logSpend[c]/float64(max(sizes[c], 1)), lo, hi, mixes[c])
 		cf.Clusters = append(cf.Clusters, item)
+	}
+	// Variants keep their ids from one month to the next.
+	if prevDir, ok := r.previousMonth(); ok {
+		var prev clusterFile
+		if err := readJSON(filepath.Join(prevDir, clustersFile), &prev); err == nil {
+			if id := matchPrevious(cf.Clusters, &prev, feats.Names); id != nil {
+				id.PreviousMonth = filepath.Base(prevDir)
+				if before, err := readVariants(filepath.Join(prevDir, assignmentsFile)); err == nil {
+					variantOf := make([]string, k)
+					for c := range cf.Clusters {
+						variantOf[c] = cf.Clusters[c].Variant
+					}
+					for row, c := range res.Assign {
+						if v, was := before[ps[feats.Rows[row]].ID]; was && v != variantOf[c] {
+							id.Changed++
+						}
+					}
+				}
+				cf.Identity = id
+			}
+		}
 	}
 	if err := writeJSON(filepath.Join(r.dir, clustersFile), cf); err != nil {
 		return nil, nil, err
 	}
+	variantOf := make([]string, k)
+	for c := range cf.Clusters {
+		variantOf[c] = cf.Clusters[c].Variant
+	}
 	if err := writeFile(filepath.Join(r.dir, assignmentsFile), func(w io.Writer) error {
-		return writeAssignments(w, ps, feats.Rows, res.Assign)
+		return writeAssignments(w, ps, feats.Rows, res.Assign, variantOf)
 	}); err != nil {
 		return nil, nil, err
 	}
 	r.clustering = cf
-	return map[string]int{"clusters": k, "clustered": len(feats.Rows), "iterations": res.Iterations},
-		[]string{clustersFile, assignmentsFile}, nil
+	counts := map[string]int{"clusters": k, "clustered": len(feats.Rows), "iterations": res.Iterations}
+	if cf.Identity != nil {
+		counts["clusters_matched"] = cf.Identity.Matched
+		counts["clusters_born"] = len(cf.Identity.Born)
+		counts["clusters_retired"] = len(cf.Identity.Retired)
+		counts["cardholders_changed_variant"] = cf.Identity.Changed
+	}
+	return counts, []string{clustersFile, assignmentsFile}, nil
 }
 
 // label names a cluster by its two strongest interests.
@@ -403,7 +463,7 @@ func label(ins []variants.Interest) string {
 	return ins[0].Name + " + " + ins[1].Name
 }
 
-func writeAssignments(w io.Writer, ps []profile.Profile, rows []int, assign []int32) error {
+func writeAssignments(w io.Writer, ps []profile.Profile, rows []int, assign []int32, variantOf []string) error {
 	bw := bufio.NewWriter(w)
 	cw := csv.NewWriter(bw)
 	cluster := make([]int, len(ps))
@@ -419,7 +479,7 @@ func writeAssignments(w io.Writer, ps []profile.Profile, rows []int, assign []in
 	for i := range ps {
 		c, v := "", ""
 		if cluster[i] >= 0 {
-			c, v = strconv.Itoa(cluster[i]), variants.ID(cluster[i])
+			c, v = strconv.Itoa(cluster[i]), variantOf[cluster[i]]
 		}
 		if err := cw.Write([]string{ps[i].ID, c, v, string(ps[i].Status())}); err != nil {
 			return err
@@ -673,6 +733,10 @@ func (r *run) report(ctx context.Context) (map[string]int, []string, error) {
 		}
 	}
 	s.Transactions = r.stageCount("profile", "transactions_in_window")
+	if id := cf.Identity; id != nil {
+		s.Continuity = &report.Continuity{PreviousMonth: id.PreviousMonth, Kept: id.Matched, Born: id.Born,
+			Retired: id.Retired, Changed: id.Changed}
+	}
 	codes := make([]string, 0, len(r.manifest.Unmapped))
 	for c := range r.manifest.Unmapped {
 		codes = append(codes, c)

@@ -61,6 +61,9 @@ type Cluster struct {
 	Interests []Interest `json:"interests"`
 	// Label is a readable name, such as "Dining + Travel".
 	Label string `json:"label"`
+	// Variant is the id the cluster's variant keeps from month to month;
+	// empty gives ID of the cluster's position.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Variant is one version of the newsletter, aimed at one cluster.
@@ -154,8 +157,12 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 
 	plan := Plan{Variants: make([]Variant, 0, len(clusters))}
 	for i, c := range clusters {
+		id := c.Variant
+		if id == "" {
+			id = ID(i)
+		}
 		v := Variant{
-			ID:        ID(i),
+			ID:        id,
 			Cluster:   c.ID,
 			Label:     c.Label,
 			Size:      c.Size,

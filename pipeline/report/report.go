@@ -119,6 +119,20 @@ type Summary struct {
 	// Inertia is the clustering's sum of squared distances.
 	Inertia    float64
 	Iterations int
+	// Continuity relates the variants to last month's; nil for a first
+	// month.
+	Continuity *Continuity
+}
+
+// Continuity says how this month's variants follow last month's.
+type Continuity struct {
+	PreviousMonth string
+	// Kept counts variants that kept last month's id; Born and Retired
+	// list the ids of new variants and of last month's that have none.
+	Kept          int
+	Born, Retired []string
+	// Changed counts cardholders of both months whose variant changed.
+	Changed int
 }
 
 // Sheet names, in workbook order.
@@ -247,6 +261,15 @@ func (b *book) summary(s Summary) {
 		{"Clustering inertia", s.Inertia},
 		{"Clustering iterations", s.Iterations},
 		{},
+	}
+	if c := s.Continuity; c != nil {
+		rows = append(rows,
+			[]any{"Compared with", c.PreviousMonth},
+			[]any{"Variants kept from last month", c.Kept},
+			[]any{"Variants born", strings.Join(c.Born, ", ")},
+			[]any{"Variants retired", strings.Join(c.Retired, ", ")},
+			[]any{"Cardholders who changed variant", c.Changed},
+			[]any{})
 	}
 	for _, in := range s.Inputs {
 		rows = append(rows, []any{in.Name + ": rows read", in.Rows},

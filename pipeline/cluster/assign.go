@@ -53,6 +53,12 @@ func (a *exactAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
 // values each, row-major. It compares x with four centroids at a time,
 // which loads each value of x once for the four and keeps four
 // independent sums going.
+//
+// Every distance between a row and a centroid is the same sum, whatever
+// kernel computes it: sqDist4's lanes and sqDist1 add the squared
+// differences one after the other in column order. So the pruned
+// assigner, which computes only some distances and in another order,
+// gets the same values bit for bit and so the same assignment.
 func nearest(x, centroids []float64) (int32, float64) {
 	dim := len(x)
 	best, bestDist := int32(0), math.Inf(1)
@@ -73,7 +79,7 @@ func nearest(x, centroids []float64) (int32, float64) {
 		}
 	}
 	for ; len(c) >= dim; j, c = j+1, c[dim:] {
-		if d := sqDist(x, c[:dim]); d < bestDist {
+		if d := sqDist1(x, c[:dim]); d < bestDist {
 			best, bestDist = j, d
 		}
 	}
@@ -119,4 +125,17 @@ func sqDist(x, c []float64) float64 {
 		s0 += d * d
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDist1 returns the squared Euclidean distance between x and c, which
+// must be at least as long as x, adding the squared differences in
+// column order: the same arithmetic as each lane of sqDist4.
+func sqDist1(x, c []float64) float64 {
+	c = c[:len(x)]
+	var s float64
+	for i, v := range x {
+		e := v - c[i]
+		s += e * e
+	}
+	return s
 }

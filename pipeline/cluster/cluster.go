@@ -39,7 +39,31 @@ type Config struct {
 	MaxIter int     // maximum number of Lloyd iterations; default 100
 	Tol     float64 // stop when the relative inertia change is <= Tol; default 1e-4
 	Workers int     // goroutines for the parallel steps; default runtime.GOMAXPROCS(0)
+
+	// Init chooses the initial centroids:
+	//   - "kmeans++": k-means++ over all rows;
+	//   - "sample": k-means++ over a uniform sample (seeded by Seed) of
+	//     max(10*K, 50000) rows, or all rows when there are no more;
+	//     Lloyd then runs on all rows;
+	//   - "auto" or "": "sample", which is "kmeans++" up to 50000 rows
+	//     (and up to 10*K rows), so small inputs always get exact
+	//     k-means++.
+	Init string
 }
+
+// Initialisers, the values of Config.Init.
+const (
+	initAuto     = "auto"
+	initPlusPlus = "kmeans++"
+	initSample   = "sample"
+)
+
+// minSampleRows is the smallest sample k-means++ draws from under the
+// "sample" initialiser; sampleRowsPerCluster*K rows when that is more.
+const (
+	minSampleRows        = 50_000
+	sampleRowsPerCluster = 10
+)
 
 // withDefaults checks c and returns it with its zero values replaced by
 // the defaults.
@@ -51,6 +75,11 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("cluster: tolerance must be a finite number >= 0, got %g", c.Tol)
 	case c.Workers < 0:
 		return c, fmt.Errorf("cluster: workers must not be negative, got %d", c.Workers)
+	case c.Init != "" && c.Init != initAuto && c.Init != initPlusPlus && c.Init != initSample:
+		return c, fmt.Errorf("cluster: init must be %q, %q or %q, got %q", initAuto, initPlusPlus, initSample, c.Init)
+	}
+	if c.Init == "" {
+		c.Init = initAuto
 	}
 	if c.MaxIter == 0 {
 		c.MaxIter = defaultMaxIter
@@ -98,40 +127,74 @@ func (r *Result) Centroid(k int) []float64 {
 // checks ctx between iterations and between chunks of rows, and
 // returns ctx's error, wrapped, once ctx is done.
 func KMeans(ctx context.Context, data []float64, dim int, cfg Config) (*Result, error) {
+	r, _, err := kmeans(ctx, data, dim, cfg, options{})
+	return r, err
+}
+
+// options are internal switches, for tests and benchmarks.
+type options struct {
+	plain bool // no sampling, no pruning: exact k-means++ and exactAssigner
+}
+
+// stats describes how a run went, for benchmarks.
+type stats struct {
+	passes   int   // assignment passes
+	computed int64 // row-centroid distances computed in those passes
+}
+
+// kmeans is KMeans with internal options, also returning statistics.
+func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt options) (*Result, stats, error) {
+	var st stats
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("cluster: %w", err)
+		return nil, st, fmt.Errorf("cluster: %w", err)
 	}
 	m, err := newMatrix(data, dim)
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	switch {
 	case cfg.K < 1:
-		return nil, fmt.Errorf("cluster: k must be at least 1, got %d", cfg.K)
+		return nil, st, fmt.Errorf("cluster: k must be at least 1, got %d", cfg.K)
 	case cfg.K > m.rows:
-		return nil, fmt.Errorf("cluster: k=%d but only %d rows", cfg.K, m.rows)
+		return nil, st, fmt.Errorf("cluster: k=%d but only %d rows", cfg.K, m.rows)
 	case cfg.K > math.MaxInt32:
-		return nil, fmt.Errorf("cluster: k=%d is too large", cfg.K)
+		return nil, st, fmt.Errorf("cluster: k=%d is too large", cfg.K)
 	}
 	cfg, err = cfg.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	if err := m.checkValues(ctx); err != nil {
-		return nil, err
+		return nil, st, err
 	}
 	if n := m.distinctRows(cfg.K); n < cfg.K {
-		return nil, fmt.Errorf("cluster: k=%d but only %d distinct rows", cfg.K, n)
+		return nil, st, fmt.Errorf("cluster: k=%d but only %d distinct rows", cfg.K, n)
 	}
 
-	centroids, err := seedPlusPlus(ctx, m, cfg.K, cfg.Seed, cfg.Workers)
+	init := cfg.Init
+	if opt.plain {
+		init = initPlusPlus
+	}
+	centroids, err := initialCentroids(ctx, m, cfg.K, cfg.Seed, cfg.Workers, init)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: %w", err)
+		return nil, st, fmt.Errorf("cluster: %w", err)
 	}
 	l := newLloyd(m, cfg.K, cfg.Workers, centroids)
+	var bounded *boundedAssigner
+	if !opt.plain {
+		bounded, err = newBoundedAssigner(ctx, m, cfg.K, centroids, cfg.Seed)
+		if err != nil {
+			return nil, st, fmt.Errorf("cluster: %w", err)
+		}
+		l.assigner = bounded
+	}
 	iterations, converged, err := l.run(ctx, cfg.MaxIter, cfg.Tol)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: %w", err)
+		return nil, st, fmt.Errorf("cluster: %w", err)
+	}
+	st.passes, st.computed = l.passes, int64(l.passes)*int64(m.rows)*int64(cfg.K)
+	if bounded != nil {
+		st.computed = bounded.computed.Load()
 	}
 	r := &Result{
 		K:          cfg.K,
@@ -144,7 +207,7 @@ func KMeans(ctx context.Context, data []float64, dim int, cfg Config) (*Result, 
 		Converged:  converged,
 	}
 	r.canonicalize()
-	return r, nil
+	return r, st, nil
 }
 
 // canonicalize renumbers the clusters by descending size, ties broken

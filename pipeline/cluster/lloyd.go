@@ -29,6 +29,7 @@ type lloyd struct {
 	sums      []float64 // k*dim: reduced over all chunks
 	counts    []int     // k: reduced over all chunks
 	inertia   float64   // reduced over all chunks
+	passes    int       // assignment passes run
 }
 
 // newLloyd prepares Lloyd iterations from the given initial centroids,
@@ -122,6 +123,7 @@ func (l *lloyd) step(ctx context.Context) (changed int, err error) {
 // round they run in parallel, each into its own partial, and the
 // partials are then added in chunk order.
 func (l *lloyd) pass(ctx context.Context) (changed int, err error) {
+	l.passes++
 	l.assigner.prepare(l.centroids)
 	clear(l.sums)
 	clear(l.counts)

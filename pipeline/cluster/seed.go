@@ -113,3 +113,36 @@ func firstNewRow(m matrix, centroids []float64) int {
 	}
 	return 0
 }
+
+// initialCentroids picks k initial centroids for m as Config.Init says
+// (init is never empty).
+func initialCentroids(ctx context.Context, m matrix, k int, seed uint64, workers int, init string) ([]float64, error) {
+	if init == initPlusPlus {
+		return seedPlusPlus(ctx, m, k, seed, workers)
+	}
+	size := max(sampleRowsPerCluster*k, minSampleRows)
+	if size >= m.rows {
+		return seedPlusPlus(ctx, m, k, seed, workers)
+	}
+	sample := sampleRows(m, size, rand.New(rand.NewPCG(seed, pcgStream^1)))
+	if sample.distinctRows(k) < k {
+		// Too many duplicates in the sample for k distinct centroids.
+		return seedPlusPlus(ctx, m, k, seed, workers)
+	}
+	return seedPlusPlus(ctx, sample, k, seed, workers)
+}
+
+// sampleRows returns a copy of size of m's rows, 0 < size <= m.rows,
+// drawn uniformly without replacement and kept in row order (selection
+// sampling, Knuth's Algorithm S).
+func sampleRows(m matrix, size int, rng *rand.Rand) matrix {
+	data := make([]float64, 0, size*m.dim)
+	need := size
+	for i := 0; i < m.rows && need > 0; i++ {
+		if rng.IntN(m.rows-i) < need {
+			data = append(data, m.row(i)...)
+			need--
+		}
+	}
+	return matrix{data: data, dim: m.dim, rows: size}
+}

@@ -360,10 +360,10 @@ func ReadRates(r io.Reader, file string) (map[string]Rate, error) {
 		if err == io.EOF {
 			return out, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, &FileError{File: file, Line: line, Err: err}
+			return nil, &FileError{File: file, Err: err}
 		}
+		line, _ := cr.FieldPos(0)
 		c := strings.ToUpper(strings.TrimSpace(rec[cur]))
 		if len(c) != 3 || !isAlpha([]byte(c)) {
 			return nil, &FileError{File: file, Line: line, Column: cur + 1, Err: fmt.Errorf("currency %q: %w", rec[cur], ErrNotCurrency)}

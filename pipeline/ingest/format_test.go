@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -205,4 +206,29 @@ func TestDate(t *testing.T) {
 	if DateOf(time.Date(2026, 10, 31, 23, 59, 0, 0, time.FixedZone("x", -5*3600))) != DateOf(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Error("DateOf is not in UTC")
 	}
+}
+
+func TestReadRates(t *testing.T) {
+	got, err := ReadRates(strings.NewReader("Currency,Rate\neur,1.0842\nGBP,1.17\n"), "rates.csv")
+	if err != nil || len(got) != 2 || got["EUR"].scaled != 108420000 {
+		t.Fatalf("rates %v, %v", got, err)
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"currency\nEUR\n", "want columns currency and rate"},
+		{"currency,rate\nEURO,1\n", `rates.csv:2:1: currency "EURO"`},
+		{"currency,rate\nEUR,1\nEUR,2\n", "currency EUR listed twice"},
+		{"currency,rate\nEUR,abc\n", `rates.csv:2:2: rate "abc"`},
+		{"currency,rate\n\"EUR,1\n", "rates.csv"},
+	} {
+		if _, err := ReadRates(strings.NewReader(tt.in), "rates.csv"); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ReadRates(%q) = %v, want %s", tt.in, err, tt.want)
+		}
+	}
+}
+
+func FuzzReadRates(f *testing.F) {
+	f.Add("currency,rate\nEUR,1.08\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		ReadRates(strings.NewReader(s), "r.csv") // must not panic
+	})
 }

@@ -1,0 +1,106 @@
+package cluster_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/cluster"
+)
+
+func TestReadCSV(t *testing.T) {
+	m, err := cluster.ReadCSV(strings.NewReader("id,a,b\nx,1,2\ny,3.5,-4e-1\n"), "f.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Rows() != 2 || m.Dim != 2 || m.IDs[1] != "y" || m.Data[3] != -0.4 || m.Names[1] != "b" {
+		t.Errorf("matrix %+v", m)
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"id\nx\n", "want an id column and at least one feature column"},
+		{"id,a\nx,NaN\n", `f.csv:2:2: a "NaN": not a finite number`},
+		{"id,a\nx,1,2\n", "f.csv:2: 3 fields, want 2"},
+		{"id,a\n", "f.csv: no rows"},
+	} {
+		if _, err := cluster.ReadCSV(strings.NewReader(tt.in), "f.csv"); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ReadCSV(%q) = %v, want %s", tt.in, err, tt.want)
+		}
+	}
+}
+
+func npy(descr string, rows, cols int, vals []float64) []byte {
+	header := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }", descr, rows, cols)
+	for (10+len(header)+1)%64 != 0 {
+		header += " "
+	}
+	header += "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(header)))
+	b.WriteString(header)
+	for _, v := range vals {
+		if descr == "<f4" {
+			binary.Write(&b, binary.LittleEndian, math.Float32bits(float32(v)))
+		} else {
+			binary.Write(&b, binary.LittleEndian, math.Float64bits(v))
+		}
+	}
+	return b.Bytes()
+}
+
+func TestReadNPY(t *testing.T) {
+	for _, descr := range []string{"<f4", "<f8"} {
+		m, err := cluster.ReadNPY(bytes.NewReader(npy(descr, 2, 3, []float64{1, 2, 3, 4, 5, 6.5})), "m.npy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Rows() != 2 || m.Dim != 3 || m.Data[5] != 6.5 || m.IDs != nil {
+			t.Errorf("%s: %+v", descr, m)
+		}
+	}
+	bad := []struct {
+		in   []byte
+		want string
+	}{
+		{[]byte("not numpy"), "not a .npy file"},
+		{npy("<i4", 1, 1, []float64{1}), "want little-endian float32 or float64"},
+		{npy("<f8", 2, 2, []float64{1, 2, 3}), "3 values, want 4"},
+	}
+	for _, tt := range bad {
+		if _, err := cluster.ReadNPY(bytes.NewReader(tt.in), "m.npy"); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ReadNPY: %v, want %s", err, tt.want)
+		}
+	}
+}
+
+func TestStandardize(t *testing.T) {
+	m := &cluster.Matrix{Dim: 2, Data: []float64{1, 5, 3, 5}}
+	m.Standardize()
+	if m.Data[0] != -1 || m.Data[2] != 1 || m.Data[1] != 0 || m.Data[3] != 0 {
+		t.Errorf("standardized %v", m.Data)
+	}
+}
+
+func FuzzReadNPY(f *testing.F) {
+	f.Add(npy("<f4", 2, 2, []float64{1, 2, 3, 4}))
+	f.Add([]byte("\x93NUMPY\x02\x00\xff\xff\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := cluster.ReadNPY(bytes.NewReader(b), "f.npy")
+		if err == nil && len(m.Data) != m.Rows()*m.Dim {
+			t.Fatalf("%d values for %d x %d", len(m.Data), m.Rows(), m.Dim)
+		}
+	})
+}
+
+func FuzzReadCSV(f *testing.F) {
+	f.Add("id,a,b\nx,1,2\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := cluster.ReadCSV(strings.NewReader(s), "f.csv")
+		if err == nil && (len(m.Data) != len(m.IDs)*m.Dim || m.Dim < 1) {
+			t.Fatalf("inconsistent matrix %+v", m)
+		}
+	})
+}

@@ -80,7 +80,7 @@ messages.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout, stderr), newGenCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout), newVersionCmd(stdout))
 	return root
 }
 

@@ -156,6 +156,41 @@ type RelationshipConfig struct {
 	ShareMaxTicket float64 `toml:"share_max_ticket" json:"share_max_ticket,omitempty"`
 }
 
+// WeightsConfig weighs the clustering features: the interest shares, and
+// standardised behaviour columns. Interests weigh most by default, so
+// clusters are about preferences; a weight of 0 leaves a column out.
+type WeightsConfig struct {
+	Interests *float64 `toml:"interests" json:"interests,omitempty"`
+	Spend     *float64 `toml:"spend" json:"spend,omitempty"`
+	Frequency *float64 `toml:"frequency" json:"frequency,omitempty"`
+	Recency   *float64 `toml:"recency" json:"recency,omitempty"`
+	Trend     *float64 `toml:"trend" json:"trend,omitempty"`
+}
+
+// Default feature weights.
+const (
+	DefaultWeightInterests = 1.0
+	DefaultWeightSpend     = 0.1
+	DefaultWeightFrequency = 0.1
+	DefaultWeightRecency   = 0.05
+	DefaultWeightTrend     = 0.05
+)
+
+// featureOptions returns the weights with their defaults.
+func (w WeightsConfig) featureOptions() profile.FeatureOptions {
+	or := func(p *float64, d float64) float64 {
+		if p == nil {
+			return d
+		}
+		return *p
+	}
+	return profile.FeatureOptions{
+		Interests: or(w.Interests, DefaultWeightInterests), BehaviourWeight: or(w.Spend, DefaultWeightSpend),
+		Frequency: or(w.Frequency, DefaultWeightFrequency), Recency: or(w.Recency, DefaultWeightRecency),
+		Trend: or(w.Trend, DefaultWeightTrend),
+	}
+}
+
 // ClusteringConfig tunes k-means.
 type ClusteringConfig struct {
 	// K is the number of clusters, and so of variants: a number (default
@@ -171,9 +206,8 @@ type ClusteringConfig struct {
 	Seed *uint64 `toml:"seed" json:"seed,omitempty"`
 	// MaxIterations caps Lloyd iterations (default 100).
 	MaxIterations int `toml:"max_iterations" json:"max_iterations,omitempty"`
-	// BehaviourWeight weighs spend level and activity against interest
-	// shares (default 0: clusters are about preferences only).
-	BehaviourWeight float64 `toml:"behaviour_weight" json:"behaviour_weight,omitempty"`
+	// Weights weigh the clustering features.
+	Weights WeightsConfig `toml:"weights" json:"weights"`
 	// Scale is how pre-aggregated feature columns are scaled before
 	// clustering: "standard" (default: zero mean, unit variance) or "none".
 	Scale string `toml:"scale" json:"scale,omitempty"`
@@ -365,8 +399,17 @@ func (c *Campaign) check(file string, src []byte) error {
 	if c.Clustering.MaxIterations < 0 {
 		return bad("clustering.max_iterations", "%d: want a positive number", c.Clustering.MaxIterations)
 	}
-	if w := c.Clustering.BehaviourWeight; w < 0 || w > 10 {
-		return bad("clustering.behaviour_weight", "%v: want 0 to 10", w)
+	for _, w := range []struct {
+		key string
+		v   *float64
+	}{{"interests", c.Clustering.Weights.Interests}, {"spend", c.Clustering.Weights.Spend}, {"frequency", c.Clustering.Weights.Frequency},
+		{"recency", c.Clustering.Weights.Recency}, {"trend", c.Clustering.Weights.Trend}} {
+		if w.v != nil && (*w.v < 0 || *w.v > 10) {
+			return bad("clustering.weights."+w.key, "%v: want 0 to 10", *w.v)
+		}
+	}
+	if w := c.Clustering.Weights.Interests; w != nil && *w == 0 {
+		return bad("clustering.weights.interests", "0: the interest shares are what variants are planned from; want more than 0")
 	}
 	rel := c.Relationship
 	switch {

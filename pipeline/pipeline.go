@@ -391,7 +391,7 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 			r.tax.Hash(), fmt.Sprint(r.rates), c.Profile.HomeCountry},
 		"profile": {month, c.Profile, c.Relationship, r.tax.Hash()},
 		"cluster": {c.Clustering.K, c.Clustering.MinAudience, c.Clustering.MaxK, r.seed(), c.Clustering.MaxIterations,
-			c.Clustering.BehaviourWeight, c.Clustering.Scale, c.Inputs.ProfileColumns, r.previousClustering()},
+			c.Clustering.Weights.featureOptions(), c.Clustering.Scale, c.Inputs.ProfileColumns, r.previousClustering()},
 		"variants": {r.set.MetaHash()},
 		"render":   {r.set.Hash(), c.Name, c.Sender.Name, c.Sender.From, c.Sender.PostalAddress},
 		"report":   {},

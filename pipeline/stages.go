@@ -328,7 +328,7 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	feats := profile.BuildFeatures(r.tax, ps, profile.FeatureOptions{BehaviourWeight: r.c.Clustering.BehaviourWeight})
+	feats := profile.BuildFeatures(r.tax, ps, r.c.Clustering.Weights.featureOptions())
 	if names := r.featureNamesOf(); names != nil {
 		feats = profile.FeatureMatrix(ps, names, r.c.Clustering.Scale != "none")
 	}

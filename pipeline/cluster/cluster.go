@@ -20,6 +20,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"time"
 )
 
 // Defaults for the zero values of Config.
@@ -138,8 +139,9 @@ type options struct {
 
 // stats describes how a run went, for benchmarks.
 type stats struct {
-	passes   int   // assignment passes
-	computed int64 // row-centroid distances computed in those passes
+	init     time.Duration // time spent choosing the initial centroids
+	passes   int           // assignment passes
+	computed int64         // row-centroid distances computed in those passes
 }
 
 // kmeans is KMeans with internal options, also returning statistics.
@@ -175,10 +177,12 @@ func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt option
 	if opt.plain {
 		init = initPlusPlus
 	}
+	start := time.Now()
 	centroids, err := initialCentroids(ctx, m, cfg.K, cfg.Seed, cfg.Workers, init)
 	if err != nil {
 		return nil, st, fmt.Errorf("cluster: %w", err)
 	}
+	st.init = time.Since(start)
 	l := newLloyd(m, cfg.K, cfg.Workers, centroids)
 	var bounded *boundedAssigner
 	if !opt.plain {

@@ -79,3 +79,39 @@ func TestFavourites(t *testing.T) {
 		t.Errorf("sortFavourites: %v", g)
 	}
 }
+
+func TestBuildFeaturesWeights(t *testing.T) {
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := make([]Profile, 4)
+	for i := range ps {
+		ps[i].Cardholder = &ingest.Cardholder{Consent: true}
+		ps[i].Shares = make([]float64, tax.Len())
+		ps[i].Shares[0] = 1
+		ps[i].Spend = 100
+		ps[i].TransactionsPerMonth = float64(i)
+		ps[i].RecencyDays = 10 * i
+		ps[i].Trend = -0.5
+	}
+	f := BuildFeatures(tax, ps, FeatureOptions{Interests: 2, Frequency: 0.5, Recency: 0.25})
+	want := append(make([]string, 0), "transactions_per_month", "recency_days")
+	if f.Dim != tax.Len()+2 || f.Names[tax.Len()] != want[0] || f.Names[tax.Len()+1] != want[1] {
+		t.Fatalf("names %v", f.Names[tax.Len():])
+	}
+	if f.Data[0] != 2 {
+		t.Errorf("share weighted by 2: %v", f.Data[0])
+	}
+	// Standardised columns times their weights: row 0 is the lowest.
+	freq0, rec3 := f.Data[tax.Len()], f.Data[3*f.Dim+tax.Len()+1]
+	if freq0 >= 0 || rec3 <= 0 || math.Abs(freq0) > 0.5*2 || math.Abs(rec3) > 0.25*2 {
+		t.Errorf("behaviour columns %v %v", freq0, rec3)
+	}
+	// Trend has no spread here and weight 0: it is left out.
+	for _, n := range f.Names {
+		if n == "trend" {
+			t.Error("a column of weight 0 is in")
+		}
+	}
+}

@@ -206,6 +206,12 @@ type FeatureOptions struct {
 	// columns (default 0: preferences only; 0.1 to 0.3 separates spend levels
 	// within a preference).
 	BehaviourWeight float64
+	// Interests multiplies the interest shares (0 means 1).
+	Interests float64
+	// Frequency, Recency and Trend multiply standardised columns of
+	// transactions per active month, days since the last transaction and
+	// trend; 0 leaves a column out.
+	Frequency, Recency, Trend float64
 }
 
 // BuildFeatures returns the matrix of clusterable profiles: the interest
@@ -216,9 +222,33 @@ func BuildFeatures(tax *Taxonomy, profiles []Profile, opts FeatureOptions) Featu
 	for _, in := range tax.Interests() {
 		f.Names = append(f.Names, "share_"+in.ID)
 	}
-	behaviour := opts.BehaviourWeight > 0
-	if behaviour {
-		f.Names = append(f.Names, "log_spend", "active_months")
+	interests := opts.Interests
+	if interests == 0 {
+		interests = 1
+	}
+	// The behaviour columns: a name, a weight and how to read a profile.
+	type column struct {
+		name   string
+		weight float64
+		value  func(p *Profile) float64
+	}
+	var cols []column
+	if opts.BehaviourWeight > 0 {
+		cols = append(cols,
+			column{"log_spend", opts.BehaviourWeight, func(p *Profile) float64 { return math.Log1p(float64(p.Spend) / 100) }},
+			column{"active_months", opts.BehaviourWeight, func(p *Profile) float64 { return float64(p.ActiveMonths) }})
+	}
+	for _, c := range []column{
+		{"transactions_per_month", opts.Frequency, func(p *Profile) float64 { return p.TransactionsPerMonth }},
+		{"recency_days", opts.Recency, func(p *Profile) float64 { return float64(p.RecencyDays) }},
+		{"trend", opts.Trend, func(p *Profile) float64 { return p.Trend }},
+	} {
+		if c.weight > 0 {
+			cols = append(cols, c)
+		}
+	}
+	for _, c := range cols {
+		f.Names = append(f.Names, c.name)
 	}
 	f.Dim = len(f.Names)
 	for i := range profiles {
@@ -227,27 +257,27 @@ func BuildFeatures(tax *Taxonomy, profiles []Profile, opts FeatureOptions) Featu
 		}
 	}
 	f.Data = make([]float64, 0, len(f.Rows)*f.Dim)
-	var logSpend, active []float64
 	for _, i := range f.Rows {
-		p := &profiles[i]
-		f.Data = append(f.Data, p.Shares...)
-		if behaviour {
-			f.Data = append(f.Data, 0, 0)
-			logSpend = append(logSpend, math.Log1p(float64(p.Spend)/100))
-			active = append(active, float64(p.ActiveMonths))
+		for _, s := range profiles[i].Shares {
+			f.Data = append(f.Data, interests*s)
+		}
+		for range cols {
+			f.Data = append(f.Data, 0)
 		}
 	}
-	if behaviour {
-		n := tax.Len()
-		for col, xs := range [][]float64{logSpend, active} {
-			mean, sd := meanSD(xs)
-			for r, x := range xs {
-				z := 0.0
-				if sd > 0 {
-					z = (x - mean) / sd
-				}
-				f.Data[r*f.Dim+n+col] = opts.BehaviourWeight * z
+	n := tax.Len()
+	xs := make([]float64, len(f.Rows))
+	for col, c := range cols {
+		for r, i := range f.Rows {
+			xs[r] = c.value(&profiles[i])
+		}
+		mean, sd := meanSD(xs)
+		for r, x := range xs {
+			z := 0.0
+			if sd > 0 {
+				z = (x - mean) / sd
 			}
+			f.Data[r*f.Dim+n+col] = c.weight * z
 		}
 	}
 	return f

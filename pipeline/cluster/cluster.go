@@ -3,9 +3,17 @@
 // The matrix is a flat, row-major []float64 with a given number of
 // columns (the dimension); the pipeline passes one row per cardholder,
 // and each resulting cluster becomes a newsletter variant. KMeans seeds
-// its centroids with k-means++, refines them with Lloyd iterations and
-// returns a canonical numbering: clusters in descending order of size,
-// ties broken by the lexicographic order of their centroids.
+// its centroids with k-means++ (on a uniform sample of the rows when
+// there are more than max(10*K, 50000); see Config.Init), refines them
+// with Lloyd iterations on all rows and returns a canonical numbering:
+// clusters in descending order of size, ties broken by the
+// lexicographic order of their centroids.
+//
+// The Lloyd iterations are exact but skip most distance computations
+// with distance bounds: Hamerly's for K < 32, simplified Yinyang with
+// about K/10 centroid groups above. The assignments are those of
+// comparing every row with every centroid, bit for bit, ties going to
+// the lowest index. The bounds take 4*(K/10+1) bytes per row (float32).
 //
 // The result is deterministic bit for bit for a given input, seed and
 // platform, whatever the number of goroutines: rows are split into
@@ -43,12 +51,13 @@ type Config struct {
 
 	// Init chooses the initial centroids:
 	//   - "kmeans++": k-means++ over all rows;
-	//   - "sample": k-means++ over a uniform sample (seeded by Seed) of
-	//     max(10*K, 50000) rows, or all rows when there are no more;
-	//     Lloyd then runs on all rows;
-	//   - "auto" or "": "sample", which is "kmeans++" up to 50000 rows
-	//     (and up to 10*K rows), so small inputs always get exact
-	//     k-means++.
+	//   - "sample": k-means++ over a uniform sample of max(10*K, 50000)
+	//     rows drawn with Seed (all rows when there are no more, or when
+	//     the sample has fewer than K distinct rows); Lloyd then runs on
+	//     all rows;
+	//   - "auto" or "" (the default): currently "sample". Inputs of at
+	//     most max(10*K, 50000) rows thus get exact k-means++ on all
+	//     rows, the same result as "kmeans++".
 	Init string
 }
 

@@ -374,9 +374,9 @@ func TestKMeansCancel(t *testing.T) {
 			if tt.after == 0 {
 				cancel()
 			}
-			var cancelled time.Time
+			cancelledAt := make(chan time.Time, 1)
 			timer := time.AfterFunc(tt.after, func() {
-				cancelled = time.Now()
+				cancelledAt <- time.Now()
 				cancel()
 			})
 			defer timer.Stop()
@@ -389,8 +389,9 @@ func TestKMeansCancel(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "cluster: ") {
 				t.Errorf("error %q lacks the cluster: prefix", err)
 			}
-			timer.Stop()
-			if !cancelled.IsZero() {
+			if !timer.Stop() {
+				// The timer fired: wait for its time, without a race.
+				cancelled := <-cancelledAt
 				// Generous, for the race detector: without it a chunk
 				// takes a few milliseconds.
 				if late := returned.Sub(cancelled); late > time.Second {

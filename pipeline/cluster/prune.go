@@ -12,7 +12,8 @@ import (
 // exactAssigner bit for bit, but skips most distance computations once
 // the centroids settle. It keeps, for every row, lower bounds on the
 // distances to the centroids of each group (a fixed partition of the
-// centroids), excluding the row's own centroid:
+// centroids), excluding the row's own centroid, and a global lower bound,
+// the smallest of them:
 //
 //   - with one group (k < yinyangMinK) this is Hamerly's algorithm, a
 //     lower bound on the distance to the second-nearest centroid;
@@ -21,10 +22,18 @@ import (
 //     Fleuret (groups filtered, no per-centroid filtering).
 //
 // After the centroids move, each bound drops by the largest movement in
-// its group. Each pass then computes the distance d to the row's own
-// centroid (needed anyway for an exact inertia), and only the groups
-// whose bound does not exceed d are searched. A row is also left alone
-// when its centroid's nearest other centroid is more than 2d away.
+// its group (the global bound by the largest of all). Each pass computes
+// the distance d to the row's own centroid (needed anyway for an exact
+// inertia); the row is done if its global bound exceeds d, or if its
+// centroid's nearest other centroid is more than 2d away. Otherwise only
+// the groups whose bound does not exceed d are searched. Bounds are
+// brought up to date lazily: the assigner keeps the running sums of the
+// groups' movements over the last boundRing passes, so a row that the
+// global bound settles costs O(1) besides its one distance. A row
+// without bounds (in the first pass, or after the empty-cluster repair
+// moved it) is compared with the groups' centres first: a group's
+// distances are at least the distance to its centre minus its radius,
+// so only the groups that this does not rule out are searched.
 //
 // Bounds hold for the exact real distances: every bound derived from a
 // computed distance is widened by a relative slack rho, far above the
@@ -35,28 +44,36 @@ import (
 // centroids could neither win nor tie. Among the centroids computed,
 // the smallest distance wins, then the lowest index, as in nearest.
 //
-// Memory: rows*groups float32 bounds (rounded down) and one int32 per
-// row; no rows-by-k matrix.
+// Memory: rows*(groups+1) float32 bounds (rounded down) and two int32
+// per row; no rows-by-k matrix.
 type boundedAssigner struct {
 	m          matrix
 	k          int
 	groups     int
-	rho, alpha float64 // slacks, see lowerBound and upperBound
-	group      []int32 // k: group of each centroid
-	start      []int   // groups+1: group g owns slots [start[g], start[g+1])
-	slot       []int32 // k: centroid in each slot, ascending within a group
-	packed     []float64
+	rho, alpha float64   // slacks, see lowerBound and upperBound
+	group      []int32   // k: group of each centroid
+	start      []int     // groups+1: group g owns slots [start[g], start[g+1])
+	slot       []int32   // k: centroid in each slot, ascending within a group
+	packed     []float64 // k*dim: this pass's centroids, by slot
 	prev       []float64 // k*dim: the previous pass's centroids
-	hasPrev    bool
-	centroids  []float64    // k*dim: this pass's centroids
-	drift      []float64    // groups: largest movement bound in each group
-	driftNext  []float64    // groups: second largest
-	driftArg   []int32      // groups: the centroid that moved most
-	sepLow     []float64    // k: lower bound on the distance to the nearest other centroid
-	own        []int32      // rows: the centroid the bounds exclude, -1 for none
-	lower      []float32    // rows*groups
-	computed   atomic.Int64 // distances computed, over all passes
-	passes     int          // calls to prepare
+	centroids  []float64 // k*dim: this pass's centroids
+	sepLow     []float64 // k: lower bound on the distance to the nearest other centroid
+	// cum holds, for each of the last boundRing passes t (at t%boundRing),
+	// groups+1 running sums of upper bounds on movements: per group of
+	// its largest movement, and last, of the largest of all.
+	cum []float64
+	// since holds, for each of the last boundRing passes e (at
+	// e%boundRing), upper bounds on how far each group's centroids, and
+	// last all centroids, moved over passes (e, passes].
+	since    []float64
+	slotIdx  []int32      // k: 0, 1, ..., k-1
+	centres  []float64    // groups*dim: the mean of each group's initial centroids
+	radius   []float64    // groups: upper bound on the distance from the centre to the group's centroids
+	own      []int32      // rows: the centroid the bounds exclude, -1 for none
+	epoch    []int32      // rows: the pass the row's bounds are as of
+	lower    []float32    // rows*(groups+1): per group, then global
+	computed atomic.Int64 // distances computed, over all passes
+	passes   int          // calls to prepare
 }
 
 var _ assigner = (*boundedAssigner)(nil)
@@ -67,6 +84,10 @@ const yinyangMinK = 32
 
 // groupIterations caps the k-means iterations that group the centroids.
 const groupIterations = 10
+
+// boundRing is how many passes of movement sums the assigner keeps; a
+// row's bounds are brought up to date at least that often.
+const boundRing = 64
 
 // newBoundedAssigner prepares a pruned assigner for m with k centroids,
 // grouping the initial centroids with a k-means seeded by seed.
@@ -84,22 +105,23 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 		}
 	}
 	a := &boundedAssigner{
-		m:         m,
-		k:         k,
-		groups:    groups,
-		rho:       max(1e-10, 16*float64(m.dim+4)*0x1p-53),
-		alpha:     1e-150,
-		group:     group,
-		start:     make([]int, groups+1),
-		slot:      make([]int32, k),
-		packed:    make([]float64, k*m.dim),
-		prev:      make([]float64, k*m.dim),
-		drift:     make([]float64, groups),
-		driftNext: make([]float64, groups),
-		driftArg:  make([]int32, groups),
-		sepLow:    make([]float64, k),
-		own:       make([]int32, m.rows),
-		lower:     make([]float32, m.rows*groups),
+		m:       m,
+		k:       k,
+		groups:  groups,
+		rho:     max(1e-10, 16*float64(m.dim+4)*0x1p-53),
+		alpha:   1e-150,
+		group:   group,
+		start:   make([]int, groups+1),
+		slot:    make([]int32, k),
+		packed:  make([]float64, k*m.dim),
+		prev:    make([]float64, k*m.dim),
+		sepLow:  make([]float64, k),
+		cum:     make([]float64, boundRing*(groups+1)),
+		since:   make([]float64, boundRing*(groups+1)),
+		slotIdx: make([]int32, k),
+		own:     make([]int32, m.rows),
+		epoch:   make([]int32, m.rows),
+		lower:   make([]float32, m.rows*(groups+1)),
 	}
 	for _, g := range group {
 		a.start[g+1]++
@@ -114,6 +136,22 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 	}
 	for i := range a.own {
 		a.own[i] = -1
+	}
+	for s := range a.slotIdx {
+		a.slotIdx[s] = int32(s)
+	}
+	a.centres = make([]float64, groups*m.dim)
+	a.radius = make([]float64, groups)
+	for g := range groups {
+		c := a.centres[g*m.dim : (g+1)*m.dim]
+		for _, j := range a.slot[a.start[g]:a.start[g+1]] {
+			for d, v := range centroids[int(j)*m.dim : (int(j)+1)*m.dim] {
+				c[d] += v
+			}
+		}
+		for d := range c {
+			c[d] /= float64(a.start[g+1] - a.start[g])
+		}
 	}
 	return a, nil
 }
@@ -191,13 +229,17 @@ func (a *boundedAssigner) lowerBound(d2 float64) float64 {
 }
 
 // shrink returns a lower bound on l - delta, where l is a lower bound
-// and delta an upper bound, despite rounding; never negative.
-func (a *boundedAssigner) shrink(l float32, delta float64) float32 {
+// and delta an upper bound, despite rounding; never negative. It runs
+// for every group of many rows in every pass, so it avoids down32's
+// exact rounding: the difference is lowered by 2^-20 of itself, more
+// than the conversion to float32 (2^-24) and the subtraction (2^-53)
+// can add. The result stays finite as l is.
+func shrink(l float32, delta float64) float32 {
 	r := float64(l) - delta
 	if r <= 0 {
 		return 0
 	}
-	return down32(r * (1 - a.rho))
+	return float32(r * (1 - 0x1p-20))
 }
 
 // down32 rounds v >= 0 down to a float32 (to the largest finite one
@@ -217,45 +259,70 @@ func down32(v float64) float32 {
 }
 
 func (a *boundedAssigner) prepare(centroids []float64) {
-	dim, k := a.m.dim, a.k
+	dim, k, groups := a.m.dim, a.k, a.groups
 	a.centroids = centroids[:k*dim]
-	a.passes++
 	for s, j := range a.slot {
 		copy(a.packed[s*dim:(s+1)*dim], a.centroids[int(j)*dim:(int(j)+1)*dim])
 	}
-	// How far each centroid moved since the last pass, at most.
-	clear(a.drift)
-	clear(a.driftNext)
-	for g := range a.driftArg {
-		a.driftArg[g] = -1
-	}
-	for j := range k {
-		c := a.centroids[j*dim : (j+1)*dim]
-		delta := math.Inf(1)
-		if a.hasPrev {
-			delta = a.upperBound(sqDist1(c, a.prev[j*dim:(j+1)*dim]))
+	// How far each group's centroids moved since the last pass, at
+	// most, added to the running sums. No row has bounds before the
+	// first pass, so nothing moved then.
+	prevSums := a.cum[(a.passes%boundRing)*(groups+1) : (a.passes%boundRing+1)*(groups+1)]
+	a.passes++
+	sums := a.cum[(a.passes%boundRing)*(groups+1) : (a.passes%boundRing+1)*(groups+1)]
+	clear(sums)
+	if a.passes > 1 {
+		for j := range k {
+			delta := a.upperBound(sqDist1(a.centroids[j*dim:(j+1)*dim], a.prev[j*dim:(j+1)*dim]))
+			g := a.group[j]
+			sums[g] = max(sums[g], delta)
 		}
-		g := a.group[j]
-		switch {
-		case delta > a.drift[g] || a.driftArg[g] < 0:
-			a.driftNext[g] = a.drift[g]
-			a.drift[g], a.driftArg[g] = delta, int32(j)
-		case delta > a.driftNext[g]:
-			a.driftNext[g] = delta
+		for g := range groups {
+			sums[groups] = max(sums[groups], sums[g])
+		}
+		for g, s := range prevSums {
+			sums[g] += s
 		}
 	}
 	copy(a.prev, a.centroids)
-	a.hasPrev = true
+	// The groups' radii, for rows without bounds.
+	for g := range a.radius {
+		c, r := a.centres[g*dim:(g+1)*dim], 0.0
+		for _, j := range a.slot[a.start[g]:a.start[g+1]] {
+			r = max(r, a.upperBound(sqDist1(c, a.centroids[int(j)*dim:(int(j)+1)*dim])))
+		}
+		a.radius[g] = r
+	}
+	// The movements since each of the passes in the ring. The running
+	// sums are rounded; the slack covers their rounding errors.
+	slack := float64(a.passes+2) * 0x1p-50
+	for e := max(1, a.passes-boundRing+1); e <= a.passes; e++ {
+		then := a.cum[(e%boundRing)*(groups+1) : (e%boundRing+1)*(groups+1)]
+		out := a.since[(e%boundRing)*(groups+1) : (e%boundRing+1)*(groups+1)]
+		for g, now := range sums {
+			out[g] = (now - then[g]) + now*slack
+		}
+	}
 	// Each centroid's distance to its nearest other centroid, at least.
 	for j := range a.sepLow {
 		a.sepLow[j] = math.Inf(1)
 	}
 	for i := range k {
 		ci := a.centroids[i*dim : (i+1)*dim]
-		for j := i + 1; j < k; j++ {
-			d := a.lowerBound(sqDist1(ci, a.centroids[j*dim:(j+1)*dim]))
-			a.sepLow[i] = min(a.sepLow[i], d)
-			a.sepLow[j] = min(a.sepLow[j], d)
+		j := i + 1
+		for ; j+4 <= k; j += 4 {
+			c := a.centroids[j*dim : (j+4)*dim]
+			d0, d1, d2, d3 := sqDist4(ci, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
+			for n, d := range [4]float64{d0, d1, d2, d3} {
+				l := a.lowerBound(d)
+				a.sepLow[i] = min(a.sepLow[i], l)
+				a.sepLow[j+n] = min(a.sepLow[j+n], l)
+			}
+		}
+		for ; j < k; j++ {
+			l := a.lowerBound(sqDist1(ci, a.centroids[j*dim:(j+1)*dim]))
+			a.sepLow[i] = min(a.sepLow[i], l)
+			a.sepLow[j] = min(a.sepLow[j], l)
 		}
 	}
 }
@@ -267,58 +334,189 @@ type groupBest struct {
 	d1, d2 float64 // squared distances to the nearest and second nearest
 }
 
-// search computes x's distance to every centroid of group g.
-func (a *boundedAssigner) search(x []float64, g int) groupBest {
+// searchFresh finds the centroid nearest to x, a row without bounds,
+// and sets its group bounds; it returns the centroid, its distance and
+// the number of distances computed. With several groups, it bounds each
+// group's distances from x's distance to the group's centre minus the
+// group's radius, searches the most promising group, then the groups
+// whose bound does not exceed the distance found so far.
+func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) (int32, float64, int) {
+	groups := a.groups
+	s.groups = s.groups[:0]
+	if groups == 1 {
+		s.groups = append(s.groups, 0)
+		best, bestDist := a.search(x, s)
+		lower[0] = a.boundExcluding(s.found[0], best)
+		return best, bestDist, a.k
+	}
 	dim := a.m.dim
-	r := groupBest{group: g, best: -1, d1: math.Inf(1), d2: math.Inf(1)}
-	add := func(d float64, j int32) {
-		if d < r.d1 || (d == r.d1 && j < r.best) {
-			r.d2 = r.d1
-			r.d1, r.best = d, j
-		} else if d < r.d2 {
-			r.d2 = d
+	cb := s.centre[:groups]
+	g := 0
+	for ; g+4 <= groups; g += 4 {
+		c := a.centres[g*dim : (g+4)*dim]
+		cb[g], cb[g+1], cb[g+2], cb[g+3] = sqDist4(x, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
+	}
+	for ; g < groups; g++ {
+		cb[g] = sqDist1(x, a.centres[g*dim:(g+1)*dim])
+	}
+	first := 0
+	for g, d := range cb {
+		if r := a.lowerBound(d) - a.radius[g]; r > 0 {
+			cb[g] = r * (1 - a.rho)
+		} else {
+			cb[g] = 0
+		}
+		if cb[g] < cb[first] {
+			first = g
 		}
 	}
-	s, end := a.start[g], a.start[g+1]
-	for ; s+4 <= end; s += 4 {
-		c := a.packed[s*dim : (s+4)*dim]
-		d0, d1, d2, d3 := sqDist4(x, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
-		add(d0, a.slot[s])
-		add(d1, a.slot[s+1])
-		add(d2, a.slot[s+2])
-		add(d3, a.slot[s+3])
+	computed := groups + a.start[first+1] - a.start[first]
+	s.groups = append(s.groups, first)
+	best, bestDist := a.search(x, s)
+	f0 := s.found[0]
+	limit := a.upperBound(bestDist)
+	s.groups = s.groups[:0]
+	for g, b := range cb {
+		if g != first && b <= limit {
+			s.groups = append(s.groups, g)
+			computed += a.start[g+1] - a.start[g]
+		}
+		lower[g] = down32(b) // for the groups not searched
 	}
-	for ; s < end; s++ {
-		add(sqDist1(x, a.packed[s*dim:(s+1)*dim]), a.slot[s])
+	s.found = s.found[:0]
+	if len(s.groups) > 0 {
+		b, d := a.search(x, s)
+		if d < bestDist || (d == bestDist && b < best) {
+			best, bestDist = b, d
+		}
 	}
-	return r
+	lower[first] = a.boundExcluding(f0, best)
+	for _, f := range s.found {
+		lower[f.group] = a.boundExcluding(f, best)
+	}
+	return best, bestDist, computed
+}
+
+// scratch is one assign call's working memory.
+type scratch struct {
+	centre []float64   // groups: distances to the group centres
+	found  []groupBest // groups searched
+	slots  []int32     // their slots, group after group
+	dists  []float64   // the distances to those slots
+	rows   []int       // rows with bounds
+	groups []int       // groups to search
+}
+
+// distances sets s.dists[n] to the distance between x and the centroid
+// in slot slots[n], four at a time, each as sqDist1 computes it.
+func (a *boundedAssigner) distances(x []float64, slots []int32, s *scratch) {
+	dim := a.m.dim
+	s.dists = s.dists[:len(slots)]
+	n := 0
+	for ; n+4 <= len(slots); n += 4 {
+		s0, s1, s2, s3 := int(slots[n])*dim, int(slots[n+1])*dim, int(slots[n+2])*dim, int(slots[n+3])*dim
+		p := a.packed
+		s.dists[n], s.dists[n+1], s.dists[n+2], s.dists[n+3] = sqDist4(x, p[s0:s0+dim], p[s1:s1+dim], p[s2:s2+dim], p[s3:s3+dim])
+	}
+	if n < len(slots) {
+		// Pad with the last slot: lanes do not interact.
+		var idx [4]int
+		for l := range idx {
+			idx[l] = int(slots[min(n+l, len(slots)-1)]) * dim
+		}
+		p := a.packed
+		d0, d1, d2, d3 := sqDist4(x, p[idx[0]:idx[0]+dim], p[idx[1]:idx[1]+dim], p[idx[2]:idx[2]+dim], p[idx[3]:idx[3]+dim])
+		copy(s.dists[n:], []float64{d0, d1, d2, d3}[:len(slots)-n])
+	}
+}
+
+// search computes x's distances to every centroid of the groups in
+// s.groups, sets s.found, and returns the nearest of them and its
+// distance, or -1 and +Inf if there are none.
+func (a *boundedAssigner) search(x []float64, s *scratch) (int32, float64) {
+	slots := a.slotIdx // shared: read only
+	if len(s.groups) < a.groups {
+		s.slots = s.slots[:0]
+		for _, g := range s.groups {
+			s.slots = append(s.slots, a.slotIdx[a.start[g]:a.start[g+1]]...)
+		}
+		slots = s.slots
+	}
+	a.distances(x, slots, s)
+	s.found = s.found[:0]
+	best, bestDist := int32(-1), math.Inf(1)
+	n := 0
+	for _, g := range s.groups {
+		// Slots hold ascending centroids within a group, so the first
+		// strictly smaller distance is the lowest index on ties.
+		f := groupBest{group: g, best: -1, d1: math.Inf(1), d2: math.Inf(1)}
+		ids := a.slot[a.start[g]:a.start[g+1]]
+		ds := s.dists[n : n+len(ids)]
+		n += len(ids)
+		for t, d := range ds {
+			if d < f.d2 {
+				if d < f.d1 {
+					f.d2, f.d1, f.best = f.d1, d, ids[t]
+				} else {
+					f.d2 = d
+				}
+			}
+		}
+		if f.d1 < bestDist || (f.d1 == bestDist && f.best < best) {
+			best, bestDist = f.best, f.d1
+		}
+		s.found = append(s.found, f)
+	}
+	return best, bestDist
 }
 
 func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
-	dim, groups := a.m.dim, a.groups
+	dim, groups, now := a.m.dim, a.groups, a.passes
 	assign, dist = assign[:hi-lo], dist[:hi-lo]
-	found := make([]groupBest, 0, groups)
-	changed, computed := 0, 0
+	s := &scratch{
+		found:  make([]groupBest, 0, groups),
+		slots:  make([]int32, 0, a.k),
+		dists:  make([]float64, a.k),
+		rows:   make([]int, 0, hi-lo),
+		groups: make([]int, 0, groups),
+		centre: make([]float64, groups),
+	}
+	// The distance of every row with bounds to its own centroid, four
+	// rows at a time.
+	for r, own := range assign {
+		if own >= 0 && own == a.own[lo+r] {
+			s.rows = append(s.rows, r)
+		}
+	}
+	computed := len(s.rows)
+	for n := 0; n < len(s.rows); n += 4 {
+		var x, c [4][]float64
+		for l := range 4 {
+			r := s.rows[min(n+l, len(s.rows)-1)]
+			o := int(assign[r])
+			x[l], c[l] = a.m.row(lo+r), a.centroids[o*dim:(o+1)*dim]
+		}
+		d0, d1, d2, d3 := sqDist4x(x[0], c[0], x[1], c[1], x[2], c[2], x[3], c[3])
+		for l, d := range [4]float64{d0, d1, d2, d3} {
+			if n+l < len(s.rows) {
+				dist[s.rows[n+l]] = d
+			}
+		}
+	}
+
+	changed := 0
 	for r := range assign {
 		i := lo + r
 		x := a.m.row(i)
-		lower := a.lower[i*groups : (i+1)*groups]
+		bounds := a.lower[i*(groups+1) : (i+1)*(groups+1)]
+		lower, global := bounds[:groups], &bounds[groups]
 		own := assign[r]
 		if own < 0 || own != a.own[i] {
-			// No bounds for this row: search everything.
-			found = found[:0]
-			best, bestDist := int32(-1), math.Inf(1)
-			for g := range groups {
-				f := a.search(x, g)
-				if f.d1 < bestDist || (f.d1 == bestDist && f.best < best) {
-					best, bestDist = f.best, f.d1
-				}
-				found = append(found, f)
-			}
-			for _, f := range found {
-				lower[f.group] = a.boundExcluding(f, best)
-			}
-			computed += a.k
+			// No bounds for this row.
+			best, bestDist, n := a.searchFresh(x, lower, s)
+			computed += n
+			*global = minBound(lower)
+			a.epoch[i] = int32(now)
 			if assign[r] != best {
 				assign[r] = best
 				changed++
@@ -328,51 +526,71 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 			continue
 		}
 
-		ownGroup := int(a.group[own])
-		for g := range lower {
-			delta := a.drift[g]
-			if g == ownGroup && a.driftArg[g] == own {
-				delta = a.driftNext[g]
-			}
-			lower[g] = a.shrink(lower[g], delta)
-		}
-		ownDist := sqDist1(x, a.centroids[int(own)*dim:(int(own)+1)*dim])
-		computed++
+		ownDist := dist[r]
 		limit := a.upperBound(ownDist)
-		dist[r] = ownDist
-		if a.sepLow[own] > 2*limit {
+		epoch := int(a.epoch[i])
+		fresh := now-epoch < boundRing-1
+		if fresh && a.sepLow[own] > 2*limit {
 			continue
 		}
-		found = found[:0]
-		best, bestDist := own, ownDist
-		ownSearched := false
-		for g, l := range lower {
-			if float64(l) > limit {
-				continue
-			}
-			f := a.search(x, g)
-			computed += a.start[g+1] - a.start[g]
-			if f.d1 < bestDist || (f.d1 == bestDist && f.best < best) {
-				best, bestDist = f.best, f.d1
-			}
-			ownSearched = ownSearched || g == ownGroup
-			found = append(found, f)
+		moved := a.since[(epoch%boundRing)*(groups+1) : (epoch%boundRing+1)*(groups+1)]
+		if fresh && float64(shrink(*global, moved[groups])) > limit {
+			continue
 		}
-		for _, f := range found {
-			lower[f.group] = a.boundExcluding(f, best)
+		// Bring the group bounds up to date, then search the groups
+		// they do not rule out. The new global bound is the smallest
+		// of the group bounds, those of searched groups set below.
+		s.groups = s.groups[:0]
+		newGlobal := float32(math.MaxFloat32)
+		for g, l := range lower {
+			l = shrink(l, moved[g])
+			lower[g] = l
+			if float64(l) <= limit {
+				s.groups = append(s.groups, g)
+			} else if l < newGlobal {
+				newGlobal = l
+			}
+		}
+		a.epoch[i] = int32(now)
+		best, bestDist := own, ownDist
+		ownGroup, ownSearched := int(a.group[own]), false
+		if len(s.groups) > 0 {
+			b, d := a.search(x, s)
+			for _, g := range s.groups {
+				computed += a.start[g+1] - a.start[g]
+				ownSearched = ownSearched || g == ownGroup
+			}
+			if d < bestDist || (d == bestDist && b < best) {
+				best, bestDist = b, d
+			}
+			for _, f := range s.found {
+				lower[f.group] = a.boundExcluding(f, best)
+				newGlobal = min(newGlobal, lower[f.group])
+			}
 		}
 		if best != own {
 			if !ownSearched {
 				lower[ownGroup] = min(lower[ownGroup], down32(a.lowerBound(ownDist)))
+				newGlobal = min(newGlobal, lower[ownGroup])
 			}
 			assign[r] = best
 			a.own[i] = best
 			dist[r] = bestDist
 			changed++
 		}
+		*global = newGlobal
 	}
 	a.computed.Add(int64(computed))
 	return changed
+}
+
+// minBound returns the smallest of bounds.
+func minBound(bounds []float32) float32 {
+	m := float32(math.MaxFloat32)
+	for _, b := range bounds {
+		m = min(m, b)
+	}
+	return m
 }
 
 // boundExcluding returns the lower bound for f's group, whose distances
@@ -386,4 +604,24 @@ func (a *boundedAssigner) boundExcluding(f groupBest, best int32) float32 {
 		return math.MaxFloat32
 	}
 	return down32(a.lowerBound(d))
+}
+
+// sqDist4x returns the squared Euclidean distances between x0 and c0, x1
+// and c1, x2 and c2, x3 and c3, each as sqDist1 computes it. The c's
+// must be at least as long as x0, and so must the other x's.
+func sqDist4x(x0, c0, x1, c1, x2, c2, x3, c3 []float64) (s0, s1, s2, s3 float64) {
+	n := len(x0)
+	x1, x2, x3 = x1[:n], x2[:n], x3[:n]
+	c0, c1, c2, c3 = c0[:n], c1[:n], c2[:n], c3[:n]
+	for i := range n {
+		e0 := x0[i] - c0[i]
+		e1 := x1[i] - c1[i]
+		e2 := x2[i] - c2[i]
+		e3 := x3[i] - c3[i]
+		s0 += e0 * e0
+		s1 += e1 * e1
+		s2 += e2 * e2
+		s3 += e3 * e3
+	}
+	return s0, s1, s2, s3
 }

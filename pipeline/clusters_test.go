@@ -73,8 +73,11 @@ func TestVariantsKeepTheirIDs(t *testing.T) {
 	if err := readJSON(oct.Dir+"/"+clustersFile, &o); err != nil {
 		t.Fatal(err)
 	}
-	if s.Identity != nil {
-		t.Errorf("September has no previous month, but identity %+v", s.Identity)
+	if s.Identity != nil || s.WarmStart {
+		t.Errorf("September has no previous month, but identity %+v, warm start %v", s.Identity, s.WarmStart)
+	}
+	if !o.WarmStart {
+		t.Error("October did not start from September's centroids")
 	}
 	id := o.Identity
 	if id == nil || id.PreviousMonth != "2026-09" || id.Matched != len(o.Clusters) || id.Changed == 0 ||

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -308,8 +309,9 @@ type clusterFile struct {
 	Population []populationItem `json:"population"`
 	Clusters   []clusterItem    `json:"clusters"`
 	// Identity relates the clusters to last month's, when there was a
-	// last month.
-	Identity *identity `json:"identity,omitempty"`
+	// last month; WarmStart says k-means started from its centroids.
+	Identity  *identity `json:"identity,omitempty"`
+	WarmStart bool      `json:"warm_start,omitempty"`
 }
 
 type populationItem struct {
@@ -351,7 +353,23 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 	if k > len(feats.Rows) {
 		return nil, nil, fmt.Errorf("cluster: clustering.k = %d but only %d cardholders have spending in the window: lower k", k, len(feats.Rows))
 	}
-	res, err := cluster.KMeans(ctx, feats.Data, feats.Dim, cluster.Config{K: k, Seed: r.seed(), MaxIter: r.c.Clustering.MaxIterations})
+	// Last month's clustering, when there is one on the same features:
+	// this month starts from its centroids and keeps its variant ids.
+	var prev *clusterFile
+	prevDir, hasPrev := r.previousMonth()
+	if hasPrev {
+		var pf clusterFile
+		if err := readJSON(filepath.Join(prevDir, clustersFile), &pf); err == nil && slices.Equal(pf.Features, feats.Names) {
+			prev = &pf
+		}
+	}
+	cfg := cluster.Config{K: k, Seed: r.seed(), MaxIter: r.c.Clustering.MaxIterations}
+	if prev != nil && len(prev.Clusters) == k {
+		for _, c := range prev.Clusters {
+			cfg.Start = append(cfg.Start, c.Centroid...)
+		}
+	}
+	res, err := cluster.KMeans(ctx, feats.Data, feats.Dim, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -364,7 +382,7 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 	}
 	pop := profile.Population(ps, r.tax.Len())
 	cf := &clusterFile{K: k, Seed: r.seed(), Features: feats.Names, Rows: len(feats.Rows),
-		Iterations: res.Iterations, Converged: res.Converged, Inertia: res.Inertia}
+		Iterations: res.Iterations, Converged: res.Converged, Inertia: res.Inertia, WarmStart: cfg.Start != nil}
 	for i, in := range r.tax.Interests() {
 		cf.Population = append(cf.Population, populationItem{in.ID, pop[i]})
 	}
@@ -409,25 +427,16 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 		cf.Clusters = append(cf.Clusters, item)
 	}
 	// Variants keep their ids from one month to the next.
-	if prevDir, ok := r.previousMonth(); ok {
-		var prev clusterFile
-		if err := readJSON(filepath.Join(prevDir, clustersFile), &prev); err == nil {
-			if id := matchPrevious(cf.Clusters, &prev, feats.Names); id != nil {
-				id.PreviousMonth = filepath.Base(prevDir)
-				if before, err := readVariants(filepath.Join(prevDir, assignmentsFile)); err == nil {
-					variantOf := make([]string, k)
-					for c := range cf.Clusters {
-						variantOf[c] = cf.Clusters[c].Variant
-					}
-					for row, c := range res.Assign {
-						if v, was := before[ps[feats.Rows[row]].ID]; was && v != variantOf[c] {
-							id.Changed++
-						}
-					}
+	if id := matchPrevious(cf.Clusters, prev, feats.Names); id != nil {
+		id.PreviousMonth = filepath.Base(prevDir)
+		if before, err := readVariants(filepath.Join(prevDir, assignmentsFile)); err == nil {
+			for row, c := range res.Assign {
+				if v, was := before[ps[feats.Rows[row]].ID]; was && v != cf.Clusters[c].Variant {
+					id.Changed++
 				}
-				cf.Identity = id
 			}
 		}
+		cf.Identity = id
 	}
 	if err := writeJSON(filepath.Join(r.dir, clustersFile), cf); err != nil {
 		return nil, nil, err

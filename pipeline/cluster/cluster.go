@@ -59,6 +59,12 @@ type Config struct {
 	//     most max(10*K, 50000) rows thus get exact k-means++ on all
 	//     rows, the same result as "kmeans++".
 	Init string
+
+	// Start, when not nil, gives the initial centroids instead: K*dim
+	// values, row-major, such as last month's centroids, so that a
+	// clustering of similar data starts close to where it ended and keeps
+	// its shape. Init and Seed then play no part in the start.
+	Start []float64
 }
 
 // Initialisers, the values of Config.Init.
@@ -187,9 +193,22 @@ func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt option
 		init = initPlusPlus
 	}
 	start := time.Now()
-	centroids, err := initialCentroids(ctx, m, cfg.K, cfg.Seed, cfg.Workers, init)
-	if err != nil {
-		return nil, st, fmt.Errorf("cluster: %w", err)
+	var centroids []float64
+	if cfg.Start != nil {
+		if len(cfg.Start) != cfg.K*dim {
+			return nil, st, fmt.Errorf("cluster: %d start values for k=%d and %d columns, want %d", len(cfg.Start), cfg.K, dim, cfg.K*dim)
+		}
+		for i, v := range cfg.Start {
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > maxMagnitude {
+				return nil, st, fmt.Errorf("cluster: start centroid %d, column %d: not a finite number", i/dim, i%dim)
+			}
+		}
+		centroids = append([]float64(nil), cfg.Start...)
+	} else {
+		centroids, err = initialCentroids(ctx, m, cfg.K, cfg.Seed, cfg.Workers, init)
+		if err != nil {
+			return nil, st, fmt.Errorf("cluster: %w", err)
+		}
 	}
 	st.init = time.Since(start)
 	l := newLloyd(m, cfg.K, cfg.Workers, centroids)

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -103,4 +104,21 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatalf("inconsistent matrix %+v", m)
 		}
 	})
+}
+
+func TestStartCentroids(t *testing.T) {
+	// Two blobs; starting from their centres converges at once.
+	data := []float64{0, 0, 0.1, 0, 0, 0.1, 10, 10, 10.1, 10, 10, 10.1, 10.2, 10}
+	res, err := cluster.KMeans(context.Background(), data, 2, cluster.Config{K: 2, Start: []float64{10, 10, 0, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Iterations > 2 || res.Sizes[0] != 4 || res.Sizes[1] != 3 {
+		t.Errorf("iterations %d sizes %v", res.Iterations, res.Sizes)
+	}
+	for _, bad := range [][]float64{{1, 2, 3}, {math.NaN(), 0, 1, 1}} {
+		if _, err := cluster.KMeans(context.Background(), data, 2, cluster.Config{K: 2, Start: bad}); err == nil {
+			t.Errorf("start %v accepted", bad)
+		}
+	}
 }

@@ -50,37 +50,29 @@ func (a *exactAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
 
 // nearest returns the index of the centroid nearest to x, the lowest
 // on ties, and the squared distance to it. The centroids are len(x)
-// values each, row-major. It compares x with four centroids at a time,
-// which loads each value of x once for the four and keeps four
-// independent sums going.
+// values each, row-major. It computes the distances in batches with
+// sqDistRows, which compares x with several centroids at a time.
 //
 // Every distance between a row and a centroid is the same sum, whatever
-// kernel computes it: sqDist4's lanes and sqDist1 add the squared
-// differences one after the other in column order. So the pruned
-// assigner, which computes only some distances and in another order,
-// gets the same values bit for bit and so the same assignment.
+// kernel computes it: sqDistRows, sqDistSlots, sqDist4's lanes and
+// sqDist1 add the squared differences one after the other in column
+// order. So the pruned assigner, which computes only some distances and
+// in another order, gets the same values bit for bit and so the same
+// assignment.
 func nearest(x, centroids []float64) (int32, float64) {
 	dim := len(x)
 	best, bestDist := int32(0), math.Inf(1)
-	j, c := int32(0), centroids
-	for ; len(c) >= 4*dim; j, c = j+4, c[4*dim:] {
-		d0, d1, d2, d3 := sqDist4(x, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
-		if d0 < bestDist {
-			best, bestDist = j, d0
-		}
-		if d1 < bestDist {
-			best, bestDist = j+1, d1
-		}
-		if d2 < bestDist {
-			best, bestDist = j+2, d2
-		}
-		if d3 < bestDist {
-			best, bestDist = j+3, d3
-		}
+	if dim == 0 {
+		return best, 0 // every centroid is at distance 0
 	}
-	for ; len(c) >= dim; j, c = j+1, c[dim:] {
-		if d := sqDist1(x, c[:dim]); d < bestDist {
-			best, bestDist = j, d
+	var buf [64]float64
+	for j := 0; j*dim < len(centroids); j += len(buf) {
+		ds := buf[:min(len(buf), len(centroids)/dim-j)]
+		sqDistRows(x, centroids[j*dim:], ds)
+		for n, d := range ds {
+			if d < bestDist {
+				best, bestDist = int32(j+n), d
+			}
 		}
 	}
 	return best, bestDist

@@ -307,22 +307,15 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 	for j := range a.sepLow {
 		a.sepLow[j] = math.Inf(1)
 	}
+	buf := make([]float64, k)
 	for i := range k {
 		ci := a.centroids[i*dim : (i+1)*dim]
-		j := i + 1
-		for ; j+4 <= k; j += 4 {
-			c := a.centroids[j*dim : (j+4)*dim]
-			d0, d1, d2, d3 := sqDist4(ci, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
-			for n, d := range [4]float64{d0, d1, d2, d3} {
-				l := a.lowerBound(d)
-				a.sepLow[i] = min(a.sepLow[i], l)
-				a.sepLow[j+n] = min(a.sepLow[j+n], l)
-			}
-		}
-		for ; j < k; j++ {
-			l := a.lowerBound(sqDist1(ci, a.centroids[j*dim:(j+1)*dim]))
+		ds := buf[:k-i-1]
+		sqDistRows(ci, a.centroids[(i+1)*dim:], ds)
+		for n, d := range ds {
+			l := a.lowerBound(d)
 			a.sepLow[i] = min(a.sepLow[i], l)
-			a.sepLow[j] = min(a.sepLow[j], l)
+			a.sepLow[i+1+n] = min(a.sepLow[i+1+n], l)
 		}
 	}
 }
@@ -351,14 +344,7 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 	}
 	dim := a.m.dim
 	cb := s.centre[:groups]
-	g := 0
-	for ; g+4 <= groups; g += 4 {
-		c := a.centres[g*dim : (g+4)*dim]
-		cb[g], cb[g+1], cb[g+2], cb[g+3] = sqDist4(x, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
-	}
-	for ; g < groups; g++ {
-		cb[g] = sqDist1(x, a.centres[g*dim:(g+1)*dim])
-	}
+	sqDistRows(x, a.centres[:groups*dim], cb)
 	first := 0
 	for g, d := range cb {
 		if r := a.lowerBound(d) - a.radius[g]; r > 0 {
@@ -408,26 +394,10 @@ type scratch struct {
 }
 
 // distances sets s.dists[n] to the distance between x and the centroid
-// in slot slots[n], four at a time, each as sqDist1 computes it.
+// in slot slots[n], each as sqDist1 computes it.
 func (a *boundedAssigner) distances(x []float64, slots []int32, s *scratch) {
-	dim := a.m.dim
 	s.dists = s.dists[:len(slots)]
-	n := 0
-	for ; n+4 <= len(slots); n += 4 {
-		s0, s1, s2, s3 := int(slots[n])*dim, int(slots[n+1])*dim, int(slots[n+2])*dim, int(slots[n+3])*dim
-		p := a.packed
-		s.dists[n], s.dists[n+1], s.dists[n+2], s.dists[n+3] = sqDist4(x, p[s0:s0+dim], p[s1:s1+dim], p[s2:s2+dim], p[s3:s3+dim])
-	}
-	if n < len(slots) {
-		// Pad with the last slot: lanes do not interact.
-		var idx [4]int
-		for l := range idx {
-			idx[l] = int(slots[min(n+l, len(slots)-1)]) * dim
-		}
-		p := a.packed
-		d0, d1, d2, d3 := sqDist4(x, p[idx[0]:idx[0]+dim], p[idx[1]:idx[1]+dim], p[idx[2]:idx[2]+dim], p[idx[3]:idx[3]+dim])
-		copy(s.dists[n:], []float64{d0, d1, d2, d3}[:len(slots)-n])
-	}
+	sqDistSlots(x, a.packed, slots, s.dists)
 }
 
 // search computes x's distances to every centroid of the groups in

@@ -24,6 +24,7 @@ type clusterOptions struct {
 	seed    uint64
 	scale   string
 	maxIter int
+	tol     float64
 	out     string
 }
 
@@ -50,6 +51,7 @@ each row's cluster.`,
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the initialisation")
 	f.StringVar(&o.scale, "scale", "standard", "column scaling: standard (zero mean, unit variance) or none")
 	f.IntVar(&o.maxIter, "max-iterations", 300, "the cap on iterations")
+	f.Float64Var(&o.tol, "tol", 1e-4, "stop when the inertia changes by less than this share between iterations")
 	f.StringVar(&o.out, "out", "", "write id,cluster for every row to this CSV file")
 	return cmd
 }
@@ -57,6 +59,9 @@ each row's cluster.`,
 func clusterMatrix(ctx context.Context, o clusterOptions, stdout io.Writer) error {
 	if o.scale != "standard" && o.scale != "none" {
 		return usageError{fmt.Errorf("--scale %q: want standard or none", o.scale)}
+	}
+	if !(o.tol >= 0) {
+		return usageError{fmt.Errorf("--tol %v: want 0 or more", o.tol)}
 	}
 	if o.k < 1 {
 		return usageError{fmt.Errorf("--k %d: want at least 1", o.k)}
@@ -81,7 +86,7 @@ func clusterMatrix(ctx context.Context, o clusterOptions, stdout io.Writer) erro
 	}
 	read := time.Since(start)
 	start = time.Now()
-	res, err := cluster.KMeans(ctx, m.Data, m.Dim, cluster.Config{K: o.k, Seed: o.seed, MaxIter: o.maxIter})
+	res, err := cluster.KMeans(ctx, m.Data, m.Dim, cluster.Config{K: o.k, Seed: o.seed, MaxIter: o.maxIter, Tol: o.tol})
 	if err != nil {
 		return err
 	}

@@ -196,7 +196,8 @@ func matchPrevious(items []clusterItem, prev *clusterFile, features []string) *i
 	return id
 }
 
-// readVariants reads an assignments.csv: cardholder id -> variant.
+// readVariants reads an assignments.csv: the variant of every cardholder
+// that has one.
 func readVariants(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -216,7 +217,10 @@ func readVariants(path string) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if len(rec) >= 3 && rec[2] != "" {
+		if len(rec) != 4 {
+			return nil, fmt.Errorf("%s: %d fields, want 4", path, len(rec))
+		}
+		if rec[2] != "" {
 			out[rec[0]] = rec[2]
 		}
 	}

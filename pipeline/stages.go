@@ -503,31 +503,7 @@ func writeAssignments(w io.Writer, ps []profile.Profile, rows []int, assign []in
 
 // readAssignments returns the variant of every cardholder that has one.
 func (r *run) readAssignments() (map[string]string, error) {
-	f, err := os.Open(filepath.Join(r.dir, assignmentsFile))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cr := csv.NewReader(bufio.NewReader(f))
-	if _, err := cr.Read(); err != nil {
-		return nil, fmt.Errorf("%s: %w", assignmentsFile, err)
-	}
-	out := map[string]string{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", assignmentsFile, err)
-		}
-		if len(rec) != 4 {
-			return nil, fmt.Errorf("%s: %d fields, want 4", assignmentsFile, len(rec))
-		}
-		if rec[2] != "" {
-			out[rec[0]] = rec[2]
-		}
-	}
+	return readVariants(filepath.Join(r.dir, assignmentsFile))
 }
 
 func (r *run) needClusters() (*clusterFile, error) {

@@ -46,3 +46,14 @@ func sqDistRows(x, centroids, out []float64) {
 		out[n] = sqDist1(x, centroids[n*dim:(n+1)*dim])
 	}
 }
+
+// filterGroups sets each lower[g] to shrink32(lower[g], moved[g]) and
+// appends to idx, in ascending order, the groups g whose new bound is at
+// most limit; it returns idx and the smallest new bound of the other
+// groups (math.MaxFloat32 if there is none). moved must be at least as
+// long as lower.
+func filterGroups(lower, moved []float32, limit float32, idx []int32) ([]int32, float32) {
+	idx, kept, n := filterGroupsArch(lower, moved, limit, idx)
+	idx, rest := filterGroupsGo(lower[n:], moved[n:len(lower)], limit, idx, int32(n))
+	return idx, min(kept, rest)
+}

@@ -1,5 +1,11 @@
 package cluster
 
+import (
+	"math"
+	"slices"
+	"unsafe"
+)
+
 // useAVX reports whether the CPU and the operating system support AVX,
 // which the distance kernels need. It is set once, at start-up.
 //
@@ -59,4 +65,32 @@ func sqDistRowsArch(x, centroids, out []float64) int {
 	_ = centroids[n*dim-1]
 	dist4Rows(&x[0], dim, &centroids[0], n, &out[0])
 	return n
+}
+
+// filterGroups8 computes filterGroups for the first n groups, n a
+// positive multiple of 8, writing the groups to search at idx and the
+// running minimum of the others, per lane, at kept; it returns how many
+// groups it wrote. idx must have room for n groups.
+//
+//go:noescape
+func filterGroups8(lower *float32, moved *float32, n int, limit float32, idx *int32, kept *[8]float32) int
+
+// filterGroupsArch runs filterGroups8 on the first len(lower) rounded
+// down to a multiple of 8 groups, if the CPU supports AVX, appending to
+// idx; it returns idx, the smallest bound kept and how many groups it
+// filtered.
+func filterGroupsArch(lower, moved []float32, limit float32, idx []int32) ([]int32, float32, int) {
+	n := len(lower) &^ 7
+	if !useAVX || n == 0 {
+		return idx, math.MaxFloat32, 0
+	}
+	_ = moved[n-1]
+	idx = slices.Grow(idx, n)
+	var kept [8]float32
+	c := filterGroups8(&lower[0], &moved[0], n, limit, unsafe.SliceData(idx[len(idx):cap(idx)]), &kept)
+	m := kept[0]
+	for _, v := range kept[1:] {
+		m = min(m, v)
+	}
+	return idx[:len(idx)+c], m, n
 }

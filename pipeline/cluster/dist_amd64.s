@@ -269,3 +269,59 @@ four:
 end:
 	VZEROUPPER
 	RET
+
+DATA shrinkFactor32<>+0(SB)/4, $0x3f7ffff0
+GLOBL shrinkFactor32<>(SB), RODATA|NOPTR, $4
+DATA maxFloat32<>+0(SB)/4, $0x7f7fffff
+GLOBL maxFloat32<>(SB), RODATA|NOPTR, $4
+
+// func filterGroups8(lower *float32, moved *float32, n int, limit float32, idx *int32, kept *[8]float32) int
+// Eight groups at a time; n must be a positive multiple of 8. Each lane
+// computes shrink32 as the Go code does: subtract, maximum with 0 (the
+// second operand, +0, on ties), multiply by 1-2^-20.
+TEXT ·filterGroups8(SB), NOSPLIT, $0-56
+	MOVQ lower+0(FP), SI
+	MOVQ moved+8(FP), DI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS limit+24(FP), Y15
+	MOVQ idx+32(FP), R8
+	MOVQ kept+40(FP), R11
+	VBROADCASTSS shrinkFactor32<>(SB), Y14
+	VBROADCASTSS maxFloat32<>(SB), Y12
+	VXORPS Y13, Y13, Y13
+	XORQ AX, AX
+	XORQ DX, DX
+
+filter:
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS  (DI)(AX*4), Y0, Y0
+	VMAXPS  Y13, Y0, Y0
+	VMULPS  Y14, Y0, Y0
+	VMOVUPS Y0, (SI)(AX*4)
+	// Y1: the lanes at most limit, to search; the others go into the
+	// running minimum (a searched lane becomes a NaN, which VMINPS
+	// ignores in its first source).
+	VCMPPS    $2, Y15, Y0, Y1
+	VORPS     Y1, Y0, Y2
+	VMINPS    Y12, Y2, Y12
+	VMOVMSKPS Y1, BX
+
+lanes:
+	TESTL BX, BX
+	JZ    next
+	BSFL  BX, R9
+	ADDL  AX, R9
+	MOVL  R9, (R8)(DX*4)
+	INCQ  DX
+	LEAL  -1(BX), R10
+	ANDL  R10, BX
+	JMP   lanes
+
+next:
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JB   filter
+	VMOVUPS Y12, (R11)
+	VZEROUPPER
+	MOVQ DX, ret+48(FP)
+	RET

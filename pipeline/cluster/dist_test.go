@@ -142,3 +142,52 @@ func BenchmarkSqDist(b *testing.B) {
 		}
 	})
 }
+
+// TestFilterGroups checks filterGroups against filterGroupsGo, which
+// the assembly kernel must match bit for bit, and that every new bound
+// is a lower bound on the old one minus the movement.
+func TestFilterGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	value := func() float32 {
+		switch rng.IntN(10) {
+		case 0:
+			return 0
+		case 1:
+			return math.MaxFloat32
+		case 2:
+			return float32(rng.Float64() * 1e-40) // subnormal
+		case 3:
+			return 1
+		}
+		return float32(rng.ExpFloat64())
+	}
+	for _, n := range []int{1, 7, 8, 9, 16, 63, 134, 200} {
+		t.Run(fmt.Sprintf("groups=%d", n), func(t *testing.T) {
+			for range 200 {
+				lower, moved := make([]float32, n), make([]float32, n)
+				for g := range lower {
+					lower[g], moved[g] = value(), value()
+					if rng.IntN(20) == 0 {
+						moved[g] = float32(math.Inf(1))
+					}
+				}
+				limit := value()
+				want := append([]float32(nil), lower...)
+				wantIdx, wantKept := filterGroupsGo(want, moved, limit, nil, 0)
+				got := append([]float32(nil), lower...)
+				gotIdx, gotKept := filterGroups(got, moved, limit, make([]int32, 0, 2))
+				for g := range got {
+					if math.Float32bits(got[g]) != math.Float32bits(want[g]) {
+						t.Fatalf("group %d: bound %g, want %g", g, got[g], want[g])
+					}
+					if d := float64(lower[g]) - float64(moved[g]); float64(got[g]) > max(d, 0) {
+						t.Fatalf("group %d: bound %g above %g - %g", g, got[g], lower[g], moved[g])
+					}
+				}
+				if fmt.Sprint(gotIdx) != fmt.Sprint(wantIdx) || gotKept != wantKept {
+					t.Fatalf("searched %v kept %g, want %v %g", gotIdx, gotKept, wantIdx, wantKept)
+				}
+			}
+		})
+	}
+}

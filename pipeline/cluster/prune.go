@@ -51,10 +51,11 @@ type boundedAssigner struct {
 	k          int
 	groups     int
 	rho, alpha float64   // slacks, see lowerBound and upperBound
+	lowScale   float64   // (1-rho)*(1-2^-20), see lower32
 	group      []int32   // k: group of each centroid
 	start      []int     // groups+1: group g owns slots [start[g], start[g+1])
 	slot       []int32   // k: centroid in each slot, ascending within a group
-	packed     []float64 // k*dim: this pass's centroids, by slot
+	packed     []float64 // (k+slotPad)*dim: this pass's centroids, by slot, then zeros
 	prev       []float64 // k*dim: the previous pass's centroids
 	centroids  []float64 // k*dim: this pass's centroids
 	sepLow     []float64 // k: lower bound on the distance to the nearest other centroid
@@ -66,7 +67,7 @@ type boundedAssigner struct {
 	// e%boundRing), upper bounds on how far each group's centroids, and
 	// last all centroids, moved over passes (e, passes].
 	since    []float64
-	slotIdx  []int32      // k: 0, 1, ..., k-1
+	since32  []float32    // since, rounded up to float32
 	centres  []float64    // groups*dim: the mean of each group's initial centroids
 	radius   []float64    // groups: upper bound on the distance from the centre to the group's centroids
 	own      []int32      // rows: the centroid the bounds exclude, -1 for none
@@ -105,23 +106,24 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 		}
 	}
 	a := &boundedAssigner{
-		m:       m,
-		k:       k,
-		groups:  groups,
-		rho:     max(1e-10, 16*float64(m.dim+4)*0x1p-53),
-		alpha:   1e-150,
-		group:   group,
-		start:   make([]int, groups+1),
-		slot:    make([]int32, k),
-		packed:  make([]float64, k*m.dim),
-		prev:    make([]float64, k*m.dim),
-		sepLow:  make([]float64, k),
-		cum:     make([]float64, boundRing*(groups+1)),
-		since:   make([]float64, boundRing*(groups+1)),
-		slotIdx: make([]int32, k),
-		own:     make([]int32, m.rows),
-		epoch:   make([]int32, m.rows),
-		lower:   make([]float32, m.rows*(groups+1)),
+		m:        m,
+		k:        k,
+		groups:   groups,
+		rho:      max(1e-10, 16*float64(m.dim+4)*0x1p-53),
+		alpha:    1e-150,
+		lowScale: (1 - max(1e-10, 16*float64(m.dim+4)*0x1p-53)) * (1 - 0x1p-20),
+		group:    group,
+		start:    make([]int, groups+1),
+		slot:     make([]int32, k),
+		packed:   make([]float64, (k+slotPad)*m.dim),
+		prev:     make([]float64, k*m.dim),
+		sepLow:   make([]float64, k),
+		cum:      make([]float64, boundRing*(groups+1)),
+		since:    make([]float64, boundRing*(groups+1)),
+		since32:  make([]float32, boundRing*(groups+1)),
+		own:      make([]int32, m.rows),
+		epoch:    make([]int32, m.rows),
+		lower:    make([]float32, m.rows*(groups+1)),
 	}
 	for _, g := range group {
 		a.start[g+1]++
@@ -136,9 +138,6 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 	}
 	for i := range a.own {
 		a.own[i] = -1
-	}
-	for s := range a.slotIdx {
-		a.slotIdx[s] = int32(s)
 	}
 	a.centres = make([]float64, groups*m.dim)
 	a.radius = make([]float64, groups)
@@ -242,6 +241,49 @@ func shrink(l float32, delta float64) float32 {
 	return float32(r * (1 - 0x1p-20))
 }
 
+// shrinkFactor is 1-2^-20, by which shrink32 lowers a difference.
+const shrinkFactor float32 = 1 - 0x1p-20
+
+// shrink32 returns a lower bound on l - m, where l is a lower bound
+// and m an upper bound, despite rounding; never negative. The float32
+// difference is at most 2^-24 of itself too large and so is the
+// product; lowering by 2^-20 more than covers both. A difference in the
+// subnormal range is exact, and the product, rounded to nearest, cannot
+// exceed it. An infinite m gives 0.
+//
+// filterGroups computes it for many groups at a time, in the same
+// float32 operations (subtract, maximum with 0, multiply), so both give
+// the same bits.
+func shrink32(l, m float32) float32 {
+	return max(l-m, 0) * shrinkFactor
+}
+
+// up32 rounds v >= 0 up to a float32 (+Inf past the float32 range).
+func up32(v float64) float32 {
+	f := float32(v)
+	if float64(f) < v {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// filterGroupsGo is filterGroups in Go, for CPUs without AVX and for
+// the groups past the last multiple of eight.
+func filterGroupsGo(lower, moved []float32, limit float32, idx []int32, base int32) ([]int32, float32) {
+	kept := float32(math.MaxFloat32)
+	moved = moved[:len(lower)]
+	for g, l := range lower {
+		r := shrink32(l, moved[g])
+		lower[g] = r
+		if r <= limit {
+			idx = append(idx, base+int32(g))
+		} else {
+			kept = min(kept, r)
+		}
+	}
+	return idx, kept
+}
+
 // down32 rounds v >= 0 down to a float32 (to the largest finite one
 // above that range); negative values become 0.
 func down32(v float64) float32 {
@@ -299,8 +341,10 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 	for e := max(1, a.passes-boundRing+1); e <= a.passes; e++ {
 		then := a.cum[(e%boundRing)*(groups+1) : (e%boundRing+1)*(groups+1)]
 		out := a.since[(e%boundRing)*(groups+1) : (e%boundRing+1)*(groups+1)]
+		out32 := a.since32[(e%boundRing)*(groups+1) : (e%boundRing+1)*(groups+1)]
 		for g, now := range sums {
 			out[g] = (now - then[g]) + now*slack
+			out32[g] = up32(out[g])
 		}
 	}
 	// Each centroid's distance to its nearest other centroid, at least.
@@ -357,14 +401,14 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 		}
 	}
 	computed := groups + a.start[first+1] - a.start[first]
-	s.groups = append(s.groups, first)
+	s.groups = append(s.groups, int32(first))
 	best, bestDist := a.search(x, s)
 	f0 := s.found[0]
 	limit := a.upperBound(bestDist)
 	s.groups = s.groups[:0]
 	for g, b := range cb {
 		if g != first && b <= limit {
-			s.groups = append(s.groups, g)
+			s.groups = append(s.groups, int32(g))
 			computed += a.start[g+1] - a.start[g]
 		}
 		lower[g] = down32(b) // for the groups not searched
@@ -387,57 +431,67 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 type scratch struct {
 	centre []float64   // groups: distances to the group centres
 	found  []groupBest // groups searched
-	slots  []int32     // their slots, group after group
-	dists  []float64   // the distances to those slots
+	dists  []float64   // k+slotPad: distances to the searched slots, by slot
 	rows   []int       // rows with bounds
-	groups []int       // groups to search
+	groups []int32     // groups to search, ascending
 }
 
-// distances sets s.dists[n] to the distance between x and the centroid
-// in slot slots[n], each as sqDist1 computes it.
-func (a *boundedAssigner) distances(x []float64, slots []int32, s *scratch) {
-	s.dists = s.dists[:len(slots)]
-	sqDistSlots(x, a.packed, slots, s.dists)
-}
+// slotPad is how many unused centroids pad packed and scratch.dists, so
+// that a run of slots can be rounded up to a multiple of four for the
+// batched kernel.
+const slotPad = 3
 
 // search computes x's distances to every centroid of the groups in
-// s.groups, sets s.found, and returns the nearest of them and its
-// distance, or -1 and +Inf if there are none.
+// s.groups (ascending), sets s.found, and returns the nearest of them
+// and its distance, or -1 and +Inf if there are none.
+//
+// The groups' slots are contiguous in packed, so consecutive groups
+// form one run, computed with one call of the batched kernel (rounded
+// up to a multiple of four, the extra distances unused). Each group is
+// then scanned for its nearest and second-nearest centroid without
+// branches: distances are never negative nor NaN, so their bit patterns
+// order as the values do, and integer minimums compile to conditional
+// moves.
 func (a *boundedAssigner) search(x []float64, s *scratch) (int32, float64) {
-	slots := a.slotIdx // shared: read only
-	if len(s.groups) < a.groups {
-		s.slots = s.slots[:0]
-		for _, g := range s.groups {
-			s.slots = append(s.slots, a.slotIdx[a.start[g]:a.start[g+1]]...)
+	dim := a.m.dim
+	for n := 0; n < len(s.groups); {
+		first := s.groups[n]
+		last := first
+		for n++; n < len(s.groups) && s.groups[n] == last+1; n++ {
+			last++
 		}
-		slots = s.slots
+		lo, hi := a.start[first], a.start[last+1]
+		hi4 := lo + (hi-lo+3)&^3
+		sqDistRows(x, a.packed[lo*dim:hi4*dim], s.dists[lo:hi4])
 	}
-	a.distances(x, slots, s)
 	s.found = s.found[:0]
-	best, bestDist := int32(-1), math.Inf(1)
-	n := 0
+	best, bestBits := int32(-1), math.Float64bits(math.Inf(1))
 	for _, g := range s.groups {
-		// Slots hold ascending centroids within a group, so the first
-		// strictly smaller distance is the lowest index on ties.
-		f := groupBest{group: g, best: -1, d1: math.Inf(1), d2: math.Inf(1)}
-		ids := a.slot[a.start[g]:a.start[g+1]]
-		ds := s.dists[n : n+len(ids)]
-		n += len(ids)
-		for t, d := range ds {
-			if d < f.d2 {
-				if d < f.d1 {
-					f.d2, f.d1, f.best = f.d1, d, ids[t]
-				} else {
-					f.d2 = d
-				}
+		lo, hi := a.start[g], a.start[g+1]
+		d1, d2, at := uint64(math.MaxUint64), uint64(math.MaxUint64), lo
+		for t, d := range s.dists[lo:hi] {
+			u := math.Float64bits(d)
+			d2 = min(d2, max(d1, u))
+			if u < d1 {
+				at = lo + t
 			}
+			d1 = min(d1, u)
 		}
-		if f.d1 < bestDist || (f.d1 == bestDist && f.best < best) {
-			best, bestDist = f.best, f.d1
+		// Slots hold ascending centroids within a group, so the first
+		// smallest distance is the lowest index on ties.
+		f := groupBest{group: int(g), best: a.slot[at], d1: math.Float64frombits(d1), d2: math.Float64frombits(d2)}
+		if d2 == math.MaxUint64 {
+			f.d2 = math.Inf(1)
+		}
+		if d1 < bestBits || (d1 == bestBits && f.best < best) {
+			best, bestBits = f.best, d1
 		}
 		s.found = append(s.found, f)
 	}
-	return best, bestDist
+	if best < 0 {
+		return -1, math.Inf(1)
+	}
+	return best, math.Float64frombits(bestBits)
 }
 
 func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
@@ -445,10 +499,9 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 	assign, dist = assign[:hi-lo], dist[:hi-lo]
 	s := &scratch{
 		found:  make([]groupBest, 0, groups),
-		slots:  make([]int32, 0, a.k),
-		dists:  make([]float64, a.k),
+		dists:  make([]float64, a.k+slotPad),
 		rows:   make([]int, 0, hi-lo),
-		groups: make([]int, 0, groups),
+		groups: make([]int32, 0, groups),
 		centre: make([]float64, groups),
 	}
 	// The distance of every row with bounds to its own centroid, four
@@ -503,24 +556,15 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 		if fresh && a.sepLow[own] > 2*limit {
 			continue
 		}
-		moved := a.since[(epoch%boundRing)*(groups+1) : (epoch%boundRing+1)*(groups+1)]
-		if fresh && float64(shrink(*global, moved[groups])) > limit {
+		moved := a.since32[(epoch%boundRing)*(groups+1) : (epoch%boundRing+1)*(groups+1)]
+		if fresh && shrink32(*global, moved[groups]) > up32(limit) {
 			continue
 		}
 		// Bring the group bounds up to date, then search the groups
 		// they do not rule out. The new global bound is the smallest
 		// of the group bounds, those of searched groups set below.
-		s.groups = s.groups[:0]
-		newGlobal := float32(math.MaxFloat32)
-		for g, l := range lower {
-			l = shrink(l, moved[g])
-			lower[g] = l
-			if float64(l) <= limit {
-				s.groups = append(s.groups, g)
-			} else if l < newGlobal {
-				newGlobal = l
-			}
-		}
+		var newGlobal float32
+		s.groups, newGlobal = filterGroups(lower, moved[:groups], up32(limit), s.groups[:0])
 		a.epoch[i] = int32(now)
 		best, bestDist := own, ownDist
 		ownGroup, ownSearched := int(a.group[own]), false
@@ -528,7 +572,7 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 			b, d := a.search(x, s)
 			for _, g := range s.groups {
 				computed += a.start[g+1] - a.start[g]
-				ownSearched = ownSearched || g == ownGroup
+				ownSearched = ownSearched || int(g) == ownGroup
 			}
 			if d < bestDist || (d == bestDist && b < best) {
 				best, bestDist = b, d
@@ -573,7 +617,24 @@ func (a *boundedAssigner) boundExcluding(f groupBest, best int32) float32 {
 	if math.IsInf(d, 1) {
 		return math.MaxFloat32
 	}
-	return down32(a.lowerBound(d))
+	return a.lower32(d)
+}
+
+// lower32 returns a float32 lower bound on the real distance whose
+// square was computed as d2: down32(lowerBound(d2)) or a little less,
+// without its exact rounding. lowerBound's result is lowered by 2^-20
+// of itself, more than the conversion to float32 can add (2^-24) in
+// float32's normal range, and more than alpha when the result is at
+// least 2^-100; smaller results become 0.
+func (a *boundedAssigner) lower32(d2 float64) float32 {
+	v := math.Sqrt(d2) * a.lowScale
+	switch {
+	case !(v >= 0x1p-100):
+		return 0
+	case v >= math.MaxFloat32:
+		return math.MaxFloat32
+	}
+	return float32(v)
 }
 
 // sqDist4x returns the squared Euclidean distances between x0 and c0, x1

@@ -1,50 +1,187 @@
 package cluster
 
-// Batched distances.
+// Distances.
 //
-// sqDistSlots and sqDistRows compute many distances from one row at
-// once. On amd64 with AVX they run an assembly kernel (dist_amd64.s)
-// that computes four distances at a time, one vector lane per centroid:
-// it loads four consecutive columns of each of the four centroids,
-// squares the differences, transposes the 4x4 block and adds its
-// columns to the lanes one after the other, with separate multiplies and
-// adds (no FMA). Each lane therefore adds the squared differences in
-// column order, rounding as sqDist1 does, and the results are the same
-// bit for bit as the pure-Go code that runs elsewhere and for the
-// remainder of a batch.
+// Every distance between a row and a centroid that the assignment
+// compares is the same arithmetic, whatever code computes it: the
+// squared differences of the even columns go into one sum and those of
+// the odd columns into another, each in column order, and the two sums
+// are added at the end (sqDist1). Each square is rounded before it is
+// added: the explicit float64 conversions keep the compiler from fusing
+// the multiply and the add, as it may on some architectures. On amd64
+// with AVX an assembly kernel (dist_amd64.s) computes it for four
+// centroids at a time, one vector lane per centroid, with separate
+// multiplies and adds; elsewhere Go computes it. Both give the same bits, so
+// the pruned assignment, which computes only some distances and in
+// another order, agrees exactly with comparing every row with every
+// centroid.
+//
+// The kernel reads centroids in blocks of four, interleaved column by
+// column: one vector load gives one column of four centroids, so no
+// transposition is needed and each lane adds in column order.
 
-// sqDistSlots sets out[n], for every n < len(slots), to the squared
-// distance between x and the centroid at base[slots[n]*len(x):], as
-// sqDist1 computes it. The slots must be non-negative and their
-// centroids within base; out must be at least as long as slots.
-func sqDistSlots(x, base []float64, slots []int32, out []float64) {
-	dim := len(x)
-	out = out[:len(slots)]
-	n := sqDistSlotsArch(x, base, slots, out)
-	for ; n+4 <= len(slots); n += 4 {
-		s0, s1, s2, s3 := int(slots[n])*dim, int(slots[n+1])*dim, int(slots[n+2])*dim, int(slots[n+3])*dim
-		out[n], out[n+1], out[n+2], out[n+3] = sqDist4(x, base[s0:s0+dim], base[s1:s1+dim], base[s2:s2+dim], base[s3:s3+dim])
-	}
-	for ; n < len(slots); n++ {
-		s := int(slots[n]) * dim
-		out[n] = sqDist1(x, base[s:s+dim])
+// blockLanes is the number of centroids in a block.
+const blockLanes = 4
+
+// blocks holds centroids interleaved for the kernel: slot s of block b
+// (s = b*blockLanes + lane) has its column d at
+// data[(b*dim+d)*blockLanes+lane]. Slots not set hold zeros.
+type blocks struct {
+	dim  int
+	n    int       // number of blocks
+	data []float64 // n*dim*blockLanes
+}
+
+// newBlocks returns zeroed blocks for at least slots centroids of dim
+// values.
+func newBlocks(dim, slots int) blocks {
+	n := (slots + blockLanes - 1) / blockLanes
+	return blocks{dim: dim, n: n, data: make([]float64, n*dim*blockLanes)}
+}
+
+// set stores centroid c, dim values, in slot s.
+func (b blocks) set(s int, c []float64) {
+	base := (s/blockLanes)*b.dim*blockLanes + s%blockLanes
+	for d, v := range c[:b.dim] {
+		b.data[base+d*blockLanes] = v
 	}
 }
 
-// sqDistRows sets out[j], for every j < len(out), to the squared
-// distance between x and centroids[j*len(x):(j+1)*len(x)], as sqDist1
-// computes it. centroids must hold at least len(out) of them.
-func sqDistRows(x, centroids, out []float64) {
+// dists sets out[(i-first)*blockLanes+lane] to the squared distance
+// between x and the centroid in each slot of blocks [first, last), as
+// sqDist1 computes it; out must hold (last-first)*blockLanes values.
+func (b blocks) dists(x []float64, first, last int, out []float64) {
+	dim := b.dim
+	x = x[:dim]
+	data := b.data[first*dim*blockLanes : last*dim*blockLanes]
+	out = out[:(last-first)*blockLanes]
+	if last == first || distBlocksArch(x, data, last-first, out) {
+		return
+	}
+	distBlocksGo(x, data, out)
+}
+
+// distList sets out[i*blockLanes+lane] to the squared distance between
+// x and the centroid in each slot of block idx[i], as sqDist1 computes
+// it; out must hold len(idx)*blockLanes values. Every index must be
+// below b.n.
+func (b blocks) distList(x []float64, idx []int32, out []float64) {
+	dim := b.dim
+	x = x[:dim]
+	out = out[:len(idx)*blockLanes]
+	for _, i := range idx {
+		if uint(i) >= uint(b.n) {
+			panic("cluster: block index out of range")
+		}
+	}
+	if len(idx) == 0 || distBlockListArch(x, b.data, idx, out) {
+		return
+	}
+	size := dim * blockLanes
+	for n, i := range idx {
+		distBlocksGo(x, b.data[int(i)*size:(int(i)+1)*size], out[n*blockLanes:(n+1)*blockLanes])
+	}
+}
+
+// distBlocksGo is the kernel in Go: the distances between x and every
+// centroid of the blocks in data, into out.
+func distBlocksGo(x, data, out []float64) {
 	dim := len(x)
-	centroids = centroids[:len(out)*dim]
-	n := sqDistRowsArch(x, centroids, out)
-	for ; n+4 <= len(out); n += 4 {
-		c := centroids[n*dim : (n+4)*dim]
-		out[n], out[n+1], out[n+2], out[n+3] = sqDist4(x, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
+	for i := range len(out) / blockLanes {
+		blk := data[i*dim*blockLanes : (i+1)*dim*blockLanes]
+		var s0, s1 [blockLanes]float64
+		d := 0
+		for ; d+1 < dim; d += 2 {
+			x0, x1 := x[d], x[d+1]
+			c0 := blk[d*blockLanes : (d+1)*blockLanes]
+			c1 := blk[(d+1)*blockLanes : (d+2)*blockLanes]
+			for l := range blockLanes {
+				e0, e1 := x0-c0[l], x1-c1[l]
+				s0[l] += float64(e0 * e0)
+				s1[l] += float64(e1 * e1)
+			}
+		}
+		if d < dim {
+			c0 := blk[d*blockLanes : (d+1)*blockLanes]
+			for l := range blockLanes {
+				e := x[d] - c0[l]
+				s0[l] += float64(e * e)
+			}
+		}
+		for l := range blockLanes {
+			out[i*blockLanes+l] = s0[l] + s1[l]
+		}
 	}
-	for ; n < len(out); n++ {
-		out[n] = sqDist1(x, centroids[n*dim:(n+1)*dim])
+}
+
+// sqDist1 returns the squared Euclidean distance between x and c, which
+// must be at least as long as x: the arithmetic of every lane of the
+// kernel.
+func sqDist1(x, c []float64) float64 {
+	c = c[:len(x)]
+	var s0, s1 float64
+	d := 0
+	for ; d+1 < len(x); d += 2 {
+		e0, e1 := x[d]-c[d], x[d+1]-c[d+1]
+		s0 += float64(e0 * e0)
+		s1 += float64(e1 * e1)
 	}
+	if d < len(x) {
+		e := x[d] - c[d]
+		s0 += float64(e * e)
+	}
+	return s0 + s1
+}
+
+// sqDist4x returns the squared Euclidean distances between x0 and c0, x1
+// and c1, x2 and c2, x3 and c3, each as sqDist1 computes it, with the
+// four rows' sums interleaved so that they overlap. The c's must be at
+// least as long as x0, and so must the other x's.
+func sqDist4x(x0, c0, x1, c1, x2, c2, x3, c3 []float64) (d0, d1, d2, d3 float64) {
+	n := len(x0)
+	x1, x2, x3 = x1[:n], x2[:n], x3[:n]
+	c0, c1, c2, c3 = c0[:n], c1[:n], c2[:n], c3[:n]
+	var a0, a1, a2, a3, b0, b1, b2, b3 float64
+	d := 0
+	for ; d+1 < n; d += 2 {
+		e0, e1, e2, e3 := x0[d]-c0[d], x1[d]-c1[d], x2[d]-c2[d], x3[d]-c3[d]
+		a0, a1 = a0+float64(e0*e0), a1+float64(e1*e1)
+		a2, a3 = a2+float64(e2*e2), a3+float64(e3*e3)
+		f0, f1, f2, f3 := x0[d+1]-c0[d+1], x1[d+1]-c1[d+1], x2[d+1]-c2[d+1], x3[d+1]-c3[d+1]
+		b0, b1 = b0+float64(f0*f0), b1+float64(f1*f1)
+		b2, b3 = b2+float64(f2*f2), b3+float64(f3*f3)
+	}
+	if d < n {
+		e0, e1, e2, e3 := x0[d]-c0[d], x1[d]-c1[d], x2[d]-c2[d], x3[d]-c3[d]
+		a0, a1 = a0+float64(e0*e0), a1+float64(e1*e1)
+		a2, a3 = a2+float64(e2*e2), a3+float64(e3*e3)
+	}
+	return a0 + b0, a1 + b1, a2 + b2, a3 + b3
+}
+
+// sqDist returns the squared Euclidean distance between x and c, which
+// must be at least as long as x, with four independent sums so that the
+// additions overlap. k-means++ seeding uses it; its sums differ from
+// sqDist1's in the last bits, which seeding does not mind.
+func sqDist(x, c []float64) float64 {
+	c = c[:len(x)]
+	var s0, s1, s2, s3 float64
+	for len(x) >= 4 && len(c) >= 4 {
+		d0 := x[0] - c[0]
+		d1 := x[1] - c[1]
+		d2 := x[2] - c[2]
+		d3 := x[3] - c[3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+		x, c = x[4:], c[4:]
+	}
+	for i, v := range x {
+		d := v - c[i]
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // filterGroups sets each lower[g] to shrink32(lower[g], moved[g]) and

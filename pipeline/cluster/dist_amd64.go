@@ -17,54 +17,43 @@ var useAVX = hasAVX()
 // saves the YMM registers.
 func hasAVX() bool
 
-// dist4Slots sets out[i], for i < n, to the squared distance between the
-// dim values at x and the dim values at base+slots[i]*dim, lane by lane
-// as sqDist1 computes it. n must be a positive multiple of 4.
+// distBlocks sets out[i], for i < 4*n, to the squared distance between
+// the dim values at x and the centroid in slot i of the n blocks at
+// data, as sqDist1 computes it.
 //
 //go:noescape
-func dist4Slots(x *float64, dim int, base *float64, slots *int32, n int, out *float64)
+func distBlocks(x *float64, dim int, data *float64, n int, out *float64)
 
-// dist4Rows sets out[i], for i < n, to the squared distance between the
-// dim values at x and the dim values at base+i*dim. n must be a positive
-// multiple of 4.
+// distBlockList sets out[4*i+lane], for i < n, to the squared distance
+// between the dim values at x and the centroid in that lane of block
+// idx[i] of data, as sqDist1 computes it.
 //
 //go:noescape
-func dist4Rows(x *float64, dim int, base *float64, n int, out *float64)
+func distBlockList(x *float64, dim int, data *float64, idx *int32, n int, out *float64)
 
-// sqDistSlotsArch computes the first len(slots) rounded down to a
-// multiple of 4 of sqDistSlots's distances with the assembly kernel, if
-// the CPU supports it, and returns how many it computed.
-func sqDistSlotsArch(x, base []float64, slots []int32, out []float64) int {
-	n := len(slots) &^ 3
-	dim := len(x)
-	if !useAVX || n == 0 || dim == 0 {
-		return 0
+// distBlockListArch computes blocks.distList with the assembly kernel,
+// if the CPU supports AVX, and reports whether it did. The indices must
+// be blocks of data.
+func distBlockListArch(x, data []float64, idx []int32, out []float64) bool {
+	if !useAVX || len(x) == 0 {
+		return false
 	}
-	// The kernel does not check bounds: check them here, once.
-	rows := len(base) / dim
-	for _, s := range slots[:n] {
-		if uint(s) >= uint(rows) {
-			panic("cluster: slot out of range")
-		}
-	}
-	_ = out[n-1]
-	dist4Slots(&x[0], dim, &base[0], &slots[0], n, &out[0])
-	return n
+	_ = out[len(idx)*blockLanes-1]
+	distBlockList(&x[0], len(x), &data[0], &idx[0], len(idx), &out[0])
+	return true
 }
 
-// sqDistRowsArch computes the first len(out) rounded down to a multiple
-// of 4 of sqDistRows's distances with the assembly kernel, if the CPU
-// supports it, and returns how many it computed. centroids holds
-// len(out) centroids.
-func sqDistRowsArch(x, centroids, out []float64) int {
-	n := len(out) &^ 3
-	dim := len(x)
-	if !useAVX || n == 0 || dim == 0 {
-		return 0
+// distBlocksArch computes blocks.dists with the assembly kernel, if the
+// CPU supports AVX, and reports whether it did. data holds the n blocks,
+// out 4*n values.
+func distBlocksArch(x, data []float64, n int, out []float64) bool {
+	if !useAVX || len(x) == 0 {
+		return false
 	}
-	_ = centroids[n*dim-1]
-	dist4Rows(&x[0], dim, &centroids[0], n, &out[0])
-	return n
+	_ = data[n*len(x)*blockLanes-1]
+	_ = out[n*blockLanes-1]
+	distBlocks(&x[0], len(x), &data[0], n, &out[0])
+	return true
 }
 
 // filterGroups8 computes filterGroups for the first n groups, n a

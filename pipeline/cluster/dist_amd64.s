@@ -22,249 +22,268 @@ no:
 	MOVB $0, ret+0(FP)
 	RET
 
-// DIST4 stores at (DI) the squared distances between the row at SI and
-// the centroids at R8, R9, R10 and R11, DX bytes each, one lane per
-// centroid, adding the squared differences column after column.
-// It uses AX, CX and Y0-Y9.
-#define DIST4(blockLabel, tailLabel, colLabel, doneLabel) \
-	VXORPD  Y0, Y0, Y0 \
-	XORQ    CX, CX \
-	MOVQ    DX, AX \
-	ANDQ    $~31, AX \
-	JZ      tailLabel \
-blockLabel: \
-	VMOVUPD (SI)(CX*1), Y1 \
-	VSUBPD  (R8)(CX*1), Y1, Y2 \
-	VSUBPD  (R9)(CX*1), Y1, Y3 \
-	VSUBPD  (R10)(CX*1), Y1, Y4 \
-	VSUBPD  (R11)(CX*1), Y1, Y5 \
-	VMULPD  Y2, Y2, Y2 \
-	VMULPD  Y3, Y3, Y3 \
-	VMULPD  Y4, Y4, Y4 \
-	VMULPD  Y5, Y5, Y5 \
-	VUNPCKLPD Y3, Y2, Y6 \
-	VUNPCKHPD Y3, Y2, Y7 \
-	VUNPCKLPD Y5, Y4, Y8 \
-	VUNPCKHPD Y5, Y4, Y9 \
-	VPERM2F128 $0x20, Y8, Y6, Y2 \
-	VPERM2F128 $0x20, Y9, Y7, Y3 \
-	VPERM2F128 $0x31, Y8, Y6, Y4 \
-	VPERM2F128 $0x31, Y9, Y7, Y5 \
-	VADDPD  Y2, Y0, Y0 \
-	VADDPD  Y3, Y0, Y0 \
-	VADDPD  Y4, Y0, Y0 \
-	VADDPD  Y5, Y0, Y0 \
-	ADDQ    $32, CX \
-	CMPQ    CX, AX \
-	JB      blockLabel \
-tailLabel: \
-	CMPQ    CX, DX \
-	JAE     doneLabel \
-colLabel: \
-	VBROADCASTSD (SI)(CX*1), Y1 \
-	VMOVSD  (R8)(CX*1), X2 \
-	VMOVHPD (R9)(CX*1), X2, X2 \
-	VMOVSD  (R10)(CX*1), X3 \
-	VMOVHPD (R11)(CX*1), X3, X3 \
-	VINSERTF128 $1, X3, Y2, Y2 \
-	VSUBPD  Y2, Y1, Y2 \
-	VMULPD  Y2, Y2, Y2 \
-	VADDPD  Y2, Y0, Y0 \
-	ADDQ    $8, CX \
-	CMPQ    CX, DX \
-	JB      colLabel \
-doneLabel: \
+// BLK4 stores at (DI) the squared distances between the row at SI
+// (DX values) and the 16 centroids of the 4 blocks at R8, R9, R10 and
+// R11, one lane per centroid: the even columns' squares summed into
+// one register and the odd columns' into another, in column order
+// (separate multiply and add, no FMA), then the two added, as sqDist1
+// does. AX must hold the byte
+// offset of the first column past the even pairs, (DX &^ 1) * 8. It
+// uses CX, R9, R10, R11, Y0-Y7 and Y8-Y13.
+#define BLK4(loop, tail, done) \
+	VXORPD Y0, Y0, Y0 \
+	VXORPD Y1, Y1, Y1 \
+	VXORPD Y2, Y2, Y2 \
+	VXORPD Y3, Y3, Y3 \
+	VXORPD Y4, Y4, Y4 \
+	VXORPD Y5, Y5, Y5 \
+	VXORPD Y6, Y6, Y6 \
+	VXORPD Y7, Y7, Y7 \
+	XORQ   CX, CX \
+	TESTQ  AX, AX \
+	JZ     tail \
+loop: \
+	VBROADCASTSD (SI)(CX*1), Y8 \
+	VBROADCASTSD 8(SI)(CX*1), Y9 \
+	VSUBPD (R8)(CX*4), Y8, Y10 \
+	VSUBPD 32(R8)(CX*4), Y9, Y11 \
+	VSUBPD (R9)(CX*4), Y8, Y12 \
+	VSUBPD 32(R9)(CX*4), Y9, Y13 \
+	VMULPD Y10, Y10, Y10 \
+	VADDPD Y10, Y0, Y0 \
+	VMULPD Y11, Y11, Y11 \
+	VADDPD Y11, Y1, Y1 \
+	VMULPD Y12, Y12, Y12 \
+	VADDPD Y12, Y2, Y2 \
+	VMULPD Y13, Y13, Y13 \
+	VADDPD Y13, Y3, Y3 \
+	VSUBPD (R10)(CX*4), Y8, Y10 \
+	VSUBPD 32(R10)(CX*4), Y9, Y11 \
+	VSUBPD (R11)(CX*4), Y8, Y12 \
+	VSUBPD 32(R11)(CX*4), Y9, Y13 \
+	VMULPD Y10, Y10, Y10 \
+	VADDPD Y10, Y4, Y4 \
+	VMULPD Y11, Y11, Y11 \
+	VADDPD Y11, Y5, Y5 \
+	VMULPD Y12, Y12, Y12 \
+	VADDPD Y12, Y6, Y6 \
+	VMULPD Y13, Y13, Y13 \
+	VADDPD Y13, Y7, Y7 \
+	ADDQ   $16, CX \
+	CMPQ   CX, AX \
+	JB     loop \
+tail: \
+	TESTQ  $1, DX \
+	JZ     done \
+	VBROADCASTSD (SI)(CX*1), Y8 \
+	VSUBPD (R8)(CX*4), Y8, Y10 \
+	VSUBPD (R9)(CX*4), Y8, Y11 \
+	VSUBPD (R10)(CX*4), Y8, Y12 \
+	VSUBPD (R11)(CX*4), Y8, Y13 \
+	VMULPD Y10, Y10, Y10 \
+	VADDPD Y10, Y0, Y0 \
+	VMULPD Y11, Y11, Y11 \
+	VADDPD Y11, Y2, Y2 \
+	VMULPD Y12, Y12, Y12 \
+	VADDPD Y12, Y4, Y4 \
+	VMULPD Y13, Y13, Y13 \
+	VADDPD Y13, Y6, Y6 \
+done: \
+	VADDPD Y1, Y0, Y0 \
+	VADDPD Y3, Y2, Y2 \
+	VADDPD Y5, Y4, Y4 \
+	VADDPD Y7, Y6, Y6 \
+	VMOVUPD Y0, (DI) \
+	VMOVUPD Y2, 32(DI) \
+	VMOVUPD Y4, 64(DI) \
+	VMOVUPD Y6, 96(DI)
+
+// BLK2 stores at (DI) the squared distances between the row at SI
+// (DX values) and the 8 centroids of the 2 blocks at R8 and R9, one lane per centroid: the even columns' squares summed into
+// one register and the odd columns' into another, in column order
+// (separate multiply and add, no FMA), then the two added, as sqDist1
+// does. AX must hold the byte
+// offset of the first column past the even pairs, (DX &^ 1) * 8. It
+// uses CX, R9, Y0-Y3 and Y8-Y13.
+#define BLK2(loop, tail, done) \
+	VXORPD Y0, Y0, Y0 \
+	VXORPD Y1, Y1, Y1 \
+	VXORPD Y2, Y2, Y2 \
+	VXORPD Y3, Y3, Y3 \
+	XORQ   CX, CX \
+	TESTQ  AX, AX \
+	JZ     tail \
+loop: \
+	VBROADCASTSD (SI)(CX*1), Y8 \
+	VBROADCASTSD 8(SI)(CX*1), Y9 \
+	VSUBPD (R8)(CX*4), Y8, Y10 \
+	VSUBPD 32(R8)(CX*4), Y9, Y11 \
+	VSUBPD (R9)(CX*4), Y8, Y12 \
+	VSUBPD 32(R9)(CX*4), Y9, Y13 \
+	VMULPD Y10, Y10, Y10 \
+	VADDPD Y10, Y0, Y0 \
+	VMULPD Y11, Y11, Y11 \
+	VADDPD Y11, Y1, Y1 \
+	VMULPD Y12, Y12, Y12 \
+	VADDPD Y12, Y2, Y2 \
+	VMULPD Y13, Y13, Y13 \
+	VADDPD Y13, Y3, Y3 \
+	ADDQ   $16, CX \
+	CMPQ   CX, AX \
+	JB     loop \
+tail: \
+	TESTQ  $1, DX \
+	JZ     done \
+	VBROADCASTSD (SI)(CX*1), Y8 \
+	VSUBPD (R8)(CX*4), Y8, Y10 \
+	VSUBPD (R9)(CX*4), Y8, Y11 \
+	VMULPD Y10, Y10, Y10 \
+	VADDPD Y10, Y0, Y0 \
+	VMULPD Y11, Y11, Y11 \
+	VADDPD Y11, Y2, Y2 \
+done: \
+	VADDPD Y1, Y0, Y0 \
+	VADDPD Y3, Y2, Y2 \
+	VMOVUPD Y0, (DI) \
+	VMOVUPD Y2, 32(DI)
+
+// BLK1 stores at (DI) the squared distances between the row at SI
+// (DX values) and the 4 centroids of the block at R8, one lane per centroid: the even columns' squares summed into
+// one register and the odd columns' into another, in column order
+// (separate multiply and add, no FMA), then the two added, as sqDist1
+// does. AX must hold the byte
+// offset of the first column past the even pairs, (DX &^ 1) * 8. It
+// uses CX, no other pointer, Y0-Y1 and Y8-Y11.
+#define BLK1(loop, tail, done) \
+	VXORPD Y0, Y0, Y0 \
+	VXORPD Y1, Y1, Y1 \
+	XORQ   CX, CX \
+	TESTQ  AX, AX \
+	JZ     tail \
+loop: \
+	VBROADCASTSD (SI)(CX*1), Y8 \
+	VBROADCASTSD 8(SI)(CX*1), Y9 \
+	VSUBPD (R8)(CX*4), Y8, Y10 \
+	VSUBPD 32(R8)(CX*4), Y9, Y11 \
+	VMULPD Y10, Y10, Y10 \
+	VADDPD Y10, Y0, Y0 \
+	VMULPD Y11, Y11, Y11 \
+	VADDPD Y11, Y1, Y1 \
+	ADDQ   $16, CX \
+	CMPQ   CX, AX \
+	JB     loop \
+tail: \
+	TESTQ  $1, DX \
+	JZ     done \
+	VBROADCASTSD (SI)(CX*1), Y8 \
+	VSUBPD (R8)(CX*4), Y8, Y10 \
+	VMULPD Y10, Y10, Y10 \
+	VADDPD Y10, Y0, Y0 \
+done: \
+	VADDPD Y1, Y0, Y0 \
 	VMOVUPD Y0, (DI)
 
-// DIST8 stores at (DI) the squared distances between the row at SI and
-// the centroids at R8-R15, DX bytes each, one lane per centroid, adding
-// the squared differences column after column. AX must hold DX rounded
-// down to a multiple of 32. It uses CX and Y0-Y14.
-#define DIST8(blockLabel, tailLabel, colLabel, doneLabel) \
-	VXORPD  Y0, Y0, Y0 \
-	VXORPD  Y1, Y1, Y1 \
-	XORQ    CX, CX \
-	TESTQ   AX, AX \
-	JZ      tailLabel \
-blockLabel: \
-	VMOVUPD (SI)(CX*1), Y2 \
-	VSUBPD  (R8)(CX*1), Y2, Y3 \
-	VSUBPD  (R9)(CX*1), Y2, Y4 \
-	VSUBPD  (R10)(CX*1), Y2, Y5 \
-	VSUBPD  (R11)(CX*1), Y2, Y6 \
-	VSUBPD  (R12)(CX*1), Y2, Y7 \
-	VSUBPD  (R13)(CX*1), Y2, Y8 \
-	VSUBPD  (R14)(CX*1), Y2, Y9 \
-	VSUBPD  (R15)(CX*1), Y2, Y10 \
-	VMULPD  Y3, Y3, Y3 \
-	VMULPD  Y4, Y4, Y4 \
-	VMULPD  Y5, Y5, Y5 \
-	VMULPD  Y6, Y6, Y6 \
-	VMULPD  Y7, Y7, Y7 \
-	VMULPD  Y8, Y8, Y8 \
-	VMULPD  Y9, Y9, Y9 \
-	VMULPD  Y10, Y10, Y10 \
-	VUNPCKLPD Y4, Y3, Y11 \
-	VUNPCKHPD Y4, Y3, Y12 \
-	VUNPCKLPD Y6, Y5, Y13 \
-	VUNPCKHPD Y6, Y5, Y14 \
-	VPERM2F128 $0x20, Y13, Y11, Y3 \
-	VPERM2F128 $0x20, Y14, Y12, Y4 \
-	VPERM2F128 $0x31, Y13, Y11, Y5 \
-	VPERM2F128 $0x31, Y14, Y12, Y6 \
-	VUNPCKLPD Y8, Y7, Y11 \
-	VUNPCKHPD Y8, Y7, Y12 \
-	VUNPCKLPD Y10, Y9, Y13 \
-	VUNPCKHPD Y10, Y9, Y14 \
-	VPERM2F128 $0x20, Y13, Y11, Y7 \
-	VPERM2F128 $0x20, Y14, Y12, Y8 \
-	VPERM2F128 $0x31, Y13, Y11, Y9 \
-	VPERM2F128 $0x31, Y14, Y12, Y10 \
-	VADDPD  Y3, Y0, Y0 \
-	VADDPD  Y7, Y1, Y1 \
-	VADDPD  Y4, Y0, Y0 \
-	VADDPD  Y8, Y1, Y1 \
-	VADDPD  Y5, Y0, Y0 \
-	VADDPD  Y9, Y1, Y1 \
-	VADDPD  Y6, Y0, Y0 \
-	VADDPD  Y10, Y1, Y1 \
-	ADDQ    $32, CX \
-	CMPQ    CX, AX \
-	JB      blockLabel \
-tailLabel: \
-	CMPQ    CX, DX \
-	JAE     doneLabel \
-colLabel: \
-	VBROADCASTSD (SI)(CX*1), Y2 \
-	VMOVSD  (R8)(CX*1), X3 \
-	VMOVHPD (R9)(CX*1), X3, X3 \
-	VMOVSD  (R10)(CX*1), X4 \
-	VMOVHPD (R11)(CX*1), X4, X4 \
-	VINSERTF128 $1, X4, Y3, Y3 \
-	VMOVSD  (R12)(CX*1), X5 \
-	VMOVHPD (R13)(CX*1), X5, X5 \
-	VMOVSD  (R14)(CX*1), X6 \
-	VMOVHPD (R15)(CX*1), X6, X6 \
-	VINSERTF128 $1, X6, Y5, Y5 \
-	VSUBPD  Y3, Y2, Y3 \
-	VSUBPD  Y5, Y2, Y5 \
-	VMULPD  Y3, Y3, Y3 \
-	VMULPD  Y5, Y5, Y5 \
-	VADDPD  Y3, Y0, Y0 \
-	VADDPD  Y5, Y1, Y1 \
-	ADDQ    $8, CX \
-	CMPQ    CX, DX \
-	JB      colLabel \
-doneLabel: \
-	VMOVUPD Y0, (DI) \
-	VMOVUPD Y1, 32(DI)
-
-// func dist4Slots(x *float64, dim int, base *float64, slots *int32, n int, out *float64)
-// Eight slots at a time, then four if n is not a multiple of 8.
-TEXT ·dist4Slots(SB), NOSPLIT, $8-48
+// func distBlocks(x *float64, dim int, data *float64, n int, out *float64)
+// Four blocks at a time, then two, then one.
+TEXT ·distBlocks(SB), NOSPLIT, $0-40
 	MOVQ x+0(FP), SI
 	MOVQ dim+8(FP), DX
-	MOVQ slots+24(FP), BX
-	MOVQ n+32(FP), CX
-	MOVQ CX, left-8(SP)
-	MOVQ out+40(FP), DI
-	SHLQ $3, DX
+	MOVQ data+16(FP), R8
+	MOVQ n+24(FP), R13
+	MOVQ out+32(FP), DI
+	MOVQ DX, R12
+	SHLQ $5, R12
 	MOVQ DX, AX
-	ANDQ $~31, AX
-	CMPQ CX, $8
-	JB   four
-
-batch8:
-	MOVLQSX 0(BX), R8
-	IMULQ   DX, R8
-	ADDQ    base+16(FP), R8
-	MOVLQSX 4(BX), R9
-	IMULQ   DX, R9
-	ADDQ    base+16(FP), R9
-	MOVLQSX 8(BX), R10
-	IMULQ   DX, R10
-	ADDQ    base+16(FP), R10
-	MOVLQSX 12(BX), R11
-	IMULQ   DX, R11
-	ADDQ    base+16(FP), R11
-	MOVLQSX 16(BX), R12
-	IMULQ   DX, R12
-	ADDQ    base+16(FP), R12
-	MOVLQSX 20(BX), R13
-	IMULQ   DX, R13
-	ADDQ    base+16(FP), R13
-	MOVLQSX 24(BX), R14
-	IMULQ   DX, R14
-	ADDQ    base+16(FP), R14
-	MOVLQSX 28(BX), R15
-	IMULQ   DX, R15
-	ADDQ    base+16(FP), R15
-	DIST8(block8, tail8, col8, done8)
-	ADDQ $32, BX
-	ADDQ $64, DI
-	MOVQ left-8(SP), CX
-	SUBQ $8, CX
-	MOVQ CX, left-8(SP)
-	CMPQ CX, $8
-	JAE  batch8
-	TESTQ CX, CX
-	JZ   end
+	ANDQ $~1, AX
+	SHLQ $3, AX
 
 four:
-	MOVLQSX 0(BX), R8
-	IMULQ   DX, R8
-	ADDQ    base+16(FP), R8
-	MOVLQSX 4(BX), R9
-	IMULQ   DX, R9
-	ADDQ    base+16(FP), R9
-	MOVLQSX 8(BX), R10
-	IMULQ   DX, R10
-	ADDQ    base+16(FP), R10
-	MOVLQSX 12(BX), R11
-	IMULQ   DX, R11
-	ADDQ    base+16(FP), R11
-	DIST4(block4, tail4, col4, done4)
+	CMPQ R13, $4
+	JB   two
+	LEAQ (R8)(R12*1), R9
+	LEAQ (R9)(R12*1), R10
+	LEAQ (R10)(R12*1), R11
+	BLK4(loop4, tail4, done4)
+	LEAQ (R11)(R12*1), R8
+	ADDQ $128, DI
+	SUBQ $4, R13
+	JMP  four
+
+two:
+	CMPQ R13, $2
+	JB   one
+	LEAQ (R8)(R12*1), R9
+	BLK2(loop2, tail2, done2)
+	LEAQ (R9)(R12*1), R8
+	ADDQ $64, DI
+	SUBQ $2, R13
+
+one:
+	TESTQ R13, R13
+	JZ    end
+	BLK1(loop1, tail1, done1)
 
 end:
 	VZEROUPPER
 	RET
 
-// func dist4Rows(x *float64, dim int, base *float64, n int, out *float64)
-// Eight centroids at a time, then four if n is not a multiple of 8.
-TEXT ·dist4Rows(SB), NOSPLIT, $0-40
+// func distBlockList(x *float64, dim int, data *float64, idx *int32, n int, out *float64)
+// The blocks idx[0], ..., idx[n-1] of data, four at a time, then two,
+// then one.
+TEXT ·distBlockList(SB), NOSPLIT, $0-48
 	MOVQ x+0(FP), SI
 	MOVQ dim+8(FP), DX
-	MOVQ base+16(FP), R8
-	MOVQ n+24(FP), BX
-	MOVQ out+32(FP), DI
-	SHLQ $3, DX
+	MOVQ idx+24(FP), BX
+	MOVQ n+32(FP), R13
+	MOVQ out+40(FP), DI
+	MOVQ DX, R12
+	SHLQ $5, R12
 	MOVQ DX, AX
-	ANDQ $~31, AX
-	CMPQ BX, $8
-	JB   four
-
-batch8:
-	LEAQ (R8)(DX*1), R9
-	LEAQ (R9)(DX*1), R10
-	LEAQ (R10)(DX*1), R11
-	LEAQ (R11)(DX*1), R12
-	LEAQ (R12)(DX*1), R13
-	LEAQ (R13)(DX*1), R14
-	LEAQ (R14)(DX*1), R15
-	DIST8(block8, tail8, col8, done8)
-	LEAQ (R15)(DX*1), R8
-	ADDQ $64, DI
-	SUBQ $8, BX
-	CMPQ BX, $8
-	JAE  batch8
-	TESTQ BX, BX
-	JZ   end
+	ANDQ $~1, AX
+	SHLQ $3, AX
 
 four:
-	LEAQ (R8)(DX*1), R9
-	LEAQ (R9)(DX*1), R10
-	LEAQ (R10)(DX*1), R11
-	DIST4(block4, tail4, col4, done4)
+	CMPQ R13, $4
+	JB   two
+	MOVLQSX 0(BX), R8
+	IMULQ   R12, R8
+	ADDQ    data+16(FP), R8
+	MOVLQSX 4(BX), R9
+	IMULQ   R12, R9
+	ADDQ    data+16(FP), R9
+	MOVLQSX 8(BX), R10
+	IMULQ   R12, R10
+	ADDQ    data+16(FP), R10
+	MOVLQSX 12(BX), R11
+	IMULQ   R12, R11
+	ADDQ    data+16(FP), R11
+	BLK4(loop4, tail4, done4)
+	ADDQ $16, BX
+	ADDQ $128, DI
+	SUBQ $4, R13
+	JMP  four
+
+two:
+	CMPQ R13, $2
+	JB   one
+	MOVLQSX 0(BX), R8
+	IMULQ   R12, R8
+	ADDQ    data+16(FP), R8
+	MOVLQSX 4(BX), R9
+	IMULQ   R12, R9
+	ADDQ    data+16(FP), R9
+	BLK2(loop2, tail2, done2)
+	ADDQ $8, BX
+	ADDQ $64, DI
+	SUBQ $2, R13
+
+one:
+	TESTQ R13, R13
+	JZ    end
+	MOVLQSX 0(BX), R8
+	IMULQ   R12, R8
+	ADDQ    data+16(FP), R8
+	BLK1(loop1, tail1, done1)
 
 end:
 	VZEROUPPER

@@ -4,13 +4,12 @@ package cluster
 
 import "math"
 
-// sqDistSlotsArch computes no distances: sqDistSlots's pure-Go loop
-// computes them all.
-func sqDistSlotsArch(x, base []float64, slots []int32, out []float64) int { return 0 }
+// distBlocksArch computes no distances: distBlocksGo computes them all.
+func distBlocksArch(x, data []float64, n int, out []float64) bool { return false }
 
-// sqDistRowsArch computes no distances: sqDistRows's pure-Go loop
-// computes them all.
-func sqDistRowsArch(x, centroids, out []float64) int { return 0 }
+// distBlockListArch computes no distances: distBlocksGo computes them
+// all.
+func distBlockListArch(x, data []float64, idx []int32, out []float64) bool { return false }
 
 // filterGroupsArch filters no groups: filterGroupsGo filters them all.
 func filterGroupsArch(lower, moved []float32, limit float32, idx []int32) ([]int32, float32, int) {

@@ -24,13 +24,71 @@ func distValue(rng *rand.Rand) float64 {
 	return v
 }
 
-// TestSqDistBatchExact checks that the batched kernels return sqDist1's
-// distances bit for bit, for every dimension up to 40 and batch sizes
-// that do and do not fill the kernel's blocks of four.
-func TestSqDistBatchExact(t *testing.T) {
+// packBlocks returns the k centroids (row-major) in blocks.
+func packBlocks(centroids []float64, dim, k int) blocks {
+	b := newBlocks(dim, k)
+	for j := range k {
+		b.set(j, centroids[j*dim:(j+1)*dim])
+	}
+	return b
+}
+
+// checkBlockDists checks blocks.dists, blocks.distList, distBlocksGo and sqDist4x against
+// sqDist1, bit for bit, for x and k centroids, over every range of
+// blocks starting at first.
+func checkBlockDists(t *testing.T, x, centroids []float64, k, first int) {
+	t.Helper()
+	dim := len(x)
+	b := packBlocks(centroids, dim, k)
+	out := make([]float64, (b.n-first)*blockLanes)
+	b.dists(x, first, b.n, out)
+	gout := make([]float64, len(out))
+	distBlocksGo(x, b.data[first*dim*blockLanes:], gout)
+	for s := first * blockLanes; s < k; s++ {
+		want := sqDist1(x, centroids[s*dim:(s+1)*dim])
+		got, gogot := out[s-first*blockLanes], gout[s-first*blockLanes]
+		if math.Float64bits(got) != math.Float64bits(want) || math.Float64bits(gogot) != math.Float64bits(want) {
+			t.Fatalf("dim %d, centroid %d: kernel %v (%#x), Go %v (%#x), want %v (%#x)", dim, s, got, math.Float64bits(got), gogot, math.Float64bits(gogot), want, math.Float64bits(want))
+		}
+	}
+	// Blocks by index: every block, backwards, then the first again.
+	var idx []int32
+	for i := b.n - 1; i >= 0; i-- {
+		idx = append(idx, int32(i))
+	}
+	idx = append(idx, 0)
+	lout := make([]float64, len(idx)*blockLanes)
+	b.distList(x, idx, lout)
+	for n, i := range idx {
+		for l := range blockLanes {
+			if s := int(i)*blockLanes + l; s < k {
+				want := sqDist1(x, centroids[s*dim:(s+1)*dim])
+				if got := lout[n*blockLanes+l]; math.Float64bits(got) != math.Float64bits(want) {
+					t.Fatalf("dim %d, list entry %d, centroid %d: %v, want %v", dim, n, s, got, want)
+				}
+			}
+		}
+	}
+	if k >= 4 {
+		c := func(j int) []float64 { return centroids[j*dim : (j+1)*dim] }
+		d0, d1, d2, d3 := sqDist4x(x, c(0), x, c(1), x, c(2), x, c(3))
+		for j, d := range [4]float64{d0, d1, d2, d3} {
+			if want := sqDist1(x, c(j)); math.Float64bits(d) != math.Float64bits(want) {
+				t.Fatalf("dim %d: sqDist4x lane %d: %v, want %v", dim, j, d, want)
+			}
+		}
+	}
+}
+
+// TestBlockDistsExact checks that the kernel (assembly where the CPU
+// has AVX and FMA), its Go version and sqDist4x return sqDist1's
+// distances bit for bit, for every dimension up to 40 and numbers of
+// centroids that do and do not fill blocks, in runs of one to many
+// blocks.
+func TestBlockDistsExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for dim := 1; dim <= 40; dim++ {
-		for _, k := range []int{1, 3, 4, 5, 8, 13, 64} {
+		for _, k := range []int{1, 3, 4, 5, 8, 13, 17, 33, 64} {
 			t.Run(fmt.Sprintf("dim=%d/k=%d", dim, k), func(t *testing.T) {
 				for range 20 {
 					x := make([]float64, dim)
@@ -45,40 +103,22 @@ func TestSqDistBatchExact(t *testing.T) {
 						// A centroid equal to x.
 						copy(centroids[rng.IntN(k)*dim:], x)
 					}
-					slots := make([]int32, rng.IntN(2*k)+1)
-					for i := range slots {
-						slots[i] = int32(rng.IntN(k))
-					}
-					rows := make([]float64, k)
-					sqDistRows(x, centroids, rows)
-					bySlot := make([]float64, len(slots))
-					sqDistSlots(x, centroids, slots, bySlot)
-					for j := range k {
-						want := sqDist1(x, centroids[j*dim:(j+1)*dim])
-						if math.Float64bits(rows[j]) != math.Float64bits(want) {
-							t.Fatalf("sqDistRows: centroid %d: %v (%#x), want %v (%#x)", j, rows[j], math.Float64bits(rows[j]), want, math.Float64bits(want))
-						}
-					}
-					for n, s := range slots {
-						want := sqDist1(x, centroids[int(s)*dim:(int(s)+1)*dim])
-						if math.Float64bits(bySlot[n]) != math.Float64bits(want) {
-							t.Fatalf("sqDistSlots: slot %d: %v (%#x), want %v (%#x)", s, bySlot[n], math.Float64bits(bySlot[n]), want, math.Float64bits(want))
-						}
-					}
+					first := rng.IntN((k + blockLanes - 1) / blockLanes)
+					checkBlockDists(t, x, centroids, k, first)
 				}
 			})
 		}
 	}
 }
 
-// FuzzSqDistBatch checks the batched kernels against sqDist1 on values
-// built from the fuzzer's bytes.
-func FuzzSqDistBatch(f *testing.F) {
+// FuzzBlockDists checks the kernel against sqDist1 on values built
+// from the fuzzer's bytes.
+func FuzzBlockDists(f *testing.F) {
 	f.Add(uint8(24), uint8(9), int64(1), 1.0)
 	f.Add(uint8(3), uint8(4), int64(2), 1e100)
 	f.Add(uint8(37), uint8(13), int64(3), 1e-160)
 	f.Fuzz(func(t *testing.T, dim, k uint8, seed int64, scale float64) {
-		d, n := int(dim%40)+1, int(k%32)+1
+		d, n := int(dim%40)+1, int(k%40)+1
 		rng := rand.New(rand.NewPCG(uint64(seed), 7))
 		x := make([]float64, d)
 		for i := range x {
@@ -88,26 +128,14 @@ func FuzzSqDistBatch(f *testing.F) {
 		for i := range centroids {
 			centroids[i] = distValue(rng) * scale
 		}
-		out := make([]float64, n)
-		sqDistRows(x, centroids, out)
-		slots := make([]int32, n)
-		for i := range slots {
-			slots[i] = int32(n - 1 - i)
-		}
-		bySlot := make([]float64, n)
-		sqDistSlots(x, centroids, slots, bySlot)
-		for j := range n {
-			want := math.Float64bits(sqDist1(x, centroids[j*d:(j+1)*d]))
-			if math.Float64bits(out[j]) != want || math.Float64bits(bySlot[n-1-j]) != want {
-				t.Fatalf("centroid %d: rows %v, slots %v, want %v", j, out[j], bySlot[n-1-j], math.Float64frombits(want))
-			}
-		}
+		checkBlockDists(t, x, centroids, n, 0)
 	})
 }
 
-// BenchmarkSqDist compares the batched kernel with sqDist4, for one row
-// against 64 centroids of 24 values, the size of the benchmark data.
-func BenchmarkSqDist(b *testing.B) {
+// BenchmarkBlockDists measures the kernel and its Go version for one
+// row against 64 centroids of 24 values, the size of the benchmark
+// data.
+func BenchmarkBlockDists(b *testing.B) {
 	const dim, k = 24, 64
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := make([]float64, dim)
@@ -118,28 +146,19 @@ func BenchmarkSqDist(b *testing.B) {
 	for i := range centroids {
 		centroids[i] = rng.Float64()
 	}
-	slots := make([]int32, k)
-	for i := range slots {
-		slots[i] = int32((i * 37) % k)
-	}
+	blk := packBlocks(centroids, dim, k)
 	out := make([]float64, k)
-	b.Run("sqDist4", func(b *testing.B) {
+	b.Run("kernel", func(b *testing.B) {
 		for b.Loop() {
-			for j := 0; j < k; j += 4 {
-				c := centroids[j*dim : (j+4)*dim]
-				out[j], out[j+1], out[j+2], out[j+3] = sqDist4(x, c[:dim], c[dim:2*dim], c[2*dim:3*dim], c[3*dim:4*dim])
-			}
+			blk.dists(x, 0, blk.n, out)
 		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/distance")
 	})
-	b.Run("rows", func(b *testing.B) {
+	b.Run("go", func(b *testing.B) {
 		for b.Loop() {
-			sqDistRows(x, centroids, out)
+			distBlocksGo(x, blk.data, out)
 		}
-	})
-	b.Run("slots", func(b *testing.B) {
-		for b.Loop() {
-			sqDistSlots(x, centroids, slots, out)
-		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/distance")
 	})
 }
 

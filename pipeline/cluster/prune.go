@@ -53,9 +53,10 @@ type boundedAssigner struct {
 	rho, alpha float64   // slacks, see lowerBound and upperBound
 	lowScale   float64   // (1-rho)*(1-2^-20), see lower32
 	group      []int32   // k: group of each centroid
-	start      []int     // groups+1: group g owns slots [start[g], start[g+1])
-	slot       []int32   // k: centroid in each slot, ascending within a group
-	packed     []float64 // (k+slotPad)*dim: this pass's centroids, by slot, then zeros
+	start      []int     // groups+1: group g owns slots [start[g], start[g+1]), a whole number of blocks
+	end        []int     // groups: group g's centroids are in slots [start[g], end[g]), the rest pads
+	slot       []int32   // start[groups]: centroid in each slot, ascending within a group, -1 for pads
+	packed     blocks    // this pass's centroids, by slot
 	prev       []float64 // k*dim: the previous pass's centroids
 	centroids  []float64 // k*dim: this pass's centroids
 	sepLow     []float64 // k: lower bound on the distance to the nearest other centroid
@@ -66,15 +67,16 @@ type boundedAssigner struct {
 	// since holds, for each of the last boundRing passes e (at
 	// e%boundRing), upper bounds on how far each group's centroids, and
 	// last all centroids, moved over passes (e, passes].
-	since    []float64
-	since32  []float32    // since, rounded up to float32
-	centres  []float64    // groups*dim: the mean of each group's initial centroids
-	radius   []float64    // groups: upper bound on the distance from the centre to the group's centroids
-	own      []int32      // rows: the centroid the bounds exclude, -1 for none
-	epoch    []int32      // rows: the pass the row's bounds are as of
-	lower    []float32    // rows*(groups+1): per group, then global
-	computed atomic.Int64 // distances computed, over all passes
-	passes   int          // calls to prepare
+	since        []float64
+	since32      []float32    // since, rounded up to float32
+	centres      []float64    // groups*dim: the mean of each group's initial centroids
+	centreBlocks blocks       // the centres, by group
+	radius       []float64    // groups: upper bound on the distance from the centre to the group's centroids
+	own          []int32      // rows: the centroid the bounds exclude, -1 for none
+	epoch        []int32      // rows: the pass the row's bounds are as of
+	lower        []float32    // rows*(groups+1): per group, then global
+	computed     atomic.Int64 // distances computed, over all passes
+	passes       int          // calls to prepare
 }
 
 var _ assigner = (*boundedAssigner)(nil)
@@ -105,17 +107,17 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 			return nil, err
 		}
 	}
+	rho := max(1e-10, 16*float64(m.dim+4)*0x1p-53)
 	a := &boundedAssigner{
 		m:        m,
 		k:        k,
 		groups:   groups,
-		rho:      max(1e-10, 16*float64(m.dim+4)*0x1p-53),
+		rho:      rho,
 		alpha:    1e-150,
-		lowScale: (1 - max(1e-10, 16*float64(m.dim+4)*0x1p-53)) * (1 - 0x1p-20),
+		lowScale: (1 - rho) * (1 - 0x1p-20),
 		group:    group,
 		start:    make([]int, groups+1),
-		slot:     make([]int32, k),
-		packed:   make([]float64, (k+slotPad)*m.dim),
+		end:      make([]int, groups),
 		prev:     make([]float64, k*m.dim),
 		sepLow:   make([]float64, k),
 		cum:      make([]float64, boundRing*(groups+1)),
@@ -125,17 +127,26 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 		epoch:    make([]int32, m.rows),
 		lower:    make([]float32, m.rows*(groups+1)),
 	}
+	// Each group's slots start a block: the kernel computes whole
+	// blocks, and the slots past a group's end (pads) are never read.
+	size := make([]int, groups)
 	for _, g := range group {
-		a.start[g+1]++
+		size[g]++
 	}
-	for g := range groups {
-		a.start[g+1] += a.start[g]
+	for g, n := range size {
+		a.end[g] = a.start[g] + n
+		a.start[g+1] = a.start[g] + (n+blockLanes-1)/blockLanes*blockLanes
+	}
+	a.slot = make([]int32, a.start[groups])
+	for s := range a.slot {
+		a.slot[s] = -1
 	}
 	next := append([]int(nil), a.start[:groups]...)
 	for j, g := range group {
 		a.slot[next[g]] = int32(j)
 		next[g]++
 	}
+	a.packed = newBlocks(m.dim, len(a.slot))
 	for i := range a.own {
 		a.own[i] = -1
 	}
@@ -143,14 +154,18 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 	a.radius = make([]float64, groups)
 	for g := range groups {
 		c := a.centres[g*m.dim : (g+1)*m.dim]
-		for _, j := range a.slot[a.start[g]:a.start[g+1]] {
+		for _, j := range a.slot[a.start[g]:a.end[g]] {
 			for d, v := range centroids[int(j)*m.dim : (int(j)+1)*m.dim] {
 				c[d] += v
 			}
 		}
 		for d := range c {
-			c[d] /= float64(a.start[g+1] - a.start[g])
+			c[d] /= float64(a.end[g] - a.start[g])
 		}
+	}
+	a.centreBlocks = newBlocks(m.dim, groups)
+	for g := range groups {
+		a.centreBlocks.set(g, a.centres[g*m.dim:(g+1)*m.dim])
 	}
 	return a, nil
 }
@@ -167,10 +182,15 @@ func groupCentroids(ctx context.Context, centroids []float64, dim, k, groups int
 	group := make([]int32, k)
 	sums := make([]float64, groups*dim)
 	counts := make([]int, groups)
+	cb := newBlocks(dim, groups)
+	buf := make([]float64, cb.n*blockLanes)
 	for it := range groupIterations {
+		for g := range groups {
+			cb.set(g, centres[g*dim:(g+1)*dim])
+		}
 		moved := false
 		for j := range k {
-			if g, _ := nearest(cm.row(j), centres); it == 0 || g != group[j] {
+			if g, _ := nearest(cm.row(j), cb, groups, buf); it == 0 || g != group[j] {
 				group[j], moved = g, true
 			}
 		}
@@ -304,7 +324,9 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 	dim, k, groups := a.m.dim, a.k, a.groups
 	a.centroids = centroids[:k*dim]
 	for s, j := range a.slot {
-		copy(a.packed[s*dim:(s+1)*dim], a.centroids[int(j)*dim:(int(j)+1)*dim])
+		if j >= 0 {
+			a.packed.set(s, a.centroids[int(j)*dim:(int(j)+1)*dim])
+		}
 	}
 	// How far each group's centroids moved since the last pass, at
 	// most, added to the running sums. No row has bounds before the
@@ -330,7 +352,7 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 	// The groups' radii, for rows without bounds.
 	for g := range a.radius {
 		c, r := a.centres[g*dim:(g+1)*dim], 0.0
-		for _, j := range a.slot[a.start[g]:a.start[g+1]] {
+		for _, j := range a.slot[a.start[g]:a.end[g]] {
 			r = max(r, a.upperBound(sqDist1(c, a.centroids[int(j)*dim:(int(j)+1)*dim])))
 		}
 		a.radius[g] = r
@@ -348,19 +370,16 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 		}
 	}
 	// Each centroid's distance to its nearest other centroid, at least.
-	for j := range a.sepLow {
-		a.sepLow[j] = math.Inf(1)
-	}
-	buf := make([]float64, k)
+	buf := make([]float64, len(a.slot))
 	for i := range k {
-		ci := a.centroids[i*dim : (i+1)*dim]
-		ds := buf[:k-i-1]
-		sqDistRows(ci, a.centroids[(i+1)*dim:], ds)
-		for n, d := range ds {
-			l := a.lowerBound(d)
-			a.sepLow[i] = min(a.sepLow[i], l)
-			a.sepLow[i+1+n] = min(a.sepLow[i+1+n], l)
+		a.packed.dists(a.centroids[i*dim:(i+1)*dim], 0, a.packed.n, buf)
+		near := math.Inf(1)
+		for s, d := range buf {
+			if j := a.slot[s]; j >= 0 && int(j) != i {
+				near = min(near, d)
+			}
 		}
+		a.sepLow[i] = a.lowerBound(near)
 	}
 }
 
@@ -386,9 +405,8 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 		lower[0] = a.boundExcluding(s.found[0], best)
 		return best, bestDist, a.k
 	}
-	dim := a.m.dim
+	a.centreBlocks.dists(x, 0, a.centreBlocks.n, s.centre)
 	cb := s.centre[:groups]
-	sqDistRows(x, a.centres[:groups*dim], cb)
 	first := 0
 	for g, d := range cb {
 		if r := a.lowerBound(d) - a.radius[g]; r > 0 {
@@ -400,7 +418,7 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 			first = g
 		}
 	}
-	computed := groups + a.start[first+1] - a.start[first]
+	computed := groups + a.end[first] - a.start[first]
 	s.groups = append(s.groups, int32(first))
 	best, bestDist := a.search(x, s)
 	f0 := s.found[0]
@@ -409,7 +427,7 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 	for g, b := range cb {
 		if g != first && b <= limit {
 			s.groups = append(s.groups, int32(g))
-			computed += a.start[g+1] - a.start[g]
+			computed += a.end[g] - a.start[g]
 		}
 		lower[g] = down32(b) // for the groups not searched
 	}
@@ -431,45 +449,40 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 type scratch struct {
 	centre []float64   // groups: distances to the group centres
 	found  []groupBest // groups searched
-	dists  []float64   // k+slotPad: distances to the searched slots, by slot
+	blocks []int32     // the blocks of the groups to search
+	dists  []float64   // distances to the slots of those blocks, in order
 	rows   []int       // rows with bounds
 	groups []int32     // groups to search, ascending
 }
-
-// slotPad is how many unused centroids pad packed and scratch.dists, so
-// that a run of slots can be rounded up to a multiple of four for the
-// batched kernel.
-const slotPad = 3
 
 // search computes x's distances to every centroid of the groups in
 // s.groups (ascending), sets s.found, and returns the nearest of them
 // and its distance, or -1 and +Inf if there are none.
 //
-// The groups' slots are contiguous in packed, so consecutive groups
-// form one run, computed with one call of the batched kernel (rounded
-// up to a multiple of four, the extra distances unused). Each group is
+// The groups' slots are whole blocks of packed, all computed with one
+// call of the kernel, which then works on four blocks at a time most of
+// the time (the pads' distances are not used). Each group is
 // then scanned for its nearest and second-nearest centroid without
 // branches: distances are never negative nor NaN, so their bit patterns
 // order as the values do, and integer minimums compile to conditional
 // moves.
 func (a *boundedAssigner) search(x []float64, s *scratch) (int32, float64) {
-	dim := a.m.dim
-	for n := 0; n < len(s.groups); {
-		first := s.groups[n]
-		last := first
-		for n++; n < len(s.groups) && s.groups[n] == last+1; n++ {
-			last++
+	s.blocks = s.blocks[:0]
+	for _, g := range s.groups {
+		for b := a.start[g] / blockLanes; b < a.start[g+1]/blockLanes; b++ {
+			s.blocks = append(s.blocks, int32(b))
 		}
-		lo, hi := a.start[first], a.start[last+1]
-		hi4 := lo + (hi-lo+3)&^3
-		sqDistRows(x, a.packed[lo*dim:hi4*dim], s.dists[lo:hi4])
 	}
+	a.packed.distList(x, s.blocks, s.dists)
 	s.found = s.found[:0]
 	best, bestBits := int32(-1), math.Float64bits(math.Inf(1))
+	pos := 0
 	for _, g := range s.groups {
-		lo, hi := a.start[g], a.start[g+1]
+		lo, hi := a.start[g], a.end[g]
+		ds := s.dists[pos : pos+hi-lo]
+		pos += a.start[g+1] - lo
 		d1, d2, at := uint64(math.MaxUint64), uint64(math.MaxUint64), lo
-		for t, d := range s.dists[lo:hi] {
+		for t, d := range ds {
 			u := math.Float64bits(d)
 			d2 = min(d2, max(d1, u))
 			if u < d1 {
@@ -499,10 +512,11 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 	assign, dist = assign[:hi-lo], dist[:hi-lo]
 	s := &scratch{
 		found:  make([]groupBest, 0, groups),
-		dists:  make([]float64, a.k+slotPad),
+		blocks: make([]int32, 0, a.packed.n),
+		dists:  make([]float64, len(a.slot)),
 		rows:   make([]int, 0, hi-lo),
 		groups: make([]int32, 0, groups),
-		centre: make([]float64, groups),
+		centre: make([]float64, a.centreBlocks.n*blockLanes),
 	}
 	// The distance of every row with bounds to its own centroid, four
 	// rows at a time.
@@ -571,7 +585,7 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 		if len(s.groups) > 0 {
 			b, d := a.search(x, s)
 			for _, g := range s.groups {
-				computed += a.start[g+1] - a.start[g]
+				computed += a.end[g] - a.start[g]
 				ownSearched = ownSearched || int(g) == ownGroup
 			}
 			if d < bestDist || (d == bestDist && b < best) {
@@ -635,24 +649,4 @@ func (a *boundedAssigner) lower32(d2 float64) float32 {
 		return math.MaxFloat32
 	}
 	return float32(v)
-}
-
-// sqDist4x returns the squared Euclidean distances between x0 and c0, x1
-// and c1, x2 and c2, x3 and c3, each as sqDist1 computes it. The c's
-// must be at least as long as x0, and so must the other x's.
-func sqDist4x(x0, c0, x1, c1, x2, c2, x3, c3 []float64) (s0, s1, s2, s3 float64) {
-	n := len(x0)
-	x1, x2, x3 = x1[:n], x2[:n], x3[:n]
-	c0, c1, c2, c3 = c0[:n], c1[:n], c2[:n], c3[:n]
-	for i := range n {
-		e0 := x0[i] - c0[i]
-		e1 := x1[i] - c1[i]
-		e2 := x2[i] - c2[i]
-		e3 := x3[i] - c3[i]
-		s0 += e0 * e0
-		s1 += e1 * e1
-		s2 += e2 * e2
-		s3 += e3 * e3
-	}
-	return s0, s1, s2, s3
 }

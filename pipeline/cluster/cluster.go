@@ -4,8 +4,9 @@
 // columns (the dimension); the pipeline passes one row per cardholder,
 // and each resulting cluster becomes a newsletter variant. KMeans seeds
 // its centroids with k-means++ (on a uniform sample of the rows when
-// there are more than max(10*K, 50000); see Config.Init), refines them
-// with Lloyd iterations on all rows and returns a canonical numbering:
+// there are more than max(10*K, 50000), refined by Lloyd iterations on
+// the sample; see Config.Init), refines them with Lloyd iterations on
+// all rows and returns a canonical numbering:
 // clusters in descending order of size, ties broken by the
 // lexicographic order of their centroids.
 //
@@ -53,8 +54,9 @@ type Config struct {
 	//   - "kmeans++": k-means++ over all rows;
 	//   - "sample": k-means++ over a uniform sample of max(10*K, 50000)
 	//     rows drawn with Seed (all rows when there are no more, or when
-	//     the sample has fewer than K distinct rows); Lloyd then runs on
-	//     all rows;
+	//     the sample has fewer than K distinct rows), refined by Lloyd
+	//     iterations on the sample under the same MaxIter and Tol; Lloyd
+	//     then runs on all rows;
 	//   - "auto" or "" (the default): currently "sample". Inputs of at
 	//     most max(10*K, 50000) rows thus get exact k-means++ on all
 	//     rows, the same result as "kmeans++".
@@ -205,7 +207,7 @@ func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt option
 		}
 		centroids = append([]float64(nil), cfg.Start...)
 	} else {
-		centroids, err = initialCentroids(ctx, m, cfg.K, cfg.Seed, cfg.Workers, init)
+		centroids, err = initialCentroids(ctx, m, cfg.K, cfg.Seed, cfg.Workers, init, cfg.MaxIter, cfg.Tol)
 		if err != nil {
 			return nil, st, fmt.Errorf("cluster: %w", err)
 		}

@@ -115,8 +115,11 @@ func firstNewRow(m matrix, centroids []float64) int {
 }
 
 // initialCentroids picks k initial centroids for m as Config.Init says
-// (init is never empty).
-func initialCentroids(ctx context.Context, m matrix, k int, seed uint64, workers int, init string) ([]float64, error) {
+// (init is never empty). Under "sample", the centroids k-means++ finds
+// on the sample are refined by Lloyd iterations on the sample (at most
+// maxIter, stopping at tol as the main run does), which costs a fraction
+// of an iteration on all rows each and saves full iterations later.
+func initialCentroids(ctx context.Context, m matrix, k int, seed uint64, workers int, init string, maxIter int, tol float64) ([]float64, error) {
 	if init == initPlusPlus {
 		return seedPlusPlus(ctx, m, k, seed, workers)
 	}
@@ -129,7 +132,20 @@ func initialCentroids(ctx context.Context, m matrix, k int, seed uint64, workers
 		// Too many duplicates in the sample for k distinct centroids.
 		return seedPlusPlus(ctx, m, k, seed, workers)
 	}
-	return seedPlusPlus(ctx, sample, k, seed, workers)
+	centroids, err := seedPlusPlus(ctx, sample, k, seed, workers)
+	if err != nil {
+		return nil, err
+	}
+	l := newLloyd(sample, k, workers, centroids)
+	a, err := newBoundedAssigner(ctx, sample, k, centroids, seed)
+	if err != nil {
+		return nil, err
+	}
+	l.assigner = a
+	if _, _, err := l.run(ctx, maxIter, tol); err != nil {
+		return nil, err
+	}
+	return l.centroids, nil
 }
 
 // sampleRows returns a copy of size of m's rows, 0 < size <= m.rows,

@@ -1,5 +1,7 @@
 package cluster
 
+import "math"
+
 // Distances.
 //
 // Every distance between a row and a centroid that the assignment
@@ -193,4 +195,36 @@ func filterGroups(lower, moved []float32, limit float32, idx []int32) ([]int32, 
 	idx, kept, n := filterGroupsArch(lower, moved, limit, idx)
 	idx, rest := filterGroupsGo(lower[n:], moved[n:len(lower)], limit, idx, int32(n))
 	return idx, min(kept, rest)
+}
+
+// scanGroups sets out[3*g], out[3*g+1] and out[3*g+2], for every group
+// g, to the smallest and the second smallest of its distances (the
+// second equal to the first when the smallest occurs twice) and the
+// position of the smallest within the group, the first on ties, as a
+// float64. The groups' distances follow one another in dists,
+// nblocks[g]*blockLanes each; nblocks[g] is at least 1. Distances must
+// not be NaN.
+func scanGroups(dists []float64, nblocks []int32, out []float64) {
+	if groupMinsArch(dists, nblocks, out) {
+		return
+	}
+	scanGroupsGo(dists, nblocks, out)
+}
+
+// scanGroupsGo is scanGroups in Go.
+func scanGroupsGo(dists []float64, nblocks []int32, out []float64) {
+	pos := 0
+	for g, n := range nblocks {
+		ds := dists[pos : pos+int(n)*blockLanes]
+		pos += len(ds)
+		d1, d2, at := math.Inf(1), math.Inf(1), 0
+		for t, d := range ds {
+			if d < d1 {
+				d1, d2, at = d, d1, t
+			} else if d < d2 {
+				d2 = d
+			}
+		}
+		out[3*g], out[3*g+1], out[3*g+2] = d1, d2, float64(at)
+	}
 }

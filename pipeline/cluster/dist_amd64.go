@@ -83,3 +83,31 @@ func filterGroupsArch(lower, moved []float32, limit float32, idx []int32) ([]int
 	}
 	return idx[:len(idx)+c], m, n
 }
+
+// groupMins sets out[3*g], out[3*g+1] and out[3*g+2], for every g <
+// groups, to the smallest and second smallest of the distances of group
+// g and the position of the smallest in the group (a float64, the
+// lowest on ties); the groups' distances follow one another at dists,
+// nblocks[g] blocks of four each, at least one.
+//
+//go:noescape
+func groupMins(dists *float64, nblocks *int32, groups int, out *float64)
+
+// groupMinsArch computes scanGroups with the assembly kernel, if the CPU
+// supports AVX, and reports whether it did.
+func groupMinsArch(dists []float64, nblocks []int32, out []float64) bool {
+	if !useAVX || len(nblocks) == 0 {
+		return false
+	}
+	total := 0
+	for _, n := range nblocks {
+		if n < 1 {
+			panic("cluster: empty group")
+		}
+		total += int(n)
+	}
+	_ = dists[total*blockLanes-1]
+	_ = out[3*len(nblocks)-1]
+	groupMins(&dists[0], &nblocks[0], len(nblocks), &out[0])
+	return true
+}

@@ -344,3 +344,86 @@ next:
 	VZEROUPPER
 	MOVQ DX, ret+48(FP)
 	RET
+
+DATA inf64<>+0(SB)/8, $0x7ff0000000000000
+GLOBL inf64<>(SB), RODATA|NOPTR, $8
+DATA four64<>+0(SB)/8, $0x4010000000000000
+GLOBL four64<>(SB), RODATA|NOPTR, $8
+DATA lanes64<>+0(SB)/8, $0
+DATA lanes64<>+8(SB)/8, $0x3ff0000000000000
+DATA lanes64<>+16(SB)/8, $0x4000000000000000
+DATA lanes64<>+24(SB)/8, $0x4008000000000000
+GLOBL lanes64<>(SB), RODATA|NOPTR, $32
+
+// MERGE combines, lane by lane, the smallest distance Y0, the second
+// smallest Y1 and the position of the smallest Y2 with those of other
+// lanes in Y8, Y9 and Y10: the smallest of the two smallest, the
+// smallest of the larger one and both second smallest, and the position
+// of the strictly smaller one (the lower position on ties). It uses Y7,
+// Y11 and Y12.
+#define MERGE \
+	VMAXPD    Y8, Y0, Y11 \
+	VMINPD    Y9, Y1, Y1 \
+	VMINPD    Y11, Y1, Y1 \
+	VCMPPD    $1, Y0, Y8, Y11 \
+	VCMPPD    $0, Y0, Y8, Y12 \
+	VMINPD    Y10, Y2, Y7 \
+	VBLENDVPD Y11, Y10, Y2, Y2 \
+	VBLENDVPD Y12, Y7, Y2, Y2 \
+	VMINPD    Y8, Y0, Y0
+
+// func groupMins(dists *float64, nblocks *int32, groups int, out *float64)
+// Each lane keeps the smallest distance it has seen, the second
+// smallest (max of the old smallest and the new value, if smaller) and
+// the position of the smallest (a float64, replaced only when strictly
+// smaller, so the first one on ties); the lanes are then merged across
+// the halves of the register and within them.
+TEXT ·groupMins(SB), NOSPLIT, $0-32
+	MOVQ dists+0(FP), SI
+	MOVQ nblocks+8(FP), BX
+	MOVQ groups+16(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD inf64<>(SB), Y15
+	VMOVUPD      lanes64<>(SB), Y14
+	VBROADCASTSD four64<>(SB), Y13
+
+group:
+	MOVLQSX (BX), DX
+	VMOVUPD (SI), Y0
+	VMOVAPD Y15, Y1
+	VMOVAPD Y14, Y2
+	VMOVAPD Y14, Y3
+	ADDQ    $32, SI
+	DECQ    DX
+	JZ      reduce
+
+block:
+	VADDPD    Y13, Y3, Y3
+	VMOVUPD   (SI), Y5
+	VCMPPD    $1, Y0, Y5, Y6
+	VMAXPD    Y0, Y5, Y7
+	VMINPD    Y7, Y1, Y1
+	VMINPD    Y5, Y0, Y0
+	VBLENDVPD Y6, Y3, Y2, Y2
+	ADDQ      $32, SI
+	DECQ      DX
+	JNZ       block
+
+reduce:
+	VPERM2F128 $0x01, Y0, Y0, Y8
+	VPERM2F128 $0x01, Y1, Y1, Y9
+	VPERM2F128 $0x01, Y2, Y2, Y10
+	MERGE
+	VPERMILPD $5, Y0, Y8
+	VPERMILPD $5, Y1, Y9
+	VPERMILPD $5, Y2, Y10
+	MERGE
+	VMOVSD X0, (DI)
+	VMOVSD X1, 8(DI)
+	VMOVSD X2, 16(DI)
+	ADDQ   $24, DI
+	ADDQ   $4, BX
+	DECQ   CX
+	JNZ    group
+	VZEROUPPER
+	RET

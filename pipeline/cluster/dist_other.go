@@ -15,3 +15,6 @@ func distBlockListArch(x, data []float64, idx []int32, out []float64) bool { ret
 func filterGroupsArch(lower, moved []float32, limit float32, idx []int32) ([]int32, float32, int) {
 	return idx, math.MaxFloat32, 0
 }
+
+// groupMinsArch scans no groups: scanGroupsGo scans them all.
+func groupMinsArch(dists []float64, nblocks []int32, out []float64) bool { return false }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -208,5 +209,50 @@ func TestFilterGroups(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestScanGroups checks scanGroups (the assembly kernel where the CPU
+// has AVX) against scanGroupsGo and against sorting, on groups of one
+// to nine blocks with ties, zeros, huge values and infinities.
+func TestScanGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := range 500 {
+		nblocks := make([]int32, rng.IntN(6)+1)
+		total := 0
+		for g := range nblocks {
+			nblocks[g] = int32(rng.IntN(9) + 1)
+			total += int(nblocks[g])
+		}
+		dists := make([]float64, total*blockLanes)
+		for i := range dists {
+			switch rng.IntN(6) {
+			case 0:
+				dists[i] = float64(rng.IntN(3)) // ties
+			case 1:
+				dists[i] = 2.4e301 // a pad
+			case 2:
+				dists[i] = math.Inf(1)
+			default:
+				dists[i] = rng.ExpFloat64()
+			}
+		}
+		got, want := make([]float64, 3*len(nblocks)), make([]float64, 3*len(nblocks))
+		scanGroups(dists, nblocks, got)
+		scanGroupsGo(dists, nblocks, want)
+		pos := 0
+		for g, n := range nblocks {
+			ds := dists[pos : pos+int(n)*blockLanes]
+			pos += len(ds)
+			sorted := slices.Clone(ds)
+			slices.Sort(sorted)
+			first := slices.Index(ds, sorted[0])
+			if w := [3]float64{sorted[0], sorted[1], float64(first)}; [3]float64(want[3*g:3*g+3]) != w {
+				t.Fatalf("round %d, group %d: Go scan %v, want %v", round, g, want[3*g:3*g+3], w)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d: scan %v, want %v (blocks %v)", round, got, want, nblocks)
+		}
 	}
 }

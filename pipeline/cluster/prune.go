@@ -147,6 +147,15 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 		next[g]++
 	}
 	a.packed = newBlocks(m.dim, len(a.slot))
+	far := make([]float64, m.dim)
+	for d := range far {
+		far[d] = padValue
+	}
+	for s, j := range a.slot {
+		if j < 0 {
+			a.packed.set(s, far)
+		}
+	}
 	for i := range a.own {
 		a.own[i] = -1
 	}
@@ -169,6 +178,13 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 	}
 	return a, nil
 }
+
+// padValue fills every column of the pads, the slots past a group's
+// centroids. Inputs, and so centroids, are at most maxMagnitude = 1e100
+// in magnitude: a row's squared distance to a pad is about 1e300 per
+// column, to a centroid at most 4e200 per column, so a pad is never
+// nearest, nor second nearest unless its group has one centroid.
+const padValue = 1e150
 
 // groupCentroids partitions the k centroids into at most groups groups
 // with a few serial k-means iterations seeded by k-means++, and returns
@@ -447,12 +463,14 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 
 // scratch is one assign call's working memory.
 type scratch struct {
-	centre []float64   // groups: distances to the group centres
-	found  []groupBest // groups searched
-	blocks []int32     // the blocks of the groups to search
-	dists  []float64   // distances to the slots of those blocks, in order
-	rows   []int       // rows with bounds
-	groups []int32     // groups to search, ascending
+	centre  []float64   // groups: distances to the group centres
+	found   []groupBest // groups searched
+	blocks  []int32     // the blocks of the groups to search
+	nblocks []int32     // how many blocks each of those groups has
+	mins    []float64   // 3 per group searched: see scanGroups
+	dists   []float64   // distances to the slots of those blocks, in order
+	rows    []int       // rows with bounds
+	groups  []int32     // groups to search, ascending
 }
 
 // search computes x's distances to every centroid of the groups in
@@ -467,56 +485,44 @@ type scratch struct {
 // order as the values do, and integer minimums compile to conditional
 // moves.
 func (a *boundedAssigner) search(x []float64, s *scratch) (int32, float64) {
-	s.blocks = s.blocks[:0]
+	s.blocks, s.nblocks = s.blocks[:0], s.nblocks[:0]
 	for _, g := range s.groups {
-		for b := a.start[g] / blockLanes; b < a.start[g+1]/blockLanes; b++ {
+		first, last := a.start[g]/blockLanes, a.start[g+1]/blockLanes
+		for b := first; b < last; b++ {
 			s.blocks = append(s.blocks, int32(b))
 		}
+		s.nblocks = append(s.nblocks, int32(last-first))
 	}
 	a.packed.distList(x, s.blocks, s.dists)
+	mins := s.mins[:3*len(s.groups)]
+	scanGroups(s.dists, s.nblocks, mins)
 	s.found = s.found[:0]
-	best, bestBits := int32(-1), math.Float64bits(math.Inf(1))
-	pos := 0
-	for _, g := range s.groups {
-		lo, hi := a.start[g], a.end[g]
-		ds := s.dists[pos : pos+hi-lo]
-		pos += a.start[g+1] - lo
-		d1, d2, at := uint64(math.MaxUint64), uint64(math.MaxUint64), lo
-		for t, d := range ds {
-			u := math.Float64bits(d)
-			d2 = min(d2, max(d1, u))
-			if u < d1 {
-				at = lo + t
-			}
-			d1 = min(d1, u)
-		}
+	best, bestDist := int32(-1), math.Inf(1)
+	for n, g := range s.groups {
 		// Slots hold ascending centroids within a group, so the first
-		// smallest distance is the lowest index on ties.
-		f := groupBest{group: int(g), best: a.slot[at], d1: math.Float64frombits(d1), d2: math.Float64frombits(d2)}
-		if d2 == math.MaxUint64 {
-			f.d2 = math.Inf(1)
-		}
-		if d1 < bestBits || (d1 == bestBits && f.best < best) {
-			best, bestBits = f.best, d1
+		// smallest distance is the lowest index on ties; pads are
+		// farther than any centroid.
+		f := groupBest{group: int(g), best: a.slot[a.start[g]+int(mins[3*n+2])], d1: mins[3*n], d2: mins[3*n+1]}
+		if f.d1 < bestDist || (f.d1 == bestDist && f.best < best) {
+			best, bestDist = f.best, f.d1
 		}
 		s.found = append(s.found, f)
 	}
-	if best < 0 {
-		return -1, math.Inf(1)
-	}
-	return best, math.Float64frombits(bestBits)
+	return best, bestDist
 }
 
 func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int {
 	dim, groups, now := a.m.dim, a.groups, a.passes
 	assign, dist = assign[:hi-lo], dist[:hi-lo]
 	s := &scratch{
-		found:  make([]groupBest, 0, groups),
-		blocks: make([]int32, 0, a.packed.n),
-		dists:  make([]float64, len(a.slot)),
-		rows:   make([]int, 0, hi-lo),
-		groups: make([]int32, 0, groups),
-		centre: make([]float64, a.centreBlocks.n*blockLanes),
+		found:   make([]groupBest, 0, groups),
+		blocks:  make([]int32, 0, a.packed.n),
+		nblocks: make([]int32, 0, groups),
+		mins:    make([]float64, 3*groups),
+		dists:   make([]float64, len(a.slot)),
+		rows:    make([]int, 0, hi-lo),
+		groups:  make([]int32, 0, groups),
+		centre:  make([]float64, a.centreBlocks.n*blockLanes),
 	}
 	// The distance of every row with bounds to its own centroid, four
 	// rows at a time.

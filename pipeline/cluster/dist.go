@@ -161,31 +161,6 @@ func sqDist4x(x0, c0, x1, c1, x2, c2, x3, c3 []float64) (d0, d1, d2, d3 float64)
 	return a0 + b0, a1 + b1, a2 + b2, a3 + b3
 }
 
-// sqDist returns the squared Euclidean distance between x and c, which
-// must be at least as long as x, with four independent sums so that the
-// additions overlap. k-means++ seeding uses it; its sums differ from
-// sqDist1's in the last bits, which seeding does not mind.
-func sqDist(x, c []float64) float64 {
-	c = c[:len(x)]
-	var s0, s1, s2, s3 float64
-	for len(x) >= 4 && len(c) >= 4 {
-		d0 := x[0] - c[0]
-		d1 := x[1] - c[1]
-		d2 := x[2] - c[2]
-		d3 := x[3] - c[3]
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-		x, c = x[4:], c[4:]
-	}
-	for i, v := range x {
-		d := v - c[i]
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
 // filterGroups sets each lower[g] to shrink32(lower[g], moved[g]) and
 // appends to idx, in ascending order, the groups g whose new bound is at
 // most limit; it returns idx and the smallest new bound of the other

@@ -15,7 +15,9 @@ const pcgStream = 0x6a09e667f3bcc909
 // (D² sampling). Rows already chosen have weight zero, so the k
 // centroids are k distinct rows when the matrix has that many.
 //
-// Each new centroid costs one parallel pass over the rows; the weights
+// Each new centroid costs one parallel pass over the rows, whose
+// distances to it the block kernel computes (the rows are copied into
+// blocks once, as if they were centroids); the weights
 // are summed per chunk and the chunk sums added in chunk order, so the
 // draw does not depend on the number of workers.
 func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers int) ([]float64, error) {
@@ -27,14 +29,24 @@ func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers int
 		minDist[i] = math.Inf(1)
 	}
 	chunkWeight := make([]float64, m.chunks())
+	// The rows in blocks, as if they were centroids, so that the
+	// kernel computes the distances from each new centroid to all of
+	// them; chunks hold whole blocks.
+	rows := newBlocks(dim, m.rows)
+	for i := range m.rows {
+		rows.set(i, m.row(i))
+	}
+	dist := make([]float64, rows.n*blockLanes)
 
 	copy(centroids[:dim], m.row(rng.IntN(m.rows)))
 	for j := 1; j < k; j++ {
 		last := centroids[(j-1)*dim : j*dim]
 		err := m.forChunks(ctx, 0, m.chunks(), workers, func(c, lo, hi int) {
+			first, end := lo/blockLanes, (hi+blockLanes-1)/blockLanes
+			rows.dists(last, first, end, dist[first*blockLanes:end*blockLanes])
 			var w float64
 			for i := lo; i < hi; i++ {
-				if d := sqDist(m.row(i), last); d < minDist[i] {
+				if d := dist[i]; d < minDist[i] {
 					minDist[i] = d
 				}
 				w += minDist[i]

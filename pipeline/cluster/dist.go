@@ -203,3 +203,13 @@ func scanGroupsGo(dists []float64, nblocks []int32, out []float64) {
 		out[3*g], out[3*g+1], out[3*g+2] = d1, d2, float64(at)
 	}
 }
+
+// sqDistPairs sets out[l], for l < 4, to the squared distance between
+// x[l] and c[l], as sqDist1 computes it; the x's must have the same
+// length and the c's at least that.
+func sqDistPairs(x, c *[4][]float64, out *[4]float64) {
+	if distPairsArch(x, c, out) {
+		return
+	}
+	out[0], out[1], out[2], out[3] = sqDist4x(x[0], c[0], x[1], c[1], x[2], c[2], x[3], c[3])
+}

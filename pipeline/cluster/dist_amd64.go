@@ -111,3 +111,23 @@ func groupMinsArch(dists []float64, nblocks []int32, out []float64) bool {
 	groupMins(&dists[0], &nblocks[0], len(nblocks), &out[0])
 	return true
 }
+
+// distPairs sets out[l], for l < 4, to the squared distance between the
+// dim values at xl and those at cl, as sqDist1 computes it.
+//
+//go:noescape
+func distPairs(x0, c0, x1, c1, x2, c2, x3, c3 *float64, dim int, out *[4]float64)
+
+// distPairsArch computes sqDistPairs with the assembly kernel, if the
+// CPU supports AVX, and reports whether it did.
+func distPairsArch(x, c *[4][]float64, out *[4]float64) bool {
+	dim := len(x[0])
+	if !useAVX || dim == 0 {
+		return false
+	}
+	for l := range 4 {
+		_, _ = x[l][dim-1], c[l][dim-1]
+	}
+	distPairs(&x[0][0], &c[0][0], &x[1][0], &c[1][0], &x[2][0], &c[2][0], &x[3][0], &c[3][0], dim, out)
+	return true
+}

@@ -427,3 +427,94 @@ reduce:
 	JNZ    group
 	VZEROUPPER
 	RET
+
+// PAIRCOL adds to acc, lane by lane, the squared difference of column
+// CX/8 of the rows at R8-R11 and the centroids at R12, R13, SI and BX,
+// and moves CX to the next column. It uses Y0-Y3.
+#define PAIRCOL(acc) \
+	VMOVSD      (R8)(CX*1), X0 \
+	VMOVHPD     (R9)(CX*1), X0, X0 \
+	VMOVSD      (R10)(CX*1), X1 \
+	VMOVHPD     (R11)(CX*1), X1, X1 \
+	VINSERTF128 $1, X1, Y0, Y0 \
+	VMOVSD      (R12)(CX*1), X2 \
+	VMOVHPD     (R13)(CX*1), X2, X2 \
+	VMOVSD      (SI)(CX*1), X3 \
+	VMOVHPD     (BX)(CX*1), X3, X3 \
+	VINSERTF128 $1, X3, Y2, Y2 \
+	VSUBPD      Y2, Y0, Y0 \
+	VMULPD      Y0, Y0, Y0 \
+	VADDPD      Y0, acc, acc \
+	ADDQ        $8, CX
+
+// func distPairs(x0, c0, x1, c1, x2, c2, x3, c3 *float64, dim int, out *[4]float64)
+// Four columns at a time: each pair's differences are loaded as a row,
+// the 4x4 block is transposed so that each register holds one column of
+// the four pairs, and columns go to the even or the odd sums in order;
+// then the last columns one at a time.
+TEXT ·distPairs(SB), NOSPLIT, $0-80
+	MOVQ x0+0(FP), R8
+	MOVQ c0+8(FP), R12
+	MOVQ x1+16(FP), R9
+	MOVQ c1+24(FP), R13
+	MOVQ x2+32(FP), R10
+	MOVQ c2+40(FP), SI
+	MOVQ x3+48(FP), R11
+	MOVQ c3+56(FP), BX
+	MOVQ dim+64(FP), DX
+	MOVQ out+72(FP), DI
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	MOVQ  DX, AX
+	ANDQ  $~3, AX
+	SHLQ  $3, AX
+	XORQ  CX, CX
+	TESTQ AX, AX
+	JZ    pairtail
+
+pairblock:
+	VMOVUPD    (R8)(CX*1), Y0
+	VSUBPD     (R12)(CX*1), Y0, Y0
+	VMOVUPD    (R9)(CX*1), Y1
+	VSUBPD     (R13)(CX*1), Y1, Y1
+	VMOVUPD    (R10)(CX*1), Y2
+	VSUBPD     (SI)(CX*1), Y2, Y2
+	VMOVUPD    (R11)(CX*1), Y3
+	VSUBPD     (BX)(CX*1), Y3, Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y5
+	VUNPCKLPD  Y3, Y2, Y6
+	VUNPCKHPD  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VPERM2F128 $0x31, Y7, Y5, Y3
+	VMULPD     Y0, Y0, Y0
+	VMULPD     Y1, Y1, Y1
+	VMULPD     Y2, Y2, Y2
+	VMULPD     Y3, Y3, Y3
+	VADDPD     Y0, Y8, Y8
+	VADDPD     Y1, Y9, Y9
+	VADDPD     Y2, Y8, Y8
+	VADDPD     Y3, Y9, Y9
+	ADDQ       $32, CX
+	CMPQ       CX, AX
+	JB         pairblock
+
+pairtail:
+	// DX-AX/8 columns are left, 0 to 3; the first of them is even.
+	ANDQ $3, DX
+	JZ   pairdone
+	PAIRCOL(Y8)
+	DECQ DX
+	JZ   pairdone
+	PAIRCOL(Y9)
+	DECQ DX
+	JZ   pairdone
+	PAIRCOL(Y8)
+
+pairdone:
+	VADDPD  Y9, Y8, Y8
+	VMOVUPD Y8, (DI)
+	VZEROUPPER
+	RET

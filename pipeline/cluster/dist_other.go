@@ -18,3 +18,6 @@ func filterGroupsArch(lower, moved []float32, limit float32, idx []int32) ([]int
 
 // groupMinsArch scans no groups: scanGroupsGo scans them all.
 func groupMinsArch(dists []float64, nblocks []int32, out []float64) bool { return false }
+
+// distPairsArch computes no distances: sqDist4x computes them.
+func distPairsArch(x, c *[4][]float64, out *[4]float64) bool { return false }

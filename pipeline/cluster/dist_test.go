@@ -34,7 +34,8 @@ func packBlocks(centroids []float64, dim, k int) blocks {
 	return b
 }
 
-// checkBlockDists checks blocks.dists, blocks.distList, distBlocksGo and sqDist4x against
+// checkBlockDists checks blocks.dists, blocks.distList, distBlocksGo,
+// sqDist4x and sqDistPairs against
 // sqDist1, bit for bit, for x and k centroids, over every range of
 // blocks starting at first.
 func checkBlockDists(t *testing.T, x, centroids []float64, k, first int) {
@@ -76,6 +77,15 @@ func checkBlockDists(t *testing.T, x, centroids []float64, k, first int) {
 		for j, d := range [4]float64{d0, d1, d2, d3} {
 			if want := sqDist1(x, c(j)); math.Float64bits(d) != math.Float64bits(want) {
 				t.Fatalf("dim %d: sqDist4x lane %d: %v, want %v", dim, j, d, want)
+			}
+		}
+		xs := [4][]float64{x, c(1), c(2), x}
+		cs := [4][]float64{c(0), c(3), c(0), c(2)}
+		var ds [4]float64
+		sqDistPairs(&xs, &cs, &ds)
+		for l, d := range ds {
+			if want := sqDist1(xs[l], cs[l]); math.Float64bits(d) != math.Float64bits(want) {
+				t.Fatalf("dim %d: sqDistPairs lane %d: %v, want %v", dim, l, d, want)
 			}
 		}
 	}

@@ -294,8 +294,13 @@ func shrink32(l, m float32) float32 {
 	return max(l-m, 0) * shrinkFactor
 }
 
-// up32 rounds v >= 0 up to a float32 (+Inf past the float32 range).
+// up32 returns a float32 at least v >= 0 (+Inf past the float32 range):
+// in float32's normal range, v raised by 2^-20 of itself and rounded to
+// nearest, which cannot fall below v; elsewhere v rounded up exactly.
 func up32(v float64) float32 {
+	if v >= 0x1p-100 && v <= 0x1p100 {
+		return float32(v * (1 + 0x1p-20))
+	}
 	f := float32(v)
 	if float64(f) < v {
 		f = math.Nextafter32(f, float32(math.Inf(1)))
@@ -539,8 +544,9 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 			o := int(assign[r])
 			x[l], c[l] = a.m.row(lo+r), a.centroids[o*dim:(o+1)*dim]
 		}
-		d0, d1, d2, d3 := sqDist4x(x[0], c[0], x[1], c[1], x[2], c[2], x[3], c[3])
-		for l, d := range [4]float64{d0, d1, d2, d3} {
+		var ds [4]float64
+		sqDistPairs(&x, &c, &ds)
+		for l, d := range ds {
 			if n+l < len(s.rows) {
 				dist[s.rows[n+l]] = d
 			}

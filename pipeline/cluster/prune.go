@@ -263,20 +263,6 @@ func (a *boundedAssigner) lowerBound(d2 float64) float64 {
 	return math.Sqrt(d2)*(1-a.rho) - a.alpha
 }
 
-// shrink returns a lower bound on l - delta, where l is a lower bound
-// and delta an upper bound, despite rounding; never negative. It runs
-// for every group of many rows in every pass, so it avoids down32's
-// exact rounding: the difference is lowered by 2^-20 of itself, more
-// than the conversion to float32 (2^-24) and the subtraction (2^-53)
-// can add. The result stays finite as l is.
-func shrink(l float32, delta float64) float32 {
-	r := float64(l) - delta
-	if r <= 0 {
-		return 0
-	}
-	return float32(r * (1 - 0x1p-20))
-}
-
 // shrinkFactor is 1-2^-20, by which shrink32 lowers a difference.
 const shrinkFactor float32 = 1 - 0x1p-20
 

@@ -266,14 +266,53 @@ func describeLabel(ins []variants.Interest, meanLogSpend, lo, hi float64, mix ma
 	default:
 		l += ", mid spend"
 	}
-	best, n := profile.Relationship(""), -1
+	if best, _ := majorityRelationship(mix); best != "" {
+		l += ", " + relationshipWord(best)
+	}
+	return l
+}
+
+// majorityRelationship returns the relationship type most of a cluster's
+// members have and their share of the members; ties go to the type
+// profile.Relationships lists first, committed first. It returns "" for no
+// members.
+func majorityRelationship(mix map[profile.Relationship]int) (profile.Relationship, float64) {
+	best, n, total := profile.Relationship(""), 0, 0
 	for _, rel := range profile.Relationships() {
+		total += mix[rel]
 		if mix[rel] > n {
 			best, n = rel, mix[rel]
 		}
 	}
-	if n > 0 {
-		l += ", " + relationshipWord(best)
+	if n == 0 {
+		return "", 0
 	}
-	return l
+	return best, float64(n) / float64(total)
+}
+
+// majorityTier returns the card tier most of a cluster's members hold and
+// their share of the members, mix counting members by tier with "" for
+// those without one. It returns "" when the members without a tier are at
+// least as many as those of every tier; ties between tiers go to the name
+// that sorts first.
+func majorityTier(mix map[string]int) (string, float64) {
+	tiers := make([]string, 0, len(mix))
+	total := 0
+	for t, n := range mix {
+		total += n
+		if t != "" {
+			tiers = append(tiers, t)
+		}
+	}
+	sort.Strings(tiers)
+	best, n := "", mix[""]
+	for _, t := range tiers {
+		if mix[t] > n {
+			best, n = t, mix[t]
+		}
+	}
+	if best == "" {
+		return "", 0
+	}
+	return best, float64(n) / float64(total)
 }

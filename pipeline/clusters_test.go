@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -155,5 +156,59 @@ func TestLabels(t *testing.T) {
 	}
 	if len(levels) < 2 {
 		t.Errorf("every cluster has the same spend level: %v", levels)
+	}
+}
+
+func TestMajorityTier(t *testing.T) {
+	tests := []struct {
+		name  string
+		mix   map[string]int
+		want  string
+		share float64
+	}{
+		{"no members", map[string]int{}, "", 0},
+		{"one tier", map[string]int{"gold": 4}, "gold", 1},
+		{"plurality", map[string]int{"green": 5, "gold": 3, "platinum": 2}, "green", 0.5},
+		{"ties go to the name that sorts first", map[string]int{"platinum": 3, "gold": 3, "green": 1}, "gold", 3.0 / 7},
+		{"members without a tier count", map[string]int{"": 2, "gold": 3, "green": 3}, "gold", 3.0 / 8},
+		{"most without a tier", map[string]int{"": 5, "gold": 3}, "", 0},
+		{"a tie with those without a tier", map[string]int{"": 3, "gold": 3}, "", 0},
+		{"nobody has a tier", map[string]int{"": 9}, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, share := majorityTier(tt.mix)
+			if got != tt.want || share != tt.share {
+				t.Errorf("majorityTier = %q, %v; want %q, %v", got, share, tt.want, tt.share)
+			}
+		})
+	}
+}
+
+func TestMajorityRelationship(t *testing.T) {
+	tests := []struct {
+		name  string
+		mix   map[profile.Relationship]int
+		want  profile.Relationship
+		share float64
+		word  string // in the label
+	}{
+		{"no members", map[profile.Relationship]int{}, "", 0, ""},
+		{"plurality", map[profile.Relationship]int{profile.RelationshipLapsing: 2, profile.RelationshipIntermediate: 5, profile.RelationshipLostForGood: 3}, profile.RelationshipIntermediate, 0.5, "steady"},
+		{"ties go to the committed", map[profile.Relationship]int{profile.RelationshipAlwaysAShare: 4, profile.RelationshipLostForGood: 4}, profile.RelationshipLostForGood, 0.5, "loyal"},
+		{"ties in the order of Relationships", map[profile.Relationship]int{profile.RelationshipLost: 1, profile.RelationshipLapsing: 1}, profile.RelationshipLapsing, 0.5, "lapsing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, share := majorityRelationship(tt.mix)
+			if got != tt.want || share != tt.share {
+				t.Errorf("majorityRelationship = %q, %v; want %q, %v", got, share, tt.want, tt.share)
+			}
+			// The label names the same relationship.
+			l := describeLabel(nil, 1, 0, 2, tt.mix)
+			if want := strings.TrimSuffix("Mixed spending, mid spend, "+tt.word, ", "); l != want {
+				t.Errorf("label %q, want %q", l, want)
+			}
+		})
 	}
 }

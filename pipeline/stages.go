@@ -388,9 +388,11 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 	}
 	eligible := make([]int, k)
 	mixes := make([]map[profile.Relationship]int, k)
+	tierMixes := make([]map[string]int, k)
 	logSpend := make([]float64, k)
 	for c := range mixes {
 		mixes[c] = map[profile.Relationship]int{}
+		tierMixes[c] = map[string]int{}
 	}
 	for row, c := range res.Assign {
 		p := &ps[feats.Rows[row]]
@@ -398,6 +400,7 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 			eligible[c]++
 		}
 		mixes[c][p.Relationship]++
+		tierMixes[c][p.Tier]++
 		logSpend[c] += math.Log1p(math.Max(float64(p.Spend), 0))
 	}
 	lo, hi := spendLevels(ps, feats.Rows)
@@ -424,6 +427,10 @@ func (r *run) cluster(ctx context.Context) (map[string]int, []string, error) {
 			item.Interests = append(item.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
 		}
 		item.Label = describeLabel(item.Interests, logSpend[c]/float64(max(sizes[c], 1)), lo, hi, mixes[c])
+		// The majorities choose the variant's tier and retention blocks.
+		item.Tier, item.TierShare = majorityTier(tierMixes[c])
+		rel, share := majorityRelationship(mixes[c])
+		item.Relationship, item.RelationshipShare = string(rel), share
 		cf.Clusters = append(cf.Clusters, item)
 	}
 	// Variants keep their ids from one month to the next.
@@ -528,7 +535,13 @@ func (r *run) variants(ctx context.Context) (map[string]int, []string, error) {
 	for i, c := range cf.Clusters {
 		clusters[i] = c.Cluster
 	}
-	plan, err := variants.Build(clusters, r.set.Meta(), variants.Options{})
+	// What the blocks target is checked against the campaign here, with
+	// each problem's file and line; Build checks it again on the plan.
+	voc := r.vocabulary()
+	if err := r.set.Validate(voc); err != nil {
+		return nil, nil, fmt.Errorf("variants: templates:\n%w", err)
+	}
+	plan, err := variants.Build(clusters, r.set.Meta(), variants.Options{Vocabulary: voc})
 	if err != nil {
 		return nil, nil, fmt.Errorf("variants: %w", err)
 	}
@@ -536,16 +549,24 @@ func (r *run) variants(ctx context.Context) (map[string]int, []string, error) {
 		return nil, nil, err
 	}
 	r.plan = &plan
-	usingDefault := 0
+	// How many variants have a block of each slot besides their interests.
+	with := map[string]int{}
 	for _, v := range plan.Variants {
+		slots := map[string]bool{}
 		for _, id := range v.Blocks {
-			if b, ok := r.set.Block(id); ok && b.Default {
-				usingDefault++
-				break
+			if b, ok := r.set.Block(id); ok {
+				slots[b.Slot()] = true
+				if b.Default {
+					slots[variants.SlotDefault] = true
+				}
 			}
 		}
+		for s := range slots {
+			with[s]++
+		}
 	}
-	return map[string]int{"variants": len(plan.Variants), "variants_on_default_blocks": usingDefault},
+	return map[string]int{"variants": len(plan.Variants), "variants_on_default_blocks": with[variants.SlotDefault],
+			"variants_with_tier_block": with[variants.SlotTier], "variants_with_retention_block": with[variants.SlotRetention]},
 		[]string{planFile}, nil
 }
 

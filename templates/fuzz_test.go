@@ -2,6 +2,7 @@ package templates_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -79,6 +80,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add("\uFEFF+++\r\nid = \"ok\"\r\n+++\r\nText\r\n")
 	f.Add("+++\nid = \"ok\"\nsubjects = [\"a\\nb\", \"{{ x\"]\npreheaders = [\"{{ .A }}\"]\n+++\n{{ end }}")
 	f.Add("+++\n+++\n+++\n")
+	f.Add("+++\nid = \"ok\"\ntiers = [\n  \"gold\",\n  'silver',\n]\nrelationships = [\"loyal\"]\n+++\nText\n")
+	f.Add("+++\nid = \"ok\"\nposition = \"footer\"\ninterests = [\"\\u0000\"]\ntiers = []\n+++\nText\n")
+	f.Add("+++\nid = \"ok\"\ntiers = [\"\"]\nrelationships=[\"lost\",]\n+++\nText\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		m := baseFS()
 		m["blocks/ok.md"] = &fstest.MapFile{Data: []byte(src)}
@@ -108,6 +112,34 @@ func FuzzLoad(f *testing.F) {
 		}
 		if set.Hash() == "" || set.MetaHash() == "" {
 			t.Fatal("no hash")
+		}
+		// Checking what the block targets reports every value outside
+		// the vocabulary, each at a line of the front matter.
+		err = set.Validate(vocabulary)
+		bad := 0
+		for _, f := range []struct{ vals, known []string }{
+			{b.Interests, vocabulary.Interests}, {b.Tiers, vocabulary.Tiers}, {b.Relationships, vocabulary.Relationships},
+		} {
+			for _, v := range f.vals {
+				if !slices.Contains(f.known, v) {
+					bad++
+				}
+			}
+		}
+		var es templates.Errors
+		if bad == 0 {
+			if err != nil {
+				t.Fatalf("Validate: %v, want nil", err)
+			}
+			return
+		}
+		if !errors.As(err, &es) || len(es) != bad {
+			t.Fatalf("Validate: %v, want %d problems", err, bad)
+		}
+		for _, e := range es {
+			if e.File != "blocks/ok.md" || e.Line < 2 || e.Line >= b.BodyLine {
+				t.Fatalf("problem outside the front matter: %+v (body at line %d)", e, b.BodyLine)
+			}
 		}
 	})
 }

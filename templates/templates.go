@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
+	"strconv"
 	"strings"
 	"text/template/parse"
 
@@ -189,6 +191,9 @@ func Load(fsys fs.FS) (*Set, error) {
 			}
 		}
 	}
+	// What needs no vocabulary: blocks that target nothing or sit at an
+	// unknown position.
+	errs = append(errs, s.problems(variants.Validate(variants.Plan{}, s.Meta()))...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -231,6 +236,43 @@ func (s *Set) Hash() string { return s.hash }
 // can change which blocks a variant gets, not when only wording or layout
 // changes.
 func (s *Set) MetaHash() string { return s.metaHash }
+
+// Validate checks what the blocks target against voc, the interest ids,
+// card tiers and relationship types known to the campaign, as Load cannot:
+// it returns Errors with the file and the line of every value voc does not
+// list, or nil.
+func (s *Set) Validate(voc variants.Vocabulary) error {
+	if errs := s.problems(voc.Validate(variants.Plan{}, s.Meta())); len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// problems turns the block problems of a variants.ValidationError into
+// Errors positioned at the offending front matter key, or at the block's
+// id when no key is at fault.
+func (s *Set) problems(err error) Errors {
+	var ve *variants.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	var errs Errors
+	for _, p := range ve.Problems {
+		i, ok := s.index[p.Block]
+		if p.Variant != "" || !ok {
+			continue
+		}
+		b := &s.Blocks[i]
+		key, msg := p.Key, p.Msg
+		if key == "" {
+			key = "id"
+		} else {
+			msg = p.Key + ": " + msg
+		}
+		errs = append(errs, &Error{File: b.File, Line: valueLine(b.front, key, p.Value) + 1, Err: errors.New("front matter: " + msg)})
+	}
+	return errs
+}
 
 // Block returns the block with the given id.
 func (s *Set) Block(id string) (*Block, bool) {
@@ -294,7 +336,7 @@ func frontMatterError(name string, err error) error {
 		for i, e := range sme.Errors {
 			keys[i] = strings.Join(e.Key(), ".")
 		}
-		return &Error{File: name, Line: row + 1, Err: fmt.Errorf("front matter: unknown key %s (known: id, title, interests, position, priority, default, subjects, preheaders)", strings.Join(keys, ", "))}
+		return &Error{File: name, Line: row + 1, Err: fmt.Errorf("front matter: unknown key %s (known: id, title, interests, tiers, relationships, position, priority, default, subjects, preheaders)", strings.Join(keys, ", "))}
 	}
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
@@ -304,14 +346,43 @@ func frontMatterError(name string, err error) error {
 	return &Error{File: name, Line: 2, Err: fmt.Errorf("front matter: %w", err)}
 }
 
+// lineOf returns the line of src, counted from 1, that assigns key
+// ("key = ..."), or 1 when none does.
 func lineOf(src, key string) int {
 	for i, l := range strings.Split(src, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), key) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(l), key); ok && strings.HasPrefix(strings.TrimLeft(rest, " \t"), "=") {
 			return i + 1
 		}
 	}
 	return 1
 }
+
+// valueLine returns the line of src where key's array holds the string
+// value, which may be lines below the key itself; it falls back to the
+// key's line.
+func valueLine(src, key, value string) int {
+	line := lineOf(src, key)
+	if value == "" {
+		return line
+	}
+	lines := strings.Split(src, "\n")
+	quoted := []string{strconv.Quote(value), "'" + value + "'"}
+	for i := line - 1; i < len(lines); i++ {
+		l := lines[i]
+		if i > line-1 && keyAssign.MatchString(l) {
+			break // the next key: the value was written some other way
+		}
+		for _, q := range quoted {
+			if strings.Contains(l, q) {
+				return i + 1
+			}
+		}
+	}
+	return line
+}
+
+// keyAssign matches a front matter line that assigns a bare key.
+var keyAssign = regexp.MustCompile(`^\s*[A-Za-z0-9_-]+\s*=`)
 
 // checkSyntax parses src as a Go template to report syntax errors with the
 // file's line numbers; firstLine is the file line where src starts (0 when

@@ -57,9 +57,9 @@ func TestDefault(t *testing.T) {
 				t.Errorf("BodyLine = %d: the body cannot start before line 3", b.BodyLine)
 			}
 			if pos := b.Position; pos == "" || pos == variants.PositionBody {
-				// A body block may lead a variant: it needs a subject
-				// and a preheader.
-				if len(b.Subjects) == 0 || len(b.Preheaders) == 0 {
+				// A body block may lead a variant: the house style
+				// gives it 2-3 subjects and 2 preheaders.
+				if len(b.Subjects) < 2 || len(b.Subjects) > 3 || len(b.Preheaders) != 2 {
 					t.Errorf("body block with %d subjects and %d preheaders", len(b.Subjects), len(b.Preheaders))
 				}
 			}
@@ -89,8 +89,32 @@ func TestDefault(t *testing.T) {
 	if defaults == 0 {
 		t.Error("no default block")
 	}
-	if err := variants.Validate(variants.Plan{}, set.Meta()); err != nil {
-		t.Errorf("Validate(blocks): %v", err)
+	if err := set.Validate(vocabulary); err != nil {
+		t.Errorf("Validate(vocabulary):\n%v", err)
+	}
+	// Every tier and relationship type has its block, and the blocks
+	// that serve them are the tier and retention blocks Build places.
+	for _, f := range []struct {
+		slot   string
+		values []string
+		of     func(b *templates.Block) []string
+	}{
+		{variants.SlotTier, vocabulary.Tiers, func(b *templates.Block) []string { return b.Tiers }},
+		{variants.SlotRetention, vocabulary.Relationships, func(b *templates.Block) []string { return b.Relationships }},
+	} {
+		served := map[string]bool{}
+		for i := range set.Blocks {
+			if b := &set.Blocks[i]; b.Slot() == f.slot {
+				for _, v := range f.of(b) {
+					served[v] = true
+				}
+			}
+		}
+		for _, v := range f.values {
+			if !served[v] {
+				t.Errorf("no %s block for %q", f.slot, v)
+			}
+		}
 	}
 	if len(set.Meta()) != len(set.Blocks) {
 		t.Errorf("Meta has %d blocks, want %d", len(set.Meta()), len(set.Blocks))
@@ -102,6 +126,14 @@ func TestDefault(t *testing.T) {
 	if again.Hash() != set.Hash() || again.MetaHash() != set.MetaHash() {
 		t.Error("loading the default set twice gives different hashes")
 	}
+}
+
+// vocabulary is what the default set may target: the taxonomy with
+// "other", the example campaign's tiers and the relationship types.
+var vocabulary = variants.Vocabulary{
+	Interests:     append(append([]string(nil), taxonomy...), "other"),
+	Tiers:         []string{"green", "gold", "platinum"},
+	Relationships: []string{"lost-for-good", "intermediate", "always-a-share", "lapsing", "lost", "inactive"},
 }
 
 const (
@@ -179,11 +211,31 @@ func TestLoadErrors(t *testing.T) {
 	}, {
 		name:  "unknown key",
 		files: map[string]string{"blocks/extra.md": "+++\nid = \"extra\"\ntitle = \"x\"\ncolour = \"red\"\ninterests = [\"dining\"]\n+++\nText.\n"},
-		want:  []string{`blocks/extra.md:4: front matter: unknown key colour (known: id, title, interests, position, priority, default, subjects, preheaders)`},
+		want:  []string{`blocks/extra.md:4: front matter: unknown key colour (known: id, title, interests, tiers, relationships, position, priority, default, subjects, preheaders)`},
 	}, {
 		name:  "wrong type",
 		files: map[string]string{"blocks/typed.md": "+++\nid = \"typed\"\ntitle = \"x\"\npriority = \"high\"\n+++\nText.\n"},
 		want:  []string{`blocks/typed.md:4: front matter: toml: cannot decode TOML string into struct field variants.Block.Priority of type int`},
+	}, {
+		name:  "tiers not an array",
+		files: map[string]string{"blocks/tiered.md": "+++\nid = \"tiered\"\ntiers = \"gold\"\n+++\nText.\n"},
+		want:  []string{`blocks/tiered.md:3: front matter: toml: cannot decode TOML string into struct field variants.Block.Tiers of type []string`},
+	}, {
+		name:  "block targeting nothing",
+		files: map[string]string{"blocks/aimless.md": "+++\n# a block for nobody\nid = \"aimless\"\ntitle = \"x\"\nsubjects = [\"s\"]\n+++\nText.\n"},
+		want:  []string{`blocks/aimless.md:3: front matter: targets nothing: give it interests, tiers or relationships, or mark it default`},
+	}, {
+		name:  "block targeting nothing with empty lists",
+		files: map[string]string{"blocks/aimless.md": "+++\nid = \"aimless\"\ninterests = []\ntiers = []\nrelationships = []\nposition = \"body\"\n+++\nText.\n"},
+		want:  []string{`blocks/aimless.md:2: front matter: targets nothing: give it interests, tiers or relationships, or mark it default`},
+	}, {
+		name:  "unknown position",
+		files: map[string]string{"blocks/foot.md": "+++\nid = \"foot\"\ndefault = true\nposition = \"footer\"\n+++\nText.\n"},
+		want:  []string{`blocks/foot.md:4: front matter: position: unknown position "footer" (want intro, body, closing)`},
+	}, {
+		name:  "tier and retention blocks target something",
+		files: map[string]string{"blocks/gold.md": "+++\nid = \"gold\"\ntiers = [\"gold\"]\n+++\nText.\n", "blocks/back.md": "+++\nid = \"back\"\nrelationships = [\"lapsing\"]\n+++\n{{ end }}\n"},
+		want:  []string{`blocks/back.md:5: unexpected {{end}}`},
 	}, {
 		name:  "missing id",
 		files: map[string]string{"blocks/anon.md": "+++\ntitle = \"x\"\n+++\nText.\n"},
@@ -323,6 +375,8 @@ func TestHash(t *testing.T) {
 		{name: "body whitespace", file: "blocks/ok.md", src: okBlock + "\n", metaSame: true},
 		{name: "front matter value", file: "blocks/ok.md", src: strings.Replace(okBlock, `title = "Fine"`, `title = "Finer"`, 1)},
 		{name: "front matter subject", file: "blocks/ok.md", src: strings.Replace(okBlock, `"Hi {{`, `"Hello {{`, 1)},
+		{name: "front matter tiers", file: "blocks/ok.md", src: strings.Replace(okBlock, "+++\n##", "tiers = [\"gold\"]\n+++\n##", 1)},
+		{name: "front matter relationships", file: "blocks/ok.md", src: strings.Replace(okBlock, "+++\n##", "relationships = [\"lapsing\"]\n+++\n##", 1)},
 		{name: "front matter priority", file: "blocks/ok.md", src: strings.Replace(okBlock, "+++\n##", "priority = 3\n+++\n##", 1)},
 		{name: "front matter comment", file: "blocks/ok.md", src: strings.Replace(okBlock, "+++\n##", "# a designer's note\n+++\n##", 1), metaSame: true},
 		{name: "front matter reformatted", file: "blocks/ok.md", src: strings.Replace(okBlock, `title = "Fine"`, `title   =   'Fine'`, 1), metaSame: true},
@@ -374,5 +428,87 @@ func TestDefaultFSIsTheSet(t *testing.T) {
 		} else if string(src) != f.Source {
 			t.Errorf("%s: source differs from the file", f.Name)
 		}
+	}
+}
+
+func TestSetValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // the lines of Errors.Error(), in order; none for a valid set
+	}{{
+		name:  "known values",
+		files: map[string]string{"blocks/gold.md": "+++\nid = \"gold\"\ninterests = [\"fuel\"]\ntiers = [\"gold\", \"platinum\"]\nrelationships = [\"lapsing\"]\n+++\nText.\n"},
+	}, {
+		name:  "unknown interest",
+		files: map[string]string{"blocks/ok.md": strings.Replace(okBlock, `["dining"]`, `["dinning"]`, 1)},
+		want:  []string{`blocks/ok.md:4: front matter: interests: unknown interest "dinning" (did you mean "dining"?)`},
+	}, {
+		name:  "unknown values on their own lines",
+		files: map[string]string{"blocks/tiers.md": "+++\nid = \"tiers\"\ntiers = [\n  \"green\",\n  'silver',\n  \"gold\",\n  \"diamond\", # new next year\n]\nrelationships = [\"lapsing\", \"loyal\"]\n+++\nText.\n"},
+		want: []string{
+			`blocks/tiers.md:5: front matter: tiers: unknown tier "silver" (want green, gold, platinum)`,
+			`blocks/tiers.md:7: front matter: tiers: unknown tier "diamond" (want green, gold, platinum)`,
+			`blocks/tiers.md:9: front matter: relationships: unknown relationship type "loyal" (want lost-for-good, lapsing)`,
+		},
+	}, {
+		name:  "a value written with an escape falls back to its key",
+		files: map[string]string{"blocks/esc.md": "+++\nid = \"esc\"\ntitle = \"x\"\nrelationships = [\n  \"lapsin\\u0067\",\n  \"lo\\u0073t-for-goods\",\n]\n+++\nText.\n"},
+		want:  []string{`blocks/esc.md:4: front matter: relationships: unknown relationship type "lost-for-goods" (did you mean "lost-for-good"?)`},
+	}, {
+		name:  "a key in a comment is not the key",
+		files: map[string]string{"blocks/note.md": "+++\nid = \"note\"\n# tiers = [\"gold\"] once the gold launch is confirmed\n  tiers=['bronze']\n+++\nText.\n"},
+		want:  []string{`blocks/note.md:4: front matter: tiers: unknown tier "bronze" (want green, gold, platinum)`},
+	}, {
+		name:  "CRLF and a byte-order mark",
+		files: map[string]string{"blocks/crlf.md": "\uFEFF+++\r\nid = \"crlf\"\r\n\r\ntiers = [\"gold\"]\r\ninterests = [\"fuel\", \"sailing\"]\r\n+++\r\nText.\r\n"},
+		want:  []string{`blocks/crlf.md:5: front matter: interests: unknown interest "sailing"`},
+	}, {
+		name: "every block in file order",
+		files: map[string]string{
+			"blocks/b.md": "+++\nid = \"b\"\ntiers = [\"silver\"]\n+++\nText.\n",
+			"blocks/a.md": "+++\nid = \"a\"\nposition = \"intro\"\nrelationships = [\"loyal\"]\n+++\nText.\n",
+		},
+		want: []string{
+			`blocks/a.md:4: front matter: relationships: unknown relationship type "loyal" (want lost-for-good, lapsing)`,
+			`blocks/b.md:3: front matter: tiers: unknown tier "silver" (want green, gold, platinum)`,
+		},
+	}}
+	voc := variants.Vocabulary{
+		Interests:     []string{"dining", "fuel", "pets", "groceries", "travel", "airlines", "lodging", "transit", "other"},
+		Tiers:         []string{"green", "gold", "platinum"},
+		Relationships: []string{"lost-for-good", "lapsing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := baseFS()
+			for name, src := range tt.files {
+				m[name] = &fstest.MapFile{Data: []byte(src)}
+			}
+			set, err := templates.Load(m)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if err := set.Validate(variants.Vocabulary{}); err != nil {
+				t.Errorf("Validate with an empty vocabulary: %v", err)
+			}
+			err = set.Validate(voc)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Validate succeeded, want errors")
+			}
+			if got, want := err.Error(), strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("error:\n%s\nwant:\n%s", got, want)
+			}
+			var es templates.Errors
+			if !errors.As(err, &es) || len(es) != len(tt.want) {
+				t.Fatalf("error is %T with %d problems, want Errors with %d", err, len(es), len(tt.want))
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ package variants
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -21,7 +22,15 @@ type Block struct {
 	Title string `json:"title,omitempty" toml:"title"`
 	// Interests are the interest ids (see the profile taxonomy) the block serves.
 	Interests []string `json:"interests,omitempty" toml:"interests"`
-	// Default marks blocks used when nothing else fits a cluster.
+	// Tiers, when not empty, restrict the block to clusters whose majority
+	// card tier is listed; a body block with tiers and no interests is a
+	// tier block.
+	Tiers []string `json:"tiers,omitempty" toml:"tiers"`
+	// Relationships, when not empty, restrict the block to clusters whose
+	// majority relationship type is listed; a body block with relationships
+	// and no interests is a retention block.
+	Relationships []string `json:"relationships,omitempty" toml:"relationships"`
+	// Default marks blocks used when no interest block fits a cluster.
 	Default bool `json:"default,omitempty" toml:"default"`
 	// Position places the block in the newsletter: "intro", "body" or "closing".
 	Position string `json:"position,omitempty" toml:"position"`
@@ -39,6 +48,75 @@ const (
 	PositionBody    = "body"
 	PositionClosing = "closing"
 )
+
+// Slots: the place Build gives a block in a variant, from its position and
+// what it targets.
+const (
+	// SlotIntro blocks open every variant whose cluster they fit.
+	SlotIntro = "intro"
+	// SlotInterest blocks serve the cluster's strongest interests.
+	SlotInterest = "interest"
+	// SlotDefault blocks stand in when no interest block fits.
+	SlotDefault = "default"
+	// SlotTier blocks follow the interest blocks, chosen by the cluster's
+	// majority card tier.
+	SlotTier = "tier"
+	// SlotRetention blocks come just before the closing, chosen by the
+	// cluster's majority relationship type.
+	SlotRetention = "retention"
+	// SlotClosing blocks end every variant whose cluster they fit.
+	SlotClosing = "closing"
+)
+
+// Slot returns where Build places b: SlotIntro or SlotClosing by its
+// position; for a body block, SlotInterest when it lists interests, else
+// SlotDefault when it is a default, else SlotRetention when it lists
+// relationships, else SlotTier when it lists tiers. It returns "" for a body
+// block that targets nothing, and for an unknown position.
+func (b Block) Slot() string {
+	switch b.Position {
+	case PositionIntro:
+		return SlotIntro
+	case PositionClosing:
+		return SlotClosing
+	case "", PositionBody:
+	default:
+		return ""
+	}
+	switch {
+	case len(b.Interests) > 0:
+		return SlotInterest
+	case b.Default:
+		return SlotDefault
+	case len(b.Relationships) > 0:
+		return SlotRetention
+	case len(b.Tiers) > 0:
+		return SlotTier
+	}
+	return ""
+}
+
+// Fits reports whether b may appear in the variant of c: c's majority tier
+// is among b's Tiers and its majority relationship type among b's
+// Relationships, for each of the two that b lists. A cluster with no known
+// majority fits no block that lists values for it.
+func (b Block) Fits(c *Cluster) bool {
+	return (len(b.Tiers) == 0 || slices.Contains(b.Tiers, c.Tier)) &&
+		(len(b.Relationships) == 0 || slices.Contains(b.Relationships, c.Relationship))
+}
+
+// restrictions counts the dimensions, tier and relationship, that b is
+// restricted on: among blocks of equal priority the more specific wins.
+func (b Block) restrictions() int {
+	n := 0
+	if len(b.Tiers) > 0 {
+		n++
+	}
+	if len(b.Relationships) > 0 {
+		n++
+	}
+	return n
+}
 
 // Interest is one of a cluster's interests with its share of the cluster's
 // spend and its lift over the whole population (share / population share).
@@ -64,6 +142,16 @@ type Cluster struct {
 	// Variant is the id the cluster's variant keeps from month to month;
 	// empty gives ID of the cluster's position.
 	Variant string `json:"variant,omitempty"`
+	// Tier is the card tier most of the cluster's members hold, "" when
+	// more members have no tier than any one tier; TierShare is the share
+	// of members who hold it.
+	Tier      string  `json:"tier,omitempty"`
+	TierShare float64 `json:"tier_share,omitempty"`
+	// Relationship is the members' most common relationship type, such as
+	// "lost-for-good" or "lapsing"; RelationshipShare is the share of
+	// members of that type.
+	Relationship      string  `json:"relationship,omitempty"`
+	RelationshipShare float64 `json:"relationship_share,omitempty"`
 }
 
 // Variant is one version of the newsletter, aimed at one cluster.
@@ -76,6 +164,10 @@ type Variant struct {
 	Size      int        `json:"size"`
 	Eligible  int        `json:"eligible"`
 	Interests []Interest `json:"interests"`
+	// Tier and Relationship are the cluster's majorities that chose the
+	// variant's tier and retention blocks.
+	Tier         string `json:"tier,omitempty"`
+	Relationship string `json:"relationship,omitempty"`
 	// Blocks are block ids in reading order.
 	Blocks    []string `json:"blocks"`
 	Subject   string   `json:"subject"`
@@ -91,17 +183,34 @@ type Plan struct {
 type Options struct {
 	// MaxInterestBlocks caps the interest blocks per variant (default 3).
 	MaxInterestBlocks int
+	// MaxTierBlocks caps the tier blocks per variant (default 1; negative
+	// for none).
+	MaxTierBlocks int
+	// MaxRetentionBlocks caps the retention blocks per variant (default 1;
+	// negative for none).
+	MaxRetentionBlocks int
 	// MinLift is the lift an interest needs to earn a block (default 1.1);
 	// the strongest interest always qualifies when it has any share.
 	MinLift float64
 	// MinShare is the share of spend an interest needs to earn a block
 	// (default 0.05).
 	MinShare float64
+	// Vocabulary is what the blocks may target; the Validate that ends
+	// Build checks them against it. The zero value checks nothing.
+	Vocabulary Vocabulary
 }
 
 func (o Options) withDefaults() Options {
 	if o.MaxInterestBlocks <= 0 {
 		o.MaxInterestBlocks = 3
+	}
+	for _, n := range []*int{&o.MaxTierBlocks, &o.MaxRetentionBlocks} {
+		switch {
+		case *n == 0:
+			*n = 1
+		case *n < 0:
+			*n = 0
+		}
 	}
 	if o.MinLift <= 0 {
 		o.MinLift = 1.1
@@ -115,29 +224,39 @@ func (o Options) withDefaults() Options {
 // ID returns the variant id of the i-th variant (0-based) of a plan.
 func ID(i int) string { return fmt.Sprintf("v%04d", i+1) }
 
-// Build makes one variant per cluster. Each variant opens with the intro
-// blocks, follows with the body blocks that serve the cluster's strongest
-// interests (or the default body blocks when none fits) and ends with the
-// closing blocks. The subject and preheader come from the leading body block.
-// Clusters keep their order, so variant i serves clusters[i].
+// Build makes one variant per cluster, from the blocks that fit the
+// cluster (see Block.Fits) in this order:
+//
+//   - the intro blocks;
+//   - one block for each of the cluster's strongest interests, at most
+//     MaxInterestBlocks, or the default blocks when no interest block fits;
+//   - the tier blocks of the cluster's majority tier, at most MaxTierBlocks;
+//   - the retention blocks of its majority relationship type, at most
+//     MaxRetentionBlocks;
+//   - the closing blocks.
+//
+// Where several blocks compete, the higher priority wins, then the block
+// restricted to more of tier and relationship, then the id that sorts
+// first. The subject and preheader come from the leading body block.
+// Clusters keep their order, so variant i serves clusters[i]. Build
+// returns the plan with the error of Validate under opts.Vocabulary.
 func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 	opts = opts.withDefaults()
-	var intro, closing, defaults []Block
+	slots := map[string][]Block{}
 	byInterest := map[string][]Block{}
 	for _, b := range blocks {
-		switch b.Position {
-		case PositionIntro:
-			intro = append(intro, b)
-			continue
-		case PositionClosing:
-			closing = append(closing, b)
-			continue
-		}
-		if b.Default {
-			defaults = append(defaults, b)
-		}
-		for _, in := range b.Interests {
-			byInterest[in] = append(byInterest[in], b)
+		slot := b.Slot()
+		switch slot {
+		case SlotInterest:
+			for _, in := range b.Interests {
+				byInterest[in] = append(byInterest[in], b)
+			}
+			if b.Default {
+				slots[SlotDefault] = append(slots[SlotDefault], b)
+			}
+		case "":
+		default:
+			slots[slot] = append(slots[slot], b)
 		}
 	}
 	order := func(bs []Block) {
@@ -145,32 +264,52 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			if bs[i].Priority != bs[j].Priority {
 				return bs[i].Priority > bs[j].Priority
 			}
+			if ri, rj := bs[i].restrictions(), bs[j].restrictions(); ri != rj {
+				return ri > rj
+			}
 			return bs[i].ID < bs[j].ID
 		})
 	}
-	order(intro)
-	order(closing)
-	order(defaults)
-	for k := range byInterest {
-		order(byInterest[k])
+	for _, bs := range slots {
+		order(bs)
+	}
+	for _, bs := range byInterest {
+		order(bs)
 	}
 
 	plan := Plan{Variants: make([]Variant, 0, len(clusters))}
-	for i, c := range clusters {
+	for i := range clusters {
+		c := &clusters[i]
 		id := c.Variant
 		if id == "" {
 			id = ID(i)
 		}
 		v := Variant{
-			ID:        id,
-			Cluster:   c.ID,
-			Label:     c.Label,
-			Size:      c.Size,
-			Eligible:  c.Eligible,
-			Interests: c.Interests,
+			ID:           id,
+			Cluster:      c.ID,
+			Label:        c.Label,
+			Size:         c.Size,
+			Eligible:     c.Eligible,
+			Interests:    c.Interests,
+			Tier:         c.Tier,
+			Relationship: c.Relationship,
+		}
+		used := map[string]bool{}
+		// pick appends up to n unused blocks of bs that fit c.
+		pick := func(out []Block, bs []Block, n int) []Block {
+			for _, b := range bs {
+				if n == 0 {
+					break
+				}
+				if !used[b.ID] && b.Fits(c) {
+					used[b.ID] = true
+					out = append(out, b)
+					n--
+				}
+			}
+			return out
 		}
 		var body []Block
-		used := map[string]bool{}
 		for rank, in := range c.Interests {
 			if len(body) == opts.MaxInterestBlocks {
 				break
@@ -178,25 +317,20 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			if in.Share < opts.MinShare || (rank > 0 && in.Lift < opts.MinLift) {
 				continue
 			}
-			for _, b := range byInterest[in.ID] {
-				if !used[b.ID] {
-					used[b.ID] = true
-					body = append(body, b)
-					break
-				}
-			}
+			body = pick(body, byInterest[in.ID], 1)
 		}
 		if len(body) == 0 {
-			body = defaults
+			body = pick(body, slots[SlotDefault], -1)
 		}
-		for _, b := range intro {
-			v.Blocks = append(v.Blocks, b.ID)
-		}
-		for _, b := range body {
-			v.Blocks = append(v.Blocks, b.ID)
-		}
-		for _, b := range closing {
-			v.Blocks = append(v.Blocks, b.ID)
+		body = pick(body, slots[SlotTier], opts.MaxTierBlocks)
+		body = pick(body, slots[SlotRetention], opts.MaxRetentionBlocks)
+		var all []Block
+		all = pick(all, slots[SlotIntro], -1)
+		all = append(all, body...)
+		all = pick(all, slots[SlotClosing], -1)
+		v.Blocks = make([]string, len(all))
+		for j, b := range all {
+			v.Blocks[j] = b.ID
 		}
 		if len(body) > 0 {
 			lead := body[0]
@@ -211,7 +345,7 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 		}
 		plan.Variants = append(plan.Variants, v)
 	}
-	return plan, Validate(plan, blocks)
+	return plan, opts.Vocabulary.Validate(plan, blocks)
 }
 
 // rotate maps a cluster id onto [0, n), negative ids included.
@@ -223,6 +357,11 @@ type Problem struct {
 	Variant string
 	// Block is the block id, or empty for a problem with a variant.
 	Block string
+	// Key is the block's front matter key the problem is about, such as
+	// "tiers", and Value the offending value, when there is one: a
+	// template loader uses them to point at the line.
+	Key   string
+	Value string
 	Msg   string
 }
 
@@ -230,6 +369,8 @@ func (p Problem) Error() string {
 	switch {
 	case p.Variant != "":
 		return "variant " + p.Variant + ": " + p.Msg
+	case p.Key != "":
+		return "block " + p.Block + ": " + p.Key + ": " + p.Msg
 	default:
 		return "block " + p.Block + ": " + p.Msg
 	}
@@ -254,11 +395,29 @@ func (e *ValidationError) Error() string {
 // Unwrap lets errors.Is(err, ErrInvalid) hold.
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
-// Validate reports every variant with no body content or no subject, every
-// reference to an unknown block, and every block that targets nothing (no
-// interest, not a default, not an intro or closing block). It returns nil or a
-// *ValidationError.
+// Vocabulary lists the values content blocks may target: the interest ids
+// of the taxonomy, the campaign's card tiers and the relationship types.
+// The caller fills it, since they come from the pipeline's configuration.
+// An empty list is not checked.
+type Vocabulary struct {
+	Interests     []string
+	Tiers         []string
+	Relationships []string
+}
+
+// Validate reports the problems of plan and blocks that need no
+// vocabulary: it is Vocabulary{}.Validate.
 func Validate(plan Plan, blocks []Block) error {
+	return Vocabulary{}.Validate(plan, blocks)
+}
+
+// Validate reports every block defined twice, placed at an unknown position
+// or targeting nothing (a body block with no interests, tiers or
+// relationships that is not a default), every interest, tier and
+// relationship a block targets that voc does not list, and every variant
+// with a duplicate id, an unknown block, no body content or no subject. It
+// returns nil or a *ValidationError.
+func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 	var probs []Problem
 	known := map[string]Block{}
 	for _, b := range blocks {
@@ -266,12 +425,32 @@ func Validate(plan Plan, blocks []Block) error {
 			probs = append(probs, Problem{Block: b.ID, Msg: "defined more than once"})
 		}
 		known[b.ID] = b
-		if b.Position == "" || b.Position == PositionBody {
-			if len(b.Interests) == 0 && !b.Default {
-				probs = append(probs, Problem{Block: b.ID, Msg: "targets nothing: give it interests or mark it default"})
+		switch b.Position {
+		case "", PositionBody:
+			if b.Slot() == "" {
+				probs = append(probs, Problem{Block: b.ID, Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"})
 			}
-		} else if b.Position != PositionIntro && b.Position != PositionClosing {
-			probs = append(probs, Problem{Block: b.ID, Msg: fmt.Sprintf("position %q: want intro, body or closing", b.Position)})
+		case PositionIntro, PositionClosing:
+		default:
+			probs = append(probs, Problem{Block: b.ID, Key: "position", Value: b.Position, Msg: unknown("position", b.Position, []string{PositionIntro, PositionBody, PositionClosing})})
+		}
+		for _, f := range []struct {
+			key, what string
+			vals      []string
+			known     []string
+		}{
+			{"interests", "interest", b.Interests, voc.Interests},
+			{"tiers", "tier", b.Tiers, voc.Tiers},
+			{"relationships", "relationship type", b.Relationships, voc.Relationships},
+		} {
+			if len(f.known) == 0 {
+				continue
+			}
+			for _, v := range f.vals {
+				if !slices.Contains(f.known, v) {
+					probs = append(probs, Problem{Block: b.ID, Key: f.key, Value: v, Msg: unknown(f.what, v, f.known)})
+				}
+			}
 		}
 	}
 	seen := map[string]bool{}
@@ -302,4 +481,44 @@ func Validate(plan Plan, blocks []Block) error {
 		return nil
 	}
 	return &ValidationError{Problems: probs}
+}
+
+// unknown describes a value missing from a vocabulary: with the value it
+// is most likely a typo of, or else with the list when it is short.
+func unknown(what, v string, known []string) string {
+	msg := fmt.Sprintf("unknown %s %q", what, v)
+	best, bestD := "", 3 // suggest only within two edits
+	for _, k := range known {
+		if d := distance(strings.ToLower(v), k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	switch {
+	case best != "":
+		return msg + fmt.Sprintf(" (did you mean %q?)", best)
+	case len(known) <= 8:
+		return msg + " (want " + strings.Join(known, ", ") + ")"
+	}
+	return msg
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

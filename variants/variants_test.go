@@ -223,7 +223,7 @@ func TestBuild(t *testing.T) {
 func TestBuildVariantFields(t *testing.T) {
 	ins := []variants.Interest{interest("fuel", 0.5, 2)}
 	clusters := []variants.Cluster{
-		{ID: 3, Size: 40, Eligible: 31, Interests: ins, Label: "Fuel"},
+		{ID: 3, Size: 40, Eligible: 31, Interests: ins, Label: "Fuel", Tier: "gold", TierShare: 0.6, Relationship: "lapsing", RelationshipShare: 0.4},
 		{ID: 1, Size: 12, Eligible: 2, Label: "Mixed"},
 	}
 	plan, err := variants.Build(clusters, testBlocks(), variants.Options{})
@@ -231,7 +231,7 @@ func TestBuildVariantFields(t *testing.T) {
 		t.Fatalf("Build: %v", err)
 	}
 	want := []variants.Variant{
-		{ID: "v0001", Cluster: 3, Label: "Fuel", Size: 40, Eligible: 31, Interests: ins,
+		{ID: "v0001", Cluster: 3, Label: "Fuel", Size: 40, Eligible: 31, Interests: ins, Tier: "gold", Relationship: "lapsing",
 			Blocks: wrap("fuel"), Subject: "subject fuel", Preheader: "preheader fuel"},
 		{ID: "v0002", Cluster: 1, Label: "Mixed", Size: 12, Eligible: 2,
 			Blocks: wrap("default-b", "default-a"), Subject: "subject default-b"},
@@ -402,15 +402,15 @@ func TestValidate(t *testing.T) {
 			plan:   plan(goodVariant),
 			blocks: with(variants.Block{ID: "lost"}, variants.Block{ID: "lost-body", Position: variants.PositionBody}),
 			want: []variants.Problem{
-				{Block: "lost", Msg: "targets nothing: give it interests or mark it default"},
-				{Block: "lost-body", Msg: "targets nothing: give it interests or mark it default"},
+				{Block: "lost", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
+				{Block: "lost-body", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
 			},
 		},
 		{
 			name:   "bad position",
 			plan:   plan(goodVariant),
 			blocks: with(variants.Block{ID: "foot", Position: "footer", Default: true}),
-			want:   []variants.Problem{{Block: "foot", Msg: `position "footer": want intro, body or closing`}},
+			want:   []variants.Problem{{Block: "foot", Key: "position", Value: "footer", Msg: `unknown position "footer" (want intro, body, closing)`}},
 		},
 		{
 			name:   "unknown block in a variant",
@@ -454,8 +454,8 @@ func TestValidate(t *testing.T) {
 			blocks: with(body("fuel", 1, "fuel"), variants.Block{ID: "lost"}, variants.Block{ID: "foot", Position: "footer"}),
 			want: []variants.Problem{
 				{Block: "fuel", Msg: "defined more than once"},
-				{Block: "lost", Msg: "targets nothing: give it interests or mark it default"},
-				{Block: "foot", Msg: `position "footer": want intro, body or closing`},
+				{Block: "lost", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
+				{Block: "foot", Key: "position", Value: "footer", Msg: `unknown position "footer" (want intro, body, closing)`},
 				{Variant: "v0001", Msg: `unknown block "ghost"`},
 				{Variant: "v0001", Msg: "no content: no body block fits and no default block exists"},
 				{Variant: "v0001", Msg: "missing subject: the leading block has no subjects"},
@@ -503,6 +503,8 @@ func TestProblemError(t *testing.T) {
 	}{
 		{"variant", variants.Problem{Variant: "v0002", Msg: "id used twice"}, "variant v0002: id used twice"},
 		{"block", variants.Problem{Block: "fuel", Msg: "defined more than once"}, "block fuel: defined more than once"},
+		{"block key", variants.Problem{Block: "fuel", Key: "tiers", Value: "x", Msg: `unknown tier "x"`}, `block fuel: tiers: unknown tier "x"`},
+		{"variant first", variants.Problem{Variant: "v0001", Block: "fuel", Key: "tiers", Msg: "m"}, "variant v0001: m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -544,4 +546,38 @@ func ExampleBuild() {
 	// v0001 Dining + Travel hello,dining,travel,bye  "A table for two"
 	// v0002 Dining          hello,dining,bye         "Eat out this month"
 	// v0003 Mixed spending  hello,picks,bye          "Our picks for you"
+}
+
+func ExampleBuild_targeting() {
+	blocks := []variants.Block{
+		{ID: "dining", Interests: []string{"dining"}, Subjects: []string{"A table for two"}},
+		{ID: "gold-benefits", Tiers: []string{"gold"}},
+		{ID: "platinum-lounges", Tiers: []string{"platinum"}},
+		{ID: "thank-you", Relationships: []string{"lost-for-good"}},
+		{ID: "we-miss-you", Relationships: []string{"lapsing", "lost"}},
+		{ID: "bye", Position: variants.PositionClosing},
+	}
+	dining := []variants.Interest{{ID: "dining", Share: 0.5, Lift: 2}}
+	clusters := []variants.Cluster{
+		{ID: 0, Interests: dining, Tier: "gold", Relationship: "lost-for-good"},
+		{ID: 1, Interests: dining, Tier: "platinum", Relationship: "lapsing"},
+		{ID: 2, Interests: dining, Tier: "green", Relationship: "intermediate"},
+	}
+	voc := variants.Vocabulary{
+		Interests:     []string{"dining"},
+		Tiers:         []string{"green", "gold", "platinum"},
+		Relationships: []string{"lost-for-good", "intermediate", "lapsing", "lost"},
+	}
+	plan, err := variants.Build(clusters, blocks, variants.Options{Vocabulary: voc})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, v := range plan.Variants {
+		fmt.Printf("%s %-8s %-13s %s\n", v.ID, v.Tier, v.Relationship, strings.Join(v.Blocks, ","))
+	}
+	// Output:
+	// v0001 gold     lost-for-good dining,gold-benefits,thank-you,bye
+	// v0002 platinum lapsing       dining,platinum-lounges,we-miss-you,bye
+	// v0003 green    intermediate  dining,bye
 }

@@ -1,0 +1,384 @@
+package variants_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// targeted returns a body block restricted to tiers and relationships,
+// with one subject named after it.
+func targeted(id string, prio int, tiers, rels []string, interests ...string) variants.Block {
+	b := body(id, prio, interests...)
+	b.Tiers, b.Relationships = tiers, rels
+	return b
+}
+
+// targetingBlocks is a template set with tier and retention blocks: two
+// intros (one for lapsing clusters only), interest blocks for dining (one
+// for platinum clusters), fuel and pets, a default for everyone and one
+// for platinum, tier blocks for gold (two) and platinum, retention blocks
+// for the committed, for lapsing and lost, and for lapsing gold, and a
+// closing.
+func targetingBlocks() []variants.Block {
+	return []variants.Block{
+		{ID: "intro", Position: variants.PositionIntro},
+		{ID: "intro-missed", Position: variants.PositionIntro, Priority: 5, Relationships: []string{"lapsing"}},
+		body("dining", 0, "dining"),
+		targeted("dining-platinum", 0, []string{"platinum"}, nil, "dining"),
+		body("fuel", 0, "fuel"),
+		targeted("pets-loyal", 0, nil, []string{"lost-for-good"}, "pets"),
+		{ID: "default", Default: true, Subjects: []string{"subject default"}},
+		{ID: "default-platinum", Default: true, Priority: 5, Tiers: []string{"platinum"}, Subjects: []string{"subject default-platinum"}},
+		targeted("tier-gold", 2, []string{"gold"}, nil),
+		targeted("tier-gold-more", 1, []string{"gold"}, nil),
+		targeted("tier-platinum", 0, []string{"platinum"}, nil),
+		targeted("tier-premium", 0, []string{"gold", "platinum"}, nil),
+		targeted("retention-loyal", 0, nil, []string{"lost-for-good"}),
+		targeted("retention-winback", 0, nil, []string{"lapsing", "lost"}),
+		targeted("retention-gold-winback", 0, []string{"gold"}, []string{"lapsing"}),
+		{ID: "closing", Position: variants.PositionClosing},
+	}
+}
+
+func TestBuildTargeting(t *testing.T) {
+	dining := []variants.Interest{interest("dining", 0.5, 2)}
+	tests := []struct {
+		name      string
+		tier, rel string
+		interests []variants.Interest
+		opts      variants.Options
+		blocks    []variants.Block // targetingBlocks() when nil
+		want      []string
+		subject   string
+	}{
+		{
+			name: "gold: the higher-priority tier block after the interests", tier: "gold", rel: "intermediate",
+			interests: dining,
+			want:      []string{"intro", "dining", "tier-gold", "closing"},
+			subject:   "subject dining",
+		},
+		{
+			name: "platinum committed: the more specific interest block, tier and retention", tier: "platinum", rel: "lost-for-good",
+			interests: dining,
+			want:      []string{"intro", "dining-platinum", "tier-platinum", "retention-loyal", "closing"},
+			subject:   "subject dining-platinum",
+		},
+		{
+			name: "lapsing gold: the restricted intro and the more specific retention block", tier: "gold", rel: "lapsing",
+			interests: []variants.Interest{interest("fuel", 0.4, 2)},
+			want:      []string{"intro-missed", "intro", "fuel", "tier-gold", "retention-gold-winback", "closing"},
+			subject:   "subject fuel",
+		},
+		{
+			name: "lost green: one block serves two relationship types", tier: "green", rel: "lost",
+			interests: dining,
+			want:      []string{"intro", "dining", "retention-winback", "closing"},
+			subject:   "subject dining",
+		},
+		{
+			name: "MaxTierBlocks 2 and MaxRetentionBlocks 2", tier: "gold", rel: "lapsing",
+			interests: dining,
+			opts:      variants.Options{MaxTierBlocks: 2, MaxRetentionBlocks: 2},
+			want:      []string{"intro-missed", "intro", "dining", "tier-gold", "tier-gold-more", "retention-gold-winback", "retention-winback", "closing"},
+			subject:   "subject dining",
+		},
+		{
+			name: "negative caps: no tier or retention block", tier: "gold", rel: "lost-for-good",
+			interests: dining,
+			opts:      variants.Options{MaxTierBlocks: -1, MaxRetentionBlocks: -1},
+			want:      []string{"intro", "dining", "closing"},
+			subject:   "subject dining",
+		},
+		{
+			name: "no majority tier: no tier block", tier: "", rel: "lost-for-good",
+			interests: dining,
+			want:      []string{"intro", "dining", "retention-loyal", "closing"},
+			subject:   "subject dining",
+		},
+		{
+			name: "a tier nobody targets", tier: "green", rel: "intermediate",
+			interests: dining,
+			want:      []string{"intro", "dining", "closing"},
+			subject:   "subject dining",
+		},
+		{
+			name: "an interest block for other relationships is skipped", tier: "green", rel: "intermediate",
+			interests: []variants.Interest{interest("pets", 0.5, 3), interest("fuel", 0.3, 2)},
+			want:      []string{"intro", "fuel", "closing"},
+			subject:   "subject fuel",
+		},
+		{
+			name: "an interest block for the cluster's relationship", tier: "green", rel: "lost-for-good",
+			interests: []variants.Interest{interest("pets", 0.5, 3), interest("fuel", 0.3, 2)},
+			want:      []string{"intro", "pets-loyal", "fuel", "retention-loyal", "closing"},
+			subject:   "subject pets-loyal",
+		},
+		{
+			name: "defaults that fit, then the tier block", tier: "gold", rel: "intermediate",
+			interests: []variants.Interest{interest("charity", 0.5, 3)},
+			want:      []string{"intro", "default", "tier-gold", "closing"},
+			subject:   "subject default",
+		},
+		{
+			name: "a platinum default leads platinum clusters", tier: "platinum", rel: "intermediate",
+			want:    []string{"intro", "default-platinum", "default", "tier-platinum", "closing"},
+			subject: "subject default-platinum",
+		},
+		{
+			name: "a tier block leads when nothing else fits", tier: "gold", rel: "intermediate",
+			blocks:  []variants.Block{{ID: "intro", Position: variants.PositionIntro}, targeted("tier-gold", 0, []string{"gold"}, nil)},
+			want:    []string{"intro", "tier-gold"},
+			subject: "subject tier-gold",
+		},
+		{
+			name: "a retention block leads when nothing else fits", tier: "gold", rel: "lapsing",
+			blocks:  []variants.Block{targeted("winback", 0, nil, []string{"lapsing"}), targeted("tier-platinum", 0, []string{"platinum"}, nil)},
+			want:    []string{"winback"},
+			subject: "subject winback",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			blocks := tt.blocks
+			if blocks == nil {
+				blocks = targetingBlocks()
+			}
+			c := variants.Cluster{ID: 0, Interests: tt.interests, Tier: tt.tier, Relationship: tt.rel}
+			plan, err := variants.Build([]variants.Cluster{c}, blocks, tt.opts)
+			if err != nil {
+				t.Fatalf("Build: %v", err)
+			}
+			v := plan.Variants[0]
+			if !reflect.DeepEqual(v.Blocks, tt.want) {
+				t.Errorf("blocks\n got %q\nwant %q", v.Blocks, tt.want)
+			}
+			if v.Subject != tt.subject {
+				t.Errorf("subject %q, want %q", v.Subject, tt.subject)
+			}
+			if v.Tier != tt.tier || v.Relationship != tt.rel {
+				t.Errorf("variant tier %q relationship %q, want %q %q", v.Tier, v.Relationship, tt.tier, tt.rel)
+			}
+		})
+	}
+}
+
+// TestBuildDeterministic checks that the order blocks are given in does
+// not change the plan.
+func TestBuildDeterministic(t *testing.T) {
+	clusters := []variants.Cluster{
+		{ID: 0, Tier: "gold", Relationship: "lapsing", Interests: []variants.Interest{interest("dining", 0.5, 2), interest("fuel", 0.3, 2)}},
+		{ID: 1, Tier: "platinum", Relationship: "lost-for-good", Interests: []variants.Interest{interest("pets", 0.5, 2)}},
+		{ID: 2, Tier: "green", Relationship: "lost"},
+	}
+	opts := variants.Options{MaxTierBlocks: 3, MaxRetentionBlocks: 3}
+	want, err := variants.Build(clusters, targetingBlocks(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := targetingBlocks()
+	for i := range 5 {
+		// Reverse, then rotate: every block moves.
+		for l, r := 0, len(blocks)-1; l < r; l, r = l+1, r-1 {
+			blocks[l], blocks[r] = blocks[r], blocks[l]
+		}
+		blocks = append(blocks[i+1:], blocks[:i+1]...)
+		got, err := variants.Build(clusters, blocks, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("order %d: plan\n%+v\nwant\n%+v", i, got, want)
+		}
+	}
+}
+
+func TestSlot(t *testing.T) {
+	tests := []struct {
+		name string
+		b    variants.Block
+		want string
+	}{
+		{"intro", variants.Block{Position: variants.PositionIntro, Interests: []string{"dining"}}, variants.SlotIntro},
+		{"closing", variants.Block{Position: variants.PositionClosing, Tiers: []string{"gold"}}, variants.SlotClosing},
+		{"interest", variants.Block{Interests: []string{"dining"}, Tiers: []string{"gold"}, Default: true}, variants.SlotInterest},
+		{"default", variants.Block{Position: variants.PositionBody, Default: true, Relationships: []string{"lost"}}, variants.SlotDefault},
+		{"retention before tier", variants.Block{Tiers: []string{"gold"}, Relationships: []string{"lapsing"}}, variants.SlotRetention},
+		{"tier", variants.Block{Tiers: []string{"gold"}}, variants.SlotTier},
+		{"targets nothing", variants.Block{Position: variants.PositionBody}, ""},
+		{"unknown position", variants.Block{Position: "footer", Default: true}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.b.Slot(); got != tt.want {
+				t.Errorf("Slot() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFits(t *testing.T) {
+	gold := &variants.Cluster{Tier: "gold", Relationship: "lapsing"}
+	none := &variants.Cluster{}
+	tests := []struct {
+		name      string
+		b         variants.Block
+		gold, any bool // fits gold, fits a cluster with no majorities
+	}{
+		{"unrestricted", variants.Block{}, true, true},
+		{"tier listed", variants.Block{Tiers: []string{"green", "gold"}}, true, false},
+		{"tier not listed", variants.Block{Tiers: []string{"platinum"}}, false, false},
+		{"relationship listed", variants.Block{Relationships: []string{"lapsing"}}, true, false},
+		{"relationship not listed", variants.Block{Relationships: []string{"lost"}}, false, false},
+		{"both listed", variants.Block{Tiers: []string{"gold"}, Relationships: []string{"lapsing"}}, true, false},
+		{"one of two listed", variants.Block{Tiers: []string{"gold"}, Relationships: []string{"lost"}}, false, false},
+		{"matches exactly", variants.Block{Tiers: []string{"Gold"}}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.b.Fits(gold); got != tt.gold {
+				t.Errorf("Fits(gold lapsing) = %v, want %v", got, tt.gold)
+			}
+			if got := tt.b.Fits(none); got != tt.any {
+				t.Errorf("Fits(no majorities) = %v, want %v", got, tt.any)
+			}
+		})
+	}
+}
+
+// vocabulary is a small vocabulary for the tests.
+var vocabulary = variants.Vocabulary{
+	Interests:     []string{"dining", "fuel", "pets", "travel", "groceries"},
+	Tiers:         []string{"green", "gold", "platinum"},
+	Relationships: []string{"lost-for-good", "intermediate", "always-a-share", "lapsing", "lost", "inactive"},
+}
+
+func TestVocabularyValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		voc    variants.Vocabulary
+		blocks []variants.Block
+		want   []variants.Problem
+	}{
+		{
+			name:   "every value known",
+			voc:    vocabulary,
+			blocks: targetingBlocks(),
+		},
+		{
+			name: "tier and retention blocks target something",
+			voc:  vocabulary,
+			blocks: []variants.Block{
+				{ID: "tier", Tiers: []string{"gold"}},
+				{ID: "retention", Position: variants.PositionBody, Relationships: []string{"lapsing"}},
+			},
+		},
+		{
+			name: "a typo gets a suggestion",
+			voc:  vocabulary,
+			blocks: []variants.Block{
+				{ID: "a", Interests: []string{"dining", "dinning"}},
+				{ID: "b", Tiers: []string{"Gold"}},
+				{ID: "c", Relationships: []string{"lost-for-goods"}},
+			},
+			want: []variants.Problem{
+				{Block: "a", Key: "interests", Value: "dinning", Msg: `unknown interest "dinning" (did you mean "dining"?)`},
+				{Block: "b", Key: "tiers", Value: "Gold", Msg: `unknown tier "Gold" (did you mean "gold"?)`},
+				{Block: "c", Key: "relationships", Value: "lost-for-goods", Msg: `unknown relationship type "lost-for-goods" (did you mean "lost-for-good"?)`},
+			},
+		},
+		{
+			name: "a short list is given in full",
+			voc:  vocabulary,
+			blocks: []variants.Block{
+				{ID: "a", Tiers: []string{"diamond", "platinum"}},
+				{ID: "b", Relationships: []string{"loyal"}},
+			},
+			want: []variants.Problem{
+				{Block: "a", Key: "tiers", Value: "diamond", Msg: `unknown tier "diamond" (want green, gold, platinum)`},
+				{Block: "b", Key: "relationships", Value: "loyal", Msg: `unknown relationship type "loyal" (want lost-for-good, intermediate, always-a-share, lapsing, lost, inactive)`},
+			},
+		},
+		{
+			name:   "a long list is not",
+			voc:    variants.Vocabulary{Interests: strings.Fields("a1 b1 c1 d1 e1 f1 g1 h1 i1")},
+			blocks: []variants.Block{{ID: "a", Interests: []string{"sailing"}}},
+			want:   []variants.Problem{{Block: "a", Key: "interests", Value: "sailing", Msg: `unknown interest "sailing"`}},
+		},
+		{
+			name:   "an empty value",
+			voc:    vocabulary,
+			blocks: []variants.Block{{ID: "a", Tiers: []string{""}}},
+			want:   []variants.Problem{{Block: "a", Key: "tiers", Value: "", Msg: `unknown tier "" (want green, gold, platinum)`}},
+		},
+		{
+			name:   "an empty vocabulary checks no value",
+			blocks: []variants.Block{{ID: "a", Interests: []string{"sailing"}, Tiers: []string{"diamond"}, Relationships: []string{"loyal"}}},
+		},
+		{
+			name:   "only the lists given are checked",
+			voc:    variants.Vocabulary{Tiers: vocabulary.Tiers},
+			blocks: []variants.Block{{ID: "a", Interests: []string{"sailing"}, Tiers: []string{"diamond"}, Relationships: []string{"loyal"}}},
+			want:   []variants.Problem{{Block: "a", Key: "tiers", Value: "diamond", Msg: `unknown tier "diamond" (want green, gold, platinum)`}},
+		},
+		{
+			name:   "a misspelt position",
+			blocks: []variants.Block{{ID: "a", Position: "bdy", Default: true}},
+			want:   []variants.Problem{{Block: "a", Key: "position", Value: "bdy", Msg: `unknown position "bdy" (did you mean "body"?)`}},
+		},
+		{
+			name: "targets nothing, and an unknown tier in an intro",
+			voc:  vocabulary,
+			blocks: []variants.Block{
+				{ID: "nothing", Subjects: []string{"s"}},
+				{ID: "intro", Position: variants.PositionIntro, Tiers: []string{"silver"}},
+			},
+			want: []variants.Problem{
+				{Block: "nothing", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
+				{Block: "intro", Key: "tiers", Value: "silver", Msg: `unknown tier "silver" (want green, gold, platinum)`},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.voc.Validate(variants.Plan{}, tt.blocks)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Validate: %v, want nil", err)
+				}
+				return
+			}
+			var ve *variants.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, variants.ErrInvalid) {
+				t.Fatalf("Validate error %T %v, want a *ValidationError", err, err)
+			}
+			if !reflect.DeepEqual(ve.Problems, tt.want) {
+				t.Errorf("problems\n got %+v\nwant %+v", ve.Problems, tt.want)
+			}
+		})
+	}
+}
+
+// TestBuildChecksVocabulary checks that Build validates the blocks
+// against Options.Vocabulary.
+func TestBuildChecksVocabulary(t *testing.T) {
+	blocks := append(targetingBlocks(), targeted("tier-silver", 0, []string{"silver"}, nil))
+	clusters := []variants.Cluster{{ID: 0, Tier: "gold", Relationship: "intermediate"}}
+	if _, err := variants.Build(clusters, blocks, variants.Options{}); err != nil {
+		t.Fatalf("Build without a vocabulary: %v", err)
+	}
+	plan, err := variants.Build(clusters, blocks, variants.Options{Vocabulary: vocabulary})
+	var ve *variants.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Block != "tier-silver" {
+		t.Fatalf("Build with a vocabulary: %v, want one problem with tier-silver", err)
+	}
+	if got := ve.Problems[0].Error(); got != `block tier-silver: tiers: unknown tier "silver" (want green, gold, platinum)` {
+		t.Errorf("problem %q", got)
+	}
+	if len(plan.Variants) != 1 {
+		t.Errorf("got %d variants, want the plan along with the error", len(plan.Variants))
+	}
+}

@@ -16,10 +16,13 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	texttemplate "text/template"
+	"text/template/parse"
 	"time"
 
+	"github.com/tailor-mail/tailor/pipeline/render/inline"
 	"github.com/tailor-mail/tailor/templates"
 	"github.com/tailor-mail/tailor/variants"
 )
@@ -86,12 +89,14 @@ type Data struct {
 }
 
 // Engine compiles variants from one template set. Build it once per run: it
-// converts every block's Markdown once and parses the layouts once.
+// converts every block's Markdown once, inlines the layout's CSS once and
+// parses the layouts once.
 type Engine struct {
 	set       *templates.Set
 	html      *htmltemplate.Template // layout and partials, without "content"
 	text      *texttemplate.Template
-	blockHTML map[string]string // block id -> HTML with actions
+	blockHTML map[string]string // block id -> HTML with actions, CSS inlined
+	blockRow  map[string]string // block id -> its row of the "content" template
 	blockText map[string]string // block id -> wrapped text with actions
 	mso       []string          // Outlook conditional comments, restored verbatim
 	sender    Sender
@@ -106,10 +111,23 @@ const TextWidth = 78
 var msoComment = regexp.MustCompile(`(?s)<!--\[if [^\]]*\]>.*?<!\[endif\]-->`)
 
 // NewEngine prepares the template set for compiling variants of a campaign.
+//
+// The rules of the <style> elements of the HTML layout and partials are
+// inlined (package inline) into the style attributes of the layout, the
+// partials, the block rows and the HTML of every block's Markdown, each in
+// the context where the layout includes it, as if the variant were one
+// document: ".block p" styles the paragraphs of every block. As no
+// variant adds CSS or markup of its own, this happens here, once per
+// template set, not once per variant. A malformed stylesheet is an error
+// with its file, line and column.
 func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, sender Sender) (*Engine, error) {
 	e := &Engine{
 		set: set, sender: sender, campaign: campaign,
-		blockHTML: map[string]string{}, blockText: map[string]string{},
+		blockHTML: map[string]string{}, blockRow: map[string]string{}, blockText: map[string]string{},
+	}
+	css, err := newStyles(set)
+	if err != nil {
+		return nil, err
 	}
 	funcs := htmltemplate.FuncMap{
 		"msoComment": func(i int) htmltemplate.HTML {
@@ -126,7 +144,7 @@ func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, se
 		})
 	}
 	h := htmltemplate.New(set.HTML.Name).Funcs(funcs).Option("missingkey=error")
-	if _, err := h.Parse(keep(set.HTML.Source)); err != nil {
+	if _, err := h.Parse(keep(css.sources[set.HTML.Name])); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
 	t := texttemplate.New(set.Text.Name).Option("missingkey=error")
@@ -136,7 +154,7 @@ func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, se
 	for _, p := range set.Partials {
 		var err error
 		if path.Ext(p.Name) == ".html" {
-			_, err = h.New(p.Name).Parse(keep(p.Source))
+			_, err = h.New(p.Name).Parse(keep(css.sources[p.Name]))
 		} else {
 			_, err = t.New(p.Name).Parse(p.Source)
 		}
@@ -150,10 +168,129 @@ func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, se
 		if err != nil {
 			return nil, fmt.Errorf("render: %s: %w", b.File, err)
 		}
-		e.blockHTML[b.ID] = html
+		// Each block is a template of its own, named after its file, so an
+		// execution error points at the block.
+		row := fmt.Sprintf(`<tr><td class="block block-%s" style="padding:8px 32px 16px;">`, htmltemplate.HTMLEscapeString(b.ID))
+		call := fmt.Sprintf("{{ template %q . }}", b.File)
+		e.blockRow[b.ID] = css.sheet.Apply(row+call+"</td></tr>\n", css.content...)
+		in := append(slices.Clip(css.content), inline.Ancestors(row, len(row))...)
+		e.blockHTML[b.ID] = css.sheet.Apply(html, in...)
 		e.blockText[b.ID] = md.Text(b.Body, TextWidth)
 	}
 	return e, nil
+}
+
+// styles is the CSS of a template set's HTML, ready to inline.
+type styles struct {
+	sheet   *inline.Sheet
+	sources map[string]string // the layout and the HTML partials by name, CSS inlined
+	content []string          // the start tags of the elements around {{ template "content" . }}
+}
+
+// newStyles compiles the <style> elements of the HTML layout and partials,
+// in that order, and inlines them into those files. A partial is inlined in
+// the context where the layout first calls a template it defines.
+func newStyles(set *templates.Set) (*styles, error) {
+	files := []templates.File{set.HTML}
+	for _, p := range set.Partials {
+		if path.Ext(p.Name) == ".html" {
+			files = append(files, p)
+		}
+	}
+	sheets := make([]*inline.Sheet, len(files))
+	for i, f := range files {
+		sh, err := inline.FromHTML(f.Source)
+		if err != nil {
+			return nil, fmt.Errorf("render: %s:%w", f.Name, err)
+		}
+		sheets[i] = sh
+	}
+	st := &styles{sheet: inline.Join(sheets...), sources: map[string]string{}}
+	calls, fileCalls := callContexts(files)
+	st.content = calls["content"]
+	for _, f := range files {
+		st.sources[f.Name] = st.sheet.Apply(f.Source, fileCalls[f.Name]...)
+	}
+	return st, nil
+}
+
+// callContexts follows the {{ template }} calls from the first of files,
+// the layout, through the templates the files define. It returns, for each
+// template called, the start tags of the elements open where it is first
+// called, and the same for each file, where the first of its templates is
+// called. The files have been parsed already; one that does not parse adds
+// nothing.
+func callContexts(files []templates.File) (calls, fileCalls map[string][]string) {
+	type def struct {
+		file  int
+		tree  *parse.Tree
+		start int // where the template's text starts in the file
+	}
+	defs := map[string]def{}
+	for i, f := range files {
+		trees := map[string]*parse.Tree{}
+		t := parse.New(f.Name)
+		t.Mode = parse.SkipFuncCheck
+		if _, err := t.Parse(f.Source, "", "", trees); err != nil {
+			continue
+		}
+		for name, tr := range trees {
+			d := def{file: i, tree: tr}
+			if name != f.Name && tr.Root != nil {
+				d.start = int(tr.Root.Pos)
+			}
+			if _, dup := defs[name]; !dup || !parse.IsEmptyTree(tr.Root) {
+				defs[name] = d
+			}
+		}
+	}
+	calls, fileCalls = map[string][]string{files[0].Name: nil}, map[string][]string{}
+	queue := []string{files[0].Name}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		d, ok := defs[name]
+		if !ok {
+			continue
+		}
+		f := files[d.file]
+		if _, seen := fileCalls[f.Name]; !seen {
+			fileCalls[f.Name] = calls[name]
+		}
+		walkCalls(d.tree.Root, func(n *parse.TemplateNode) {
+			if _, seen := calls[n.Name]; seen || int(n.Pos) < d.start {
+				return
+			}
+			local := inline.Ancestors(f.Source[d.start:], int(n.Pos)-d.start)
+			calls[n.Name] = append(slices.Clip(calls[name]), local...)
+			queue = append(queue, n.Name)
+		})
+	}
+	return calls, fileCalls
+}
+
+// walkCalls calls f for each {{ template }} call in n, in source order.
+func walkCalls(n parse.Node, f func(*parse.TemplateNode)) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkCalls(c, f)
+		}
+	case *parse.IfNode:
+		walkCalls(n.List, f)
+		walkCalls(n.ElseList, f)
+	case *parse.RangeNode:
+		walkCalls(n.List, f)
+		walkCalls(n.ElseList, f)
+	case *parse.WithNode:
+		walkCalls(n.List, f)
+		walkCalls(n.ElseList, f)
+	case *parse.TemplateNode:
+		f(n)
+	}
 }
 
 // Newsletter is a compiled variant, ready to personalize.
@@ -190,16 +327,13 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 		if !ok {
 			return nil, fmt.Errorf("render: variant %s: unknown block %q", v.ID, id)
 		}
-		// Each block is a template of its own, named after its file, so an
-		// execution error points at the block.
 		if _, err := h.New(b.File).Parse(e.blockHTML[id]); err != nil {
 			return nil, fmt.Errorf("render: %w", err)
 		}
 		if _, err := t.New(b.File).Parse(e.blockText[id]); err != nil {
 			return nil, fmt.Errorf("render: %w", err)
 		}
-		fmt.Fprintf(&hc, `<tr><td class="block block-%s" style="padding:8px 32px 16px;">{{ template %q . }}</td></tr>`+"\n",
-			htmltemplate.HTMLEscapeString(id), b.File)
+		hc.WriteString(e.blockRow[id])
 		if i > 0 {
 			tc.WriteString("\n")
 		}

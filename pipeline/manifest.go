@@ -17,6 +17,9 @@ type Manifest struct {
 	Seed       uint64        `json:"seed"`
 	Templates  string        `json:"templates"`
 	Inputs     []InputRecord `json:"inputs"`
+	// Settings are the campaign's settings as the run used them, for
+	// tailor render.
+	Settings *RunSettings `json:"settings,omitempty"`
 	// Unmapped counts the profiled transactions whose merchant category
 	// code no table maps, by code.
 	Unmapped map[string]int `json:"unmapped_mcc,omitempty"`

@@ -298,6 +298,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	m.ConfigHash = r.c.Hash()
 	m.Seed = r.seed()
 	m.Templates = r.set.Hash()
+	m.Settings = r.settings()
 	m.LastRun = RunRecord{StartedAt: r.cfg.Now().UTC(), Status: "running"}
 	r.manifest = m
 	r.result.Dir = r.dir

@@ -2,6 +2,8 @@
 // one variant per preference cluster, personalized per recipient.
 //
 //	tailor run CAMPAIGN.toml [--month YYYY-MM] [--out DIR] [--outbox samples|all|none]
+//	tailor check [TEMPLATES_DIR] [--campaign CAMPAIGN.toml]
+//	tailor render RUN_DIR [--templates DIR]
 //	tailor gen [--cardholders N] [--out DIR]
 //	tailor version
 package main
@@ -80,7 +82,8 @@ messages.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr), newCheckCmd(stdout), newRenderCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout),
+		newVersionCmd(stdout))
 	return root
 }
 

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tailor-mail/tailor/pipeline"
+)
+
+type renderOptions struct {
+	runDir    string
+	templates string
+	quiet     bool
+}
+
+func newRenderCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o renderOptions
+	cmd := &cobra.Command{
+		Use:   "render RUN_DIR",
+		Short: "Render a run's variants again after a template edit",
+		Long: `render renders the variants of a run directory, <out>/<campaign>/<YYYY-MM>,
+again with the campaign's templates as they are now on disk, or with
+--templates: variants/<id>/ gets new index.html, index.txt and meta.json.
+It does not read the inputs or cluster again. When the blocks' front matter
+changed, the variants are planned again first (variants.json).
+
+The templates are checked first, as tailor check does: any problem is
+reported as file:line: message, nothing is written and render exits 1.
+Outputs are replaced atomically, and the run's manifest records the new
+render: a later tailor run with the same templates keeps it and redoes the
+report and the outbox, which follow it.`,
+		Example: `  tailor render out/quickstart/2026-10
+  tailor render out/quickstart/2026-10 --templates my-templates`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.runDir = args[0]
+			return renderRun(cmd.Context(), o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.templates, "templates", "", "template set folder to render with (default: the campaign's templates.dir, else the built-in set)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	return cmd
+}
+
+func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) error {
+	start := time.Now()
+	res, err := pipeline.Render(ctx, pipeline.RenderConfig{RunDir: o.runDir, Templates: o.templates, Version: Version,
+		Events: func(e pipeline.Event) { printRenderEvent(stderr, e, o.quiet) }})
+	if err != nil {
+		return err
+	}
+	set := res.Templates
+	if set == "" {
+		set = "the built-in templates"
+	}
+	if len(res.Ran) == 0 {
+		_, err := fmt.Fprintf(stdout, "tailor: %s %s: the variants are up to date with %s; nothing to render\n", res.Campaign, res.Month, set)
+		return err
+	}
+	fmt.Fprintf(stdout, "tailor: %s %s: rendered %d %s with %s in %s: %s\n", res.Campaign, res.Month,
+		res.Variants, plural(res.Variants, "variant", "variants"), set, time.Since(start).Round(time.Millisecond), filepath.Join(res.Dir, "variants"))
+	if slices.Contains(res.Ran, "variants") {
+		fmt.Fprintf(stdout, "  planned again: the blocks' front matter changed (%s)\n", filepath.Join(res.Dir, "variants.json"))
+	}
+	if len(res.Stale) > 0 {
+		fmt.Fprintf(stdout, "  out of date: %s; the next tailor run of the campaign brings them up to date\n", strings.Join(res.Stale, ", "))
+	}
+	return nil
+}
+
+// printRenderEvent prints render's progress: what ran, what was kept and
+// why, and warnings.
+func printRenderEvent(w io.Writer, e pipeline.Event, quiet bool) {
+	switch {
+	case e.State == "warn":
+		fmt.Fprintf(w, "warning: %s: %s\n", e.Stage, e.Message)
+	case quiet:
+	case e.State == "done":
+		fmt.Fprintf(w, "  %-9s done in %s\n", e.Stage, e.Duration.Round(time.Millisecond))
+	case e.State == "kept" && e.Stage == "variants":
+		fmt.Fprintf(w, "  %-9s kept (the blocks' front matter is unchanged)\n", e.Stage)
+	case e.State == "kept":
+		fmt.Fprintf(w, "  %-9s kept (the templates are unchanged)\n", e.Stage)
+	}
+}

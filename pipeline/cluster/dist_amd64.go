@@ -10,7 +10,8 @@ import (
 // which the distance kernels need. It is set once, at start-up.
 //
 // It is a fact of the machine, read once when the package starts and
-// never written again: an immutable table of one entry.
+// never written again by the package: an immutable table of one entry.
+// Only TestAssemblyAndGoAgree switches it off, to run the Go code.
 var useAVX = hasAVX()
 
 // hasAVX reports whether the CPU supports AVX and the operating system

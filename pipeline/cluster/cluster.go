@@ -6,15 +6,19 @@
 // its centroids with k-means++ (on a uniform sample of the rows when
 // there are more than max(10*K, 50000), refined by Lloyd iterations on
 // the sample; see Config.Init), refines them with Lloyd iterations on
-// all rows and returns a canonical numbering:
-// clusters in descending order of size, ties broken by the
-// lexicographic order of their centroids.
+// all rows and returns a canonical numbering: clusters in descending
+// order of size, ties broken by the lexicographic order of their
+// centroids.
 //
 // The Lloyd iterations are exact but skip most distance computations
 // with distance bounds: Hamerly's for K < 32, simplified Yinyang with
 // about K/10 centroid groups above. The assignments are those of
 // comparing every row with every centroid, bit for bit, ties going to
 // the lowest index. The bounds take 4*(K/10+1) bytes per row (float32).
+//
+// Distances are computed four centroids at a time by AVX kernels in Go
+// assembly on amd64 (see dist.go), and by Go code elsewhere that gives
+// the same bits.
 //
 // The result is deterministic bit for bit for a given input, seed and
 // platform, whatever the number of goroutines: rows are split into

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/render"
 )
 
 // Campaign is a campaign file (TOML). Every key is optional but name,
@@ -42,6 +43,10 @@ type Campaign struct {
 	Templates    TemplatesConfig    `toml:"templates" json:"templates"`
 	Sender       SenderConfig       `toml:"sender" json:"sender"`
 	Mail         MailConfig         `toml:"mail" json:"mail"`
+	// Links tags the newsletter's links for web analytics. Left out of
+	// the JSON when unset, so that the hash of a campaign without it is
+	// the one it had before the table existed.
+	Links LinksConfig `toml:"links" json:"links,omitzero"`
 }
 
 // InputsConfig names the input files and how strict ingest is.
@@ -230,6 +235,72 @@ type SenderConfig struct {
 	// UnsubscribeSecretEnv names the environment variable holding the key
 	// that signs unsubscribe links (default "TAILOR_UNSUBSCRIBE_SECRET").
 	UnsubscribeSecretEnv string `toml:"unsubscribe_secret_env" json:"unsubscribe_secret_env,omitempty"`
+}
+
+// LinksConfig tags the newsletter's links with UTM parameters for web
+// analytics: see render.Links for which links.
+type LinksConfig struct {
+	// UTM turns tagging on (default true).
+	UTM *bool `toml:"utm" json:"utm,omitempty"`
+	// UTMSource, UTMMedium and UTMCampaign are the values of utm_source,
+	// utm_medium and utm_campaign (default "newsletter", "email" and the
+	// campaign's name, slugged); utm_content is the variant's id.
+	UTMSource   string `toml:"utm_source" json:"utm_source,omitempty"`
+	UTMMedium   string `toml:"utm_medium" json:"utm_medium,omitempty"`
+	UTMCampaign string `toml:"utm_campaign" json:"utm_campaign,omitempty"`
+	// Domains limits tagging to links to these domains and their
+	// subdomains (default: every domain); SkipDomains are never tagged.
+	Domains     []string `toml:"domains" json:"domains,omitempty"`
+	SkipDomains []string `toml:"skip_domains" json:"skip_domains,omitempty"`
+}
+
+// renderLinks returns the settings with their defaults, for the renderer.
+func (l LinksConfig) renderLinks(campaign string) render.Links {
+	or := func(v, d string) string {
+		if v == "" {
+			return d
+		}
+		return v
+	}
+	return render.Links{
+		UTM:    l.UTM == nil || *l.UTM,
+		Source: or(l.UTMSource, render.DefaultUTMSource), Medium: or(l.UTMMedium, render.DefaultUTMMedium),
+		Campaign: or(l.UTMCampaign, render.Slug(campaign)),
+		Domains:  l.Domains, SkipDomains: l.SkipDomains,
+	}
+}
+
+// domainRE matches a domain name such as news.example.com.
+var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
+// check checks the [links] table; bad reports a key.
+func (l *LinksConfig) check(bad func(key, msg string, args ...any) error) error {
+	for _, kv := range []struct{ key, v string }{
+		{"links.utm_source", l.UTMSource}, {"links.utm_medium", l.UTMMedium}, {"links.utm_campaign", l.UTMCampaign},
+	} {
+		switch {
+		case kv.v == "":
+		case strings.TrimSpace(kv.v) == "":
+			return bad(kv.key, "%q: want a value, or leave the key out for the default", kv.v)
+		case len(kv.v) > 200:
+			return bad(kv.key, "%d characters: want at most 200", len(kv.v))
+		case strings.IndexFunc(kv.v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0:
+			return bad(kv.key, "%q: control characters are not allowed", kv.v)
+		}
+	}
+	for _, list := range []struct {
+		key     string
+		domains []string
+	}{{"links.domains", l.Domains}, {"links.skip_domains", l.SkipDomains}} {
+		for i, d := range list.domains {
+			d = strings.ToLower(strings.TrimSpace(d))
+			if !domainRE.MatchString(d) || len(d) > 253 {
+				return bad(list.key, "%q: want a domain such as example.com, without scheme or path", list.domains[i])
+			}
+			list.domains[i] = d
+		}
+	}
+	return nil
 }
 
 // MailConfig says what the outbox gets.
@@ -471,7 +542,7 @@ func (c *Campaign) check(file string, src []byte) error {
 			return bad("mail.date", "%q: want RFC 3339, e.g. 2026-11-02T09:00:00Z", c.Mail.Date)
 		}
 	}
-	return nil
+	return c.Links.check(bad)
 }
 
 // keyPosition finds the line of a dotted key ("sender.from") in TOML

@@ -1,9 +1,13 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/render"
 )
 
 const validCampaign = `name = "news"
@@ -94,6 +98,70 @@ func TestCampaignRequired(t *testing.T) {
 			_, err := ParseCampaign("c.toml", []byte(strings.Join(lines, "\n")))
 			if err == nil || !strings.Contains(err.Error(), key) {
 				t.Errorf("without %s: error %v", key, err)
+			}
+		})
+	}
+}
+
+func TestLinksConfig(t *testing.T) {
+	tests := []struct {
+		name, table string
+		want        render.Links
+	}{
+		{"defaults", "", render.Links{UTM: true, Source: "newsletter", Medium: "email", Campaign: "news"}},
+		{"off", "[links]\nutm = false", render.Links{UTM: false, Source: "newsletter", Medium: "email", Campaign: "news"}},
+		{"every key", "[links]\nutm = true\nutm_source = \"bank\"\nutm_medium = \"mail\"\nutm_campaign = \"Fall Sale\"\n" +
+			"domains = [\"Example.com\", \" news.example.com \"]\nskip_domains = [\"help.example.com\"]",
+			render.Links{UTM: true, Source: "bank", Medium: "mail", Campaign: "Fall Sale",
+				Domains: []string{"example.com", "news.example.com"}, SkipDomains: []string{"help.example.com"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseCampaign("c.toml", []byte(validCampaign+"\n"+tt.table))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Links.renderLinks(c.Name); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("links %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	// A campaign without [links] keeps the hash it had before the table.
+	c, err := ParseCampaign("c.toml", []byte(validCampaign))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "links") {
+		t.Errorf("an unset [links] is in the settings: %s", b)
+	}
+}
+
+func TestLinksConfigErrors(t *testing.T) {
+	tests := []struct{ name, table, want string }{
+		{"unknown key", "[links]\nutm_term = \"x\"", "c.toml:12:1: links.utm_term: unknown key (see the configuration reference in the README)"},
+		{"mistyped utm", "[links]\nutm = \"yes\"", "c.toml:12:7: links.utm: toml: cannot decode TOML string into struct field pipeline.LinksConfig.UTM of type bool"},
+		{"blank source", "[links]\nutm_source = \"  \"", `c.toml:12:1: links.utm_source: "  ": want a value, or leave the key out for the default`},
+		{"control character", "[links]\nutm_campaign = \"a\\nb\"", `c.toml:12:1: links.utm_campaign: "a\nb": control characters are not allowed`},
+		{"too long", "[links]\nutm_medium = \"" + strings.Repeat("m", 201) + "\"", "c.toml:12:1: links.utm_medium: 201 characters: want at most 200"},
+		{"domain with a scheme", "[links]\ndomains = [\"https://example.com\"]", `c.toml:12:1: links.domains: "https://example.com": want a domain such as example.com, without scheme or path`},
+		{"skipped domain with a path", "[links]\nskip_domains = [\"example.com/help\"]", `c.toml:12:1: links.skip_domains: "example.com/help": want a domain`},
+		{"empty domain", "[links]\ndomains = [\"\"]", `c.toml:12:1: links.domains: "": want a domain`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseCampaign("c.toml", []byte(validCampaign+"\n"+tt.table))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("error %v does not wrap ErrConfig", err)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"github.com/tailor-mail/tailor/templates"
 )
@@ -142,4 +143,94 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzFill fills random marked text. Fill must not panic nor leave a mark
+// in its output; text without units comes out as it went in, marks aside;
+// and when the units are well formed, as Convert writes them, every word
+// of their text comes out, and with no prefixes no line is over the width
+// unless it is one word.
+func FuzzFill(f *testing.F) {
+	for _, s := range []string{
+		"",
+		"plain\ntext\n",
+		"\x01- \x02  \x02\x03one two three four five six seven\x04\n",
+		"\x01\x02\x02=\x03Heading that is long enough to wrap at least once here\x04\n",
+		"\x01> \x02> \x02\x03a\x05b\x05\x05c\x04",
+		"\x01\x02\x02\x03unclosed and \x01 nested \x02\x03\x04\x04",
+		"\x04\x03\x02\x05",
+		"\x01\x02\x02\x03a verylongwordthatcannotbesplitatall b\x04\n\n\x01\x02\x02\x03c\x04\n",
+	} {
+		f.Add(s, 20)
+	}
+	f.Fuzz(func(t *testing.T, src string, w int) {
+		w = 1 + abs(w%120)
+		out := string(templates.Fill(nil, []byte(src), w))
+		for i := 0; i < len(out); i++ {
+			if out[i] >= 1 && out[i] <= 5 {
+				t.Fatalf("a mark in the output: %q", out)
+			}
+		}
+		if !strings.Contains(src, "\x01") {
+			if want := templates.StripMarks(src); out != want {
+				t.Fatalf("text without units changed: %q -> %q", src, out)
+			}
+			return
+		}
+		words, noPrefix, ok := wellFormed(src)
+		if !ok {
+			return
+		}
+		for _, word := range words {
+			if !strings.Contains(out, word) {
+				t.Fatalf("word %q lost: %q -> %q", word, src, out)
+			}
+		}
+		if !noPrefix {
+			return
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if utf8.RuneCountInString(l) > w && strings.ContainsAny(l, " ") {
+				t.Fatalf("line %q over %d columns: %q -> %q", l, w, src, out)
+			}
+		}
+	})
+}
+
+// wellFormed reads marked text as Convert writes it: units of a header
+// (two prefixes and an underline without marks) and words, with text
+// between them that holds only line breaks. It returns the units' words
+// and whether no unit has a prefix or an underline.
+func wellFormed(src string) (words []string, noPrefix, ok bool) {
+	noPrefix = true
+	for src != "" {
+		i := strings.IndexByte(src, '\x01')
+		if i < 0 {
+			return words, noPrefix, strings.Trim(src, "\n") == ""
+		}
+		if strings.Trim(src[:i], "\n") != "" {
+			return nil, false, false
+		}
+		src = src[i+1:]
+		head, rest, found := strings.Cut(src, "\x03")
+		parts := strings.Split(head, "\x02")
+		if !found || len(parts) != 3 || strings.ContainsAny(head, "\x01\x04\x05") {
+			return nil, false, false
+		}
+		noPrefix = noPrefix && head == "\x02\x02"
+		body, after, found := strings.Cut(rest, "\x04")
+		if !found || strings.ContainsAny(body, "\x01\x02\x03") {
+			return nil, false, false
+		}
+		words = append(words, strings.Fields(strings.ReplaceAll(body, "\x05", " "))...)
+		src = after
+	}
+	return words, noPrefix, true
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

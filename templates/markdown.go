@@ -2,6 +2,7 @@ package templates
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,6 +21,12 @@ import (
 // attributes alike: they are swapped for inert placeholders before goldmark
 // sees the source and restored afterwards. Build one Markdown and reuse it;
 // it is safe for concurrent use.
+//
+// The plain text is made in two steps, as its width is only known once the
+// merge fields are filled in: Convert writes the text with each paragraph,
+// list item and heading marked, template actions intact; the renderer
+// executes it for a recipient, and Fill wraps the marked paragraphs of the
+// result.
 type Markdown struct {
 	md goldmark.Markdown
 }
@@ -40,9 +47,9 @@ const (
 	phClose = "TLRX"
 )
 
-// protect replaces every {{ ... }} action by a placeholder.
-func protect(src string) (string, []string) {
-	var acts []string
+// protect replaces every {{ ... }} action by a placeholder, numbering
+// them after the actions already in acts.
+func protect(src string, acts []string) (string, []string) {
 	var b strings.Builder
 	for {
 		i := strings.Index(src, "{{")
@@ -91,33 +98,157 @@ func restore(s string, acts []string) string {
 	}
 }
 
+// Options tunes Convert. The zero value converts the Markdown as written.
+type Options struct {
+	// Link, when not nil, rewrites the target of every link and URL
+	// autolink, in the HTML and in the text alike; image sources and email
+	// autolinks are left alone. It gets the target as written, template
+	// actions intact, and returns the target to use, which may hold
+	// actions too.
+	Link func(target string) string
+}
+
+// Doc is a content block converted.
+type Doc struct {
+	// HTML is the block as HTML, template actions intact.
+	HTML string
+	// Text is the block as plain text, template actions intact, with its
+	// paragraphs, list items and headings marked for Fill: a template
+	// executed from it is filled once its merge fields are known.
+	Text string
+}
+
+// Marks in Doc.Text. A paragraph, list item or heading to fill is
+//
+//	markStart FIRST markField REST markField UNDERLINE markText TEXT markEnd
+//
+// where FIRST and REST prefix its first and later lines (a list marker and
+// its hanging indent, "> " in a quote), UNDERLINE is "=" or "-" for a
+// heading and empty otherwise, and TEXT is its words, markBreak standing
+// for a hard line break. Everything outside such a unit is copied as it
+// is. The marks are control characters, which Convert and Text remove from
+// the Markdown's text (not its actions) and StripMarks from merged values,
+// so that no text can forge one.
+const (
+	markStart = '\x01'
+	markField = '\x02'
+	markText  = '\x03'
+	markEnd   = '\x04'
+	markBreak = '\x05'
+)
+
+// isMark reports whether c is one of the marks of Doc.Text.
+func isMark(c byte) bool { return c >= markStart && c <= markBreak }
+
+// StripMarks returns s without the control characters that Doc.Text uses
+// as marks; a value merged into marked text goes through it, so that it
+// cannot change how the text is filled.
+func StripMarks(s string) string {
+	for i := 0; i < len(s); i++ {
+		if isMark(s[i]) {
+			b := make([]byte, 0, len(s))
+			for j := 0; j < len(s); j++ {
+				if !isMark(s[j]) {
+					b = append(b, s[j])
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
 // HTML converts Markdown to HTML, template actions intact.
 func (m *Markdown) HTML(src string) (string, error) {
-	p, acts := protect(src)
-	var buf bytes.Buffer
-	if err := m.md.Convert([]byte(p), &buf); err != nil {
-		return "", fmt.Errorf("markdown: %w", err)
-	}
-	return restore(buf.String(), acts), nil
+	d, err := m.Convert(src, Options{})
+	return d.HTML, err
 }
 
 // Text converts Markdown to plain text wrapped at width columns: headings
 // underlined, lists with "-" or numbers, links as "text (url)", emphasis
-// dropped, template actions intact.
+// dropped, template actions intact. Each action is one word, counted
+// about a dozen columns wide whatever it will print; to wrap the text of a
+// template once it has executed, use Convert and Fill.
 func (m *Markdown) Text(src string, width int) string {
-	p, acts := protect(src)
+	p, acts := protect(src, nil)
+	p = StripMarks(p) // marks in the text, not in actions
 	source := []byte(p)
 	doc := m.md.Parser().Parse(text.NewReader(source))
-	w := &textWriter{src: source, width: width}
+	return restore(string(Fill(nil, []byte(m.text(source, doc, nil)), width)), acts)
+}
+
+// Convert converts a content block to HTML and to marked plain text (see
+// Doc), parsing it once. Template actions pass through untouched;
+// opts.Link rewrites link targets.
+func (m *Markdown) Convert(src string, opts Options) (Doc, error) {
+	p, acts := protect(src, nil)
+	p = StripMarks(p) // marks in the text, not in actions
+	source := []byte(p)
+	doc := m.md.Parser().Parse(text.NewReader(source))
+	var auto map[*ast.Link]bool
+	if opts.Link != nil {
+		auto, acts = relink(doc, source, acts, opts.Link)
+	}
+	var buf bytes.Buffer
+	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
+		return Doc{}, fmt.Errorf("markdown: %w", err)
+	}
+	return Doc{HTML: restore(buf.String(), acts), Text: restore(m.text(source, doc, auto), acts)}, nil
+}
+
+// relink rewrites the targets of the links of doc with link, and turns
+// URL autolinks into links, so that their target can differ from their
+// text. It returns those links, and acts with the actions of the new
+// targets added.
+func relink(doc ast.Node, source []byte, acts []string, link func(string) string) (map[*ast.Link]bool, []string) {
+	auto := map[*ast.Link]bool{}
+	var autos []*ast.AutoLink
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Link:
+			var dest string
+			dest, acts = protect(link(restore(string(n.Destination), acts)), acts)
+			n.Destination = []byte(dest)
+		case *ast.AutoLink:
+			if n.AutoLinkType == ast.AutoLinkURL {
+				autos = append(autos, n)
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, a := range autos {
+		url := string(a.URL(source))
+		l := ast.NewLink()
+		var dest string
+		dest, acts = protect(link(restore(url, acts)), acts)
+		l.Destination = []byte(dest)
+		l.AppendChild(l, ast.NewString([]byte(url)))
+		a.Parent().ReplaceChild(a.Parent(), a, l)
+		auto[l] = true
+	}
+	return auto, acts
+}
+
+// text writes the marked text of a parsed document; auto holds the links
+// that were autolinks, whose text is their target.
+func (m *Markdown) text(source []byte, doc ast.Node, auto map[*ast.Link]bool) string {
+	w := &textWriter{src: source, auto: auto}
 	w.blocks(doc, "", "")
-	out := strings.TrimRight(w.out.String(), "\n") + "\n"
-	return restore(out, acts)
+	// Fill ends a unit's last line; any other text ends with a newline.
+	out := strings.TrimRight(w.out.String(), "\n")
+	if out == "" || out[len(out)-1] != markEnd {
+		out += "\n"
+	}
+	return out
 }
 
 type textWriter struct {
-	src   []byte
-	width int
-	out   strings.Builder
+	src  []byte
+	auto map[*ast.Link]bool
+	out  strings.Builder
 }
 
 // blocks writes the block children of n; first is the prefix of the first
@@ -132,15 +263,14 @@ func (w *textWriter) blocks(n ast.Node, first, rest string) {
 func (w *textWriter) block(n ast.Node, first, rest string) {
 	switch n := n.(type) {
 	case *ast.Heading:
-		t := w.inline(n)
-		w.wrap(t, first, rest)
 		mark := "-"
 		if n.Level == 1 {
 			mark = "="
 		}
-		w.out.WriteString(rest + strings.Repeat(mark, max(0, min(utf8.RuneCountInString(t), w.width-len(rest)))) + "\n\n")
+		w.unit(w.inline(n), first, rest, mark)
+		w.out.WriteString("\n")
 	case *ast.Paragraph, *ast.TextBlock:
-		w.wrap(w.inline(n), first, rest)
+		w.unit(w.inline(n), first, rest, "")
 		if _, tight := n.(*ast.TextBlock); !tight {
 			w.out.WriteString("\n")
 		}
@@ -169,12 +299,12 @@ func (w *textWriter) block(n ast.Node, first, rest string) {
 		}
 		w.out.WriteString("\n")
 	case *ast.ThematicBreak:
-		w.out.WriteString(rest + strings.Repeat("-", min(20, w.width)) + "\n\n")
+		w.out.WriteString(rest + "--------------------\n\n")
 	case *east.Table:
 		for row := n.FirstChild(); row != nil; row = row.NextSibling() {
 			var cells []string
 			for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
-				cells = append(cells, w.inline(cell))
+				cells = append(cells, strings.ReplaceAll(w.inline(cell), string(markBreak), " "))
 			}
 			w.out.WriteString(rest + strings.Join(cells, " | ") + "\n")
 		}
@@ -186,7 +316,21 @@ func (w *textWriter) block(n ast.Node, first, rest string) {
 	}
 }
 
-// inline renders the inline content of n as plain text.
+// unit writes s as a unit to fill, with its prefixes and underline.
+func (w *textWriter) unit(s, first, rest, underline string) {
+	w.out.WriteByte(markStart)
+	w.out.WriteString(first)
+	w.out.WriteByte(markField)
+	w.out.WriteString(rest)
+	w.out.WriteByte(markField)
+	w.out.WriteString(underline)
+	w.out.WriteByte(markText)
+	w.out.WriteString(s)
+	w.out.WriteByte(markEnd)
+}
+
+// inline renders the inline content of n as plain text; a hard line break
+// is markBreak.
 func (w *textWriter) inline(n ast.Node) string {
 	var b strings.Builder
 	var walk func(ast.Node)
@@ -196,7 +340,7 @@ func (w *textWriter) inline(n ast.Node) string {
 			case *ast.Text:
 				b.Write(c.Segment.Value(w.src))
 				if c.HardLineBreak() {
-					b.WriteByte('\n')
+					b.WriteByte(markBreak)
 				} else if c.SoftLineBreak() {
 					b.WriteByte(' ')
 				}
@@ -205,16 +349,20 @@ func (w *textWriter) inline(n ast.Node) string {
 			case *ast.CodeSpan:
 				walk(c)
 			case *ast.Link:
-				label := (&textWriter{src: w.src}).inline(c)
+				label := (&textWriter{src: w.src, auto: w.auto}).inline(c)
 				dest := string(c.Destination)
-				b.WriteString(label)
-				if dest != label && dest != "" {
-					b.WriteString(" (" + dest + ")")
+				switch {
+				case w.auto[c]:
+					b.WriteString(dest)
+				case dest == label || dest == "":
+					b.WriteString(label)
+				default:
+					b.WriteString(label + " (" + dest + ")")
 				}
 			case *ast.AutoLink:
 				b.Write(c.URL(w.src))
 			case *ast.Image:
-				b.WriteString((&textWriter{src: w.src}).inline(c))
+				b.WriteString((&textWriter{src: w.src, auto: w.auto}).inline(c))
 			case *ast.RawHTML:
 			default:
 				walk(c)
@@ -222,38 +370,219 @@ func (w *textWriter) inline(n ast.Node) string {
 		}
 	}
 	walk(n)
-	return strings.TrimSpace(b.String())
+	return strings.Trim(b.String(), " \t\n"+string(markBreak))
 }
 
-// wrap writes s as words filled to the width; a newline in s (a hard line
-// break) starts a new line.
-func (w *textWriter) wrap(s, first, rest string) {
-	for i, part := range strings.Split(s, "\n") {
-		if i > 0 {
-			first = rest
+// Fill appends text to dst with the marked units of a Doc.Text, or of the
+// output of a template made from it, filled to width columns: words are
+// never split, so a word longer than the line, such as a long URL, gets a
+// line of its own; runs of spaces and line breaks between words count as
+// one space; a hard line break starts a new line; a heading is underlined
+// as wide as its longest line. A unit left without words (a paragraph
+// whose only sentence a condition left out) writes nothing. Text outside
+// the units is copied as it is.
+func Fill(dst, text []byte, width int) []byte {
+	for len(text) > 0 {
+		// Copy up to the next unit, leaving out stray marks.
+		i := 0
+		for i < len(text) && text[i] != markStart {
+			j := i + indexMark(text[i:])
+			dst = append(dst, text[i:j]...)
+			i = j
+			if i < len(text) && text[i] != markStart {
+				i++
+			}
 		}
-		w.fill(part, first, rest)
+		if i == len(text) {
+			break
+		}
+		text = text[i+1:]
+		h := 0
+		for h < len(text) && (class[text[h]] != classMark || text[h] == markField) {
+			h++
+		}
+		if h == len(text) || text[h] != markText {
+			// A unit without its text writes nothing.
+			text = text[h:]
+			continue
+		}
+		first, rest := cutMark(text[:h], markField)
+		rest, underline := cutMark(rest, markField)
+		underline, _ = cutMark(underline, markField)
+		text = text[h+1:]
+		end := 0
+		for end < len(text) && text[end] != markEnd && text[end] != markStart {
+			end++
+		}
+		dst = fillUnit(dst, text[:end], first, rest, underline, width)
+		if end < len(text) && text[end] == markEnd {
+			end++
+		}
+		text = text[end:]
 	}
+	return dst
 }
 
-// fill writes s as words filled to the width.
-func (w *textWriter) fill(s, first, rest string) {
-	line := first
-	col := utf8.RuneCountInString(first)
-	empty := true
-	for _, word := range strings.Fields(s) {
-		n := utf8.RuneCountInString(word)
-		if !empty && col+1+n > w.width {
-			w.out.WriteString(line + "\n")
-			line, col, empty = rest, utf8.RuneCountInString(rest), true
+// FillUnits returns text with the units it holds whole filled as Fill
+// fills them; the rest, parts of units included, stays as it is, marks and
+// all. A template's static text can be filled this way once: Fill on the
+// template's output then writes what it would have written for the
+// unfilled text.
+func FillUnits(text []byte, width int) []byte {
+	var out []byte
+	done := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] != markStart {
+			continue
 		}
-		if !empty {
-			line += " "
+		j := i + 1
+		for j < len(text) && text[j] != markStart && text[j] != markEnd {
+			j++
+		}
+		if j == len(text) || text[j] != markEnd {
+			i = j - 1
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(text))
+		}
+		out = append(out, text[done:i]...)
+		out = Fill(out, text[i:j+1], width)
+		done = j + 1
+		i = j
+	}
+	if out == nil {
+		return text
+	}
+	return append(out, text[done:]...)
+}
+
+// indexMark returns the index of the first mark in b, or len(b). It looks
+// at eight bytes at a time: text between units is long, and holds no mark
+// but where a condition cut a unit short.
+func indexMark(b []byte) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// A byte below markBreak+1 (or a NUL) sets its high bit here.
+		if (x-ones*(markBreak+1))&^x&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if class[b[i]] == classMark {
+			return i
+		}
+	}
+	return i
+}
+
+// cutMark returns text up to the mark and what follows it; without the
+// mark, all of text and nothing.
+func cutMark(text []byte, mark byte) (before, after []byte) {
+	i := bytes.IndexByte(text, mark)
+	if i < 0 {
+		return text, nil
+	}
+	return text[:i], text[i+1:]
+}
+
+// Byte classes for Fill. Only ASCII white space separates words: a
+// no-break space (U+00A0 or U+202F) keeps an amount and its currency
+// symbol together.
+const (
+	classWord  = iota // part of a word
+	classSpace        // separates words
+	classMark         // one of the marks
+)
+
+var class = func() (c [256]uint8) {
+	for _, b := range []byte(" \t\n\r\v\f") {
+		c[b] = classSpace
+	}
+	for b := markStart; b <= markBreak; b++ {
+		c[b] = classMark
+	}
+	return c
+}()
+
+// fillUnit appends the words of s filled to width: the first line starts
+// with first, the others with rest.
+func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
+	restCols := utf8.RuneCount(rest)
+	firstCols := utf8.RuneCount(first)
+	col, widest := 0, 0
+	lines := 0
+	open := false // a line has been started
+	words := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch class[c] {
+		case classSpace:
+			i++
+			continue
+		case classMark:
+			if c == markBreak {
+				if open {
+					dst = append(dst, '\n')
+					lines++
+					open = false
+				} else if lines > 0 {
+					dst = append(append(dst, rest...), '\n')
+					lines++
+				}
+			}
+			i++
+			continue
+		}
+		j := i + 1
+		ascii := c < utf8.RuneSelf
+		for j < len(s) && class[s[j]] == classWord {
+			ascii = ascii && s[j] < utf8.RuneSelf
+			j++
+		}
+		word := s[i:j]
+		i = j
+		n := len(word)
+		if !ascii {
+			n = utf8.RuneCount(word)
+		}
+		if open && col+1+n > width {
+			dst = append(dst, '\n')
+			lines++
+			open = false
+		}
+		if !open {
+			if lines == 0 {
+				dst = append(dst, first...)
+				col = firstCols
+			} else {
+				dst = append(dst, rest...)
+				col = restCols
+			}
+			open = true
+		} else {
+			dst = append(dst, ' ')
 			col++
 		}
-		line += word
+		dst = append(dst, word...)
 		col += n
-		empty = false
+		widest = max(widest, col-restCols)
+		words = true
 	}
-	w.out.WriteString(line + "\n")
+	if open {
+		dst = append(dst, '\n')
+	}
+	if words && len(underline) > 0 {
+		dst = append(dst, rest...)
+		for range max(0, min(widest, width-restCols)) {
+			dst = append(dst, underline...)
+		}
+		dst = append(dst, '\n')
+	}
+	return dst
 }

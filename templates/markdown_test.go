@@ -411,3 +411,186 @@ func TestMarkdownTextDeepNesting(t *testing.T) {
 		})
 	}
 }
+
+// execute stands in for a template execution of marked text: it replaces
+// each action with a value.
+func execute(marked string, values map[string]string) []byte {
+	for act, v := range values {
+		marked = strings.ReplaceAll(marked, act, templates.StripMarks(v))
+	}
+	return []byte(marked)
+}
+
+// TestFillAfterMerge checks that the text is filled once merge fields
+// have their values: a long value moves the words after it, a short one
+// lets the next words up, and nothing is broken around an action.
+func TestFillAfterMerge(t *testing.T) {
+	md := templates.NewMarkdown()
+	const src = "## A table for {{ .Name }}\n\n" +
+		"Hello {{ .Name }}, all {{ .Count }} of them are yours to book through the end of the month, with points on every one.\n\n" +
+		"- A table at {{ .Merchant }}, held back for cardmembers on Friday and Saturday nights\n" +
+		"- Two\n\n" +
+		"[See the offers at {{ .Merchant }}](https://www.example.com/offers/dining?m={{ .Code }})\n"
+	doc, err := md.Convert(src, templates.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		values map[string]string
+		want   string
+	}{{
+		name:   "short values",
+		values: map[string]string{"{{ .Name }}": "Ann", "{{ .Count }}": "12", "{{ .Merchant }}": "Bo", "{{ .Code }}": "b1"},
+		want: `A table for Ann
+---------------
+
+Hello Ann, all 12 of them are yours to book through the end of the month, with
+points on every one.
+
+- A table at Bo, held back for cardmembers on Friday and Saturday nights
+- Two
+
+See the offers at Bo (https://www.example.com/offers/dining?m=b1)
+`,
+	}, {
+		name: "long values",
+		values: map[string]string{"{{ .Name }}": "Maximiliana-Josefina von Hohenberg-Castellanos", "{{ .Count }}": "12,480",
+			"{{ .Merchant }}": "The Grand Harbourside Brasserie & Oyster Bar", "{{ .Code }}": strings.Repeat("x", 40)},
+		want: `A table for Maximiliana-Josefina von Hohenberg-Castellanos
+----------------------------------------------------------
+
+Hello Maximiliana-Josefina von Hohenberg-Castellanos, all 12,480 of them are
+yours to book through the end of the month, with points on every one.
+
+- A table at The Grand Harbourside Brasserie & Oyster Bar, held back for
+  cardmembers on Friday and Saturday nights
+- Two
+
+See the offers at The Grand Harbourside Brasserie & Oyster Bar
+(https://www.example.com/offers/dining?m=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx)
+`,
+	}, {
+		name:   "values with marks and line breaks",
+		values: map[string]string{"{{ .Name }}": "A\x01n\x04n\nB", "{{ .Count }}": "\x0512", "{{ .Merchant }}": "Bo\x02", "{{ .Code }}": "b1"},
+		want: `A table for Ann B
+-----------------
+
+Hello Ann B, all 12 of them are yours to book through the end of the month,
+with points on every one.
+
+- A table at Bo, held back for cardmembers on Friday and Saturday nights
+- Two
+
+See the offers at Bo (https://www.example.com/offers/dining?m=b1)
+`,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(templates.Fill(nil, execute(doc.Text, tt.values), width))
+			if got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFill(t *testing.T) {
+	unit := func(first, rest, under, text string) string {
+		return "\x01" + first + "\x02" + rest + "\x02" + under + "\x03" + text + "\x04"
+	}
+	tests := []struct {
+		name, in string
+		width    int
+		want     string
+	}{
+		{"text outside units is copied", "a  b\n\nc\n", 5, "a  b\n\nc\n"},
+		{"stray marks are dropped", "a\x02b\x04c\x05\n", 5, "abc\n"},
+		{"filled with prefixes", unit("- ", "  ", "", "one two three four"), 9, "- one two\n  three\n  four\n"},
+		{"a word longer than the line", unit("", "", "", "a https://example.com/a/long/path b"), 10, "a\nhttps://example.com/a/long/path\nb\n"},
+		{"hard line break", unit("> ", "> ", "", "one\x05two"), 20, "> one\n> two\n"},
+		{"underline as wide as the longest line", unit("", "", "=", "Hello there world"), 11, "Hello there\nworld\n===========\n"},
+		{"underline within the width", unit("> ", "> ", "-", "abc"), 4, "> abc\n> --\n"},
+		{"empty unit writes nothing", "x\n" + unit("- ", "  ", "-", "  \n ") + "\ny\n", 20, "x\n\ny\n"},
+		{"runs of white space are one space", unit("", "", "", "a \t\n\r b"), 20, "a b\n"},
+		{"no-break spaces join", unit("", "", "", "1\u00a0234,50\u00a0€ x"), 9, "1\u00a0234,50\u00a0€\nx\n"},
+		{"non-ASCII counted in runes", unit("", "", "", "Zoë Zoë Zoë"), 7, "Zoë Zoë\nZoë\n"},
+		{"unit cut short by the end", "\x01- \x02  \x02\x03one two", 20, "- one two\n"},
+		{"header cut short", "\x01- ", 20, ""},
+		{"a new unit ends the last", unit("", "", "", "a") + "\x01\x02\x02\x03b\x04", 20, "a\nb\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(templates.Fill(nil, []byte(tt.in), tt.width)); got != tt.want {
+				t.Errorf("Fill(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStripMarks(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""}, {"plain", "plain"}, {"a\x01b\x02c\x03d\x04e\x05f", "abcdef"}, {"\x00\x06\t\n", "\x00\x06\t\n"}, {"Zoë\x01", "Zoë"},
+	} {
+		if got := templates.StripMarks(tt.in); got != tt.want {
+			t.Errorf("StripMarks(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestConvertLink checks the Link option: every link and URL autolink is
+// rewritten alike in HTML and text, actions intact; images and email
+// autolinks are not.
+func TestConvertLink(t *testing.T) {
+	md := templates.NewMarkdown()
+	var seen []string
+	opts := templates.Options{Link: func(target string) string {
+		seen = append(seen, target)
+		return target + "#tagged{{ .Variant.ID }}"
+	}}
+	src := "[Offers](https://e.com/o?t={{ .Recipient.Tier }}&x=1) and <https://e.com/help> and <me@e.com>.\n\n" +
+		"![Card](https://img.e.com/card.png)\n\n[Write](mailto:help@e.com)\n"
+	doc, err := md.Convert(src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSeen := []string{"https://e.com/o?t={{ .Recipient.Tier }}&x=1", "mailto:help@e.com", "https://e.com/help"}
+	if strings.Join(seen, "\n") != strings.Join(wantSeen, "\n") {
+		t.Errorf("Link saw %q, want %q", seen, wantSeen)
+	}
+	for _, want := range []string{
+		`<a href="https://e.com/o?t={{ .Recipient.Tier }}&amp;x=1#tagged{{ .Variant.ID }}">Offers</a>`,
+		`<a href="https://e.com/help#tagged{{ .Variant.ID }}">https://e.com/help</a>`,
+		`<a href="mailto:me@e.com">me@e.com</a>`,
+		`<img src="https://img.e.com/card.png" alt="Card">`,
+	} {
+		if !strings.Contains(doc.HTML, want) {
+			t.Errorf("HTML lacks %s:\n%s", want, doc.HTML)
+		}
+	}
+	text := string(templates.Fill(nil, []byte(doc.Text), 200))
+	for _, want := range []string{
+		"Offers (https://e.com/o?t={{ .Recipient.Tier }}&x=1#tagged{{ .Variant.ID }}) and https://e.com/help#tagged{{ .Variant.ID }} and me@e.com.",
+		"Write (mailto:help@e.com#tagged{{ .Variant.ID }})",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %s:\n%s", want, text)
+		}
+	}
+	plain, err := md.Convert(src, templates.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html, _ := md.HTML(src); plain.HTML != html {
+		t.Error("Convert without options differs from HTML")
+	}
+	// Without actions, whose width Text guesses, Convert and Fill are Text.
+	noActions := "[Offers](https://e.com/o?x=1) and <https://e.com/help> and some more words to wrap the line, and <me@e.com>.\n\n- a list item\n"
+	doc, err = md.Convert(noActions, templates.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(templates.Fill(nil, []byte(doc.Text), width)), md.Text(noActions, width); got != want {
+		t.Errorf("Convert then Fill:\n%s\nText:\n%s", got, want)
+	}
+}

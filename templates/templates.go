@@ -86,13 +86,17 @@ func DefaultFS() fs.FS {
 
 // Error is a problem in a template file, with its position.
 type Error struct {
-	File string
-	Line int // 0 when unknown
-	Err  error
+	File   string
+	Line   int // 0 when unknown
+	Column int // 0 when unknown
+	Err    error
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
+	case e.Line > 0:
 		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 	}
 	return fmt.Sprintf("%s: %v", e.File, e.Err)
@@ -409,7 +413,9 @@ func checkSyntax(name, src string, firstLine int) *Error {
 
 func builtinFuncs() map[string]any {
 	m := map[string]any{}
-	for _, n := range []string{"and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne"} {
+	// The builtins, and the renderer's functions (render.Funcs).
+	for _, n := range []string{"and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
+		"money", "number", "date"} {
 		m[n] = fmt.Sprint
 	}
 	return m

@@ -88,6 +88,11 @@ type checker struct {
 }
 
 func (c *checker) add(file string, line int, format string, args ...any) {
+	c.addAt(file, line, 0, format, args...)
+}
+
+// addAt is add with a column.
+func (c *checker) addAt(file string, line, column int, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	key := file + "\x00" + strconv.Itoa(line) + "\x00" + msg
 	if c.seen[key] {
@@ -95,7 +100,7 @@ func (c *checker) add(file string, line int, format string, args ...any) {
 	}
 	c.seen[key] = true
 	c.bad[file] = true
-	c.errs = append(c.errs, &templates.Error{File: file, Line: line, Err: errors.New(msg)})
+	c.errs = append(c.errs, &templates.Error{File: file, Line: line, Column: column, Err: errors.New(msg)})
 }
 
 func sortErrors(errs templates.Errors) templates.Errors {
@@ -529,9 +534,39 @@ func (w *walker) command(t *parse.Tree, cmd *parse.CommandNode, s *scope, prev r
 		if piped {
 			args = append(args, prev)
 		}
+		w.checkCall(t, fn, args)
 		return funcResult(fn.Ident, args)
 	}
 	return w.arg(t, cmd.Args[0], s)
+}
+
+// checkCall reports a call of one of the engine's functions (Funcs) with
+// the wrong number of arguments, or a locale that is not a string.
+func (w *walker) checkCall(t *parse.Tree, fn *parse.IdentifierNode, args []reflect.Type) {
+	f, ok := Funcs()[fn.Ident]
+	if !ok {
+		return
+	}
+	ft := reflect.TypeOf(f)
+	want := ft.NumIn()
+	switch {
+	case ft.IsVariadic() && (len(args) < want-1 || len(args) > want):
+		w.report(t, fn, "%s: %d arguments, want %d or %d: %s", fn.Ident, len(args), want-1, want, funcUsage[fn.Ident])
+		return
+	case !ft.IsVariadic() && len(args) != want:
+		w.report(t, fn, "%s: %d arguments, want %d: %s", fn.Ident, len(args), want, funcUsage[fn.Ident])
+		return
+	}
+	if len(args) > 0 && args[0] != nil && args[0].Kind() != reflect.String {
+		w.report(t, fn, "%s: the first argument is a locale such as .Recipient.Locale, not a %s", fn.Ident, typeName(args[0]))
+	}
+}
+
+// funcUsage shows how each of Funcs is called.
+var funcUsage = map[string]string{
+	"money":  "money LOCALE AMOUNT CURRENCY, such as {{ money .Recipient.Locale \"1234.50\" \"USD\" }}",
+	"number": "number LOCALE VALUE, such as {{ number .Recipient.Locale 12480 }}",
+	"date":   "date LOCALE DATE [long|short], such as {{ date .Recipient.Locale \"2026-10-31\" \"long\" }}",
 }
 
 // arg returns the type of one operand.
@@ -663,7 +698,7 @@ func funcResult(name string, args []reflect.Type) reflect.Type {
 		}
 	case "len":
 		return reflect.TypeFor[int]()
-	case "print", "printf", "println", "html", "js", "urlquery":
+	case "print", "printf", "println", "html", "js", "urlquery", "money", "number", "date":
 		return reflect.TypeFor[string]()
 	case "eq", "ne", "lt", "le", "gt", "ge", "not":
 		return reflect.TypeFor[bool]()
@@ -740,21 +775,27 @@ func (c *checker) execute() {
 			return
 		}
 	}
-	e, err := NewEngine(c.set, templates.NewMarkdown(), checkCampaign, checkSender)
+	e, err := New(c.set, templates.NewMarkdown(), Config{Campaign: checkCampaign, Sender: checkSender, Links: Links{UTM: true}})
 	if err != nil {
+		var se *StyleError
+		if errors.As(err, &se) {
+			c.addAt(se.File, se.Err.Line, se.Err.Column, "css: %v", se.Err.Err)
+			return
+		}
 		c.locate(err, templates.LayoutHTML, 0)
 		return
 	}
 	d := Data{Recipient: SampleRecipient(), Sender: checkSender, Campaign: checkCampaign, UnsubscribeURL: sampleUnsubscribe,
 		Variant: VariantData{ID: "v0001", Label: "Dining + Travel", Subject: "Subject", Preheader: "Preheader",
-			InterestNames: []string{"Dining", "Travel"}}}
+			InterestNames: []string{"Dining", "Travel"}, Tier: "gold", Relationship: "intermediate",
+			Interests: []variants.Interest{{ID: "dining", Name: "Dining", Share: 0.4, Lift: 2}, {ID: "travel", Name: "Travel", Share: 0.2, Lift: 1.5}}}}
 	for i := range c.set.Blocks {
 		b := &c.set.Blocks[i]
 		if c.bad[b.File] {
 			continue
 		}
 		v := variants.Variant{ID: "v0001", Label: d.Variant.Label, Blocks: []string{b.ID}, Subject: "Subject", Preheader: "Preheader",
-			Interests: []variants.Interest{{ID: "dining", Name: "Dining"}, {ID: "travel", Name: "Travel"}}}
+			Interests: d.Variant.Interests, Tier: d.Variant.Tier, Relationship: d.Variant.Relationship}
 		if _, err := e.Compile(v); err != nil {
 			c.locate(err, b.File, b.BodyLine)
 			continue
@@ -764,7 +805,7 @@ func (c *checker) execute() {
 			vals []string
 		}{{"subjects", b.Subjects}, {"preheaders", b.Preheaders}} {
 			for _, s := range cand.vals {
-				t, err := texttemplate.New(cand.key).Option("missingkey=error").Parse(s)
+				t, err := texttemplate.New(cand.key).Funcs(Funcs()).Option("missingkey=error").Parse(s)
 				if err == nil {
 					err = t.Execute(io.Discard, &d)
 				}

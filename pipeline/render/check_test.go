@@ -221,6 +221,45 @@ func TestCheck(t *testing.T) {
 		},
 		want: []problem{{"blocks/dining.md", 2, "a cluster strongest in dining, which this block leads: missing subject"}},
 	}, {
+		name: "stylesheet error",
+		files: func(t *testing.T) map[string]string {
+			return map[string]string{"layout.html": replace(t, "layout.html", "<title>", "<style>\np { color: red }\n  td { padding 4px }\n</style>\n<title>")}
+		},
+		want: []problem{{"layout.html", 4, `css: property "padding": want ":" and a value`}},
+	}, {
+		name: "function with too few arguments",
+		files: func(t *testing.T) map[string]string {
+			return map[string]string{"blocks/dining.md": replace(t, "blocks/dining.md", "Earn 4x points.", `Earn {{ money .Recipient.Locale "15" }}.`)}
+		},
+		want: []problem{{"blocks/dining.md", 9, "money: 2 arguments, want 3: money LOCALE AMOUNT CURRENCY"}},
+	}, {
+		name: "piped value counts as an argument",
+		files: func(t *testing.T) map[string]string {
+			return map[string]string{"blocks/dining.md": replace(t, "blocks/dining.md", "Earn 4x points.",
+				`Earn {{ "12480" | number .Recipient.Locale }}, {{ "2026-10-31" | date .Recipient.Locale "long" "short" }}.`)}
+		},
+		want: []problem{{"blocks/dining.md", 9, "date: 4 arguments, want 2 or 3"}},
+	}, {
+		name: "locale that is not a string",
+		files: func(t *testing.T) map[string]string {
+			return map[string]string{"blocks/dining.md": replace(t, "blocks/dining.md", "Earn 4x points.", `Earn {{ number 12480 .Recipient.Locale }}.`)}
+		},
+		want: []problem{{"blocks/dining.md", 9, "number: the first argument is a locale such as .Recipient.Locale, not a int"}},
+	}, {
+		name: "the variant's facts and the functions",
+		files: func(t *testing.T) map[string]string {
+			return map[string]string{"blocks/dining.md": replace(t, "blocks/dining.md", "Earn 4x points.",
+				`Earn {{ number .Recipient.Locale 4 }}x points for {{ .Variant.Tier }} {{ .Variant.Relationship }} cardmembers: `+
+					`{{ range .Variant.Interests }}{{ .Name }} ({{ .ID }}, {{ .Lift }}) {{ end }}{{ money $.Recipient.Locale "15" "USD" }} `+
+					`{{ date .Recipient.Locale "2026-10-31" }} {{ date .Recipient.Locale "2026-10-31" "short" }}.`)}
+		},
+	}, {
+		name: "a misspelt fact of the variant",
+		files: func(t *testing.T) map[string]string {
+			return map[string]string{"blocks/dining.md": replace(t, "blocks/dining.md", "Earn 4x points.", `{{ range .Variant.Interests }}{{ .Nmae }}{{ end }}`)}
+		},
+		want: []problem{{"blocks/dining.md", 9, ".Nmae: Interest has no field Nmae (did you mean Name?)"}},
+	}, {
 		name: "several files",
 		files: func(t *testing.T) map[string]string {
 			return map[string]string{
@@ -356,4 +395,31 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("Check passed, Compile failed: %v", err)
 		}
 	})
+}
+
+// TestCheckStyleError checks that a stylesheet error is reported at its
+// file, line and column, as designers' editors read positions.
+func TestCheckStyleError(t *testing.T) {
+	layout := strings.Replace(checkSet["layout.html"], "<title>", "<style>\np { color: red }\n  td { padding 4px }\n</style>\n<title>", 1)
+	_, err := render.Check(edit(map[string]string{"layout.html": layout}), render.CheckOptions{})
+	var errs templates.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 {
+		t.Fatalf("Check = %v, want one problem", err)
+	}
+	if got, want := errs[0].Error(), `layout.html:4:16: css: property "padding": want ":" and a value`; got != want {
+		t.Errorf("problem %q, want %q", got, want)
+	}
+	// The engine's own error says the same.
+	set, err := templates.Load(edit(map[string]string{"layout.html": layout}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = render.NewEngine(set, templates.NewMarkdown(), campaign, sender)
+	var se *render.StyleError
+	if !errors.As(err, &se) || se.File != "layout.html" || se.Err.Line != 4 || se.Err.Column != 16 {
+		t.Fatalf("NewEngine error %v, want a StyleError at layout.html:4:16", err)
+	}
+	if got, want := err.Error(), `render: layout.html:4:16: css: property "padding": want ":" and a value`; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
 }

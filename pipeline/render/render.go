@@ -1,7 +1,10 @@
 // Package render compiles a newsletter variant from a template set and
-// personalizes it per recipient. The expensive work, Markdown to HTML and
-// the template compile, happens once per variant in Compile; per recipient
-// only the compiled templates execute.
+// personalizes it per recipient. The expensive work happens once: per
+// template set in New (Markdown to HTML and marked text, CSS inlining,
+// link tagging), per variant in Compile (the template compile, html/template's
+// escaping, and a program that writes the escaped templates without their
+// interpreter, fast.go). Per recipient only that program runs, and fills
+// the plain-text part to TextWidth columns.
 package render
 
 import (
@@ -13,11 +16,15 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	"maps"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	texttemplate "text/template"
 	"text/template/parse"
 	"time"
@@ -68,13 +75,28 @@ type Campaign struct {
 	MonthName string // "October 2026"
 }
 
-// VariantData is what templates see of the variant.
+// VariantData is what templates see of the variant: the facts planning
+// knows about its cluster.
 type VariantData struct {
-	ID            string
-	Label         string
-	Subject       string
-	Preheader     string
+	// ID is the variant's stable id, such as "v0007".
+	ID string
+	// Label describes the cluster: "Dining + Entertainment, mid spend, loyal".
+	Label string
+	// Subject and Preheader are the variant's, personalized for the
+	// recipient.
+	Subject   string
+	Preheader string
+	// InterestNames are the names of the cluster's strongest interests,
+	// strongest first.
 	InterestNames []string
+	// Interests are those interests with their id, name, share of the
+	// cluster's spend and lift over the population.
+	Interests []variants.Interest
+	// Tier and Relationship are the card tier and the relationship type of
+	// most of the cluster's cardholders, for which its tier and retention
+	// blocks were chosen; "" when unknown.
+	Tier         string
+	Relationship string
 }
 
 // Data is the value templates execute on. Templates reach fields as
@@ -88,19 +110,35 @@ type Data struct {
 	UnsubscribeURL string
 }
 
+// Config is what an Engine needs besides the template set and the Markdown
+// converter. The zero value renders with empty campaign and sender fields
+// and tags no links.
+type Config struct {
+	Campaign Campaign
+	Sender   Sender
+	Links    Links
+}
+
 // Engine compiles variants from one template set. Build it once per run: it
-// converts every block's Markdown once, inlines the layout's CSS once and
-// parses the layouts once.
+// converts every block's Markdown once, inlines the layout's CSS once,
+// tags the links once and parses the layouts once.
 type Engine struct {
 	set       *templates.Set
-	html      *htmltemplate.Template // layout and partials, without "content"
-	text      *texttemplate.Template
-	blockHTML map[string]string // block id -> HTML with actions, CSS inlined
-	blockRow  map[string]string // block id -> its row of the "content" template
-	blockText map[string]string // block id -> wrapped text with actions
-	mso       []string          // Outlook conditional comments, restored verbatim
-	sender    Sender
-	campaign  Campaign
+	cfg       Config
+	tagger    *tagger
+	htmlFuncs htmltemplate.FuncMap
+	textFuncs texttemplate.FuncMap
+	// htmlSrc and textSrc are the layouts and their partials ready to
+	// parse (CSS inlined, Outlook comments kept, links tagged), layout
+	// first; html and text are them parsed, unless they hold variantSlot
+	// and are parsed per variant.
+	htmlSrc, textSrc []templates.File
+	html             *htmltemplate.Template
+	text             *texttemplate.Template
+	blockHTML        map[string]string // block id -> HTML with actions, CSS inlined
+	blockRow         map[string]string // block id -> its row of the "content" template
+	blockText        map[string]string // block id -> marked text with actions (see templates.Doc)
+	mso              []string          // Outlook conditional comments, restored verbatim
 }
 
 // TextWidth is the column at which the plain-text part wraps.
@@ -110,7 +148,19 @@ const TextWidth = 78
 // would otherwise strip like any comment.
 var msoComment = regexp.MustCompile(`(?s)<!--\[if [^\]]*\]>.*?<!\[endif\]-->`)
 
-// NewEngine prepares the template set for compiling variants of a campaign.
+// Funcs returns the functions templates can call besides text/template's
+// builtins: money, number and date, which format for a locale (see the
+// template set's README). Each returns a new map.
+func Funcs() map[string]any {
+	return map[string]any{"money": formatMoney, "number": formatNumber, "date": formatDate}
+}
+
+// NewEngine is New without link tagging.
+func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, sender Sender) (*Engine, error) {
+	return New(set, md, Config{Campaign: campaign, Sender: sender})
+}
+
+// New prepares the template set for compiling variants of a campaign.
 //
 // The rules of the <style> elements of the HTML layout and partials are
 // inlined (package inline) into the style attributes of the layout, the
@@ -119,23 +169,27 @@ var msoComment = regexp.MustCompile(`(?s)<!--\[if [^\]]*\]>.*?<!\[endif\]-->`)
 // document: ".block p" styles the paragraphs of every block. As no
 // variant adds CSS or markup of its own, this happens here, once per
 // template set, not once per variant. A malformed stylesheet is an error
-// with its file, line and column.
-func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, sender Sender) (*Engine, error) {
+// with its file, line and column (a *StyleError).
+//
+// With cfg.Links.UTM, the links of the blocks, layouts and partials are
+// tagged here too, the variant's id left to Compile.
+func New(set *templates.Set, md *templates.Markdown, cfg Config) (*Engine, error) {
 	e := &Engine{
-		set: set, sender: sender, campaign: campaign,
+		set: set, cfg: cfg, tagger: newTagger(cfg.Links, cfg.Campaign.Name),
 		blockHTML: map[string]string{}, blockRow: map[string]string{}, blockText: map[string]string{},
+		htmlFuncs: htmltemplate.FuncMap{}, textFuncs: texttemplate.FuncMap{textFuncName: textValue},
 	}
+	maps.Copy(e.htmlFuncs, Funcs())
+	maps.Copy(e.textFuncs, Funcs())
 	css, err := newStyles(set)
 	if err != nil {
 		return nil, err
 	}
-	funcs := htmltemplate.FuncMap{
-		"msoComment": func(i int) htmltemplate.HTML {
-			if i < 0 || i >= len(e.mso) {
-				return ""
-			}
-			return htmltemplate.HTML(e.mso[i]) // designer's own markup, trusted like the layout
-		},
+	e.htmlFuncs["msoComment"] = func(i int) htmltemplate.HTML {
+		if i < 0 || i >= len(e.mso) {
+			return ""
+		}
+		return htmltemplate.HTML(e.mso[i]) // designer's own markup, trusted like the layout
 	}
 	keep := func(src string) string {
 		return msoComment.ReplaceAllStringFunc(src, func(m string) string {
@@ -143,28 +197,38 @@ func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, se
 			return fmt.Sprintf("{{ msoComment %d }}", len(e.mso)-1)
 		})
 	}
-	h := htmltemplate.New(set.HTML.Name).Funcs(funcs).Option("missingkey=error")
-	if _, err := h.Parse(keep(css.sources[set.HTML.Name])); err != nil {
-		return nil, fmt.Errorf("render: %w", err)
+	tagHTML := func(src string) string {
+		if e.tagger == nil {
+			return src
+		}
+		return inline.EditAttrs(src, func(tag, attr, value string) (string, bool) {
+			if attr != "href" || tag != "a" && tag != "area" {
+				return "", false
+			}
+			return e.tagger.tag(value, true), true
+		})
 	}
-	t := texttemplate.New(set.Text.Name).Option("missingkey=error")
-	if _, err := t.Parse(set.Text.Source); err != nil {
-		return nil, fmt.Errorf("render: %w", err)
-	}
+	tagText := func(src string) string { return e.tagger.tagText(templates.StripMarks(src)) }
+	e.htmlSrc = []templates.File{{Name: set.HTML.Name, Source: tagHTML(keep(css.sources[set.HTML.Name]))}}
+	e.textSrc = []templates.File{{Name: set.Text.Name, Source: tagText(set.Text.Source)}}
 	for _, p := range set.Partials {
-		var err error
 		if path.Ext(p.Name) == ".html" {
-			_, err = h.New(p.Name).Parse(keep(css.sources[p.Name]))
+			e.htmlSrc = append(e.htmlSrc, templates.File{Name: p.Name, Source: tagHTML(keep(css.sources[p.Name]))})
 		} else {
-			_, err = t.New(p.Name).Parse(p.Source)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("render: %w", err)
+			e.textSrc = append(e.textSrc, templates.File{Name: p.Name, Source: tagText(p.Source)})
 		}
 	}
-	e.html, e.text = h, t
+	if !e.perVariant() {
+		if e.html, e.text, err = e.parseLayouts(""); err != nil {
+			return nil, err
+		}
+	}
+	var opts templates.Options
+	if e.tagger != nil {
+		opts.Link = func(target string) string { return e.tagger.tag(target, false) }
+	}
 	for _, b := range set.Blocks {
-		html, err := md.HTML(b.Body)
+		doc, err := md.Convert(b.Body, opts)
 		if err != nil {
 			return nil, fmt.Errorf("render: %s: %w", b.File, err)
 		}
@@ -174,11 +238,112 @@ func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, se
 		call := fmt.Sprintf("{{ template %q . }}", b.File)
 		e.blockRow[b.ID] = css.sheet.Apply(row+call+"</td></tr>\n", css.content...)
 		in := append(slices.Clip(css.content), inline.Ancestors(row, len(row))...)
-		e.blockHTML[b.ID] = css.sheet.Apply(html, in...)
-		e.blockText[b.ID] = md.Text(b.Body, TextWidth)
+		e.blockHTML[b.ID] = css.sheet.Apply(doc.HTML, in...)
+		e.blockText[b.ID] = doc.Text
 	}
 	return e, nil
 }
+
+// perVariant reports whether the layouts hold links tagged with the
+// variant's id, so that each variant parses them.
+func (e *Engine) perVariant() bool {
+	for _, f := range append(slices.Clip(e.htmlSrc), e.textSrc...) {
+		if strings.Contains(f.Source, variantSlot) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseLayouts parses the layouts and partials, with id in the links.
+func (e *Engine) parseLayouts(id string) (*htmltemplate.Template, *texttemplate.Template, error) {
+	h := htmltemplate.New(e.htmlSrc[0].Name).Funcs(e.htmlFuncs).Option("missingkey=error")
+	for i, f := range e.htmlSrc {
+		t := h
+		if i > 0 {
+			t = h.New(f.Name)
+		}
+		if _, err := t.Parse(withVariant(f.Source, id)); err != nil {
+			return nil, nil, fmt.Errorf("render: %w", err)
+		}
+	}
+	t := texttemplate.New(e.textSrc[0].Name).Funcs(e.textFuncs).Option("missingkey=error")
+	for i, f := range e.textSrc {
+		x := t
+		if i > 0 {
+			x = t.New(f.Name)
+		}
+		if _, err := x.Parse(withVariant(f.Source, id)); err != nil {
+			return nil, nil, fmt.Errorf("render: %w", err)
+		}
+	}
+	markText(t)
+	return h, t, nil
+}
+
+// withVariant puts the variant's id, query-escaped, into the links tagged
+// with variantSlot.
+func withVariant(src, id string) string {
+	if !strings.Contains(src, variantSlot) {
+		return src
+	}
+	return strings.ReplaceAll(src, variantSlot, url.QueryEscape(id))
+}
+
+// markText appends textFuncName to every action that writes a value in
+// the templates of t, so that a merged value cannot hold the marks Fill
+// reads. It leaves actions it marked before alone.
+func markText(t *texttemplate.Template) {
+	for _, x := range t.Templates() {
+		if x.Tree != nil {
+			markList(x.Tree, x.Tree.Root)
+		}
+	}
+}
+
+func markList(tree *parse.Tree, l *parse.ListNode) {
+	if l == nil {
+		return
+	}
+	for _, n := range l.Nodes {
+		switch n := n.(type) {
+		case *parse.ActionNode:
+			p := n.Pipe
+			if len(p.Decl) > 0 || len(p.Cmds) == 0 {
+				continue
+			}
+			if name, ok := identOnly(p.Cmds[len(p.Cmds)-1]); ok && name == textFuncName {
+				continue
+			}
+			id := parse.NewIdentifier(textFuncName).SetTree(tree).SetPos(n.Pos)
+			p.Cmds = append(p.Cmds, &parse.CommandNode{NodeType: parse.NodeCommand, Pos: n.Pos, Args: []parse.Node{id}})
+		case *parse.IfNode:
+			markList(tree, n.List)
+			markList(tree, n.ElseList)
+		case *parse.WithNode:
+			markList(tree, n.List)
+			markList(tree, n.ElseList)
+		case *parse.RangeNode:
+			markList(tree, n.List)
+			markList(tree, n.ElseList)
+		case *parse.ListNode:
+			markList(tree, n)
+		}
+	}
+}
+
+// StyleError is a malformed stylesheet in a file of the template set.
+type StyleError struct {
+	// File is the layout or partial, such as "layout.html".
+	File string
+	// Err holds the line and column in the file, and the problem.
+	Err *inline.Error
+}
+
+func (e *StyleError) Error() string { return e.File + ":" + e.Err.Error() }
+
+// Unwrap returns the inliner's error.
+func (e *StyleError) Unwrap() error { return e.Err }
 
 // styles is the CSS of a template set's HTML, ready to inline.
 type styles struct {
@@ -201,7 +366,11 @@ func newStyles(set *templates.Set) (*styles, error) {
 	for i, f := range files {
 		sh, err := inline.FromHTML(f.Source)
 		if err != nil {
-			return nil, fmt.Errorf("render: %s:%w", f.Name, err)
+			var ie *inline.Error
+			if errors.As(err, &ie) {
+				return nil, fmt.Errorf("render: %w", &StyleError{File: f.Name, Err: ie})
+			}
+			return nil, fmt.Errorf("render: %s: %w", f.Name, err)
 		}
 		sheets[i] = sh
 	}
@@ -293,7 +462,8 @@ func walkCalls(n parse.Node, f func(*parse.TemplateNode)) {
 	}
 }
 
-// Newsletter is a compiled variant, ready to personalize.
+// Newsletter is a compiled variant, ready to personalize. It is safe for
+// concurrent use.
 type Newsletter struct {
 	Variant   variants.Variant
 	data      VariantData
@@ -302,35 +472,50 @@ type Newsletter struct {
 	text      *texttemplate.Template
 	subject   *texttemplate.Template
 	preheader *texttemplate.Template
+	// fast personalizes without the templates' interpreter (fast.go); nil
+	// when the templates use something it does not cover.
+	fast *fastNewsletter
+}
+
+// variantData returns what templates see of v.
+func variantData(v variants.Variant) VariantData {
+	d := VariantData{ID: v.ID, Label: v.Label, Subject: v.Subject, Preheader: v.Preheader,
+		Interests: slices.Clone(v.Interests), Tier: v.Tier, Relationship: v.Relationship}
+	for _, in := range v.Interests {
+		d.InterestNames = append(d.InterestNames, in.Name)
+	}
+	return d
 }
 
 // Compile builds the variant's templates: its blocks in order inside the
-// layout. It executes them once on a sample recipient, so that a missing
-// field is reported here, with the file and line, not per recipient.
+// layout, with the variant's id in the tagged links. It executes them once
+// on a sample recipient, so that a missing field is reported here, with
+// the file and line, not per recipient.
 func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
-	n := &Newsletter{Variant: v, engine: e}
-	n.data = VariantData{ID: v.ID, Label: v.Label, Subject: v.Subject, Preheader: v.Preheader}
-	for _, in := range v.Interests {
-		n.data.InterestNames = append(n.data.InterestNames, in.Name)
+	n := &Newsletter{Variant: v, engine: e, data: variantData(v)}
+	var h *htmltemplate.Template
+	var t *texttemplate.Template
+	var err error
+	if e.html != nil {
+		if h, err = e.html.Clone(); err != nil {
+			return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+		}
+		if t, err = e.text.Clone(); err != nil {
+			return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+		}
+	} else if h, t, err = e.parseLayouts(v.ID); err != nil {
+		return nil, err
 	}
 	var hc, tc strings.Builder
-	h, err := e.html.Clone()
-	if err != nil {
-		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
-	}
-	t, err := e.text.Clone()
-	if err != nil {
-		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
-	}
 	for i, id := range v.Blocks {
 		b, ok := e.set.Block(id)
 		if !ok {
 			return nil, fmt.Errorf("render: variant %s: unknown block %q", v.ID, id)
 		}
-		if _, err := h.New(b.File).Parse(e.blockHTML[id]); err != nil {
+		if _, err := h.New(b.File).Parse(withVariant(e.blockHTML[id], v.ID)); err != nil {
 			return nil, fmt.Errorf("render: %w", err)
 		}
-		if _, err := t.New(b.File).Parse(e.blockText[id]); err != nil {
+		if _, err := t.New(b.File).Parse(withVariant(e.blockText[id], v.ID)); err != nil {
 			return nil, fmt.Errorf("render: %w", err)
 		}
 		hc.WriteString(e.blockRow[id])
@@ -345,20 +530,82 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 	if _, err := t.New("content").Parse(tc.String()); err != nil {
 		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
 	}
+	markText(t)
 	n.html, n.text = h, t
-	if n.subject, err = texttemplate.New("subject").Option("missingkey=error").Parse(v.Subject); err != nil {
+	if n.subject, err = texttemplate.New("subject").Funcs(Funcs()).Option("missingkey=error").Parse(v.Subject); err != nil {
 		return nil, fmt.Errorf("render: variant %s: subject: %w", v.ID, err)
 	}
-	if n.preheader, err = texttemplate.New("preheader").Option("missingkey=error").Parse(v.Preheader); err != nil {
+	if n.preheader, err = texttemplate.New("preheader").Funcs(Funcs()).Option("missingkey=error").Parse(v.Preheader); err != nil {
 		return nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
 	}
-	if _, err := n.Personalize(SampleRecipient(), sampleUnsubscribe); err != nil {
+	sample := n.dataFor(SampleRecipient(), sampleUnsubscribe)
+	want, err := n.personalize(sample)
+	if err != nil {
 		return nil, e.locate(n, err)
 	}
+	n.fast = n.compileFast(want)
 	return n, nil
 }
 
 const sampleUnsubscribe = "https://unsubscribe.invalid/sample"
+
+// compileFast compiles the variant's programs, now that html/template has
+// escaped its templates, and keeps them if they write want, the sample
+// recipient's message, exactly.
+func (n *Newsletter) compileFast(want *Message) *fastNewsletter {
+	f := &fastNewsletter{}
+	dot := reflect.TypeFor[*Data]()
+	var err error
+	lookupHTML := func(name string) *parse.Tree {
+		if x := n.html.Lookup(name); x != nil {
+			return x.Tree
+		}
+		return nil
+	}
+	lookupText := func(t *texttemplate.Template) func(string) *parse.Tree {
+		return func(name string) *parse.Tree {
+			if x := t.Lookup(name); x != nil {
+				return x.Tree
+			}
+			return nil
+		}
+	}
+	// What is the same for every recipient is written once, here.
+	fx := fixed{data: reflect.ValueOf(n.dataFor(Recipient{}, "")), fields: fixedField}
+	if f.html, err = compileProgram(outHTML, n.html.Tree, dot, lookupHTML, n.engine.htmlFuncs, fx); err != nil {
+		return nil
+	}
+	if f.text, err = compileProgram(outText, n.text.Tree, dot, lookupText(n.text), n.engine.textFuncs, fx); err != nil {
+		return nil
+	}
+	// So are the paragraphs of the text part that hold no recipient's value.
+	f.text.mapText(func(b []byte) []byte { return templates.FillUnits(b, TextWidth) })
+	if f.subject, err = compileProgram(outText, n.subject.Tree, dot, lookupText(n.subject), Funcs(), fx); err != nil {
+		return nil
+	}
+	if f.preheader, err = compileProgram(outText, n.preheader.Tree, dot, lookupText(n.preheader), Funcs(), fx); err != nil {
+		return nil
+	}
+	got, err := f.personalize(n.dataFor(SampleRecipient(), sampleUnsubscribe))
+	if err != nil || !got.equal(want) {
+		return nil
+	}
+	return f
+}
+
+// fixedField reports whether a chain of fields from Data is the same for
+// every recipient of a newsletter: the sender, the campaign and the
+// variant's facts, but for its subject and preheader, which are the
+// recipient's.
+func fixedField(chain []string) bool {
+	switch chain[0] {
+	case "Sender", "Campaign":
+		return true
+	case "Variant":
+		return len(chain) > 1 && chain[1] != "Subject" && chain[1] != "Preheader"
+	}
+	return false
+}
 
 // locate turns an error of the sample execution into one with the line of
 // the block file: the compiled templates hold the blocks' HTML, whose lines
@@ -366,14 +613,14 @@ const sampleUnsubscribe = "https://unsubscribe.invalid/sample"
 // down to the line where the body starts, on the same data; when none
 // fails there, as with an error in a layout, err is returned as it is.
 func (e *Engine) locate(n *Newsletter, err error) error {
-	d := Data{Recipient: SampleRecipient(), Variant: n.data, Sender: e.sender, Campaign: e.campaign, UnsubscribeURL: sampleUnsubscribe}
+	d := n.dataFor(SampleRecipient(), sampleUnsubscribe)
 	for _, id := range n.Variant.Blocks {
 		b, _ := e.set.Block(id) // Compile checked every id
-		t, perr := texttemplate.New(b.File).Option("missingkey=error").Parse(strings.Repeat("\n", b.BodyLine-1) + b.Body)
+		t, perr := texttemplate.New(b.File).Funcs(Funcs()).Option("missingkey=error").Parse(strings.Repeat("\n", b.BodyLine-1) + b.Body)
 		if perr != nil {
 			continue
 		}
-		if xerr := t.Execute(io.Discard, &d); xerr != nil {
+		if xerr := t.Execute(io.Discard, d); xerr != nil {
 			return fmt.Errorf("render: variant %s: %w", n.Variant.ID, xerr)
 		}
 	}
@@ -396,35 +643,56 @@ type Message struct {
 	Text      []byte
 }
 
+func (m *Message) equal(o *Message) bool {
+	return m.Subject == o.Subject && m.Preheader == o.Preheader && bytes.Equal(m.HTML, o.HTML) && bytes.Equal(m.Text, o.Text)
+}
+
 // ErrHeader is wrapped when a header value would carry a line break.
 var ErrHeader = errors.New("line break in a header value")
 
-// Personalize executes the newsletter for one recipient.
+// dataFor returns the data of the newsletter for one recipient.
+func (n *Newsletter) dataFor(r Recipient, unsubscribeURL string) *Data {
+	return &Data{Recipient: r, Variant: n.data, Sender: n.engine.cfg.Sender, Campaign: n.engine.cfg.Campaign, UnsubscribeURL: unsubscribeURL}
+}
+
+// Personalize executes the newsletter for one recipient. The plain-text
+// part is filled to TextWidth columns once the recipient's values are in.
 func (n *Newsletter) Personalize(r Recipient, unsubscribeURL string) (*Message, error) {
-	d := Data{Recipient: r, Sender: n.engine.sender, Campaign: n.engine.campaign, UnsubscribeURL: unsubscribeURL}
-	d.Variant = n.data
+	d := n.dataFor(r, unsubscribeURL)
+	if n.fast != nil {
+		if m, err := n.fast.personalize(d); err == nil {
+			return m, nil
+		}
+		// The templates write this one, or say what is wrong with it.
+		d = n.dataFor(r, unsubscribeURL)
+	}
+	return n.personalize(d)
+}
+
+// personalize executes the templates on d.
+func (n *Newsletter) personalize(d *Data) (*Message, error) {
 	m := &Message{}
 	var err error
-	if m.Subject, err = execText(n.subject, &d); err != nil {
-		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, r.ID, err)
+	if m.Subject, err = execText(n.subject, d); err != nil {
+		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
-	if m.Preheader, err = execText(n.preheader, &d); err != nil {
-		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, r.ID, err)
+	if m.Preheader, err = execText(n.preheader, d); err != nil {
+		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
 	if strings.ContainsAny(m.Subject, "\r\n") || strings.ContainsAny(m.Preheader, "\r\n") {
-		return nil, fmt.Errorf("render: variant %s: recipient %s: subject %q: %w", n.Variant.ID, r.ID, m.Subject, ErrHeader)
+		return nil, fmt.Errorf("render: variant %s: recipient %s: subject %q: %w", n.Variant.ID, d.Recipient.ID, m.Subject, ErrHeader)
 	}
 	d.Variant.Subject, d.Variant.Preheader = m.Subject, m.Preheader
 	var buf bytes.Buffer
-	if err := n.html.Execute(&buf, &d); err != nil {
-		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, r.ID, err)
+	if err := n.html.Execute(&buf, d); err != nil {
+		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
 	m.HTML = bytes.Clone(buf.Bytes())
 	buf.Reset()
-	if err := n.text.Execute(&buf, &d); err != nil {
-		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, r.ID, err)
+	if err := n.text.Execute(&buf, d); err != nil {
+		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
-	m.Text = tidyText(buf.Bytes())
+	m.Text = tidyText(templates.Fill(nil, buf.Bytes(), TextWidth))
 	return m, nil
 }
 
@@ -436,27 +704,90 @@ func execText(t *texttemplate.Template, d *Data) (string, error) {
 	return strings.TrimSpace(b.String()), nil
 }
 
-// tidyText trims trailing spaces and collapses runs of blank lines.
-func tidyText(b []byte) []byte {
-	lines := strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
-	var out []string
-	blank := 0
-	for _, l := range lines {
-		l = strings.TrimRight(l, " \t")
-		if l == "" {
-			blank++
-			if blank > 1 || len(out) == 0 {
-				continue
-			}
-		} else {
-			blank = 0
+// fastNewsletter holds the programs of a newsletter.
+type fastNewsletter struct {
+	html, text, subject, preheader *program
+	// htmlSize and textSize are the largest parts written so far, so that
+	// each part is written into one allocation.
+	htmlSize, textSize atomic.Int64
+}
+
+// states are the scratch of fast executions.
+var states = sync.Pool{New: func() any { return new(state) }}
+
+// personalize runs the programs on d; any error means the templates must
+// write this message.
+func (f *fastNewsletter) personalize(d *Data) (*Message, error) {
+	s := states.Get().(*state)
+	defer states.Put(s)
+	dot := reflect.ValueOf(d)
+	m := &Message{}
+	var err error
+	if m.Subject, err = s.line(f.subject, dot); err != nil {
+		return nil, err
+	}
+	if m.Preheader, err = s.line(f.preheader, dot); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") || strings.ContainsAny(m.Preheader, "\r\n") {
+		return nil, ErrHeader
+	}
+	d.Variant.Subject, d.Variant.Preheader = m.Subject, m.Preheader
+	if m.HTML, err = s.runInto(f.html, dot, make([]byte, 0, f.htmlSize.Load()+512)); err != nil {
+		return nil, err
+	}
+	if s.scratch, err = s.runInto(f.text, dot, s.scratch[:0]); err != nil {
+		return nil, err
+	}
+	m.Text = tidyText(templates.Fill(make([]byte, 0, f.textSize.Load()+256), s.scratch, TextWidth))
+	growTo(&f.htmlSize, len(m.HTML))
+	growTo(&f.textSize, len(m.Text))
+	return m, nil
+}
+
+// growTo raises a to n.
+func growTo(a *atomic.Int64, n int) {
+	for {
+		old := a.Load()
+		if int64(n) <= old || a.CompareAndSwap(old, int64(n)) {
+			return
 		}
-		out = append(out, l)
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
+}
+
+// tidyText trims trailing spaces, turns CRLF into LF, collapses runs of
+// blank lines, drops blank lines at the start and the end, and ends the
+// text with one newline. It works in place.
+func tidyText(b []byte) []byte {
+	out := b[:0]
+	blank := 0
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		line := b
+		if i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		for len(line) > 0 && (line[len(line)-1] == ' ' || line[len(line)-1] == '\t') {
+			line = line[:len(line)-1]
+		}
+		if len(line) == 0 {
+			blank++
+			continue
+		}
+		if len(out) > 0 && blank > 0 {
+			out = append(out, '\n')
+		}
+		blank = 0
+		out = append(out, line...) // never past the line read: in place is safe
+		out = append(out, '\n')
 	}
-	return []byte(strings.Join(out, "\n") + "\n")
+	if len(out) == 0 {
+		out = append(out, '\n')
+	}
+	return out
 }
 
 // WritePreview writes the variant personalized for SampleRecipient.

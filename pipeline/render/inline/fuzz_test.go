@@ -102,3 +102,33 @@ func FuzzInline(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEditAttrs edits the attributes of random HTML: an edit that keeps
+// every value changes nothing, and one that marks every value changes only
+// attribute values, each of which holds the mark afterwards.
+func FuzzEditAttrs(f *testing.F) {
+	for _, s := range []string{
+		`<a href="x?a=1&amp;b=2" class="c">x</a>`,
+		`<a href='u/{{ index .M "k>" }}' {{ .A }} title=t>u</a><!-- <a href="c"> -->`,
+		`<style>a[href="s"]{}</style><a href`,
+		`<a href="unclosed`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if out := inline.EditAttrs(src, func(_, _, v string) (string, bool) { return v, true }); out != src {
+			t.Fatalf("an edit keeping every value changed %q to %q", src, out)
+		}
+		n := 0
+		out := inline.EditAttrs(src, func(_, _, v string) (string, bool) {
+			n++
+			return v + "\x00", true
+		})
+		if len(out) != len(src)+n {
+			t.Fatalf("%d values edited, but %d bytes added: %q -> %q", n, len(out)-len(src), src, out)
+		}
+		if strings.ReplaceAll(out, "\x00", "") != strings.ReplaceAll(src, "\x00", "") {
+			t.Fatalf("more than the values changed: %q -> %q", src, out)
+		}
+	})
+}

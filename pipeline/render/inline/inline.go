@@ -10,7 +10,8 @@
 // has as many lines as the input, so that a template error still names the
 // designer's line: the line breaks of the CSS that leaves the head stay
 // behind in a template comment ({{/* */}}), which vanishes when the
-// template runs.
+// template runs. EditAttrs rewrites attribute values, such as link
+// targets, with the same tokenizer.
 //
 // What is inlined: style rules whose selectors are type (p), universal
 // (*), class (.block), id (#main), compound (td.block), descendant

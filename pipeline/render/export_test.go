@@ -1,0 +1,22 @@
+package render
+
+// Test hooks into the fast path.
+
+// PersonalizeSlow personalizes n for r with the templates alone, never the
+// fast path: the reference the fast path must match.
+func (n *Newsletter) PersonalizeSlow(r Recipient, unsubscribeURL string) (*Message, error) {
+	return n.personalize(n.dataFor(r, unsubscribeURL))
+}
+
+// PersonalizeFast personalizes n for r with the fast path alone; ok is
+// false when n has none or it leaves r to the templates.
+func (n *Newsletter) PersonalizeFast(r Recipient, unsubscribeURL string) (m *Message, ok bool) {
+	if n.fast == nil {
+		return nil, false
+	}
+	m, err := n.fast.personalize(n.dataFor(r, unsubscribeURL))
+	return m, err == nil
+}
+
+// HasFastPath reports whether n has a fast path.
+func (n *Newsletter) HasFastPath() bool { return n.fast != nil }

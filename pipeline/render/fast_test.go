@@ -1,0 +1,235 @@
+package render_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// hostile are recipients whose values try every way out of their context:
+// markup, attribute quotes, URL schemes, entities, template syntax, the
+// text part's fill marks, line breaks, invalid UTF-8, noncharacters and
+// NUL.
+var hostile = []render.Recipient{
+	{ID: "H1", FirstName: `<script>alert(1)</script>`, LastName: `"><img src=x onerror=alert(1)>`, Tier: `javascript:alert(1)`},
+	{ID: "H2", FirstName: `' onmouseover='alert(1)`, LastName: "&lt;b&gt; &amp; &#34;", Tier: "gold\" style=\"x"},
+	{ID: "H3", FirstName: "{{ .Sender.Name }}", LastName: "TLRACT0TLRX TLRUTMVARIANT", Tier: "vbscript:x"},
+	{ID: "H4", FirstName: "A\x01n\x02n\x03\x04\x05", LastName: "line\nbreak\r\nand\ttab", Tier: "a b&c=d#e?f"},
+	{ID: "H5", FirstName: "Zo\xffë\xc3", LastName: "\ufdd0\uffff\u2028\u2029", Tier: "\x00gold"},
+	{ID: "H6", FirstName: strings.Repeat("Wolfeschlegelsteinhausenbergerdorff", 3), LastName: "", Tier: "",
+		TopMerchants: map[string]string{"dining": `<a href="javascript:alert(1)">Café</a>`, "airlines": "+&'\"<>"},
+		Attrs:        map[string]string{"points_balance": "98765"}},
+	{ID: "H7", FirstName: "Ann", Tier: "platinum", Locale: "fr-FR",
+		Attrs: map[string]string{"points_balance": "not a number"}}, // number fails: the templates say so
+	{ID: "H8", FirstName: "Ann", Tier: "gold", Locale: "de-DE", Relationship: "lapsing", FavouriteMerchant: "Kaffee & Kuchen",
+		TopMerchants: map[string]string{"dining": "Kaffee & Kuchen"}, Attrs: map[string]string{"points_balance": "-1234.5"}},
+}
+
+// comparePaths personalizes n for r with the templates alone and with
+// Personalize, and reports any difference; fast says whether the fast path
+// must have written the message itself.
+func comparePaths(t *testing.T, n *render.Newsletter, r render.Recipient, fast bool) {
+	t.Helper()
+	unsub := unsubscribe(t, r.ID)
+	want, wantErr := n.PersonalizeSlow(r, unsub)
+	got, err := n.Personalize(r, unsub)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("recipient %s: error %v, the templates' %v", r.ID, err, wantErr)
+	}
+	if err != nil {
+		if _, ok := n.PersonalizeFast(r, unsub); ok {
+			t.Errorf("recipient %s: the fast path wrote a message the templates refuse: %v", r.ID, wantErr)
+		}
+		return
+	}
+	diff(t, r.ID, got, want)
+	m, ok := n.PersonalizeFast(r, unsub)
+	if fast && !ok {
+		t.Errorf("recipient %s: the fast path left the message to the templates", r.ID)
+	}
+	if ok {
+		diff(t, r.ID, m, want)
+	}
+}
+
+func diff(t *testing.T, id string, got, want *render.Message) {
+	t.Helper()
+	if got.Subject != want.Subject || got.Preheader != want.Preheader {
+		t.Errorf("recipient %s: subject %q, preheader %q; the templates write %q, %q", id, got.Subject, got.Preheader, want.Subject, want.Preheader)
+	}
+	for _, part := range []struct {
+		name      string
+		got, want []byte
+	}{{"HTML", got.HTML, want.HTML}, {"text", got.Text, want.Text}} {
+		if !bytes.Equal(part.got, part.want) {
+			i := 0
+			for i < len(part.got) && i < len(part.want) && part.got[i] == part.want[i] {
+				i++
+			}
+			from := max(0, i-80)
+			t.Errorf("recipient %s: %s differs from the templates' at byte %d:\n got %q\nwant %q", id, part.name, i,
+				part.got[from:min(len(part.got), i+80)], part.want[from:min(len(part.want), i+80)])
+		}
+	}
+}
+
+// TestFastPathMatches personalizes the example variants and a block of
+// every construct for ordinary and hostile recipients, and checks that the
+// fast path writes byte for byte what html/template and text/template
+// write.
+func TestFastPathMatches(t *testing.T) {
+	set := setWith(t, map[string]string{"blocks/xss-probe.md": probeBlock, "blocks/constructs.md": constructsBlock})
+	e := linkedEngine(t, set)
+	vs := plan(t, set)
+	vs = append(vs, variants.Variant{
+		ID: "v0009", Label: "Dining", Blocks: []string{"intro-greeting", "xss-probe", "constructs", "closing-signoff"},
+		Interests: []variants.Interest{{ID: "dining", Name: "Dining", Share: 0.5, Lift: 2}, {ID: "fuel", Name: "Fuel", Share: 0.1, Lift: 1.2}},
+		Tier:      "gold", Relationship: "lapsing",
+		Subject: "For {{ .Recipient.FirstName }}", Preheader: "Hi {{ .Recipient.FirstName }}",
+	})
+	ordinary := []render.Recipient{recipient, render.SampleRecipient(), {ID: "C1", FirstName: "Ann", Email: "ann@example.com"}}
+	for _, v := range vs {
+		t.Run(v.ID, func(t *testing.T) {
+			n, err := e.Compile(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !n.HasFastPath() {
+				t.Fatal("no fast path")
+			}
+			for _, r := range ordinary {
+				comparePaths(t, n, r, true)
+			}
+			for _, r := range hostile {
+				comparePaths(t, n, r, false)
+			}
+		})
+	}
+}
+
+// constructsBlock uses every construct the fast path compiles.
+const constructsBlock = `+++
+id = "constructs"
+interests = ["dining"]
+subjects = ["s"]
+preheaders = ["p"]
++++
+## {{ .Variant.Label }} for {{ printf "%s %s" .Recipient.FirstName .Recipient.LastName }}
+
+{{ $tier := .Recipient.Tier }}{{ $n := len .Recipient.FirstName }}Tier {{ $tier }}, {{ $n }} letters, {{ print 1 2.5 true }}{{ println }}.
+{{ if and .Recipient.Tier (not (eq .Recipient.Tier "green")) }}Not green.{{ else if eq .Recipient.Tier "green" "blue" }}Green.{{ else }}No tier.{{ end }}
+{{ if or (lt (len .Recipient.LastName) 3) (ge $n 10) }}Short or long.{{ end }} {{ if ne .Recipient.Relationship "lapsing" }}Staying.{{ end }}
+{{ with .Variant.Interests }}{{ range $i, $in := . }}{{ if gt $i 0 }}, {{ end }}{{ $in.Name }} ({{ $in.ID }}, lift {{ $in.Lift }}){{ end }}{{ else }}No interests.{{ end }}
+{{ range .Variant.InterestNames }}[{{ . }}]{{ else }}none{{ end }} {{ index .Variant.InterestNames 0 }} {{ $.Variant.Tier }}/{{ .Variant.Relationship }}
+{{ with index .Recipient.TopMerchants "dining" }}At {{ . }} with {{ $.Recipient.FirstName }}.{{ end }}{{ $tier = "changed" }} {{ $tier }}
+{{ with index .Recipient.Attrs "points_balance" }}{{ number $.Recipient.Locale . }} points, {{ money $.Recipient.Locale . "EUR" }}, {{ . | number "de-DE" }}.{{ end }}
+{{ money .Recipient.Locale 123456 "USD" }} {{ date .Recipient.Locale "2026-10-05" }} {{ date .Recipient.Locale "2026-10-05" "short" }}
+
+- [Offers for {{ .Recipient.FirstName }}](https://www.example.com/o/{{ .Recipient.Tier }}?n={{ .Recipient.LastName }}&utm_source=designer "{{ .Recipient.LastName }}")
+- ![{{ .Recipient.FirstName }}](https://img.example.com/{{ .Recipient.Tier }}.png)
+- [Raw]({{ .Recipient.Tier }}) and [mail](mailto:{{ .Recipient.Email }}?subject={{ .Recipient.FirstName }})
+
+| Field | Value |
+|---|---|
+| Name | {{ .Recipient.FirstName }} |
+| Sender | {{ .Sender.Name }} {{ .Campaign.Month }} {{ .UnsubscribeURL }} |
+
+{{ template "constructs-extra" .Recipient }}
+
+{{ define "constructs-extra" }}Extra for {{ .FirstName }} ({{ $.Tier }}).{{ end }}
+`
+
+// TestFastPathFallback checks that a template the fast path does not
+// cover runs on the templates, with the same result.
+func TestFastPathFallback(t *testing.T) {
+	tests := []struct{ name, file, src string }{
+		{"range over a map", "blocks/x.md", `{{ range $k, $v := .Recipient.TopMerchants }}{{ $k }}={{ $v }} {{ end }}`},
+		{"break", "blocks/x.md", `{{ range .Variant.InterestNames }}{{ . }}{{ break }}{{ end }}`},
+		{"urlquery", "blocks/x.md", `{{ .Recipient.FirstName | urlquery }}`},
+		{"a field of a call", "blocks/x.md", `{{ (index .Variant.Interests 0).Name }}`},
+		{"JavaScript", "partials/header.html", `{{ define "header" }}<script>var n = {{ .Recipient.FirstName }};</script>{{ end }}`},
+		{"CSS", "partials/header.html", `{{ define "header" }}<span style="color: {{ .Recipient.Tier }}">x</span>{{ end }}`},
+		{"an unquoted attribute", "partials/header.html", `{{ define "header" }}<span title={{ .Recipient.LastName }}>x</span>{{ end }}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			block := "+++\nid = \"x\"\ninterests = [\"dining\"]\nsubjects = [\"s\"]\npreheaders = [\"p\"]\n+++\n## Hello\n\nText.\n"
+			files := map[string]string{"blocks/x.md": block}
+			if tt.file == "blocks/x.md" {
+				files[tt.file] = block + "\n" + tt.src + "\n"
+			} else {
+				files[tt.file] = tt.src
+			}
+			set := setWith(t, files)
+			n, err := newEngine(t, set).Compile(variants.Variant{ID: "v0001", Label: "X", Blocks: []string{"intro-greeting", "x"},
+				Subject: "s", Preheader: "p", Interests: []variants.Interest{{ID: "dining", Name: "Dining"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.HasFastPath() && tt.name != "an unquoted attribute" {
+				t.Error("the fast path compiled a template it does not cover")
+			}
+			for _, r := range append([]render.Recipient{recipient}, hostile...) {
+				comparePaths(t, n, r, false)
+			}
+		})
+	}
+}
+
+// FuzzFastPath personalizes the example variants and the probe blocks for
+// random recipients: the fast path must write what the templates write,
+// or leave the recipient to them.
+func FuzzFastPath(f *testing.F) {
+	for _, r := range hostile {
+		f.Add(r.FirstName, r.LastName, r.Tier, r.Locale, r.Attrs["points_balance"], r.TopMerchants["dining"])
+	}
+	f.Add("Zoë", "O'Brien", "platinum", "en-GB", "12480", "Olive & Thyme")
+	set := setWith(f, map[string]string{"blocks/xss-probe.md": probeBlock, "blocks/constructs.md": constructsBlock})
+	e := linkedEngine(f, set)
+	var ns []*render.Newsletter
+	for _, v := range append(plan(f, set), variants.Variant{ID: "v0009", Label: "Dining", Blocks: []string{"xss-probe", "constructs"},
+		Interests: []variants.Interest{{ID: "dining", Name: "Dining"}}, Subject: "For {{ .Recipient.FirstName }}", Preheader: "p"}) {
+		n, err := e.Compile(v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ns = append(ns, n)
+	}
+	f.Fuzz(func(t *testing.T, first, last, tier, locale, points, merchant string) {
+		r := render.Recipient{ID: "F1", FirstName: first, LastName: last, Tier: tier, Locale: locale, Email: "f@example.com",
+			TopMerchants: map[string]string{"dining": merchant}, Attrs: map[string]string{"points_balance": points}}
+		for _, n := range ns {
+			comparePaths(t, n, r, false)
+		}
+	})
+}
+
+// TestPersonalizeAfterFallback checks that a recipient the fast path
+// leaves to the templates does not change what it writes for the next.
+func TestPersonalizeAfterFallback(t *testing.T) {
+	set := defaultSet(t)
+	n, err := linkedEngine(t, set).Compile(plan(t, set)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := recipient
+	bad.Attrs = map[string]string{"points_balance": "lots"}
+	want, err := n.PersonalizeSlow(recipient, unsubscribe(t, recipient.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := n.Personalize(bad, unsubscribe(t, recipient.ID)); err == nil || !strings.Contains(err.Error(), `number: "lots"`) {
+			t.Fatalf("error %v, want the number's", err)
+		}
+		got, err := n.Personalize(recipient, unsubscribe(t, recipient.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, fmt.Sprint("after fallback ", i), got, want)
+	}
+}

@@ -1,0 +1,788 @@
+package render
+
+import (
+	"reflect"
+	"text/template/parse"
+)
+
+// The compiler of the fast path (fast.go): it turns an escaped template
+// tree into a program, resolving field indexes and functions once, and
+// refuses with errUnsupported what the program does not cover.
+
+// compiler compiles the templates of one family (the HTML part, the text
+// part, a subject).
+type compiler struct {
+	mode   outMode
+	lookup func(name string) *parse.Tree
+	funcs  map[string]reflect.Value
+	fixed  fixed
+	done   map[calleeKey]*[]step
+	active map[calleeKey]bool
+}
+
+// fixed is the part of the data that is the same for every execution of a
+// program: a field chain from the data that fields accepts is evaluated
+// once, when the program is compiled, and so is an action that writes
+// only such values.
+type fixed struct {
+	// data is the data as it will be at every execution; the zero Value
+	// when nothing is fixed.
+	data reflect.Value
+	// fields reports whether the chain of field names from data is fixed.
+	fields func(chain []string) bool
+}
+
+type calleeKey struct {
+	name string
+	dot  reflect.Type
+}
+
+// svar is a variable at compile time: its name and static type.
+type svar struct {
+	name string
+	typ  reflect.Type
+}
+
+// compileProgram compiles the template root executed on a dot of type
+// dot; lookup finds the templates it calls.
+func compileProgram(mode outMode, root *parse.Tree, dot reflect.Type, lookup func(string) *parse.Tree, funcs map[string]any, fx fixed) (*program, error) {
+	c := &compiler{mode: mode, lookup: lookup, funcs: map[string]reflect.Value{}, fixed: fx, done: map[calleeKey]*[]step{}, active: map[calleeKey]bool{}}
+	for name, fn := range funcs {
+		c.funcs[name] = reflect.ValueOf(fn)
+	}
+	if root == nil || root.Root == nil {
+		return nil, errUnsupported
+	}
+	vars := []svar{{"$", dot}}
+	steps, err := c.list(root.Root, dot, &vars)
+	if err != nil {
+		return nil, err
+	}
+	return &program{steps: steps}, nil
+}
+
+// list compiles a list of nodes, merging adjacent text.
+func (c *compiler) list(l *parse.ListNode, dot reflect.Type, vars *[]svar) ([]step, error) {
+	var out []step
+	if l == nil {
+		return out, nil
+	}
+	var text []byte // adjacent text, written as one step
+	add := func(st step) {
+		if t, ok := st.(textStep); ok {
+			text = append(text, t...)
+			return
+		}
+		if len(text) > 0 {
+			out = append(out, textStep(text))
+			text = nil
+		}
+		out = append(out, st)
+	}
+	for _, n := range l.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+			if len(n.Text) > 0 {
+				add(textStep(n.Text))
+			}
+		case *parse.CommentNode:
+		case *parse.ActionNode:
+			st, err := c.action(n, dot, vars)
+			if err != nil {
+				return nil, err
+			}
+			add(st)
+		case *parse.IfNode:
+			st, err := c.branch(&n.BranchNode, false, dot, vars)
+			if err != nil {
+				return nil, err
+			}
+			add(st)
+		case *parse.WithNode:
+			st, err := c.branch(&n.BranchNode, true, dot, vars)
+			if err != nil {
+				return nil, err
+			}
+			add(st)
+		case *parse.RangeNode:
+			st, err := c.rangeNode(n, dot, vars)
+			if err != nil {
+				return nil, err
+			}
+			add(st)
+		case *parse.TemplateNode:
+			st, err := c.call(n, dot, vars)
+			if err != nil {
+				return nil, err
+			}
+			add(st)
+		case *parse.ListNode:
+			steps, err := c.list(n, dot, vars)
+			if err != nil {
+				return nil, err
+			}
+			for _, st := range steps {
+				add(st)
+			}
+		default:
+			return nil, errUnsupported
+		}
+	}
+	if len(text) > 0 {
+		out = append(out, textStep(text))
+	}
+	return out, nil
+}
+
+// declNames returns the names a pipeline declares.
+func declNames(p *parse.PipeNode) []string {
+	names := make([]string, len(p.Decl))
+	for i, v := range p.Decl {
+		if len(v.Ident) != 1 {
+			return nil
+		}
+		names[i] = v.Ident[0]
+	}
+	return names
+}
+
+// bind records the static types of a pipeline's variables.
+func bind(vars *[]svar, p *parse.PipeNode, typ reflect.Type) error {
+	for _, v := range p.Decl {
+		name := v.Ident[0]
+		if p.IsAssign {
+			found := false
+			for i := len(*vars) - 1; i >= 0; i-- {
+				if (*vars)[i].name == name {
+					if (*vars)[i].typ != typ {
+						return errUnsupported // a variable that changes type
+					}
+					found = true
+					break
+				}
+			}
+			if !found {
+				return errUnsupported
+			}
+			continue
+		}
+		*vars = append(*vars, svar{name, typ})
+	}
+	return nil
+}
+
+func (c *compiler) action(n *parse.ActionNode, dot reflect.Type, vars *[]svar) (step, error) {
+	p := n.Pipe
+	if len(p.Decl) > 0 {
+		value, typ, err := c.pipeline(p.Cmds, dot, vars)
+		if err != nil {
+			return nil, err
+		}
+		if err := bind(vars, p, typ); err != nil {
+			return nil, err
+		}
+		return &declStep{value: value, names: declNames(p), assign: p.IsAssign}, nil
+	}
+	cmds := p.Cmds
+	a := &actionStep{mode: c.mode}
+	switch c.mode {
+	case outHTML:
+		// The escapers html/template appended, in order.
+		i := len(cmds)
+		for i > 0 {
+			name, ok := identOnly(cmds[i-1])
+			if !ok || len(name) < 6 || name[0] != '_' {
+				break
+			}
+			i--
+		}
+		for _, cmd := range cmds[i:] {
+			name, _ := identOnly(cmd)
+			e, ok := escapers[name]
+			if !ok {
+				return nil, errUnsupported
+			}
+			a.escs = append(a.escs, e)
+		}
+		if len(a.escs) == 0 {
+			return nil, errUnsupported
+		}
+		cmds = cmds[:i]
+	case outText:
+		if name, ok := identOnly(cmds[len(cmds)-1]); ok && name == textFuncName {
+			a.clean = true
+			cmds = cmds[:len(cmds)-1]
+		}
+	}
+	if len(cmds) == 0 {
+		return nil, errUnsupported
+	}
+	value, _, err := c.pipeline(cmds, dot, vars)
+	if err != nil {
+		return nil, err
+	}
+	a.value = value
+	if _, ok := value.(constExpr); ok {
+		// A constant writes the same text every time: write it now.
+		s := &state{}
+		if err := a.run(s, reflect.Value{}); err == nil {
+			return textStep(s.buf), nil
+		}
+	}
+	return a, nil
+}
+
+// identOnly returns the function name of a command that is only a
+// function name.
+func identOnly(cmd *parse.CommandNode) (string, bool) {
+	if len(cmd.Args) != 1 {
+		return "", false
+	}
+	id, ok := cmd.Args[0].(*parse.IdentifierNode)
+	if !ok {
+		return "", false
+	}
+	return id.Ident, true
+}
+
+func (c *compiler) branch(n *parse.BranchNode, with bool, dot reflect.Type, vars *[]svar) (step, error) {
+	mark := len(*vars)
+	defer func() { *vars = (*vars)[:mark] }()
+	cond, typ, err := c.pipeline(n.Pipe.Cmds, dot, vars)
+	if err != nil {
+		return nil, err
+	}
+	if err := bind(vars, n.Pipe, typ); err != nil {
+		return nil, err
+	}
+	st := &ifStep{cond: cond, names: declNames(n.Pipe), assign: n.Pipe.IsAssign, with: with}
+	thenDot := dot
+	if with {
+		if typ == nil {
+			return nil, errUnsupported
+		}
+		thenDot = typ
+	}
+	if st.then, err = c.list(n.List, thenDot, vars); err != nil {
+		return nil, err
+	}
+	if n.ElseList != nil {
+		st.hasElse = true
+		if st.els, err = c.list(n.ElseList, dot, vars); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+func (c *compiler) rangeNode(n *parse.RangeNode, dot reflect.Type, vars *[]svar) (step, error) {
+	mark := len(*vars)
+	defer func() { *vars = (*vars)[:mark] }()
+	over, typ, err := c.pipeline(n.Pipe.Cmds, dot, vars)
+	if err != nil {
+		return nil, err
+	}
+	if typ == nil || typ.Kind() != reflect.Slice && typ.Kind() != reflect.Array {
+		return nil, errUnsupported
+	}
+	if n.Pipe.IsAssign {
+		// Assigned range variables take the index and element types.
+		return nil, errUnsupported
+	}
+	for _, v := range n.Pipe.Decl {
+		*vars = append(*vars, svar{v.Ident[0], typ})
+	}
+	switch len(n.Pipe.Decl) {
+	case 1:
+		(*vars)[len(*vars)-1].typ = typ.Elem()
+	case 2:
+		(*vars)[len(*vars)-1].typ = typ.Elem()
+		(*vars)[len(*vars)-2].typ = intType
+	}
+	st := &rangeStep{over: over, names: declNames(n.Pipe)}
+	if st.body, err = c.list(n.List, typ.Elem(), vars); err != nil {
+		return nil, err
+	}
+	if n.ElseList != nil {
+		// The else branch sees the variables holding the whole value.
+		for i := mark; i < len(*vars); i++ {
+			(*vars)[i].typ = typ
+		}
+		st.hasElse = true
+		if st.els, err = c.list(n.ElseList, dot, vars); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+func (c *compiler) call(n *parse.TemplateNode, dot reflect.Type, vars *[]svar) (step, error) {
+	st := &callStep{}
+	var typ reflect.Type
+	if n.Pipe != nil {
+		if len(n.Pipe.Decl) > 0 {
+			return nil, errUnsupported
+		}
+		var err error
+		if st.arg, typ, err = c.pipeline(n.Pipe.Cmds, dot, vars); err != nil {
+			return nil, err
+		}
+	}
+	key := calleeKey{n.Name, typ}
+	if body, ok := c.done[key]; ok {
+		st.body = body
+		return st, nil
+	}
+	if c.active[key] {
+		return nil, errUnsupported // recursion
+	}
+	t := c.lookup(n.Name)
+	if t == nil || t.Root == nil {
+		return nil, errUnsupported
+	}
+	c.active[key] = true
+	inner := []svar{{"$", typ}}
+	steps, err := c.list(t.Root, typ, &inner)
+	delete(c.active, key)
+	if err != nil {
+		return nil, err
+	}
+	st.body = &steps
+	c.done[key] = st.body
+	return st, nil
+}
+
+// pipeline compiles commands, each piping its value into the next.
+func (c *compiler) pipeline(cmds []*parse.CommandNode, dot reflect.Type, vars *[]svar) (expr, reflect.Type, error) {
+	var value expr
+	var typ reflect.Type
+	for _, cmd := range cmds {
+		var err error
+		value, typ, err = c.command(cmd, dot, vars, value, typ)
+		if err != nil {
+			return nil, nil, err
+		}
+		if typ != nil && typ.Kind() == reflect.Interface {
+			return nil, nil, errUnsupported
+		}
+	}
+	if value == nil {
+		return nil, nil, errUnsupported
+	}
+	return value, typ, nil
+}
+
+// command compiles one command; final is the value piped into it.
+func (c *compiler) command(cmd *parse.CommandNode, dot reflect.Type, vars *[]svar, final expr, finalType reflect.Type) (expr, reflect.Type, error) {
+	if len(cmd.Args) == 0 {
+		return nil, nil, errUnsupported
+	}
+	if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok {
+		return c.function(id.Ident, cmd.Args[1:], dot, vars, final, finalType)
+	}
+	if len(cmd.Args) > 1 || final != nil {
+		return nil, nil, errUnsupported // arguments to a value
+	}
+	return c.operand(cmd.Args[0], dot, vars)
+}
+
+// operand compiles a value that is not a function call.
+func (c *compiler) operand(n parse.Node, dot reflect.Type, vars *[]svar) (expr, reflect.Type, error) {
+	switch n := n.(type) {
+	case *parse.DotNode:
+		return dotExpr{}, dot, nil
+	case *parse.FieldNode:
+		return c.fields(dotExpr{}, dot, n.Ident)
+	case *parse.VariableNode:
+		var typ reflect.Type
+		found := false
+		for i := len(*vars) - 1; i >= 0; i-- {
+			if (*vars)[i].name == n.Ident[0] {
+				typ, found = (*vars)[i].typ, true
+				break
+			}
+		}
+		if !found {
+			return nil, nil, errUnsupported
+		}
+		if len(n.Ident) == 1 {
+			return varExpr{n.Ident[0]}, typ, nil
+		}
+		return c.fields(varExpr{n.Ident[0]}, typ, n.Ident[1:])
+	case *parse.PipeNode:
+		if len(n.Decl) > 0 {
+			return nil, nil, errUnsupported
+		}
+		return c.pipeline(n.Cmds, dot, vars)
+	case *parse.StringNode:
+		return constExpr{reflect.ValueOf(n.Text)}, stringType, nil
+	case *parse.BoolNode:
+		return constExpr{reflect.ValueOf(n.True)}, boolType, nil
+	case *parse.NumberNode:
+		v, err := idealConstant(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		return constExpr{v}, v.Type(), nil
+	}
+	return nil, nil, errUnsupported
+}
+
+// idealConstant is the value text/template gives a number constant where
+// any type will do.
+func idealConstant(n *parse.NumberNode) (reflect.Value, error) {
+	switch {
+	case n.IsComplex:
+		return reflect.Value{}, errUnsupported
+	case n.IsFloat && !isHexInt(n.Text) && !isRuneInt(n.Text) && containsAny(n.Text, ".eEpP"):
+		return reflect.ValueOf(n.Float64), nil
+	case n.IsInt:
+		i := int(n.Int64)
+		if int64(i) != n.Int64 {
+			return reflect.Value{}, errUnsupported
+		}
+		return reflect.ValueOf(i), nil
+	}
+	return reflect.Value{}, errUnsupported
+}
+
+func isRuneInt(s string) bool { return len(s) > 0 && s[0] == '\'' }
+
+func isHexInt(s string) bool {
+	return len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && !containsAny(s, "pP")
+}
+
+func containsAny(s, chars string) bool {
+	for i := 0; i < len(s); i++ {
+		for j := 0; j < len(chars); j++ {
+			if s[i] == chars[j] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fields compiles a chain of field names from a receiver of type typ.
+func (c *compiler) fields(recv expr, typ reflect.Type, idents []string) (expr, reflect.Type, error) {
+	f := &fieldExpr{recv: recv}
+	// The data's type is only the data's: a chain from a value of that
+	// type starts at the data itself.
+	fold := c.fixed.data.IsValid() && typ == c.fixed.data.Type() && c.fixed.fields(idents)
+	for _, name := range idents {
+		if typ == nil {
+			return nil, nil, errUnsupported
+		}
+		var st fieldStep
+		// text/template calls a method before it looks for a field.
+		if _, ok := typ.MethodByName(name); ok {
+			return nil, nil, errUnsupported
+		}
+		if typ.Kind() != reflect.Pointer && typ.Kind() != reflect.Interface {
+			if _, ok := reflect.PointerTo(typ).MethodByName(name); ok {
+				return nil, nil, errUnsupported
+			}
+		}
+		for typ.Kind() == reflect.Pointer {
+			st.derefs++
+			typ = typ.Elem()
+		}
+		switch typ.Kind() {
+		case reflect.Struct:
+			sf, ok := typ.FieldByName(name)
+			if !ok || !sf.IsExported() {
+				return nil, nil, errUnsupported
+			}
+			// A field promoted through an embedded pointer may be nil.
+			t := typ
+			for _, i := range sf.Index[:len(sf.Index)-1] {
+				t = t.Field(i).Type
+				if t.Kind() != reflect.Struct {
+					return nil, nil, errUnsupported
+				}
+			}
+			st.index = sf.Index
+			typ = sf.Type
+		case reflect.Map:
+			if typ.Key() != stringType {
+				return nil, nil, errUnsupported
+			}
+			st.key = reflect.ValueOf(name)
+			typ = typ.Elem()
+		default:
+			return nil, nil, errUnsupported
+		}
+		f.steps = append(f.steps, st)
+	}
+	if fold {
+		if v, err := (&fieldExpr{recv: constExpr{c.fixed.data}, steps: f.steps}).eval(nil, reflect.Value{}); err == nil {
+			return constExpr{v}, typ, nil
+		}
+	}
+	return f, typ, nil
+}
+
+// function compiles a call of the function name.
+func (c *compiler) function(name string, argNodes []parse.Node, dot reflect.Type, vars *[]svar, final expr, finalType reflect.Type) (expr, reflect.Type, error) {
+	// Functions of the template come before the builtins, as in
+	// text/template.
+	if fn, ok := c.funcs[name]; ok {
+		return c.userFunction(fn, argNodes, dot, vars, final, finalType)
+	}
+	// The builtins take any value.
+	args := make([]expr, 0, len(argNodes))
+	types := make([]reflect.Type, 0, len(argNodes)+1)
+	for _, a := range argNodes {
+		x, t, err := c.operand(a, dot, vars)
+		if err != nil {
+			return nil, nil, err
+		}
+		args = append(args, x)
+		types = append(types, t)
+	}
+	if final != nil {
+		types = append(types, finalType)
+	}
+	n := len(types)
+	call := &callExpr{args: args, final: final}
+	switch name {
+	case "and", "or":
+		if n == 0 {
+			return nil, nil, errUnsupported
+		}
+		call.fn = andOr(name == "or")
+		for _, t := range types {
+			if t != types[0] {
+				// The type depends on the values: fine for a condition
+				// or a value to write, not for a field chain or a with.
+				return call, nil, nil
+			}
+		}
+		return call, types[0], nil
+	case "not":
+		if n != 1 {
+			return nil, nil, errUnsupported
+		}
+		call.fn = builtinNot
+		return call, boolType, nil
+	case "len":
+		if n != 1 {
+			return nil, nil, errUnsupported
+		}
+		call.fn = builtinLen
+		return call, intType, nil
+	case "index":
+		if n != 2 || types[0] == nil {
+			return nil, nil, errUnsupported
+		}
+		t := types[0]
+		switch t.Kind() {
+		case reflect.Map:
+			if t.Key() != stringType || types[1] != stringType {
+				return nil, nil, errUnsupported
+			}
+		case reflect.Slice, reflect.Array:
+			if types[1] != intType {
+				return nil, nil, errUnsupported
+			}
+		default:
+			return nil, nil, errUnsupported
+		}
+		call.fn = builtinIndex
+		return call, t.Elem(), nil
+	case "eq", "ne", "lt", "le", "gt", "ge":
+		if n < 2 || name != "eq" && n != 2 {
+			return nil, nil, errUnsupported
+		}
+		call.fn = compare(name)
+		return call, boolType, nil
+	case "print", "printf", "println":
+		if name == "printf" && (n == 0 || types[0] != stringType) {
+			return nil, nil, errUnsupported
+		}
+		call.fn = printer(name)
+		return call, stringType, nil
+	}
+	return nil, nil, errUnsupported
+}
+
+// userFunction compiles a call of a function of the engine's FuncMap.
+func (c *compiler) userFunction(fn reflect.Value, argNodes []parse.Node, dot reflect.Type, vars *[]svar, final expr, finalType reflect.Type) (expr, reflect.Type, error) {
+	ft := fn.Type()
+	n := len(argNodes)
+	if final != nil {
+		n++
+	}
+	if ft.IsVariadic() && n < ft.NumIn()-1 || !ft.IsVariadic() && n != ft.NumIn() {
+		return nil, nil, errUnsupported
+	}
+	if ft.NumOut() == 0 || ft.NumOut() > 2 || ft.NumOut() == 2 && ft.Out(1) != errorType || ft.Out(0).Kind() == reflect.Interface {
+		return nil, nil, errUnsupported
+	}
+	param := func(i int) reflect.Type {
+		if ft.IsVariadic() && i >= ft.NumIn()-1 {
+			return ft.In(ft.NumIn() - 1).Elem()
+		}
+		return ft.In(i)
+	}
+	args := make([]expr, 0, n)
+	for i, a := range argNodes {
+		x, err := c.typedArg(a, param(i), dot, vars)
+		if err != nil {
+			return nil, nil, err
+		}
+		args = append(args, x)
+	}
+	if final != nil {
+		pt := param(n - 1)
+		if pt != anyType && (finalType == nil || !finalType.AssignableTo(pt)) {
+			return nil, nil, errUnsupported
+		}
+	}
+	params := make([]reflect.Type, n)
+	for i := range params {
+		params[i] = param(i)
+	}
+	call := &callExpr{args: args, final: final, fn: func(s *state, dot reflect.Value, args []expr) (reflect.Value, error) {
+		return callFunction(fn, params, s, dot, args)
+	}}
+	if final == nil && allConst(args) {
+		// The engine's functions are pure: a call on constants, such as
+		// an Outlook comment's, is made once.
+		if v, err := call.eval(nil, reflect.Value{}); err == nil {
+			return constExpr{v}, ft.Out(0), nil
+		}
+	}
+	return call, ft.Out(0), nil
+}
+
+func allConst(args []expr) bool {
+	for _, a := range args {
+		if _, ok := a.(constExpr); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// callFunction calls fn on the values of args, converted to params.
+func callFunction(fn reflect.Value, params []reflect.Type, s *state, dot reflect.Value, args []expr) (reflect.Value, error) {
+	if v, ok, err := callDirect(fn, s, dot, args); ok {
+		return v, err
+	}
+	argv := make([]reflect.Value, len(args))
+	for i, a := range args {
+		v, err := a.eval(s, dot)
+		if err != nil {
+			return v, err
+		}
+		if !v.IsValid() {
+			if params[i] != anyType {
+				return v, errSlow
+			}
+			v = reflect.Zero(anyType)
+		}
+		argv[i] = v
+	}
+	out := fn.Call(argv)
+	if len(out) == 2 && !out[1].IsNil() {
+		return reflect.Value{}, errSlow
+	}
+	return out[0], nil
+}
+
+// callDirect calls the engine's formatting functions without reflection:
+// ok is false for a function of another signature.
+func callDirect(fn reflect.Value, s *state, dot reflect.Value, args []expr) (v reflect.Value, ok bool, err error) {
+	var a [3]reflect.Value
+	if len(args) > len(a) {
+		return v, false, nil
+	}
+	for i, x := range args {
+		if a[i], err = x.eval(s, dot); err != nil {
+			return v, true, err
+		}
+	}
+	bad := false
+	str := func(v reflect.Value) string {
+		if v.Kind() != reflect.String {
+			bad = true
+			return ""
+		}
+		return v.String()
+	}
+	face := func(v reflect.Value) any {
+		if !v.IsValid() {
+			return nil
+		}
+		return v.Interface()
+	}
+	var out string
+	switch f := fn.Interface().(type) {
+	case func(string, any) (string, error):
+		out, err = f(str(a[0]), face(a[1]))
+	case func(string, any, string) (string, error):
+		out, err = f(str(a[0]), face(a[1]), str(a[2]))
+	case func(string, any, ...string) (string, error):
+		switch len(args) {
+		case 2:
+			out, err = f(str(a[0]), face(a[1]))
+		case 3:
+			out, err = f(str(a[0]), face(a[1]), str(a[2]))
+		default:
+			return v, false, nil
+		}
+	default:
+		return v, false, nil
+	}
+	if err != nil || bad {
+		return v, true, errSlow
+	}
+	return reflect.ValueOf(out), true, nil
+}
+
+// typedArg compiles an argument for a parameter of type pt, as
+// text/template converts it.
+func (c *compiler) typedArg(n parse.Node, pt reflect.Type, dot reflect.Type, vars *[]svar) (expr, error) {
+	switch n := n.(type) {
+	case *parse.StringNode:
+		if pt.Kind() != reflect.String && pt != anyType {
+			return nil, errUnsupported
+		}
+		return constExpr{reflect.ValueOf(n.Text).Convert(pt)}, nil
+	case *parse.BoolNode:
+		if pt.Kind() != reflect.Bool && pt != anyType {
+			return nil, errUnsupported
+		}
+		return constExpr{reflect.ValueOf(n.True).Convert(pt)}, nil
+	case *parse.NumberNode:
+		if pt == anyType {
+			v, err := idealConstant(n)
+			if err != nil {
+				return nil, err
+			}
+			return constExpr{v}, nil
+		}
+		switch pt.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if !n.IsInt || reflect.Zero(pt).OverflowInt(n.Int64) {
+				return nil, errUnsupported
+			}
+			return constExpr{reflect.ValueOf(n.Int64).Convert(pt)}, nil
+		case reflect.Float32, reflect.Float64:
+			if !n.IsFloat {
+				return nil, errUnsupported
+			}
+			return constExpr{reflect.ValueOf(n.Float64).Convert(pt)}, nil
+		}
+		return nil, errUnsupported
+	}
+	x, t, err := c.operand(n, dot, vars)
+	if err != nil {
+		return nil, err
+	}
+	if pt != anyType && (t == nil || !t.AssignableTo(pt)) {
+		return nil, errUnsupported
+	}
+	return x, nil
+}

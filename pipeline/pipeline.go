@@ -394,10 +394,13 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		"cluster": {c.Clustering.K, c.Clustering.MinAudience, c.Clustering.MaxK, r.seed(), c.Clustering.MaxIterations,
 			c.Clustering.Weights.featureOptions(), c.Clustering.Scale, c.Inputs.ProfileColumns, r.previousClustering()},
 		"variants": {r.set.MetaHash()},
-		"render":   {r.set.Hash(), c.Name, c.Sender.Name, c.Sender.From, c.Sender.PostalAddress},
+		"render":   {r.set.Hash(), c.Name, c.Sender.Name, c.Sender.From, c.Sender.PostalAddress, c.Links},
 		"report":   {},
 		"outbox":   {r.outboxMode, c.Mail, c.Sender, keyOf("secret", r.secret)[:16]},
 	}
+	// The variants' sample messages follow the sender, the signing key and
+	// the Date too (sampleKey, in stages.go).
+	parts["render"] = append(parts["render"], r.sampleKey()...)
 	prev := ""
 	for i := range stages {
 		stages[i].key = keyOf(append([]any{prev, stages[i].name}, parts[stages[i].name]...)...)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -592,9 +593,11 @@ func (r *run) needNewsletters(ctx context.Context) ([]*render.Newsletter, error)
 		return nil, err
 	}
 	month := r.month.Format("2006-01")
-	r.engine, err = render.NewEngine(r.set, r.md,
-		render.Campaign{Name: r.c.Name, Month: month, MonthName: render.MonthName(month)},
-		render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress})
+	r.engine, err = render.New(r.set, r.md, render.Config{
+		Campaign: render.Campaign{Name: r.c.Name, Month: month, MonthName: render.MonthName(month)},
+		Sender:   render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress},
+		Links:    r.c.Links.renderLinks(r.c.Name),
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -613,18 +616,38 @@ func (r *run) needNewsletters(ctx context.Context) ([]*render.Newsletter, error)
 	return out, nil
 }
 
-// variantMeta is variants/<id>/meta.json.
+// variantMeta is variants/<id>/meta.json: the variant's facts, in a fixed
+// field order, with its lists in their own order (interests by lift,
+// blocks in reading order), so that the same run writes the same bytes.
 type variantMeta struct {
 	variants.Variant
-	Campaign string `json:"campaign"`
-	Month    string `json:"month"`
-	// SampleSubject is the subject as the preview's sample recipient sees it.
+	// Tier and Relationship are the cluster's majorities (written even
+	// when empty: no tier holds a majority), with the share of members
+	// who hold them.
+	Tier              string  `json:"tier"`
+	TierShare         float64 `json:"tier_share"`
+	Relationship      string  `json:"relationship"`
+	RelationshipShare float64 `json:"relationship_share"`
+	Campaign          string  `json:"campaign"`
+	Month             string  `json:"month"`
+	// SampleSubject is the subject as the preview's sample recipient sees
+	// it, in index.html and index.txt.
 	SampleSubject string `json:"sample_subject"`
+	// Sample says to whom sample.eml is addressed.
+	Sample variantSample `json:"sample"`
 }
 
-// render writes variants/<id>/{index.html,index.txt,meta.json}.
+// render writes variants/<id>/{index.html,index.txt,meta.json,sample.eml}.
 func (r *run) render(ctx context.Context) (map[string]int, []string, error) {
 	ns, err := r.needNewsletters(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	samples, err := r.newSampler(ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	cf, err := r.needClusters()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -633,13 +656,13 @@ func (r *run) render(ctx context.Context) (map[string]int, []string, error) {
 		return nil, nil, err
 	}
 	defer swap.abort()
-	for _, n := range ns {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
+	// Each variant's files are independent: a bounded pool of workers
+	// writes them.
+	err = parallel(ctx, len(ns), func(i int) error {
+		n := ns[i]
 		m, err := n.Personalize(render.SampleRecipient(), "https://unsubscribe.invalid/preview")
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		id := n.Variant.ID
 		for _, f := range []struct {
@@ -650,22 +673,33 @@ func (r *run) render(ctx context.Context) (map[string]int, []string, error) {
 				_, err := w.Write(f.data)
 				return err
 			}); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		meta := variantMeta{Variant: n.Variant, Campaign: r.c.Name, Month: r.month.Format("2006-01"), SampleSubject: m.Subject}
-		if err := writeFileIn(swap.path(id+"/meta.json"), func(w io.Writer) error {
+		if err := meta.addMajorities(cf); err != nil {
+			return err
+		}
+		if meta.Sample, err = samples.write(swap.path(id+"/"+sampleFile), n); err != nil {
+			return err
+		}
+		return writeFileIn(swap.path(id+"/meta.json"), func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(meta)
-		}); err != nil {
-			return nil, nil, err
-		}
+		})
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := swap.commit(); err != nil {
 		return nil, nil, err
 	}
-	return map[string]int{"variants": len(ns)}, []string{variantsDir}, nil
+	if r.secret == "" && samples.toCardholders.Load() > 0 {
+		r.event(Event{Stage: "render", State: "warn", Message: r.secretEnv() + " is not set: the samples' unsubscribe links are signed with a key anyone can derive; the next run with it set renders them again"})
+	}
+	return map[string]int{"variants": len(ns), "samples_to_cardholders": int(samples.toCardholders.Load()),
+		"samples_to_preview_recipient": int(samples.toPreview.Load())}, []string{variantsDir}, nil
 }
 
 // report writes report.xlsx.
@@ -856,25 +890,16 @@ func (r *run) outbox(ctx context.Context) (map[string]int, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	secret := r.secret
-	if secret == "" && len(recipients) > 0 {
-		env := r.c.Sender.UnsubscribeSecretEnv
-		if env == "" {
-			env = DefaultSecretEnv
-		}
-		r.event(Event{Stage: "outbox", State: "warn", Message: env + " is not set: unsubscribe links are signed with a key anyone can derive; set it before sending"})
-		secret = "tailor-unsigned:" + r.c.Name
+	secret := r.signingSecret()
+	if r.secret == "" && len(recipients) > 0 {
+		r.event(Event{Stage: "outbox", State: "warn", Message: r.secretEnv() + " is not set: unsubscribe links are signed with a key anyone can derive; set it before sending"})
 	}
 	swap, err := newDirSwap(filepath.Join(r.dir, outboxDir))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer swap.abort()
-	month := r.month.Format("2006-01")
-	env := send.Envelope{
-		Sender: render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress},
-		Date:   r.mailDate(), Campaign: r.c.Name, Month: month, UserAgent: "tailor " + r.cfg.Version,
-	}
+	env := r.envelope()
 	// Each message is independent: a bounded pool of workers builds and
 	// writes them; results land by index, so the index file keeps the
 	// recipients' order whatever the scheduling.
@@ -936,42 +961,22 @@ type outboxResult struct {
 
 // writeMessage personalizes, composes and writes one message.
 func (r *run) writeMessage(swap *dirSwap, ns []*render.Newsletter, rc recipient, env send.Envelope, secret string) outboxResult {
-	p := rc.profile
 	n := ns[rc.variant]
-	unsub, err := render.UnsubscribeURL(r.c.Sender.UnsubscribeURL, secret, r.c.Name, p.ID)
+	c, err := r.composeMessage(n, recipientOf(rc.profile), env, secret)
 	if err != nil {
-		return outboxResult{err: fmt.Errorf("%w: sender.unsubscribe_url: %v", ErrConfig, err)}
-	}
-	env.Recipient = render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier,
-		Locale: p.Locale, Relationship: string(p.Relationship), FavouriteMerchant: p.FavouriteMerchant,
-		TopMerchants: p.TopMerchants.Map(), Attrs: p.Attrs}
-	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
-	m, err := n.Personalize(env.Recipient, unsub)
-	if err != nil {
-		if errors.Is(err, render.ErrHeader) {
-			return outboxResult{refused: err}
-		}
 		return outboxResult{err: err}
 	}
-	msg, err := send.Compose(m, env)
-	if err != nil {
-		return outboxResult{refused: err}
+	if c.refused != nil {
+		return outboxResult{refused: c.refused}
 	}
-	rel := n.Variant.ID + "/" + emlName(p.ID)
+	rel := n.Variant.ID + "/" + emlName(rc.profile.ID)
 	if err := writeFileIn(swap.path(rel), func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		if err := send.WriteEML(bw, msg); err != nil {
-			return err
-		}
-		return bw.Flush()
+		_, err := w.Write(c.eml)
+		return err
 	}); err != nil {
 		return outboxResult{err: err}
 	}
-	id := ""
-	if ids := msg.GetGenHeader("Message-ID"); len(ids) > 0 {
-		id = ids[0]
-	}
-	return outboxResult{file: rel, messageID: id}
+	return outboxResult{file: rel, messageID: c.messageID}
 }
 
 // parallel calls fn(i) for i in [0, n) on GOMAXPROCS goroutines, all of
@@ -1026,4 +1031,216 @@ func (r *run) featureNamesOf() []string {
 		return r.features.Names
 	}
 	return r.featureNames
+}
+
+// sampleFile is each variant's sample message, in its directory.
+const sampleFile = "sample.eml"
+
+// variantSample is the "sample" of meta.json: to whom the variant's
+// sample.eml is addressed.
+type variantSample struct {
+	// File is the message's file in the variant's directory.
+	File string `json:"file"`
+	// Recipient is the id of the cardholder the message is addressed to,
+	// or that of render.SampleRecipient when Preview is set.
+	Recipient string `json:"recipient"`
+	// Preview says the variant has no mailable cardholder whose data makes
+	// a safe message: the message is addressed to the previews' sample
+	// recipient, Alex Sample.
+	Preview bool `json:"preview"`
+	// Skipped counts the mailable cardholders passed over because the
+	// outbox refuses their data (a name no header can carry, ...).
+	Skipped int `json:"skipped"`
+	// MessageID and Subject are the message's own.
+	MessageID string `json:"message_id"`
+	Subject   string `json:"subject"`
+}
+
+// sampler writes the variants' sample messages. A variant's sample is the
+// message the outbox holds for the first of its mailable cardholders, in
+// input order, whose data makes a safe message: the outbox's first message
+// of the variant, in both the samples and the all modes. Input order is
+// what the outbox follows, so no ranking is needed, and it does not depend
+// on the outbox mode, which the render stage's key leaves out.
+type sampler struct {
+	r      *run
+	env    send.Envelope
+	secret string
+	// candidates lists each variant's mailable cardholders in input
+	// order, by variant id.
+	candidates map[string][]*profile.Profile
+	// toCardholders and toPreview count the samples addressed to a
+	// cardholder and to the preview recipient.
+	toCardholders, toPreview atomic.Int64
+}
+
+// newSampler finds the mailable cardholders of every variant of ns.
+func (r *run) newSampler(ns []*render.Newsletter) (*sampler, error) {
+	ps, err := r.needProfiles()
+	if err != nil {
+		return nil, err
+	}
+	assigned, err := r.readAssignments()
+	if err != nil {
+		return nil, err
+	}
+	s := &sampler{r: r, env: r.envelope(), secret: r.signingSecret(),
+		candidates: make(map[string][]*profile.Profile, len(ns))}
+	for i := range ps {
+		p := &ps[i]
+		if p.Status() != profile.StatusMail {
+			continue
+		}
+		if v, ok := assigned[p.ID]; ok {
+			s.candidates[v] = append(s.candidates[v], p)
+		}
+	}
+	return s, nil
+}
+
+// write writes the sample message of n's variant to path. It may be called
+// for several variants at once.
+func (s *sampler) write(path string, n *render.Newsletter) (variantSample, error) {
+	out := variantSample{File: sampleFile}
+	var c *composed
+	for _, p := range s.candidates[n.Variant.ID] {
+		got, err := s.r.composeMessage(n, recipientOf(p), s.env, s.secret)
+		if err != nil {
+			return out, err
+		}
+		if got.refused == nil {
+			c, out.Recipient = got, p.ID
+			s.toCardholders.Add(1)
+			break
+		}
+		out.Skipped++
+	}
+	if c == nil {
+		rc := render.SampleRecipient()
+		got, err := s.r.composeMessage(n, rc, s.env, s.secret)
+		if err != nil {
+			return out, err
+		}
+		if got.refused != nil {
+			return out, fmt.Errorf("render: variant %s: sample message for %s %s: %w", n.Variant.ID, rc.FirstName, rc.LastName, got.refused)
+		}
+		c, out.Recipient, out.Preview = got, rc.ID, true
+		s.toPreview.Add(1)
+	}
+	out.MessageID, out.Subject = c.messageID, c.subject
+	return out, writeFileIn(path, func(w io.Writer) error {
+		_, err := w.Write(c.eml)
+		return err
+	})
+}
+
+// addMajorities copies the cluster's tier and relationship majorities, with
+// their shares, from clusters.json into a variant's meta.json.
+func (m *variantMeta) addMajorities(cf *clusterFile) error {
+	m.Tier, m.Relationship = m.Variant.Tier, m.Variant.Relationship
+	for _, c := range cf.Clusters {
+		if c.ID == m.Variant.Cluster {
+			m.TierShare, m.RelationshipShare = c.TierShare, c.RelationshipShare
+			return nil
+		}
+	}
+	return fmt.Errorf("render: variant %s: cluster %d is not in %s", m.ID, m.Variant.Cluster, clustersFile)
+}
+
+// composed is one recipient's complete message.
+type composed struct {
+	eml       []byte
+	messageID string
+	subject   string
+	// refused is set, and the rest empty, when the recipient's data
+	// cannot make a safe message.
+	refused error
+}
+
+// composeMessage personalizes n for rc and builds the complete MIME
+// message. The outbox and the variants' samples both build their messages
+// here, so that a sample is byte for byte what the outbox holds for the
+// same cardholder. The error is for what stops the run.
+func (r *run) composeMessage(n *render.Newsletter, rc render.Recipient, env send.Envelope, secret string) (*composed, error) {
+	unsub, err := render.UnsubscribeURL(r.c.Sender.UnsubscribeURL, secret, r.c.Name, rc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sender.unsubscribe_url: %v", ErrConfig, err)
+	}
+	env.Recipient = rc
+	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
+	m, err := n.Personalize(rc, unsub)
+	if err != nil {
+		if errors.Is(err, render.ErrHeader) {
+			return &composed{refused: err}, nil
+		}
+		return nil, err
+	}
+	msg, err := send.Compose(m, env)
+	if err != nil {
+		return &composed{refused: err}, nil
+	}
+	var b bytes.Buffer
+	// Room for both parts, quoted-printable, and the headers.
+	b.Grow((len(m.Text)+len(m.HTML))*9/8 + 2048)
+	if err := send.WriteEML(&b, msg); err != nil {
+		return nil, err
+	}
+	c := &composed{eml: b.Bytes(), subject: m.Subject}
+	if ids := msg.GetGenHeader("Message-ID"); len(ids) > 0 {
+		c.messageID = ids[0]
+	}
+	return c, nil
+}
+
+// recipientOf returns a cardholder's merge fields.
+func recipientOf(p *profile.Profile) render.Recipient {
+	return render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier,
+		Locale: p.Locale, Relationship: string(p.Relationship), FavouriteMerchant: p.FavouriteMerchant,
+		TopMerchants: p.TopMerchants.Map(), Attrs: p.Attrs}
+}
+
+// envelope returns what every message of the run shares: the sender, the
+// Date, the campaign month and the User-Agent.
+func (r *run) envelope() send.Envelope {
+	return send.Envelope{
+		Sender: render.Sender{Name: r.c.Sender.Name, From: r.c.Sender.From, ReplyTo: r.c.Sender.ReplyTo, PostalAddress: r.c.Sender.PostalAddress},
+		Date:   r.mailDate(), Campaign: r.c.Name, Month: r.month.Format("2006-01"), UserAgent: "tailor " + r.cfg.Version,
+	}
+}
+
+// signingSecret returns the key that signs unsubscribe links: the secret
+// from the environment or, without one, a key derived from the campaign
+// name, of which the outbox warns. Neither is ever logged or written: stage
+// keys hold only secretFingerprint.
+func (r *run) signingSecret() string {
+	if r.secret != "" {
+		return r.secret
+	}
+	return "tailor-unsigned:" + r.c.Name
+}
+
+// secretEnv names the environment variable that holds the signing secret.
+func (r *run) secretEnv() string {
+	if env := r.c.Sender.UnsubscribeSecretEnv; env != "" {
+		return env
+	}
+	return DefaultSecretEnv
+}
+
+// secretFingerprint identifies a secret in a stage key without revealing
+// it: whether one is set, and a short hash of it, which the key hashes
+// again.
+func secretFingerprint(secret string) []any {
+	return []any{secret != "", keyOf("secret", secret)[:16]}
+}
+
+// sampleKey returns what the variants' sample messages depend on beyond the
+// templates and the data, for the render stage's key: the sender's headers
+// and footer, the unsubscribe base URL, the signing secret's fingerprint
+// and the Date. The outbox mode and sample count are left out: the sample
+// does not depend on them.
+func (r *run) sampleKey() []any {
+	s := r.c.Sender
+	return []any{"sample", s.Name, s.From, s.ReplyTo, s.PostalAddress, s.UnsubscribeURL,
+		secretFingerprint(r.secret), r.mailDate().Format(time.RFC3339Nano)}
 }

@@ -111,8 +111,9 @@ func (r *run) stages() []stage {
 		// variants plans one newsletter variant per cluster from the
 		// designers' content blocks.
 		{name: "variants", run: r.variants},
-		// render compiles every variant into HTML and text, with a
-		// preview of each under variants/.
+		// render compiles every variant into HTML and text (CSS
+		// inlined, links tagged) and writes each under variants/ with
+		// its meta.json and a sample message for a real recipient.
 		{name: "render", run: r.render},
 		// report writes the marketers' workbook.
 		{name: "report", run: r.report},

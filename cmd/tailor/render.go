@@ -27,7 +27,8 @@ func newRenderCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Render a run's variants again after a template edit",
 		Long: `render renders the variants of a run directory, <out>/<campaign>/<YYYY-MM>,
 again with the campaign's templates as they are now on disk, or with
---templates: variants/<id>/ gets new index.html, index.txt and meta.json.
+--templates: variants/<id>/ gets new index.html, index.txt, meta.json and
+sample.eml.
 It does not read the inputs or cluster again. When the blocks' front matter
 changed, the variants are planned again first (variants.json).
 

@@ -1170,7 +1170,10 @@ func (r *run) composeMessage(n *render.Newsletter, rc render.Recipient, env send
 	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
 	m, err := n.Personalize(rc, unsub)
 	if err != nil {
-		if errors.Is(err, render.ErrHeader) {
+		// A header that would carry a line break, or a value the
+		// templates cannot format (a points balance that is no number):
+		// this recipient is refused, the others go on.
+		if errors.Is(err, render.ErrHeader) || errors.Is(err, render.ErrData) {
 			return &composed{refused: err}, nil
 		}
 		return nil, err

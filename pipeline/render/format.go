@@ -160,8 +160,20 @@ type decimal struct {
 	int, frac string
 }
 
+// ErrData is wrapped when a formatting function gets a value it cannot
+// format, such as a points balance that is no number: the recipient's
+// message is refused, and the other recipients' go on.
+var ErrData = errors.New("a value that cannot be formatted")
+
+// dataError is a value's formatting error; it matches ErrData without
+// repeating its text.
+type dataError struct{ error }
+
+func (e dataError) Is(target error) bool { return target == ErrData }
+func (e dataError) Unwrap() error        { return e.error }
+
 // errNotNumber is wrapped by the errors of values that are no number.
-var errNotNumber = errors.New("not a number")
+var errNotNumber error = dataError{errors.New("not a number")}
 
 // parseDecimal reads "-1234.50", "+7", ".5" or "12".
 func parseDecimal(s string) (decimal, error) {
@@ -391,10 +403,10 @@ func formatDate(tag string, v any, style ...string) (string, error) {
 			}
 		}
 		if t, err = time.Parse("2006-01-02", s); err != nil {
-			return "", fmt.Errorf("date: %q: want a date such as 2026-10-05", x)
+			return "", dataError{fmt.Errorf("date: %q: want a date such as 2026-10-05", x)}
 		}
 	default:
-		return "", fmt.Errorf("date: a %T (%v): want a date such as 2026-10-05", v, v)
+		return "", dataError{fmt.Errorf("date: a %T (%v): want a date such as 2026-10-05", v, v)}
 	}
 	l := lookupLocale(tag)
 	switch st {

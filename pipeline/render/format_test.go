@@ -188,3 +188,32 @@ func nan() float64 {
 	zero := 0.0
 	return zero / zero
 }
+
+// TestFormatErrorsAreData checks that a value the functions cannot
+// format is reported as ErrData, so that only its recipient is refused,
+// while a wrong argument in the template is not.
+func TestFormatErrorsAreData(t *testing.T) {
+	fs := Funcs()
+	for _, tc := range []struct {
+		name string
+		call func() error
+		data bool
+	}{
+		{"number of text", func() error { _, err := fs["number"].(func(string, any) (string, error))("en-US", "lots"); return err }, true},
+		{"date of text", func() error { _, err := fs["date"].(func(string, any, ...string) (string, error))("en-US", "soon"); return err }, true},
+		{"date style", func() error {
+			_, err := fs["date"].(func(string, any, ...string) (string, error))("en-US", "2026-10-05", "medium")
+			return err
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, ErrData) != tc.data {
+				t.Errorf("errors.Is(%v, ErrData) = %v, want %v", err, !tc.data, tc.data)
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package pipeline
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestUnformattableValueRefused checks that a cardholder whose extra
+// column the templates cannot format (a points balance that is no
+// number, which the default intro block formats with number) is refused
+// with the reason, listed in refused.csv, and that everyone else's
+// message is still written.
+func TestUnformattableValueRefused(t *testing.T) {
+	dir := t.TempDir()
+	var holders, txs strings.Builder
+	holders.WriteString("cardholder_id,first_name,last_name,email,marketing_consent,points_balance\n")
+	txs.WriteString("cardholder_id,posted_on,amount,mcc,merchant\n")
+	for i := 1; i <= 12; i++ {
+		id := fmt.Sprintf("C%02d", i)
+		points := fmt.Sprint(1000 * i)
+		if id == "C04" {
+			points = "lots"
+		}
+		fmt.Fprintf(&holders, "%s,Robin,Lee,%s@example.com,yes,%s\n", id, strings.ToLower(id), points)
+		for m := 1; m <= 10; m++ {
+			fmt.Fprintf(&txs, "%s,2026-%02d-1%d,%d.50,5812,Olive Bistro\n", id, m, i%10, 20+i+m)
+		}
+	}
+	for name, s := range map[string]string{"cardholders.csv": holders.String(), "transactions.csv": txs.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := ParseCampaign("points.toml", []byte(`name = "points"
+month = "2026-10"
+[inputs]
+cardholders = "cardholders.csv"
+transactions = "transactions.csv"
+[clustering]
+k = 1
+[sender]
+name = "Meridian Card"
+from = "Meridian Card <news@meridian.example.com>"
+postal_address = "Meridian Card Services, 200 Vesey Street, New York, NY 10285"
+unsubscribe_url = "https://meridian.example.com/unsubscribe"
+[mail]
+outbox = "all"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := mustRun(t, Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir(), Version: "test",
+		Getenv: func(string) string { return "points-secret" }})
+	refused := readCSV(t, filepath.Join(res.Dir, outboxDir, "refused.csv"))
+	if len(refused) != 2 || refused[1][1] != "C04" || !strings.Contains(refused[1][2], "not a number") {
+		t.Fatalf("refused.csv = %q, want C04 with its reason", refused)
+	}
+	index := readCSV(t, filepath.Join(res.Dir, outboxDir, "index.csv"))
+	if len(index) != 12 {
+		t.Errorf("index.csv lists %d messages, want 11", len(index)-1)
+	}
+	for _, row := range index[1:] {
+		eml := readFile(t, filepath.Join(res.Dir, outboxDir, row[4]))
+		if row[1] == "C07" && !strings.Contains(string(eml), "7,000 points") {
+			t.Errorf("C07's message does not show its 7,000 points")
+		}
+	}
+}

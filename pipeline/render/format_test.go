@@ -200,7 +200,10 @@ func TestFormatErrorsAreData(t *testing.T) {
 		data bool
 	}{
 		{"number of text", func() error { _, err := fs["number"].(func(string, any) (string, error))("en-US", "lots"); return err }, true},
-		{"date of text", func() error { _, err := fs["date"].(func(string, any, ...string) (string, error))("en-US", "soon"); return err }, true},
+		{"date of text", func() error {
+			_, err := fs["date"].(func(string, any, ...string) (string, error))("en-US", "soon")
+			return err
+		}, true},
 		{"date style", func() error {
 			_, err := fs["date"].(func(string, any, ...string) (string, error))("en-US", "2026-10-05", "medium")
 			return err

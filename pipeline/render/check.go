@@ -69,11 +69,47 @@ func Check(fsys fs.FS, opts CheckOptions) (*templates.Set, error) {
 	}
 	c.plan()
 	c.references()
+	c.images()
 	c.execute()
 	if len(c.errs) > 0 {
 		return set, sortErrors(c.errs)
 	}
 	return set, nil
+}
+
+// Images without alternative text: Markdown's ![](src) and HTML img tags
+// with no alt attribute (alt="" is allowed: it marks a decorative image).
+var (
+	mdImageNoAlt = regexp.MustCompile(`!\[\s*\]\(`)
+	htmlImage    = regexp.MustCompile(`(?is)<img\b(?:[^>{]|\{\{.*?\}\})*>`)
+	htmlAlt      = regexp.MustCompile(`(?i)\salt\s*=`)
+)
+
+// images reports every image without alternative text, in the blocks'
+// Markdown, the HTML layout and the HTML partials: many mail clients
+// block images until the reader allows them and show the alt text
+// instead, and screen readers read it out.
+func (c *checker) images() {
+	const msg = "image without alt text: mail clients that block images, and screen readers, show nothing in its place"
+	imgs := func(file string, first int, src string) {
+		for _, loc := range htmlImage.FindAllStringIndex(src, -1) {
+			if !htmlAlt.MatchString(src[loc[0]:loc[1]]) {
+				c.add(file, first+strings.Count(src[:loc[0]], "\n"), "%s", msg)
+			}
+		}
+	}
+	for _, b := range c.set.Blocks {
+		for _, loc := range mdImageNoAlt.FindAllStringIndex(b.Body, -1) {
+			c.add(b.File, b.BodyLine+strings.Count(b.Body[:loc[0]], "\n"), "%s", msg)
+		}
+		imgs(b.File, b.BodyLine, b.Body)
+	}
+	imgs(c.set.HTML.Name, 1, c.set.HTML.Source)
+	for _, f := range c.set.Partials {
+		if strings.HasSuffix(f.Name, ".html") {
+			imgs(f.Name, 1, f.Source)
+		}
+	}
 }
 
 // checker collects the problems of one set.

@@ -121,6 +121,21 @@ func TestCheck(t *testing.T) {
 		},
 		want: []problem{{"blocks/dining.md", 9, `map has no entry for key "fuel"`}},
 	}, {
+		name: "images without alt text",
+		files: func(t *testing.T) map[string]string {
+			return map[string]string{
+				"blocks/dining.md": replace(t, "blocks/dining.md", "[See offers]",
+					"![](https://example.com/table.jpg)\n\n![A table for two](https://example.com/two.jpg)\n\n<img src=\"https://example.com/raw.jpg\">\n\n[See offers]"),
+				"partials/footer.html": replace(t, "partials/footer.html", "<p><a href",
+					`<img src="https://example.com/logo.png" alt="">`+"\n"+`<img src="https://example.com/seal.png" title="{{ .Sender.Name }}">`+"\n<p><a href"),
+			}
+		},
+		want: []problem{
+			{"blocks/dining.md", 11, "image without alt text"},
+			{"blocks/dining.md", 15, "image without alt text"},
+			{"partials/footer.html", 4, "image without alt text"},
+		},
+	}, {
 		name: "layout field",
 		files: func(t *testing.T) map[string]string {
 			return map[string]string{"layout.html": replace(t, "layout.html", "{{ .Sender.Name }}", "{{ .Sender.Phone }}")}

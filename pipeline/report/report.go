@@ -333,10 +333,10 @@ func (b *book) clusters(s Summary) {
 }
 
 func (b *book) variants(s Summary) {
-	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Subject", "Preheader", "Blocks"}
-	b.sheet(SheetVariants, header, []float64{9, 9, 36, 12, 10, 60, 60, 70})
+	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks"}
+	b.sheet(SheetVariants, header, []float64{9, 9, 36, 12, 10, 10, 16, 60, 60, 70})
 	for i, v := range s.Plan.Variants {
-		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Subject, v.Preheader, strings.Join(v.Blocks, ", "))
+		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Tier, v.Relationship, v.Subject, v.Preheader, strings.Join(v.Blocks, ", "))
 	}
 	b.autoFilter(SheetVariants, len(header), len(s.Plan.Variants)+1)
 }

@@ -32,7 +32,7 @@ func testSummary() report.Summary {
 		{ID: 2, Size: 7, Eligible: 0, Label: "Mixed spending"},
 	}
 	plan := variants.Plan{Variants: []variants.Variant{
-		{ID: "v0001", Cluster: 0, Label: "Dining + Travel", Size: 120, Eligible: 100,
+		{ID: "v0001", Cluster: 0, Label: "Dining + Travel", Size: 120, Eligible: 100, Tier: "gold", Relationship: "always-a-share",
 			Blocks: []string{"intro", "dining", "airlines", "closing"}, Subject: "A table for two", Preheader: "Book now"},
 		{ID: "v0002", Cluster: 1, Label: "Groceries", Size: 80, Eligible: 60,
 			Blocks: []string{"intro", "groceries", "closing"}, Subject: "Fresh this month"},
@@ -196,7 +196,7 @@ func TestWriteHeaders(t *testing.T) {
 		{report.SheetLost, []string{"Cardholder", "First name", "Cancelled on", "Reason", "Spend in window", "Active months",
 			"Last active", "Interest 1", "Share 1", "Interest 2", "Share 2", "Interest 3", "Share 3", "Favourite merchant"}},
 		{report.SheetUnmapped, []string{"Code", "Description", "Transactions", "Share of transactions"}},
-		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Subject", "Preheader", "Blocks"}},
+		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks"}},
 		{report.SheetInputs, []string{"Input", "Rows read", "Accepted", "Rejected", "Reason", "Rows"}},
 	}
 	for _, tt := range tests {
@@ -310,9 +310,10 @@ func TestWriteVariantsSheet(t *testing.T) {
 	f := open(t, testSummary())
 	checkCells(t, f, report.SheetVariants, []cell{
 		{"A2", "v0001"}, {"B2", 0}, {"C2", "Dining + Travel"}, {"D2", 120}, {"E2", 100},
-		{"F2", "A table for two"}, {"G2", "Book now"}, {"H2", "intro, dining, airlines, closing"},
-		{"A3", "v0002"}, {"B3", 1}, {"F3", "Fresh this month"}, {"G3", ""}, {"H3", "intro, groceries, closing"},
-		{"A4", "v0003"}, {"B4", 2}, {"D4", 7}, {"E4", 0}, {"F4", "Our picks"}, {"H4", "intro, picks, closing"},
+		{"F2", "gold"}, {"G2", "always-a-share"},
+		{"H2", "A table for two"}, {"I2", "Book now"}, {"J2", "intro, dining, airlines, closing"},
+		{"A3", "v0002"}, {"B3", 1}, {"F3", ""}, {"G3", ""}, {"H3", "Fresh this month"}, {"I3", ""}, {"J3", "intro, groceries, closing"},
+		{"A4", "v0003"}, {"B4", 2}, {"D4", 7}, {"E4", 0}, {"H4", "Our picks"}, {"J4", "intro, picks, closing"},
 		{"A5", ""},
 	})
 }

@@ -313,6 +313,11 @@ type MailConfig struct {
 	// Date is the messages' Date header, RFC 3339 (default: 09:00 UTC on
 	// the first day after the run month).
 	Date string `toml:"date" json:"date,omitempty"`
+	// RefusalBudget is the share of the outbox's recipients whose message
+	// may be refused (data that cannot make a safe message, a value the
+	// templates cannot format) before the outbox stage fails (default
+	// 0.01). The refused are listed in outbox/refused.csv either way.
+	RefusalBudget *float64 `toml:"refusal_budget" json:"refusal_budget,omitempty"`
 }
 
 // Outbox modes.
@@ -536,6 +541,9 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if c.Mail.Samples < 0 {
 		return bad("mail.samples", "%d: want 0 or more", c.Mail.Samples)
+	}
+	if b := c.Mail.RefusalBudget; b != nil && (*b < 0 || *b > 1) {
+		return bad("mail.refusal_budget", "%v: want a share between 0 and 1 (0.01 is 1%%)", *b)
 	}
 	if c.Mail.Date != "" {
 		if _, err := time.Parse(time.RFC3339, c.Mail.Date); err != nil {

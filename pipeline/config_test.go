@@ -49,6 +49,7 @@ func TestCampaignErrors(t *testing.T) {
 		{"outbox", "[mail]\noutbox = \"everyone\"", `c.toml:12:1: mail.outbox: "everyone": want samples, all or none`},
 		{"k", "[clustering]\nk = -3", `c.toml:12:1: clustering.k: -3: want 1 to 100000`},
 		{"date", "[mail]\ndate = \"tomorrow\"", `c.toml:12:1: mail.date: "tomorrow": want RFC 3339, e.g. 2026-11-02T09:00:00Z`},
+		{"refusal budget", "[mail]\nrefusal_budget = -0.1", `c.toml:12:1: mail.refusal_budget: -0.1: want a share between 0 and 1 (0.01 is 1%)`},
 		{"syntax", "[mail\n", "c.toml:11:6"},
 	}
 	for _, tt := range tests {

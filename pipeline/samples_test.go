@@ -289,6 +289,7 @@ postal_address = "Meridian Card Services, 200 Vesey Street, New York, NY 10285"
 unsubscribe_url = "https://meridian.example.com/unsubscribe"
 [mail]
 outbox = "all"
+refusal_budget = 0.5
 `))
 	if err != nil {
 		t.Fatal(err)

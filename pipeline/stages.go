@@ -949,6 +949,23 @@ func (r *run) outbox(ctx context.Context) (map[string]int, []string, error) {
 	if err := swap.commit(); err != nil {
 		return nil, nil, err
 	}
+	// Past the budget the stage fails, its outbox left in place with
+	// refused.csv for the diagnosis; the next run builds it again.
+	budget := DefaultErrorBudget
+	if b := r.c.Mail.RefusalBudget; b != nil {
+		budget = *b
+	}
+	if failed > 0 && float64(failed) > budget*float64(len(recipients)) {
+		first := ""
+		for _, res := range results {
+			if res.refused != nil {
+				first = res.refused.Error()
+				break
+			}
+		}
+		return nil, nil, fmt.Errorf("outbox: %d of %d recipients refused, over the budget of %g%% (mail.refusal_budget); the reasons are in %s; the first: %s",
+			failed, len(recipients), 100*budget, filepath.Join(r.dir, outboxDir, "refused.csv"), first)
+	}
 	return map[string]int{"messages": len(recipients) - failed, "refused": failed}, []string{outboxDir}, nil
 }
 

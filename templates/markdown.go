@@ -31,13 +31,32 @@ type Markdown struct {
 	md goldmark.Markdown
 }
 
-// NewMarkdown returns a converter with GitHub tables, strikethrough and
-// heading attributes.
+// NewMarkdown returns a converter with GitHub tables, strikethrough,
+// heading attributes and typographic punctuation: curly quotes and
+// apostrophes, en and em dashes for -- and ---, an ellipsis for ...
+// Template actions are out of the typographer's reach (see protect), so
+// the quotes inside them stay straight.
 func NewMarkdown() *Markdown {
 	return &Markdown{md: goldmark.New(
-		goldmark.WithExtensions(extension.Table, extension.Strikethrough),
+		goldmark.WithExtensions(extension.Table, extension.Strikethrough,
+			extension.NewTypographer(extension.WithTypographicSubstitutions(typography))),
 		goldmark.WithParserOptions(parser.WithAttribute()),
 	)}
+}
+
+// typography holds the typographer's replacements as characters, not
+// HTML entities, so that the plain text gets them too.
+var typography = map[extension.TypographicPunctuation]string{
+	extension.LeftSingleQuote:  "\u2018",
+	extension.RightSingleQuote: "\u2019",
+	extension.LeftDoubleQuote:  "\u201c",
+	extension.RightDoubleQuote: "\u201d",
+	extension.EnDash:           "\u2013",
+	extension.EmDash:           "\u2014",
+	extension.Ellipsis:         "\u2026",
+	extension.LeftAngleQuote:   "\u00ab",
+	extension.RightAngleQuote:  "\u00bb",
+	extension.Apostrophe:       "\u2019",
 }
 
 // placeholder markers: letters and digits only, so that no Markdown rule and

@@ -594,3 +594,37 @@ func TestConvertLink(t *testing.T) {
 		t.Errorf("Convert then Fill:\n%s\nText:\n%s", got, want)
 	}
 }
+
+// TestTypographer checks the typographic punctuation in the HTML and the
+// text alike, and that the quotes inside template actions stay straight.
+func TestTypographer(t *testing.T) {
+	md := templates.NewMarkdown()
+	tests := []struct {
+		name, src, html, text string
+	}{
+		{"apostrophe", "This month's picks", "<p>This month\u2019s picks</p>", "This month\u2019s picks"},
+		{"double quotes", `Say "hello" -- or don't...`, "<p>Say \u201chello\u201d \u2013 or don\u2019t\u2026</p>", "Say \u201chello\u201d \u2013 or don\u2019t\u2026"},
+		{"em dash", "Fly further --- today", "<p>Fly further \u2014 today</p>", "Fly further \u2014 today"},
+		{"quotes around an action", `"{{ index .Recipient.TopMerchants "dining" }}" is your favourite`,
+			"<p>\u201c{{ index .Recipient.TopMerchants \"dining\" }}\u201d is your favourite</p>",
+			"\u201c{{ index .Recipient.TopMerchants \"dining\" }}\u201d is your favourite"},
+		{"action in a link", `[It's yours](https://example.com/?q={{ printf "%s" .Recipient.Tier }})`,
+			"<p><a href=\"https://example.com/?q={{ printf \"%s\" .Recipient.Tier }}\">It\u2019s yours</a></p>",
+			"It\u2019s yours (https://example.com/?q={{ printf \"%s\" .Recipient.Tier }})"},
+		{"code stays straight", "Type `\"quoted\" -- text`", "<p>Type <code>&quot;quoted&quot; -- text</code></p>", "Type \"quoted\" -- text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			html, err := md.HTML(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(html); got != tt.html {
+				t.Errorf("HTML\n got %q\nwant %q", got, tt.html)
+			}
+			if got := strings.TrimSpace(md.Text(tt.src, width)); got != tt.text {
+				t.Errorf("text\n got %q\nwant %q", got, tt.text)
+			}
+		})
+	}
+}

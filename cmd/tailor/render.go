@@ -54,7 +54,13 @@ report and the outbox, which follow it.`,
 func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) error {
 	start := time.Now()
 	res, err := pipeline.Render(ctx, pipeline.RenderConfig{RunDir: o.runDir, Templates: o.templates, Version: Version,
-		Events: func(e pipeline.Event) { printRenderEvent(stderr, e, o.quiet) }})
+		Events: func(e pipeline.Event) {
+			kept := "the templates are unchanged"
+			if e.Stage == "variants" {
+				kept = "the blocks' front matter is unchanged"
+			}
+			printEvent(stderr, e, o.quiet, kept)
+		}})
 	if err != nil {
 		return err
 	}
@@ -75,20 +81,4 @@ func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "  out of date: %s; the next tailor run of the campaign brings them up to date\n", strings.Join(res.Stale, ", "))
 	}
 	return nil
-}
-
-// printRenderEvent prints render's progress: what ran, what was kept and
-// why, and warnings.
-func printRenderEvent(w io.Writer, e pipeline.Event, quiet bool) {
-	switch {
-	case e.State == "warn":
-		fmt.Fprintf(w, "warning: %s: %s\n", e.Stage, e.Message)
-	case quiet:
-	case e.State == "done":
-		fmt.Fprintf(w, "  %-9s done in %s\n", e.Stage, e.Duration.Round(time.Millisecond))
-	case e.State == "kept" && e.Stage == "variants":
-		fmt.Fprintf(w, "  %-9s kept (the blocks' front matter is unchanged)\n", e.Stage)
-	case e.State == "kept":
-		fmt.Fprintf(w, "  %-9s kept (the templates are unchanged)\n", e.Stage)
-	}
 }

@@ -75,7 +75,7 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	cfg := pipeline.Config{
 		Campaign: c, CampaignDir: filepath.Dir(o.campaign),
 		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Version: Version,
-		Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet) },
+		Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet, "inputs and settings unchanged") },
 	}
 	start := time.Now()
 	res, err := pipeline.Run(ctx, cfg)
@@ -86,7 +86,9 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	return nil
 }
 
-func printEvent(w io.Writer, e pipeline.Event, quiet bool) {
+// printEvent prints a stage's progress: warnings always, and unless quiet
+// what ran and what was kept, and why (kept).
+func printEvent(w io.Writer, e pipeline.Event, quiet bool, kept string) {
 	switch {
 	case e.State == "warn":
 		fmt.Fprintf(w, "warning: %s: %s\n", e.Stage, e.Message)
@@ -94,7 +96,7 @@ func printEvent(w io.Writer, e pipeline.Event, quiet bool) {
 	case e.State == "done":
 		fmt.Fprintf(w, "  %-9s done in %s\n", e.Stage, e.Duration.Round(time.Millisecond))
 	case e.State == "kept":
-		fmt.Fprintf(w, "  %-9s kept (inputs and settings unchanged)\n", e.Stage)
+		fmt.Fprintf(w, "  %-9s kept (%s)\n", e.Stage, kept)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/tailor-mail/tailor/examples/synth"
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
 // benchData returns cardholders.csv and transactions.csv of about rows
@@ -35,8 +36,8 @@ func benchData(b *testing.B, rows int) (holders, txs string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	err := WriteFile(holders, func(hw io.Writer) error {
-		return WriteFile(txs, func(tw io.Writer) error {
+	err := rundir.WriteFile(holders, func(hw io.Writer) error {
+		return rundir.WriteFile(txs, func(tw io.Writer) error {
 			hb, tb := bufio.NewWriter(hw), bufio.NewWriterSize(tw, 1<<20)
 			_, err := synth.Generate(context.Background(), synth.Config{Cardholders: n, EndMonth: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}, hb, tb)
 			if err != nil {

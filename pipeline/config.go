@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,18 +182,10 @@ const (
 	DefaultWeightTrend     = 0.05
 )
 
-// featureOptions returns the weights with their defaults.
+// featureOptions converts the weights, defaults filled in (withDefaults).
 func (w WeightsConfig) featureOptions() profile.FeatureOptions {
-	or := func(p *float64, d float64) float64 {
-		if p == nil {
-			return d
-		}
-		return *p
-	}
 	return profile.FeatureOptions{
-		Interests: or(w.Interests, DefaultWeightInterests), BehaviourWeight: or(w.Spend, DefaultWeightSpend),
-		Frequency: or(w.Frequency, DefaultWeightFrequency), Recency: or(w.Recency, DefaultWeightRecency),
-		Trend: or(w.Trend, DefaultWeightTrend),
+		Interests: *w.Interests, BehaviourWeight: *w.Spend, Frequency: *w.Frequency, Recency: *w.Recency, Trend: *w.Trend,
 	}
 }
 
@@ -200,7 +193,7 @@ func (w WeightsConfig) featureOptions() profile.FeatureOptions {
 type ClusteringConfig struct {
 	// K is the number of clusters, and so of variants: a number (default
 	// 12), or "auto" to choose it from MinAudience and MaxK.
-	K any `toml:"k" json:"k,omitempty"`
+	K K `toml:"k" json:"k,omitzero"`
 	// MinAudience is, with k = "auto", the fewest cardholders a cluster
 	// may have: smaller clusters merge into their nearest neighbour
 	// (default 100).
@@ -223,6 +216,10 @@ type TemplatesConfig struct {
 	// Dir is a template set folder, relative to the campaign file (default:
 	// the embedded set).
 	Dir string `toml:"dir" json:"dir,omitempty"`
+	// FastPath personalizes with render's compiled program (default
+	// true); false runs every recipient through html/template and
+	// text/template. TAILOR_FAST_PATH=off does the same for one run.
+	FastPath *bool `toml:"fast_path" json:"fast_path,omitempty"`
 }
 
 // SenderConfig is who the newsletter comes from.
@@ -254,24 +251,20 @@ type LinksConfig struct {
 	SkipDomains []string `toml:"skip_domains" json:"skip_domains,omitempty"`
 }
 
-// renderLinks returns the settings with their defaults, for the renderer.
-func (l LinksConfig) renderLinks(campaign string) render.Links {
-	or := func(v, d string) string {
-		if v == "" {
-			return d
-		}
-		return v
-	}
+// renderLinks converts the settings, defaults filled in (withDefaults),
+// for the renderer.
+func (l LinksConfig) renderLinks() render.Links {
 	return render.Links{
-		UTM:    l.UTM == nil || *l.UTM,
-		Source: or(l.UTMSource, render.DefaultUTMSource), Medium: or(l.UTMMedium, render.DefaultUTMMedium),
-		Campaign: or(l.UTMCampaign, render.Slug(campaign)),
-		Domains:  l.Domains, SkipDomains: l.SkipDomains,
+		UTM: l.UTM == nil || *l.UTM, Source: l.UTMSource, Medium: l.UTMMedium, Campaign: l.UTMCampaign,
+		Domains: l.Domains, SkipDomains: l.SkipDomains,
 	}
 }
 
 // domainRE matches a domain name such as news.example.com.
 var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
+// normDomain is a domain as configured, lower-cased and trimmed.
+func normDomain(d string) string { return strings.ToLower(strings.TrimSpace(d)) }
 
 // check checks the [links] table; bad reports a key.
 func (l *LinksConfig) check(bad func(key, msg string, args ...any) error) error {
@@ -292,12 +285,10 @@ func (l *LinksConfig) check(bad func(key, msg string, args ...any) error) error 
 		key     string
 		domains []string
 	}{{"links.domains", l.Domains}, {"links.skip_domains", l.SkipDomains}} {
-		for i, d := range list.domains {
-			d = strings.ToLower(strings.TrimSpace(d))
-			if !domainRE.MatchString(d) || len(d) > 253 {
-				return bad(list.key, "%q: want a domain such as example.com, without scheme or path", list.domains[i])
+		for _, d := range list.domains {
+			if n := normDomain(d); !domainRE.MatchString(n) || len(n) > 253 {
+				return bad(list.key, "%q: want a domain such as example.com, without scheme or path", d)
 			}
-			list.domains[i] = d
 		}
 	}
 	return nil
@@ -444,9 +435,8 @@ func (c *Campaign) check(file string, src []byte) error {
 			return bad("format."+name, "%v", err)
 		}
 	}
-	for i, t := range c.Inputs.Tiers {
-		c.Inputs.Tiers[i] = strings.ToLower(strings.TrimSpace(t))
-		if c.Inputs.Tiers[i] == "" {
+	for _, t := range c.Inputs.Tiers {
+		if strings.TrimSpace(t) == "" {
 			return bad("inputs.tiers", "an empty tier name")
 		}
 	}
@@ -456,18 +446,13 @@ func (c *Campaign) check(file string, src []byte) error {
 	if hc := c.Profile.HomeCountry; hc != "" && !regexp.MustCompile(`^[A-Za-z]{2}$`).MatchString(hc) {
 		return bad("profile.home_country", "%q: want a 2-letter ISO 3166 code", hc)
 	}
-	switch k := c.Clustering.K.(type) {
-	case nil:
-	case int64:
-		if k < 1 || k > 100000 {
-			return bad("clustering.k", "%d: want 1 to 100000, or \"auto\"", k)
+	if k := c.Clustering.K; k.invalid != "" {
+		if _, err := strconv.Atoi(k.invalid); err == nil {
+			return bad("clustering.k", "%s: want 1 to 100000, or \"auto\"", k.invalid)
 		}
-	case string:
-		if k != "auto" {
-			return bad("clustering.k", "%q: want a number or \"auto\"", k)
-		}
-	default:
-		return bad("clustering.k", "%v: want a number or \"auto\"", k)
+		return bad("clustering.k", "%q: want a number or \"auto\"", k.invalid)
+	} else if n, fixed := k.Fixed(); fixed && (n < 1 || n > 100000) {
+		return bad("clustering.k", "%d: want 1 to 100000, or \"auto\"", n)
 	}
 	if c.Clustering.MinAudience < 0 || c.Clustering.MaxK < 0 || c.Clustering.MaxK > 100000 {
 		return bad("clustering", "min_audience and max_k must be positive (max_k at most 100000)")
@@ -614,15 +599,98 @@ const (
 	DefaultMaxK        = 1349
 )
 
-// fixedK returns the configured number of clusters, or 0 for "auto".
-func (c ClusteringConfig) fixedK() int {
-	switch k := c.K.(type) {
-	case int64:
-		return int(k)
-	case int:
-		return k
-	case string:
-		return 0
+// K is clustering.k: a number of clusters, or "auto" to choose it from
+// the audience. The zero value is unset (DefaultK). It reads and writes
+// as a TOML or JSON number or the string "auto".
+type K struct {
+	n    int
+	auto bool
+	// invalid holds a value that is neither, for check to report with
+	// its position.
+	invalid string
+}
+
+// FixedK returns a K of n clusters.
+func FixedK(n int) K { return K{n: n} }
+
+// AutoK returns the K that chooses the number of clusters.
+func AutoK() K { return K{auto: true} }
+
+// Fixed returns the number of clusters and true, or false for "auto" and
+// unset.
+func (k K) Fixed() (int, bool) { return k.n, !k.auto && k.invalid == "" && k.n != 0 }
+
+// Auto reports whether k is "auto".
+func (k K) Auto() bool { return k.auto }
+
+// IsZero reports whether k is unset.
+func (k K) IsZero() bool { return k == K{} }
+
+// String returns "auto", the number, or "" when unset.
+func (k K) String() string {
+	switch {
+	case k.auto:
+		return "auto"
+	case k.invalid != "":
+		return k.invalid
+	case k.n != 0:
+		return strconv.Itoa(k.n)
 	}
-	return DefaultK
+	return ""
+}
+
+// UnmarshalText reads "auto" or a number. Anything else is kept for check,
+// which reports it with its line.
+func (k *K) UnmarshalText(b []byte) error {
+	s := string(b)
+	*k = K{}
+	if s == "auto" {
+		k.auto = true
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n != int64(int(n)) || n == 0 {
+		k.invalid = s
+		return nil
+	}
+	k.n = int(n)
+	return nil
+}
+
+// MarshalJSON writes the number, "auto", or null when unset.
+func (k K) MarshalJSON() ([]byte, error) {
+	switch {
+	case k.auto:
+		return []byte(`"auto"`), nil
+	case k.invalid != "":
+		return json.Marshal(k.invalid)
+	case k.n != 0:
+		return []byte(strconv.Itoa(k.n)), nil
+	}
+	return []byte("null"), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (k *K) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case nil:
+		*k = K{}
+	case string:
+		if x != "auto" {
+			return fmt.Errorf("clustering.k %q: want a number or \"auto\"", x)
+		}
+		*k = AutoK()
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > 1e9 {
+			return fmt.Errorf("clustering.k %v: want a whole number", x)
+		}
+		*k = FixedK(int(x))
+	default:
+		return fmt.Errorf("clustering.k %s: want a number or \"auto\"", b)
+	}
+	return nil
 }

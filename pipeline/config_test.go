@@ -26,7 +26,7 @@ func TestParseCampaign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Name != "news" || c.Inputs.Transactions != "t.csv" || c.Clustering.K != nil || c.Mail.Outbox != "" {
+	if c.Name != "news" || c.Inputs.Transactions != "t.csv" || !c.Clustering.K.IsZero() || c.Mail.Outbox != "" {
 		t.Errorf("parsed %+v", c)
 	}
 }
@@ -122,7 +122,7 @@ func TestLinksConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := c.Links.renderLinks(c.Name); !reflect.DeepEqual(got, tt.want) {
+			if got := c.withDefaults().Links.renderLinks(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("links %+v, want %+v", got, tt.want)
 			}
 		})

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/segment"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -151,7 +153,7 @@ func readPlan(t *testing.T, dir string) (p struct {
 	Variants []struct{ Label string }
 }) {
 	t.Helper()
-	if err := readJSON(filepath.Join(dir, planFile), &p); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(dir, rundir.PlanFile), &p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -202,8 +204,8 @@ unsubscribe_url = "https://example.com/u"
 	if res.Audience.Mail != 90 || res.Clusters != 3 {
 		t.Fatalf("audience %+v, clusters %d", res.Audience, res.Clusters)
 	}
-	var cf clusterFile
-	if err := readJSON(filepath.Join(res.Dir, clustersFile), &cf); err != nil {
+	var cf segment.File
+	if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.ClustersFile), &cf); err != nil {
 		t.Fatal(err)
 	}
 	for _, cl := range cf.Clusters {
@@ -215,7 +217,7 @@ unsubscribe_url = "https://example.com/u"
 		t.Errorf("features %v", cf.Features)
 	}
 	// A change of k reclusters from the features kept in the run directory.
-	c.Clustering.K = 2
+	c.Clustering.K = FixedK(2)
 	res, err = Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

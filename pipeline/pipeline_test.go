@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/templates"
 )
 
@@ -197,13 +198,13 @@ func treeHash(t *testing.T, p string) (string, int) {
 		t.Fatal(err)
 	}
 	if !fi.IsDir() {
-		h, _, err := hashFile(p)
+		h, _, err := rundir.HashFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return h, 1
 	}
-	h, n, err := hashTree(p)
+	h, n, err := rundir.HashTree(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func modTimes(t *testing.T, dir string) map[string]time.Time {
 	t.Helper()
 	out := map[string]time.Time{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == manifestFile {
+		if err != nil || d.IsDir() || d.Name() == rundir.ManifestFile {
 			return err
 		}
 		fi, err := d.Info()
@@ -336,7 +337,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 			}
 			dir := filepath.Join(cfg.OutRoot, "quickstart", "2026-10")
 			filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-				if err == nil && strings.Contains(d.Name(), tmpMark) {
+				if err == nil && strings.Contains(d.Name(), ".tmp-") {
 					t.Errorf("partial file left behind: %s", p)
 				}
 				return nil
@@ -432,10 +433,19 @@ func TestMonthAndOutput(t *testing.T) {
 func TestTooManyClusters(t *testing.T) {
 	cfg := quickstartConfig(t)
 	c := *cfg.Campaign
-	c.Clustering.K = 5000
+	c.Clustering.K = FixedK(5000)
 	cfg.Campaign = &c
 	_, err := Run(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), "clustering.k = 5000 but only") {
 		t.Errorf("error = %v", err)
 	}
+}
+
+// readManifest reads a run directory's manifest, nil when it cannot.
+func readManifest(dir string) *rundir.Manifest {
+	m, err := rundir.ReadManifest(dir)
+	if err != nil {
+		return nil
+	}
+	return m
 }

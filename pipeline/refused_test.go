@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
 // TestUnformattableValueRefused checks that a cardholder whose extra
@@ -16,16 +18,16 @@ import (
 // message is still written.
 func TestUnformattableValueRefused(t *testing.T) {
 	res := mustRun(t, pointsCampaign(t, "0.1"))
-	refused := readCSV(t, filepath.Join(res.Dir, outboxDir, "refused.csv"))
+	refused := readCSV(t, filepath.Join(res.Dir, rundir.OutboxDir, "refused.csv"))
 	if len(refused) != 2 || refused[1][1] != "C04" || !strings.Contains(refused[1][2], "not a number") {
 		t.Fatalf("refused.csv = %q, want C04 with its reason", refused)
 	}
-	index := readCSV(t, filepath.Join(res.Dir, outboxDir, "index.csv"))
+	index := readCSV(t, filepath.Join(res.Dir, rundir.OutboxDir, "index.csv"))
 	if len(index) != 12 {
 		t.Errorf("index.csv lists %d messages, want 11", len(index)-1)
 	}
 	for _, row := range index[1:] {
-		eml := readFile(t, filepath.Join(res.Dir, outboxDir, row[4]))
+		eml := readFile(t, filepath.Join(res.Dir, rundir.OutboxDir, row[4]))
 		if row[1] == "C07" && !strings.Contains(string(eml), "7,000 points") {
 			t.Errorf("C07's message does not show its 7,000 points")
 		}
@@ -50,7 +52,7 @@ func TestRefusalBudget(t *testing.T) {
 				}
 			}
 			dir := filepath.Join(cfg.OutRoot, "points", "2026-10")
-			if refused := readCSV(t, filepath.Join(dir, outboxDir, "refused.csv")); len(refused) != 2 {
+			if refused := readCSV(t, filepath.Join(dir, rundir.OutboxDir, "refused.csv")); len(refused) != 2 {
 				t.Errorf("refused.csv = %q, want C04", refused)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/templates"
 	"github.com/tailor-mail/tailor/variants"
 )
@@ -30,15 +31,15 @@ func mustRender(t *testing.T, rc RenderConfig) *RenderResult {
 }
 
 // dataStages returns the manifest records of the stages before variants.
-func dataStages(t *testing.T, dir string) []StageRecord {
+func dataStages(t *testing.T, dir string) []rundir.StageRecord {
 	t.Helper()
 	m := readManifest(dir)
 	if m == nil {
 		t.Fatalf("%s: no manifest", dir)
 	}
-	var out []StageRecord
+	var out []rundir.StageRecord
 	for _, name := range []string{"ingest", "profile", "cluster"} {
-		out = append(out, *m.stage(name))
+		out = append(out, *m.Stage(name))
 	}
 	return out
 }
@@ -60,7 +61,7 @@ func TestRenderAfterBlockEdit(t *testing.T) {
 	cfg, tdir := templateCampaign(t)
 	first := mustRun(t, cfg)
 	before := dataStages(t, first.Dir)
-	oldPlan := readFile(t, filepath.Join(first.Dir, planFile))
+	oldPlan := readFile(t, filepath.Join(first.Dir, rundir.PlanFile))
 	oldHTML := readFile(t, filepath.Join(first.Dir, "variants", "v0001", "index.html"))
 
 	editFile(t, filepath.Join(tdir, "blocks", "intro-greeting.md"), "Here are this month's picks", "Here are this month's freshly tailored picks")
@@ -87,7 +88,7 @@ func TestRenderAfterBlockEdit(t *testing.T) {
 	if !reflect.DeepEqual(before, dataStages(t, first.Dir)) {
 		t.Error("Render touched the records of the data stages")
 	}
-	if !bytes.Equal(oldPlan, readFile(t, filepath.Join(first.Dir, planFile))) {
+	if !bytes.Equal(oldPlan, readFile(t, filepath.Join(first.Dir, rundir.PlanFile))) {
 		t.Error("a wording edit changed the plan")
 	}
 	m := readManifest(first.Dir)
@@ -120,7 +121,7 @@ func TestRenderAfterBlockEdit(t *testing.T) {
 func TestRenderAfterFrontMatterEdit(t *testing.T) {
 	cfg, tdir := templateCampaign(t)
 	first := mustRun(t, cfg)
-	oldPlan := readFile(t, filepath.Join(first.Dir, planFile))
+	oldPlan := readFile(t, filepath.Join(first.Dir, rundir.PlanFile))
 	if !bytes.Contains(oldPlan, []byte(`"dining-table"`)) {
 		t.Fatal("no variant of the quickstart has the dining block")
 	}
@@ -130,15 +131,15 @@ func TestRenderAfterFrontMatterEdit(t *testing.T) {
 		t.Errorf("ran %v, want variants and render", res.Ran)
 	}
 	var plan variants.Plan
-	if err := readJSON(filepath.Join(first.Dir, planFile), &plan); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(first.Dir, rundir.PlanFile), &plan); err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Equal(oldPlan, readFile(t, filepath.Join(first.Dir, planFile))) {
+	if bytes.Equal(oldPlan, readFile(t, filepath.Join(first.Dir, rundir.PlanFile))) {
 		t.Fatal("the plan did not change")
 	}
 	for _, v := range plan.Variants {
 		var meta variantMeta
-		if err := readJSON(filepath.Join(first.Dir, "variants", v.ID, "meta.json"), &meta); err != nil {
+		if err := rundir.ReadJSON(filepath.Join(first.Dir, "variants", v.ID, "meta.json"), &meta); err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(meta.Blocks, v.Blocks) {
@@ -159,8 +160,8 @@ func TestRenderAfterFrontMatterEdit(t *testing.T) {
 func TestRenderTemplateError(t *testing.T) {
 	cfg, tdir := templateCampaign(t)
 	first := mustRun(t, cfg)
-	manifest := readFile(t, filepath.Join(first.Dir, manifestFile))
-	plan := readFile(t, filepath.Join(first.Dir, planFile))
+	manifest := readFile(t, filepath.Join(first.Dir, rundir.ManifestFile))
+	plan := readFile(t, filepath.Join(first.Dir, rundir.PlanFile))
 	tree, _ := treeHash(t, filepath.Join(first.Dir, "variants"))
 
 	editFile(t, filepath.Join(tdir, "blocks", "dining-table.md"), "priority = 10", "priority = 11")
@@ -170,8 +171,8 @@ func TestRenderTemplateError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "nothing was rendered") {
 		t.Fatalf("error = %v, want it to hold %q", err, want)
 	}
-	if !bytes.Equal(manifest, readFile(t, filepath.Join(first.Dir, manifestFile))) ||
-		!bytes.Equal(plan, readFile(t, filepath.Join(first.Dir, planFile))) {
+	if !bytes.Equal(manifest, readFile(t, filepath.Join(first.Dir, rundir.ManifestFile))) ||
+		!bytes.Equal(plan, readFile(t, filepath.Join(first.Dir, rundir.PlanFile))) {
 		t.Error("a failed Render changed the manifest or the plan")
 	}
 	if h, _ := treeHash(t, filepath.Join(first.Dir, "variants")); h != tree {
@@ -184,8 +185,8 @@ func TestRenderTemplateError(t *testing.T) {
 func TestRenderInterrupted(t *testing.T) {
 	cfg, tdir := templateCampaign(t)
 	first := mustRun(t, cfg)
-	manifest := readFile(t, filepath.Join(first.Dir, manifestFile))
-	plan := readFile(t, filepath.Join(first.Dir, planFile))
+	manifest := readFile(t, filepath.Join(first.Dir, rundir.ManifestFile))
+	plan := readFile(t, filepath.Join(first.Dir, rundir.PlanFile))
 	editFile(t, filepath.Join(tdir, "blocks", "dining-table.md"), `interests = ["dining"]`, `interests = ["charity"]`)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -205,10 +206,10 @@ func TestRenderInterrupted(t *testing.T) {
 	if !planned {
 		t.Fatal("Render did not plan again before rendering")
 	}
-	if !bytes.Equal(plan, readFile(t, filepath.Join(first.Dir, planFile))) {
+	if !bytes.Equal(plan, readFile(t, filepath.Join(first.Dir, rundir.PlanFile))) {
 		t.Error("the plan was not put back")
 	}
-	if !bytes.Equal(manifest, readFile(t, filepath.Join(first.Dir, manifestFile))) {
+	if !bytes.Equal(manifest, readFile(t, filepath.Join(first.Dir, rundir.ManifestFile))) {
 		t.Error("an interrupted Render changed the manifest")
 	}
 }
@@ -271,7 +272,7 @@ func TestRenderRefuses(t *testing.T) {
 	noSettings := t.TempDir()
 	m := readManifest(done.Dir)
 	m.Settings = nil
-	if err := writeJSON(filepath.Join(noSettings, manifestFile), m); err != nil {
+	if err := m.Write(noSettings); err != nil {
 		t.Fatal(err)
 	}
 
@@ -288,7 +289,7 @@ func TestRenderRefuses(t *testing.T) {
 
 	edited := quickstartConfig(t)
 	editedRun := mustRun(t, edited)
-	if err := os.WriteFile(filepath.Join(editedRun.Dir, assignmentsFile), []byte("cardholder_id,cluster,variant,mail_status\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(editedRun.Dir, rundir.AssignmentsFile), []byte("cardholder_id,cluster,variant,mail_status\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -323,11 +324,12 @@ func TestRunSettings(t *testing.T) {
 	cfg := quickstartConfig(t)
 	res := mustRun(t, cfg)
 	m := readManifest(res.Dir)
-	if m.Settings == nil || !filepath.IsAbs(m.Settings.CampaignDir) || m.Settings.Outbox != OutboxSamples {
-		t.Fatalf("settings = %+v", m.Settings)
+	s, err := ReadSettings(m)
+	if err != nil || s == nil || !filepath.IsAbs(s.CampaignDir) || s.Outbox != OutboxSamples {
+		t.Fatalf("settings = %+v, %v", s, err)
 	}
-	c := m.Settings.campaign()
-	if c.Hash() != m.ConfigHash || c.Clustering.fixedK() != 12 || !reflect.DeepEqual(c, cfg.Campaign) {
+	c := s.Campaign
+	if k, _ := c.Clustering.K.Fixed(); c.Hash() != m.ConfigHash || k != 12 || !reflect.DeepEqual(c, cfg.Campaign) {
 		t.Errorf("recorded campaign %+v differs from the run's %+v", c, cfg.Campaign)
 	}
 }

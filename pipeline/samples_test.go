@@ -16,6 +16,9 @@ import (
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/segment"
+	"github.com/tailor-mail/tailor/pipeline/send"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -70,7 +73,7 @@ func readSample(t *testing.T, path string) sampleMessage {
 func readMeta(t *testing.T, dir, id string) variantMeta {
 	t.Helper()
 	var m variantMeta
-	if err := readJSON(filepath.Join(dir, variantsDir, id, "meta.json"), &m); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(dir, rundir.VariantsDir, id, "meta.json"), &m); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -96,7 +99,7 @@ func readCSV(t *testing.T, path string) [][]string {
 func firstMailable(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, rec := range readCSV(t, filepath.Join(dir, assignmentsFile))[1:] {
+	for _, rec := range readCSV(t, filepath.Join(dir, rundir.AssignmentsFile))[1:] {
 		if _, seen := out[rec[2]]; !seen && rec[2] != "" && rec[3] == "mail" {
 			out[rec[2]] = rec[0]
 		}
@@ -108,8 +111,8 @@ func firstMailable(t *testing.T, dir string) map[string]string {
 func outboxFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, rec := range readCSV(t, filepath.Join(dir, outboxDir, "index.csv"))[1:] {
-		out[rec[1]] = filepath.Join(dir, outboxDir, filepath.FromSlash(rec[4]))
+	for _, rec := range readCSV(t, filepath.Join(dir, rundir.OutboxDir, "index.csv"))[1:] {
+		out[rec[1]] = filepath.Join(dir, rundir.OutboxDir, filepath.FromSlash(rec[4]))
 	}
 	return out
 }
@@ -127,7 +130,7 @@ func samplesMatchOutbox(t *testing.T, dir string, plan variants.Plan) int {
 		if meta.Sample.Preview || !ok {
 			continue
 		}
-		if !bytes.Equal(readFile(t, filepath.Join(dir, variantsDir, v.ID, sampleFile)), readFile(t, eml)) {
+		if !bytes.Equal(readFile(t, filepath.Join(dir, rundir.VariantsDir, v.ID, send.SampleFile)), readFile(t, eml)) {
 			t.Errorf("%s: sample.eml differs from the outbox's %s", v.ID, eml)
 		}
 		n++
@@ -163,11 +166,11 @@ func TestVariantSamples(t *testing.T) {
 			cfg.Outbox = mode
 			res := mustRun(t, cfg)
 			var plan variants.Plan
-			if err := readJSON(filepath.Join(res.Dir, planFile), &plan); err != nil {
+			if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.PlanFile), &plan); err != nil {
 				t.Fatal(err)
 			}
-			var cf clusterFile
-			if err := readJSON(filepath.Join(res.Dir, clustersFile), &cf); err != nil {
+			var cf segment.File
+			if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.ClustersFile), &cf); err != nil {
 				t.Fatal(err)
 			}
 			first := firstMailable(t, res.Dir)
@@ -175,8 +178,8 @@ func TestVariantSamples(t *testing.T) {
 				t.Fatalf("%d variants, want 12", len(plan.Variants))
 			}
 			for _, v := range plan.Variants {
-				vdir := filepath.Join(res.Dir, variantsDir, v.ID)
-				for _, f := range []string{"index.html", "index.txt", "meta.json", sampleFile} {
+				vdir := filepath.Join(res.Dir, rundir.VariantsDir, v.ID)
+				for _, f := range []string{"index.html", "index.txt", "meta.json", send.SampleFile} {
 					if _, err := os.Stat(filepath.Join(vdir, f)); err != nil {
 						t.Errorf("%s: %v", v.ID, err)
 					}
@@ -209,10 +212,10 @@ func TestVariantSamples(t *testing.T) {
 					t.Fatalf("%s: no mailable cardholder in assignments.csv", v.ID)
 				}
 				s := meta.Sample
-				if s.Recipient != want || s.Preview || s.Skipped != 0 || s.File != sampleFile {
+				if s.Recipient != want || s.Preview || s.Skipped != 0 || s.File != send.SampleFile {
 					t.Errorf("%s: sample %+v, want one to %s", v.ID, s, want)
 				}
-				msg := readSample(t, filepath.Join(vdir, sampleFile))
+				msg := readSample(t, filepath.Join(vdir, send.SampleFile))
 				if msg.to.Address != emails[want] {
 					t.Errorf("%s: sample to %s, want %s's %s", v.ID, msg.to.Address, want, emails[want])
 				}
@@ -304,7 +307,7 @@ refusal_budget = 0.5
 // passed over, and the cardholder whose row held a card number is nowhere.
 func TestSampleWithoutEligibleRecipient(t *testing.T) {
 	res := mustRun(t, sampleCampaign(t))
-	assigned, err := readVariants(filepath.Join(res.Dir, assignmentsFile))
+	assigned, err := readAssignments(filepath.Join(res.Dir, rundir.AssignmentsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,14 +325,14 @@ func TestSampleWithoutEligibleRecipient(t *testing.T) {
 		if meta.Eligible != 0 || !meta.Sample.Preview || meta.Sample.Recipient != preview.ID || meta.Sample.Skipped != 0 {
 			t.Errorf("meta.json eligible %d, sample %+v; want the preview recipient", meta.Eligible, meta.Sample)
 		}
-		msg := readSample(t, filepath.Join(res.Dir, variantsDir, shoppers, sampleFile))
+		msg := readSample(t, filepath.Join(res.Dir, rundir.VariantsDir, shoppers, send.SampleFile))
 		if msg.to.Address != preview.Email || !strings.Contains(msg.parts["text/plain"], "Hello "+preview.FirstName) {
 			t.Errorf("sample to %s, want %s greeted by name", msg.to, preview.Email)
 		}
 		if !slices.Equal(msg.types, []string{"text/plain", "text/html"}) {
 			t.Errorf("sample parts %v", msg.types)
 		}
-		if _, err := os.Stat(filepath.Join(res.Dir, outboxDir, shoppers)); !os.IsNotExist(err) {
+		if _, err := os.Stat(filepath.Join(res.Dir, rundir.OutboxDir, shoppers)); !os.IsNotExist(err) {
 			t.Errorf("the outbox has messages for a variant nobody may be mailed in: %v", err)
 		}
 	})
@@ -339,19 +342,19 @@ func TestSampleWithoutEligibleRecipient(t *testing.T) {
 		if meta.Sample.Recipient != "D03" || meta.Sample.Preview || meta.Sample.Skipped != 1 {
 			t.Errorf("sample %+v, want D03 after one refused cardholder", meta.Sample)
 		}
-		refused := readCSV(t, filepath.Join(res.Dir, outboxDir, "refused.csv"))
+		refused := readCSV(t, filepath.Join(res.Dir, rundir.OutboxDir, "refused.csv"))
 		if len(refused) != 2 || refused[1][1] != "D02" {
 			t.Errorf("refused.csv = %q, want D02", refused)
 		}
-		sample := readFile(t, filepath.Join(res.Dir, variantsDir, diners, sampleFile))
-		if !bytes.Equal(sample, readFile(t, filepath.Join(res.Dir, outboxDir, diners, "D03.eml"))) {
+		sample := readFile(t, filepath.Join(res.Dir, rundir.VariantsDir, diners, send.SampleFile))
+		if !bytes.Equal(sample, readFile(t, filepath.Join(res.Dir, rundir.OutboxDir, diners, "D03.eml"))) {
 			t.Error("sample.eml differs from the outbox's D03.eml")
 		}
 	})
 
 	t.Run("no card number", func(t *testing.T) {
 		for _, v := range []string{diners, shoppers} {
-			eml := readSample(t, filepath.Join(res.Dir, variantsDir, v, sampleFile))
+			eml := readSample(t, filepath.Join(res.Dir, rundir.VariantsDir, v, send.SampleFile))
 			all := string(eml.raw) + eml.parts["text/plain"] + eml.parts["text/html"]
 			for _, bad := range []string{"4111 1111 1111 1111", "4111111111111111", "D01"} {
 				if strings.Contains(all, bad) {
@@ -382,10 +385,10 @@ func TestRenderKeyFollowsSamples(t *testing.T) {
 	cfg.Campaign = &c
 	res := mustRun(t, cfg)
 	var plan variants.Plan
-	if err := readJSON(filepath.Join(res.Dir, planFile), &plan); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.PlanFile), &plan); err != nil {
 		t.Fatal(err)
 	}
-	samplePath := filepath.Join(res.Dir, variantsDir, "v0001", sampleFile)
+	samplePath := filepath.Join(res.Dir, rundir.VariantsDir, "v0001", send.SampleFile)
 	fromRender := []string{"render", "report", "outbox"}
 	steps := []struct {
 		name   string
@@ -439,7 +442,7 @@ func TestRenderKeyFollowsSamples(t *testing.T) {
 			}
 		})
 	}
-	manifest := readFile(t, filepath.Join(res.Dir, manifestFile))
+	manifest := readFile(t, filepath.Join(res.Dir, rundir.ManifestFile))
 	for _, s := range secrets {
 		if bytes.Contains(manifest, []byte(s)) {
 			t.Errorf("the manifest holds the secret %q", s)
@@ -459,16 +462,16 @@ func TestRenderWritesSamples(t *testing.T) {
 	cfg, tdir := templateCampaign(t)
 	first := mustRun(t, cfg)
 	editFile(t, filepath.Join(tdir, "blocks", "intro-greeting.md"), "Here are this month's picks", "Here are this month's freshly tailored picks")
-	if err := os.Remove(filepath.Join(first.Dir, variantsDir, "v0002", sampleFile)); err != nil {
+	if err := os.Remove(filepath.Join(first.Dir, rundir.VariantsDir, "v0002", send.SampleFile)); err != nil {
 		t.Fatal(err)
 	}
 	mustRender(t, renderConfig(cfg, first.Dir))
 	var plan variants.Plan
-	if err := readJSON(filepath.Join(first.Dir, planFile), &plan); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(first.Dir, rundir.PlanFile), &plan); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range plan.Variants {
-		msg := readSample(t, filepath.Join(first.Dir, variantsDir, v.ID, sampleFile))
+		msg := readSample(t, filepath.Join(first.Dir, rundir.VariantsDir, v.ID, send.SampleFile))
 		for _, ct := range []string{"text/plain", "text/html"} {
 			if !strings.Contains(msg.parts[ct], "freshly tailored picks") {
 				t.Errorf("%s: the sample's %s part does not show the edit", v.ID, ct)
@@ -514,7 +517,10 @@ func TestSampleKeyHidesTheSecret(t *testing.T) {
 			if strings.Contains(parts, r.signingSecret()) {
 				t.Errorf("the sample key %q holds the signing key", parts)
 			}
-			stages := r.stages()
+			if err := r.loadTemplates(); err != nil {
+				t.Fatal(err)
+			}
+			stages := r.stages(&outcomes{})
 			r.setKeys(stages, map[string]string{})
 			for _, st := range stages {
 				if st.name == "render" {
@@ -541,12 +547,12 @@ func TestSamplesRenderedOnce(t *testing.T) {
 			t.Errorf("%s: sample to %q, want %s", v, meta.Sample.Recipient, id)
 		}
 	}
-	before := modTimes(t, filepath.Join(res.Dir, variantsDir))
+	before := modTimes(t, filepath.Join(res.Dir, rundir.VariantsDir))
 	again := mustRun(t, cfg)
 	if len(again.Ran) != 0 {
 		t.Errorf("second run ran %v", again.Ran)
 	}
-	after := modTimes(t, filepath.Join(res.Dir, variantsDir))
+	after := modTimes(t, filepath.Join(res.Dir, rundir.VariantsDir))
 	if len(before) != 4*len(first) || len(after) != len(before) {
 		t.Errorf("%d files under variants/, then %d; want 4 per variant", len(before), len(after))
 	}
@@ -557,8 +563,8 @@ func TestSamplesRenderedOnce(t *testing.T) {
 	}
 	// The render stage's outputs are the same with and without an outbox.
 	withOutbox := mustRun(t, quickstartConfig(t))
-	h1, _ := treeHash(t, filepath.Join(res.Dir, variantsDir))
-	h2, _ := treeHash(t, filepath.Join(withOutbox.Dir, variantsDir))
+	h1, _ := treeHash(t, filepath.Join(res.Dir, rundir.VariantsDir))
+	h2, _ := treeHash(t, filepath.Join(withOutbox.Dir, rundir.VariantsDir))
 	if h1 != h2 {
 		t.Error("variants/ depends on the outbox mode")
 	}

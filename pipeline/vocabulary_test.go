@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/segment"
 	"github.com/tailor-mail/tailor/templates"
 	"github.com/tailor-mail/tailor/variants"
 )
@@ -108,12 +110,12 @@ func TestDefaultSetServesTheVocabulary(t *testing.T) {
 // them.
 func TestVariantsFollowClusterMajorities(t *testing.T) {
 	res := mustRun(t, quickstartConfig(t))
-	var cf clusterFile
-	if err := readJSON(filepath.Join(res.Dir, clustersFile), &cf); err != nil {
+	var cf segment.File
+	if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.ClustersFile), &cf); err != nil {
 		t.Fatal(err)
 	}
 	var plan variants.Plan
-	if err := readJSON(filepath.Join(res.Dir, planFile), &plan); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.PlanFile), &plan); err != nil {
 		t.Fatal(err)
 	}
 	// Recount the members from the run's profiles and assignments.
@@ -121,16 +123,16 @@ func TestVariantsFollowClusterMajorities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(res.Dir, profilesFile))
+	f, err := os.Open(filepath.Join(res.Dir, rundir.ProfilesFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	ps, err := profile.ReadCSV(bufio.NewReader(f), profilesFile, tax)
+	ps, err := profile.ReadCSV(bufio.NewReader(f), rundir.ProfilesFile, tax)
 	if err != nil {
 		t.Fatal(err)
 	}
-	variantOf, err := readVariants(filepath.Join(res.Dir, assignmentsFile))
+	variantOf, err := readAssignments(filepath.Join(res.Dir, rundir.AssignmentsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +210,12 @@ func TestVariantsFollowClusterMajorities(t *testing.T) {
 			withRetention += len(slots[variants.SlotRetention])
 		})
 	}
-	counts := res.Manifest.stage("variants").Counts
+	counts := res.Manifest.Stage("variants").Counts
 	if counts["variants_with_tier_block"] != withTier || counts["variants_with_retention_block"] != withRetention {
 		t.Errorf("counts %v, want %d with a tier block and %d with a retention block", counts, withTier, withRetention)
 	}
 	// The variants' previews carry the facts.
-	b, err := os.ReadFile(filepath.Join(res.Dir, variantsDir, plan.Variants[0].ID, "meta.json"))
+	b, err := os.ReadFile(filepath.Join(res.Dir, rundir.VariantsDir, plan.Variants[0].ID, "meta.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,7 @@ func TestOldClusterFile(t *testing.T) {
 		"population": [{"interest": "dining", "share": 0.2}],
 		"clusters": [{"id": 0, "size": 40, "eligible": 30, "label": "Dining, mid spend, loyal", "variant": "v0003",
 			"interests": [{"id": "dining", "name": "Dining", "share": 0.5, "lift": 2.5}], "centroid": [0.5]}]}`
-	var cf clusterFile
+	var cf segment.File
 	if err := json.Unmarshal([]byte(old), &cf); err != nil {
 		t.Fatal(err)
 	}

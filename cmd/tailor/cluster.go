@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tailor-mail/tailor/pipeline"
 	"github.com/tailor-mail/tailor/pipeline/cluster"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
 type clusterOptions struct {
@@ -99,7 +99,7 @@ func clusterMatrix(ctx context.Context, o clusterOptions, stdout io.Writer) erro
 	if o.out == "" {
 		return nil
 	}
-	return pipeline.WriteFile(o.out, func(w io.Writer) error {
+	return rundir.WriteFile(o.out, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		cw := csv.NewWriter(bw)
 		if err := cw.Write([]string{"id", "cluster"}); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tailor-mail/tailor/examples/synth"
 	"github.com/tailor-mail/tailor/pipeline"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
 type genOptions struct {
@@ -69,8 +70,8 @@ func generate(ctx context.Context, o genOptions, stdout io.Writer) error {
 	// only when complete.
 	holders := filepath.Join(o.out, "cardholders.csv")
 	txs := filepath.Join(o.out, "transactions.csv")
-	err = pipeline.WriteFile(holders, func(hw io.Writer) error {
-		return pipeline.WriteFile(txs, func(tw io.Writer) error {
+	err = rundir.WriteFile(holders, func(hw io.Writer) error {
+		return rundir.WriteFile(txs, func(tw io.Writer) error {
 			hb, tb := bufio.NewWriterSize(hw, 1<<16), bufio.NewWriterSize(tw, 1<<20)
 			var err error
 			if st, err = synth.Generate(ctx, cfg, hb, tb); err != nil {

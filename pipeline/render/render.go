@@ -117,6 +117,10 @@ type Config struct {
 	Campaign Campaign
 	Sender   Sender
 	Links    Links
+	// NoFastPath personalizes every recipient with html/template and
+	// text/template, without the compiled programs (fast.go) that write
+	// the same bytes faster.
+	NoFastPath bool
 }
 
 // Engine compiles variants from one template set. Build it once per run: it
@@ -543,7 +547,9 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 	if err != nil {
 		return nil, e.locate(n, err)
 	}
-	n.fast = n.compileFast(want)
+	if !e.cfg.NoFastPath {
+		n.fast = n.compileFast(want)
+	}
 	return n, nil
 }
 
@@ -647,8 +653,10 @@ func (m *Message) equal(o *Message) bool {
 	return m.Subject == o.Subject && m.Preheader == o.Preheader && bytes.Equal(m.HTML, o.HTML) && bytes.Equal(m.Text, o.Text)
 }
 
-// ErrHeader is wrapped when a header value would carry a line break.
-var ErrHeader = errors.New("line break in a header value")
+// ErrHeader is wrapped when a header value would carry a line break, or an
+// address does not parse or cannot be encoded: here for the subject and
+// preheader, in package send for every header of a message.
+var ErrHeader = errors.New("bad header value")
 
 // dataFor returns the data of the newsletter for one recipient.
 func (n *Newsletter) dataFor(r Recipient, unsubscribeURL string) *Data {

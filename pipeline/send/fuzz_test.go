@@ -15,11 +15,12 @@ import (
 )
 
 // FuzzCompose composes messages with random names, subject and email.
-// Compose must not panic, and must either refuse with ErrHeader or write a
-// message that parses back with the one recipient it was given, the same
-// number of header fields whatever the values, and, for printable
-// values, the same display name and subject (less the spaces that end a
-// header line).
+// Compose must not panic, and must either refuse the recipient (a
+// *RefusedError wrapping render.ErrHeader: only the recipient's fields
+// vary) or write a message that parses back with the one recipient it was
+// given, the same number of header fields whatever the values, and, for
+// printable values, the same display name and subject (less the spaces
+// that end a header line).
 func FuzzCompose(f *testing.F) {
 	f.Add("Zoë", "O'Brien", "Hello Zoë", "zoe@example.com")
 	f.Add(`Dwayne "The Rock"`, `\`, "=?utf-8?q?x?=", "a@b.example")
@@ -36,8 +37,9 @@ func FuzzCompose(f *testing.F) {
 		mm.Subject = subject
 		msg, err := send.Compose(&mm, env)
 		if err != nil {
-			if !errors.Is(err, send.ErrHeader) {
-				t.Fatalf("error %v does not wrap ErrHeader", err)
+			var re *send.RefusedError
+			if !errors.As(err, &re) || !errors.Is(err, render.ErrHeader) {
+				t.Fatalf("error %v (%T) is not a refusal wrapping render.ErrHeader", err, err)
 			}
 			return
 		}

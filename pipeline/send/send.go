@@ -7,7 +7,6 @@ package send
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -36,13 +35,11 @@ type Envelope struct {
 	UserAgent string
 }
 
-// ErrHeader is wrapped when a header value carries a line break or an
-// address does not parse.
-var ErrHeader = errors.New("bad header value")
-
+// checkHeader refuses a header value with a line break, which would end
+// the header and start another.
 func checkHeader(name, v string) error {
 	if strings.ContainsAny(v, "\r\n") {
-		return fmt.Errorf("send: %s %q: line break refused: %w", name, v, ErrHeader)
+		return fmt.Errorf("send: %s %q: line break refused: %w", name, v, render.ErrHeader)
 	}
 	return nil
 }
@@ -55,54 +52,73 @@ func MessageID(campaign, month, cardholderID, domain string) string {
 	return hex.EncodeToString(h[:16]) + "@" + domain
 }
 
-// Compose builds the complete message for one recipient.
+// Compose builds the complete message for one recipient. Every header
+// problem wraps render.ErrHeader. When it is the recipient's own data that
+// cannot make a safe message (the subject, a name, the email address), the
+// error is a *RefusedError: that recipient is skipped and the others go
+// on. A problem of what every message shares (the sender's name, From,
+// Reply-To, the unsubscribe link) is a plain error, for which no message
+// can be sent. The envelope is checked before the recipient.
 func Compose(m *render.Message, env Envelope) (*gomail.Msg, error) {
-	r := env.Recipient
+	s := env.Sender
 	for _, h := range []struct{ name, v string }{
-		{"subject", m.Subject}, {"first name", r.FirstName}, {"last name", r.LastName},
-		{"email", r.Email}, {"sender name", env.Sender.Name}, {"from", env.Sender.From},
-		{"reply-to", env.Sender.ReplyTo}, {"unsubscribe url", env.Unsubscribe},
+		{"sender name", s.Name}, {"from", s.From}, {"reply-to", s.ReplyTo}, {"unsubscribe url", env.Unsubscribe},
 	} {
 		if err := checkHeader(h.name, h.v); err != nil {
 			return nil, err
 		}
 	}
-	from, err := mail.ParseAddress(env.Sender.From)
+	from, err := mail.ParseAddress(s.From)
 	if err != nil {
-		return nil, fmt.Errorf("send: from %q: %w", env.Sender.From, ErrHeader)
+		return nil, fmt.Errorf("send: from %q: %w", s.From, render.ErrHeader)
 	}
-	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-	id := MessageID(env.Campaign, env.Month, r.ID, domain)
-	// A boundary derived from the message id keeps the bytes of a message
-	// the same from one run to the next.
-	msg := gomail.NewMsg(gomail.WithBoundary("tailor-"+id[:32]), gomail.WithNoDefaultUserAgent())
 	name := from.Name
 	if name == "" {
-		name = env.Sender.Name
-	}
-	to, err := mail.ParseAddress(r.Email)
-	if err != nil || to.Address != strings.TrimSpace(r.Email) {
-		return nil, fmt.Errorf("send: recipient %s: to %q: %w", r.ID, r.Email, ErrHeader)
+		name = s.Name
 	}
 	// Addresses go in as mail.Address values, whose String quotes and
 	// escapes the display name: go-mail's FromFormat and AddToFormat put
 	// the name between quotes as it is, so a name with a quote or a
 	// backslash came out mangled or was refused.
 	fromAddr := &mail.Address{Name: name, Address: from.Address}
-	toAddr := &mail.Address{Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Address: to.Address}
 	// net/mail leaves a backslash raw in an encoded non-ASCII name, which
 	// no parser reads back (Go issue 80592): refuse what does not parse.
 	if !parses(fromAddr) {
-		return nil, fmt.Errorf("send: sender name %q: cannot be encoded: %w", name, ErrHeader)
+		return nil, fmt.Errorf("send: sender name %q: cannot be encoded: %w", name, render.ErrHeader)
 	}
+	// go-mail's ReplyTo parses the address as here.
+	if s.ReplyTo != "" {
+		if _, err := mail.ParseAddress(s.ReplyTo); err != nil {
+			return nil, fmt.Errorf("send: reply-to %q: %w", s.ReplyTo, render.ErrHeader)
+		}
+	}
+	r := env.Recipient
+	refuse := func(err error) error { return &RefusedError{Recipient: r.ID, Variant: env.Variant, Err: err} }
+	for _, h := range []struct{ name, v string }{
+		{"subject", m.Subject}, {"first name", r.FirstName}, {"last name", r.LastName}, {"email", r.Email},
+	} {
+		if err := checkHeader(h.name, h.v); err != nil {
+			return nil, refuse(err)
+		}
+	}
+	to, err := mail.ParseAddress(r.Email)
+	if err != nil || to.Address != strings.TrimSpace(r.Email) {
+		return nil, refuse(fmt.Errorf("send: recipient %s: to %q: %w", r.ID, r.Email, render.ErrHeader))
+	}
+	toAddr := &mail.Address{Name: strings.TrimSpace(r.FirstName + " " + r.LastName), Address: to.Address}
 	if !parses(toAddr) {
-		return nil, fmt.Errorf("send: recipient %s: name %q: cannot be encoded: %w", r.ID, toAddr.Name, ErrHeader)
+		return nil, refuse(fmt.Errorf("send: recipient %s: name %q: cannot be encoded: %w", r.ID, toAddr.Name, render.ErrHeader))
 	}
+	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
+	id := MessageID(env.Campaign, env.Month, r.ID, domain)
+	// A boundary derived from the message id keeps the bytes of a message
+	// the same from one run to the next.
+	msg := gomail.NewMsg(gomail.WithBoundary("tailor-"+id[:32]), gomail.WithNoDefaultUserAgent())
 	msg.SetAddrHeaderFromMailAddress(gomail.HeaderFrom, fromAddr)
 	msg.SetAddrHeaderFromMailAddress(gomail.HeaderTo, toAddr)
-	if env.Sender.ReplyTo != "" {
-		if err := msg.ReplyTo(env.Sender.ReplyTo); err != nil {
-			return nil, fmt.Errorf("send: reply-to %q: %w", env.Sender.ReplyTo, ErrHeader)
+	if s.ReplyTo != "" {
+		if err := msg.ReplyTo(s.ReplyTo); err != nil {
+			return nil, fmt.Errorf("send: reply-to %q: %w", s.ReplyTo, render.ErrHeader)
 		}
 	}
 	msg.Subject(m.Subject)

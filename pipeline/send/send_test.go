@@ -331,21 +331,26 @@ func TestMessageID(t *testing.T) {
 	}
 }
 
+// TestComposeRefuses checks that every header problem wraps
+// render.ErrHeader, and that only the recipient's own fields make a
+// *RefusedError: a problem of the sender or the unsubscribe link is one of
+// every message.
 func TestComposeRefuses(t *testing.T) {
 	m := &render.Message{Subject: "Hello", HTML: []byte("<p>Hi</p>"), Text: []byte("Hi\n")}
 	fields := []struct {
-		name string
-		set  func(*send.Envelope, *render.Message, string)
-		good string
+		name    string
+		set     func(*send.Envelope, *render.Message, string)
+		good    string
+		refused bool // the recipient's own field
 	}{
-		{"subject", func(e *send.Envelope, m *render.Message, v string) { m.Subject = v }, "Hello"},
-		{"first name", func(e *send.Envelope, m *render.Message, v string) { e.Recipient.FirstName = v }, "Ann"},
-		{"last name", func(e *send.Envelope, m *render.Message, v string) { e.Recipient.LastName = v }, "Lee"},
-		{"email", func(e *send.Envelope, m *render.Message, v string) { e.Recipient.Email = v }, "ann@example.com"},
-		{"sender name", func(e *send.Envelope, m *render.Message, v string) { e.Sender.Name = v }, "Meridian"},
-		{"from", func(e *send.Envelope, m *render.Message, v string) { e.Sender.From = v }, "news@meridian.example"},
-		{"reply-to", func(e *send.Envelope, m *render.Message, v string) { e.Sender.ReplyTo = v }, "help@meridian.example"},
-		{"unsubscribe url", func(e *send.Envelope, m *render.Message, v string) { e.Unsubscribe = v }, "https://u.example/x"},
+		{"subject", func(e *send.Envelope, m *render.Message, v string) { m.Subject = v }, "Hello", true},
+		{"first name", func(e *send.Envelope, m *render.Message, v string) { e.Recipient.FirstName = v }, "Ann", true},
+		{"last name", func(e *send.Envelope, m *render.Message, v string) { e.Recipient.LastName = v }, "Lee", true},
+		{"email", func(e *send.Envelope, m *render.Message, v string) { e.Recipient.Email = v }, "ann@example.com", true},
+		{"sender name", func(e *send.Envelope, m *render.Message, v string) { e.Sender.Name = v }, "Meridian", false},
+		{"from", func(e *send.Envelope, m *render.Message, v string) { e.Sender.From = v }, "news@meridian.example", false},
+		{"reply-to", func(e *send.Envelope, m *render.Message, v string) { e.Sender.ReplyTo = v }, "help@meridian.example", false},
+		{"unsubscribe url", func(e *send.Envelope, m *render.Message, v string) { e.Unsubscribe = v }, "https://u.example/x", false},
 	}
 	breaks := []struct{ name, insert string }{{"CRLF", "\r\nBcc: eve@evil.example"}, {"LF", "\nX-Evil: 1"}, {"CR", "\r"}}
 	for _, f := range fields {
@@ -354,8 +359,8 @@ func TestComposeRefuses(t *testing.T) {
 				env, mm := envelope(), *m
 				f.set(&env, &mm, f.good+br.insert)
 				msg, err := send.Compose(&mm, env)
-				if !errors.Is(err, send.ErrHeader) {
-					t.Fatalf("error %v, want one wrapping ErrHeader", err)
+				if !errors.Is(err, render.ErrHeader) {
+					t.Fatalf("error %v, want one wrapping render.ErrHeader", err)
 				}
 				if msg != nil {
 					t.Error("a message came with the error")
@@ -363,6 +368,7 @@ func TestComposeRefuses(t *testing.T) {
 				if !strings.HasPrefix(err.Error(), "send: "+f.name) {
 					t.Errorf("error %q does not name the field", err)
 				}
+				checkRefused(t, err, f.refused, env)
 			})
 		}
 		t.Run(f.name+" good", func(t *testing.T) {
@@ -373,16 +379,20 @@ func TestComposeRefuses(t *testing.T) {
 			}
 		})
 	}
-	for _, tt := range []struct{ name, email, from, replyTo, first string }{
-		{name: "email without @", email: "not-an-email"},
-		{name: "empty email", email: ""},
-		{name: "two @", email: "a@b@example.com"},
-		{name: "two addresses", email: "ann@example.com, eve@evil.example"},
-		{name: "name in the email", email: "Eve <eve@evil.example>"},
+	for _, tt := range []struct {
+		name, email, from, replyTo, first, sender string
+		refused                                   bool
+	}{
+		{name: "email without @", email: "not-an-email", refused: true},
+		{name: "empty email", email: "", refused: true},
+		{name: "two @", email: "a@b@example.com", refused: true},
+		{name: "two addresses", email: "ann@example.com, eve@evil.example", refused: true},
+		{name: "name in the email", email: "Eve <eve@evil.example>", refused: true},
+		{name: "non-ASCII name with a backslash", email: "zoe@example.com", first: `Zoë \`, refused: true},
 		{name: "from not an address", from: "Meridian Card"},
 		{name: "empty from", from: " "},
 		{name: "reply-to not an address", replyTo: "help desk"},
-		{name: "non-ASCII name with a backslash", email: "zoe@example.com", first: `Zoë \`},
+		{name: "non-ASCII sender name with a backslash", from: "news@meridian.example", sender: `Méridien \`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := envelope()
@@ -396,15 +406,46 @@ func TestComposeRefuses(t *testing.T) {
 			if tt.first != "" {
 				env.Recipient.FirstName, env.Recipient.LastName = tt.first, "Lee"
 			}
+			if tt.sender != "" {
+				env.Sender.Name = tt.sender
+			}
 			msg, err := send.Compose(m, env)
 			if err == nil {
 				to, _ := msg.GetRecipients()
 				t.Fatalf("accepted; recipients %v", to)
 			}
-			if !errors.Is(err, send.ErrHeader) {
-				t.Errorf("error %v does not wrap ErrHeader", err)
+			if !errors.Is(err, render.ErrHeader) {
+				t.Errorf("error %v does not wrap render.ErrHeader", err)
 			}
+			checkRefused(t, err, tt.refused, env)
 		})
+	}
+	t.Run("sender checked first", func(t *testing.T) {
+		env := envelope()
+		env.Sender.From = "Meridian Card"
+		env.Recipient.FirstName = "Ann\r\nBcc: eve@evil.example"
+		_, err := send.Compose(m, env)
+		checkRefused(t, err, false, env)
+	})
+}
+
+// checkRefused checks that err is a *RefusedError of env's recipient and
+// variant if refused, and no *RefusedError otherwise.
+func checkRefused(t *testing.T, err error, refused bool, env send.Envelope) {
+	t.Helper()
+	var re *send.RefusedError
+	switch {
+	case !refused && errors.As(err, &re):
+		t.Errorf("error %v is a *RefusedError: a problem of the envelope must stop the run", err)
+	case refused && !errors.As(err, &re):
+		t.Errorf("error %v (%T) is not a *RefusedError", err, err)
+	case refused:
+		if re.Recipient != env.Recipient.ID || re.Variant != env.Variant {
+			t.Errorf("refused %s/%s, want %s/%s", re.Variant, re.Recipient, env.Variant, env.Recipient.ID)
+		}
+		if re.Error() != re.Err.Error() {
+			t.Errorf("Error() = %q, want the reason %q", re.Error(), re.Err.Error())
+		}
 	}
 }
 

@@ -1,0 +1,82 @@
+package pipeline
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+)
+
+// setKeys computes every stage's key from the input files' hashes. Each
+// key chains the one before, so a change upstream invalidates everything
+// downstream; a template edit that leaves the blocks' front matter alone
+// starts at render. Keys cover the campaign as written (r.file), and the
+// defaults where a stage's output depends on the value, not on how it was
+// given; a key changes only when the outputs would.
+func (r *run) setKeys(stages []stage, inputs map[string]string) {
+	f, c := r.asWritten, &r.c
+	parts := map[string][]any{
+		"ingest": {r.cfg.Version, inputs, f.Inputs.Currency, f.Inputs.Tiers, *c.Inputs.ErrorBudget, f.Format,
+			r.tax.Hash(), fmt.Sprint(r.rates), f.Profile.HomeCountry},
+		"profile": {r.monthName(), f.Profile, f.Relationship, r.tax.Hash()},
+		"cluster": {f.Clustering.K, f.Clustering.MinAudience, f.Clustering.MaxK, r.seed(), f.Clustering.MaxIterations,
+			c.Clustering.Weights.featureOptions(), f.Clustering.Scale, f.Inputs.ProfileColumns, r.previousClustering()},
+		"variants": {r.set.MetaHash()},
+		"render": append([]any{r.set.Hash(), f.Name, f.Sender.Name, f.Sender.From, f.Sender.PostalAddress, f.Links},
+			r.sampleKey()...),
+		"report": {},
+		"outbox": {r.outboxMode, f.Mail, f.Sender, rundir.Key("secret", r.secret)[:16]},
+	}
+	if !r.fastPath() {
+		// The outputs are the same either way; the key changes so that
+		// turning the fast path off renders and composes again.
+		parts["render"] = append(parts["render"], "templates only")
+		parts["outbox"] = append(parts["outbox"], "templates only")
+	}
+	prev := ""
+	for i := range stages {
+		stages[i].key = rundir.Key(append([]any{prev, stages[i].name}, parts[stages[i].name]...)...)
+		prev = stages[i].key
+	}
+}
+
+// sampleKey returns what the variants' sample messages depend on beyond the
+// templates and the data, for the render stage's key: the sender's headers
+// and footer, the unsubscribe base URL, the signing secret's fingerprint
+// and the Date. The outbox mode and sample count are left out: the sample
+// does not depend on them.
+func (r *run) sampleKey() []any {
+	s := r.asWritten.Sender
+	return []any{"sample", s.Name, s.From, s.ReplyTo, s.PostalAddress, s.UnsubscribeURL,
+		secretFingerprint(r.secret), r.mailDate().Format(time.RFC3339Nano)}
+}
+
+// secretFingerprint identifies a secret in a stage key without revealing
+// it: whether one is set, and a short hash of it, which the key hashes
+// again.
+func secretFingerprint(secret string) []any {
+	return []any{secret != "", rundir.Key("secret", secret)[:16]}
+}
+
+// previousClustering identifies last month's clustering, which this
+// month's variant ids follow: the hashes of its clusters and assignments,
+// or "" when there is none.
+func (r *run) previousClustering() string {
+	prev, ok := r.previousMonth()
+	if !ok {
+		return ""
+	}
+	a, _, _ := rundir.HashFile(filepath.Join(prev, rundir.ClustersFile))
+	b, _, _ := rundir.HashFile(filepath.Join(prev, rundir.AssignmentsFile))
+	return a + b
+}
+
+// previousMonth returns the run directory of the month before, if it holds
+// a finished clustering.
+func (r *run) previousMonth() (string, bool) {
+	prev := rundir.Sibling(r.dir, r.month.AddDate(0, -1, 0).Format("2006-01"))
+	_, err := os.Stat(filepath.Join(prev, rundir.ClustersFile))
+	return prev, err == nil
+}

@@ -1,0 +1,168 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"os"
+
+	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/segment"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// loader gives a stage the outputs of the stages before it: from their
+// outcomes when they ran in this invocation, else read back from the run
+// directory, once, into the outcome. The first error sticks: a stage asks
+// for all it needs, then checks err once.
+type loader struct {
+	ctx context.Context
+	r   *run
+	o   *outcomes
+	err error
+}
+
+// load returns a loader over the outcomes o.
+func (r *run) load(ctx context.Context, o *outcomes) *loader {
+	return &loader{ctx: ctx, r: r, o: o}
+}
+
+// profiles returns the profiles, with their pre-aggregated features when
+// the campaign has them.
+func (l *loader) profiles() []profile.Profile {
+	p := &l.o.profile
+	if l.err != nil || p.profiles != nil {
+		return p.profiles
+	}
+	f, err := os.Open(l.r.file(rundir.ProfilesFile))
+	if err != nil {
+		l.err = err
+		return nil
+	}
+	defer f.Close()
+	ps, err := profile.ReadCSV(bufio.NewReader(f), rundir.ProfilesFile, l.r.tax)
+	if err != nil {
+		l.err = err
+		return nil
+	}
+	ff, err := os.Open(l.r.file(rundir.FeaturesFile))
+	switch {
+	case os.IsNotExist(err):
+	case err != nil:
+		l.err = err
+		return nil
+	default:
+		defer ff.Close()
+		if p.features, err = profile.ReadFeatures(bufio.NewReader(ff), rundir.FeaturesFile, ps); err != nil {
+			l.err = err
+			return nil
+		}
+	}
+	p.profiles = ps
+	return ps
+}
+
+// features returns the names of the pre-aggregated features, nil when the
+// campaign has none.
+func (l *loader) features() []string {
+	l.profiles()
+	return l.o.profile.features
+}
+
+// clusters returns the clustering, clusters.json.
+func (l *loader) clusters() *segment.File {
+	c := &l.o.cluster
+	if l.err != nil || c.file != nil {
+		return c.file
+	}
+	var cf segment.File
+	if l.err = rundir.ReadJSON(l.r.file(rundir.ClustersFile), &cf); l.err == nil {
+		c.file = &cf
+	}
+	return c.file
+}
+
+// assignments returns the variant of every cardholder that has one.
+func (l *loader) assignments() map[string]string {
+	c := &l.o.cluster
+	if l.err != nil || c.assigned != nil {
+		return c.assigned
+	}
+	f, err := os.Open(l.r.file(rundir.AssignmentsFile))
+	if err != nil {
+		l.err = err
+		return nil
+	}
+	defer f.Close()
+	c.assigned, l.err = segment.ReadAssignments(bufio.NewReader(f), rundir.AssignmentsFile)
+	return c.assigned
+}
+
+// plan returns the variants' plan, variants.json.
+func (l *loader) plan() *variants.Plan {
+	v := &l.o.variants
+	if l.err != nil || v.plan != nil {
+		return v.plan
+	}
+	var p variants.Plan
+	if l.err = rundir.ReadJSON(l.r.file(rundir.PlanFile), &p); l.err == nil {
+		v.plan = &p
+	}
+	return v.plan
+}
+
+// newsletters returns every variant of the plan compiled.
+func (l *loader) newsletters() []*render.Newsletter {
+	rd := &l.o.render
+	plan := l.plan()
+	if l.err != nil || rd.newsletters != nil {
+		return rd.newsletters
+	}
+	rd.newsletters, l.err = l.r.compile(l.ctx, plan)
+	return rd.newsletters
+}
+
+// mailing returns who may be mailed.
+func (l *loader) mailing() *mailing {
+	ps, assigned := l.profiles(), l.assignments()
+	if l.err != nil || l.o.mailing != nil {
+		return l.o.mailing
+	}
+	l.o.mailing = newMailing(ps, assigned)
+	return l.o.mailing
+}
+
+// recipients returns who gets a message in the outbox.
+func (l *loader) recipients() []recipient {
+	if l.r.outboxMode == OutboxNone {
+		return nil
+	}
+	plan, ml := l.plan(), l.mailing()
+	if l.err != nil {
+		return nil
+	}
+	var rs []recipient
+	rs, l.err = l.r.outboxRecipients(plan, ml)
+	return rs
+}
+
+// compile compiles every variant of the plan once.
+func (r *run) compile(ctx context.Context, plan *variants.Plan) ([]*render.Newsletter, error) {
+	engine, err := render.New(r.set, r.md, r.renderConfig())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*render.Newsletter, 0, len(plan.Variants))
+	for _, v := range plan.Variants {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, err := engine.Compile(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

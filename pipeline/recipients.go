@@ -1,0 +1,104 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/send"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// mailing is who may be mailed: the cardholders whose mail status lets them
+// get the newsletter and who have a variant, in input order.
+type mailing struct {
+	list      []mailable
+	byVariant map[string][]*profile.Profile
+}
+
+// mailable is a cardholder who may be mailed, and their variant's id.
+type mailable struct {
+	profile *profile.Profile
+	variant string
+}
+
+func newMailing(ps []profile.Profile, assigned map[string]string) *mailing {
+	ml := &mailing{byVariant: map[string][]*profile.Profile{}}
+	for i := range ps {
+		p := &ps[i]
+		if p.Status() != profile.StatusMail {
+			continue
+		}
+		if v, ok := assigned[p.ID]; ok {
+			ml.list = append(ml.list, mailable{p, v})
+			ml.byVariant[v] = append(ml.byVariant[v], p)
+		}
+	}
+	return ml
+}
+
+// recipient is one message of the outbox: a cardholder and the index of
+// their variant in the plan.
+type recipient struct {
+	profile *profile.Profile
+	variant int
+}
+
+// outboxRecipients lists who gets a message in the outbox: every mailable
+// cardholder ("all") or the first few of each variant ("samples"), in
+// variant order, then input order.
+func (r *run) outboxRecipients(plan *variants.Plan, ml *mailing) ([]recipient, error) {
+	if r.outboxMode == OutboxNone {
+		return nil, nil
+	}
+	index := map[string]int{}
+	for i, v := range plan.Variants {
+		index[v.ID] = i
+	}
+	for _, m := range ml.list {
+		if _, ok := index[m.variant]; !ok {
+			return nil, fmt.Errorf("%s: cardholder %s: unknown variant %q", rundir.AssignmentsFile, m.profile.ID, m.variant)
+		}
+	}
+	var out []recipient
+	for i, v := range plan.Variants {
+		ps := ml.byVariant[v.ID]
+		if r.outboxMode == OutboxSamples {
+			ps = ps[:min(len(ps), r.c.Mail.Samples)]
+		}
+		for _, p := range ps {
+			out = append(out, recipient{profile: p, variant: i})
+		}
+	}
+	return out, nil
+}
+
+// recipientOf returns a cardholder's merge fields.
+func recipientOf(p *profile.Profile) render.Recipient {
+	return render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier,
+		Locale: p.Locale, Relationship: string(p.Relationship), FavouriteMerchant: p.FavouriteMerchant,
+		TopMerchants: p.TopMerchants.Map(), Attrs: p.Attrs}
+}
+
+// composer returns the run's message composer: the sender, the Date, the
+// campaign month, and the key that signs unsubscribe links.
+func (r *run) composer() *send.Composer {
+	return &send.Composer{
+		Envelope: send.Envelope{Sender: r.sender(), Date: r.mailDate(), Campaign: r.c.Name, Month: r.monthName(),
+			UserAgent: "tailor " + r.cfg.Version},
+		UnsubscribeURL: r.c.Sender.UnsubscribeURL,
+		Secret:         r.signingSecret(),
+	}
+}
+
+// signingSecret returns the key that signs unsubscribe links: the secret
+// from the environment or, without one, a key derived from the campaign
+// name, of which the render and outbox stages warn. Neither is ever logged
+// or written: stage keys hold only secretFingerprint.
+func (r *run) signingSecret() string {
+	if r.secret != "" {
+		return r.secret
+	}
+	return "tailor-unsigned:" + r.c.Name
+}

@@ -1,0 +1,268 @@
+package rundir
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Modes of everything written into a run directory: private to the
+// account that runs tailor.
+const (
+	DirMode  fs.FileMode = 0o700
+	FileMode fs.FileMode = 0o600
+)
+
+// tmpMark marks temporary files and directories: whatever carries it was
+// interrupted and is removed by RemoveLeftovers.
+const tmpMark = ".tmp-"
+
+// MkdirAll makes dir and any missing parents with DirMode, whatever the
+// umask. Directories that exist are left as they are.
+func MkdirAll(dir string) error {
+	dir = filepath.Clean(dir)
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: errors.New("not a directory")}
+		}
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := MkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, DirMode); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil // made by another goroutine or process meanwhile
+		}
+		return err
+	}
+	return os.Chmod(dir, DirMode)
+}
+
+// Private makes dir private (DirMode): whatever an older run wrote inside
+// it becomes unreachable to other accounts.
+func Private(dir string) error {
+	if err := MkdirAll(dir); err != nil {
+		return err
+	}
+	return os.Chmod(dir, DirMode)
+}
+
+// WriteFile writes path atomically: fill writes a temporary file in the same
+// directory, which is synced and renamed over path only when fill succeeds.
+// On any error nothing is left behind and path is unchanged. The file gets
+// FileMode.
+func WriteFile(path string, fill func(w io.Writer) error) (err error) {
+	if err := MkdirAll(filepath.Dir(path)); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+tmpMark+"*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = fill(f); err != nil {
+		return err
+	}
+	if err = f.Chmod(FileMode); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// WriteJSON writes v as indented JSON, atomically.
+func WriteJSON(path string, v any) error {
+	return WriteFile(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+// ReadJSON reads a JSON file into v. Errors name the file.
+func ReadJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// Swap builds a directory under a temporary name and swaps it in place of
+// the real one on Commit, so that a directory of outputs (the variants, the
+// outbox) is replaced as a whole or not at all.
+type Swap struct {
+	final, tmp string
+}
+
+// NewSwap starts building the directory final.
+func NewSwap(final string) (*Swap, error) {
+	if err := MkdirAll(filepath.Dir(final)); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+tmpMark+"*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(tmp, DirMode); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return &Swap{final: final, tmp: tmp}, nil
+}
+
+// Path returns the temporary location of a file of the directory; rel is
+// slash-separated.
+func (s *Swap) Path(rel string) string { return filepath.Join(s.tmp, filepath.FromSlash(rel)) }
+
+// WriteFile writes one file of the directory being built, making its
+// parent directories. The file is not synced on its own: the directory is
+// swapped in as a whole, and the manifest's hash of it tells a torn one.
+// It may be called from several goroutines at once.
+func (s *Swap) WriteFile(rel string, data []byte) error {
+	return s.Create(rel, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// Create writes one file of the directory being built with fill, as
+// WriteFile does.
+func (s *Swap) Create(rel string, fill func(w io.Writer) error) error {
+	path := s.Path(rel)
+	if err := MkdirAll(filepath.Dir(path)); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(FileMode); err != nil {
+		f.Close()
+		return err
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Commit replaces the final directory by the one built.
+func (s *Swap) Commit() error {
+	old := s.final + tmpMark + "old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(s.final); err == nil {
+		if err := os.Rename(s.final, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(s.tmp, s.final); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// Abort removes the directory being built; after Commit it does nothing.
+func (s *Swap) Abort() { os.RemoveAll(s.tmp) }
+
+// RemoveLeftovers deletes the temporary files and directories that an
+// interrupted run left in dir, at any depth. Call it only while holding the
+// run's lock: another writer's temporary files are its work in progress.
+func RemoveLeftovers(dir string) error {
+	var stale []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if strings.Contains(d.Name(), tmpMark) {
+			stale = append(stale, p)
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range stale {
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Backup moves the outputs rels of dir aside, so that Restore can put them
+// back should the stage that replaces them fail; Discard drops them once
+// it succeeded. Outputs that do not exist are skipped.
+type Backup struct {
+	dir   string
+	moved []string
+}
+
+// NewBackup moves rels aside.
+func NewBackup(dir string, rels ...string) (*Backup, error) {
+	b := &Backup{dir: dir}
+	for _, rel := range rels {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		aside := p + tmpMark + "backup"
+		os.RemoveAll(aside)
+		if err := os.Rename(p, aside); err != nil {
+			b.Restore()
+			return nil, err
+		}
+		b.moved = append(b.moved, rel)
+	}
+	return b, nil
+}
+
+// Restore puts the outputs back, replacing what was written meanwhile.
+func (b *Backup) Restore() error {
+	var errs []error
+	for _, rel := range b.moved {
+		p := filepath.Join(b.dir, filepath.FromSlash(rel))
+		os.RemoveAll(p)
+		errs = append(errs, os.Rename(p+tmpMark+"backup", p))
+	}
+	b.moved = nil
+	return errors.Join(errs...)
+}
+
+// Discard removes the outputs moved aside.
+func (b *Backup) Discard() error {
+	var errs []error
+	for _, rel := range b.moved {
+		errs = append(errs, os.RemoveAll(filepath.Join(b.dir, filepath.FromSlash(rel))+tmpMark+"backup"))
+	}
+	b.moved = nil
+	return errors.Join(errs...)
+}

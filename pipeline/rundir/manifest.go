@@ -1,0 +1,135 @@
+package rundir
+
+import (
+	"encoding/json"
+
+	"path/filepath"
+	"time"
+)
+
+// Manifest records what a run directory holds and how it was made: written
+// after every stage, it is how a later run knows what it can keep.
+type Manifest struct {
+	Tool       string        `json:"tool"`
+	Version    string        `json:"version"`
+	Campaign   string        `json:"campaign"`
+	Month      string        `json:"month"`
+	ConfigHash string        `json:"config_hash"`
+	Seed       uint64        `json:"seed"`
+	Templates  string        `json:"templates"`
+	Inputs     []InputRecord `json:"inputs"`
+	// Settings are the campaign's settings as the run used them, so that
+	// a later command (tailor render) can work from the directory alone.
+	// The orchestrator gives them their type.
+	Settings json.RawMessage `json:"settings,omitempty"`
+	// Unmapped counts the profiled transactions whose merchant category
+	// code no table maps, by code.
+	Unmapped map[string]int `json:"unmapped_mcc,omitempty"`
+	Stages   []StageRecord  `json:"stages"`
+	// LastRun says what the latest invocation did.
+	LastRun RunRecord `json:"last_run"`
+}
+
+// InputRecord identifies one input file and what became of its rows.
+type InputRecord struct {
+	Name     string `json:"name"`
+	Path     string `json:"path"`
+	SHA256   string `json:"sha256"`
+	Bytes    int64  `json:"bytes"`
+	Rows     int    `json:"rows"`
+	Accepted int    `json:"accepted"`
+	Rejected int    `json:"rejected"`
+	// Reasons counts rejected rows by reason.
+	Reasons map[string]int `json:"reasons,omitempty"`
+	// UnmappedCategories counts transactions whose category no table
+	// maps, by category.
+	UnmappedCategories map[string]int `json:"unmapped_categories,omitempty"`
+}
+
+// Status is the state of a stage or an invocation.
+type Status string
+
+// Statuses.
+const (
+	// Running: the invocation has started and not finished.
+	Running Status = "running"
+	// Done: the stage's outputs, or everything the invocation set out to
+	// do, are complete.
+	Done Status = "done"
+	// Failed: the invocation stopped on an error.
+	Failed Status = "failed"
+	// Interrupted: the invocation was cancelled (Ctrl-C, SIGTERM).
+	Interrupted Status = "interrupted"
+)
+
+// StageRecord is the state of one stage.
+type StageRecord struct {
+	Name string `json:"name"`
+	// Status is Done once the stage's outputs are complete.
+	Status Status `json:"status"`
+	// Key hashes everything the stage's outputs depend on.
+	Key        string    `json:"key"`
+	FinishedAt time.Time `json:"finished_at"`
+	DurationMS int64     `json:"duration_ms"`
+	// Counts are the stage's counts, by name.
+	Counts  map[string]int `json:"counts,omitempty"`
+	Outputs []OutputRecord `json:"outputs"`
+}
+
+// OutputRecord is one output of a stage: a file, or a directory hashed as a
+// whole.
+type OutputRecord struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Files  int    `json:"files,omitempty"`
+}
+
+// RunRecord describes one invocation.
+type RunRecord struct {
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Ran        []string  `json:"ran"`
+	Kept       []string  `json:"kept"`
+	Status     Status    `json:"status"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// ReadManifest reads the manifest of run directory dir.
+func ReadManifest(dir string) (*Manifest, error) {
+	var m Manifest
+	if err := ReadJSON(filepath.Join(dir, ManifestFile), &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Write writes the manifest into run directory dir, atomically.
+func (m *Manifest) Write(dir string) error {
+	return WriteJSON(filepath.Join(dir, ManifestFile), m)
+}
+
+// Stage returns the record of the named stage, nil when there is none.
+func (m *Manifest) Stage(name string) *StageRecord {
+	for i := range m.Stages {
+		if m.Stages[i].Name == name {
+			return &m.Stages[i]
+		}
+	}
+	return nil
+}
+
+// SetStage records a stage, replacing its earlier record.
+func (m *Manifest) SetStage(rec StageRecord) {
+	if s := m.Stage(rec.Name); s != nil {
+		*s = rec
+		return
+	}
+	m.Stages = append(m.Stages, rec)
+}
+
+// Current reports whether the named stage is done under key with every
+// output still as it was written into dir.
+func (m *Manifest) Current(dir, name, key string) bool {
+	rec := m.Stage(name)
+	return rec != nil && rec.Status == Done && rec.Key == key && OutputsIntact(dir, rec.Outputs)
+}

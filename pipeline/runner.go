@@ -1,0 +1,252 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+)
+
+// A stage is one step of a run.
+type stage struct {
+	name string
+	// key hashes everything the stage's outputs depend on, chained to the
+	// key of the stage before it (keys.go).
+	key string
+	// memory says the stage's output lives in memory only: the stage
+	// after it can run only when this one ran in the same invocation.
+	memory bool
+	// run does the work and returns the stage's outcome.
+	run func(ctx context.Context) (outcome, error)
+	// keep reads the stage's outcome back from the counts the manifest
+	// recorded, when its outputs are kept.
+	keep func(counts map[string]int) error
+}
+
+// An outcome is a stage's typed output: its counts are the fields tagged
+// `count` (counts.go), recorded in the manifest.
+type outcome interface {
+	// outputs lists the files and directories the stage wrote, relative
+	// to the run directory.
+	outputs() []string
+}
+
+// step makes the stage name, whose outcome run stores in out.
+func step[T outcome](name string, out *T, run func(ctx context.Context) (T, error)) stage {
+	return stage{
+		name: name,
+		run: func(ctx context.Context) (outcome, error) {
+			v, err := run(ctx)
+			if err != nil {
+				return nil, err
+			}
+			*out = v
+			return v, nil
+		},
+		keep: func(counts map[string]int) error { return readCounts(counts, out) },
+	}
+}
+
+// inMemory marks a stage whose output lives in memory only.
+func (s stage) inMemory() stage {
+	s.memory = true
+	return s
+}
+
+// StageError is the error of a stage that failed; it names the stage once.
+type StageError struct {
+	Stage string
+	Err   error
+}
+
+func (e *StageError) Error() string {
+	msg := e.Err.Error()
+	if strings.HasPrefix(msg, e.Stage+":") {
+		return msg
+	}
+	return e.Stage + ": " + msg
+}
+
+// Unwrap returns the stage's error.
+func (e *StageError) Unwrap() error { return e.Err }
+
+// runner runs stages in order on a run directory it holds the lock of.
+type runner struct {
+	r *run
+	// atomic says the invocation succeeds as a whole or leaves the run
+	// directory as it found it: the outputs of the stages it ran are put
+	// back when a later one fails, and the manifest is written once, at
+	// the end (tailor render). Otherwise every finished stage is recorded
+	// at once, so that a failed or interrupted run resumes after it.
+	atomic bool
+}
+
+// run runs stages[from:to]: it keeps every stage that is current (done,
+// with the same key and untouched outputs) up to the first that is not,
+// and runs that one and every one after it. The stages before from are
+// kept whatever their keys.
+func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err error) {
+	r, m := x.r, x.r.manifest
+	first := to
+	for i := from; i < to; i++ {
+		if !m.Current(r.dir, stages[i].name, stages[i].key) {
+			first = i
+			break
+		}
+	}
+	for first > from && stages[first-1].memory {
+		first--
+	}
+	var backups []*rundir.Backup
+	defer func() {
+		if err == nil || !x.atomic {
+			for _, b := range backups {
+				b.Discard()
+			}
+			return
+		}
+		for i := len(backups) - 1; i >= 0; i-- {
+			if rerr := backups[i].Restore(); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("putting back the earlier outputs: %w", rerr))
+			}
+		}
+	}()
+	for i, st := range stages[:to] {
+		if i < first {
+			m.LastRun.Kept = append(m.LastRun.Kept, st.name)
+			if i < from {
+				continue
+			}
+			rec := m.Stage(st.name)
+			if err := st.keep(rec.Counts); err != nil {
+				return &StageError{st.name, fmt.Errorf("%s: %w", rundir.ManifestFile, err)}
+			}
+			r.event(Event{Stage: st.name, State: EventKept, Counts: rec.Counts})
+			continue
+		}
+		r.event(Event{Stage: st.name, State: EventRun})
+		if err := ctx.Err(); err != nil {
+			return &StageError{st.name, err}
+		}
+		if x.atomic {
+			b, err := rundir.NewBackup(r.dir, recordedOutputs(m, st.name)...)
+			if err != nil {
+				return &StageError{st.name, err}
+			}
+			backups = append(backups, b)
+		}
+		start := time.Now()
+		out, err := st.run(ctx)
+		if err != nil {
+			return &StageError{st.name, err}
+		}
+		recs, err := rundir.RecordOutputs(r.dir, out.outputs()...)
+		if err != nil {
+			return &StageError{st.name, err}
+		}
+		d := time.Since(start)
+		counts := countsOf(out)
+		m.SetStage(rundir.StageRecord{Name: st.name, Status: rundir.Done, Key: st.key, FinishedAt: r.cfg.Now().UTC(),
+			DurationMS: d.Milliseconds(), Counts: counts, Outputs: recs})
+		m.LastRun.Ran = append(m.LastRun.Ran, st.name)
+		if !x.atomic {
+			if err := m.Write(r.dir); err != nil {
+				return &StageError{st.name, err}
+			}
+		}
+		r.event(Event{Stage: st.name, State: EventDone, Duration: d, Counts: counts})
+	}
+	return nil
+}
+
+// recordedOutputs returns the outputs the manifest records for a stage.
+func recordedOutputs(m *rundir.Manifest, name string) []string {
+	var out []string
+	if rec := m.Stage(name); rec != nil {
+		for _, o := range rec.Outputs {
+			out = append(out, o.Path)
+		}
+	}
+	return out
+}
+
+// session is one invocation's hold on a run directory: its lock, taken
+// before anything in the directory is read or cleaned, and the line it
+// adds to the run history when it ends.
+type session struct {
+	r       *run
+	lock    *rundir.Lock
+	entry   rundir.Entry
+	command string
+}
+
+// open takes the run directory's lock for command ("run", "render"),
+// makes the directory private and removes what an interrupted run left.
+// A second writer is refused at once with a *rundir.LockedError that
+// names the holder.
+func (r *run) open(command string) (*session, error) {
+	line := r.cfg.Command
+	if line == "" {
+		line = "tailor " + command
+	}
+	now := r.cfg.Now()
+	lock, err := rundir.Acquire(r.dir, line, now)
+	if err != nil {
+		return nil, err
+	}
+	if h := lock.Previous(); h != nil {
+		r.event(Event{Stage: command, State: EventWarn, Message: fmt.Sprintf("took over the lock of %q (pid %d on %s, since %s), which stopped without releasing it; resuming",
+			h.Command, h.PID, h.Host, h.Since.UTC().Format("2006-01-02 15:04:05 MST"))})
+	}
+	if err := rundir.Private(r.dir); err != nil {
+		lock.Release()
+		return nil, err
+	}
+	if err := rundir.RemoveLeftovers(r.dir); err != nil {
+		lock.Release()
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	s := &session{r: r, lock: lock, command: command, entry: rundir.Entry{
+		Command: command, Campaign: r.asWritten.Name, Month: r.monthName(), Dir: r.dir, Start: now.UTC(),
+		PID: os.Getpid(), Host: host, Version: r.cfg.Version,
+	}}
+	return s, nil
+}
+
+// close records the invocation in the run history and releases the lock;
+// err is how the invocation ended. Neither can undo what the invocation
+// did, so their failures are warnings.
+func (s *session) close(err error) {
+	e := s.entry
+	m := s.r.manifest
+	e.End = s.r.cfg.Now().UTC()
+	if m != nil {
+		e.Ran, e.Kept = m.LastRun.Ran, m.LastRun.Kept
+	}
+	e.Outcome = string(statusOf(err))
+	if err != nil {
+		e.Error = err.Error()
+	}
+	if herr := rundir.AppendHistory(rundir.Root(s.r.dir), e); herr != nil {
+		s.r.event(Event{Stage: s.command, State: EventWarn, Message: "run history: " + herr.Error()})
+	}
+	if lerr := s.lock.Release(); lerr != nil {
+		s.r.event(Event{Stage: s.command, State: EventWarn, Message: "releasing the lock: " + lerr.Error()})
+	}
+}
+
+// statusOf says how an invocation that returned err ended.
+func statusOf(err error) rundir.Status {
+	switch {
+	case err == nil:
+		return rundir.Done
+	case errors.Is(err, context.Canceled):
+		return rundir.Interrupted
+	}
+	return rundir.Failed
+}

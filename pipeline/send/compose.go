@@ -1,0 +1,94 @@
+package send
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/tailor-mail/tailor/pipeline/render"
+)
+
+// RefusedError is a recipient whose own data cannot make a safe message: a
+// header value with a line break, an email address that does not parse, a
+// name that cannot be encoded, a value the templates cannot format. The
+// recipient is skipped, listed and counted; the others go on.
+type RefusedError struct {
+	// Recipient is the cardholder's id.
+	Recipient string
+	// Variant is the id of the variant the message is of.
+	Variant string
+	// Err is the reason, which wraps render.ErrHeader or render.ErrData.
+	Err error
+}
+
+// Error returns the reason, as refused.csv lists it.
+func (e *RefusedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Composer builds complete messages for the recipients of a run's
+// newsletters. It is safe for concurrent use.
+type Composer struct {
+	// Envelope holds what every message shares: Sender, Date, Campaign,
+	// Month, UserAgent (Recipient, Unsubscribe, Variant are set per
+	// message).
+	Envelope Envelope
+	// UnsubscribeURL is the base of the one-click unsubscribe links;
+	// Secret signs them (render.UnsubscribeURL).
+	UnsubscribeURL string
+	Secret         string
+}
+
+// Composed is one recipient's complete message.
+type Composed struct {
+	// EML is the message in RFC 5322 form (WriteEML).
+	EML []byte
+	// MessageID is its Message-ID header, angle brackets included.
+	MessageID string
+	// Subject is its subject, personalized.
+	Subject string
+}
+
+// Compose personalizes n for rc and builds the complete MIME message. The
+// outbox, the variants' samples and delivery all build their messages
+// here, so that a message is byte for byte the same wherever it goes.
+//
+// When rc's own data cannot make a safe message, the error is a
+// *RefusedError. Any other error (a sender or an unsubscribe base URL that
+// no message can carry, a template that fails) is one no message can get
+// past: it stops the run.
+func (c *Composer) Compose(n *render.Newsletter, rc render.Recipient) (*Composed, error) {
+	unsub, err := render.UnsubscribeURL(c.UnsubscribeURL, c.Secret, c.Envelope.Campaign, rc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("send: unsubscribe links: %w", err)
+	}
+	env := c.Envelope
+	env.Recipient = rc
+	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
+	m, err := n.Personalize(rc, unsub)
+	if err != nil {
+		// A subject that would carry a line break, or a value the
+		// templates cannot format (a points balance that is no number):
+		// this recipient is refused, the others go on.
+		if errors.Is(err, render.ErrHeader) || errors.Is(err, render.ErrData) {
+			return nil, &RefusedError{Recipient: rc.ID, Variant: n.Variant.ID, Err: err}
+		}
+		return nil, err
+	}
+	msg, err := Compose(m, env)
+	if err != nil {
+		return nil, err // a *RefusedError, or what stops the run
+	}
+	var b bytes.Buffer
+	// Room for both parts, quoted-printable, and the headers.
+	b.Grow((len(m.Text)+len(m.HTML))*9/8 + 2048)
+	if err := WriteEML(&b, msg); err != nil {
+		return nil, fmt.Errorf("send: variant %s: recipient %s: %w", n.Variant.ID, rc.ID, err)
+	}
+	out := &Composed{EML: b.Bytes(), Subject: m.Subject}
+	if ids := msg.GetGenHeader("Message-ID"); len(ids) > 0 {
+		out.MessageID = ids[0]
+	}
+	return out, nil
+}

@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/tailor-mail/tailor/pipeline/cluster"
+	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/segment"
+)
+
+// clustered is the cluster stage's outcome.
+type clustered struct {
+	Clusters   int `count:"clusters"`
+	Clustered  int `count:"clustered"`
+	Iterations int `count:"iterations"`
+	// Continuity is set when last month was run.
+	Continuity *continuity
+
+	file     *segment.File
+	assigned map[string]string // cardholder id -> variant id
+}
+
+// continuity is how this month's clusters follow last month's.
+type continuity struct {
+	Matched int `count:"clusters_matched"`
+	Born    int `count:"clusters_born"`
+	Retired int `count:"clusters_retired"`
+	Changed int `count:"cardholders_changed_variant"`
+}
+
+func (clustered) outputs() []string { return []string{rundir.ClustersFile, rundir.AssignmentsFile} }
+
+// cluster clusters the profiles that have spending (or pre-aggregated
+// features) and writes clusters.json and assignments.csv. It starts from
+// last month's centroids when last month clustered the same features, and
+// gives the clusters last month's variant ids.
+func (r *run) cluster(ctx context.Context, ps []profile.Profile, features []string) (clustered, error) {
+	var out clustered
+	cc := r.c.Clustering
+	feats := profile.BuildFeatures(r.tax, ps, cc.Weights.featureOptions())
+	if features != nil {
+		feats = profile.FeatureMatrix(ps, features, cc.Scale != "none")
+	}
+	if len(feats.Rows) == 0 {
+		return out, fmt.Errorf("no cardholder has spending in the window ending %s, nor pre-aggregated features", r.monthName())
+	}
+	k, fixed := cc.K.Fixed()
+	if !fixed {
+		k = max(1, min(cc.MaxK, len(feats.Rows)/cc.MinAudience))
+	}
+	if k > len(feats.Rows) {
+		return out, fmt.Errorf("clustering.k = %d but only %d cardholders have spending in the window: lower k", k, len(feats.Rows))
+	}
+	prevDir, prev := r.previousClusters(feats.Names)
+	cfg := cluster.Config{K: k, Seed: r.seed(), MaxIter: cc.MaxIterations}
+	if prev != nil && len(prev.Clusters) == k {
+		for _, c := range prev.Clusters {
+			cfg.Start = append(cfg.Start, c.Centroid...)
+		}
+	}
+	res, err := cluster.KMeans(ctx, feats.Data, feats.Dim, cfg)
+	if err != nil {
+		return out, err
+	}
+	sc := segment.Clustering{Profiles: ps, Rows: feats.Rows, Dim: feats.Dim, Assign: res.Assign,
+		Centroids: res.Centroids, Sizes: res.Sizes, K: res.K}
+	if cc.K.Auto() {
+		// Clusters below the minimum audience merge into their nearest
+		// neighbour: a variant too small to be worth a designer's time
+		// serves its cardholders worse than a close one.
+		sc.Centroids, sc.Sizes, sc.K = segment.MergeSmall(feats.Data, feats.Dim, res.Assign, res.Centroids, res.K, cc.MinAudience)
+	}
+	cf := &segment.File{K: sc.K, Seed: r.seed(), Features: feats.Names, Rows: len(feats.Rows),
+		Iterations: res.Iterations, Converged: res.Converged, Inertia: res.Inertia, WarmStart: cfg.Start != nil}
+	cf.Population, cf.Clusters = segment.Describe(r.tax, sc)
+	// Variants keep their ids from one month to the next.
+	if id := segment.MatchPrevious(cf.Clusters, prev, feats.Names); id != nil {
+		id.PreviousMonth = filepath.Base(prevDir)
+		if before, err := readAssignments(filepath.Join(prevDir, rundir.AssignmentsFile)); err == nil {
+			id.Changed = segment.Changed(sc, cf.Clusters, before)
+		}
+		cf.Identity = id
+		out.Continuity = &continuity{Matched: id.Matched, Born: len(id.Born), Retired: len(id.Retired), Changed: id.Changed}
+	}
+	if err := rundir.WriteJSON(r.file(rundir.ClustersFile), cf); err != nil {
+		return out, err
+	}
+	variantOf := make([]string, sc.K)
+	for c := range cf.Clusters {
+		variantOf[c] = cf.Clusters[c].Variant
+	}
+	if err := rundir.WriteFile(r.file(rundir.AssignmentsFile), func(w io.Writer) error {
+		return segment.WriteAssignments(w, ps, feats.Rows, res.Assign, variantOf)
+	}); err != nil {
+		return out, err
+	}
+	out.file, out.Clusters, out.Clustered, out.Iterations = cf, sc.K, len(feats.Rows), res.Iterations
+	return out, nil
+}
+
+// previousClusters returns last month's run directory and clustering, the
+// clustering nil when there is none on the same features.
+func (r *run) previousClusters(features []string) (string, *segment.File) {
+	dir, ok := r.previousMonth()
+	if !ok {
+		return dir, nil
+	}
+	var pf segment.File
+	if err := rundir.ReadJSON(filepath.Join(dir, rundir.ClustersFile), &pf); err != nil || !slices.Equal(pf.Features, features) {
+		return dir, nil
+	}
+	return dir, &pf
+}
+
+// readAssignments reads an assignments.csv: the variant of every
+// cardholder that has one.
+func readAssignments(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return segment.ReadAssignments(bufio.NewReader(f), path)
+}

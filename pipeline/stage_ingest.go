@@ -1,0 +1,112 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/tailor-mail/tailor/pipeline/ingest"
+	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+)
+
+// ingested is the ingest stage's outcome.
+type ingested struct {
+	// Read, Accepted and Rejected count rows by input name.
+	Read     map[string]int `count:"*_read"`
+	Accepted map[string]int `count:"*_accepted"`
+	Rejected map[string]int `count:"*_rejected"`
+	// Merchants counts the distinct merchant names.
+	Merchants int `count:"merchants"`
+
+	// What profile builds on, in memory only.
+	builder   *profile.Builder
+	merchants *ingest.Merchants
+	features  *ingest.FeatureTable
+}
+
+func (ingested) outputs() []string { return []string{rundir.RejectsDir} }
+
+// ingest reads every input; rejects go to rejects/<input>.csv. The inputs'
+// records go into the manifest.
+func (r *run) ingest(ctx context.Context) (ingested, error) {
+	out := ingested{Read: map[string]int{}, Accepted: map[string]int{}, Rejected: map[string]int{}}
+	swap, err := rundir.NewSwap(r.file(rundir.RejectsDir))
+	if err != nil {
+		return out, err
+	}
+	defer swap.Abort()
+	var set *ingest.CardholderSet
+	var records []rundir.InputRecord
+	var budgetErr error
+	for _, in := range r.inputs {
+		st, err := r.ingestFile(ctx, swap, in, &set, &out)
+		if err != nil {
+			return out, err
+		}
+		sum, size, err := rundir.HashFile(in.path)
+		if err != nil {
+			return out, err
+		}
+		records = append(records, rundir.InputRecord{Name: in.name, Path: in.path, SHA256: sum, Bytes: size,
+			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons,
+			UnmappedCategories: st.UnmappedCategories})
+		out.Read[in.name], out.Accepted[in.name], out.Rejected[in.name] = st.Read, st.Accepted, st.Rejected
+		// Past the budget, the other inputs are still read, so that one
+		// run shows every problem.
+		budgetErr = errors.Join(budgetErr, st.CheckBudget(*r.c.Inputs.ErrorBudget))
+	}
+	// The rejects are kept even when the budget is exceeded: they are what
+	// the user needs to fix the inputs.
+	if err := swap.Commit(); err != nil {
+		return out, err
+	}
+	r.manifest.Inputs = records
+	if budgetErr != nil {
+		return out, budgetErr
+	}
+	out.Merchants = out.merchants.Len()
+	return out, nil
+}
+
+// ingestFile reads one input, writing its rejects into the swap.
+func (r *run) ingestFile(ctx context.Context, swap *rundir.Swap, in input, set **ingest.CardholderSet, out *ingested) (st ingest.Stats, err error) {
+	f, err := os.Open(in.path)
+	if err != nil {
+		return st, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, err)
+	}
+	defer f.Close()
+	opts, err := r.ingestOptions(in.name)
+	if err != nil {
+		return st, err
+	}
+	file := filepath.Base(in.path)
+	err = swap.Create(in.name+".csv", func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		rw := ingest.NewRejectWriter(bw)
+		switch in.name {
+		case "cardholders":
+			*set, st, err = ingest.ReadCardholders(ctx, f, file, opts, rw)
+			if err == nil {
+				out.builder = profile.NewBuilder(r.tax, (*set).List, r.profileOptions())
+			}
+		case "transactions":
+			st, out.merchants, err = ingest.ReadTransactions(ctx, f, file, opts, *set, rw,
+				func(recs []ingest.Record) error { out.builder.AddRecords(recs); return nil })
+		default:
+			out.features, st, err = ingest.ReadFeatures(ctx, f, file, opts, r.c.Inputs.ProfileColumns, *set, rw)
+		}
+		if err != nil {
+			return err
+		}
+		if err := rw.Flush(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	return st, err
+}

@@ -1,0 +1,129 @@
+package pipeline
+
+import (
+	"io"
+	"maps"
+	"slices"
+
+	"github.com/tailor-mail/tailor/pipeline/ingest"
+	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/report"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/segment"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// reported is the report stage's outcome.
+type reported struct {
+	Sheets        int `count:"sheets"`
+	LostCustomers int `count:"lost_customers"`
+	UnmappedCodes int `count:"unmapped_codes"`
+}
+
+func (reported) outputs() []string { return []string{rundir.ReportFile} }
+
+// reportIn is what the report stage reads.
+type reportIn struct {
+	profiles []profile.Profile
+	assigned map[string]string // cardholder id -> variant id
+	clusters *segment.File
+	plan     *variants.Plan
+	// messages is the number of messages the outbox gets; transactions
+	// the number of transactions in the profile window.
+	messages, transactions int
+}
+
+// report writes report.xlsx, with the inputs' records of the manifest.
+func (r *run) report(in reportIn) (reported, error) {
+	a, cf := audience(in.profiles), in.clusters
+	s := report.Summary{
+		Campaign: r.c.Name, Month: r.monthName(), Version: r.cfg.Version,
+		Audience: report.Audience{Cardholders: a.Cardholders, Mail: a.Mail, NoConsent: a.NoConsent, Cancelled: a.Cancelled, NoSpend: a.NoSpend},
+		Plan:     *in.plan, Messages: in.messages, Inertia: cf.Inertia, Iterations: cf.Iterations,
+		Inputs: r.reportInputs(), Unmapped: r.unmapped(), Transactions: in.transactions,
+	}
+	for _, c := range cf.Clusters {
+		s.Clusters = append(s.Clusters, c.Cluster)
+	}
+	s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
+	if id := cf.Identity; id != nil {
+		s.Continuity = &report.Continuity{PreviousMonth: id.PreviousMonth, Kept: id.Matched, Born: id.Born,
+			Retired: id.Retired, Changed: id.Changed}
+	}
+	if err := rundir.WriteFile(r.file(rundir.ReportFile), func(w io.Writer) error { return report.Write(w, s) }); err != nil {
+		return reported{}, err
+	}
+	return reported{Sheets: 6, LostCustomers: len(s.Lost), UnmappedCodes: len(s.Unmapped)}, nil
+}
+
+// reportInputs is what became of each input's rows, reasons most frequent
+// first.
+func (r *run) reportInputs() []report.Input {
+	var out []report.Input
+	for _, in := range r.manifest.Inputs {
+		st := ingest.Stats{Reasons: in.Reasons}
+		ri := report.Input{Name: in.Name, Rows: in.Rows, Accepted: in.Accepted, Rejected: in.Rejected}
+		for _, rc := range st.TopReasons(len(in.Reasons)) {
+			ri.Reasons = append(ri.Reasons, report.Reason{Reason: rc.Reason, Count: rc.Count})
+		}
+		out = append(out, ri)
+	}
+	return out
+}
+
+// unmapped lists the merchant category codes, then each input's own
+// categories, that no interest covers, in code order.
+func (r *run) unmapped() []report.Unmapped {
+	var out []report.Unmapped
+	for _, c := range slices.Sorted(maps.Keys(r.manifest.Unmapped)) {
+		out = append(out, report.Unmapped{Code: c, Description: r.tax.Describe(c), Transactions: r.manifest.Unmapped[c]})
+	}
+	for _, in := range r.manifest.Inputs {
+		for _, c := range slices.Sorted(maps.Keys(in.UnmappedCategories)) {
+			out = append(out, report.Unmapped{Code: c, Description: "category of " + in.Name, Transactions: in.UnmappedCategories[c]})
+		}
+	}
+	return out
+}
+
+// relationshipsAndLost returns the relationship mix of the first n
+// variants, in plan order, and the cancelled cardholders in input order.
+func (r *run) relationshipsAndLost(in reportIn, n int) ([]report.Mix, []report.LostCustomer) {
+	mixes := make([]report.Mix, n)
+	variantIndex := map[string]int{}
+	for i, v := range in.plan.Variants {
+		variantIndex[v.ID] = i
+	}
+	var lost []report.LostCustomer
+	for i := range in.profiles {
+		p := &in.profiles[i]
+		if vi, ok := variantIndex[in.assigned[p.ID]]; ok && vi < n {
+			addTo(&mixes[vi], p.Relationship)
+		}
+		if p.Cancelled {
+			lc := report.LostCustomer{ID: p.ID, FirstName: p.FirstName, CancelledOn: p.CancelledOn.Time(), Reason: p.CancelReason,
+				Spend: p.Spend, ActiveMonths: p.ActiveMonths, LastActive: p.LastActive, FavouriteMerchant: p.FavouriteMerchant}
+			for _, ri := range profile.LargestInterests(r.tax, p.Shares, 3) {
+				lc.Interests = append(lc.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
+			}
+			lost = append(lost, lc)
+		}
+	}
+	return mixes, lost
+}
+
+// addTo counts a cardholder of relationship type rel in m.
+func addTo(m *report.Mix, rel profile.Relationship) {
+	switch rel {
+	case profile.RelationshipLostForGood:
+		m.LostForGood++
+	case profile.RelationshipIntermediate:
+		m.Intermediate++
+	case profile.RelationshipAlwaysAShare:
+		m.AlwaysAShare++
+	case profile.RelationshipLapsing:
+		m.Lapsing++
+	case profile.RelationshipLost:
+		m.Lost++
+	}
+}

@@ -366,7 +366,7 @@ func (e *ConfigError) Unwrap() error { return ErrConfig }
 func LoadCampaign(path string) (*Campaign, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return ParseCampaign(filepath.Base(path), src)
 }

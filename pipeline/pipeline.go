@@ -101,11 +101,14 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err := r.loadTemplates(); err != nil {
 		return nil, err
 	}
-	s, err := r.open("run")
+	s, err := lock(r.dir, "run", cfg.Command, r.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
 	defer func() { s.close(err) }()
+	if err := s.begin(r); err != nil {
+		return nil, err
+	}
 	inputs, err := r.hashInputs()
 	if err != nil {
 		return nil, err

@@ -67,7 +67,18 @@ type RenderResult struct {
 // run keeps it when its templates are the same and redoes the report and
 // outbox, which follow the render.
 func Render(ctx context.Context, rc RenderConfig) (res *RenderResult, err error) {
+	if rc.Now == nil {
+		rc.Now = time.Now
+	}
 	dir := filepath.Clean(rc.RunDir)
+	if _, err := rundir.ReadManifest(dir); err != nil {
+		return nil, fmt.Errorf("%w: %s: no readable %s: not a tailor run directory", ErrConfig, dir, rundir.ManifestFile)
+	}
+	s, err := lock(dir, "render", rc.Command, rc.Now())
+	if err != nil {
+		return nil, err
+	}
+	defer func() { s.close(err) }()
 	m, settings, err := recordedRun(dir)
 	if err != nil {
 		return nil, err
@@ -78,17 +89,10 @@ func Render(ctx context.Context, rc RenderConfig) (res *RenderResult, err error)
 	if err != nil {
 		return nil, err
 	}
-	r.dir = dir
-	s, err := r.open("render")
-	if err != nil {
+	r.dir, r.manifest = dir, m
+	if err := s.begin(r); err != nil {
 		return nil, err
 	}
-	defer func() { s.close(err) }()
-	// Read again under the lock: what a writer that just finished left.
-	if m, _, err = recordedRun(dir); err != nil {
-		return nil, err
-	}
-	r.manifest = m
 	tdir := rc.Templates
 	if tdir == "" && r.c.Templates.Dir != "" {
 		tdir = r.campaignPath(r.c.Templates.Dir)

@@ -22,7 +22,7 @@ type run struct {
 	// the keys cover; c is the same with its defaults (withDefaults),
 	// which the stages use.
 	asWritten *Campaign
-	c    Campaign
+	c         Campaign
 	// month is the run month; dir the run directory.
 	month time.Time
 	dir   string
@@ -33,10 +33,10 @@ type run struct {
 	secret string
 	// outbox is the outbox mode, after --outbox.
 	outboxMode string
-	tax    *profile.Taxonomy
-	rates  map[string]ingest.Rate
-	set    *templates.Set
-	md     *templates.Markdown
+	tax        *profile.Taxonomy
+	rates      map[string]ingest.Rate
+	set        *templates.Set
+	md         *templates.Markdown
 
 	manifest *rundir.Manifest
 }

@@ -184,38 +184,36 @@ type session struct {
 	command string
 }
 
-// open takes the run directory's lock for command ("run", "render"),
-// makes the directory private and removes what an interrupted run left.
-// A second writer is refused at once with a *rundir.LockedError that
-// names the holder.
-func (r *run) open(command string) (*session, error) {
-	line := r.cfg.Command
+// lock takes the lock of run directory dir for command ("run", "render");
+// line is the command line to show a second writer, which is refused at
+// once with a *rundir.LockedError that names this one.
+func lock(dir, command, line string, now time.Time) (*session, error) {
 	if line == "" {
 		line = "tailor " + command
 	}
-	now := r.cfg.Now()
-	lock, err := rundir.Acquire(r.dir, line, now)
+	l, err := rundir.Acquire(dir, line, now)
 	if err != nil {
 		return nil, err
 	}
-	if h := lock.Previous(); h != nil {
-		r.event(Event{Stage: command, State: EventWarn, Message: fmt.Sprintf("took over the lock of %q (pid %d on %s, since %s), which stopped without releasing it; resuming",
+	host, _ := os.Hostname()
+	return &session{lock: l, command: command,
+		entry: rundir.Entry{Command: command, Dir: dir, Start: now.UTC(), PID: os.Getpid(), Host: host}}, nil
+}
+
+// begin makes the run directory private and removes what an interrupted
+// run left in it, now that no other writer can be at work there. It says
+// so when the lock was taken over from a process that died holding it.
+func (s *session) begin(r *run) error {
+	s.r = r
+	s.entry.Campaign, s.entry.Month, s.entry.Version = r.asWritten.Name, r.monthName(), r.cfg.Version
+	if h := s.lock.Previous(); h != nil {
+		r.event(Event{Stage: s.command, State: EventWarn, Message: fmt.Sprintf("took over the lock of %q (pid %d on %s, since %s), which stopped without releasing it; resuming",
 			h.Command, h.PID, h.Host, h.Since.UTC().Format("2006-01-02 15:04:05 MST"))})
 	}
 	if err := rundir.Private(r.dir); err != nil {
-		lock.Release()
-		return nil, err
+		return err
 	}
-	if err := rundir.RemoveLeftovers(r.dir); err != nil {
-		lock.Release()
-		return nil, err
-	}
-	host, _ := os.Hostname()
-	s := &session{r: r, lock: lock, command: command, entry: rundir.Entry{
-		Command: command, Campaign: r.asWritten.Name, Month: r.monthName(), Dir: r.dir, Start: now.UTC(),
-		PID: os.Getpid(), Host: host, Version: r.cfg.Version,
-	}}
-	return s, nil
+	return rundir.RemoveLeftovers(r.dir)
 }
 
 // close records the invocation in the run history and releases the lock;
@@ -223,20 +221,24 @@ func (r *run) open(command string) (*session, error) {
 // did, so their failures are warnings.
 func (s *session) close(err error) {
 	e := s.entry
-	m := s.r.manifest
-	e.End = s.r.cfg.Now().UTC()
-	if m != nil {
-		e.Ran, e.Kept = m.LastRun.Ran, m.LastRun.Kept
+	e.End = time.Now().UTC()
+	warn := func(msg string) {}
+	if r := s.r; r != nil {
+		e.End = r.cfg.Now().UTC()
+		if r.manifest != nil {
+			e.Ran, e.Kept = r.manifest.LastRun.Ran, r.manifest.LastRun.Kept
+		}
+		warn = func(msg string) { r.event(Event{Stage: s.command, State: EventWarn, Message: msg}) }
 	}
 	e.Outcome = string(statusOf(err))
 	if err != nil {
 		e.Error = err.Error()
 	}
-	if herr := rundir.AppendHistory(rundir.Root(s.r.dir), e); herr != nil {
-		s.r.event(Event{Stage: s.command, State: EventWarn, Message: "run history: " + herr.Error()})
+	if herr := rundir.AppendHistory(rundir.Root(e.Dir), e); herr != nil {
+		warn("run history: " + herr.Error())
 	}
 	if lerr := s.lock.Release(); lerr != nil {
-		s.r.event(Event{Stage: s.command, State: EventWarn, Message: "releasing the lock: " + lerr.Error()})
+		warn("releasing the lock: " + lerr.Error())
 	}
 }
 

@@ -18,6 +18,7 @@ type renderOptions struct {
 	runDir    string
 	templates string
 	quiet     bool
+	line      string
 }
 
 func newRenderCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -41,7 +42,7 @@ report and the outbox, which follow it.`,
   tailor render out/quickstart/2026-10 --templates my-templates`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.runDir = args[0]
+			o.runDir, o.line = args[0], commandLine(cmd, args)
 			return renderRun(cmd.Context(), o, stdout, stderr)
 		},
 	}
@@ -53,7 +54,7 @@ report and the outbox, which follow it.`,
 
 func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) error {
 	start := time.Now()
-	res, err := pipeline.Render(ctx, pipeline.RenderConfig{RunDir: o.runDir, Templates: o.templates, Version: Version,
+	res, err := pipeline.Render(ctx, pipeline.RenderConfig{RunDir: o.runDir, Templates: o.templates, Version: Version, Command: o.line,
 		Events: func(e pipeline.Event) {
 			kept := "the templates are unchanged"
 			if e.Stage == "variants" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tailor-mail/tailor/pipeline"
 	"github.com/tailor-mail/tailor/pipeline/profile"
@@ -25,6 +26,9 @@ type runOptions struct {
 	outbox   string
 	quiet    bool
 	memory   string
+	// line is the command line, which the run's lock shows to a second
+	// writer.
+	line string
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -45,7 +49,7 @@ stopped.`,
   tailor run campaign.toml --outbox all`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.campaign = args[0]
+			o.campaign, o.line = args[0], commandLine(cmd, args)
 			return runCampaign(cmd.Context(), o, stdout, stderr)
 		},
 	}
@@ -74,7 +78,7 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	}
 	cfg := pipeline.Config{
 		Campaign: c, CampaignDir: filepath.Dir(o.campaign),
-		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Version: Version,
+		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Version: Version, Command: o.line,
 		Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet, "inputs and settings unchanged") },
 	}
 	start := time.Now()
@@ -147,6 +151,14 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	if len(res.Kept) > 0 {
 		fmt.Fprintf(w, "  %-13s ran: %s; kept: %s\n", "stages", orNone(res.Ran), orNone(res.Kept))
 	}
+}
+
+// commandLine is how a command was called: its path, arguments and the
+// flags set.
+func commandLine(cmd *cobra.Command, args []string) string {
+	parts := append([]string{cmd.CommandPath()}, args...)
+	cmd.Flags().Visit(func(f *pflag.Flag) { parts = append(parts, "--"+f.Name+"="+f.Value.String()) })
+	return strings.Join(parts, " ")
 }
 
 func orNone(ss []string) string {

@@ -23,15 +23,8 @@ func TestInterruptSignal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the tailor binary")
 	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool on PATH to build the binary")
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "tailor")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildTailor(t, dir)
 	if out, err := exec.Command(bin, "gen", "--cardholders", "8000", "--out", dir).CombinedOutput(); err != nil {
 		t.Fatalf("gen: %v\n%s", err, out)
 	}
@@ -72,7 +65,7 @@ outbox = "all"
 	for sc.Scan() {
 		seen = append(seen, sc.Text())
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	stopped := time.Since(sent)
 	t.Logf("stopped %v after SIGINT", stopped)
 	var ee *exec.ExitError
@@ -104,4 +97,19 @@ outbox = "all"
 	if !bytes.Contains(res, []byte("ran: outbox; kept: ingest, profile, cluster, variants, render, report")) {
 		t.Errorf("resumed run did not just finish the outbox:\n%s", res)
 	}
+}
+
+// buildTailor builds the tailor binary into dir, or skips the test when no
+// go tool is at hand.
+func buildTailor(t *testing.T, dir string) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool on PATH to build the binary")
+	}
+	bin := filepath.Join(dir, "tailor")
+	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -190,7 +190,7 @@ func newDateParser(format string) (dateParser, error) {
 			return dateParser{}, fmt.Errorf("date format %q: want iso, dmy, mdy or a Go layout such as 02/01/2006", format)
 		}
 		if _, err := time.Parse(layout, time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC).Format(layout)); err != nil {
-			return dateParser{}, fmt.Errorf("date format %q: %v", format, err)
+			return dateParser{}, fmt.Errorf("date format %q: %w", format, err)
 		}
 	}
 	p := dateParser{layout: layout, kind: 3}

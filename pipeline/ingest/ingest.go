@@ -211,9 +211,14 @@ type Stats struct {
 	// UnmappedCategories counts accepted transactions whose category no
 	// table maps, by category; they count under "other".
 	UnmappedCategories map[string]int `json:"unmapped_categories,omitempty"`
+	// First is the first row rejected, in file order; nil when none was.
+	First *RowError `json:"-"`
 }
 
 func (s *Stats) reject(e *RowError) {
+	if s.First == nil {
+		s.First = e
+	}
 	s.Rejected++
 	if s.Reasons == nil {
 		s.Reasons = map[string]int{}
@@ -250,7 +255,8 @@ func (s *Stats) TopReasons(n int) []ReasonCount {
 var ErrBudget = errors.New("error budget exceeded")
 
 // CheckBudget returns an error wrapping ErrBudget when the share of rejected
-// rows exceeds maxRatio (0.01 is 1%), listing the most frequent reasons.
+// rows exceeds maxRatio (0.01 is 1%), listing the most frequent reasons; it
+// wraps the first rejected row's *RowError too, with its position.
 func (s *Stats) CheckBudget(maxRatio float64) error {
 	if s.Rejected == 0 || float64(s.Rejected) <= maxRatio*float64(s.Read) {
 		return nil
@@ -262,6 +268,10 @@ func (s *Stats) CheckBudget(maxRatio float64) error {
 		}
 		fmt.Fprintf(&b, "%s (%d)", r.Reason, r.Count)
 	}
-	return fmt.Errorf("ingest: %s: %d of %d rows rejected (%.2f%%, budget %.2f%%): %w; top reasons: %s",
+	err := fmt.Errorf("ingest: %s: %d of %d rows rejected (%.2f%%, budget %.2f%%): %w; top reasons: %s",
 		s.File, s.Rejected, s.Read, 100*float64(s.Rejected)/float64(s.Read), 100*maxRatio, ErrBudget, b.String())
+	if s.First != nil {
+		err = fmt.Errorf("%w; first: %w", err, s.First)
+	}
+	return err
 }

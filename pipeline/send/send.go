@@ -1,7 +1,10 @@
 // Package send turns personalized newsletters into complete MIME messages
 // with go-mail: multipart/alternative with a plain-text and an HTML part,
-// List-Unsubscribe headers, stable Message-IDs. Messages are written as
-// .eml files to an outbox; delivery over SMTP builds on the same messages.
+// List-Unsubscribe headers, stable Message-IDs. A Composer builds every
+// message of a run; an Outbox writes them as .eml files with their index,
+// a Sampler picks each variant's sample message; delivery over SMTP builds
+// on the same messages. A recipient whose own data cannot make a safe
+// message is refused with a *RefusedError; any other error stops the run.
 package send
 
 import (

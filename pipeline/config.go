@@ -382,7 +382,7 @@ func ParseCampaign(name string, src []byte) (*Campaign, error) {
 			e := sme.Errors[0]
 			row, col := e.Position()
 			return nil, &ConfigError{File: name, Line: row, Column: col, Key: strings.Join(e.Key(), "."),
-				Msg: "unknown key (see the configuration reference in the README)"}
+				Msg: "unknown key (see the campaign file reference, pipeline/CAMPAIGN.md)"}
 		}
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
@@ -501,6 +501,9 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if c.Sender.Name == "" {
 		return bad("sender.name", "required: the brand shown as the sender")
+	}
+	if strings.ContainsAny(c.Sender.Name, "\r\n") {
+		return bad("sender.name", "%q: line breaks are not allowed (it is a header value)", c.Sender.Name)
 	}
 	for _, kv := range []struct{ key, v string }{{"sender.from", c.Sender.From}, {"sender.reply_to", c.Sender.ReplyTo}} {
 		if kv.v == "" && kv.key == "sender.reply_to" {

@@ -36,9 +36,9 @@ func TestCampaignErrors(t *testing.T) {
 		name, edit, want string
 	}{
 		{"unknown key", `name = "news"` + "\n" + `colour = "red"`,
-			"c.toml:2:1: colour: unknown key (see the configuration reference in the README)"},
+			"c.toml:2:1: colour: unknown key (see the campaign file reference, pipeline/CAMPAIGN.md)"},
 		{"unknown nested key", "[clustering]\nkay = 3",
-			"c.toml:12:1: clustering.kay: unknown key (see the configuration reference in the README)"},
+			"c.toml:12:1: clustering.kay: unknown key (see the campaign file reference, pipeline/CAMPAIGN.md)"},
 		{"mistyped value", "[clustering]\nmax_iterations = \"many\"",
 			"c.toml:12:18: clustering.max_iterations: toml: cannot decode TOML string into struct field pipeline.ClusteringConfig.MaxIterations of type int"},
 		{"k neither number nor auto", "[clustering]\nk = \"twelve\"", `c.toml:12:1: clustering.k: "twelve": want a number or "auto"`},
@@ -48,6 +48,9 @@ func TestCampaignErrors(t *testing.T) {
 		{"budget", "[inputs]\nerror_budget = 2.0", ""},
 		{"outbox", "[mail]\noutbox = \"everyone\"", `c.toml:12:1: mail.outbox: "everyone": want samples, all or none`},
 		{"k", "[clustering]\nk = -3", `c.toml:12:1: clustering.k: -3: want 1 to 100000`},
+		{"k zero", "[clustering]\nk = 0", `c.toml:12:1: clustering.k: 0: want 1 to 100000`},
+		{"k fraction", "[clustering]\nk = 12.5", `c.toml:12:1: clustering.k: "12.5": want a number or "auto"`},
+		{"sender name with a line break", "[sender]\nname = \"Meridian\\r\\nBcc: all@example.com\"", `sender.name: "Meridian\r\nBcc: all@example.com": line breaks are not allowed`},
 		{"date", "[mail]\ndate = \"tomorrow\"", `c.toml:12:1: mail.date: "tomorrow": want RFC 3339, e.g. 2026-11-02T09:00:00Z`},
 		{"refusal budget", "[mail]\nrefusal_budget = -0.1", `c.toml:12:1: mail.refusal_budget: -0.1: want a share between 0 and 1 (0.01 is 1%)`},
 		{"syntax", "[mail\n", "c.toml:11:6"},
@@ -67,7 +70,9 @@ func TestCampaignErrors(t *testing.T) {
 				// A second [inputs] table is a TOML error; edit in place.
 				src = strings.Replace(validCampaign, `transactions = "t.csv"`, "transactions = \"t.csv\"\nerror_budget = 2.0", 1)
 				tt.want = `c.toml:5:1: inputs.error_budget: 2: want a share between 0 and 1 (0.01 is 1%)`
-			case "month":
+			case "sender name with a line break":
+				src = strings.Replace(validCampaign, `name = "Meridian"`, tt.edit[len("[sender]\n"):], 1)
+				tt.want = `c.toml:6:1: ` + tt.want
 			}
 			if tt.name == "bad month" {
 				src = `month = "October"` + "\n" + validCampaign
@@ -143,7 +148,7 @@ func TestLinksConfig(t *testing.T) {
 
 func TestLinksConfigErrors(t *testing.T) {
 	tests := []struct{ name, table, want string }{
-		{"unknown key", "[links]\nutm_term = \"x\"", "c.toml:12:1: links.utm_term: unknown key (see the configuration reference in the README)"},
+		{"unknown key", "[links]\nutm_term = \"x\"", "c.toml:12:1: links.utm_term: unknown key (see the campaign file reference, pipeline/CAMPAIGN.md)"},
 		{"mistyped utm", "[links]\nutm = \"yes\"", "c.toml:12:7: links.utm: toml: cannot decode TOML string into struct field pipeline.LinksConfig.UTM of type bool"},
 		{"blank source", "[links]\nutm_source = \"  \"", `c.toml:12:1: links.utm_source: "  ": want a value, or leave the key out for the default`},
 		{"control character", "[links]\nutm_campaign = \"a\\nb\"", `c.toml:12:1: links.utm_campaign: "a\nb": control characters are not allowed`},
@@ -165,5 +170,54 @@ func TestLinksConfigErrors(t *testing.T) {
 				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestK(t *testing.T) {
+	tests := []struct {
+		name, toml string
+		want       K
+		json       string
+	}{
+		{"unset", "", K{}, "null"},
+		{"number", "[clustering]\nk = 1349", FixedK(1349), "1349"},
+		{"auto", "[clustering]\nk = \"auto\"", AutoK(), `"auto"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseCampaign("c.toml", []byte(validCampaign+"\n"+tt.toml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Clustering.K != tt.want {
+				t.Errorf("k = %v, want %v", c.Clustering.K, tt.want)
+			}
+			b, err := json.Marshal(c.Clustering.K)
+			if err != nil || string(b) != tt.json {
+				t.Errorf("JSON %s, %v; want %s", b, err, tt.json)
+			}
+			// The campaign's JSON, as a manifest records it, reads back
+			// the same and hashes the same.
+			b, err = json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Campaign
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(&back, c) || back.Hash() != c.Hash() {
+				t.Errorf("read back %+v\nwant %+v", back.Clustering, c.Clustering)
+			}
+			if tt.want.IsZero() && strings.Contains(string(b), `"k"`) {
+				t.Errorf("an unset k is in the JSON: %s", b)
+			}
+		})
+	}
+	var k K
+	for _, bad := range []string{`"many"`, `12.5`, `true`} {
+		if err := json.Unmarshal([]byte(bad), &k); err == nil {
+			t.Errorf("%s read as %v", bad, k)
+		}
 	}
 }

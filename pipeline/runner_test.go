@@ -1,0 +1,158 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+)
+
+// fakeOut is the outcome of a fake stage: one file, one count.
+type fakeOut struct {
+	Writes int `count:"writes"`
+	file   string
+}
+
+func (f fakeOut) outputs() []string { return []string{f.file} }
+
+// fakeRun is a run directory with three fake stages, a (in memory only),
+// b and c, each writing <name>.txt with the content content[name].
+type fakeRun struct {
+	r       *run
+	content map[string]string
+	fail    string // the stage that fails
+	ran     []string
+	outs    map[string]*fakeOut
+}
+
+func newFakeRun(t *testing.T) *fakeRun {
+	dir := t.TempDir()
+	f := &fakeRun{r: &run{dir: dir, cfg: Config{Now: time.Now}, manifest: &rundir.Manifest{}},
+		content: map[string]string{"a": "1", "b": "1", "c": "1"}, outs: map[string]*fakeOut{}}
+	return f
+}
+
+func (f *fakeRun) stages() []stage {
+	var out []stage
+	key := ""
+	for _, name := range []string{"a", "b", "c"} {
+		o := &fakeOut{}
+		f.outs[name] = o
+		st := step(name, o, func(ctx context.Context) (fakeOut, error) {
+			f.ran = append(f.ran, name)
+			if err := rundir.WriteFile(filepath.Join(f.r.dir, name+".txt"), func(w io.Writer) error {
+				_, err := io.WriteString(w, f.content[name])
+				return err
+			}); err != nil {
+				return fakeOut{}, err
+			}
+			if f.fail == name {
+				return fakeOut{}, errors.New("broken")
+			}
+			return fakeOut{Writes: 1, file: name + ".txt"}, nil
+		})
+		key += name + f.content[name] // chained, as the pipeline's keys are
+		st.key = key
+		if name == "a" {
+			st = st.inMemory()
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func (f *fakeRun) run(t *testing.T, atomic bool, from, to int) error {
+	t.Helper()
+	f.ran = nil
+	f.r.manifest.LastRun = rundir.RunRecord{}
+	st := f.stages()
+	return (&runner{r: f.r, atomic: atomic}).run(context.Background(), st, from, to)
+}
+
+func (f *fakeRun) read(t *testing.T, name string) string {
+	t.Helper()
+	file := name + ".txt"
+	if name == "manifest" {
+		file = rundir.ManifestFile
+	}
+	b, err := os.ReadFile(filepath.Join(f.r.dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRunner(t *testing.T) {
+	t.Run("runs what is not current", func(t *testing.T) {
+		f := newFakeRun(t)
+		if err := f.run(t, false, 0, 3); err != nil || !slices.Equal(f.ran, []string{"a", "b", "c"}) {
+			t.Fatalf("first run: ran %v, %v", f.ran, err)
+		}
+		if err := f.run(t, false, 0, 3); err != nil || len(f.ran) != 0 {
+			t.Fatalf("second run: ran %v, %v", f.ran, err)
+		}
+		if f.outs["b"].Writes != 1 || !slices.Equal(f.r.manifest.LastRun.Kept, []string{"a", "b", "c"}) {
+			t.Errorf("kept stages' outcomes not read back: %+v, kept %v", f.outs["b"], f.r.manifest.LastRun.Kept)
+		}
+		f.content["c"] = "2"
+		if err := f.run(t, false, 0, 3); err != nil || !slices.Equal(f.ran, []string{"c"}) {
+			t.Errorf("after c's key changed: ran %v, %v", f.ran, err)
+		}
+	})
+	t.Run("a stage after one in memory only runs it again", func(t *testing.T) {
+		f := newFakeRun(t)
+		f.run(t, false, 0, 3)
+		os.WriteFile(filepath.Join(f.r.dir, "b.txt"), []byte("edited"), 0o600)
+		if err := f.run(t, false, 0, 3); err != nil || !slices.Equal(f.ran, []string{"a", "b", "c"}) {
+			t.Errorf("ran %v, %v; want a again, its output lives in memory only", f.ran, err)
+		}
+	})
+	t.Run("a failure keeps the stages before it", func(t *testing.T) {
+		f := newFakeRun(t)
+		f.fail = "c"
+		err := f.run(t, false, 0, 3)
+		var se *StageError
+		if !errors.As(err, &se) || se.Stage != "c" || err.Error() != "c: broken" {
+			t.Fatalf("error %v", err)
+		}
+		if !f.r.manifest.Current(f.r.dir, "b", "a1b1") || f.r.manifest.Stage("c") != nil {
+			t.Errorf("manifest %+v", f.r.manifest.Stages)
+		}
+	})
+	t.Run("atomic: a failure puts back what ran before it", func(t *testing.T) {
+		f := newFakeRun(t)
+		f.run(t, false, 0, 3)
+		if err := f.r.manifest.Write(f.r.dir); err != nil {
+			t.Fatal(err)
+		}
+		manifest := f.read(t, "manifest")
+		f.content["b"], f.content["c"], f.fail = "2", "2", "c"
+		if err := f.run(t, true, 1, 3); err == nil || !slices.Equal(f.ran, []string{"b", "c"}) {
+			t.Fatalf("ran %v, %v", f.ran, err)
+		}
+		if f.read(t, "b") != "1" || f.read(t, "c") != "1" {
+			t.Errorf("b.txt %q, c.txt %q: want both as before", f.read(t, "b"), f.read(t, "c"))
+		}
+		if f.read(t, "manifest") != manifest {
+			t.Error("an atomic invocation that failed wrote the manifest")
+		}
+		leftovers, _ := filepath.Glob(filepath.Join(f.r.dir, "*.tmp-*"))
+		if len(leftovers) > 0 {
+			t.Errorf("left %v", leftovers)
+		}
+	})
+	t.Run("stages before from are kept whatever their keys", func(t *testing.T) {
+		f := newFakeRun(t)
+		f.run(t, false, 0, 3)
+		f.content["a"] = "2"
+		if err := f.run(t, true, 1, 3); err != nil || len(f.ran) != 2 || !slices.Equal(f.r.manifest.LastRun.Kept, []string{"a"}) {
+			t.Errorf("ran %v kept %v, %v", f.ran, f.r.manifest.LastRun.Kept, err)
+		}
+	})
+}

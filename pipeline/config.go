@@ -24,7 +24,7 @@ import (
 )
 
 // Campaign is a campaign file (TOML). Every key is optional but name,
-// the inputs and the sender; the README's configuration reference documents
+// the inputs and the sender; pipeline/CAMPAIGN.md documents
 // each with its default.
 type Campaign struct {
 	// Name names the campaign; it is a directory name in the output root.

@@ -19,7 +19,8 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
-// TestOneWriterPerRun runs the real binary: while a run writes a campaign
+// TestOneWriterPerRun runs the real binary: of two runs started together
+// one runs and the other is refused; while a run writes a campaign
 // month, a second run and a render of the same month are refused at once,
 // naming the first; the first finishes undamaged. A run killed with
 // SIGKILL leaves its lock behind; the next run takes it over and resumes.
@@ -47,6 +48,35 @@ unsubscribe_url = "https://meridian.example.com/unsubscribe"
 outbox = "all"
 `), 0o644); err != nil {
 		t.Fatal(err)
+	}
+
+	// Two runs started together: one runs, the other is refused at once.
+	together := filepath.Join(dir, "together")
+	var cmds [2]*exec.Cmd
+	var outs [2]bytes.Buffer
+	for i := range cmds {
+		cmds[i] = exec.Command(bin, "run", campaign, "--out", together)
+		cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := 0
+	for i, c := range cmds {
+		err := c.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+		case errors.As(err, &ee) && ee.ExitCode() == exitFailed && strings.Contains(outs[i].String(), "is in use by"):
+			refused++
+		default:
+			t.Errorf("run %d: %v\n%s", i, err, outs[i].String())
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d of two runs started together were refused, want 1:\n%s\n---\n%s", refused, outs[0].String(), outs[1].String())
 	}
 
 	first := filepath.Join(dir, "first")

@@ -30,25 +30,7 @@ func TestOneWriterPerRun(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildTailor(t, dir)
-	if out, err := exec.Command(bin, "gen", "--cardholders", "12000", "--out", dir).CombinedOutput(); err != nil {
-		t.Fatalf("gen: %v\n%s", err, out)
-	}
-	campaign := filepath.Join(dir, "campaign.toml")
-	if err := os.WriteFile(campaign, []byte(`name = "lock"
-month = "2026-10"
-[inputs]
-cardholders = "cardholders.csv"
-transactions = "transactions.csv"
-[sender]
-name = "Meridian Card"
-from = "news@meridian.example.com"
-postal_address = "200 Vesey Street"
-unsubscribe_url = "https://meridian.example.com/unsubscribe"
-[mail]
-outbox = "all"
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	campaign := exampleCampaign(t, bin, dir, "lock", 12000)
 
 	// Two runs started together: one runs, the other is refused at once.
 	together := filepath.Join(dir, "together")

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -25,23 +26,7 @@ func TestInterruptSignal(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildTailor(t, dir)
-	if out, err := exec.Command(bin, "gen", "--cardholders", "8000", "--out", dir).CombinedOutput(); err != nil {
-		t.Fatalf("gen: %v\n%s", err, out)
-	}
-	campaign := filepath.Join(dir, "campaign.toml")
-	os.WriteFile(campaign, []byte(`name = "signal"
-month = "2026-10"
-[inputs]
-cardholders = "cardholders.csv"
-transactions = "transactions.csv"
-[sender]
-name = "Meridian Card"
-from = "news@meridian.example.com"
-postal_address = "200 Vesey Street"
-unsubscribe_url = "https://meridian.example.com/unsubscribe"
-[mail]
-outbox = "all"
-`), 0o644)
+	campaign := exampleCampaign(t, bin, dir, "signal", 8000)
 	out := filepath.Join(dir, "out")
 
 	cmd := exec.Command(bin, "run", campaign, "--out", out)
@@ -112,4 +97,31 @@ func buildTailor(t *testing.T, dir string) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// exampleCampaign generates example data for n cardholders into dir and
+// writes a campaign of that name over it, which writes every message to
+// the outbox; it returns the campaign file.
+func exampleCampaign(t *testing.T, bin, dir, name string, n int) string {
+	t.Helper()
+	if out, err := exec.Command(bin, "gen", "--cardholders", fmt.Sprint(n), "--out", dir).CombinedOutput(); err != nil {
+		t.Fatalf("gen: %v\n%s", err, out)
+	}
+	campaign := filepath.Join(dir, "campaign.toml")
+	if err := os.WriteFile(campaign, []byte(`name = "`+name+`"
+month = "2026-10"
+[inputs]
+cardholders = "cardholders.csv"
+transactions = "transactions.csv"
+[sender]
+name = "Meridian Card"
+from = "news@meridian.example.com"
+postal_address = "200 Vesey Street"
+unsubscribe_url = "https://meridian.example.com/unsubscribe"
+[mail]
+outbox = "all"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return campaign
 }

@@ -232,6 +232,9 @@ type SenderConfig struct {
 	// UnsubscribeSecretEnv names the environment variable holding the key
 	// that signs unsubscribe links (default "TAILOR_UNSUBSCRIBE_SECRET").
 	UnsubscribeSecretEnv string `toml:"unsubscribe_secret_env" json:"unsubscribe_secret_env,omitempty"`
+	// UnsubscribeMailto is a mailbox that takes unsubscribe requests, the
+	// mailto: alternative of List-Unsubscribe (default: none).
+	UnsubscribeMailto string `toml:"unsubscribe_mailto" json:"unsubscribe_mailto,omitempty"`
 }
 
 // LinksConfig tags the newsletter's links with UTM parameters for web
@@ -304,6 +307,12 @@ type MailConfig struct {
 	// Date is the messages' Date header, RFC 3339 (default: 09:00 UTC on
 	// the first day after the run month).
 	Date string `toml:"date" json:"date,omitempty"`
+	// ListID is the List-Id header (default: the sender's name and
+	// <campaign>.<From domain>); "none" leaves it out.
+	ListID string `toml:"list_id" json:"list_id,omitempty"`
+	// FeedbackID is the sender id that ends the Feedback-ID header
+	// (default: the From domain); "none" leaves it out.
+	FeedbackID string `toml:"feedback_id" json:"feedback_id,omitempty"`
 	// RefusalBudget is the share of the outbox's recipients whose message
 	// may be refused (data that cannot make a safe message, a value the
 	// templates cannot format) before the outbox stage fails (default
@@ -515,6 +524,16 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if c.Sender.PostalAddress == "" {
 		return bad("sender.postal_address", "required: a postal address for the footer")
+	}
+	if m := c.Sender.UnsubscribeMailto; m != "" {
+		if a, err := mail.ParseAddress(m); err != nil || a.Name != "" || strings.ContainsAny(m, "\r\n?<>") {
+			return bad("sender.unsubscribe_mailto", "%q: want a bare email address such as unsubscribe@example.com", m)
+		}
+	}
+	for _, kv := range []struct{ key, v string }{{"mail.list_id", c.Mail.ListID}, {"mail.feedback_id", c.Mail.FeedbackID}} {
+		if strings.IndexFunc(kv.v, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 || len(kv.v) > 200 {
+			return bad(kv.key, "%q: want at most 200 characters without control characters", kv.v)
+		}
 	}
 	if c.Sender.UnsubscribeURL == "" {
 		return bad("sender.unsubscribe_url", "required: the base URL of the unsubscribe page")

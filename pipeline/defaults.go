@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"net/mail"
 	"slices"
 	"strings"
 
@@ -55,6 +56,22 @@ func (c *Campaign) withDefaults() Campaign {
 	}
 	if d.Mail.Samples == 0 {
 		d.Mail.Samples = DefaultSamples
+	}
+	domain := ""
+	if a, err := mail.ParseAddress(c.Sender.From); err == nil {
+		domain = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+	}
+	switch d.Mail.ListID {
+	case "":
+		d.Mail.ListID = c.Sender.Name + " <" + c.Name + "." + domain + ">"
+	case "none":
+		d.Mail.ListID = ""
+	}
+	switch d.Mail.FeedbackID {
+	case "":
+		d.Mail.FeedbackID = domain
+	case "none":
+		d.Mail.FeedbackID = ""
 	}
 	if d.Mail.RefusalBudget == nil {
 		d.Mail.RefusalBudget = ptr(DefaultErrorBudget)

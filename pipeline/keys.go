@@ -44,13 +44,14 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 
 // sampleKey returns what the variants' sample messages depend on beyond the
 // templates and the data, for the render stage's key: the sender's headers
-// and footer, the unsubscribe base URL, the signing secret's fingerprint
-// and the Date. The outbox mode and sample count are left out: the sample
+// and footer, the unsubscribe base URL and mailbox, the signing secret's
+// fingerprint, the Date, List-Id and Feedback-ID. The outbox mode and sample count are left out: the sample
 // does not depend on them.
 func (r *run) sampleKey() []any {
 	s := r.asWritten.Sender
 	return []any{"sample", s.Name, s.From, s.ReplyTo, s.PostalAddress, s.UnsubscribeURL,
-		secretFingerprint(r.secret), r.mailDate().Format(time.RFC3339Nano)}
+		secretFingerprint(r.secret), r.mailDate().Format(time.RFC3339Nano),
+		s.UnsubscribeMailto, r.c.Mail.ListID, r.c.Mail.FeedbackID}
 }
 
 // secretFingerprint identifies a secret in a stage key without revealing

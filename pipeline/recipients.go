@@ -86,7 +86,8 @@ func recipientOf(p *profile.Profile) render.Recipient {
 func (r *run) composer() *send.Composer {
 	return &send.Composer{
 		Envelope: send.Envelope{Sender: r.sender(), Date: r.mailDate(), Campaign: r.c.Name, Month: r.monthName(),
-			UserAgent: "tailor " + r.cfg.Version},
+			UserAgent: "tailor " + r.cfg.Version, UnsubscribeMailto: r.c.Sender.UnsubscribeMailto,
+			ListID: r.c.Mail.ListID, FeedbackSender: r.c.Mail.FeedbackID},
 		UnsubscribeURL: r.c.Sender.UnsubscribeURL,
 		Secret:         r.signingSecret(),
 	}

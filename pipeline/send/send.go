@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -36,6 +37,16 @@ type Envelope struct {
 	Variant  string
 	// UserAgent names the program in the User-Agent header.
 	UserAgent string
+	// UnsubscribeMailto is the address of List-Unsubscribe's mailto:
+	// alternative, "" for none. Its subject carries the link's campaign,
+	// cardholder id and token, so that the mailbox can verify a request.
+	UnsubscribeMailto string
+	// ListID is the List-Id header (RFC 2919), e.g. "Meridian Card
+	// <quickstart.meridian.example.com>"; "" leaves it out.
+	ListID string
+	// FeedbackSender is the sender id that ends the Feedback-ID header
+	// (variant:campaign-month:newsletter:sender); "" leaves it out.
+	FeedbackSender string
 }
 
 // checkHeader refuses a header value with a line break, which would end
@@ -66,6 +77,7 @@ func Compose(m *render.Message, env Envelope) (*gomail.Msg, error) {
 	s := env.Sender
 	for _, h := range []struct{ name, v string }{
 		{"sender name", s.Name}, {"from", s.From}, {"reply-to", s.ReplyTo}, {"unsubscribe url", env.Unsubscribe},
+		{"unsubscribe mailto", env.UnsubscribeMailto}, {"list id", env.ListID}, {"feedback sender", env.FeedbackSender},
 	} {
 		if err := checkHeader(h.name, h.v); err != nil {
 			return nil, err
@@ -131,14 +143,36 @@ func Compose(m *render.Message, env Envelope) (*gomail.Msg, error) {
 		msg.SetUserAgent(env.UserAgent)
 	}
 	if env.Unsubscribe != "" {
-		msg.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+env.Unsubscribe+">")
+		msg.SetGenHeader(gomail.HeaderListUnsubscribe, listUnsubscribe(env.Unsubscribe, env.UnsubscribeMailto))
 		msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
+	if env.ListID != "" {
+		msg.SetGenHeader("List-Id", env.ListID)
+	}
+	if env.FeedbackSender != "" {
+		msg.SetGenHeader("Feedback-ID", env.Variant+":"+env.Campaign+"-"+env.Month+":newsletter:"+env.FeedbackSender)
 	}
 	msg.SetGenHeader("X-Tailor-Campaign", env.Campaign+"/"+env.Month)
 	msg.SetGenHeader("X-Tailor-Variant", env.Variant)
 	msg.SetBodyString(gomail.TypeTextPlain, string(m.Text))
 	msg.AddAlternativeString(gomail.TypeTextHTML, string(m.HTML))
 	return msg, nil
+}
+
+// listUnsubscribe is the List-Unsubscribe header: the one-click https link
+// (RFC 8058), and a mailto: alternative whose subject names the campaign,
+// the cardholder and the link's token, when there is a mailbox for it.
+func listUnsubscribe(link, mailto string) string {
+	h := "<" + link + ">"
+	if mailto == "" {
+		return h
+	}
+	subject := "unsubscribe"
+	if u, err := url.Parse(link); err == nil {
+		q := u.Query()
+		subject = strings.Join([]string{"unsubscribe", q.Get("c"), q.Get("id"), q.Get("t")}, " ")
+	}
+	return h + ", <mailto:" + mailto + "?subject=" + strings.ReplaceAll(url.QueryEscape(subject), "+", "%20") + ">"
 }
 
 // parses reports whether a's header form reads back as the same address.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -48,6 +49,82 @@ type Campaign struct {
 	// the JSON when unset, so that the hash of a campaign without it is
 	// the one it had before the table existed.
 	Links LinksConfig `toml:"links" json:"links,omitzero"`
+	// SMTP lists the relays tailor send hands the messages to ([[smtp]]).
+	SMTP []SMTPConfig `toml:"smtp" json:"smtp,omitempty"`
+	// Send tunes tailor send.
+	Send SendingConfig `toml:"send" json:"send,omitzero"`
+	// DKIM signs the messages tailor send hands over.
+	DKIM DKIMConfig `toml:"dkim" json:"dkim,omitzero"`
+}
+
+// SMTPConfig is one SMTP relay ([[smtp]]) and the limits a send keeps to
+// on it. Credentials come from the environment or a file readable by its
+// owner alone, never from the campaign file.
+type SMTPConfig struct {
+	// Name names the relay in messages (default host:port).
+	Name string `toml:"name" json:"name,omitempty"`
+	Host string `toml:"host" json:"host"`
+	// Port defaults to 465 with tls = "implicit", else 587.
+	Port int `toml:"port" json:"port,omitempty"`
+	// TLS is "starttls" (default: required), "implicit", "opportunistic",
+	// or "none" (a relay on loopback only).
+	TLS string `toml:"tls" json:"tls,omitempty"`
+	// Auth is "plain", "login", "cram-md5", "xoauth2" or "" for none.
+	Auth     string `toml:"auth" json:"auth,omitempty"`
+	Username string `toml:"username" json:"username,omitempty"`
+	// PasswordEnv names the environment variable that holds the password
+	// (or OAuth 2 token); PasswordFile is a file that holds it, readable
+	// by its owner alone.
+	PasswordEnv  string `toml:"password_env" json:"password_env,omitempty"`
+	PasswordFile string `toml:"password_file" json:"password_file,omitempty"`
+	// HELO is the name given in EHLO (default: this host's name).
+	HELO string `toml:"helo" json:"helo,omitempty"`
+	// Connections is the number of connections kept open (default 4).
+	Connections int `toml:"connections" json:"connections,omitempty"`
+	// MessagesPerConnection: a connection is opened again after so many
+	// messages (default 100).
+	MessagesPerConnection int `toml:"messages_per_connection" json:"messages_per_connection,omitempty"`
+	// Rate caps the messages per second (default: none); PerHour the
+	// messages in any rolling hour; PerDomain the messages in flight to
+	// one recipient domain.
+	Rate      float64 `toml:"rate" json:"rate,omitempty"`
+	PerHour   int     `toml:"per_hour" json:"per_hour,omitempty"`
+	PerDomain int     `toml:"per_domain" json:"per_domain,omitempty"`
+}
+
+// SendingConfig tunes tailor send ([send]).
+type SendingConfig struct {
+	// Suppression is the marketer's suppression list: a CSV with an
+	// email (or address) and/or cardholder_id column. tailor adds its own,
+	// the hard bounces and one-click unsubscribes, in
+	// <output>/<campaign>/suppressions.csv.
+	Suppression string `toml:"suppression" json:"suppression,omitempty"`
+	// MaxAttempts caps the attempts of a deferred message (default 8).
+	MaxAttempts int `toml:"max_attempts" json:"max_attempts,omitempty"`
+	// RetryBase and RetryMax bound the wait before a deferred message is
+	// tried again (default "30s" and "30m"); Deadline is how long after a
+	// send starts its deferred messages may still be tried (default
+	// "24h"). Go durations.
+	RetryBase string `toml:"retry_base" json:"retry_base,omitempty"`
+	RetryMax  string `toml:"retry_max" json:"retry_max,omitempty"`
+	Deadline  string `toml:"deadline" json:"deadline,omitempty"`
+	// PauseWindow and PauseShare pause the send when more than that share
+	// of the last so many messages were not accepted (default 500 and
+	// 0.05).
+	PauseWindow int     `toml:"pause_window" json:"pause_window,omitempty"`
+	PauseShare  float64 `toml:"pause_share" json:"pause_share,omitempty"`
+}
+
+// DKIMConfig signs messages with DKIM ([dkim]).
+type DKIMConfig struct {
+	// Domain and Selector name the key published in DNS at
+	// <selector>._domainkey.<domain>.
+	Domain   string `toml:"domain" json:"domain,omitempty"`
+	Selector string `toml:"selector" json:"selector,omitempty"`
+	// KeyFile is a PEM file (RSA or Ed25519 private key) readable by its
+	// owner alone; KeyEnv names an environment variable holding the PEM.
+	KeyFile string `toml:"key_file" json:"key_file,omitempty"`
+	KeyEnv  string `toml:"key_env" json:"key_env,omitempty"`
 }
 
 // InputsConfig names the input files and how strict ingest is.
@@ -557,7 +634,73 @@ func (c *Campaign) check(file string, src []byte) error {
 			return bad("mail.date", "%q: want RFC 3339, e.g. 2026-11-02T09:00:00Z", c.Mail.Date)
 		}
 	}
-	return c.Links.check(bad)
+	if err := c.Links.check(bad); err != nil {
+		return err
+	}
+	return c.checkSend(bad)
+}
+
+// checkSend checks [[smtp]], [send] and [dkim].
+func (c *Campaign) checkSend(bad func(key, msg string, args ...any) error) error {
+	for i, s := range c.SMTP {
+		key := fmt.Sprintf("smtp[%d]", i)
+		switch {
+		case s.Host == "":
+			return bad("smtp.host", "required: the relay's host name")
+		case s.Port < 0 || s.Port > 65535:
+			return bad("smtp.port", "%d: want 1 to 65535", s.Port)
+		case s.Connections < 0 || s.MessagesPerConnection < 0 || s.Rate < 0 || s.PerHour < 0 || s.PerDomain < 0:
+			return bad("smtp", "%s: connections, messages_per_connection, rate, per_hour and per_domain must not be negative", key)
+		case s.PasswordEnv != "" && s.PasswordFile != "":
+			return bad("smtp.password_file", "set with password_env: choose one")
+		case s.Auth != "" && s.PasswordEnv == "" && s.PasswordFile == "":
+			return bad("smtp.auth", "%q needs password_env or password_file (credentials never go in the campaign file)", s.Auth)
+		}
+		switch s.TLS {
+		case "", "starttls", "implicit", "opportunistic":
+		case "none":
+			if !loopback(s.Host) {
+				return bad("smtp.tls", "\"none\" is for a relay on this machine (localhost, 127.0.0.1, ::1) only, not %q", s.Host)
+			}
+		default:
+			return bad("smtp.tls", "%q: want starttls, implicit, opportunistic or none", s.TLS)
+		}
+		switch strings.ToLower(s.Auth) {
+		case "", "plain", "login", "cram-md5", "xoauth2":
+		default:
+			return bad("smtp.auth", "%q: want plain, login, cram-md5 or xoauth2", s.Auth)
+		}
+	}
+	sc := c.Send
+	for _, d := range []struct{ key, v string }{{"send.retry_base", sc.RetryBase}, {"send.retry_max", sc.RetryMax}, {"send.deadline", sc.Deadline}} {
+		if d.v == "" {
+			continue
+		}
+		if v, err := time.ParseDuration(d.v); err != nil || v <= 0 {
+			return bad(d.key, "%q: want a positive duration such as 30s, 10m or 24h", d.v)
+		}
+	}
+	if sc.MaxAttempts < 0 || sc.PauseWindow < 0 || sc.PauseShare < 0 || sc.PauseShare > 1 {
+		return bad("send", "max_attempts and pause_window must not be negative, pause_share is a share between 0 and 1")
+	}
+	if d := c.DKIM; d != (DKIMConfig{}) {
+		switch {
+		case d.Domain == "" || d.Selector == "":
+			return bad("dkim", "domain and selector are both required")
+		case (d.KeyFile == "") == (d.KeyEnv == ""):
+			return bad("dkim", "set one of key_file and key_env")
+		}
+	}
+	return nil
+}
+
+// loopback reports whether host names this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // keyPosition finds the line of a dotted key ("sender.from") in TOML

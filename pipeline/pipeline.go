@@ -155,12 +155,12 @@ func (r *run) stages(o *outcomes) []stage {
 		// in memory only, so profile never runs without it.
 		step("ingest", &o.ingest, func(ctx context.Context) (ingested, error) {
 			return r.ingest(ctx)
-		}).inMemory(),
+		}).inMemory().readBySend(),
 		// profile turns the aggregates into one profile per cardholder:
 		// share of wallet per interest, spend, activity, mail status.
 		step("profile", &o.profile, func(ctx context.Context) (profiled, error) {
 			return r.profile(ctx, &o.ingest)
-		}),
+		}).readBySend(),
 		// cluster groups the profiles into preference clusters (k-means)
 		// and assigns every cardholder to a cluster and its variant.
 		step("cluster", &o.cluster, func(ctx context.Context) (clustered, error) {
@@ -170,7 +170,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return clustered{}, l.err
 			}
 			return r.cluster(ctx, ps, features)
-		}),
+		}).readBySend(),
 		// variants plans one newsletter variant per cluster from the
 		// designers' content blocks.
 		step("variants", &o.variants, func(ctx context.Context) (planned, error) {
@@ -180,7 +180,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return planned{}, l.err
 			}
 			return r.plan(cf)
-		}),
+		}).readBySend(),
 		// render compiles every variant into HTML and text (CSS
 		// inlined, links tagged) and writes each under variants/ with
 		// its meta.json and a sample message for a real recipient.
@@ -191,7 +191,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return rendered{}, l.err
 			}
 			return r.render(ctx, ns, cf, ml)
-		}),
+		}).readBySend(),
 		// report writes the marketers' workbook.
 		step("report", &o.report, func(ctx context.Context) (reported, error) {
 			l := r.load(ctx, o)

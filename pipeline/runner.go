@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tailor-mail/tailor/pipeline/ledger"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/send"
 )
 
 // A stage is one step of a run.
@@ -20,6 +22,10 @@ type stage struct {
 	// memory says the stage's output lives in memory only: the stage
 	// after it can run only when this one ran in the same invocation.
 	memory bool
+	// sendReads says a send reads the stage's outputs (profiles,
+	// assignments, plan, variants): once a send has started, the stage
+	// may not run again.
+	sendReads bool
 	// run does the work and returns the stage's outcome.
 	run func(ctx context.Context) (outcome, error)
 	// keep reads the stage's outcome back from the counts the manifest
@@ -55,6 +61,42 @@ func step[T outcome](name string, out *T, run func(ctx context.Context) (T, erro
 func (s stage) inMemory() stage {
 	s.memory = true
 	return s
+}
+
+// readBySend marks a stage whose outputs a send reads.
+func (s stage) readBySend() stage {
+	s.sendReads = true
+	return s
+}
+
+// ErrSealed is wrapped by the error of a run or render that would change
+// what a started send reads.
+var ErrSealed = errors.New("the run is sealed")
+
+// checkUnsealed refuses to change a run whose messages have started going
+// out: the rest of its send must be made of the same newsletters, for the
+// same people.
+func (r *run) checkUnsealed() error {
+	path := r.file(LedgerFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	db, err := ledger.Open(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	started, err := db.Started()
+	if err != nil {
+		return err
+	}
+	if !started {
+		return nil
+	}
+	totals, _ := db.Totals(context.Background())
+	return fmt.Errorf("%w: its send has started (%d sent, %d deferred, %d uncertain in %s), so its profiles, assignments, plan and variants can no longer change; "+
+		"finish it with tailor send %s, and send changed newsletters as another month (--month)",
+		ErrSealed, totals[send.Sent], totals[send.Deferred], totals[send.Uncertain], LedgerFile, r.dir)
 }
 
 // StageError is the error of a stage that failed; it names the stage once.
@@ -100,6 +142,11 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 	}
 	for first > from && stages[first-1].memory {
 		first--
+	}
+	if first < to && stages[first].sendReads {
+		if err := r.checkUnsealed(); err != nil {
+			return &StageError{stages[first].name, err}
+		}
 	}
 	var backups []*rundir.Backup
 	defer func() {

@@ -86,7 +86,7 @@ messages.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout, stderr), newCheckCmd(stdout), newRenderCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout),
+	root.AddCommand(newRunCmd(stdout, stderr), newSendCmd(stdout, stderr), newCheckCmd(stdout), newRenderCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout),
 		newVersionCmd(stdout))
 	return root
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	gomail "github.com/wneessen/go-mail"
+
 	"github.com/tailor-mail/tailor/pipeline/render"
 )
 
@@ -59,26 +61,9 @@ type Composed struct {
 // no message can carry, a template that fails) is one no message can get
 // past: it stops the run.
 func (c *Composer) Compose(n *render.Newsletter, rc render.Recipient) (*Composed, error) {
-	unsub, err := render.UnsubscribeURL(c.UnsubscribeURL, c.Secret, c.Envelope.Campaign, rc.ID)
+	msg, m, err := c.message(n, rc)
 	if err != nil {
-		return nil, fmt.Errorf("send: unsubscribe links: %w", err)
-	}
-	env := c.Envelope
-	env.Recipient = rc
-	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
-	m, err := n.Personalize(rc, unsub)
-	if err != nil {
-		// A subject that would carry a line break, or a value the
-		// templates cannot format (a points balance that is no number):
-		// this recipient is refused, the others go on.
-		if errors.Is(err, render.ErrHeader) || errors.Is(err, render.ErrData) {
-			return nil, &RefusedError{Recipient: rc.ID, Variant: n.Variant.ID, Err: err}
-		}
 		return nil, err
-	}
-	msg, err := Compose(m, env)
-	if err != nil {
-		return nil, err // a *RefusedError, or what stops the run
 	}
 	var b bytes.Buffer
 	// Room for both parts, quoted-printable, and the headers.
@@ -91,4 +76,36 @@ func (c *Composer) Compose(n *render.Newsletter, rc render.Recipient) (*Composed
 		out.MessageID = ids[0]
 	}
 	return out, nil
+}
+
+// Message is Compose without writing the message out: the go-mail
+// message, which writes the same bytes, to hand to SMTP.
+func (c *Composer) Message(n *render.Newsletter, rc render.Recipient) (*gomail.Msg, error) {
+	msg, _, err := c.message(n, rc)
+	return msg, err
+}
+
+func (c *Composer) message(n *render.Newsletter, rc render.Recipient) (*gomail.Msg, *render.Message, error) {
+	unsub, err := render.UnsubscribeURL(c.UnsubscribeURL, c.Secret, c.Envelope.Campaign, rc.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("send: unsubscribe links: %w", err)
+	}
+	env := c.Envelope
+	env.Recipient = rc
+	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
+	m, err := n.Personalize(rc, unsub)
+	if err != nil {
+		// A subject that would carry a line break, or a value the
+		// templates cannot format (a points balance that is no number):
+		// this recipient is refused, the others go on.
+		if errors.Is(err, render.ErrHeader) || errors.Is(err, render.ErrData) {
+			return nil, nil, &RefusedError{Recipient: rc.ID, Variant: n.Variant.ID, Err: err}
+		}
+		return nil, nil, err
+	}
+	msg, err := Compose(m, env)
+	if err != nil {
+		return nil, nil, err // a *RefusedError, or what stops the run
+	}
+	return msg, m, nil
 }

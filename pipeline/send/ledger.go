@@ -61,15 +61,21 @@ type Entry struct {
 	Created, Updated time.Time
 }
 
-// Outcome is what became of one message handed to SMTP.
+// Outcome is what became of one message claimed.
 type Outcome struct {
 	Cardholder string
-	// State is Sent, Deferred, Failed or Uncertain.
+	// State is Sent, Deferred, Failed or Uncertain for a message handed
+	// to SMTP; Skipped for a recipient refused before (a *RefusedError);
+	// Pending for a message given back unsent because the send stopped.
 	State  State
 	Reason string
 	NextAt time.Time
 	Reply  Reply
 	At     time.Time
+
+	// entry is the message's row as claimed, for the sender's retry
+	// policy.
+	entry Entry
 }
 
 // Ledger is the record of a send that makes it exactly-once: which

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tailor-mail/tailor/pipeline"
+	"github.com/tailor-mail/tailor/pipeline/send"
+)
+
+type sendOptions struct {
+	runDir         string
+	retryUncertain bool
+	quiet          bool
+	line           string
+}
+
+func newSendCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o sendOptions
+	cmd := &cobra.Command{
+		Use:   "send RUN_DIR",
+		Short: "Send a finished run's messages through the campaign's SMTP relays, each exactly once",
+		Long: `send hands every message of a run to the campaign's [[smtp]] relays,
+personalized at send time: the same bytes the outbox holds. The run's ledger
+(send.db in the run directory) records each message before it is handed over
+and what the server said after, so a send stopped by Ctrl-C, kill -9, a power
+cut or a relay outage resumes with the same command and never sends a message
+twice. Messages that were in flight when a send stopped become uncertain and
+are not sent again unless --retry-uncertain.
+
+Cancelled cardholders, those without consent, the suppression list (the
+campaign's send.suppression file and tailor's own list of hard bounces and
+one-click unsubscribes) and invalid or repeated addresses are never sent to.
+Once a send has started, tailor run and tailor render refuse to change the
+run's variants, plan and assignments.
+
+The unsubscribe links' key (TAILOR_UNSUBSCRIBE_SECRET, or the variable
+sender.unsubscribe_secret_env names) must be set. Exit status 1 when the send
+stops before every message is out (a failure threshold pauses it: run the
+same command again once the cause is fixed).`,
+		Example: `  tailor send out/quickstart/2026-10
+  tailor send out/quickstart/2026-10 --retry-uncertain`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.runDir, o.line = args[0], commandLine(cmd, args)
+			return sendRun(cmd.Context(), o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.retryUncertain, "retry-uncertain", false, "send again the messages a stopped send left uncertain (some may arrive twice)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	return cmd
+}
+
+func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error {
+	start := time.Now()
+	pr := newProgressPrinter(stderr, o.quiet)
+	res, err := pipeline.Send(ctx, pipeline.SendConfig{RunDir: o.runDir, RetryUncertain: o.retryUncertain,
+		Version: Version, Command: o.line, Events: pr.event})
+	pr.end()
+	if res != nil {
+		printSend(stdout, res, time.Since(start))
+	}
+	return err
+}
+
+// printSend prints what a send did and where its messages stand.
+func printSend(w io.Writer, res *pipeline.SendResult, d time.Duration) {
+	p, t := res.Progress, res.Totals
+	fmt.Fprintf(w, "tailor: %s %s: %d sent, %d deferred, %d failed, %d uncertain, %d skipped in %s\n",
+		res.Campaign, res.Month, p.Sent, p.Deferred, p.Failed, p.Uncertain, p.Skipped, d.Round(time.Millisecond))
+	fmt.Fprintf(w, "  ledger: %d sent, %d pending, %d deferred, %d failed, %d uncertain, %d suppressed, %d skipped\n",
+		t[send.Sent], t[send.Pending], t[send.Deferred], t[send.Failed], t[send.Uncertain], t[send.Suppressed], t[send.Skipped])
+	if left := t[send.Pending] + t[send.Deferred] + t[send.Sending]; left > 0 {
+		fmt.Fprintf(w, "  %d messages still to send: run tailor send %s again\n", left, res.Dir)
+	}
+}
+
+// progressPrinter prints a send's progress: one line rewritten in place
+// on a terminal, a line every ten seconds otherwise.
+type progressPrinter struct {
+	w        io.Writer
+	quiet    bool
+	terminal bool
+	last     time.Time
+	printed  bool
+}
+
+func newProgressPrinter(w io.Writer, quiet bool) *progressPrinter {
+	p := &progressPrinter{w: w, quiet: quiet}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.terminal = true
+		}
+	}
+	return p
+}
+
+func (p *progressPrinter) event(e pipeline.Event) {
+	if e.State != "progress" {
+		if p.printed && p.terminal {
+			fmt.Fprintln(p.w)
+			p.printed = false
+		}
+		printEvent(p.w, e, p.quiet, "inputs and settings unchanged")
+		return
+	}
+	if p.quiet {
+		return
+	}
+	c := e.Counts
+	line := fmt.Sprintf("  sending: %d sent, %d deferred, %d failed, %d uncertain, %d in flight, %d/s",
+		c["sent"], c["deferred"], c["failed"], c["uncertain"], c["in_flight"], c["rate"])
+	switch {
+	case p.terminal:
+		fmt.Fprintf(p.w, "\r%-100s", line)
+		p.printed = true
+	case time.Since(p.last) >= 10*time.Second:
+		fmt.Fprintln(p.w, line)
+		p.last = time.Now()
+	}
+}
+
+func (p *progressPrinter) end() {
+	if p.printed && p.terminal {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,345 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/tailor-mail/tailor/pipeline/ledger"
+	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/pipeline/send"
+	"github.com/tailor-mail/tailor/pipeline/suppress"
+)
+
+// LedgerFile is the send ledger's name in a run directory.
+const LedgerFile = "send.db"
+
+// SendConfig says which run Send sends. The zero value of every field but
+// RunDir is useful.
+type SendConfig struct {
+	// RunDir is the run directory of a run that got as far as render.
+	RunDir string
+	// RetryUncertain sends again the messages a stopped send left
+	// uncertain (handed over without an answer recorded): they may then
+	// reach their recipient twice.
+	RetryUncertain bool
+	// TLS, when set, replaces every relay's TLS configuration (a private
+	// CA's RootCAs).
+	TLS *tls.Config
+	// Version and Command are recorded with the lock and in the history.
+	Version, Command string
+	// Now returns the current time (default time.Now).
+	Now func() time.Time
+	// Getenv reads the environment (default os.Getenv).
+	Getenv func(string) string
+	// Events, when set, is told of warnings and of the send's progress
+	// (Stage "send", State "progress", Counts).
+	Events func(Event)
+}
+
+// SendResult is what Send did.
+type SendResult struct {
+	Dir, Campaign, Month string
+	// Progress is what this send did.
+	Progress send.Progress
+	// Recovered counts the messages a stopped send left in flight, now
+	// uncertain.
+	Recovered int
+	// Totals counts the ledger's messages by state, after the send.
+	Totals map[send.State]int
+}
+
+// Send hands the messages of a finished run to the campaign's SMTP relays,
+// each exactly once, recording every message in the run's ledger
+// (send.db): personalized at send time from the run's variants and
+// profiles, the same bytes as the outbox's. It holds the run's lock. A
+// send that stops (Ctrl-C, kill -9, a relay outage, the failure
+// threshold) resumes with the same call; the messages that were in flight
+// become uncertain and are not sent again unless RetryUncertain.
+func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
+	if sc.Now == nil {
+		sc.Now = time.Now
+	}
+	dir := filepath.Clean(sc.RunDir)
+	if _, err := rundir.ReadManifest(dir); err != nil {
+		return nil, fmt.Errorf("%w: %s: no readable %s: not a tailor run directory", ErrConfig, dir, rundir.ManifestFile)
+	}
+	s, err := lock(dir, "send", sc.Command, sc.Now())
+	if err != nil {
+		return nil, err
+	}
+	defer func() { s.close(err) }()
+	m, settings, err := recordedRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{"variants", "render"} {
+		if rec := m.Stage(name); rec == nil || rec.Status != rundir.Done {
+			return nil, fmt.Errorf("send: %s: the run has not finished its %s stage: finish it with tailor run", dir, name)
+		}
+	}
+	r, err := newRun(Config{Campaign: settings.Campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
+		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Version: sc.Version, Command: sc.Command,
+		Now: sc.Now, Getenv: sc.Getenv, Events: sc.Events})
+	if err != nil {
+		return nil, err
+	}
+	r.dir, r.manifest = dir, m
+	if err := s.begin(r); err != nil {
+		return nil, err
+	}
+	if err := r.loadTemplates(); err != nil {
+		return nil, err
+	}
+	relays, err := r.relays(sc.TLS)
+	if err != nil {
+		return nil, err
+	}
+	if r.secret == "" {
+		return nil, fmt.Errorf("%w: %s is not set: without it anyone who knows the campaign's name could forge an unsubscribe for any recipient; set it (the same key the unsubscribe endpoint verifies with) and send again",
+			ErrConfig, r.c.Sender.UnsubscribeSecretEnv)
+	}
+	list, err := r.suppressions()
+	if err != nil {
+		return nil, err
+	}
+	var o outcomes
+	l := r.load(ctx, &o)
+	ps, assigned, ns := l.profiles(), l.assignments(), l.newsletters()
+	if l.err != nil {
+		return nil, l.err
+	}
+	db, err := ledger.Open(r.file(LedgerFile))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	res = &SendResult{Dir: dir, Campaign: m.Campaign, Month: m.Month}
+	if _, err := db.Add(ctx, r.ledgerEntries(ps, assigned, list)); err != nil {
+		return nil, err
+	}
+	if res.Recovered, err = db.Recover(ctx, sc.Now()); err != nil {
+		return nil, err
+	}
+	if res.Recovered > 0 {
+		r.event(Event{Stage: "send", State: EventWarn, Message: fmt.Sprintf("%d messages were in flight when the last send stopped: they are uncertain and not sent again (--retry-uncertain sends them, and may send some twice)", res.Recovered)})
+	}
+	if sc.RetryUncertain {
+		if _, err := db.RetryUncertain(ctx, sc.Now()); err != nil {
+			return nil, err
+		}
+	}
+	byVariant := map[string]*render.Newsletter{}
+	for _, n := range ns {
+		byVariant[n.Variant.ID] = n
+	}
+	byID := make(map[string]*profile.Profile, len(ps))
+	for i := range ps {
+		byID[ps[i].ID] = &ps[i]
+	}
+	composer := r.composer()
+	bounces, err := suppress.OpenAppender(r.suppressionFile())
+	if err != nil {
+		return nil, err
+	}
+	defer bounces.Close()
+	sender := &send.Sender{
+		Ledger: db, Relays: relays, Now: sc.Now, Retry: r.retry(sc.Now()), Pause: r.pause(),
+		Build: func(e send.Entry) (*gomail.Msg, error) {
+			p, n := byID[e.Cardholder], byVariant[e.Variant]
+			if p == nil || n == nil {
+				return nil, fmt.Errorf("ledger: cardholder %s, variant %s: not in this run", e.Cardholder, e.Variant)
+			}
+			return composer.Message(n, recipientOf(p))
+		},
+		Suppress: func(e send.Entry, reply send.Reply) {
+			err := bounces.Append(suppress.Entry{At: sc.Now().UTC(), CardholderID: e.Cardholder, Address: e.Address,
+				Reason: fmt.Sprintf("bounce %d %s", reply.Code, reply.Enhanced), Source: "send " + m.Month})
+			if err != nil {
+				r.event(Event{Stage: "send", State: EventWarn, Message: "suppression list: " + err.Error()})
+			}
+		},
+		Progress: func(p send.Progress) {
+			r.event(Event{Stage: "send", State: "progress", Counts: map[string]int{"sent": p.Sent, "deferred": p.Deferred,
+				"failed": p.Failed, "uncertain": p.Uncertain, "skipped": p.Skipped, "in_flight": p.InFlight, "rate": int(p.Rate)}})
+		},
+	}
+	res.Progress, err = sender.Run(ctx)
+	totals, terr := db.Totals(context.WithoutCancel(ctx))
+	res.Totals = totals
+	if err != nil {
+		return res, &StageError{"send", err}
+	}
+	return res, terr
+}
+
+// ledgerEntries lists every cardholder of the run for the ledger, in input
+// order: the mailable with a variant Pending, the others Suppressed or
+// Skipped with the reason. An address is sent to once: a second
+// cardholder with the same address is Skipped.
+func (r *run) ledgerEntries(ps []profile.Profile, assigned map[string]string, list *suppress.List) []send.Entry {
+	domain := ""
+	if a, err := mail.ParseAddress(r.c.Sender.From); err == nil {
+		domain = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+	}
+	now := r.cfg.Now().UTC()
+	first := map[string]string{} // address -> the cardholder who has it
+	out := make([]send.Entry, 0, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		e := send.Entry{Cardholder: p.ID, Variant: assigned[p.ID], Address: strings.TrimSpace(p.Email),
+			MessageID: "<" + send.MessageID(r.c.Name, r.monthName(), p.ID, domain) + ">", State: send.Pending,
+			Created: now, Updated: now}
+		key := strings.ToLower(e.Address)
+		switch st := p.Status(); {
+		case st != profile.StatusMail:
+			e.State, e.Reason = send.Suppressed, string(st)
+			if st == profile.StatusNoSpend {
+				e.State = send.Skipped
+			}
+		case e.Variant == "":
+			e.State, e.Reason = send.Skipped, "no variant"
+		default:
+			if on, why := list.Has(p.ID, e.Address); on {
+				e.State, e.Reason = send.Suppressed, why
+			} else if a, err := mail.ParseAddress(e.Address); err != nil || a.Address != e.Address {
+				e.State, e.Reason = send.Skipped, "not a valid email address"
+			} else if other, seen := first[key]; seen {
+				e.State, e.Reason = send.Skipped, "the same address as cardholder "+other
+			} else {
+				first[key] = p.ID
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// suppressionFile is tailor's own suppression list of the campaign:
+// <output>/<campaign>/suppressions.csv.
+func (r *run) suppressionFile() string {
+	return filepath.Join(filepath.Dir(r.dir), "suppressions.csv")
+}
+
+// suppressions reads the campaign's suppression list: the marketer's file
+// and tailor's own.
+func (r *run) suppressions() (*suppress.List, error) {
+	paths := []string{r.suppressionFile()}
+	if f := r.c.Send.Suppression; f != "" {
+		paths = append(paths, r.campaignPath(f))
+	}
+	list, err := suppress.Load(paths...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: send.suppression: %w", ErrConfig, err)
+	}
+	return list, nil
+}
+
+// relays returns the campaign's SMTP relays with their credentials.
+func (r *run) relays(tlsConfig *tls.Config) ([]*send.Relay, error) {
+	if len(r.c.SMTP) == 0 {
+		return nil, fmt.Errorf("%w: the campaign has no [[smtp]] relay to send through", ErrConfig)
+	}
+	signer, err := r.dkim()
+	if err != nil {
+		return nil, err
+	}
+	var out []*send.Relay
+	for i, s := range r.c.SMTP {
+		rl := &send.Relay{Name: s.Name, Host: s.Host, Port: s.Port, TLS: s.TLS, TLSConfig: tlsConfig, Auth: s.Auth,
+			Username: s.Username, HELO: s.HELO, Connections: s.Connections, PerConnection: s.MessagesPerConnection,
+			Rate: s.Rate, PerHour: s.PerHour, PerDomain: s.PerDomain, DKIM: signer}
+		if rl.Password, err = r.secretFrom(fmt.Sprintf("smtp[%d]", i), s.PasswordEnv, s.PasswordFile); err != nil {
+			return nil, err
+		}
+		out = append(out, rl)
+	}
+	return out, nil
+}
+
+// dkim returns the campaign's DKIM signer, nil when it signs nothing. The
+// signature covers the headers a mailbox shows and the bulk-sender ones.
+func (r *run) dkim() (*gomail.DKIMSigner, error) {
+	d := r.c.DKIM
+	if d == (DKIMConfig{}) {
+		return nil, nil
+	}
+	pem, err := r.secretFrom("dkim", d.KeyEnv, d.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	key, err := gomail.PrivKeyFromPEM([]byte(pem))
+	if err != nil {
+		return nil, fmt.Errorf("%w: dkim: the key is not a PEM RSA or Ed25519 private key: %w", ErrConfig, err)
+	}
+	signer := gomail.NewDKIMSigner(d.Domain, d.Selector, key)
+	signer.SignHeaders("From", "To", "Subject", "Date", "Message-ID", "Reply-To", "MIME-Version", "Content-Type",
+		"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Feedback-ID")
+	if err := signer.ValidateConfig(); err != nil {
+		return nil, fmt.Errorf("%w: dkim: %w", ErrConfig, err)
+	}
+	return signer, nil
+}
+
+// secretFrom reads a secret from the environment variable env or the file
+// path (readable by its owner alone); "" when neither is set.
+func (r *run) secretFrom(key, env, path string) (string, error) {
+	switch {
+	case env != "":
+		v := r.cfg.Getenv(env)
+		if v == "" {
+			return "", fmt.Errorf("%w: %s: the environment variable %s is not set", ErrConfig, key, env)
+		}
+		return v, nil
+	case path != "":
+		p := r.campaignPath(path)
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s: %w", ErrConfig, key, err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return "", fmt.Errorf("%w: %s: %s is readable by other accounts (mode %v): chmod 600 it", ErrConfig, key, p, fi.Mode().Perm())
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("%w: %s: %w", ErrConfig, key, err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return "", nil
+}
+
+// retry is the campaign's retry policy for a send starting at start.
+func (r *run) retry(start time.Time) send.Retry {
+	sc := r.c.Send
+	d := func(s string) time.Duration {
+		v, _ := time.ParseDuration(s) // checked when the campaign was parsed
+		return v
+	}
+	out := send.Retry{Attempts: sc.MaxAttempts, Base: d(sc.RetryBase), Max: d(sc.RetryMax)}
+	if v := d(sc.Deadline); v > 0 {
+		out.Deadline = start.Add(v)
+	}
+	return out
+}
+
+// pause is the campaign's failure threshold.
+func (r *run) pause() send.Pause {
+	return send.Pause{Window: r.c.Send.PauseWindow, Share: r.c.Send.PauseShare}
+}
+
+// IsPaused reports whether err is a send paused by its failure threshold.
+func IsPaused(err error) bool {
+	var pe *send.PausedError
+	return errors.As(err, &pe)
+}

@@ -90,6 +90,10 @@ type SMTPConfig struct {
 	Rate      float64 `toml:"rate" json:"rate,omitempty"`
 	PerHour   int     `toml:"per_hour" json:"per_hour,omitempty"`
 	PerDomain int     `toml:"per_domain" json:"per_domain,omitempty"`
+	// ThrottleWait is how long the relay's connections wait after a
+	// throttling reply (421, 4.7.x), doubling at each one in a row up to
+	// 30s (default "250ms").
+	ThrottleWait string `toml:"throttle_wait" json:"throttle_wait,omitempty"`
 }
 
 // SendingConfig tunes tailor send ([send]).
@@ -651,6 +655,8 @@ func (c *Campaign) checkSend(bad func(key, msg string, args ...any) error) error
 			return bad("smtp.port", "%d: want 1 to 65535", s.Port)
 		case s.Connections < 0 || s.MessagesPerConnection < 0 || s.Rate < 0 || s.PerHour < 0 || s.PerDomain < 0:
 			return bad("smtp", "%s: connections, messages_per_connection, rate, per_hour and per_domain must not be negative", key)
+		case s.ThrottleWait != "" && !positiveDuration(s.ThrottleWait):
+			return bad("smtp.throttle_wait", "%q: want a positive duration such as 250ms", s.ThrottleWait)
 		case s.PasswordEnv != "" && s.PasswordFile != "":
 			return bad("smtp.password_file", "set with password_env: choose one")
 		case s.Auth != "" && s.PasswordEnv == "" && s.PasswordFile == "":
@@ -692,6 +698,12 @@ func (c *Campaign) checkSend(bad func(key, msg string, args ...any) error) error
 		}
 	}
 	return nil
+}
+
+// positiveDuration reports whether s is a Go duration above zero.
+func positiveDuration(s string) bool {
+	d, err := time.ParseDuration(s)
+	return err == nil && d > 0
 }
 
 // loopback reports whether host names this machine.

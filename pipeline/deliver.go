@@ -33,6 +33,10 @@ type SendConfig struct {
 	// uncertain (handed over without an answer recorded): they may then
 	// reach their recipient twice.
 	RetryUncertain bool
+	// Delivery, when set, is the campaign file as it is now: its
+	// [[smtp]], [send] and [dkim] replace those the run recorded (a relay
+	// moved, a limit changed); the rest of it is not read.
+	Delivery *Campaign
 	// TLS, when set, replaces every relay's TLS configuration (a private
 	// CA's RootCAs).
 	TLS *tls.Config
@@ -88,7 +92,13 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 			return nil, fmt.Errorf("send: %s: the run has not finished its %s stage: finish it with tailor run", dir, name)
 		}
 	}
-	r, err := newRun(Config{Campaign: settings.Campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
+	campaign := settings.Campaign
+	if d := sc.Delivery; d != nil {
+		c := *campaign
+		c.SMTP, c.Send, c.DKIM = d.SMTP, d.Send, d.DKIM
+		campaign = &c
+	}
+	r, err := newRun(Config{Campaign: campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
 		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Version: sc.Version, Command: sc.Command,
 		Now: sc.Now, Getenv: sc.Getenv, Events: sc.Events})
 	if err != nil {
@@ -259,6 +269,7 @@ func (r *run) relays(tlsConfig *tls.Config) ([]*send.Relay, error) {
 		rl := &send.Relay{Name: s.Name, Host: s.Host, Port: s.Port, TLS: s.TLS, TLSConfig: tlsConfig, Auth: s.Auth,
 			Username: s.Username, HELO: s.HELO, Connections: s.Connections, PerConnection: s.MessagesPerConnection,
 			Rate: s.Rate, PerHour: s.PerHour, PerDomain: s.PerDomain, DKIM: signer}
+		rl.SlowDown, _ = time.ParseDuration(s.ThrottleWait) // checked when the campaign was parsed
 		if rl.Password, err = r.secretFrom(fmt.Sprintf("smtp[%d]", i), s.PasswordEnv, s.PasswordFile); err != nil {
 			return nil, err
 		}

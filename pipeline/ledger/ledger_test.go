@@ -317,7 +317,8 @@ func TestAdvanceRefuses(t *testing.T) {
 		{"sent already", send.Outcome{Cardholder: "c0000002", State: send.Failed}, "send.db: advance: c0000002: outcome failed for a message that is sent, not sending"},
 		{"twice in a call", ok, "send.db: advance: c0000000: outcome sent for a message that is sent, not sending"},
 		{"unknown cardholder", send.Outcome{Cardholder: "nobody", State: send.Sent}, "send.db: advance: nobody: outcome sent for a cardholder not in the ledger"},
-		{"not an outcome", send.Outcome{Cardholder: "c0000001", State: send.Pending}, `send.db: advance: c0000001: outcome "pending": want sent, deferred, failed or uncertain`},
+		{"not an outcome", send.Outcome{Cardholder: "c0000001", State: send.Sending}, `send.db: advance: c0000001: outcome "sending": want sent, deferred, failed, uncertain, skipped, suppressed or pending`},
+		{"given back twice", send.Outcome{Cardholder: "c0000001", State: send.Pending}, "send.db: advance: c0000001: outcome pending for a message that is deferred, not sending"},
 		{"deferred without next", send.Outcome{Cardholder: "c0000001", State: send.Deferred}, "send.db: advance: c0000001: deferred without a time to retry"},
 	}
 	for _, tt := range tests {
@@ -353,6 +354,47 @@ func TestAdvanceRefuses(t *testing.T) {
 			t.Error("no error")
 		}
 	})
+}
+
+// TestAdvanceGivenBack checks the outcomes of messages claimed but not
+// handed to SMTP: their attempt is taken back.
+func TestAdvanceGivenBack(t *testing.T) {
+	ctx := context.Background()
+	l := openTemp(t)
+	mustAdd(t, l, pending(0, 4, "a"))
+	if _, err := l.Advance(ctx, nil, 3, t0); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(time.Second)
+	outcomes := []send.Outcome{
+		{Cardholder: "c0000000", State: send.Skipped, Reason: "address refused", At: at},
+		{Cardholder: "c0000001", State: send.Pending, Reason: "the send stopped before it was handed over", At: at},
+		{Cardholder: "c0000002", State: send.Suppressed, Reason: "unsubscribed", At: at},
+	}
+	if _, err := l.Advance(ctx, outcomes, 0, at); err != nil {
+		t.Fatal(err)
+	}
+	rows := all(t, l)
+	for i, o := range outcomes {
+		if e := rows[i]; e.State != o.State || e.Reason != o.Reason || e.Attempts != 0 || !e.Updated.Equal(at) {
+			t.Errorf("%+v: want %s (%s), 0 attempts, updated %v", e, o.State, o.Reason, at)
+		}
+	}
+	if started, err := l.Started(); err != nil || started {
+		t.Errorf("Started = %v, %v; want false: nothing was handed over", started, err)
+	}
+	got, err := l.Advance(ctx, nil, 4, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"c0000001", "c0000003"}; !reflect.DeepEqual(ids(got), want) {
+		t.Errorf("claimed %v, want %v", ids(got), want)
+	}
+	for _, e := range got {
+		if e.Attempts != 1 {
+			t.Errorf("%s: %d attempts, want 1", e.Cardholder, e.Attempts)
+		}
+	}
 }
 
 func TestAdd(t *testing.T) {
@@ -654,7 +696,7 @@ func TestClaimPlans(t *testing.T) {
 	}{
 		{pendingQuery, []any{16}, "messages_state"},
 		{dueQuery, []any{int64(0), 16}, "messages_due"},
-		{recordQuery, []any{"sent", "", nil, 250, "", "", int64(0), "x"}, "sqlite_autoindex_messages_1"},
+		{recordQuery, []any{"sent", "", nil, 250, "", "", int64(0), "x", 0}, "sqlite_autoindex_messages_1"},
 	} {
 		rows, err := l.db.Query("EXPLAIN QUERY PLAN "+tt.query, tt.args...)
 		if err != nil {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/tailor-mail/tailor/pipeline/send"
 )
@@ -61,6 +62,11 @@ func (l *Ledger) Totals(ctx context.Context) (map[send.State]int, error) {
 // page at a time and calls fn between reads, so fn may call the ledger;
 // rows it changes ahead of the one it is given are seen changed.
 func (l *Ledger) Each(ctx context.Context, fn func(send.Entry) error) error {
+	q, err := l.db.PrepareContext(ctx, "SELECT seq, "+columns+" FROM messages WHERE seq > ? ORDER BY seq LIMIT ?")
+	if err != nil {
+		return l.errorf("each: %w", err)
+	}
+	defer q.Close()
 	after := int64(0)
 	entries := make([]send.Entry, 0, page)
 	for {
@@ -68,8 +74,7 @@ func (l *Ledger) Each(ctx context.Context, fn func(send.Entry) error) error {
 			return l.errorf("each: %w", err)
 		}
 		entries = entries[:0]
-		var err error
-		after, err = l.page(ctx, after, &entries)
+		after, err = readPage(ctx, q, after, &entries)
 		if err != nil {
 			return l.errorf("each: %w", err)
 		}
@@ -84,11 +89,10 @@ func (l *Ledger) Each(ctx context.Context, fn func(send.Entry) error) error {
 	}
 }
 
-// page appends to entries the rows after seq after, up to a page, and
+// readPage appends to entries the rows after seq after, up to a page, and
 // returns the seq of the last one.
-func (l *Ledger) page(ctx context.Context, after int64, entries *[]send.Entry) (int64, error) {
-	rows, err := l.db.QueryContext(ctx,
-		"SELECT seq, "+columns+" FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", after, page)
+func readPage(ctx context.Context, q *sql.Stmt, after int64, entries *[]send.Entry) (int64, error) {
+	rows, err := q.QueryContext(ctx, after, page)
 	if err != nil {
 		return after, err
 	}
@@ -113,8 +117,9 @@ type scanFunc func(dest ...any) error
 func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // Started reports whether any message of the send was ever handed to
-// SMTP: whether a row is or was Sending (Sent, Sending, Deferred, Failed,
-// Uncertain, or attempted at least once). A started send's run is sealed.
+// SMTP: whether a row is Sent, Sending, Deferred, Failed or Uncertain, or
+// has an attempt (a message handed over, then made Pending again by
+// RetryUncertain). A started send's run is sealed.
 func (l *Ledger) Started() (bool, error) {
 	var started bool
 	err := l.db.QueryRowContext(context.Background(), `SELECT

@@ -41,8 +41,9 @@ CREATE TABLE messages (
 -- finding Sending and Uncertain rows, counting by state.
 CREATE INDEX messages_state ON messages (state);
 
--- Claiming due Deferred rows in next_at, seq order; NextDue.
-CREATE INDEX messages_due ON messages (state, next_at);
+-- Claiming due Deferred rows in next_at, seq order; NextDue. Partial: a
+-- change between other states does not touch it.
+CREATE INDEX messages_due ON messages (next_at) WHERE state = 'deferred';
 `
 
 // migrate creates the schema in a new file and checks the version of an

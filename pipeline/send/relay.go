@@ -59,6 +59,10 @@ type Relay struct {
 	PerDomain int
 	// Timeout bounds each SMTP command (default 30s).
 	Timeout time.Duration
+	// SlowDown is how long the relay's connections wait after a
+	// throttling reply (421, 4.7.x), twice as long at each such reply in a
+	// row up to 30s (default 250ms).
+	SlowDown time.Duration
 	// DKIM, when set, signs every message.
 	DKIM *gomail.DKIMSigner
 }
@@ -227,16 +231,23 @@ func (l *limits) release(domain string) {
 	l.mu.Unlock()
 }
 
+// Slow-down after a throttling reply: the first wait, and the longest.
+const (
+	slowFirst = 250 * time.Millisecond
+	slowMost  = 30 * time.Second
+)
+
 // slowDown answers a throttling reply: every connection of the relay waits
-// a while before its next message, twice as long at each reply in a row,
-// up to a minute.
+// a while before its next message, twice as long at each reply with no
+// message accepted in between, up to slowMost; and the rate, when the
+// relay has one, halves.
 func (l *limits) slowDown(now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
 	case l.slowStep == 0:
-		l.slowStep = time.Second
-	case l.slowStep < time.Minute:
+		l.slowStep = l.first()
+	case l.slowStep < slowMost:
 		l.slowStep *= 2
 	}
 	if until := now.Add(l.slowStep); until.After(l.slowUntil) {
@@ -247,13 +258,20 @@ func (l *limits) slowDown(now time.Time) {
 	}
 }
 
+func (l *limits) first() time.Duration {
+	if l.relay.SlowDown > 0 {
+		return l.relay.SlowDown
+	}
+	return slowFirst
+}
+
 // recovered is told of a message accepted: the slow-down eases.
 func (l *limits) recovered() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.slowStep > 0 {
 		l.slowStep /= 2
-		if l.slowStep < time.Second {
+		if l.slowStep < l.first() {
 			l.slowStep = 0
 		}
 	}

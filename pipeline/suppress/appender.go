@@ -142,6 +142,9 @@ func (a *Appender) writeLocked(line []byte) error {
 	if err := a.sameFile(); err != nil {
 		return err
 	}
+	if err := checkHeader(a.f); err != nil {
+		return err
+	}
 	nl, size, err := mendTail(a.f)
 	if err != nil {
 		return err
@@ -154,11 +157,6 @@ func (a *Appender) writeLocked(line []byte) error {
 		buf = append([]byte{'\n'}, line...)
 	default:
 		buf = line
-	}
-	if size > 0 {
-		if err := checkHeader(a.f); err != nil {
-			return err
-		}
 	}
 	if len(buf) == 0 {
 		return nil
@@ -193,20 +191,24 @@ func (a *Appender) sameFile() error {
 	return nil
 }
 
-// checkHeader makes sure f starts with tailor's header, not some other
-// file's.
+// checkHeader makes sure that f is empty or starts with tailor's header
+// (or a piece of it, when that is all there is: a first write cut short),
+// not some other file's.
 func checkHeader(f *os.File) error {
-	b := make([]byte, len(Header)+len("\ufeff\r\n"))
-	n, err := f.ReadAt(b, 0)
-	if n == 0 && err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		return err
 	}
-	first, _, _ := strings.Cut(string(b[:n]), "\n")
-	first = strings.TrimSuffix(strings.TrimPrefix(first, "\ufeff"), "\r")
-	if first != Header {
-		return fmt.Errorf("not tailor's suppression file: the header is %q, want %q", first, Header)
+	b := make([]byte, min(fi.Size(), int64(len(Header)+len("\ufeff\r\n"))))
+	if _, err := f.ReadAt(b, 0); err != nil {
+		return err
 	}
-	return nil
+	first, _, whole := strings.Cut(string(b), "\n")
+	first = strings.TrimSuffix(strings.TrimPrefix(first, "\ufeff"), "\r")
+	if whole && first == Header || !whole && int64(len(b)) == fi.Size() && strings.HasPrefix(Header, first) {
+		return nil
+	}
+	return fmt.Errorf("not tailor's suppression file: it starts %q, want the header %q", first, Header)
 }
 
 // mendTail makes f end with a whole line before a new one is appended. A

@@ -217,6 +217,9 @@ func Read(r io.Reader, name string) (*List, error) {
 	csvErr := func(err error) error {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
+			if pe.StartLine != pe.Line {
+				return bad(pe.Line, pe.Column, fmt.Errorf("%w (in the record starting on line %d)", pe.Err, pe.StartLine))
+			}
 			return bad(pe.Line, pe.Column, pe.Err)
 		}
 		return fmt.Errorf("suppress: %s: %w", name, err)

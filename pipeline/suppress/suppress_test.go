@@ -124,7 +124,7 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"no known column", "name,phone\nAnn,1\n", 1, 0, `header "name,phone": want a column email, address or cardholder_id`},
 		{"bare quote", "email\nann@example.com\nb\"ob@example.com\n", 3, 2, `bare " in non-quoted-field`},
-		{"unterminated quote", "email\nann@example.com\n\"bob@example.com\ncarl@example.com\n", 3, 0, `extraneous or missing " in quoted-field`},
+		{"unterminated quote", "email\nann@example.com\n\"bob@example.com\ncarl@example.com\n", 4, 18, `extraneous or missing " in quoted-field (in the record starting on line 3)`},
 		{"own, bad time", own + "2026-10-02T09:00:00Z,C1,,unsubscribe,x\nyesterday,C2,,unsubscribe,x\n", 3, 0, `at "yesterday": want a time in RFC 3339`},
 		{"own, too few fields", own + "2026-10-02T09:00:00Z,C1\n2026-10-02T09:00:00Z,C2,,unsubscribe,x\n", 2, 1, "wrong number of fields"},
 		{"own, nobody", own + "2026-10-02T09:00:00Z,,,unsubscribe,x\n", 2, 0, "neither a cardholder_id nor an address"},

@@ -1,0 +1,219 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/ledger"
+	"github.com/tailor-mail/tailor/pipeline/send"
+	"github.com/tailor-mail/tailor/pipeline/send/smtptest"
+)
+
+// sendCampaign returns the quickstart with every message in the outbox and
+// a relay at srv on loopback, fast retries and no pause.
+func sendCampaign(t *testing.T, srv *smtptest.Server, connections int) Config {
+	t.Helper()
+	cfg := quickstartConfig(t)
+	cfg.Outbox = OutboxAll
+	c := *cfg.Campaign
+	c.SMTP = []SMTPConfig{{Host: "127.0.0.1", Port: srv.Port(), TLS: "none", Connections: connections, MessagesPerConnection: 50,
+		ThrottleWait: "1ms"}}
+	c.Send = SendingConfig{RetryBase: "1ms", RetryMax: "20ms", MaxAttempts: 30, PauseShare: 1}
+	cfg.Campaign = &c
+	return cfg
+}
+
+func sendConfig(cfg Config, dir string) SendConfig {
+	return SendConfig{RunDir: dir, Version: cfg.Version, Getenv: cfg.Getenv}
+}
+
+// ledgerRows returns the ledger's rows by cardholder.
+func ledgerRows(t *testing.T, dir string) map[string]send.Entry {
+	t.Helper()
+	db, err := ledger.Open(filepath.Join(dir, LedgerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[string]send.Entry{}
+	if err := db.Each(context.Background(), func(e send.Entry) error { out[e.Cardholder] = e; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSendExactlyOnce sends the example through a relay that answers 421
+// and 451 at random, drops connections before and after DATA and refuses
+// some recipients for good: every eligible recipient gets exactly one
+// message, the bytes the outbox holds for them; the refused fail and join
+// the suppression list; nobody else gets anything; every count reconciles;
+// a second send sends nothing; the run is sealed.
+func TestSendExactlyOnce(t *testing.T) {
+	rejected := func(rcpt string) bool { return strings.HasSuffix(rcpt, "7@example.com") }
+	srv, err := smtptest.Start(smtptest.Options{Faults: smtptest.Faults{Seed: 7, TempMail: 0.03, TempRcpt: 0.03, TempData: 0.03,
+		Reject: rejected, DropBeforeData: 0.03, DropAfterData: 0.03}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := sendCampaign(t, srv, 4)
+	run := mustRun(t, cfg)
+	res, err := Send(context.Background(), sendConfig(cfg, run.Dir))
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	rows := ledgerRows(t, run.Dir)
+	if len(rows) != run.Audience.Cardholders {
+		t.Errorf("%d ledger rows for %d cardholders", len(rows), run.Audience.Cardholders)
+	}
+	index := readCSV(t, filepath.Join(run.Dir, "outbox", "index.csv"))
+	states := map[send.State]int{}
+	for _, e := range rows {
+		states[e.State]++
+	}
+	sent := 0
+	for _, rec := range index[1:] {
+		id, addr, file := rec[1], rec[2], rec[4]
+		e := rows[id]
+		got := srv.Received(addr)
+		switch {
+		case rejected(addr):
+			if got != 0 || e.State != send.Failed || e.Reply.Code != 550 {
+				t.Errorf("%s (refused by the server): %d messages, ledger %s %+v", id, got, e.State, e.Reply)
+			}
+		case e.State == send.Sent:
+			sent++
+			if got != 1 {
+				t.Errorf("%s: %d messages, want exactly 1", id, got)
+			}
+		default:
+			t.Errorf("%s: ledger %s (%s), %d messages", id, e.State, e.Reason, got)
+		}
+		if e.State == send.Sent && sent <= 20 {
+			eml, err := os.ReadFile(filepath.Join(run.Dir, "outbox", filepath.FromSlash(file)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data := received(srv, addr); !bytes.Equal(data, eml) {
+				t.Errorf("%s: the message sent differs from the outbox's (%d bytes, %d)", id, len(data), len(eml))
+			}
+		}
+	}
+	if sent == 0 || states[send.Sent] != sent || res.Totals[send.Sent] != sent {
+		t.Errorf("sent %d, ledger %v, result %v", sent, states, res.Totals)
+	}
+	if n := len(srv.Messages()); n != sent {
+		t.Errorf("the server accepted %d messages, the ledger says %d were sent", n, sent)
+	}
+	total := 0
+	for _, n := range states {
+		total += n
+	}
+	if total != run.Audience.Cardholders || states[send.Pending]+states[send.Sending]+states[send.Deferred]+states[send.Uncertain] != 0 {
+		t.Errorf("ledger states %v for %d cardholders", states, run.Audience.Cardholders)
+	}
+	if states[send.Suppressed] != run.Audience.NoConsent+run.Audience.Cancelled {
+		t.Errorf("%d suppressed, want the %d without consent and the %d cancelled", states[send.Suppressed], run.Audience.NoConsent, run.Audience.Cancelled)
+	}
+	stats := srv.Stats()
+	t.Logf("ledger %v; server %+v", states, stats)
+	if stats.TempMail == 0 || stats.TempRcpt == 0 || stats.TempData == 0 || stats.DroppedBeforeData == 0 || stats.DroppedAfterData == 0 || stats.Rejected == 0 {
+		t.Errorf("a kind of fault was never injected: %+v", stats)
+	}
+	// The refused addresses are on the campaign's suppression list.
+	list, err := os.ReadFile(filepath.Join(filepath.Dir(run.Dir), "suppressions.csv"))
+	if err != nil || strings.Count(string(list), "bounce 550") != states[send.Failed] {
+		t.Errorf("suppression list (%v):\n%s", err, list)
+	}
+
+	// Sending again sends nothing.
+	again, err := Send(context.Background(), sendConfig(cfg, run.Dir))
+	if err != nil || again.Progress.Sent != 0 || len(srv.Messages()) != sent {
+		t.Errorf("second send: %+v, %v; the server has %d messages", again, err, len(srv.Messages()))
+	}
+
+	// The run is sealed: what the send reads may not change.
+	cfg2 := cfg
+	c := *cfg.Campaign
+	c.Clustering.K = FixedK(5)
+	cfg2.Campaign = &c
+	if _, err := Run(context.Background(), cfg2); !errors.Is(err, ErrSealed) {
+		t.Errorf("a run that reclusters a sent month: %v, want ErrSealed", err)
+	}
+	// The report and the outbox may still be made again.
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Errorf("a run that changes nothing a send reads: %v", err)
+	}
+}
+
+// received returns the data of the message the server accepted for rcpt.
+func received(srv *smtptest.Server, rcpt string) []byte {
+	for _, m := range srv.Messages() {
+		for _, to := range m.To {
+			if to == rcpt {
+				return m.Data
+			}
+		}
+	}
+	return nil
+}
+
+// TestSendRefusesWithoutSecret checks that a real send does not start with
+// unsubscribe links anyone could forge.
+func TestSendRefusesWithoutSecret(t *testing.T) {
+	srv, err := smtptest.Start(smtptest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := sendCampaign(t, srv, 1)
+	run := mustRun(t, cfg)
+	sc := sendConfig(cfg, run.Dir)
+	sc.Getenv = func(string) string { return "" }
+	_, err = Send(context.Background(), sc)
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), DefaultSecretEnv) {
+		t.Errorf("Send without a secret: %v", err)
+	}
+	if len(srv.Messages()) != 0 {
+		t.Errorf("%d messages sent", len(srv.Messages()))
+	}
+}
+
+// TestSendPauses checks that a relay that defers everything pauses the
+// send, resumably, and that the next send finishes it.
+func TestSendPauses(t *testing.T) {
+	srv, err := smtptest.Start(smtptest.Options{Faults: smtptest.Faults{Seed: 1, TempRcpt: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sendCampaign(t, srv, 2)
+	c := *cfg.Campaign
+	c.Send.PauseShare, c.Send.PauseWindow = 0.05, 100
+	cfg.Campaign = &c
+	run := mustRun(t, cfg)
+	_, err = Send(context.Background(), sendConfig(cfg, run.Dir))
+	if !IsPaused(err) {
+		t.Fatalf("Send through a relay that defers everything: %v, want paused", err)
+	}
+	srv.Close()
+	srv2, err := smtptest.Start(smtptest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	// The same run, the relay back on another port, as the campaign
+	// file now says.
+	c.SMTP = []SMTPConfig{{Host: "127.0.0.1", Port: srv2.Port(), TLS: "none", ThrottleWait: "1ms"}}
+	res, err := Send(context.Background(), SendConfig{RunDir: run.Dir, Getenv: cfg.Getenv, Delivery: &c})
+	if err != nil {
+		t.Fatalf("resumed send: %v", err)
+	}
+	if res.Totals[send.Sent] != run.Audience.Mail || res.Totals[send.Deferred] != 0 {
+		t.Errorf("after the resumed send: %v", res.Totals)
+	}
+}

@@ -181,7 +181,8 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 		},
 		Progress: func(p send.Progress) {
 			r.event(Event{Stage: "send", State: "progress", Counts: map[string]int{"sent": p.Sent, "deferred": p.Deferred,
-				"failed": p.Failed, "uncertain": p.Uncertain, "skipped": p.Skipped, "in_flight": p.InFlight, "rate": int(p.Rate)}})
+				"failed": p.Failed, "uncertain": p.Uncertain, "skipped": p.Skipped, "in_flight": p.InFlight, "rate": int(p.Rate),
+				"done": map[bool]int{true: 1}[p.Done]}})
 		},
 	}
 	res.Progress, err = sender.Run(ctx)

@@ -26,6 +26,8 @@ type runOptions struct {
 	outbox   string
 	quiet    bool
 	memory   string
+	// send sends the run's messages once it is done.
+	send bool
 	// line is the command line, which the run's lock shows to a second
 	// writer.
 	line string
@@ -58,6 +60,7 @@ stopped.`,
 	f.StringVar(&o.out, "out", "", "output root (default: the campaign's output, else ./out)")
 	f.StringVar(&o.outbox, "outbox", "", "messages to write: samples, all or none (default: the campaign's mail.outbox)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.BoolVar(&o.send, "send", false, "then send the run's messages through the campaign's [[smtp]] relays, as tailor send does")
 	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit, e.g. 900MiB or 4GiB (default: GOMEMLIMIT, else none); about 0.9 GiB per million cardholders profiled")
 	return cmd
 }
@@ -87,7 +90,10 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 		return err
 	}
 	printSummary(stdout, res, time.Since(start))
-	return nil
+	if !o.send {
+		return nil
+	}
+	return sendRun(ctx, sendOptions{runDir: res.Dir, quiet: o.quiet, line: o.line}, stdout, stderr)
 }
 
 // printEvent prints a stage's progress: warnings always, and unless quiet

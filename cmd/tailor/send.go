@@ -72,6 +72,13 @@ func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error
 // printSend prints what a send did and where its messages stand.
 func printSend(w io.Writer, res *pipeline.SendResult, d time.Duration) {
 	p, t := res.Progress, res.Totals
+	if p.Sent+p.Deferred+p.Failed+p.Uncertain+p.Skipped == 0 && t[send.Pending]+t[send.Deferred] == 0 {
+		fmt.Fprintf(w, "tailor: %s %s: nothing to send: every message of the run is already sent, failed, uncertain, suppressed or skipped\n",
+			res.Campaign, res.Month)
+		fmt.Fprintf(w, "  ledger: %d sent, %d failed, %d uncertain, %d suppressed, %d skipped\n",
+			t[send.Sent], t[send.Failed], t[send.Uncertain], t[send.Suppressed], t[send.Skipped])
+		return
+	}
 	fmt.Fprintf(w, "tailor: %s %s: %d sent, %d deferred, %d failed, %d uncertain, %d skipped in %s\n",
 		res.Campaign, res.Month, p.Sent, p.Deferred, p.Failed, p.Uncertain, p.Skipped, d.Round(time.Millisecond))
 	fmt.Fprintf(w, "  ledger: %d sent, %d pending, %d deferred, %d failed, %d uncertain, %d suppressed, %d skipped\n",
@@ -110,10 +117,10 @@ func (p *progressPrinter) event(e pipeline.Event) {
 		printEvent(p.w, e, p.quiet, "inputs and settings unchanged")
 		return
 	}
-	if p.quiet {
-		return
-	}
 	c := e.Counts
+	if p.quiet || c["done"] == 1 {
+		return // the summary says it
+	}
 	line := fmt.Sprintf("  sending: %d sent, %d deferred, %d failed, %d uncertain, %d in flight, %d/s",
 		c["sent"], c["deferred"], c["failed"], c["uncertain"], c["in_flight"], c["rate"])
 	switch {

@@ -29,15 +29,6 @@ import (
 
 var _ send.Ledger = (*Ledger)(nil)
 
-// pragmas are set on every connection, before it is used. busy_timeout
-// covers another process (a report, the sqlite3 shell) reading the file.
-var pragmas = []string{
-	"busy_timeout(5000)",
-	"journal_mode(WAL)",
-	"synchronous(FULL)",
-	"foreign_keys(on)",
-}
-
 // Ledger is a send's ledger in its SQLite file. Its methods may be called
 // from several goroutines, but they run one at a time: the ledger has a
 // single connection. Times come back in UTC.
@@ -133,8 +124,11 @@ func createPrivate(path string) error {
 }
 
 // dsn returns the driver's data source name for the file at path: a file:
-// URI with the pragmas, and transactions that take the write lock when
-// they begin (BEGIN IMMEDIATE), so that none fails half-way with SQLITE_BUSY.
+// URI with the pragmas that the driver sets on every connection before it
+// is used, and transactions that take the write lock when they begin
+// (BEGIN IMMEDIATE), so that none fails half-way with SQLITE_BUSY.
+// busy_timeout covers another process (a report, the sqlite3 shell)
+// reading the file.
 func dsn(path string) string {
 	p := filepath.ToSlash(path)
 	if abs, err := filepath.Abs(path); err == nil {
@@ -143,7 +137,10 @@ func dsn(path string) string {
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p // a Windows drive: file:/C:/...
 	}
-	q := url.Values{"_pragma": pragmas, "_txlock": {"immediate"}}
+	q := url.Values{
+		"_pragma": {"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(on)"},
+		"_txlock": {"immediate"},
+	}
 	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
 }
 

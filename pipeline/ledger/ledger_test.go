@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -122,6 +123,41 @@ func TestOpenSettings(t *testing.T) {
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestOpenOddPath checks that a path is not read as a URI: its ?, # and %
+// stay in the file's name.
+func TestOpenOddPath(t *testing.T) {
+	top := t.TempDir()
+	dir := filepath.Join(top, "run 2026?month=03#a%20b")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "send.db")
+	for _, want := range []int{1, 0} {
+		l, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := mustAdd(t, l, pending(0, 1, "a")); n != want {
+			t.Errorf("added %d, want %d", n, want)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{top, dir} {
+		files, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 1 {
+			t.Errorf("%s holds %v, want one file", d, files)
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("%s: empty or missing (%v), want the database", path, err)
 	}
 }
 

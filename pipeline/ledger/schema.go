@@ -28,7 +28,7 @@ CREATE TABLE messages (
 	state          TEXT    NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'deferred',
 	                                        'failed', 'uncertain', 'suppressed', 'skipped')),
 	reason         TEXT    NOT NULL DEFAULT '',
-	attempts       INTEGER NOT NULL DEFAULT 0,
+	attempts       INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
 	next_at        INTEGER,
 	reply_code     INTEGER NOT NULL DEFAULT 0,
 	reply_enhanced TEXT    NOT NULL DEFAULT '',

@@ -135,7 +135,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	}
 	defer db.Close()
 	res = &SendResult{Dir: dir, Campaign: m.Campaign, Month: m.Month}
-	if _, err := db.Add(ctx, r.ledgerEntries(ps, assigned, list)); err != nil {
+	if err := r.fillLedger(ctx, db, ps, assigned, list); err != nil {
 		return nil, err
 	}
 	if res.Recovered, err = db.Recover(ctx, sc.Now()); err != nil {
@@ -170,6 +170,11 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 			if p == nil || n == nil {
 				return nil, fmt.Errorf("ledger: cardholder %s, variant %s: not in this run", e.Cardholder, e.Variant)
 			}
+			// The list as it is now: an unsubscribe since the send began
+			// keeps the rest of its messages back.
+			if on, why := list.Has(e.Cardholder, e.Address); on {
+				return nil, &send.SuppressedError{Reason: why}
+			}
 			return composer.Message(n, recipientOf(p))
 		},
 		Suppress: func(e send.Entry, reply send.Reply) {
@@ -192,6 +197,27 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 		return res, &StageError{"send", err}
 	}
 	return res, terr
+}
+
+// fillLedger puts every cardholder of the run in the ledger, once: a send
+// that resumes finds them there and adds nothing (the suppression list as
+// it is now is checked again as each message is built).
+func (r *run) fillLedger(ctx context.Context, db *ledger.Ledger, ps []profile.Profile, assigned map[string]string, list *suppress.List) error {
+	if v, _, err := db.Get(ctx, "filled"); err != nil || v == "yes" {
+		return err
+	}
+	entries := r.ledgerEntries(ps, assigned, list)
+	for len(entries) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(len(entries), 10000)
+		if _, err := db.Add(ctx, entries[:n]); err != nil {
+			return err
+		}
+		entries = entries[n:]
+	}
+	return db.Set(ctx, "filled", "yes")
 }
 
 // ledgerEntries lists every cardholder of the run for the ledger, in input

@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/ledger"
+	"github.com/tailor-mail/tailor/pipeline/render"
 	"github.com/tailor-mail/tailor/pipeline/send"
 	"github.com/tailor-mail/tailor/pipeline/send/smtptest"
+	"github.com/tailor-mail/tailor/pipeline/suppress"
+	"github.com/tailor-mail/tailor/pipeline/unsubscribe"
 )
 
 // sendCampaign returns the quickstart with every message in the outbox and
@@ -215,5 +220,55 @@ func TestSendPauses(t *testing.T) {
 	}
 	if res.Totals[send.Sent] != run.Audience.Mail || res.Totals[send.Deferred] != 0 {
 		t.Errorf("after the resumed send: %v", res.Totals)
+	}
+}
+
+// TestUnsubscribeHonoured unsubscribes a recipient through the one-click
+// endpoint over real HTTP, with the link the message carries: the send
+// that follows leaves them out; a forged link changes nothing.
+func TestUnsubscribeHonoured(t *testing.T) {
+	srv, err := smtptest.Start(smtptest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := sendCampaign(t, srv, 2)
+	run := mustRun(t, cfg)
+	list, err := suppress.OpenAppender(suppress.Path(cfg.OutRoot, cfg.Campaign.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer list.Close()
+	web := httptest.NewServer(unsubscribe.New(unsubscribe.Config{Campaign: cfg.Campaign.Name, Secret: "test-secret", List: list}))
+	defer web.Close()
+	index := readCSV(t, filepath.Join(run.Dir, "outbox", "index.csv"))
+	quitter, stayer := index[1], index[2]
+	post := func(id, secret string) int {
+		link, err := render.UnsubscribeURL(web.URL+"/u", secret, cfg.Campaign.Name, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Post(link, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(quitter[1], "test-secret"); code != http.StatusOK {
+		t.Fatalf("one-click POST: %d", code)
+	}
+	if code := post(stayer[1], "forged"); code != http.StatusBadRequest {
+		t.Fatalf("forged POST: %d, want 400", code)
+	}
+	if _, err := Send(context.Background(), sendConfig(cfg, run.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	rows := ledgerRows(t, run.Dir)
+	if e := rows[quitter[1]]; e.State != send.Suppressed || srv.Received(quitter[2]) != 0 {
+		t.Errorf("the unsubscribed %s: %s (%s), %d messages", quitter[1], e.State, e.Reason, srv.Received(quitter[2]))
+	}
+	if e := rows[stayer[1]]; e.State != send.Sent || srv.Received(stayer[2]) != 1 {
+		t.Errorf("%s, whose unsubscribe was forged: %s, %d messages", stayer[1], e.State, srv.Received(stayer[2]))
 	}
 }

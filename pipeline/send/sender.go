@@ -23,7 +23,8 @@ type Sender struct {
 	// the faster relay taking more.
 	Relays []*Relay
 	// Build composes the message of a ledger entry. A *RefusedError
-	// skips the recipient; any other error stops the send.
+	// skips the recipient, a *SuppressedError suppresses them; any other
+	// error stops the send.
 	Build func(Entry) (*gomail.Msg, error)
 	// Retry says how deferred messages are retried.
 	Retry Retry
@@ -66,6 +67,14 @@ type Progress struct {
 	Rate float64
 	Done bool
 }
+
+// SuppressedError is what Build returns for a recipient who joined the
+// suppression list since the send began: the message is Suppressed.
+type SuppressedError struct {
+	Reason string
+}
+
+func (e *SuppressedError) Error() string { return "suppressed: " + e.Reason }
 
 // PausedError is the error of a send paused by its failure threshold.
 type PausedError struct {
@@ -183,10 +192,10 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 			p.Failed++
 		case Uncertain:
 			p.Uncertain++
-		case Skipped:
+		case Skipped, Suppressed:
 			p.Skipped++
 		}
-		if o.State == Pending || o.State == Skipped || o.Reason == reasonThrottled {
+		if o.State == Pending || o.State == Skipped || o.State == Suppressed || o.Reason == reasonThrottled {
 			return o
 		}
 		bad := o.State != Sent
@@ -338,6 +347,11 @@ func (c *conn) deliver(ctx context.Context, e Entry, fatal chan<- error) Outcome
 		var re *RefusedError
 		if errors.As(err, &re) {
 			o.State, o.Reason, o.At = Skipped, re.Error(), c.now()
+			return o
+		}
+		var se *SuppressedError
+		if errors.As(err, &se) {
+			o.State, o.Reason, o.At = Suppressed, se.Reason, c.now()
 			return o
 		}
 		select {

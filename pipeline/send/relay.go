@@ -5,8 +5,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/textproto"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -317,6 +321,14 @@ func classify(err error, delivered bool, response string) (st State, reply Reply
 		return Sent, parseReply(response), false, false
 	}
 	reply = Reply{Text: oneLine(err.Error())}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		reply.Code = te.Code
+		if te.Code >= 500 {
+			return Failed, reply, false, true
+		}
+		return Deferred, reply, te.Code == 421, true
+	}
 	var se *gomail.SendError
 	if errors.As(err, &se) {
 		reply.Code, reply.Enhanced = se.ErrorCode(), se.EnhancedStatusCode()
@@ -335,6 +347,19 @@ func classify(err error, delivered bool, response string) (st State, reply Reply
 		return Deferred, reply, false, true
 	}
 	return Deferred, reply, false, true
+}
+
+// transient reports whether a failure to connect may pass by itself: a
+// network error or a 4xx. A 5xx (a refused login), a TLS certificate that
+// does not verify or a missing extension needs someone to act.
+func transient(err error) bool {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code < 500
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
 
 // parseReply reads an SMTP reply line such as "250 2.0.0 Ok: queued".

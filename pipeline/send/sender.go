@@ -367,7 +367,7 @@ func (c *conn) deliver(ctx context.Context, e Entry, fatal chan<- error) Outcome
 	defer c.limits.release(strings.ToLower(domain))
 	if err := c.connect(ctx); err != nil {
 		st, reply, throttled, _ := classify(err, false, "")
-		if st == Failed || c.client == nil {
+		if st == Failed || c.client == nil || !transient(err) {
 			// A relay that refuses us (a 5xx to EHLO or AUTH) or that
 			// cannot be configured stops the send: no message can pass.
 			select {

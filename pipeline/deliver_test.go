@@ -6,8 +6,10 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -270,5 +272,60 @@ func TestUnsubscribeHonoured(t *testing.T) {
 	}
 	if e := rows[stayer[1]]; e.State != send.Sent || srv.Received(stayer[2]) != 1 {
 		t.Errorf("%s, whose unsubscribe was forged: %s, %d messages", stayer[1], e.State, srv.Received(stayer[2]))
+	}
+}
+
+// TestProof sends proofs of two variants to two test addresses: each is
+// personalized for the variant's sample recipient, marked [TEST], has its
+// own Message-ID, and is recorded in proofs.csv; the ledger knows nothing
+// of it and the run is not sealed.
+func TestProof(t *testing.T) {
+	srv, err := smtptest.Start(smtptest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := sendCampaign(t, srv, 1)
+	run := mustRun(t, cfg)
+	res, err := Proof(context.Background(), ProofConfig{RunDir: run.Dir, To: []string{"me@example.org", "designer@example.org"},
+		Variants: []string{"v0001", "v0004"}, Getenv: cfg.Getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Sent) != 2 || len(srv.Messages()) != 2 {
+		t.Fatalf("proofs %+v, server %d messages", res.Sent, len(srv.Messages()))
+	}
+	for i, p := range res.Sent {
+		m := srv.Messages()[i]
+		meta := readMeta(t, run.Dir, p.Variant)
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Outcome.State != send.Sent || p.Recipient != meta.Sample.Recipient || !slices.Equal(m.To, []string{"me@example.org", "designer@example.org"}) {
+			t.Errorf("proof %+v to %v; the sample is %s's", p, m.To, meta.Sample.Recipient)
+		}
+		if subj := msg.Header.Get("Subject"); subj != "[TEST] "+meta.Sample.Subject {
+			t.Errorf("subject %q, want [TEST] %q", subj, meta.Sample.Subject)
+		}
+		if id := msg.Header.Get("Message-Id"); id != p.MessageID || id == meta.Sample.MessageID {
+			t.Errorf("Message-ID %q (proof %q, real %q)", id, p.MessageID, meta.Sample.MessageID)
+		}
+	}
+	proofs := readCSV(t, filepath.Join(run.Dir, ProofFile))
+	if len(proofs) != 3 || proofs[1][1] != "v0001" || proofs[2][5] != "sent" {
+		t.Errorf("proofs.csv %v", proofs)
+	}
+	if _, err := os.Stat(filepath.Join(run.Dir, LedgerFile)); err == nil {
+		t.Error("a proof made a send ledger")
+	}
+	c := *cfg.Campaign
+	c.Clustering.K = FixedK(5)
+	cfg.Campaign = &c
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Errorf("a run after proofs only: %v", err)
+	}
+	if _, err := Proof(context.Background(), ProofConfig{RunDir: run.Dir, To: []string{"me@example.org"}, Variants: []string{"v9999"}}); !errors.Is(err, ErrConfig) {
+		t.Errorf("an unknown variant: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +17,8 @@ import (
 
 type sendOptions struct {
 	runDir         string
+	testTo         []string
+	variants       []string
 	retryUncertain bool
 	quiet          bool
 	line           string
@@ -43,7 +47,9 @@ The unsubscribe links' key (TAILOR_UNSUBSCRIBE_SECRET, or the variable
 sender.unsubscribe_secret_env names) must be set. Exit status 1 when the send
 stops before every message is out (a failure threshold pauses it: run the
 same command again once the cause is fixed).`,
-		Example: `  tailor send out/quickstart/2026-10
+		Example: `  tailor send out/quickstart/2026-10 --test-to me@example.com,designer@example.com
+  tailor send out/quickstart/2026-10 --test-to me@example.com --variants v0001,v0004
+  tailor send out/quickstart/2026-10
   tailor send out/quickstart/2026-10 --retry-uncertain`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,12 +59,37 @@ same command again once the cause is fixed).`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.retryUncertain, "retry-uncertain", false, "send again the messages a stopped send left uncertain (some may arrive twice)")
+	f.StringSliceVar(&o.testTo, "test-to", nil, "send proofs instead: each variant, personalized for its sample recipient, to these addresses, subject marked [TEST]; recorded in proofs.csv, never in the send")
+	f.StringSliceVar(&o.variants, "variants", nil, "with --test-to: the variants to proof (default: every variant)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
 	return cmd
 }
 
 func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error {
 	start := time.Now()
+	if len(o.variants) > 0 && len(o.testTo) == 0 {
+		return usageError{fmt.Errorf("--variants: only with --test-to (a send sends every variant)")}
+	}
+	if len(o.testTo) > 0 {
+		res, err := pipeline.Proof(ctx, pipeline.ProofConfig{RunDir: o.runDir, To: o.testTo, Variants: o.variants,
+			Version: Version, Command: o.line, Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet, "") }})
+		if err != nil {
+			return err
+		}
+		failed := 0
+		for _, p := range res.Sent {
+			fmt.Fprintf(stdout, "  %s  for %-10s %-9s %s\n", p.Variant, p.Recipient, p.Outcome.State, p.Outcome.Reply.Text)
+			if p.Outcome.State != send.Sent {
+				failed++
+			}
+		}
+		fmt.Fprintf(stdout, "tailor: %d %s to %s (recorded in %s, not in the send)\n", len(res.Sent),
+			plural(len(res.Sent), "proof", "proofs"), strings.Join(o.testTo, ", "), filepath.Join(res.Dir, pipeline.ProofFile))
+		if failed > 0 {
+			return fmt.Errorf("%d %s not accepted by the relay", failed, plural(failed, "proof", "proofs"))
+		}
+		return nil
+	}
 	pr := newProgressPrinter(stderr, o.quiet)
 	res, err := pipeline.Send(ctx, pipeline.SendConfig{RunDir: o.runDir, RetryUncertain: o.retryUncertain,
 		Version: Version, Command: o.line, Events: pr.event})

@@ -437,3 +437,32 @@ func (c *conn) close() {
 		c.smtp = nil
 	}
 }
+
+// Deliver hands msgs to relay over one connection, each once, without a
+// ledger or retries, and returns what became of each: for proofs, which
+// nobody's send records.
+func Deliver(ctx context.Context, relay *Relay, msgs []*gomail.Msg) []Outcome {
+	now := time.Now
+	c := &conn{relay: relay, limits: newLimits(relay), now: now, stop: ctx}
+	defer c.close()
+	out := make([]Outcome, len(msgs))
+	for i, msg := range msgs {
+		o := &out[i]
+		if err := ctx.Err(); err != nil {
+			o.State, o.Reason, o.At = Pending, err.Error(), now()
+			continue
+		}
+		if err := c.connect(ctx); err != nil {
+			o.State, o.Reply, _, _ = classify(err, false, "")
+			o.At = now()
+			continue
+		}
+		err := c.client.SendWithSMTPClient(c.smtp, msg)
+		st, reply, _, broken := classify(err, msg.IsDelivered(), msg.ServerResponse())
+		o.State, o.Reply, o.At = st, reply, now()
+		if broken {
+			c.close()
+		}
+	}
+	return out
+}

@@ -193,10 +193,50 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	res.Progress, err = sender.Run(ctx)
 	totals, terr := db.Totals(context.WithoutCancel(ctx))
 	res.Totals = totals
+	if rerr := r.afterSend(context.WithoutCancel(ctx), &o, m, sc.Now()); rerr != nil {
+		r.event(Event{Stage: "send", State: EventWarn, Message: "the report's Send sheet and the manifest: " + rerr.Error()})
+	}
 	if err != nil {
 		return res, &StageError{"send", err}
 	}
 	return res, terr
+}
+
+// noVariant stands for the cardholders without a variant (no spending in
+// the window) in the send's counts.
+const noVariant = "none"
+
+// afterSend records in the manifest where the send's messages stand and
+// makes the report again, with its Send sheet.
+func (r *run) afterSend(ctx context.Context, o *outcomes, m *rundir.Manifest, start time.Time) error {
+	counts, err := r.sendCounts()
+	if err != nil {
+		return err
+	}
+	m.Send = map[string]map[string]int{}
+	for v, byState := range counts {
+		if v == "" {
+			v = noVariant
+		}
+		m.Send[v] = map[string]int{}
+		for st, n := range byState {
+			m.Send[v][string(st)] = n
+		}
+	}
+	inputs := map[string]string{}
+	for _, in := range m.Inputs {
+		inputs[in.Name] = in.SHA256
+	}
+	stages := r.stages(o)
+	r.setKeys(stages, inputs)
+	i := stageIndex(stages, "report")
+	m.LastRun = rundir.RunRecord{StartedAt: start.UTC(), Status: rundir.Running}
+	err = (&runner{r: r}).run(ctx, stages, i, i+1)
+	m.LastRun.FinishedAt, m.LastRun.Status = r.cfg.Now().UTC(), statusOf(err)
+	if werr := m.Write(r.dir); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // fillLedger puts every cardholder of the run in the ledger, once: a send

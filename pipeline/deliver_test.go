@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/tailor-mail/tailor/pipeline/ledger"
 	"github.com/tailor-mail/tailor/pipeline/render"
@@ -136,6 +139,26 @@ func TestSendExactlyOnce(t *testing.T) {
 	list, err := os.ReadFile(filepath.Join(filepath.Dir(run.Dir), "suppressions.csv"))
 	if err != nil || strings.Count(string(list), "bounce 550") != states[send.Failed] {
 		t.Errorf("suppression list (%v):\n%s", err, list)
+	}
+
+	// The manifest and the report's Send sheet say where the messages
+	// stand.
+	m := readManifest(run.Dir)
+	mSent := 0
+	for _, byState := range m.Send {
+		mSent += byState["sent"]
+	}
+	if mSent != sent || len(m.Send) != run.Variants+1 || m.Send["none"]["skipped"] != run.Audience.NoSpend {
+		t.Errorf("manifest send counts %v: %d sent, want %d", m.Send, mSent, sent)
+	}
+	book, err := excelize.OpenFile(filepath.Join(run.Dir, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := book.GetRows("Send")
+	book.Close()
+	if err != nil || len(sheet) != run.Variants+3 || sheet[len(sheet)-1][0] != "Total" || sheet[len(sheet)-1][1] != fmt.Sprint(sent) {
+		t.Errorf("Send sheet %q, %v", sheet, err)
 	}
 
 	// Sending again sends nothing.

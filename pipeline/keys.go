@@ -29,6 +29,10 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		"report": {},
 		"outbox": {r.outboxMode, f.Mail, f.Sender, rundir.Key("secret", r.secret)[:16]},
 	}
+	if d := r.ledgerDigest(); d != "" {
+		// The report's Send sheet follows the send ledger.
+		parts["report"] = append(parts["report"], d)
+	}
 	if !r.fastPath() {
 		// The outputs are the same either way; the key changes so that
 		// turning the fast path off renders and composes again.
@@ -40,6 +44,16 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		stages[i].key = rundir.Key(append([]any{prev, stages[i].name}, parts[stages[i].name]...)...)
 		prev = stages[i].key
 	}
+}
+
+// ledgerDigest identifies what the send ledger counts, "" when the run has
+// no ledger.
+func (r *run) ledgerDigest() string {
+	counts, err := r.sendCounts()
+	if err != nil || counts == nil {
+		return ""
+	}
+	return rundir.Key("send", counts)
 }
 
 // sampleKey returns what the variants' sample messages depend on beyond the

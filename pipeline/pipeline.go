@@ -200,6 +200,10 @@ func (r *run) stages(o *outcomes) []stage {
 			if l.err != nil {
 				return reported{}, l.err
 			}
+			var err error
+			if in.send, err = r.sendCounts(); err != nil {
+				return reported{}, err
+			}
 			return r.report(in)
 		}),
 		// outbox writes complete personalized messages as .eml files.

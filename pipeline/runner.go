@@ -73,6 +73,21 @@ func (s stage) readBySend() stage {
 // what a started send reads.
 var ErrSealed = errors.New("the run is sealed")
 
+// sendCounts counts the send ledger's messages by variant and state; nil
+// when the run has no ledger.
+func (r *run) sendCounts() (map[string]map[send.State]int, error) {
+	path := r.file(LedgerFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	db, err := ledger.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Counts(context.Background())
+}
+
 // checkUnsealed refuses to change a run whose messages have started going
 // out: the rest of its send must be made of the same newsletters, for the
 // same people.
@@ -130,7 +145,8 @@ type runner struct {
 // run runs stages[from:to]: it keeps every stage that is current (done,
 // with the same key and untouched outputs) up to the first that is not,
 // and runs that one and every one after it. The stages before from are
-// kept whatever their keys.
+// kept whatever their keys. A kept stage's outcome is read back from the
+// counts the manifest recorded.
 func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err error) {
 	r, m := x.r, x.r.manifest
 	first := to
@@ -165,14 +181,16 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 	for i, st := range stages[:to] {
 		if i < first {
 			m.LastRun.Kept = append(m.LastRun.Kept, st.name)
-			if i < from {
-				continue
-			}
 			rec := m.Stage(st.name)
+			if rec == nil {
+				return &StageError{st.name, fmt.Errorf("%s records no %s stage", rundir.ManifestFile, st.name)}
+			}
 			if err := st.keep(rec.Counts); err != nil {
 				return &StageError{st.name, fmt.Errorf("%s: %w", rundir.ManifestFile, err)}
 			}
-			r.event(Event{Stage: st.name, State: EventKept, Counts: rec.Counts})
+			if i >= from {
+				r.event(Event{Stage: st.name, State: EventKept, Counts: rec.Counts})
+			}
 			continue
 		}
 		r.event(Event{Stage: st.name, State: EventRun})

@@ -10,6 +10,7 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/report"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/segment"
+	"github.com/tailor-mail/tailor/pipeline/send"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -31,6 +32,9 @@ type reportIn struct {
 	// messages is the number of messages the outbox gets; transactions
 	// the number of transactions in the profile window.
 	messages, transactions int
+	// send counts the send ledger's messages by variant and state; nil
+	// before any send.
+	send map[string]map[send.State]int
 }
 
 // report writes report.xlsx, with the inputs' records of the manifest.
@@ -46,6 +50,27 @@ func (r *run) report(in reportIn) (reported, error) {
 		s.Clusters = append(s.Clusters, c.Cluster)
 	}
 	s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
+	sheets := 6
+	if in.send != nil {
+		sheets++
+		ids := []string{}
+		for _, v := range in.plan.Variants {
+			ids = append(ids, v.ID)
+		}
+		if _, ok := in.send[""]; ok {
+			ids = append(ids, "")
+		}
+		for _, id := range ids {
+			c := in.send[id]
+			row := report.SendRow{Variant: id, Sent: c[send.Sent], Deferred: c[send.Deferred],
+				Pending: c[send.Pending] + c[send.Sending], Failed: c[send.Failed], Uncertain: c[send.Uncertain],
+				Suppressed: c[send.Suppressed], Skipped: c[send.Skipped]}
+			if id == "" {
+				row.Variant = noVariant
+			}
+			s.Send = append(s.Send, row)
+		}
+	}
 	if id := cf.Identity; id != nil {
 		s.Continuity = &report.Continuity{PreviousMonth: id.PreviousMonth, Kept: id.Matched, Born: id.Born,
 			Retired: id.Retired, Changed: id.Changed}
@@ -53,7 +78,7 @@ func (r *run) report(in reportIn) (reported, error) {
 	if err := rundir.WriteFile(r.file(rundir.ReportFile), func(w io.Writer) error { return report.Write(w, s) }); err != nil {
 		return reported{}, err
 	}
-	return reported{Sheets: 6, LostCustomers: len(s.Lost), UnmappedCodes: len(s.Unmapped)}, nil
+	return reported{Sheets: sheets, LostCustomers: len(s.Lost), UnmappedCodes: len(s.Unmapped)}, nil
 }
 
 // reportInputs is what became of each input's rows, reasons most frequent

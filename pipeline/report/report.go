@@ -122,6 +122,17 @@ type Summary struct {
 	// Continuity relates the variants to last month's; nil for a first
 	// month.
 	Continuity *Continuity
+	// Send is where each variant's messages stand in the send ledger, in
+	// plan order; nil before the run's send started, and then the Send
+	// sheet is left out.
+	Send []SendRow
+}
+
+// SendRow counts one variant's messages by their state in the send
+// ledger.
+type SendRow struct {
+	Variant                                                         string
+	Sent, Deferred, Pending, Failed, Uncertain, Suppressed, Skipped int
 }
 
 // Continuity says how this month's variants follow last month's.
@@ -143,6 +154,8 @@ const (
 	SheetLost     = "Lost customers"
 	SheetInputs   = "Inputs"
 	SheetUnmapped = "Unmapped codes"
+	// SheetSend is there once the run's send has started.
+	SheetSend = "Send"
 )
 
 // Write writes the workbook as XLSX.
@@ -157,6 +170,7 @@ func Write(w io.Writer, s Summary) error {
 	x.lost(s)
 	x.inputs(s)
 	x.unmapped(s)
+	x.send(s)
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
 	}
@@ -425,6 +439,41 @@ func (b *book) inputs(s Summary) {
 			r++
 		}
 	}
+}
+
+// send writes the Send sheet: each variant's messages by state, with a
+// total row, and the share of the variant's mailable recipients sent.
+func (b *book) send(s Summary) {
+	if s.Send == nil {
+		return
+	}
+	b.sheet(SheetSend, []string{"Variant", "Sent", "Deferred", "Pending", "Failed", "Uncertain", "Suppressed", "Skipped", "Sent of those to send"},
+		[]float64{10, 10, 10, 10, 10, 11, 12, 10, 22})
+	total := SendRow{Variant: "Total"}
+	write := func(r int, v SendRow) {
+		var share any
+		if due := v.Sent + v.Deferred + v.Pending + v.Failed + v.Uncertain; due > 0 {
+			share = float64(v.Sent) / float64(due)
+		}
+		b.row(SheetSend, r, v.Variant, v.Sent, v.Deferred, v.Pending, v.Failed, v.Uncertain, v.Suppressed, v.Skipped, share)
+	}
+	r := 2
+	for _, v := range s.Send {
+		write(r, v)
+		total.Sent += v.Sent
+		total.Deferred += v.Deferred
+		total.Pending += v.Pending
+		total.Failed += v.Failed
+		total.Uncertain += v.Uncertain
+		total.Suppressed += v.Suppressed
+		total.Skipped += v.Skipped
+		r++
+	}
+	write(r, total)
+	r++
+	last, _ := excelize.CoordinatesToCellName(8, r-1)
+	b.check(b.f.SetCellStyle(SheetSend, "A"+fmt.Sprint(r-1), last, b.bold))
+	b.style(SheetSend, 9, 2, r-1, b.percent)
 }
 
 func (b *book) autoFilter(sheet string, cols, rows int) {

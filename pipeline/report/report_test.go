@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -492,5 +493,33 @@ func BenchmarkWrite(b *testing.B) {
 		if err := report.Write(io.Discard, s); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestWriteSendSheet(t *testing.T) {
+	s := testSummary()
+	s.Send = []report.SendRow{
+		{Variant: "v0001", Sent: 90, Deferred: 5, Failed: 5, Suppressed: 7, Skipped: 1},
+		{Variant: "v0002", Sent: 40, Uncertain: 2, Pending: 8},
+	}
+	f := open(t, s)
+	if got := f.GetSheetList(); got[len(got)-1] != report.SheetSend {
+		t.Fatalf("sheets %q: want Send last", got)
+	}
+	rows, err := f.GetRows(report.SheetSend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"Variant", "Sent", "Deferred", "Pending", "Failed", "Uncertain", "Suppressed", "Skipped", "Sent of those to send"},
+		{"v0001", "90", "5", "0", "5", "0", "7", "1", "90.00%"},
+		{"v0002", "40", "0", "8", "0", "2", "0", "0", "80.00%"},
+		{"Total", "130", "5", "8", "5", "2", "7", "1", "86.67%"},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("Send sheet\n%q\nwant\n%q", rows, want)
+	}
+	if got := open(t, testSummary()).GetSheetList(); slices.Contains(got, report.SheetSend) {
+		t.Errorf("a Send sheet before any send: %q", got)
 	}
 }

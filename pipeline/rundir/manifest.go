@@ -26,6 +26,9 @@ type Manifest struct {
 	// code no table maps, by code.
 	Unmapped map[string]int `json:"unmapped_mcc,omitempty"`
 	Stages   []StageRecord  `json:"stages"`
+	// Send counts the send ledger's messages by variant and state, as
+	// the last tailor send left them; absent before any send.
+	Send map[string]map[string]int `json:"send,omitempty"`
 	// LastRun says what the latest invocation did.
 	LastRun RunRecord `json:"last_run"`
 }

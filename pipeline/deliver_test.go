@@ -286,6 +286,17 @@ func TestUnsubscribeHonoured(t *testing.T) {
 	if code := post(stayer[1], "forged"); code != http.StatusBadRequest {
 		t.Fatalf("forged POST: %d, want 400", code)
 	}
+	// The next run leaves the unsubscribed out of the outbox and the
+	// samples.
+	again := mustRun(t, cfg)
+	if !slices.Contains(again.Ran, "outbox") || slices.Contains(again.Ran, "cluster") {
+		t.Errorf("after an unsubscribe the run ran %v, want the samples and outbox again", again.Ran)
+	}
+	for _, rec := range readCSV(t, filepath.Join(run.Dir, "outbox", "index.csv"))[1:] {
+		if rec[1] == quitter[1] {
+			t.Errorf("the unsubscribed %s is still in the outbox", quitter[1])
+		}
+	}
 	if _, err := Send(context.Background(), sendConfig(cfg, run.Dir)); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,11 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		"report": {},
 		"outbox": {r.outboxMode, f.Mail, f.Sender, rundir.Key("secret", r.secret)[:16]},
 	}
+	if d := r.suppressionDigest(); d != "" {
+		// The samples and the outbox leave out the suppressed.
+		parts["render"] = append(parts["render"], d)
+		parts["outbox"] = append(parts["outbox"], d)
+	}
 	if d := r.ledgerDigest(); d != "" {
 		// The report's Send sheet follows the send ledger.
 		parts["report"] = append(parts["report"], d)
@@ -44,6 +49,24 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		stages[i].key = rundir.Key(append([]any{prev, stages[i].name}, parts[stages[i].name]...)...)
 		prev = stages[i].key
 	}
+}
+
+// suppressionDigest identifies the campaign's suppression list, "" when
+// there is none.
+func (r *run) suppressionDigest() string {
+	var sums []string
+	for _, p := range []string{r.suppressionFile(), r.campaignPath(r.c.Send.Suppression)} {
+		if p == "" || p == r.campaignPath("") {
+			continue
+		}
+		if sum, _, err := rundir.HashFile(p); err == nil {
+			sums = append(sums, sum)
+		}
+	}
+	if sums == nil {
+		return ""
+	}
+	return rundir.Key("suppression", sums)
 }
 
 // ledgerDigest identifies what the send ledger counts, "" when the run has

@@ -123,13 +123,19 @@ func (l *loader) newsletters() []*render.Newsletter {
 	return rd.newsletters
 }
 
-// mailing returns who may be mailed.
+// mailing returns who may be mailed: not those on the campaign's
+// suppression list.
 func (l *loader) mailing() *mailing {
 	ps, assigned := l.profiles(), l.assignments()
 	if l.err != nil || l.o.mailing != nil {
 		return l.o.mailing
 	}
-	l.o.mailing = newMailing(ps, assigned)
+	list, err := l.r.suppressions()
+	if err != nil {
+		l.err = err
+		return nil
+	}
+	l.o.mailing = newMailing(ps, assigned, list)
 	return l.o.mailing
 }
 

@@ -7,11 +7,13 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/render"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/send"
+	"github.com/tailor-mail/tailor/pipeline/suppress"
 	"github.com/tailor-mail/tailor/variants"
 )
 
 // mailing is who may be mailed: the cardholders whose mail status lets them
-// get the newsletter and who have a variant, in input order.
+// get the newsletter, who have a variant and are not on the suppression
+// list, in input order.
 type mailing struct {
 	list      []mailable
 	byVariant map[string][]*profile.Profile
@@ -23,11 +25,14 @@ type mailable struct {
 	variant string
 }
 
-func newMailing(ps []profile.Profile, assigned map[string]string) *mailing {
+func newMailing(ps []profile.Profile, assigned map[string]string, list *suppress.List) *mailing {
 	ml := &mailing{byVariant: map[string][]*profile.Profile{}}
 	for i := range ps {
 		p := &ps[i]
 		if p.Status() != profile.StatusMail {
+			continue
+		}
+		if on, _ := list.Has(p.ID, p.Email); on {
 			continue
 		}
 		if v, ok := assigned[p.ID]; ok {

@@ -99,7 +99,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 		campaign = &c
 	}
 	r, err := newRun(Config{Campaign: campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
-		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Version: sc.Version, Command: sc.Command,
+		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Wave: m.Wave, Version: sc.Version, Command: sc.Command,
 		Now: sc.Now, Getenv: sc.Getenv, Events: sc.Events})
 	if err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func (r *run) ledgerEntries(ps []profile.Profile, assigned map[string]string, li
 	for i := range ps {
 		p := &ps[i]
 		e := send.Entry{Cardholder: p.ID, Variant: assigned[p.ID], Address: strings.TrimSpace(p.Email),
-			MessageID: "<" + send.MessageID(r.c.Name, r.monthName(), p.ID, domain) + ">", State: send.Pending,
+			MessageID: "<" + send.MessageID(r.c.Name, r.sendMonth(), p.ID, domain) + ">", State: send.Pending,
 			Created: now, Updated: now}
 		key := strings.ToLower(e.Address)
 		switch st := p.Status(); {

@@ -363,3 +363,51 @@ func TestProof(t *testing.T) {
 		t.Errorf("an unknown variant: %v", err)
 	}
 }
+
+// TestResendWave sends a month, then a resend wave of it with changed
+// newsletters: the wave runs into a directory of its own although the
+// month is sealed, and its messages have Message-IDs of their own.
+func TestResendWave(t *testing.T) {
+	srv, err := smtptest.Start(smtptest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := sendCampaign(t, srv, 2)
+	cfg.Outbox = OutboxNone
+	first := mustRun(t, cfg)
+	if _, err := Send(context.Background(), sendConfig(cfg, first.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	sent := len(srv.Messages())
+	c := *cfg.Campaign
+	c.Clustering.K = FixedK(8)
+	cfg.Campaign = &c
+	if _, err := Run(context.Background(), cfg); !errors.Is(err, ErrSealed) || !strings.Contains(err.Error(), "--resend-as") {
+		t.Fatalf("a changed run of the sent month: %v", err)
+	}
+	cfg.Wave = "w2"
+	wave := mustRun(t, cfg)
+	if filepath.Base(wave.Dir) != "2026-10-w2" || wave.Variants != 8 {
+		t.Fatalf("wave in %s with %d variants", wave.Dir, wave.Variants)
+	}
+	if _, err := Send(context.Background(), sendConfig(cfg, wave.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 2*sent {
+		t.Fatalf("%d messages after the wave, %d before", len(msgs), sent)
+	}
+	ids := map[string]bool{}
+	for _, m := range msgs {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := msg.Header.Get("Message-Id")
+		if ids[id] {
+			t.Fatalf("Message-ID %s twice", id)
+		}
+		ids[id] = true
+	}
+}

@@ -29,6 +29,11 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		"report": {},
 		"outbox": {r.outboxMode, f.Mail, f.Sender, rundir.Key("secret", r.secret)[:16]},
 	}
+	if r.wave != "" {
+		// A wave's messages have Message-IDs of their own.
+		parts["render"] = append(parts["render"], "wave", r.wave)
+		parts["outbox"] = append(parts["outbox"], "wave", r.wave)
+	}
 	if d := r.suppressionDigest(); d != "" {
 		// The samples and the outbox leave out the suppressed.
 		parts["render"] = append(parts["render"], d)

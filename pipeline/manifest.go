@@ -62,7 +62,7 @@ func (r *run) beginManifest() error {
 	if err != nil {
 		return err
 	}
-	m.Tool, m.Version, m.Campaign, m.Month = "tailor", r.cfg.Version, r.c.Name, r.monthName()
+	m.Tool, m.Version, m.Campaign, m.Month, m.Wave = "tailor", r.cfg.Version, r.c.Name, r.monthName(), r.wave
 	m.ConfigHash, m.Seed, m.Templates, m.Settings = r.asWritten.Hash(), r.seed(), r.set.Hash(), settings
 	m.LastRun = rundir.RunRecord{StartedAt: r.cfg.Now().UTC(), Status: rundir.Running}
 	r.manifest = m

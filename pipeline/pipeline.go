@@ -30,6 +30,10 @@ type Config struct {
 	OutRoot string
 	// Outbox overrides the campaign's mail.outbox.
 	Outbox string
+	// Wave names a resend of a month whose send has started: the run
+	// goes to a run directory of its own, <YYYY-MM>-<wave>, and its
+	// messages get Message-IDs of their own.
+	Wave string
 	// Version is the tailor version, recorded in the manifest.
 	Version string
 	// Command is the command line, recorded with the run's lock and in

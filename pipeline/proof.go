@@ -83,7 +83,7 @@ func Proof(ctx context.Context, pc ProofConfig) (res *ProofResult, err error) {
 		return nil, err
 	}
 	r, err := newRun(Config{Campaign: settings.Campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
-		OutRoot: rundir.Root(dir), Version: pc.Version, Command: pc.Command, Now: pc.Now, Getenv: pc.Getenv, Events: pc.Events})
+		OutRoot: rundir.Root(dir), Wave: m.Wave, Version: pc.Version, Command: pc.Command, Now: pc.Now, Getenv: pc.Getenv, Events: pc.Events})
 	if err != nil {
 		return nil, err
 	}

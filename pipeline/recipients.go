@@ -90,7 +90,7 @@ func recipientOf(p *profile.Profile) render.Recipient {
 // campaign month, and the key that signs unsubscribe links.
 func (r *run) composer() *send.Composer {
 	return &send.Composer{
-		Envelope: send.Envelope{Sender: r.sender(), Date: r.mailDate(), Campaign: r.c.Name, Month: r.monthName(),
+		Envelope: send.Envelope{Sender: r.sender(), Date: r.mailDate(), Campaign: r.c.Name, Month: r.sendMonth(),
 			UserAgent: "tailor " + r.cfg.Version, UnsubscribeMailto: r.c.Sender.UnsubscribeMailto,
 			ListID: r.c.Mail.ListID, FeedbackSender: r.c.Mail.FeedbackID},
 		UnsubscribeURL: r.c.Sender.UnsubscribeURL,

@@ -84,7 +84,7 @@ func Render(ctx context.Context, rc RenderConfig) (res *RenderResult, err error)
 		return nil, err
 	}
 	r, err := newRun(Config{Campaign: settings.Campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
-		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Version: rc.Version, Command: rc.Command,
+		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Wave: m.Wave, Version: rc.Version, Command: rc.Command,
 		Now: rc.Now, Getenv: rc.Getenv, Events: rc.Events})
 	if err != nil {
 		return nil, err

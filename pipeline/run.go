@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -23,8 +24,10 @@ type run struct {
 	// which the stages use.
 	asWritten *Campaign
 	c         Campaign
-	// month is the run month; dir the run directory.
+	// month is the run month; wave the resend wave, "" for none; dir
+	// the run directory.
 	month time.Time
+	wave  string
 	dir   string
 	// inputs are the input files given, in reading order.
 	inputs []input
@@ -81,7 +84,13 @@ func newRun(cfg Config) (*run, error) {
 			root = r.campaignPath(c.Output)
 		}
 	}
-	r.dir = rundir.Path(root, c.Name, r.monthName())
+	if cfg.Wave != "" {
+		if !waveRE.MatchString(cfg.Wave) {
+			return nil, fmt.Errorf("%w: --resend-as %q: want lower-case letters, digits and '-', at most 32", ErrConfig, cfg.Wave)
+		}
+		r.wave = cfg.Wave
+	}
+	r.dir = rundir.Path(root, c.Name, r.sendMonth())
 	r.inputs = []input{{"cardholders", r.campaignPath(c.Inputs.Cardholders)}}
 	for _, in := range []input{{"transactions", c.Inputs.Transactions}, {"profiles", c.Inputs.Profiles}} {
 		if in.path != "" {
@@ -168,6 +177,19 @@ func (r *run) file(rel string) string { return filepath.Join(r.dir, filepath.Fro
 
 // monthName is the run month as "YYYY-MM".
 func (r *run) monthName() string { return r.month.Format("2006-01") }
+
+// sendMonth names what the run sends: the month, and the resend wave when
+// there is one ("2026-10-w2"). It names the run directory and goes into
+// the messages' Message-IDs and headers.
+func (r *run) sendMonth() string {
+	if r.wave != "" {
+		return r.monthName() + "-" + r.wave
+	}
+	return r.monthName()
+}
+
+// waveRE is a resend wave's name.
+var waveRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 func (r *run) event(e Event) {
 	if r.cfg.Events != nil {

@@ -110,7 +110,7 @@ func (r *run) checkUnsealed() error {
 	}
 	totals, _ := db.Totals(context.Background())
 	return fmt.Errorf("%w: its send has started (%d sent, %d deferred, %d uncertain in %s), so its profiles, assignments, plan and variants can no longer change; "+
-		"finish it with tailor send %s, and send changed newsletters as another month (--month)",
+		"finish it with tailor send %s; to send changed newsletters, run another month (--month) or a resend wave of this one, with Message-IDs of its own (tailor run --resend-as NAME)",
 		ErrSealed, totals[send.Sent], totals[send.Deferred], totals[send.Uncertain], LedgerFile, r.dir)
 }
 

@@ -28,6 +28,8 @@ type runOptions struct {
 	memory   string
 	// send sends the run's messages once it is done.
 	send bool
+	// wave names a resend of a month whose send has started.
+	wave string
 	// line is the command line, which the run's lock shows to a second
 	// writer.
 	line string
@@ -60,6 +62,7 @@ stopped.`,
 	f.StringVar(&o.out, "out", "", "output root (default: the campaign's output, else ./out)")
 	f.StringVar(&o.outbox, "outbox", "", "messages to write: samples, all or none (default: the campaign's mail.outbox)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.StringVar(&o.wave, "resend-as", "", "run a resend wave of a month whose send has started, into <month>-<wave>, with Message-IDs of its own")
 	f.BoolVar(&o.send, "send", false, "then send the run's messages through the campaign's [[smtp]] relays, as tailor send does")
 	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit, e.g. 900MiB or 4GiB (default: GOMEMLIMIT, else none); about 0.9 GiB per million cardholders profiled")
 	return cmd
@@ -81,7 +84,7 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	}
 	cfg := pipeline.Config{
 		Campaign: c, CampaignDir: filepath.Dir(o.campaign),
-		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Version: Version, Command: o.line,
+		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Wave: o.wave, Version: Version, Command: o.line,
 		Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet, "inputs and settings unchanged") },
 	}
 	start := time.Now()

@@ -10,10 +10,12 @@ import (
 // Manifest records what a run directory holds and how it was made: written
 // after every stage, it is how a later run knows what it can keep.
 type Manifest struct {
-	Tool       string        `json:"tool"`
-	Version    string        `json:"version"`
-	Campaign   string        `json:"campaign"`
-	Month      string        `json:"month"`
+	Tool     string `json:"tool"`
+	Version  string `json:"version"`
+	Campaign string `json:"campaign"`
+	Month    string `json:"month"`
+	// Wave names a resend of the month, "" for the month's first send.
+	Wave       string        `json:"wave,omitempty"`
 	ConfigHash string        `json:"config_hash"`
 	Seed       uint64        `json:"seed"`
 	Templates  string        `json:"templates"`

@@ -111,6 +111,9 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	if err := r.loadTemplates(); err != nil {
 		return nil, err
 	}
+	if h := r.set.Hash(); h != m.Templates {
+		return nil, fmt.Errorf("send: the templates changed since the run rendered its variants: the messages would not be the newsletters the run made and the samples show; render them again (tailor render %s, or tailor run) and check them before sending", dir)
+	}
 	relays, err := r.relays(sc.TLS)
 	if err != nil {
 		return nil, err

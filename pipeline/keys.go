@@ -35,8 +35,10 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		parts["outbox"] = append(parts["outbox"], "wave", r.wave)
 	}
 	if d := r.suppressionDigest(); d != "" {
-		// The samples and the outbox leave out the suppressed.
-		parts["render"] = append(parts["render"], d)
+		// The outbox leaves out the suppressed. (The samples do too when
+		// they are made, but a suppression alone does not make them
+		// again: render is sealed once a send starts, and the list grows
+		// with every bounce.)
 		parts["outbox"] = append(parts["outbox"], d)
 	}
 	if d := r.ledgerDigest(); d != "" {

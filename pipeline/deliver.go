@@ -168,7 +168,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	defer bounces.Close()
 	sender := &send.Sender{
 		Ledger: db, Relays: relays, Now: sc.Now, Retry: r.retry(sc.Now()), Pause: r.pause(),
-		Build: func(e send.Entry) (*gomail.Msg, error) {
+		Build: func(e send.Entry) (*send.Outgoing, error) {
 			p, n := byID[e.Cardholder], byVariant[e.Variant]
 			if p == nil || n == nil {
 				return nil, fmt.Errorf("ledger: cardholder %s, variant %s: not in this run", e.Cardholder, e.Variant)
@@ -178,7 +178,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 			if on, why := list.Has(e.Cardholder, e.Address); on {
 				return nil, &send.SuppressedError{Reason: why}
 			}
-			return composer.Message(n, recipientOf(p))
+			return composer.Outgoing(n, recipientOf(p))
 		},
 		Suppress: func(e send.Entry, reply send.Reply) {
 			err := bounces.Append(suppress.Entry{At: sc.Now().UTC(), CardholderID: e.Cardholder, Address: e.Address,
@@ -369,6 +369,11 @@ func (r *run) dkim() (*gomail.DKIMSigner, error) {
 	// this list stays below that (TestSendToMailpit verifies it).
 	signer.SignHeaders("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post")
 	if err := signer.ValidateConfig(); err != nil {
+		return nil, fmt.Errorf("%w: dkim: %w", ErrConfig, err)
+	}
+	// The signer settles its algorithm at its first signature: make it
+	// here, before the connections share it.
+	if _, err := signer.Sign([]byte("From: a@example.com\r\n"), nil); err != nil {
 		return nil, fmt.Errorf("%w: dkim: %w", ErrConfig, err)
 	}
 	return signer, nil

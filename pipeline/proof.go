@@ -115,7 +115,7 @@ func Proof(ctx context.Context, pc ProofConfig) (res *ProofResult, err error) {
 	}
 	composer := r.composer()
 	res = &ProofResult{Dir: dir}
-	var msgs []*gomail.Msg
+	var msgs []*send.Outgoing
 	stamp := pc.Now().UTC().Format("20060102T150405")
 	for _, n := range ns {
 		if len(pc.Variants) > 0 && !slices.Contains(pc.Variants, n.Variant.ID) {
@@ -142,7 +142,11 @@ func Proof(ctx context.Context, pc ProofConfig) (res *ProofResult, err error) {
 		id := "proof-" + hex.EncodeToString(h[:12]) + "@" + mailDomain(r.c.Sender.From)
 		msg.SetMessageIDWithValue(id)
 		msg.SetGenHeader("X-Tailor-Proof", "for "+rc.ID)
-		msgs = append(msgs, msg)
+		out, err := send.OutgoingOf(msg)
+		if err != nil {
+			return nil, fmt.Errorf("variant %s: proof: %w", n.Variant.ID, err)
+		}
+		msgs = append(msgs, out)
 		res.Sent = append(res.Sent, ProofSent{Variant: n.Variant.ID, Recipient: rc.ID, MessageID: "<" + id + ">"})
 	}
 	outs := send.Deliver(ctx, relays[0], msgs)

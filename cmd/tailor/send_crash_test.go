@@ -25,8 +25,10 @@ import (
 // moments while its messages flow, ten times, and resumed each time, then
 // finished with --retry-uncertain. At the end no eligible recipient is
 // missing, nobody has two messages but cardholders whose row was once
-// uncertain, and the rows each kill left uncertain are at most the relay's
-// connections.
+// uncertain, those are at most one per connection per kill (a connection
+// hands over one message at a time), and the rows each kill left uncertain
+// are at most two per connection (the one handed over and the one queued
+// behind it).
 func TestSendCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the tailor binary")
@@ -153,11 +155,11 @@ func TestSendCrash(t *testing.T) {
 		inFlight = append(inFlight, sending)
 		recovered = append(recovered, totals[send.Uncertain]-uncertain)
 		uncertain = totals[send.Uncertain]
-		if sending > connections {
-			t.Errorf("kill %d left %d messages in flight, more than the %d connections", i+1, sending, connections)
+		if sending > 2*connections {
+			t.Errorf("kill %d left %d messages in flight, more than two per connection (%d)", i+1, sending, connections)
 		}
-		if n := recovered[i]; n > connections {
-			t.Errorf("send %d made %d messages uncertain, more than the %d connections", i+1, n, connections)
+		if n := recovered[i]; n > 2*connections {
+			t.Errorf("send %d made %d messages uncertain, more than two per connection (%d)", i+1, n, connections)
 		}
 		if totals[send.Pending] == 0 {
 			t.Fatalf("send %d sent everything before its kill", i+1)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/mail"
+	"strings"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -108,4 +110,36 @@ func (c *Composer) message(n *render.Newsletter, rc render.Recipient) (*gomail.M
 		return nil, nil, err // a *RefusedError, or what stops the run
 	}
 	return msg, m, nil
+}
+
+// Outgoing is Compose with the envelope: the message to hand to SMTP,
+// byte for byte the outbox's.
+func (c *Composer) Outgoing(n *render.Newsletter, rc render.Recipient) (*Outgoing, error) {
+	out, err := c.Compose(n, rc)
+	if err != nil {
+		return nil, err
+	}
+	from, err := mail.ParseAddress(c.Envelope.Sender.From)
+	if err != nil {
+		return nil, fmt.Errorf("send: from %q: %w", c.Envelope.Sender.From, render.ErrHeader)
+	}
+	return &Outgoing{From: from.Address, To: []string{strings.TrimSpace(rc.Email)}, Data: out.EML}, nil
+}
+
+// OutgoingOf writes a go-mail message out for SMTP, its envelope from its
+// From, To, Cc and Bcc.
+func OutgoingOf(msg *gomail.Msg) (*Outgoing, error) {
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return nil, err
+	}
+	to, err := msg.GetRecipients()
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := WriteEML(&b, msg); err != nil {
+		return nil, err
+	}
+	return &Outgoing{From: from, To: to, Data: b.Bytes()}, nil
 }

@@ -25,7 +25,7 @@ type Sender struct {
 	// Build composes the message of a ledger entry. A *RefusedError
 	// skips the recipient, a *SuppressedError suppresses them; any other
 	// error stops the send.
-	Build func(Entry) (*gomail.Msg, error)
+	Build func(Entry) (*Outgoing, error)
 	// Retry says how deferred messages are retried.
 	Retry Retry
 	// Pause stops the send when too many messages fail.
@@ -130,19 +130,22 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 	// gets the outcome of every message handed over.
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWorkers()
-	jobs := make(chan job)
-	results := make(chan Outcome, 64)
+	// Each connection has a message queued behind the one it hands
+	// over, so that none waits on the ledger's commits: at most twice as
+	// many messages as connections are Sending at once, and of those at
+	// most one per connection has been handed over.
+	connections := 0
+	for _, r := range s.Relays {
+		connections += relayConnections(r)
+	}
+	capacity := 2 * connections
+	jobs := make(chan job, connections)
+	results := make(chan Outcome, capacity)
 	fatal := make(chan error, 1)
 	var wg sync.WaitGroup
-	capacity := 0
 	for _, r := range s.Relays {
 		l := newLimits(r)
-		n := max(1, r.Connections)
-		if r.Connections == 0 {
-			n = 4
-		}
-		capacity += n
-		for range n {
+		for range relayConnections(r) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -254,16 +257,35 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 			runErr = err
 			continue
 		}
+		// Gather the outcomes that come within a moment, so that one
+		// commit records several: the ledger's commits, each synced, are
+		// what a fast relay waits on. An outcome waits at most linger
+		// before it is recorded.
+		deadline := time.Now().Add(linger)
 		for {
 			p.InFlight--
 			done = append(done, s.retry(note(o), retry))
 			if o.State == Failed && s.Suppress != nil && o.Reply.Code >= 500 && o.Reason == reasonRejected {
 				s.Suppress(o.entry, o.Reply)
 			}
+			if p.InFlight == 0 {
+				break
+			}
+			wait := time.Until(deadline)
+			if len(done) >= connections || wait <= 0 {
+				select {
+				case o = <-results:
+					continue
+				default:
+				}
+				break
+			}
+			t := time.NewTimer(wait)
 			select {
 			case o = <-results:
+				t.Stop()
 				continue
-			default:
+			case <-t.C:
 			}
 			break
 		}
@@ -276,6 +298,18 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 		}
 	}
 }
+
+// relayConnections is the number of connections kept to r.
+func relayConnections(r *Relay) int {
+	if r.Connections > 0 {
+		return r.Connections
+	}
+	return 4
+}
+
+// linger is how long the sender waits for more outcomes to record with
+// one commit.
+const linger = 2 * time.Millisecond
 
 // Reasons recorded with outcomes.
 const (
@@ -314,7 +348,7 @@ func (s *Sender) retry(o Outcome, r Retry) Outcome {
 type conn struct {
 	relay  *Relay
 	limits *limits
-	build  func(Entry) (*gomail.Msg, error)
+	build  func(Entry) (*Outgoing, error)
 	now    func() time.Time
 	// stop is the send's context: once it is done, the messages not yet
 	// handed over go back.
@@ -342,7 +376,7 @@ func (c *conn) deliver(ctx context.Context, e Entry, fatal chan<- error) Outcome
 	if c.stop.Err() != nil {
 		return back("the send stopped before it was handed over")
 	}
-	msg, err := c.build(e)
+	out, err := c.build(e)
 	if err != nil {
 		var re *RefusedError
 		if errors.As(err, &re) {
@@ -383,8 +417,8 @@ func (c *conn) deliver(ctx context.Context, e Entry, fatal chan<- error) Outcome
 		}
 		return o
 	}
-	err = c.client.SendWithSMTPClient(c.smtp, msg)
-	st, reply, throttled, broken := classify(err, msg.IsDelivered(), msg.ServerResponse())
+	response, err := transact(c.smtp, out, c.sign())
+	st, reply, throttled, broken := classifyTx(err, response)
 	o.State, o.Reply, o.At = st, reply, c.now()
 	c.sent++
 	switch {
@@ -402,6 +436,14 @@ func (c *conn) deliver(ctx context.Context, e Entry, fatal chan<- error) Outcome
 		c.close()
 	}
 	return o
+}
+
+// sign returns the relay's DKIM signer, nil when it signs nothing.
+func (c *conn) sign() func(headers, body []byte) (string, error) {
+	if c.relay.DKIM == nil {
+		return nil
+	}
+	return c.relay.DKIM.Sign
 }
 
 func (c *conn) perConnection() int {
@@ -441,7 +483,7 @@ func (c *conn) close() {
 // Deliver hands msgs to relay over one connection, each once, without a
 // ledger or retries, and returns what became of each: for proofs, which
 // nobody's send records.
-func Deliver(ctx context.Context, relay *Relay, msgs []*gomail.Msg) []Outcome {
+func Deliver(ctx context.Context, relay *Relay, msgs []*Outgoing) []Outcome {
 	now := time.Now
 	c := &conn{relay: relay, limits: newLimits(relay), now: now, stop: ctx}
 	defer c.close()
@@ -457,8 +499,8 @@ func Deliver(ctx context.Context, relay *Relay, msgs []*gomail.Msg) []Outcome {
 			o.At = now()
 			continue
 		}
-		err := c.client.SendWithSMTPClient(c.smtp, msg)
-		st, reply, _, broken := classify(err, msg.IsDelivered(), msg.ServerResponse())
+		response, err := transact(c.smtp, msg, c.sign())
+		st, reply, _, broken := classifyTx(err, response)
 		o.State, o.Reply, o.At = st, reply, now()
 		if broken {
 			c.close()

@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -128,7 +131,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	}
 	var o outcomes
 	l := r.load(ctx, &o)
-	ps, assigned, ns := l.profiles(), l.assignments(), l.newsletters()
+	ns := l.newsletters()
 	if l.err != nil {
 		return nil, l.err
 	}
@@ -138,7 +141,8 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	}
 	defer db.Close()
 	res = &SendResult{Dir: dir, Campaign: m.Campaign, Month: m.Month}
-	if err := r.fillLedger(ctx, db, ps, assigned, list); err != nil {
+	store, err := r.recipients(ctx, db, list)
+	if err != nil {
 		return nil, err
 	}
 	if res.Recovered, err = db.Recover(ctx, sc.Now()); err != nil {
@@ -156,10 +160,6 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	for _, n := range ns {
 		byVariant[n.Variant.ID] = n
 	}
-	byID := make(map[string]*profile.Profile, len(ps))
-	for i := range ps {
-		byID[ps[i].ID] = &ps[i]
-	}
 	composer := r.composer()
 	bounces, err := suppress.OpenAppender(r.suppressionFile())
 	if err != nil {
@@ -169,8 +169,9 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	sender := &send.Sender{
 		Ledger: db, Relays: relays, Now: sc.Now, Retry: r.retry(sc.Now()), Pause: r.pause(),
 		Build: func(e send.Entry) (*send.Outgoing, error) {
-			p, n := byID[e.Cardholder], byVariant[e.Variant]
-			if p == nil || n == nil {
+			rc, ok := store.get(e.Cardholder)
+			n := byVariant[e.Variant]
+			if !ok || n == nil {
 				return nil, fmt.Errorf("ledger: cardholder %s, variant %s: not in this run", e.Cardholder, e.Variant)
 			}
 			// The list as it is now: an unsubscribe since the send began
@@ -178,7 +179,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 			if on, why := list.Has(e.Cardholder, e.Address); on {
 				return nil, &send.SuppressedError{Reason: why}
 			}
-			return composer.Outgoing(n, recipientOf(p))
+			return composer.Outgoing(n, rc)
 		},
 		Suppress: func(e send.Entry, reply send.Reply) {
 			err := bounces.Append(suppress.Entry{At: sc.Now().UTC(), CardholderID: e.Cardholder, Address: e.Address,
@@ -242,67 +243,125 @@ func (r *run) afterSend(ctx context.Context, o *outcomes, m *rundir.Manifest, st
 	return err
 }
 
-// fillLedger puts every cardholder of the run in the ledger, once: a send
-// that resumes finds them there and adds nothing (the suppression list as
-// it is now is checked again as each message is built).
-func (r *run) fillLedger(ctx context.Context, db *ledger.Ledger, ps []profile.Profile, assigned map[string]string, list *suppress.List) error {
-	if v, _, err := db.Get(ctx, "filled"); err != nil || v == "yes" {
+// recipients reads the run's profiles and assignments as a stream and
+// returns the merge fields of every cardholder who may be mailed, packed.
+// The first send also puts every cardholder in the ledger, in input order
+// and 10,000 a transaction: the mailable with a variant Pending, the
+// others Suppressed or Skipped with the reason; an address is sent to
+// once. A send that resumes finds them there and adds nothing (the
+// suppression list as it is now is checked again as each message is
+// built).
+func (r *run) recipients(ctx context.Context, db *ledger.Ledger, list *suppress.List) (*mailees, error) {
+	v, _, err := db.Get(ctx, "filled")
+	if err != nil {
+		return nil, err
+	}
+	fill := v != "yes"
+	domain := mailDomain(r.c.Sender.From)
+	now := r.cfg.Now().UTC()
+	first := map[uint64]string{} // address -> the cardholder who has it
+	store := &mailees{}
+	var batch []send.Entry
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := db.Add(ctx, batch)
+		batch = batch[:0]
 		return err
 	}
-	entries := r.ledgerEntries(ps, assigned, list)
-	for len(entries) > 0 {
+	err = r.eachAssigned(func(p *profile.Profile, variant string) error {
+		if p.Status() == profile.StatusMail && variant != "" {
+			store.add(p)
+		}
+		if !fill {
+			return nil
+		}
+		batch = append(batch, r.ledgerEntry(p, variant, list, first, domain, now))
+		if len(batch) < 10000 {
+			return nil
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := min(len(entries), 10000)
-		if _, err := db.Add(ctx, entries[:n]); err != nil {
-			return err
-		}
-		entries = entries[n:]
+		return flush()
+	})
+	if err == nil {
+		err = flush()
 	}
-	return db.Set(ctx, "filled", "yes")
+	if err != nil {
+		return nil, err
+	}
+	store.finish()
+	if fill {
+		return store, db.Set(ctx, "filled", "yes")
+	}
+	return store, nil
 }
 
-// ledgerEntries lists every cardholder of the run for the ledger, in input
-// order: the mailable with a variant Pending, the others Suppressed or
-// Skipped with the reason. An address is sent to once: a second
-// cardholder with the same address is Skipped.
-func (r *run) ledgerEntries(ps []profile.Profile, assigned map[string]string, list *suppress.List) []send.Entry {
-	domain := ""
-	if a, err := mail.ParseAddress(r.c.Sender.From); err == nil {
-		domain = a.Address[strings.LastIndexByte(a.Address, '@')+1:]
-	}
-	now := r.cfg.Now().UTC()
-	first := map[string]string{} // address -> the cardholder who has it
-	out := make([]send.Entry, 0, len(ps))
-	for i := range ps {
-		p := &ps[i]
-		e := send.Entry{Cardholder: p.ID, Variant: assigned[p.ID], Address: strings.TrimSpace(p.Email),
-			MessageID: "<" + send.MessageID(r.c.Name, r.sendMonth(), p.ID, domain) + ">", State: send.Pending,
-			Created: now, Updated: now}
-		key := strings.ToLower(e.Address)
-		switch st := p.Status(); {
-		case st != profile.StatusMail:
-			e.State, e.Reason = send.Suppressed, string(st)
-			if st == profile.StatusNoSpend {
-				e.State = send.Skipped
-			}
-		case e.Variant == "":
-			e.State, e.Reason = send.Skipped, "no variant"
-		default:
-			if on, why := list.Has(p.ID, e.Address); on {
-				e.State, e.Reason = send.Suppressed, why
-			} else if a, err := mail.ParseAddress(e.Address); err != nil || a.Address != e.Address {
-				e.State, e.Reason = send.Skipped, "not a valid email address"
-			} else if other, seen := first[key]; seen {
-				e.State, e.Reason = send.Skipped, "the same address as cardholder "+other
-			} else {
-				first[key] = p.ID
-			}
+// ledgerEntry is a cardholder's row of the ledger. first holds the
+// addresses seen so far, by hash, with the cardholder who has each.
+func (r *run) ledgerEntry(p *profile.Profile, variant string, list *suppress.List, first map[uint64]string, domain string, now time.Time) send.Entry {
+	id := strings.Clone(p.ID) // not the whole record the CSV reader read
+	e := send.Entry{Cardholder: id, Variant: strings.Clone(variant), Address: strings.Clone(strings.TrimSpace(p.Email)),
+		MessageID: "<" + send.MessageID(r.c.Name, r.sendMonth(), p.ID, domain) + ">", State: send.Pending,
+		Created: now, Updated: now}
+	switch st := p.Status(); {
+	case st != profile.StatusMail:
+		e.State, e.Reason = send.Suppressed, string(st)
+		if st == profile.StatusNoSpend {
+			e.State = send.Skipped
 		}
-		out = append(out, e)
+	case e.Variant == "":
+		e.State, e.Reason = send.Skipped, "no variant"
+	default:
+		h := fnv.New64a()
+		h.Write([]byte(strings.ToLower(e.Address)))
+		key := h.Sum64()
+		if on, why := list.Has(p.ID, e.Address); on {
+			e.State, e.Reason = send.Suppressed, why
+		} else if a, err := mail.ParseAddress(e.Address); err != nil || a.Address != e.Address {
+			e.State, e.Reason = send.Skipped, "not a valid email address"
+		} else if other, seen := first[key]; seen {
+			e.State, e.Reason = send.Skipped, "the same address as cardholder "+other
+		} else {
+			first[key] = id
+		}
 	}
-	return out
+	return e
+}
+
+// eachAssigned reads profiles.csv and assignments.csv together, a row of
+// each at a time (both list the cardholders in input order), and calls fn
+// with each profile and its variant, "" for none.
+func (r *run) eachAssigned(fn func(p *profile.Profile, variant string) error) error {
+	pf, err := os.Open(r.file(rundir.ProfilesFile))
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	af, err := os.Open(r.file(rundir.AssignmentsFile))
+	if err != nil {
+		return err
+	}
+	defer af.Close()
+	ar := csv.NewReader(bufio.NewReader(af))
+	ar.ReuseRecord = true
+	if _, err := ar.Read(); err != nil {
+		return fmt.Errorf("%s: %w", rundir.AssignmentsFile, err)
+	}
+	return profile.EachCSV(bufio.NewReader(pf), rundir.ProfilesFile, r.tax, func(p *profile.Profile) error {
+		rec, err := ar.Read()
+		if err != nil {
+			return fmt.Errorf("%s: %w", rundir.AssignmentsFile, err)
+		}
+		if len(rec) != 4 || rec[0] != p.ID {
+			line, _ := ar.FieldPos(0)
+			return fmt.Errorf("%s:%d: not the cardholder %s is on in %s: %s and %s are not of the same run",
+				rundir.AssignmentsFile, line, p.ID, rundir.ProfilesFile, rundir.AssignmentsFile, rundir.ProfilesFile)
+		}
+		return fn(p, rec[2])
+	})
 }
 
 // suppressionFile is tailor's own suppression list of the campaign:

@@ -95,48 +95,63 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 
 // ReadCSV reads profiles written by WriteCSV with the same taxonomy.
 func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
+	var out []Profile
+	err := EachCSV(r, name, tax, func(p *Profile) error {
+		out = append(out, *p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachCSV reads what WriteCSV wrote, as ReadCSV does, and calls fn with
+// each profile in turn instead of keeping them: a reader of a million
+// profiles that needs a few fields of each holds those alone. fn must not
+// keep p, and its error stops the reading.
+func EachCSV(r io.Reader, name string, tax *Taxonomy, fn func(p *Profile) error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("profile: %s: header: %w", name, err)
+		return fmt.Errorf("profile: %s: header: %w", name, err)
 	}
 	// With ReuseRecord the next Read overwrites the slice: keep a copy to
 	// name columns in errors.
 	header = slices.Clone(header)
 	want := len(fixedColumns) + tax.Len()
 	if len(header) < want {
-		return nil, fmt.Errorf("profile: %s:1: %d columns, want %d and attributes (written with another taxonomy?)", name, len(header), want)
+		return fmt.Errorf("profile: %s:1: %d columns, want %d and attributes (written with another taxonomy?)", name, len(header), want)
 	}
 	for i, h := range header[:len(fixedColumns)] {
 		if h != fixedColumns[i] {
-			return nil, fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, i+1, h, fixedColumns[i])
+			return fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, i+1, h, fixedColumns[i])
 		}
 	}
 	for i, in := range tax.Interests() {
 		if h := header[len(fixedColumns)+i]; h != "share_"+in.ID {
-			return nil, fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, len(fixedColumns)+i+1, h, "share_"+in.ID)
+			return fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, len(fixedColumns)+i+1, h, "share_"+in.ID)
 		}
 	}
 	var attrs []string
 	for i, h := range header[want:] {
 		a, ok := strings.CutPrefix(h, attrPrefix)
 		if !ok || a == "" {
-			return nil, fmt.Errorf("profile: %s:1:%d: column %q, want %s<name> (written with another taxonomy?)", name, want+i+1, h, attrPrefix)
+			return fmt.Errorf("profile: %s:1:%d: column %q, want %s<name> (written with another taxonomy?)", name, want+i+1, h, attrPrefix)
 		}
 		if slices.Contains(attrs, a) {
-			return nil, fmt.Errorf("profile: %s:1:%d: column %q twice", name, want+i+1, h)
+			return fmt.Errorf("profile: %s:1:%d: column %q twice", name, want+i+1, h)
 		}
 		attrs = append(attrs, a)
 	}
-	var out []Profile
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return out, nil
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("profile: %s: %w", name, err)
+			return fmt.Errorf("profile: %s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		p, col, err := parseProfile(rec, tax)
@@ -144,9 +159,11 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 			p.Attrs = readAttrs(rec[want:], attrs)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("profile: %s:%d:%d: %s: %w", name, line, col+1, header[col], err)
+			return fmt.Errorf("profile: %s:%d:%d: %s: %w", name, line, col+1, header[col], err)
 		}
-		out = append(out, p)
+		if err := fn(&p); err != nil {
+			return err
+		}
 	}
 }
 

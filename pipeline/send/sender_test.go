@@ -185,9 +185,11 @@ func TestSenderDeliversEachOnce(t *testing.T) {
 			if len(suppressed) != st[Failed] {
 				t.Errorf("suppressed %v, failed %d", suppressed, st[Failed])
 			}
-			// One message handed over and one queued per connection.
-			if l.claimedMax > 2*tt.conns || srv.Stats().PeakConnections > tt.conns {
-				t.Errorf("%d messages Sending at once, %d connections open, with %d connections", l.claimedMax, srv.Stats().PeakConnections, tt.conns)
+			// One message handed over and one queued per connection. (The
+			// server's peak of connections is no measure: it counts a
+			// connection the client closed until it has seen it close.)
+			if l.claimedMax > 2*tt.conns {
+				t.Errorf("%d messages Sending at once with %d connections", l.claimedMax, tt.conns)
 			}
 			t.Logf("ledger %v, server %+v, %d commits", st, srv.Stats(), l.advances)
 		})

@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -19,6 +21,7 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/ledger"
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/report"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/send"
 	"github.com/tailor-mail/tailor/pipeline/suppress"
@@ -211,7 +214,9 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 const noVariant = "none"
 
 // afterSend records in the manifest where the send's messages stand and
-// makes the report again, with its Send sheet.
+// brings the report's Send sheet up to date (the rest of the report, which
+// needs every profile in memory, is left as it is: the next tailor run
+// makes it again, its key following the ledger).
 func (r *run) afterSend(ctx context.Context, o *outcomes, m *rundir.Manifest, start time.Time) error {
 	counts, err := r.sendCounts()
 	if err != nil {
@@ -227,16 +232,19 @@ func (r *run) afterSend(ctx context.Context, o *outcomes, m *rundir.Manifest, st
 			m.Send[v][string(st)] = n
 		}
 	}
-	inputs := map[string]string{}
-	for _, in := range m.Inputs {
-		inputs[in.Name] = in.SHA256
+	m.LastRun = rundir.RunRecord{StartedAt: start.UTC(), FinishedAt: r.cfg.Now().UTC(), Status: rundir.Done}
+	l := r.load(ctx, o)
+	plan := l.plan()
+	if l.err != nil {
+		return l.err
 	}
-	stages := r.stages(o)
-	r.setKeys(stages, inputs)
-	i := stageIndex(stages, "report")
-	m.LastRun = rundir.RunRecord{StartedAt: start.UTC(), Status: rundir.Running}
-	err = (&runner{r: r}).run(ctx, stages, i, i+1)
-	m.LastRun.FinishedAt, m.LastRun.Status = r.cfg.Now().UTC(), statusOf(err)
+	path := r.file(rundir.ReportFile)
+	old, err := os.ReadFile(path)
+	if err == nil {
+		err = rundir.WriteFile(path, func(w io.Writer) error {
+			return report.UpdateSend(bytes.NewReader(old), w, sendRows(plan, counts))
+		})
+	}
 	if werr := m.Write(r.dir); err == nil {
 		err = werr
 	}

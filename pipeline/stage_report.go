@@ -53,23 +53,7 @@ func (r *run) report(in reportIn) (reported, error) {
 	sheets := 6
 	if in.send != nil {
 		sheets++
-		ids := []string{}
-		for _, v := range in.plan.Variants {
-			ids = append(ids, v.ID)
-		}
-		if _, ok := in.send[""]; ok {
-			ids = append(ids, "")
-		}
-		for _, id := range ids {
-			c := in.send[id]
-			row := report.SendRow{Variant: id, Sent: c[send.Sent], Deferred: c[send.Deferred],
-				Pending: c[send.Pending] + c[send.Sending], Failed: c[send.Failed], Uncertain: c[send.Uncertain],
-				Suppressed: c[send.Suppressed], Skipped: c[send.Skipped]}
-			if id == "" {
-				row.Variant = noVariant
-			}
-			s.Send = append(s.Send, row)
-		}
+		s.Send = sendRows(in.plan, in.send)
 	}
 	if id := cf.Identity; id != nil {
 		s.Continuity = &report.Continuity{PreviousMonth: id.PreviousMonth, Kept: id.Matched, Born: id.Born,
@@ -135,6 +119,30 @@ func (r *run) relationshipsAndLost(in reportIn, n int) ([]report.Mix, []report.L
 		}
 	}
 	return mixes, lost
+}
+
+// sendRows is the Send sheet: each variant's messages by state in the
+// ledger, in plan order, then those of the cardholders without a variant.
+func sendRows(plan *variants.Plan, counts map[string]map[send.State]int) []report.SendRow {
+	ids := []string{}
+	for _, v := range plan.Variants {
+		ids = append(ids, v.ID)
+	}
+	if _, ok := counts[""]; ok {
+		ids = append(ids, "")
+	}
+	rows := make([]report.SendRow, 0, len(ids))
+	for _, id := range ids {
+		c := counts[id]
+		row := report.SendRow{Variant: id, Sent: c[send.Sent], Deferred: c[send.Deferred],
+			Pending: c[send.Pending] + c[send.Sending], Failed: c[send.Failed], Uncertain: c[send.Uncertain],
+			Suppressed: c[send.Suppressed], Skipped: c[send.Skipped]}
+		if id == "" {
+			row.Variant = noVariant
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // addTo counts a cardholder of relationship type rel in m.

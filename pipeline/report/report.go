@@ -441,6 +441,35 @@ func (b *book) inputs(s Summary) {
 	}
 }
 
+// UpdateSend reads a workbook Write wrote from r and writes it to w with
+// its Send sheet replaced by rows: a send brings the sheet up to date
+// without the rest of the report, which needs every profile in memory.
+func UpdateSend(r io.Reader, w io.Writer, rows []SendRow) error {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer f.Close()
+	if i, _ := f.GetSheetIndex(SheetSend); i >= 0 {
+		if err := f.DeleteSheet(SheetSend); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	x := &book{f: f}
+	x.styles()
+	x.send(Summary{Send: rows})
+	if x.err != nil {
+		return fmt.Errorf("report: %w", x.err)
+	}
+	if i, err := f.GetSheetIndex(SheetSummary); err == nil && i >= 0 {
+		f.SetActiveSheet(i)
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
 // send writes the Send sheet: each variant's messages by state, with a
 // total row, and the share of the variant's mailable recipients sent.
 func (b *book) send(s Summary) {

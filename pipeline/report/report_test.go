@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -521,5 +522,33 @@ func TestWriteSendSheet(t *testing.T) {
 	}
 	if got := open(t, testSummary()).GetSheetList(); slices.Contains(got, report.SheetSend) {
 		t.Errorf("a Send sheet before any send: %q", got)
+	}
+}
+
+func TestUpdateSend(t *testing.T) {
+	var before bytes.Buffer
+	if err := report.Write(&before, testSummary()); err != nil {
+		t.Fatal(err)
+	}
+	for _, rows := range [][]report.SendRow{{{Variant: "v0001", Sent: 3}}, {{Variant: "v0001", Sent: 5, Failed: 1}}} {
+		var after bytes.Buffer
+		if err := report.UpdateSend(bytes.NewReader(before.Bytes()), &after, rows); err != nil {
+			t.Fatal(err)
+		}
+		written := after.Bytes()
+		f, err := excelize.OpenReader(bytes.NewReader(written))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := f.GetRows(report.SheetSend)
+		if len(got) != 3 || got[1][1] != fmt.Sprint(rows[0].Sent) || got[2][0] != "Total" {
+			t.Errorf("Send sheet %q", got)
+		}
+		if sheets := f.GetSheetList(); len(sheets) != 7 || sheets[0] != report.SheetSummary {
+			t.Errorf("sheets %q", sheets)
+		}
+		f.Close()
+		before.Reset()
+		before.Write(written)
 	}
 }

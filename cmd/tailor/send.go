@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ type sendOptions struct {
 	retryUncertain bool
 	quiet          bool
 	line           string
+	memory         string
 }
 
 func newSendCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -62,11 +64,24 @@ same command again once the cause is fixed).`,
 	f.StringSliceVar(&o.testTo, "test-to", nil, "send proofs instead: each variant, personalized for its sample recipient, to these addresses, subject marked [TEST]; recorded in proofs.csv, never in the send")
 	f.StringSliceVar(&o.variants, "variants", nil, "with --test-to: the variants to proof (default: every variant)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit (default: GOMEMLIMIT, else 450MiB, which a million recipients fit in)")
 	return cmd
 }
 
 func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error {
 	start := time.Now()
+	switch {
+	case o.memory != "":
+		n, err := parseSize(o.memory)
+		if err != nil {
+			return usageError{fmt.Errorf("--memory-limit: %w", err)}
+		}
+		debug.SetMemoryLimit(n)
+	case os.Getenv("GOMEMLIMIT") == "":
+		// A send holds every recipient's merge fields; the collector
+		// keeps the heap near them instead of letting it double.
+		debug.SetMemoryLimit(450 << 20)
+	}
 	if len(o.variants) > 0 && len(o.testTo) == 0 {
 		return usageError{fmt.Errorf("--variants: only with --test-to (a send sends every variant)")}
 	}

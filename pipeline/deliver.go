@@ -80,40 +80,13 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	if sc.Now == nil {
 		sc.Now = time.Now
 	}
-	dir := filepath.Clean(sc.RunDir)
-	if _, err := rundir.ReadManifest(dir); err != nil {
-		return nil, fmt.Errorf("%w: %s: no readable %s: not a tailor run directory", ErrConfig, dir, rundir.ManifestFile)
-	}
-	s, err := lock(dir, "send", sc.Command, sc.Now())
+	r, s, err := openRecorded(recorded{dir: sc.RunDir, command: "send", line: sc.Command, version: sc.Version,
+		now: sc.Now, getenv: sc.Getenv, events: sc.Events, need: []string{"variants", "render"}, delivery: sc.Delivery})
 	if err != nil {
 		return nil, err
 	}
 	defer func() { s.close(err) }()
-	m, settings, err := recordedRun(dir)
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range []string{"variants", "render"} {
-		if rec := m.Stage(name); rec == nil || rec.Status != rundir.Done {
-			return nil, fmt.Errorf("send: %s: the run has not finished its %s stage: finish it with tailor run", dir, name)
-		}
-	}
-	campaign := settings.Campaign
-	if d := sc.Delivery; d != nil {
-		c := *campaign
-		c.SMTP, c.Send, c.DKIM = d.SMTP, d.Send, d.DKIM
-		campaign = &c
-	}
-	r, err := newRun(Config{Campaign: campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
-		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Wave: m.Wave, Version: sc.Version, Command: sc.Command,
-		Now: sc.Now, Getenv: sc.Getenv, Events: sc.Events})
-	if err != nil {
-		return nil, err
-	}
-	r.dir, r.manifest = dir, m
-	if err := s.begin(r); err != nil {
-		return nil, err
-	}
+	m, dir := r.manifest, r.dir
 	if err := r.loadTemplates(); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -69,28 +68,13 @@ func Proof(ctx context.Context, pc ProofConfig) (res *ProofResult, err error) {
 			return nil, fmt.Errorf("%w: --test-to %q: want a bare email address", ErrConfig, a)
 		}
 	}
-	dir := filepath.Clean(pc.RunDir)
-	if _, err := rundir.ReadManifest(dir); err != nil {
-		return nil, fmt.Errorf("%w: %s: no readable %s: not a tailor run directory", ErrConfig, dir, rundir.ManifestFile)
-	}
-	s, err := lock(dir, "proof", pc.Command, pc.Now())
+	r, s, err := openRecorded(recorded{dir: pc.RunDir, command: "proof", line: pc.Command, version: pc.Version,
+		now: pc.Now, getenv: pc.Getenv, events: pc.Events, need: []string{"variants", "render"}})
 	if err != nil {
 		return nil, err
 	}
 	defer func() { s.close(err) }()
-	m, settings, err := recordedRun(dir)
-	if err != nil {
-		return nil, err
-	}
-	r, err := newRun(Config{Campaign: settings.Campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
-		OutRoot: rundir.Root(dir), Wave: m.Wave, Version: pc.Version, Command: pc.Command, Now: pc.Now, Getenv: pc.Getenv, Events: pc.Events})
-	if err != nil {
-		return nil, err
-	}
-	r.dir, r.manifest = dir, m
-	if err := s.begin(r); err != nil {
-		return nil, err
-	}
+	dir := r.dir
 	if err := r.loadTemplates(); err != nil {
 		return nil, err
 	}

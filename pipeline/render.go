@@ -67,32 +67,13 @@ type RenderResult struct {
 // run keeps it when its templates are the same and redoes the report and
 // outbox, which follow the render.
 func Render(ctx context.Context, rc RenderConfig) (res *RenderResult, err error) {
-	if rc.Now == nil {
-		rc.Now = time.Now
-	}
-	dir := filepath.Clean(rc.RunDir)
-	if _, err := rundir.ReadManifest(dir); err != nil {
-		return nil, fmt.Errorf("%w: %s: no readable %s: not a tailor run directory", ErrConfig, dir, rundir.ManifestFile)
-	}
-	s, err := lock(dir, "render", rc.Command, rc.Now())
+	r, s, err := openRecorded(recorded{dir: rc.RunDir, command: "render", line: rc.Command, version: rc.Version,
+		now: rc.Now, getenv: rc.Getenv, events: rc.Events})
 	if err != nil {
 		return nil, err
 	}
 	defer func() { s.close(err) }()
-	m, settings, err := recordedRun(dir)
-	if err != nil {
-		return nil, err
-	}
-	r, err := newRun(Config{Campaign: settings.Campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
-		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Wave: m.Wave, Version: rc.Version, Command: rc.Command,
-		Now: rc.Now, Getenv: rc.Getenv, Events: rc.Events})
-	if err != nil {
-		return nil, err
-	}
-	r.dir, r.manifest = dir, m
-	if err := s.begin(r); err != nil {
-		return nil, err
-	}
+	m, dir := r.manifest, r.dir
 	tdir := rc.Templates
 	if tdir == "" && r.c.Templates.Dir != "" {
 		tdir = r.campaignPath(r.c.Templates.Dir)
@@ -140,6 +121,70 @@ func Render(ctx context.Context, rc RenderConfig) (res *RenderResult, err error)
 	m.Templates = r.set.Hash()
 	m.LastRun.FinishedAt, m.LastRun.Status = r.cfg.Now().UTC(), rundir.Done
 	return res, m.Write(dir)
+}
+
+// recorded says which recorded run a command works on: tailor render,
+// send and proofs work from what a run directory records, not from a
+// campaign file.
+type recorded struct {
+	dir, command string
+	// line, version, now, getenv and events are as in Config.
+	line, version string
+	now           func() time.Time
+	getenv        func(string) string
+	events        func(Event)
+	// need names the stages, beyond clustering, that must be done.
+	need []string
+	// delivery, when set, gives [[smtp]], [send] and [dkim] in place of
+	// those recorded.
+	delivery *Campaign
+}
+
+// openRecorded takes the lock of a run directory, then prepares a run from
+// the settings its manifest records, with the manifest read under the
+// lock. The caller closes the session.
+func openRecorded(rc recorded) (r *run, s *session, err error) {
+	if rc.now == nil {
+		rc.now = time.Now
+	}
+	dir := filepath.Clean(rc.dir)
+	if _, err := rundir.ReadManifest(dir); err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: no readable %s: not a tailor run directory", ErrConfig, dir, rundir.ManifestFile)
+	}
+	if s, err = lock(dir, rc.command, rc.line, rc.now()); err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.close(err)
+		}
+	}()
+	m, settings, err := recordedRun(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, name := range rc.need {
+		if rec := m.Stage(name); rec == nil || rec.Status != rundir.Done {
+			return nil, nil, fmt.Errorf("%s: %s: the run has not finished its %s stage: finish it with tailor run", rc.command, dir, name)
+		}
+	}
+	campaign := settings.Campaign
+	if d := rc.delivery; d != nil {
+		c := *campaign
+		c.SMTP, c.Send, c.DKIM = d.SMTP, d.Send, d.DKIM
+		campaign = &c
+	}
+	r, err = newRun(Config{Campaign: campaign, CampaignDir: settings.CampaignDir, Month: m.Month,
+		OutRoot: rundir.Root(dir), Outbox: settings.Outbox, Wave: m.Wave, Version: rc.version, Command: rc.line,
+		Now: rc.now, Getenv: rc.getenv, Events: rc.events})
+	if err != nil {
+		return nil, nil, err
+	}
+	r.dir, r.manifest = dir, m
+	if err := s.begin(r); err != nil {
+		return nil, nil, err
+	}
+	return r, s, nil
 }
 
 // recordedRun reads the manifest of run directory dir and the settings it

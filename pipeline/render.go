@@ -143,7 +143,7 @@ type recorded struct {
 // openRecorded takes the lock of a run directory, then prepares a run from
 // the settings its manifest records, with the manifest read under the
 // lock. The caller closes the session.
-func openRecorded(rc recorded) (r *run, s *session, err error) {
+func openRecorded(rc recorded) (r *run, _ *session, err error) {
 	if rc.now == nil {
 		rc.now = time.Now
 	}
@@ -151,12 +151,13 @@ func openRecorded(rc recorded) (r *run, s *session, err error) {
 	if _, err := rundir.ReadManifest(dir); err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: no readable %s: not a tailor run directory", ErrConfig, dir, rundir.ManifestFile)
 	}
-	if s, err = lock(dir, rc.command, rc.line, rc.now()); err != nil {
+	sess, err := lock(dir, rc.command, rc.line, rc.now())
+	if err != nil {
 		return nil, nil, err
 	}
 	defer func() {
 		if err != nil {
-			s.close(err)
+			sess.close(err)
 		}
 	}()
 	m, settings, err := recordedRun(dir)
@@ -181,10 +182,10 @@ func openRecorded(rc recorded) (r *run, s *session, err error) {
 		return nil, nil, err
 	}
 	r.dir, r.manifest = dir, m
-	if err := s.begin(r); err != nil {
+	if err := sess.begin(r); err != nil {
 		return nil, nil, err
 	}
-	return r, s, nil
+	return r, sess, nil
 }
 
 // recordedRun reads the manifest of run directory dir and the settings it

@@ -181,6 +181,17 @@ func TestSendExactlyOnce(t *testing.T) {
 	}
 }
 
+// startSMTP starts a test SMTP server, closed when the test ends.
+func startSMTP(t *testing.T, opts smtptest.Options) *smtptest.Server {
+	t.Helper()
+	srv, err := smtptest.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
 // received returns the data of the message the server accepted for rcpt.
 func received(srv *smtptest.Server, rcpt string) []byte {
 	for _, m := range srv.Messages() {
@@ -196,16 +207,12 @@ func received(srv *smtptest.Server, rcpt string) []byte {
 // TestSendRefusesWithoutSecret checks that a real send does not start with
 // unsubscribe links anyone could forge.
 func TestSendRefusesWithoutSecret(t *testing.T) {
-	srv, err := smtptest.Start(smtptest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t, smtptest.Options{})
 	cfg := sendCampaign(t, srv, 1)
 	run := mustRun(t, cfg)
 	sc := sendConfig(cfg, run.Dir)
 	sc.Getenv = func(string) string { return "" }
-	_, err = Send(context.Background(), sc)
+	_, err := Send(context.Background(), sc)
 	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), DefaultSecretEnv) {
 		t.Errorf("Send without a secret: %v", err)
 	}
@@ -217,25 +224,18 @@ func TestSendRefusesWithoutSecret(t *testing.T) {
 // TestSendPauses checks that a relay that defers everything pauses the
 // send, resumably, and that the next send finishes it.
 func TestSendPauses(t *testing.T) {
-	srv, err := smtptest.Start(smtptest.Options{Faults: smtptest.Faults{Seed: 1, TempRcpt: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := startSMTP(t, smtptest.Options{Faults: smtptest.Faults{Seed: 1, TempRcpt: 1}})
 	cfg := sendCampaign(t, srv, 2)
 	c := *cfg.Campaign
 	c.Send.PauseShare, c.Send.PauseWindow = 0.05, 100
 	cfg.Campaign = &c
 	run := mustRun(t, cfg)
-	_, err = Send(context.Background(), sendConfig(cfg, run.Dir))
+	_, err := Send(context.Background(), sendConfig(cfg, run.Dir))
 	if !IsPaused(err) {
 		t.Fatalf("Send through a relay that defers everything: %v, want paused", err)
 	}
 	srv.Close()
-	srv2, err := smtptest.Start(smtptest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv2.Close()
+	srv2 := startSMTP(t, smtptest.Options{})
 	// The same run, the relay back on another port, as the campaign
 	// file now says.
 	c.SMTP = []SMTPConfig{{Host: "127.0.0.1", Port: srv2.Port(), TLS: "none", ThrottleWait: "1ms"}}
@@ -252,11 +252,7 @@ func TestSendPauses(t *testing.T) {
 // endpoint over real HTTP, with the link the message carries: the send
 // that follows leaves them out; a forged link changes nothing.
 func TestUnsubscribeHonoured(t *testing.T) {
-	srv, err := smtptest.Start(smtptest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t, smtptest.Options{})
 	cfg := sendCampaign(t, srv, 2)
 	run := mustRun(t, cfg)
 	list, err := suppress.OpenAppender(suppress.Path(cfg.OutRoot, cfg.Campaign.Name))
@@ -314,11 +310,7 @@ func TestUnsubscribeHonoured(t *testing.T) {
 // own Message-ID, and is recorded in proofs.csv; the ledger knows nothing
 // of it and the run is not sealed.
 func TestProof(t *testing.T) {
-	srv, err := smtptest.Start(smtptest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t, smtptest.Options{})
 	cfg := sendCampaign(t, srv, 1)
 	run := mustRun(t, cfg)
 	res, err := Proof(context.Background(), ProofConfig{RunDir: run.Dir, To: []string{"me@example.org", "designer@example.org"},
@@ -368,11 +360,7 @@ func TestProof(t *testing.T) {
 // newsletters: the wave runs into a directory of its own although the
 // month is sealed, and its messages have Message-IDs of their own.
 func TestResendWave(t *testing.T) {
-	srv, err := smtptest.Start(smtptest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t, smtptest.Options{})
 	cfg := sendCampaign(t, srv, 2)
 	cfg.Outbox = OutboxNone
 	first := mustRun(t, cfg)

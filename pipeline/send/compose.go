@@ -67,13 +67,11 @@ func (c *Composer) Compose(n *render.Newsletter, rc render.Recipient) (*Composed
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	// Room for both parts, quoted-printable, and the headers.
-	b.Grow((len(m.Text)+len(m.HTML))*9/8 + 2048)
-	if err := WriteEML(&b, msg); err != nil {
+	eml, err := writeMessage(msg, m)
+	if err != nil {
 		return nil, fmt.Errorf("send: variant %s: recipient %s: %w", n.Variant.ID, rc.ID, err)
 	}
-	out := &Composed{EML: b.Bytes(), Subject: m.Subject}
+	out := &Composed{EML: eml, Subject: m.Subject}
 	if ids := msg.GetGenHeader("Message-ID"); len(ids) > 0 {
 		out.MessageID = ids[0]
 	}
@@ -83,10 +81,76 @@ func (c *Composer) Compose(n *render.Newsletter, rc render.Recipient) (*Composed
 // Message is Compose without writing the message out: the go-mail
 // message, which writes the same bytes, to hand to SMTP.
 func (c *Composer) Message(n *render.Newsletter, rc render.Recipient) (*gomail.Msg, error) {
-	msg, _, err := c.message(n, rc)
-	return msg, err
+	msg, m, err := c.message(n, rc)
+	if err != nil {
+		return nil, err
+	}
+	setBodies(msg, string(m.Text), string(m.HTML))
+	return msg, nil
 }
 
+// writeMessage writes msg, whose headers composeHeaders set, with m's two
+// parts: the bytes go-mail writes for the whole message (Compose), built
+// faster. go-mail writes the headers and the MIME frame of the message
+// with empty parts, and the parts, quoted-printable encoded by appendQP,
+// go into the frame. When the frame is not the one expected (another
+// go-mail), go-mail writes the whole message itself.
+func writeMessage(msg *gomail.Msg, m *render.Message) ([]byte, error) {
+	eml, framed, err := writeFramed(msg, m)
+	if err != nil || framed {
+		return eml, err
+	}
+	return writeWhole(msg, m)
+}
+
+// writeFramed is writeMessage without the fallback: framed is false when
+// the frame is not the one expected.
+func writeFramed(msg *gomail.Msg, m *render.Message) (eml []byte, framed bool, err error) {
+	setBodies(msg, "", "")
+	var frame bytes.Buffer
+	frame.Grow(2048)
+	if err := WriteEML(&frame, msg); err != nil {
+		return nil, false, err
+	}
+	f := frame.Bytes()
+	end := bytes.Index(f, []byte("\r\n\r\n")) // the headers end at the first blank line
+	boundary := msg.GetBoundary()
+	if end < 0 || boundary == "" {
+		return nil, false, nil
+	}
+	head, body := f[:end+4], f[end+4:]
+	part := func(ct gomail.ContentType) string {
+		return "--" + boundary + "\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: " + string(ct) + "; charset=UTF-8\r\n\r\n"
+	}
+	text, html, closing := part(gomail.TypeTextPlain), "\r\n"+part(gomail.TypeTextHTML), "\r\n--"+boundary+"--\r\n"
+	if string(body) != text+html+closing {
+		return nil, false, nil
+	}
+	// Quoted-printable grows text by about a tenth; HTML, its attributes'
+	// "=" written "=3D", by about a fifth.
+	out := make([]byte, 0, len(head)+len(text)+len(html)+len(closing)+len(m.Text)*9/8+len(m.HTML)*5/4+256)
+	out = append(out, head...)
+	out = append(out, text...)
+	out = appendQP(out, m.Text)
+	out = append(out, html...)
+	out = appendQP(out, m.HTML)
+	out = append(out, closing...)
+	return out, true, nil
+}
+
+// writeWhole writes msg with m's parts through go-mail alone.
+func writeWhole(msg *gomail.Msg, m *render.Message) ([]byte, error) {
+	setBodies(msg, string(m.Text), string(m.HTML))
+	var b bytes.Buffer
+	b.Grow((len(m.Text)+len(m.HTML))*9/8 + 2048)
+	if err := WriteEML(&b, msg); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// message personalizes n for rc and sets the message's headers, not its
+// parts.
 func (c *Composer) message(n *render.Newsletter, rc render.Recipient) (*gomail.Msg, *render.Message, error) {
 	unsub, err := render.UnsubscribeURL(c.UnsubscribeURL, c.Secret, c.Envelope.Campaign, rc.ID)
 	if err != nil {
@@ -105,7 +169,7 @@ func (c *Composer) message(n *render.Newsletter, rc render.Recipient) (*gomail.M
 		}
 		return nil, nil, err
 	}
-	msg, err := Compose(m, env)
+	msg, err := composeHeaders(m, env)
 	if err != nil {
 		return nil, nil, err // a *RefusedError, or what stops the run
 	}

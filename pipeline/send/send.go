@@ -74,6 +74,23 @@ func MessageID(campaign, month, cardholderID, domain string) string {
 // Reply-To, the unsubscribe link) is a plain error, for which no message
 // can be sent. The envelope is checked before the recipient.
 func Compose(m *render.Message, env Envelope) (*gomail.Msg, error) {
+	msg, err := composeHeaders(m, env)
+	if err != nil {
+		return nil, err
+	}
+	setBodies(msg, string(m.Text), string(m.HTML))
+	return msg, nil
+}
+
+// setBodies gives msg its two parts: the plain text, and the HTML as its
+// alternative, each quoted-printable in UTF-8.
+func setBodies(msg *gomail.Msg, text, html string) {
+	msg.SetBodyString(gomail.TypeTextPlain, text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, html)
+}
+
+// composeHeaders is Compose without the parts.
+func composeHeaders(m *render.Message, env Envelope) (*gomail.Msg, error) {
 	s := env.Sender
 	for _, h := range []struct{ name, v string }{
 		{"sender name", s.Name}, {"from", s.From}, {"reply-to", s.ReplyTo}, {"unsubscribe url", env.Unsubscribe},
@@ -154,8 +171,6 @@ func Compose(m *render.Message, env Envelope) (*gomail.Msg, error) {
 	}
 	msg.SetGenHeader("X-Tailor-Campaign", env.Campaign+"/"+env.Month)
 	msg.SetGenHeader("X-Tailor-Variant", env.Variant)
-	msg.SetBodyString(gomail.TypeTextPlain, string(m.Text))
-	msg.AddAlternativeString(gomail.TypeTextHTML, string(m.HTML))
 	return msg, nil
 }
 

@@ -94,6 +94,10 @@ type SMTPConfig struct {
 	// throttling reply (421, 4.7.x), doubling at each one in a row up to
 	// 30s (default "250ms").
 	ThrottleWait string `toml:"throttle_wait" json:"throttle_wait,omitempty"`
+	// Pipelining = false sends each SMTP command alone and waits for its
+	// answer, even when the relay offers PIPELINING (RFC 2920); by
+	// default RSET, MAIL FROM, RCPT TO and DATA go together when it does.
+	Pipelining *bool `toml:"pipelining" json:"pipelining,omitempty"`
 }
 
 // SendingConfig tunes tailor send ([send]).

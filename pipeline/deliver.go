@@ -378,7 +378,8 @@ func (r *run) relays(tlsConfig *tls.Config) ([]*send.Relay, error) {
 	for i, s := range r.c.SMTP {
 		rl := &send.Relay{Name: s.Name, Host: s.Host, Port: s.Port, TLS: s.TLS, TLSConfig: tlsConfig, Auth: s.Auth,
 			Username: s.Username, HELO: s.HELO, Connections: s.Connections, PerConnection: s.MessagesPerConnection,
-			Rate: s.Rate, PerHour: s.PerHour, PerDomain: s.PerDomain, DKIM: signer}
+			Rate: s.Rate, PerHour: s.PerHour, PerDomain: s.PerDomain, DKIM: signer,
+			NoPipelining: s.Pipelining != nil && !*s.Pipelining}
 		rl.SlowDown, _ = time.ParseDuration(s.ThrottleWait) // checked when the campaign was parsed
 		if rl.Password, err = r.secretFrom(fmt.Sprintf("smtp[%d]", i), s.PasswordEnv, s.PasswordFile); err != nil {
 			return nil, err

@@ -63,6 +63,9 @@ type Relay struct {
 	PerDomain int
 	// Timeout bounds each SMTP command (default 30s).
 	Timeout time.Duration
+	// NoPipelining sends each command alone and waits for its answer,
+	// even when the server offers PIPELINING.
+	NoPipelining bool
 	// SlowDown is how long the relay's connections wait after a
 	// throttling reply (421, 4.7.x), twice as long at each such reply in a
 	// row up to 30s (default 250ms).
@@ -89,14 +92,18 @@ func (r *Relay) port() int {
 	return 587
 }
 
+// timeout is how long one SMTP exchange may take.
+func (r *Relay) timeout() time.Duration {
+	if r.Timeout > 0 {
+		return r.Timeout
+	}
+	return 30 * time.Second
+}
+
 // client returns a go-mail client for the relay, not connected.
 func (r *Relay) client() (*gomail.Client, error) {
 	opts := []gomail.Option{gomail.WithPort(r.port()), gomail.WithoutNoop()}
-	if r.Timeout > 0 {
-		opts = append(opts, gomail.WithTimeout(r.Timeout))
-	} else {
-		opts = append(opts, gomail.WithTimeout(30*time.Second))
-	}
+	opts = append(opts, gomail.WithTimeout(r.timeout()))
 	if r.TLSConfig != nil {
 		opts = append(opts, gomail.WithTLSConfig(r.TLSConfig))
 	}

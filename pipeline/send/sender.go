@@ -354,9 +354,10 @@ type conn struct {
 	// handed over go back.
 	stop context.Context
 
-	client *gomail.Client
-	smtp   *smtp.Client
-	sent   int
+	client  *gomail.Client
+	smtp    *smtp.Client
+	session *session
+	sent    int
 }
 
 func (c *conn) work(ctx context.Context, jobs <-chan job, results chan<- Outcome, fatal chan<- error) {
@@ -417,7 +418,7 @@ func (c *conn) deliver(ctx context.Context, e Entry, fatal chan<- error) Outcome
 		}
 		return o
 	}
-	response, err := transact(c.smtp, out, c.sign())
+	response, err := transact(c.smtp, c.session, out, c.sign())
 	st, reply, throttled, broken := classifyTx(err, response)
 	o.State, o.Reply, o.At = st, reply, c.now()
 	c.sent++
@@ -470,6 +471,7 @@ func (c *conn) connect(ctx context.Context) error {
 		return err
 	}
 	c.smtp, c.sent = sc, 0
+	c.session = newSession(sc, c.relay.timeout(), !c.relay.NoPipelining)
 	return nil
 }
 
@@ -499,7 +501,7 @@ func Deliver(ctx context.Context, relay *Relay, msgs []*Outgoing) []Outcome {
 			o.At = now()
 			continue
 		}
-		response, err := transact(c.smtp, msg, c.sign())
+		response, err := transact(c.smtp, c.session, msg, c.sign())
 		st, reply, _, broken := classifyTx(err, response)
 		o.State, o.Reply, o.At = st, reply, now()
 		if broken {

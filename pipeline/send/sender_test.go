@@ -150,49 +150,89 @@ func TestSenderDeliversEachOnce(t *testing.T) {
 		{"one connection", smtptest.Faults{Seed: 4, TempData: 0.1, DropAfterData: 0.1}, nil, 1},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.faults.Reject = tt.reject
-			srv, err := smtptest.Start(smtptest.Options{Faults: tt.faults})
-			if err != nil {
-				t.Fatal(err)
+		for _, pipelining := range []bool{true, false} {
+			name := tt.name + ", pipelined"
+			if !pipelining {
+				name = tt.name + ", a command at a time"
 			}
-			defer srv.Close()
-			l := newMemLedger(300)
-			var suppressed []string
-			var mu sync.Mutex
-			s := &Sender{Ledger: l, Relays: []*Relay{testRelay(srv, tt.conns)}, Build: testBuild,
-				Retry: Retry{Attempts: 50, Base: time.Millisecond, Max: 5 * time.Millisecond}, Pause: Pause{Share: 1},
-				Suppress: func(e Entry, _ Reply) { mu.Lock(); suppressed = append(suppressed, e.Cardholder); mu.Unlock() }}
-			p, err := s.Run(context.Background())
-			if err != nil {
-				t.Fatal(err)
+			t.Run(name, func(t *testing.T) { testDeliversEachOnce(t, tt.faults, tt.reject, tt.conns, pipelining) })
+		}
+	}
+}
+
+// testDeliversEachOnce sends 300 messages to a server with faults over
+// conns connections: every recipient not rejected gets one message.
+func testDeliversEachOnce(t *testing.T, faults smtptest.Faults, reject func(string) bool, conns int, pipelining bool) {
+	faults.Reject = reject
+	srv, err := smtptest.Start(smtptest.Options{Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	l := newMemLedger(300)
+	var suppressed []string
+	var mu sync.Mutex
+	relay := testRelay(srv, conns)
+	relay.NoPipelining = !pipelining
+	s := &Sender{Ledger: l, Relays: []*Relay{relay}, Build: testBuild,
+		Retry: Retry{Attempts: 50, Base: time.Millisecond, Max: 5 * time.Millisecond}, Pause: Pause{Share: 1},
+		Suppress: func(e Entry, _ Reply) { mu.Lock(); suppressed = append(suppressed, e.Cardholder); mu.Unlock() }}
+	p, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := l.states()
+	for _, e := range l.rows {
+		got := srv.Received(e.Address)
+		rejected := reject != nil && reject(e.Address)
+		switch {
+		case rejected && (e.State != Failed || got != 0 || e.Reply.Code != 550):
+			t.Errorf("%s, refused: %s %+v, %d messages", e.Cardholder, e.State, e.Reply, got)
+		case !rejected && (e.State != Sent || got != 1):
+			t.Errorf("%s: %s (%s), %d messages", e.Cardholder, e.State, e.Reason, got)
+		case !rejected && (e.Reply.Code != 250 || e.Reply.Enhanced != "2.0.0"):
+			t.Errorf("%s: sent with the reply %+v, want 250 2.0.0", e.Cardholder, e.Reply)
+		}
+	}
+	if p.Sent != st[Sent] || p.Sent != len(srv.Messages()) || p.InFlight != 0 {
+		t.Errorf("progress %+v, ledger %v, server %d", p, st, len(srv.Messages()))
+	}
+	sort.Strings(suppressed)
+	if len(suppressed) != st[Failed] {
+		t.Errorf("suppressed %v, failed %d", suppressed, st[Failed])
+	}
+	// One message handed over and one queued per connection. (The
+	// server's peak of connections is no measure: it counts a
+	// connection the client closed until it has seen it close.)
+	if l.claimedMax > 2*conns {
+		t.Errorf("%d messages Sending at once with %d connections", l.claimedMax, conns)
+	}
+	t.Logf("ledger %v, server %+v, %d commits", st, srv.Stats(), l.advances)
+}
+
+// A relay's timeout bounds each exchange, not a connection's life: a
+// connection that lives longer, sending slowly, goes on.
+func TestSenderTimeoutIsPerExchange(t *testing.T) {
+	srv, err := smtptest.Start(smtptest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, pipelining := range []bool{true, false} {
+		l := newMemLedger(12)
+		r := testRelay(srv, 1)
+		r.Timeout, r.Rate, r.NoPipelining = 200*time.Millisecond, 20, !pipelining
+		start := time.Now()
+		s := &Sender{Ledger: l, Relays: []*Relay{r}, Build: testBuild, Retry: Retry{Base: 10 * time.Millisecond}}
+		if _, err := s.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range l.rows {
+			if e.State != Sent || e.Attempts != 1 {
+				t.Errorf("pipelining %v: over one connection of %v: %s %s after %d attempts (%s)",
+					pipelining, time.Since(start).Round(time.Millisecond), e.Cardholder, e.State, e.Attempts, e.Reply.Text)
 			}
-			st := l.states()
-			for _, e := range l.rows {
-				got := srv.Received(e.Address)
-				rejected := tt.reject != nil && tt.reject(e.Address)
-				switch {
-				case rejected && (e.State != Failed || got != 0 || e.Reply.Code != 550):
-					t.Errorf("%s, refused: %s %+v, %d messages", e.Cardholder, e.State, e.Reply, got)
-				case !rejected && (e.State != Sent || got != 1):
-					t.Errorf("%s: %s (%s), %d messages", e.Cardholder, e.State, e.Reason, got)
-				}
-			}
-			if p.Sent != st[Sent] || p.Sent != len(srv.Messages()) || p.InFlight != 0 {
-				t.Errorf("progress %+v, ledger %v, server %d", p, st, len(srv.Messages()))
-			}
-			sort.Strings(suppressed)
-			if len(suppressed) != st[Failed] {
-				t.Errorf("suppressed %v, failed %d", suppressed, st[Failed])
-			}
-			// One message handed over and one queued per connection. (The
-			// server's peak of connections is no measure: it counts a
-			// connection the client closed until it has seen it close.)
-			if l.claimedMax > 2*tt.conns {
-				t.Errorf("%d messages Sending at once with %d connections", l.claimedMax, tt.conns)
-			}
-			t.Logf("ledger %v, server %+v, %d commits", st, srv.Stats(), l.advances)
-		})
+		}
 	}
 }
 

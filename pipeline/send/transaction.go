@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wneessen/go-mail/smtp"
 )
@@ -38,13 +40,48 @@ type txError struct {
 func (e *txError) Error() string { return e.err.Error() }
 func (e *txError) Unwrap() error { return e.err }
 
+// session is what a connection knows of its server, for transact.
+type session struct {
+	// timeout bounds each exchange with the server.
+	timeout time.Duration
+	// pipelining: the server takes RSET, MAIL FROM, RCPT TO and DATA
+	// in one write (RFC 2920), and the relay does not forbid it.
+	pipelining bool
+	// mailParams are what go-mail adds to MAIL FROM for this server.
+	mailParams string
+	// used: a transaction went over the connection, RSET before the next
+	// (pipelining; without it RSET follows each transaction).
+	used bool
+}
+
+// newSession asks the server connected to c what it offers.
+func newSession(c *smtp.Client, timeout time.Duration, pipelining bool) *session {
+	s := &session{timeout: timeout}
+	if ok, _ := c.Extension("PIPELINING"); ok && pipelining {
+		s.pipelining = true
+	}
+	// go-mail's Client.Mail asks for these when the server has them.
+	if ok, _ := c.Extension("8BITMIME"); ok {
+		s.mailParams += " BODY=8BITMIME"
+	}
+	if ok, _ := c.Extension("SMTPUTF8"); ok {
+		s.mailParams += " SMTPUTF8"
+	}
+	return s
+}
+
 // transact hands one message over on client c: MAIL FROM, RCPT TO, DATA,
-// the message (DKIM-signed first when signer is set), the end, then RSET
-// for the next one. It returns the server's answer to the end of the
-// message. The bytes are written as they are, lines that start with a dot
-// doubled, in a few large writes (go-mail's writer goes byte by byte and
-// encodes the parts again).
-func transact(c *smtp.Client, out *Outgoing, sign func(headers, body []byte) (string, error)) (string, error) {
+// the message (DKIM-signed first when signer is set) and its end, with
+// RSET between messages. It returns the server's answer to the end of the
+// message ("250 2.0.0 Ok: queued as ..."). The bytes are written as they
+// are, lines that start with a dot doubled, in a few large writes (go-mail's
+// writer goes byte by byte and encodes the parts again).
+//
+// When the server offers PIPELINING, the commands before the message go
+// in one write and their answers are read together: two round trips a
+// message instead of five. Otherwise each command waits for its answer,
+// through go-mail's client, and RSET follows each message.
+func transact(c *smtp.Client, s *session, out *Outgoing, sign func(headers, body []byte) (string, error)) (string, error) {
 	data := out.Data
 	var signature string
 	if sign != nil {
@@ -57,6 +94,12 @@ func transact(c *smtp.Client, out *Outgoing, sign func(headers, body []byte) (st
 			return "", &txError{stageEnvelope, fmt.Errorf("dkim: %w", err)}
 		}
 	}
+	if err := c.UpdateDeadline(s.timeout); err != nil {
+		return "", &txError{stageEnvelope, err}
+	}
+	if s.pipelining {
+		return transactPipelined(c, s, out, signature)
+	}
 	if err := c.Mail(angle(out.From)); err != nil {
 		return "", &txError{stageEnvelope, resetAfter(c, err)}
 	}
@@ -68,6 +111,9 @@ func transact(c *smtp.Client, out *Outgoing, sign func(headers, body []byte) (st
 	w, err := c.Data()
 	if err != nil {
 		return "", &txError{stageEnvelope, resetAfter(c, err)}
+	}
+	if err := c.UpdateDeadline(s.timeout); err != nil {
+		return "", &txError{stageContent, err}
 	}
 	bw := c.Text.W
 	if signature != "" {
@@ -88,16 +134,120 @@ func transact(c *smtp.Client, out *Outgoing, sign func(headers, body []byte) (st
 	if err := w.Close(); err != nil {
 		return "", &txError{stageEnd, err}
 	}
-	response := ""
+	response := "250"
 	if dc, ok := w.(*smtp.DataCloser); ok {
-		response = dc.ServerResponse()
+		// go-mail keeps the answer's text, without its code.
+		response += " " + dc.ServerResponse()
 	}
 	// The message is delivered: a failed RSET only means the next one
 	// needs a new connection.
+	if err := c.UpdateDeadline(s.timeout); err != nil {
+		return response, &txError{stageEnd, errDelivered{err}}
+	}
 	if err := c.Reset(); err != nil {
 		return response, &txError{stageEnd, errDelivered{err}}
 	}
 	return response, nil
+}
+
+// transactPipelined is transact with PIPELINING (RFC 2920): RSET (after
+// an earlier message), MAIL FROM, RCPT TO and DATA in one write, their
+// answers read in order; then the message and its end.
+func transactPipelined(c *smtp.Client, s *session, out *Outgoing, signature string) (string, error) {
+	for _, a := range append([]string{out.From}, out.To...) {
+		if strings.ContainsAny(a, "\r\n") {
+			return "", &txError{stageEnvelope, fmt.Errorf("smtp: address %q: a line must not contain CR or LF", a)}
+		}
+	}
+	reset := s.used
+	s.used = true
+	w := c.Text.W
+	if reset {
+		w.WriteString("RSET\r\n")
+	}
+	w.WriteString("MAIL FROM:" + angle(out.From) + s.mailParams + "\r\n")
+	for _, to := range out.To {
+		w.WriteString("RCPT TO:" + angle(to) + "\r\n")
+	}
+	w.WriteString("DATA\r\n")
+	if err := w.Flush(); err != nil {
+		return "", &txError{stageEnvelope, err}
+	}
+
+	// Every command has its answer, read in order. The first refusal is
+	// the transaction's; an answer that does not come (the server hung
+	// up, as after a 421) ends the reading.
+	var refused *txError
+	read := func(expect int, st stage) (taken, answered bool) {
+		_, _, err := c.Text.ReadResponse(expect)
+		if err == nil {
+			return true, true
+		}
+		var te *textproto.Error
+		answered = errors.As(err, &te)
+		if refused == nil {
+			if !answered {
+				st = stageEnvelope
+			}
+			refused = &txError{st, err}
+		}
+		return false, answered
+	}
+	if reset {
+		if taken, _ := read(250, stageEnvelope); !taken {
+			// The connection is in no state to go on.
+			return "", &txError{stageEnvelope, fmt.Errorf("rset: %v", refused.err)}
+		}
+	}
+	if _, answered := read(250, stageEnvelope); !answered {
+		return "", refused
+	}
+	for range out.To {
+		if _, answered := read(25, stageRecipient); !answered {
+			return "", refused
+		}
+	}
+	before := refused
+	taken, answered := read(354, stageEnvelope)
+	switch {
+	case !answered:
+		return "", refused
+	case taken && before != nil:
+		// DATA was taken though the transaction had failed: end the
+		// empty message, whose answer is a refusal too.
+		w.WriteString(".\r\n")
+		if err := w.Flush(); err == nil {
+			_, _, _ = c.Text.ReadResponse(250)
+		}
+		return "", before
+	case !taken:
+		return "", refused
+	}
+
+	if err := c.UpdateDeadline(s.timeout); err != nil {
+		return "", &txError{stageContent, err}
+	}
+	if signature != "" {
+		if _, err := stuff(w, []byte(signature)); err != nil {
+			return "", &txError{stageContent, err}
+		}
+	}
+	if _, err := stuff(w, out.Data); err != nil {
+		return "", &txError{stageContent, err}
+	}
+	if !bytes.HasSuffix(out.Data, []byte("\r\n")) {
+		w.WriteString("\r\n")
+	}
+	w.WriteString(".\r\n")
+	if err := w.Flush(); err != nil {
+		// Some of the end may have gone out: the server may take it.
+		return "", &txError{stageEnd, err}
+	}
+	code, msg, err := c.Text.ReadResponse(250)
+	if err != nil {
+		return "", &txError{stageEnd, err}
+	}
+	return strconv.Itoa(code) + " " + msg, nil
 }
 
 // angle puts an envelope address between angle brackets, as MAIL FROM and

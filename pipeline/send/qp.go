@@ -1,5 +1,7 @@
 package send
 
+import "encoding/binary"
+
 // appendQP appends src to dst quoted-printable encoded, byte for byte as
 // mime/quotedprintable's Writer (text mode, as go-mail uses it) writes src
 // in one or several Writes followed by Close. The Writer goes a byte at a
@@ -22,6 +24,9 @@ func appendQP(dst, src []byte) []byte {
 		case qpPlain:
 			// A run of plain bytes, copied up to the end of the line.
 			end := p + 1
+			for end+8 <= len(src) && qpPlain8(binary.LittleEndian.Uint64(src[end:])) {
+				end += 8
+			}
 			for _, c := range src[end:] {
 				if qpClass[c] != qpPlain {
 					break
@@ -97,3 +102,15 @@ var qpClass = func() (c [256]byte) {
 	c['\r'], c['\n'] = qpBreak, qpBreak
 	return c
 }()
+
+// qpPlain8 reports whether the eight bytes of w are all written as they
+// are and are not a tab: each from ' ' to '~', none '='. (A tab, or a word
+// that is not all plain, goes a byte at a time.)
+func qpPlain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := (w - ones*' ') &^ w         // a byte under ' ' (or 0x80 and up)
+	above := (w + ones*(0x80-'~'-1)) | w // a byte over '~'
+	v := w ^ ones*'='
+	eq := (v - ones) &^ v // a byte that is '='
+	return (below|above|eq)&highs == 0
+}

@@ -202,3 +202,20 @@ func FuzzWriteFramed(f *testing.F) {
 		}
 	})
 }
+
+func TestQPPlain8(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		want := b >= ' ' && b <= '~' && b != '='
+		for at := range 8 {
+			word := []byte("abcdefgh")
+			word[at] = byte(b)
+			w := uint64(0)
+			for i := 7; i >= 0; i-- {
+				w = w<<8 | uint64(word[i])
+			}
+			if got := qpPlain8(w); got != want {
+				t.Fatalf("qpPlain8(%q) = %v, want %v", word, got, want)
+			}
+		}
+	}
+}

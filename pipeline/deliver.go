@@ -53,7 +53,9 @@ type SendConfig struct {
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
 	// Events, when set, is told of warnings and of the send's progress
-	// (Stage "send", State "progress", Counts).
+	// (Stage "send", State "progress", Counts: sent, deferred, failed,
+	// uncertain, skipped, in_flight, rate a second, due: the messages to
+	// send when the send began, done: 1 at the end).
 	Events func(Event)
 }
 
@@ -136,6 +138,12 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	for _, n := range ns {
 		byVariant[n.Variant.ID] = n
 	}
+	// What this send has to do, for the progress's ETA.
+	before, err := db.Totals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	due := before[send.Pending] + before[send.Deferred]
 	composer := r.composer()
 	bounces, err := suppress.OpenAppender(r.suppressionFile())
 	if err != nil {
@@ -167,7 +175,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 		Progress: func(p send.Progress) {
 			r.event(Event{Stage: "send", State: "progress", Counts: map[string]int{"sent": p.Sent, "deferred": p.Deferred,
 				"failed": p.Failed, "uncertain": p.Uncertain, "skipped": p.Skipped, "in_flight": p.InFlight, "rate": int(p.Rate),
-				"done": map[bool]int{true: 1}[p.Done]}})
+				"due": due, "done": map[bool]int{true: 1}[p.Done]}})
 		},
 	}
 	res.Progress, err = sender.Run(ctx)

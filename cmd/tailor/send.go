@@ -182,8 +182,7 @@ func (p *progressPrinter) event(e pipeline.Event) {
 	if p.quiet || c["done"] == 1 {
 		return // the summary says it
 	}
-	line := fmt.Sprintf("  sending: %d sent, %d deferred, %d failed, %d uncertain, %d in flight, %d/s",
-		c["sent"], c["deferred"], c["failed"], c["uncertain"], c["in_flight"], c["rate"])
+	line := progressLine(c)
 	switch {
 	case p.terminal:
 		fmt.Fprintf(p.w, "\r%-100s", line)
@@ -192,6 +191,20 @@ func (p *progressPrinter) event(e pipeline.Event) {
 		fmt.Fprintln(p.w, line)
 		p.last = time.Now()
 	}
+}
+
+// progressLine says how a send stands: what is sent of what was due, the
+// deferrals, failures and uncertain messages, the rate, and when the send
+// should end at that rate (the messages deferred until later aside).
+func progressLine(c map[string]int) string {
+	line := fmt.Sprintf("  sending: %d of %d sent, %d deferred, %d failed, %d uncertain, %d in flight, %d/s",
+		c["sent"], c["due"], c["deferred"], c["failed"], c["uncertain"], c["in_flight"], c["rate"])
+	left := c["due"] - c["sent"] - c["failed"] - c["uncertain"] - c["skipped"]
+	if c["rate"] > 0 && left > 0 {
+		eta := time.Duration(float64(left) / float64(c["rate"]) * float64(time.Second))
+		line += ", about " + eta.Round(time.Second).String() + " left"
+	}
+	return line
 }
 
 func (p *progressPrinter) end() {

@@ -66,7 +66,7 @@ same command again once the cause is fixed).`,
 	f.StringSliceVar(&o.variants, "variants", nil, "with --test-to: the variants to proof (default: every variant)")
 	f.StringVar(&o.campaign, "campaign", "", "take [[smtp]], [send] and [dkim] from this campaign file as it is now, not as the run recorded them (a relay moved, a limit changed)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
-	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit (default: GOMEMLIMIT, else 450MiB, which a million recipients fit in)")
+	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit (default: GOMEMLIMIT, else 400MiB, which a million recipients fit in)")
 	return cmd
 }
 
@@ -82,7 +82,7 @@ func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error
 	case os.Getenv("GOMEMLIMIT") == "":
 		// A send holds every recipient's merge fields; the collector
 		// keeps the heap near them instead of letting it double.
-		debug.SetMemoryLimit(450 << 20)
+		debug.SetMemoryLimit(400 << 20)
 	}
 	if os.Getenv("GOGC") == "" {
 		// Each message is tens of kilobytes of garbage: under the

@@ -134,7 +134,7 @@ func serveUnsubscribe(ctx context.Context, o unsubscribeOptions, stdout, stderr 
 
 	logw := &syncWriter{w: stderr}
 	h := unsubscribe.New(unsubscribe.Config{
-		Campaign: c.Name, Secret: secret, List: list, Seen: seen,
+		Campaign: c.Name, Newsletter: c.Sender.Name, Secret: secret, List: list, Seen: seen,
 		Log: func(msg string) { fmt.Fprintf(logw, "%s %s\n", time.Now().UTC().Format(time.RFC3339), msg) },
 	})
 	srv := &http.Server{

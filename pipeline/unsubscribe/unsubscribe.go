@@ -41,6 +41,10 @@ const Source = "one-click POST"
 type Config struct {
 	// Campaign is the campaign's name, as in the links' c parameter.
 	Campaign string
+	// Newsletter names the newsletter on the pages ("You will no longer
+	// receive the Meridian Card newsletter"): the sender's name. Default:
+	// Campaign.
+	Newsletter string
 	// Secret is the key that signs the links. With no secret no link
 	// verifies.
 	Secret string
@@ -278,7 +282,7 @@ func plain(w http.ResponseWriter, status int, msg string) {
 
 // pageData is what the pages show.
 type pageData struct {
-	Campaign string
+	Newsletter string
 	// Action is where the confirmation form posts: the link, relative
 	// ("?c=...&id=...&t=..."), made by url.Values.Encode.
 	Action template.URL
@@ -287,7 +291,11 @@ type pageData struct {
 // page answers one of the pages, 200.
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, t *template.Template, action string) {
 	var b bytes.Buffer
-	if err := t.Execute(&b, pageData{Campaign: h.cfg.Campaign, Action: template.URL(action)}); err != nil {
+	name := h.cfg.Newsletter
+	if name == "" {
+		name = h.cfg.Campaign
+	}
+	if err := t.Execute(&b, pageData{Newsletter: name, Action: template.URL(action)}); err != nil {
 		h.cfg.Log(fmt.Sprintf("unsubscribe: page: %v", err))
 		plain(w, http.StatusInternalServerError, "Something went wrong on our side. Please try again later.")
 		return
@@ -327,7 +335,7 @@ const (
 	confirmPage = `
 {{ define "title" }}Unsubscribe{{ end }}
 {{ define "main" }}<h1>Unsubscribe?</h1>
-<p>You will no longer receive the {{ .Campaign }} newsletter.</p>
+<p>You will no longer receive the {{ .Newsletter }} newsletter.</p>
 <form method="post" action="{{ .Action }}">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe</button>
@@ -335,7 +343,7 @@ const (
 	donePage = `
 {{ define "title" }}Unsubscribed{{ end }}
 {{ define "main" }}<h1>You are unsubscribed</h1>
-<p>You will no longer receive the {{ .Campaign }} newsletter. You can close this page.</p>{{ end }}`
+<p>You will no longer receive the {{ .Newsletter }} newsletter. You can close this page.</p>{{ end }}`
 )
 
 // newPage parses a page in the layout. The sources are constants: an

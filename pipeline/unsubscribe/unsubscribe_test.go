@@ -399,3 +399,30 @@ func TestServer(t *testing.T) {
 		t.Errorf("%d cardholders appended, want %d (a GET wrote?)", len(count), ids)
 	}
 }
+
+// The pages name the newsletter by the sender's name, escaped, or by the
+// campaign without one.
+func TestPagesNameTheNewsletter(t *testing.T) {
+	for _, tt := range []struct{ newsletter, want string }{
+		{"", "the " + campaign + " newsletter"},
+		{"Meridian Card", "the Meridian Card newsletter"},
+		{`A&B <News>`, "the A&amp;B &lt;News&gt; newsletter"},
+	} {
+		a, err := suppress.OpenAppender(filepath.Join(t.TempDir(), suppress.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		h := unsubscribe.New(unsubscribe.Config{Campaign: campaign, Newsletter: tt.newsletter, Secret: secret, List: a})
+		for _, method := range []string{"GET", "POST"} {
+			req := httptest.NewRequest(method, "/u/?"+link(t, secret, campaign, "C1").Encode(), strings.NewReader(oneClick))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept", "text/html")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), tt.want) {
+				t.Errorf("%s with %q: %d, want %q in\n%s", method, tt.newsletter, rec.Code, tt.want, rec.Body)
+			}
+		}
+	}
+}

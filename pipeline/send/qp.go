@@ -53,7 +53,7 @@ func appendQP(dst, src []byte) []byte {
 			if b == '\r' {
 				cr = true
 			}
-			dst, i = qpEncodeTrailingSpace(dst, i)
+			dst, _ = qpEncodeTrailingSpace(dst, i)
 			dst = append(dst, '\r', '\n')
 			i = 0
 		default:

@@ -54,6 +54,9 @@ func (r *run) plan(cf *segment.File) (planned, error) {
 				}
 			}
 		}
+		for _, s := range v.Slots {
+			slots[s.Name] = true
+		}
 		for s, n := range map[string]*int{variants.SlotDefault: &out.OnDefaultBlocks, variants.SlotTier: &out.WithTierBlock,
 			variants.SlotRetention: &out.WithRetentionBlock} {
 			if slots[s] {

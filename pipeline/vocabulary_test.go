@@ -104,11 +104,11 @@ func TestDefaultSetServesTheVocabulary(t *testing.T) {
 	}
 }
 
-// TestVariantsFollowClusterMajorities runs the example and checks that
+// TestVariantsSlotsCountTheirRecipients runs the example and checks that
 // each cluster's majority tier and relationship type are those of its
-// members, and that each variant got the tier and retention blocks of
-// them.
-func TestVariantsFollowClusterMajorities(t *testing.T) {
+// members, and that each variant has a tier and a retention slot whose
+// alternatives count the mailable members they are chosen for.
+func TestVariantsSlotsCountTheirRecipients(t *testing.T) {
 	res := mustRun(t, quickstartConfig(t))
 	var cf segment.File
 	if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.ClustersFile), &cf); err != nil {
@@ -138,20 +138,21 @@ func TestVariantsFollowClusterMajorities(t *testing.T) {
 	}
 	tiers := map[string]map[string]int{}
 	rels := map[string]map[string]int{}
+	type kind struct{ tier, rel string }
+	kinds := map[string]map[kind]int{} // mailable members
 	for _, p := range ps {
 		v, ok := variantOf[p.ID]
 		if !ok {
 			continue
 		}
 		if tiers[v] == nil {
-			tiers[v], rels[v] = map[string]int{}, map[string]int{}
+			tiers[v], rels[v], kinds[v] = map[string]int{}, map[string]int{}, map[kind]int{}
 		}
 		tiers[v][p.Tier]++
 		rels[v][string(p.Relationship)]++
-	}
-	set, err := templates.Default()
-	if err != nil {
-		t.Fatal(err)
+		if p.Status() == profile.StatusMail {
+			kinds[v][kind{p.Tier, string(p.Relationship)}]++
+		}
 	}
 	withTier, withRetention := 0, 0
 	for i, c := range cf.Clusters {
@@ -186,28 +187,33 @@ func TestVariantsFollowClusterMajorities(t *testing.T) {
 			if v.ID != c.Variant || v.Tier != c.Tier || v.Relationship != c.Relationship {
 				t.Fatalf("variant %s (%s, %s) for cluster %s (%s, %s)", v.ID, v.Tier, v.Relationship, c.Variant, c.Tier, c.Relationship)
 			}
-			slots := map[string][]string{}
-			for _, id := range v.Blocks {
-				b, ok := set.Block(id)
-				if !ok {
-					t.Fatalf("unknown block %q", id)
+			// The default set has a tier block for each tier and a
+			// retention block for each relationship type: one slot of
+			// each, which every mailable member matches, and each
+			// alternative counts the members recounted here.
+			names := map[string]int{}
+			for _, sl := range v.Slots {
+				names[sl.Name]++
+				if sl.Unmatched != 0 {
+					t.Errorf("slot %s: %d unmatched", sl.Name, sl.Unmatched)
 				}
-				slots[b.Slot()] = append(slots[b.Slot()], id)
-				if !b.Fits(&c.Cluster) {
-					t.Errorf("block %s does not fit the cluster (%s, %s)", id, c.Tier, c.Relationship)
+				for _, a := range sl.Alternatives {
+					want := 0
+					for k, n := range kinds[c.Variant] {
+						if sl.Choose(k.tier, k.rel) >= 0 && sl.Alternatives[sl.Choose(k.tier, k.rel)].Block == a.Block {
+							want += n
+						}
+					}
+					if a.Recipients != want {
+						t.Errorf("slot %s: %s for %d recipients, recounted %d", sl.Name, a.Block, a.Recipients, want)
+					}
 				}
 			}
-			// The default set has one tier block per tier and one
-			// retention block per relationship type.
-			if len(slots[variants.SlotTier]) != 1 || len(slots[variants.SlotRetention]) != 1 {
-				t.Errorf("tier blocks %v, retention blocks %v; want one of each", slots[variants.SlotTier], slots[variants.SlotRetention])
+			if names[variants.SlotTier] != 1 || names[variants.SlotRetention] != 1 {
+				t.Errorf("slots %v: want one tier and one retention slot", names)
 			}
-			if n := len(v.Blocks); n < 4 || slots[variants.SlotClosing] == nil || v.Blocks[n-1] != slots[variants.SlotClosing][0] ||
-				v.Blocks[n-2] != slots[variants.SlotRetention][0] || v.Blocks[n-3] != slots[variants.SlotTier][0] {
-				t.Errorf("blocks %v: want the tier block, the retention block and the closing last", v.Blocks)
-			}
-			withTier += len(slots[variants.SlotTier])
-			withRetention += len(slots[variants.SlotRetention])
+			withTier += names[variants.SlotTier]
+			withRetention += names[variants.SlotRetention]
 		})
 	}
 	counts := res.Manifest.Stage("variants").Counts

@@ -44,6 +44,35 @@ func targetingBlocks() []variants.Block {
 	}
 }
 
+// The slots of targetingBlocks, as parts writes them: each recipient gets
+// the first alternative that fits them.
+const (
+	tierSlot      = "tier[tier-gold|tier-platinum]"
+	retentionSlot = "retention[retention-gold-winback|retention-loyal|retention-winback]"
+)
+
+// parts writes v's parts in reading order: block ids, and each slot as
+// name[alternatives].
+func parts(v variants.Variant, blocks []variants.Block) []string {
+	position := map[string]string{}
+	for _, b := range blocks {
+		position[b.ID] = b.Position
+	}
+	var out []string
+	for _, p := range v.Parts(func(id string) string { return position[id] }) {
+		if p.Slot == nil {
+			out = append(out, p.Block)
+			continue
+		}
+		var ids []string
+		for _, a := range p.Slot.Alternatives {
+			ids = append(ids, a.Block)
+		}
+		out = append(out, p.Slot.Name+"["+strings.Join(ids, "|")+"]")
+	}
+	return out
+}
+
 func TestBuildTargeting(t *testing.T) {
 	dining := []variants.Interest{interest("dining", 0.5, 2)}
 	tests := []struct {
@@ -56,89 +85,77 @@ func TestBuildTargeting(t *testing.T) {
 		subject   string
 	}{
 		{
-			name: "gold: the higher-priority tier block after the interests", tier: "gold", rel: "intermediate",
+			name: "gold: the interest block, then the tier and retention slots", tier: "gold", rel: "intermediate",
 			interests: dining,
-			want:      []string{"intro", "dining", "tier-gold", "closing"},
+			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "platinum committed: the more specific interest block, tier and retention", tier: "platinum", rel: "lost-for-good",
+			name: "platinum committed: the more specific interest block, then the slots", tier: "platinum", rel: "lost-for-good",
 			interests: dining,
-			want:      []string{"intro", "dining-platinum", "tier-platinum", "retention-loyal", "closing"},
+			want:      []string{"intro", "dining-platinum", tierSlot, retentionSlot, "closing"},
 			subject:   "subject dining-platinum",
 		},
 		{
-			name: "lapsing gold: the restricted intro and the more specific retention block", tier: "gold", rel: "lapsing",
+			name: "lapsing gold: the restricted intro", tier: "gold", rel: "lapsing",
 			interests: []variants.Interest{interest("fuel", 0.4, 2)},
-			want:      []string{"intro-missed", "intro", "fuel", "tier-gold", "retention-gold-winback", "closing"},
+			want:      []string{"intro-missed", "intro", "fuel", tierSlot, retentionSlot, "closing"},
 			subject:   "subject fuel",
 		},
 		{
-			name: "lost green: one block serves two relationship types", tier: "green", rel: "lost",
+			name: "lost green: the same slots", tier: "green", rel: "lost",
 			interests: dining,
-			want:      []string{"intro", "dining", "retention-winback", "closing"},
+			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "MaxTierBlocks 2 and MaxRetentionBlocks 2", tier: "gold", rel: "lapsing",
+			name: "MaxTierBlocks 2 and MaxRetentionBlocks 2: a second tier slot of the blocks left, no second retention slot", tier: "gold", rel: "lapsing",
 			interests: dining,
 			opts:      variants.Options{MaxTierBlocks: 2, MaxRetentionBlocks: 2},
-			want:      []string{"intro-missed", "intro", "dining", "tier-gold", "tier-gold-more", "retention-gold-winback", "retention-winback", "closing"},
+			want:      []string{"intro-missed", "intro", "dining", tierSlot, "tier[tier-gold-more|tier-premium]", retentionSlot, "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "negative caps: no tier or retention block", tier: "gold", rel: "lost-for-good",
+			name: "negative caps: no slot", tier: "gold", rel: "lost-for-good",
 			interests: dining,
 			opts:      variants.Options{MaxTierBlocks: -1, MaxRetentionBlocks: -1},
 			want:      []string{"intro", "dining", "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "no majority tier: no tier block", tier: "", rel: "lost-for-good",
+			name: "no majority tier: the same slots", tier: "", rel: "lost-for-good",
 			interests: dining,
-			want:      []string{"intro", "dining", "retention-loyal", "closing"},
+			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "a tier nobody targets", tier: "green", rel: "intermediate",
+			name: "a majority tier nobody targets: the same slots", tier: "green", rel: "intermediate",
 			interests: dining,
-			want:      []string{"intro", "dining", "closing"},
+			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
 			subject:   "subject dining",
 		},
 		{
 			name: "an interest block for other relationships is skipped", tier: "green", rel: "intermediate",
 			interests: []variants.Interest{interest("pets", 0.5, 3), interest("fuel", 0.3, 2)},
-			want:      []string{"intro", "fuel", "closing"},
+			want:      []string{"intro", "fuel", tierSlot, retentionSlot, "closing"},
 			subject:   "subject fuel",
 		},
 		{
 			name: "an interest block for the cluster's relationship", tier: "green", rel: "lost-for-good",
 			interests: []variants.Interest{interest("pets", 0.5, 3), interest("fuel", 0.3, 2)},
-			want:      []string{"intro", "pets-loyal", "fuel", "retention-loyal", "closing"},
+			want:      []string{"intro", "pets-loyal", "fuel", tierSlot, retentionSlot, "closing"},
 			subject:   "subject pets-loyal",
 		},
 		{
-			name: "defaults that fit, then the tier block", tier: "gold", rel: "intermediate",
+			name: "defaults that fit, then the slots", tier: "gold", rel: "intermediate",
 			interests: []variants.Interest{interest("charity", 0.5, 3)},
-			want:      []string{"intro", "default", "tier-gold", "closing"},
+			want:      []string{"intro", "default", tierSlot, retentionSlot, "closing"},
 			subject:   "subject default",
 		},
 		{
 			name: "a platinum default leads platinum clusters", tier: "platinum", rel: "intermediate",
-			want:    []string{"intro", "default-platinum", "default", "tier-platinum", "closing"},
+			want:    []string{"intro", "default-platinum", "default", tierSlot, retentionSlot, "closing"},
 			subject: "subject default-platinum",
-		},
-		{
-			name: "a tier block leads when nothing else fits", tier: "gold", rel: "intermediate",
-			blocks:  []variants.Block{{ID: "intro", Position: variants.PositionIntro}, targeted("tier-gold", 0, []string{"gold"}, nil)},
-			want:    []string{"intro", "tier-gold"},
-			subject: "subject tier-gold",
-		},
-		{
-			name: "a retention block leads when nothing else fits", tier: "gold", rel: "lapsing",
-			blocks:  []variants.Block{targeted("winback", 0, nil, []string{"lapsing"}), targeted("tier-platinum", 0, []string{"platinum"}, nil)},
-			want:    []string{"winback"},
-			subject: "subject winback",
 		},
 	}
 	for _, tt := range tests {
@@ -153,8 +170,8 @@ func TestBuildTargeting(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 			v := plan.Variants[0]
-			if !reflect.DeepEqual(v.Blocks, tt.want) {
-				t.Errorf("blocks\n got %q\nwant %q", v.Blocks, tt.want)
+			if got := parts(v, blocks); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("parts\n got %q\nwant %q", got, tt.want)
 			}
 			if v.Subject != tt.subject {
 				t.Errorf("subject %q, want %q", v.Subject, tt.subject)
@@ -380,5 +397,58 @@ func TestBuildChecksVocabulary(t *testing.T) {
 	}
 	if len(plan.Variants) != 1 {
 		t.Errorf("got %d variants, want the plan along with the error", len(plan.Variants))
+	}
+}
+
+// A variant cannot be led by a block chosen per recipient: with no interest
+// or default block that fits, it has no content.
+func TestBuildSlotsCannotLead(t *testing.T) {
+	for _, blocks := range [][]variants.Block{
+		{{ID: "intro", Position: variants.PositionIntro}, targeted("tier-gold", 0, []string{"gold"}, nil)},
+		{targeted("winback", 0, nil, []string{"lapsing"}), targeted("tier-platinum", 0, []string{"platinum"}, nil)},
+	} {
+		_, err := variants.Build([]variants.Cluster{{Tier: "gold", Relationship: "lapsing"}}, blocks, variants.Options{})
+		if err == nil || !strings.Contains(err.Error(), "no content") {
+			t.Errorf("Build: %v, want no content", err)
+		}
+	}
+}
+
+// Each slot counts the eligible members each alternative is chosen for,
+// from the cluster's kinds, and those no alternative fits.
+func TestSlotCounts(t *testing.T) {
+	c := variants.Cluster{Interests: []variants.Interest{interest("dining", 0.5, 2)}, Kinds: []variants.Kind{
+		{Tier: "gold", Relationship: "lapsing", Eligible: 5},
+		{Tier: "gold", Relationship: "intermediate", Eligible: 7},
+		{Tier: "platinum", Relationship: "lost-for-good", Eligible: 3},
+		{Tier: "green", Relationship: "lost", Eligible: 11},
+		{Tier: "", Relationship: "inactive", Eligible: 2},
+	}}
+	plan, err := variants.Build([]variants.Cluster{c}, targetingBlocks(), variants.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, s := range plan.Variants[0].Slots {
+		for _, a := range s.Alternatives {
+			got[a.Block] = a.Recipients
+		}
+		got[s.Name+" unmatched"] = s.Unmatched
+	}
+	want := map[string]int{
+		"tier-gold": 12, "tier-platinum": 3, "tier unmatched": 13,
+		"retention-gold-winback": 5, "retention-loyal": 3, "retention-winback": 11, "retention unmatched": 9,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("counts\n got %v\nwant %v", got, want)
+	}
+	s := plan.Variants[0].Slots[0]
+	for _, tt := range []struct {
+		tier, rel string
+		want      int
+	}{{"gold", "lapsing", 0}, {"platinum", "", 1}, {"green", "lost", -1}, {"", "", -1}} {
+		if got := s.Choose(tt.tier, tt.rel); got != tt.want {
+			t.Errorf("Choose(%q, %q) = %d, want %d", tt.tier, tt.rel, got, tt.want)
+		}
 	}
 }

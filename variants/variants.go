@@ -152,6 +152,59 @@ type Cluster struct {
 	// members of that type.
 	Relationship      string  `json:"relationship,omitempty"`
 	RelationshipShare float64 `json:"relationship_share,omitempty"`
+	// Kinds count the cluster's eligible members by card tier and
+	// relationship type, for the recipients of each alternative of the
+	// variant's slots. Empty, the slots count no one.
+	Kinds []Kind `json:"kinds,omitempty"`
+}
+
+// Kind is a number of a cluster's eligible members who hold one card tier
+// ("" for none) and have one relationship type.
+type Kind struct {
+	Tier         string `json:"tier,omitempty"`
+	Relationship string `json:"relationship,omitempty"`
+	Eligible     int    `json:"eligible"`
+}
+
+// Slot is a place in a variant whose block is chosen for each recipient:
+// the first of its alternatives whose tiers hold the recipient's card
+// tier and whose relationships hold the recipient's relationship type
+// (each where the block lists any), none when no alternative matches.
+// Every alternative is compiled once for the variant.
+type Slot struct {
+	// Name is SlotTier or SlotRetention.
+	Name string `json:"slot"`
+	// Alternatives are in the order they are tried.
+	Alternatives []Alternative `json:"alternatives"`
+	// Unmatched counts the eligible members no alternative matches.
+	Unmatched int `json:"unmatched"`
+}
+
+// Alternative is one block a slot may take, with what it matches.
+type Alternative struct {
+	Block         string   `json:"block"`
+	Tiers         []string `json:"tiers,omitempty"`
+	Relationships []string `json:"relationships,omitempty"`
+	// Recipients counts the cluster's eligible members it is chosen for.
+	Recipients int `json:"recipients"`
+}
+
+// Matches reports whether a recipient of card tier tier and relationship
+// type rel gets a.
+func (a Alternative) Matches(tier, rel string) bool {
+	return (len(a.Tiers) == 0 || slices.Contains(a.Tiers, tier)) &&
+		(len(a.Relationships) == 0 || slices.Contains(a.Relationships, rel))
+}
+
+// Choose returns the index of the alternative a recipient of card tier
+// tier and relationship type rel gets, -1 for none.
+func (s Slot) Choose(tier, rel string) int {
+	for i, a := range s.Alternatives {
+		if a.Matches(tier, rel) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Variant is one version of the newsletter, aimed at one cluster.
@@ -164,14 +217,50 @@ type Variant struct {
 	Size      int        `json:"size"`
 	Eligible  int        `json:"eligible"`
 	Interests []Interest `json:"interests"`
-	// Tier and Relationship are the cluster's majorities that chose the
-	// variant's tier and retention blocks.
+	// Tier and Relationship are the card tier and relationship type of
+	// most of the cluster's members. They choose no block: the tier and
+	// retention blocks are Slots, chosen for each recipient.
 	Tier         string `json:"tier,omitempty"`
 	Relationship string `json:"relationship,omitempty"`
-	// Blocks are block ids in reading order.
-	Blocks    []string `json:"blocks"`
-	Subject   string   `json:"subject"`
-	Preheader string   `json:"preheader"`
+	// Blocks are the ids of the blocks every recipient gets, in reading
+	// order.
+	Blocks []string `json:"blocks"`
+	// Slots are the blocks chosen per recipient: they come after the body
+	// blocks, before the closing ones (see Parts).
+	Slots     []Slot `json:"slots,omitempty"`
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader"`
+}
+
+// Part is one place of a variant in reading order: a block every
+// recipient gets, or a slot.
+type Part struct {
+	Block string
+	Slot  *Slot
+}
+
+// Parts returns v's blocks and slots in reading order: the slots come
+// before the first closing block, after the rest; position tells a
+// block's position (PositionIntro, PositionBody, PositionClosing).
+func (v *Variant) Parts(position func(block string) string) []Part {
+	out := make([]Part, 0, len(v.Blocks)+len(v.Slots))
+	slots := func() {
+		for i := range v.Slots {
+			out = append(out, Part{Slot: &v.Slots[i]})
+		}
+	}
+	placed := false
+	for _, id := range v.Blocks {
+		if !placed && position(id) == PositionClosing {
+			slots()
+			placed = true
+		}
+		out = append(out, Part{Block: id})
+	}
+	if !placed {
+		slots()
+	}
+	return out
 }
 
 // Plan is the full set of variants of one campaign month.
@@ -183,11 +272,12 @@ type Plan struct {
 type Options struct {
 	// MaxInterestBlocks caps the interest blocks per variant (default 3).
 	MaxInterestBlocks int
-	// MaxTierBlocks caps the tier blocks per variant (default 1; negative
-	// for none).
+	// MaxTierBlocks is the number of tier slots per variant, each giving
+	// a recipient one tier block (default 1; negative for none).
 	MaxTierBlocks int
-	// MaxRetentionBlocks caps the retention blocks per variant (default 1;
-	// negative for none).
+	// MaxRetentionBlocks is the number of retention slots per variant,
+	// each giving a recipient one retention block (default 1; negative
+	// for none).
 	MaxRetentionBlocks int
 	// MinLift is the lift an interest needs to earn a block (default 1.1);
 	// the strongest interest always qualifies when it has any share.
@@ -230,14 +320,18 @@ func ID(i int) string { return fmt.Sprintf("v%04d", i+1) }
 //   - the intro blocks;
 //   - one block for each of the cluster's strongest interests, at most
 //     MaxInterestBlocks, or the default blocks when no interest block fits;
-//   - the tier blocks of the cluster's majority tier, at most MaxTierBlocks;
-//   - the retention blocks of its majority relationship type, at most
-//     MaxRetentionBlocks;
+//   - MaxTierBlocks tier slots and MaxRetentionBlocks retention slots:
+//     each recipient gets the first tier (retention) block that fits their
+//     own card tier and relationship type, so that nobody reads of a tier
+//     they do not hold or is thanked for a loyalty that is fading; a
+//     second slot of a kind takes the blocks the first did not;
 //   - the closing blocks.
 //
 // Where several blocks compete, the higher priority wins, then the block
 // restricted to more of tier and relationship, then the id that sorts
-// first. The subject and preheader come from the leading body block.
+// first. The subject and preheader come from the leading body block, a
+// slot's alternatives aside. Each slot counts the cluster's eligible
+// members (Cluster.Kinds) each alternative is chosen for.
 // Clusters keep their order, so variant i serves clusters[i]. Build
 // returns the plan with the error of Validate under opts.Vocabulary.
 func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
@@ -322,8 +416,8 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 		if len(body) == 0 {
 			body = pick(body, slots[SlotDefault], -1)
 		}
-		body = pick(body, slots[SlotTier], opts.MaxTierBlocks)
-		body = pick(body, slots[SlotRetention], opts.MaxRetentionBlocks)
+		v.Slots = append(v.Slots, slotsOf(SlotTier, slots[SlotTier], opts.MaxTierBlocks, c.Kinds, used)...)
+		v.Slots = append(v.Slots, slotsOf(SlotRetention, slots[SlotRetention], opts.MaxRetentionBlocks, c.Kinds, used)...)
 		var all []Block
 		all = pick(all, slots[SlotIntro], -1)
 		all = append(all, body...)
@@ -346,6 +440,74 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 		plan.Variants = append(plan.Variants, v)
 	}
 	return plan, opts.Vocabulary.Validate(plan, blocks)
+}
+
+// slotsOf makes n slots of the kind name from bs, in their order: each
+// takes the blocks the slots before it did not, one for each distinct
+// target, so that a second tier slot gives a recipient a second block of
+// their tier. used is marked with every block taken.
+func slotsOf(name string, bs []Block, n int, kinds []Kind, used map[string]bool) []Slot {
+	var out []Slot
+	for range n {
+		var s Slot
+		for _, b := range bs {
+			if used[b.ID] {
+				continue
+			}
+			alt := Alternative{Block: b.ID, Tiers: b.Tiers, Relationships: b.Relationships}
+			// A block no recipient could get, the alternatives before it
+			// taking them all, is left for the next slot.
+			if shadowed(s.Alternatives, alt) {
+				continue
+			}
+			used[b.ID] = true
+			s.Alternatives = append(s.Alternatives, alt)
+		}
+		if len(s.Alternatives) == 0 {
+			break
+		}
+		s.Name = name
+		for _, k := range kinds {
+			if i := s.Choose(k.Tier, k.Relationship); i >= 0 {
+				s.Alternatives[i].Recipients += k.Eligible
+			} else {
+				s.Unmatched += k.Eligible
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// shadowed reports whether every recipient b matches is matched by one of
+// alts: for each tier and relationship b lists, or any when it lists none
+// (which only an alternative that lists none matches).
+func shadowed(alts []Alternative, b Alternative) bool {
+	const anyValue = "\x00any"
+	values := func(vs []string) []string {
+		if len(vs) == 0 {
+			return []string{anyValue}
+		}
+		return vs
+	}
+	matches := func(list []string, v string) bool {
+		return len(list) == 0 || v != anyValue && slices.Contains(list, v)
+	}
+	for _, t := range values(b.Tiers) {
+		for _, r := range values(b.Relationships) {
+			taken := false
+			for _, a := range alts {
+				if matches(a.Tiers, t) && matches(a.Relationships, r) {
+					taken = true
+					break
+				}
+			}
+			if !taken {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // rotate maps a cluster id onto [0, n), negative ids included.
@@ -470,8 +632,15 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 				body++
 			}
 		}
+		for _, sl := range v.Slots {
+			for _, a := range sl.Alternatives {
+				if _, ok := known[a.Block]; !ok {
+					probs = append(probs, Problem{Variant: v.ID, Msg: fmt.Sprintf("slot %s: unknown block %q", sl.Name, a.Block)})
+				}
+			}
+		}
 		if body == 0 {
-			probs = append(probs, Problem{Variant: v.ID, Msg: "no content: no body block fits and no default block exists"})
+			probs = append(probs, Problem{Variant: v.ID, Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"})
 		}
 		if strings.TrimSpace(v.Subject) == "" {
 			probs = append(probs, Problem{Variant: v.ID, Msg: "missing subject: the leading block has no subjects"})

@@ -337,7 +337,7 @@ func TestBuildValidates(t *testing.T) {
 			name:   "nothing fits and no default",
 			blocks: []variants.Block{body("pets", 0, "pets")},
 			want: []variants.Problem{
-				{Variant: "v0001", Msg: "no content: no body block fits and no default block exists"},
+				{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"},
 				{Variant: "v0001", Msg: "missing subject: the leading block has no subjects"},
 			},
 		},
@@ -422,7 +422,7 @@ func TestValidate(t *testing.T) {
 			name:   "variant without body block",
 			plan:   plan(variants.Variant{ID: "v0001", Blocks: []string{"intro", "closing"}, Subject: "Hi"}),
 			blocks: good,
-			want:   []variants.Problem{{Variant: "v0001", Msg: "no content: no body block fits and no default block exists"}},
+			want:   []variants.Problem{{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"}},
 		},
 		{
 			name:   "only unknown blocks",
@@ -430,7 +430,7 @@ func TestValidate(t *testing.T) {
 			blocks: good,
 			want: []variants.Problem{
 				{Variant: "v0001", Msg: `unknown block "ghost"`},
-				{Variant: "v0001", Msg: "no content: no body block fits and no default block exists"},
+				{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"},
 			},
 		},
 		{
@@ -457,7 +457,7 @@ func TestValidate(t *testing.T) {
 				{Block: "lost", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
 				{Block: "foot", Key: "position", Value: "footer", Msg: `unknown position "footer" (want intro, body, closing)`},
 				{Variant: "v0001", Msg: `unknown block "ghost"`},
-				{Variant: "v0001", Msg: "no content: no body block fits and no default block exists"},
+				{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"},
 				{Variant: "v0001", Msg: "missing subject: the leading block has no subjects"},
 				{Variant: "v0001", Msg: "id used twice"},
 			},
@@ -558,26 +558,29 @@ func ExampleBuild_targeting() {
 		{ID: "bye", Position: variants.PositionClosing},
 	}
 	dining := []variants.Interest{{ID: "dining", Share: 0.5, Lift: 2}}
-	clusters := []variants.Cluster{
-		{ID: 0, Interests: dining, Tier: "gold", Relationship: "lost-for-good"},
-		{ID: 1, Interests: dining, Tier: "platinum", Relationship: "lapsing"},
-		{ID: 2, Interests: dining, Tier: "green", Relationship: "intermediate"},
-	}
-	voc := variants.Vocabulary{
-		Interests:     []string{"dining"},
-		Tiers:         []string{"green", "gold", "platinum"},
-		Relationships: []string{"lost-for-good", "intermediate", "lapsing", "lost"},
-	}
-	plan, err := variants.Build(clusters, blocks, variants.Options{Vocabulary: voc})
+	clusters := []variants.Cluster{{ID: 0, Interests: dining, Tier: "gold", Relationship: "lost-for-good"}}
+	plan, err := variants.Build(clusters, blocks, variants.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, v := range plan.Variants {
-		fmt.Printf("%s %-8s %-13s %s\n", v.ID, v.Tier, v.Relationship, strings.Join(v.Blocks, ","))
+	v := plan.Variants[0]
+	fmt.Println(strings.Join(v.Blocks, ","))
+	for _, s := range v.Slots {
+		for _, who := range [][2]string{{"gold", "lost-for-good"}, {"platinum", "lapsing"}, {"green", "intermediate"}} {
+			got := "nothing"
+			if i := s.Choose(who[0], who[1]); i >= 0 {
+				got = s.Alternatives[i].Block
+			}
+			fmt.Printf("%s slot, %s %s: %s\n", s.Name, who[0], who[1], got)
+		}
 	}
 	// Output:
-	// v0001 gold     lost-for-good dining,gold-benefits,thank-you,bye
-	// v0002 platinum lapsing       dining,platinum-lounges,we-miss-you,bye
-	// v0003 green    intermediate  dining,bye
+	// dining,bye
+	// tier slot, gold lost-for-good: gold-benefits
+	// tier slot, platinum lapsing: platinum-lounges
+	// tier slot, green intermediate: nothing
+	// retention slot, gold lost-for-good: thank-you
+	// retention slot, platinum lapsing: we-miss-you
+	// retention slot, green intermediate: nothing
 }

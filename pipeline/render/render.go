@@ -22,6 +22,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -511,22 +512,62 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 		return nil, err
 	}
 	var hc, tc strings.Builder
-	for i, id := range v.Blocks {
+	parsed := map[string]bool{}
+	// block parses a block once and returns its row and its text call.
+	block := func(id string) (row, call string, err error) {
 		b, ok := e.set.Block(id)
 		if !ok {
-			return nil, fmt.Errorf("render: variant %s: unknown block %q", v.ID, id)
+			return "", "", fmt.Errorf("render: variant %s: unknown block %q", v.ID, id)
 		}
-		if _, err := h.New(b.File).Parse(withVariant(e.blockHTML[id], v.ID)); err != nil {
-			return nil, fmt.Errorf("render: %w", err)
+		if !parsed[id] {
+			parsed[id] = true
+			if _, err := h.New(b.File).Parse(withVariant(e.blockHTML[id], v.ID)); err != nil {
+				return "", "", fmt.Errorf("render: %w", err)
+			}
+			if _, err := t.New(b.File).Parse(withVariant(e.blockText[id], v.ID)); err != nil {
+				return "", "", fmt.Errorf("render: %w", err)
+			}
 		}
-		if _, err := t.New(b.File).Parse(withVariant(e.blockText[id], v.ID)); err != nil {
-			return nil, fmt.Errorf("render: %w", err)
+		return e.blockRow[id], fmt.Sprintf("{{ template %q . }}", b.File), nil
+	}
+	first := true
+	for _, p := range v.Parts(e.position) {
+		if p.Slot == nil {
+			row, call, err := block(p.Block)
+			if err != nil {
+				return nil, err
+			}
+			hc.WriteString(row)
+			if !first {
+				tc.WriteString("\n")
+			}
+			tc.WriteString(call)
+			first = false
+			continue
 		}
-		hc.WriteString(e.blockRow[id])
-		if i > 0 {
-			tc.WriteString("\n")
+		// A slot: the first alternative that fits the recipient, each
+		// compiled once here; nothing when none fits.
+		for i, a := range p.Slot.Alternatives {
+			row, call, err := block(a.Block)
+			if err != nil {
+				return nil, err
+			}
+			cond := "if"
+			if i > 0 {
+				cond = "else if"
+			}
+			test := matchAction(a)
+			fmt.Fprintf(&hc, "{{ %s %s }}%s", cond, test, row)
+			fmt.Fprintf(&tc, "{{ %s %s }}", cond, test)
+			if !first {
+				tc.WriteString("\n")
+			}
+			tc.WriteString(call)
 		}
-		fmt.Fprintf(&tc, "{{ template %q . }}", b.File)
+		if len(p.Slot.Alternatives) > 0 {
+			hc.WriteString("{{ end }}")
+			tc.WriteString("{{ end }}")
+		}
 	}
 	if _, err := h.New("content").Parse(hc.String()); err != nil {
 		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
@@ -613,6 +654,42 @@ func fixedField(chain []string) bool {
 	return false
 }
 
+// position returns a block's position in the newsletter, for
+// Variant.Parts.
+func (e *Engine) position(id string) string {
+	if b, ok := e.set.Block(id); ok {
+		return b.Position
+	}
+	return ""
+}
+
+// matchAction is the template condition of a slot's alternative: the
+// recipient's card tier among its tiers and relationship type among its
+// relationships, for each it lists; true when it lists neither.
+func matchAction(a variants.Alternative) string {
+	var conds []string
+	for _, f := range []struct {
+		field string
+		vals  []string
+	}{{".Recipient.Tier", a.Tiers}, {".Recipient.Relationship", a.Relationships}} {
+		if len(f.vals) == 0 {
+			continue
+		}
+		c := "eq " + f.field
+		for _, v := range f.vals {
+			c += " " + strconv.Quote(v)
+		}
+		conds = append(conds, "("+c+")")
+	}
+	switch len(conds) {
+	case 0:
+		return "true"
+	case 1:
+		return conds[0]
+	}
+	return "and " + strings.Join(conds, " ")
+}
+
 // locate turns an error of the sample execution into one with the line of
 // the block file: the compiled templates hold the blocks' HTML, whose lines
 // are not the file's. It executes each block's Markdown source, shifted
@@ -620,7 +697,13 @@ func fixedField(chain []string) bool {
 // fails there, as with an error in a layout, err is returned as it is.
 func (e *Engine) locate(n *Newsletter, err error) error {
 	d := n.dataFor(SampleRecipient(), sampleUnsubscribe)
-	for _, id := range n.Variant.Blocks {
+	ids := slices.Clone(n.Variant.Blocks)
+	for _, s := range n.Variant.Slots {
+		for _, a := range s.Alternatives {
+			ids = append(ids, a.Block)
+		}
+	}
+	for _, id := range ids {
 		b, _ := e.set.Block(id) // Compile checked every id
 		t, perr := texttemplate.New(b.File).Funcs(Funcs()).Option("missingkey=error").Parse(strings.Repeat("\n", b.BodyLine-1) + b.Body)
 		if perr != nil {

@@ -9,7 +9,9 @@
 package segment
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
@@ -66,10 +68,10 @@ type Clustering struct {
 // Describe builds the groups of a clustering of profiles. Population is
 // each interest's share of the spend of all profiles, clustered or not, in
 // taxonomy order. Cluster i is cluster i of c, with variant id
-// variants.ID(i), its size, the members who get mail, its five interests
-// of highest lift over the population by its members' mean shares, its
-// label, its majority tier and relationship type, and a copy of its
-// centroid.
+// variants.ID(i), its size, the members who get mail, its five strongest
+// interests over the population by its members' mean shares, as
+// profile.TopInterests ranks them, its label (see Label and describeLabel),
+// its majority tier and relationship type, and a copy of its centroid.
 func Describe(tax *profile.Taxonomy, c Clustering) (population []Share, clusters []Cluster) {
 	ps, k := c.Profiles, c.K
 	pop := profile.Population(ps, tax.Len())
@@ -84,10 +86,16 @@ func Describe(tax *profile.Taxonomy, c Clustering) (population []Share, clusters
 		mixes[cl] = map[profile.Relationship]int{}
 		tierMixes[cl] = map[string]int{}
 	}
+	type kind struct{ tier, rel string }
+	kinds := make([]map[kind]int, k)
+	for cl := range kinds {
+		kinds[cl] = map[kind]int{}
+	}
 	for row, cl := range c.Assign {
 		p := &ps[c.Rows[row]]
 		if p.Status() == profile.StatusMail {
 			eligible[cl]++
+			kinds[cl][kind{p.Tier, string(p.Relationship)}]++
 		}
 		mixes[cl][p.Relationship]++
 		tierMixes[cl][p.Tier]++
@@ -116,26 +124,78 @@ func Describe(tax *profile.Taxonomy, c Clustering) (population []Share, clusters
 		for _, ri := range profile.TopInterests(tax, shares, pop, 5) {
 			item.Interests = append(item.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
 		}
-		item.Label = describeLabel(item.Interests, logSpend[cl]/float64(max(c.Sizes[cl], 1)), lo, hi, mixes[cl])
+		item.Label = describeLabel(labelInterests(tax, shares, pop), logSpend[cl]/float64(max(c.Sizes[cl], 1)), lo, hi, mixes[cl])
 		// The majorities choose the variant's tier and retention blocks.
 		item.Tier, item.TierShare = MajorityTier(tierMixes[cl])
 		rel, share := MajorityRelationship(mixes[cl])
 		item.Relationship, item.RelationshipShare = string(rel), share
+		// The eligible members by tier and relationship count the
+		// recipients of each alternative of the variant's slots.
+		for kd, n := range kinds[cl] {
+			item.Kinds = append(item.Kinds, variants.Kind{Tier: kd.tier, Relationship: kd.rel, Eligible: n})
+		}
+		slices.SortFunc(item.Kinds, func(a, b variants.Kind) int {
+			return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Relationship, b.Relationship))
+		})
 		clusters = append(clusters, item)
 	}
 	return population, clusters
 }
 
-// Label names a cluster by its two strongest interests: "Dining + Travel",
-// the name of the only one, or "Mixed spending" for none.
+// minLabelShare is the share of a cluster's spend an interest needs to be
+// named in the cluster's label: the share variants.Options asks of an
+// interest block by default.
+const minLabelShare = 0.05
+
+// otherInterest is the id of the taxonomy's catch-all interest "other",
+// the spending of merchant codes no interest covers.
+const otherInterest = "other"
+
+// Label names a cluster by its strongest interests. ins are the cluster's
+// interests, in any order, each with its share of the cluster's spend and
+// its lift over the population. An interest may be named only when its
+// lift is above 1 (the cluster spends more of its money on it than all
+// cardholders do) and its share is at least 0.05; "other", the spending
+// of unmapped merchant codes, never is. Of those, the strongest is the one
+// of highest lift; equal lifts go to the larger share, then to the id that
+// sorts first. Label names the two strongest, "Dining + Travel", the only
+// one, "Dining", or, when none may be named, "Mixed spending".
 func Label(ins []variants.Interest) string {
-	switch len(ins) {
+	var named []variants.Interest
+	for _, in := range ins {
+		if in.Lift > 1 && in.Share >= minLabelShare && in.ID != otherInterest {
+			named = append(named, in)
+		}
+	}
+	sort.SliceStable(named, func(i, j int) bool {
+		a, b := named[i], named[j]
+		if a.Lift != b.Lift {
+			return a.Lift > b.Lift
+		}
+		if a.Share != b.Share {
+			return a.Share > b.Share
+		}
+		return a.ID < b.ID
+	})
+	switch len(named) {
 	case 0:
 		return "Mixed spending"
 	case 1:
-		return ins[0].Name
+		return named[0].Name
 	}
-	return ins[0].Name + " + " + ins[1].Name
+	return named[0].Name + " + " + named[1].Name
+}
+
+// labelInterests returns every interest of a cluster's mean shares but
+// "other", with its share and lift over the population pop, for Label to
+// choose from: the strongest by Label's rule need not be among the five a
+// cluster lists.
+func labelInterests(tax *profile.Taxonomy, shares, pop []float64) []variants.Interest {
+	var ins []variants.Interest
+	for _, ri := range profile.TopInterests(tax, shares, pop, tax.Len()) {
+		ins = append(ins, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
+	}
+	return ins
 }
 
 // spendLevels returns the tertiles of log spend over the clustered
@@ -165,13 +225,19 @@ func relationshipWord(r profile.Relationship) string {
 	return string(r) // lapsing, lost, inactive
 }
 
-// describeLabel names a cluster by its two strongest interests, its spend
+// describeLabel names a cluster by its interests (see Label), its spend
 // level and its members' dominant relationship: "Dining + Travel, high
-// spend, loyal".
+// spend, loyal". The spend level compares the mean log spend of the
+// cluster's members with the tertiles lo and hi of the clustered
+// cardholders' (see spendLevels): low below lo, high at or above hi and
+// above lo, mid otherwise.
 func describeLabel(ins []variants.Interest, meanLogSpend, lo, hi float64, mix map[profile.Relationship]int) string {
 	l := Label(ins)
 	switch {
-	case meanLogSpend >= hi:
+	case meanLogSpend >= hi && meanLogSpend > lo:
+		// Above lo too: when most cardholders spend alike the tertiles
+		// meet, and a cluster of the population's smallest spenders would
+		// reach hi.
 		l += ", high spend"
 	case meanLogSpend < lo:
 		l += ", low spend"

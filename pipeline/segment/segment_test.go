@@ -96,13 +96,13 @@ func TestDescribe(t *testing.T) {
 	wants := []want{
 		{
 			size: 3, eligible: 2, interests: []string{"dining", "grocery", "travel"},
-			label: "Dining + Grocery, low spend, loyal", tier: "gold", tierShare: 2.0 / 3,
+			label: "Dining, low spend, loyal", tier: "gold", tierShare: 2.0 / 3,
 			rel: "lost-for-good", relShare: 2.0 / 3,
 			firstShare: 0.8, firstLift: 0.8 / (66500 / total), centroid: []float64{0.8, 0.1},
 		},
 		{
 			size: 3, eligible: 1, interests: []string{"travel", "grocery", "dining"},
-			label: "Travel + Grocery, mid spend, occasional", tier: "platinum", tierShare: 2.0 / 3,
+			label: "Travel, mid spend, occasional", tier: "platinum", tierShare: 2.0 / 3,
 			rel: "always-a-share", relShare: 2.0 / 3,
 			firstShare: 2.3 / 3, firstLift: (2.3 / 3) / (355000 / total), centroid: []float64{0.1, 0.77},
 		},
@@ -161,28 +161,179 @@ func TestDescribeEmptyCluster(t *testing.T) {
 		empty.Tier != "" || empty.Relationship != "" {
 		t.Errorf("empty cluster %+v", empty)
 	}
-	if got := clusters[0].Label; got != "Travel, high spend, steady" {
+	// The only member is the whole population: travel has lift 1, and
+	// its spend is neither low nor high.
+	if got := clusters[0].Label; got != "Mixed spending, mid spend, steady" {
 		t.Errorf("label %q", got)
 	}
 }
 
-func TestLabel(t *testing.T) {
-	in := func(names ...string) []variants.Interest {
-		var ins []variants.Interest
-		for _, n := range names {
-			ins = append(ins, variants.Interest{ID: strings.ToLower(n), Name: n})
+// describeGroups describes a clustering in which cluster i has the members
+// groups[i], every one of them clustered.
+func describeGroups(tax *profile.Taxonomy, groups [][]member) []Cluster {
+	var ms []member
+	c := Clustering{Dim: 1, K: len(groups), Centroids: make([]float64, len(groups))}
+	for cl, g := range groups {
+		for _, m := range g {
+			c.Rows = append(c.Rows, len(ms))
+			c.Assign = append(c.Assign, int32(cl))
+			ms = append(ms, m)
 		}
-		return ins
+		c.Sizes = append(c.Sizes, len(g))
 	}
+	c.Profiles = profiles(ms)
+	_, clusters := Describe(tax, c)
+	return clusters
+}
+
+func TestDescribeLabels(t *testing.T) {
+	tax, err := profile.LoadTaxonomy(
+		strings.NewReader("id,name\ndining,Dining\ngroceries,Groceries\nfuel,Fuel\nfashion,Fashion\ntravel,Travel\n"+
+			"entertainment,Entertainment\npets,Pets\nother,Other\n"),
+		strings.NewReader("mcc,interest\n5812,dining\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// one is a loyal cardholder of the given shares of dining, groceries,
+	// fuel, fashion, travel, entertainment, pets and other; all spend
+	// alike, so that the population's shares are the mean shares.
+	one := func(shares ...float64) []member {
+		return []member{{id: "c", shares: shares, spend: 10000, rel: profile.RelationshipLostForGood, consent: true}}
+	}
+	tests := []struct {
+		name      string
+		groups    [][]member
+		want      []string
+		notListed string // an interest named by a label but not among the five listed
+	}{
+		{
+			name: "mostly other, small interests of low lift",
+			groups: [][]member{
+				one(0.05, 0.05, 0.05, 0.04, 0, 0, 0, 0.81),
+				one(0.3, 0.3, 0.2, 0.2, 0, 0, 0, 0),
+			},
+			want: []string{"Mixed spending, mid spend, loyal", "Dining + Groceries, mid spend, loyal"},
+		},
+		{
+			name: "fuel, fashion without share",
+			groups: [][]member{
+				one(0, 0.04, 0.96, 0, 0, 0, 0, 0),
+				one(0, 0.5, 0, 0.5, 0, 0, 0, 0),
+			},
+			want: []string{"Fuel, mid spend, loyal", "Fashion + Groceries, mid spend, loyal"},
+		},
+		{
+			// Entertainment has the highest lift, 2, but the smallest
+			// share: the five others of lift 1.5 gain more share.
+			name: "the strongest need not be listed",
+			groups: [][]member{
+				one(0.18, 0.18, 0.18, 0.18, 0.18, 0.05, 0, 0.05),
+				one(0.06, 0.06, 0.06, 0.06, 0.06, 0, 0.65, 0.05),
+			},
+			want:      []string{"Entertainment + Dining, mid spend, loyal", "Pets, mid spend, loyal"},
+			notListed: "entertainment",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clusters := describeGroups(tax, tt.groups)
+			var got []string
+			for _, c := range clusters {
+				got = append(got, c.Label)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("labels %q, want %q", got, tt.want)
+			}
+			if tt.notListed == "" {
+				return
+			}
+			for _, in := range clusters[0].Interests {
+				if in.ID == tt.notListed {
+					t.Errorf("%s listed: %+v", in.ID, clusters[0].Interests)
+				}
+			}
+		})
+	}
+}
+
+func TestDescribeSpendLevel(t *testing.T) {
+	tax := testTaxonomy(t)
+	// group is a cluster of diners, one for each spend.
+	group := func(spends ...int64) []member {
+		var g []member
+		for _, s := range spends {
+			g = append(g, member{id: "c", shares: []float64{1, 0, 0, 0}, spend: s, rel: profile.RelationshipIntermediate, consent: true})
+		}
+		return g
+	}
+	tests := []struct {
+		name   string
+		small  []int64 // the spends of a cluster of small spenders
+		others [][]int64
+		want   string // the small spenders' level
+	}{
+		{"below everybody", []int64{100, 200, 300}, [][]int64{{100000, 200000, 300000}}, "low spend"},
+		{"below most", []int64{100, 200}, [][]int64{{5000, 6000}, {100000, 200000}}, "low spend"},
+		{"most spend alike", []int64{100, 100, 100, 100}, [][]int64{{1000000, 1000000}}, "mid spend"},
+		{"the smallest spenders spend alike", []int64{100, 100, 100}, [][]int64{{100, 100, 5000}, {1000000}}, "mid spend"},
+		{"everybody spends alike", []int64{500, 500}, [][]int64{{500, 500}}, "mid spend"},
+		{"nobody has spend", []int64{0, 0}, [][]int64{{0, 0, 0}}, "mid spend"},
+		{"refunds", []int64{-500, 0}, [][]int64{{100, 200}, {300, 400}}, "low spend"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			groups := [][]member{group(tt.small...)}
+			for _, o := range tt.others {
+				groups = append(groups, group(o...))
+			}
+			clusters := describeGroups(tax, groups)
+			got := strings.Split(clusters[0].Label, ", ")[1]
+			if got == "high spend" || got != tt.want {
+				t.Errorf("small spenders labelled %q, want %s", clusters[0].Label, tt.want)
+			}
+		})
+	}
+}
+
+func TestLabel(t *testing.T) {
+	// in is an interest with its share of the cluster's spend and its lift.
+	in := func(name string, share, lift float64) variants.Interest {
+		return variants.Interest{ID: strings.ToLower(name), Name: name, Share: share, Lift: lift}
+	}
+	other := variants.Interest{ID: "other", Name: "Other", Share: 0.81, Lift: 3}
 	tests := []struct {
 		name string
 		ins  []variants.Interest
 		want string
 	}{
 		{"no interest", nil, "Mixed spending"},
-		{"one interest", in("Dining"), "Dining"},
-		{"two interests", in("Dining", "Travel"), "Dining + Travel"},
-		{"only the first two", in("Travel", "Dining", "Groceries"), "Travel + Dining"},
+		{"one interest", []variants.Interest{in("Dining", 0.6, 2)}, "Dining"},
+		{"two interests", []variants.Interest{in("Dining", 0.5, 3), in("Travel", 0.3, 2)}, "Dining + Travel"},
+		{"at most two", []variants.Interest{in("Travel", 0.3, 4), in("Dining", 0.3, 3), in("Fuel", 0.2, 2)}, "Travel + Dining"},
+		{"in any order", []variants.Interest{in("Fuel", 0.2, 2), in("Dining", 0.3, 3), in("Travel", 0.3, 4)}, "Travel + Dining"},
+		{"mostly other, small interests of low lift", []variants.Interest{
+			other, in("Fashion", 0.06, 0.8), in("Auto care", 0.05, 0.9), in("Dining", 0.03, 0.2),
+		}, "Mixed spending"},
+		{"mostly other, one interest qualifies", []variants.Interest{
+			other, in("Fashion", 0.04, 1.5), in("Auto care", 0.08, 2.5), in("Dining", 0.05, 0.6),
+		}, "Auto care"},
+		{"other is never named", []variants.Interest{other}, "Mixed spending"},
+		{"an interest without share", []variants.Interest{in("Fuel", 0.7, 5), in("Fashion", 0, 0)}, "Fuel"},
+		{"a rare interest below the minimum share", []variants.Interest{in("Fuel", 0.7, 5), in("Luxury", 0.049, 30)}, "Fuel"},
+		{"the minimum share qualifies", []variants.Interest{in("Fuel", 0.7, 5), in("Luxury", 0.05, 30)}, "Luxury + Fuel"},
+		{"by lift, not by share", []variants.Interest{
+			in("Dining", 0.30, 1.2), in("Groceries", 0.25, 1.1), in("Entertainment", 0.20, 4.59),
+		}, "Entertainment + Dining"},
+		{"a small share of high lift beats a large one of low lift", []variants.Interest{
+			in("Dining", 0.504, 7.12), in("Groceries", 0.186, 1.63), in("Entertainment", 0.057, 4.59),
+		}, "Dining + Entertainment"},
+		{"equal lifts go to the larger share", []variants.Interest{in("Travel", 0.1, 2), in("Dining", 0.3, 2)}, "Dining + Travel"},
+		{"equal lifts for second place", []variants.Interest{in("Travel", 0.1, 2), in("Dining", 0.2, 3), in("Fuel", 0.15, 2)}, "Dining + Fuel"},
+		{"equal lifts and shares go to the id", []variants.Interest{in("Travel", 0.2, 2), in("Fuel", 0.2, 2), in("Dining", 0.2, 2)}, "Dining + Fuel"},
+		{"lift 1 is not named", []variants.Interest{in("Dining", 0.5, 1), in("Travel", 0.1, 1.5)}, "Travel"},
+		{"only lift 1", []variants.Interest{in("Dining", 1, 1)}, "Mixed spending"},
+		{"lift below 1", []variants.Interest{in("Dining", 0.5, 0.99)}, "Mixed spending"},
+		{"no lift", []variants.Interest{in("Dining", 0.5, math.NaN())}, "Mixed spending"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,7 +345,7 @@ func TestLabel(t *testing.T) {
 }
 
 func TestDescribeLabel(t *testing.T) {
-	dining := []variants.Interest{{ID: "dining", Name: "Dining"}}
+	dining := []variants.Interest{{ID: "dining", Name: "Dining", Share: 0.5, Lift: 2}}
 	loyal := map[profile.Relationship]int{profile.RelationshipLostForGood: 1}
 	tests := []struct {
 		name         string

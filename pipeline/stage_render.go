@@ -28,6 +28,25 @@ type rendered struct {
 
 func (rendered) outputs() []string { return []string{rundir.VariantsDir} }
 
+// slotChoice is the block a slot took for one recipient.
+type slotChoice struct {
+	Slot  string `json:"slot"`
+	Block string `json:"block"`
+}
+
+// slotChoices returns the blocks v's slots take for a recipient.
+func slotChoices(v variants.Variant, rc render.Recipient) []slotChoice {
+	var out []slotChoice
+	for _, s := range v.Slots {
+		c := slotChoice{Slot: s.Name}
+		if i := s.Choose(rc.Tier, rc.Relationship); i >= 0 {
+			c.Block = s.Alternatives[i].Block
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // variantMeta is variants/<id>/meta.json: the variant's facts, in a fixed
 // field order, with its lists in their own order (interests by lift,
 // blocks in reading order), so that the same run writes the same bytes.
@@ -45,6 +64,9 @@ type variantMeta struct {
 	// SampleSubject is the subject as the preview's sample recipient sees
 	// it, in index.html and index.txt.
 	SampleSubject string `json:"sample_subject"`
+	// PreviewSlots says which block each slot took for the preview's
+	// sample recipient, "" for none.
+	PreviewSlots []slotChoice `json:"preview_slots,omitempty"`
 	// Sample says to whom sample.eml is addressed.
 	Sample send.Sample `json:"sample"`
 }
@@ -88,7 +110,8 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 		}
 		meta := variantMeta{Variant: n.Variant, Tier: n.Variant.Tier, TierShare: c.TierShare,
 			Relationship: n.Variant.Relationship, RelationshipShare: c.RelationshipShare,
-			Campaign: r.c.Name, Month: r.monthName(), SampleSubject: m.Subject}
+			Campaign: r.c.Name, Month: r.monthName(), SampleSubject: m.Subject,
+			PreviewSlots: slotChoices(n.Variant, render.SampleRecipient())}
 		msg, sample, err := sampler.Sample(n)
 		if err != nil {
 			return err

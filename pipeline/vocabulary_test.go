@@ -225,9 +225,17 @@ func TestVariantsSlotsCountTheirRecipients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meta variants.Variant
+	var meta struct {
+		variants.Variant
+		PreviewSlots []struct{ Slot, Block string } `json:"preview_slots"`
+	}
 	if err := json.Unmarshal(b, &meta); err != nil || meta.Tier != plan.Variants[0].Tier || meta.Relationship != plan.Variants[0].Relationship {
 		t.Errorf("meta.json: %v, tier %q relationship %q", err, meta.Tier, meta.Relationship)
+	}
+	// The preview's recipient is gold and intermediate: the slots took
+	// the gold block and the intermediate one.
+	if len(meta.Slots) != 2 || len(meta.PreviewSlots) != 2 || meta.PreviewSlots[0].Block != "tier-gold" || meta.PreviewSlots[1].Block != "retention-everyday" {
+		t.Errorf("meta.json: slots %d, preview slots %+v", len(meta.Slots), meta.PreviewSlots)
 	}
 }
 

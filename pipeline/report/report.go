@@ -347,12 +347,32 @@ func (b *book) clusters(s Summary) {
 }
 
 func (b *book) variants(s Summary) {
-	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks"}
-	b.sheet(SheetVariants, header, []float64{9, 9, 36, 12, 10, 10, 16, 60, 60, 70})
+	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks",
+		"Chosen per recipient"}
+	b.sheet(SheetVariants, header, []float64{9, 9, 36, 12, 10, 10, 16, 60, 60, 70, 90})
 	for i, v := range s.Plan.Variants {
-		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Tier, v.Relationship, v.Subject, v.Preheader, strings.Join(v.Blocks, ", "))
+		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Tier, v.Relationship, v.Subject, v.Preheader, strings.Join(v.Blocks, ", "),
+			slotsText(v.Slots))
 	}
 	b.autoFilter(SheetVariants, len(header), len(s.Plan.Variants)+1)
+}
+
+// slotsText says what a variant's slots give whom: "tier: tier-gold 98,
+// tier-green 278; retention: ...", with "none" for the eligible members no
+// alternative fits.
+func slotsText(slots []variants.Slot) string {
+	parts := make([]string, 0, len(slots))
+	for _, s := range slots {
+		alts := make([]string, 0, len(s.Alternatives)+1)
+		for _, a := range s.Alternatives {
+			alts = append(alts, fmt.Sprintf("%s %d", a.Block, a.Recipients))
+		}
+		if s.Unmatched > 0 {
+			alts = append(alts, fmt.Sprintf("none %d", s.Unmatched))
+		}
+		parts = append(parts, s.Name+": "+strings.Join(alts, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // lostHeader is the header of the Lost customers sheet.

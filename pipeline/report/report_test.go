@@ -198,7 +198,7 @@ func TestWriteHeaders(t *testing.T) {
 		{report.SheetLost, []string{"Cardholder", "First name", "Cancelled on", "Reason", "Spend in window", "Active months",
 			"Last active", "Interest 1", "Share 1", "Interest 2", "Share 2", "Interest 3", "Share 3", "Favourite merchant"}},
 		{report.SheetUnmapped, []string{"Code", "Description", "Transactions", "Share of transactions"}},
-		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks"}},
+		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks", "Chosen per recipient"}},
 		{report.SheetInputs, []string{"Input", "Rows read", "Accepted", "Rejected", "Reason", "Rows"}},
 	}
 	for _, tt := range tests {

@@ -35,19 +35,7 @@ func TestEveryTierAndRetentionBlockFitsItsReader(t *testing.T) {
 	cfg := quickstartConfig(t)
 	cfg.Outbox = OutboxAll
 	res := mustRun(t, cfg)
-	tax, err := profile.DefaultTaxonomy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(res.Dir, rundir.ProfilesFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ps, err := profile.ReadCSV(bufio.NewReader(f), rundir.ProfilesFile, tax)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := runProfiles(t, res.Dir)
 	byID := map[string]profile.Profile{}
 	for _, p := range ps {
 		byID[p.ID] = p
@@ -122,4 +110,23 @@ func htmlPart(t *testing.T, file string) string {
 		}
 		return string(b)
 	}
+}
+
+// runProfiles reads the profiles of the run in dir.
+func runProfiles(t *testing.T, dir string) []profile.Profile {
+	t.Helper()
+	tax, err := profile.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, rundir.ProfilesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ps, err := profile.ReadCSV(bufio.NewReader(f), rundir.ProfilesFile, tax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
 }

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -119,19 +118,7 @@ func TestVariantsSlotsCountTheirRecipients(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Recount the members from the run's profiles and assignments.
-	tax, err := profile.DefaultTaxonomy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join(res.Dir, rundir.ProfilesFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ps, err := profile.ReadCSV(bufio.NewReader(f), rundir.ProfilesFile, tax)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ps := runProfiles(t, res.Dir)
 	variantOf, err := readAssignments(filepath.Join(res.Dir, rundir.AssignmentsFile))
 	if err != nil {
 		t.Fatal(err)

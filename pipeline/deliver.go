@@ -249,7 +249,7 @@ func (r *run) recipients(ctx context.Context, db *ledger.Ledger, list *suppress.
 	domain := mailDomain(r.c.Sender.From)
 	now := r.cfg.Now().UTC()
 	first := map[uint64]string{} // address -> the cardholder who has it
-	store := &mailees{}
+	store := &mailees{ids: r.interestIDs(), other: r.tax.Other()}
 	var batch []send.Entry
 	flush := func() error {
 		if len(batch) == 0 {

@@ -130,3 +130,150 @@ func runProfiles(t *testing.T, dir string) []profile.Profile {
 	}
 	return ps
 }
+
+// whyNames finds the interests the plain-text part's "why you got this"
+// names, nil when it names none.
+var whyNames = regexp.MustCompile(`Why you got this: this month's picks follow your card spending on\s+(.*?)\.\n`)
+
+// TestEveryWhyAndSubjectIsTrueForItsReader reads every message of the
+// example's outbox as a mail client does and checks, against the
+// recipient's own profile shares, that the "why you got this" line names
+// only interests they have spend on (or says it was picked for spending
+// like theirs), that their subject is not about an interest they have no
+// spend on (the block a subject comes from is found by matching it against
+// the blocks' subject lines), and that the plain text keeps to 78 columns
+// but for links.
+func TestEveryWhyAndSubjectIsTrueForItsReader(t *testing.T) {
+	cfg := quickstartConfig(t)
+	cfg.Outbox = OutboxAll
+	res := mustRun(t, cfg)
+	tax, err := profile.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shareOf := map[string]map[string]float64{} // cardholder -> interest id -> share
+	for _, p := range runProfiles(t, res.Dir) {
+		m := map[string]float64{}
+		for i, in := range tax.Interests() {
+			m[in.ID] = p.Shares[i]
+		}
+		shareOf[p.ID] = m
+	}
+	idOf := map[string]string{}
+	for _, in := range tax.Interests() {
+		idOf[in.Name] = in.ID
+	}
+	set, err := templates.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type subjectLine struct {
+		re        *regexp.Regexp
+		interests []string
+	}
+	var subjects []subjectLine
+	action := regexp.MustCompile(`\{\{.*?\}\}`)
+	for _, b := range set.Meta() {
+		for _, s := range b.Subjects {
+			parts := action.Split(s, -1)
+			for i := range parts {
+				parts[i] = regexp.QuoteMeta(parts[i])
+			}
+			subjects = append(subjects, subjectLine{regexp.MustCompile("^" + strings.Join(parts, ".*") + "$"), b.Interests})
+		}
+	}
+	var dec mime.WordDecoder
+	named, fallback, subjectMisfits := 0, 0, 0
+	index := readCSV(t, filepath.Join(res.Dir, "outbox", "index.csv"))
+	for _, rec := range index[1:] {
+		id, file := rec[1], rec[4]
+		path := filepath.Join(res.Dir, "outbox", filepath.FromSlash(file))
+		text, subject := textPart(t, path)
+		if subject, err = dec.DecodeHeader(subject); err != nil {
+			t.Fatal(err)
+		}
+		m := whyNames.FindStringSubmatch(text)
+		switch {
+		case m != nil:
+			named++
+			for _, name := range strings.Split(strings.Join(strings.Fields(m[1]), " "), ", ") {
+				in, ok := idOf[name]
+				if !ok || shareOf[id][in] <= 0 {
+					t.Errorf("%s: why you got this names %q, on which they have no spend", id, name)
+				}
+			}
+		case strings.Contains(text, "Why you got this: this month's picks were chosen for cardmembers whose\nspending looks like yours."):
+			fallback++
+		default:
+			t.Errorf("%s: no why you got this:\n%s", id, text)
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if len([]rune(line)) > 78 && !strings.Contains(line, "http") {
+				t.Errorf("%s: a text line of %d columns: %q", id, len([]rune(line)), line)
+			}
+		}
+		matched := false
+		for _, s := range subjects {
+			if !s.re.MatchString(subject) {
+				continue
+			}
+			matched = true
+			spends := len(s.interests) == 0
+			for _, in := range s.interests {
+				spends = spends || shareOf[id][in] > 0
+			}
+			if !spends {
+				subjectMisfits++
+				t.Logf("%s: subject %q is about %v, without their spend", id, subject, s.interests)
+			}
+			break
+		}
+		if !matched {
+			t.Errorf("%s: subject %q is no block's", id, subject)
+		}
+	}
+	if named == 0 {
+		t.Error("no message names an interest")
+	}
+	if n := len(index) - 1; subjectMisfits*100 >= n {
+		t.Errorf("%d of %d subjects are about an interest without the recipient's spend: 1%% or more", subjectMisfits, n)
+	}
+	t.Logf("%d messages: %d name the interests of their spend, %d say they were picked for spending like theirs; %d subjects without their spend",
+		len(index)-1, named, fallback, subjectMisfits)
+}
+
+// textPart returns the decoded plain-text part of the message in file,
+// and its Subject header as written.
+func textPart(t *testing.T, file string) (text, subject string) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := mr.NextRawPart()
+		if err == io.EOF {
+			t.Fatalf("%s: no text part", file)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if !strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain") {
+			continue
+		}
+		b, err := io.ReadAll(quotedprintable.NewReader(part))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		return strings.ReplaceAll(string(b), "\r\n", "\n"), msg.Header.Get("Subject")
+	}
+}

@@ -14,6 +14,10 @@ import (
 // of bytes and found by cardholder id: a million recipients take about a
 // tenth of what their profiles take, which a send never holds whole.
 type mailees struct {
+	// ids are the taxonomy's interest ids and other the index of "other",
+	// for the recipients' Spending, packed as indexes.
+	ids    []string
+	other  int
 	blocks [][]byte
 	// recs locates each recipient: block index in the high 32 bits, the
 	// offset in the block in the low ones.
@@ -48,6 +52,11 @@ func (m *mailees) add(p *profile.Profile) {
 		for _, k := range keys {
 			b = appendString(appendString(b, k), p.Attrs[k])
 		}
+	}
+	idx := spendingIndexes(p.Shares, m.other)
+	b = binary.AppendUvarint(b, uint64(len(idx)))
+	for _, k := range idx {
+		b = binary.AppendUvarint(b, uint64(k))
 	}
 	last := len(m.blocks) - 1
 	if last < 0 || len(m.blocks[last])+len(b) > cap(m.blocks[last]) {
@@ -120,6 +129,16 @@ func (m *mailees) recipient(rec uint32) render.Recipient {
 			key, b = readString(b)
 			v, b = readString(b)
 			r.Attrs[key] = v
+		}
+	}
+	n, k = binary.Uvarint(b)
+	b = b[k:]
+	if n > 0 {
+		r.Spending = make([]string, n)
+		for i := range r.Spending {
+			x, k := binary.Uvarint(b)
+			b = b[k:]
+			r.Spending[i] = m.ids[x]
 		}
 	}
 	return r

@@ -12,11 +12,20 @@ import (
 // TestMailees packs recipients and finds each by id with the merge fields
 // recipientOf gives, maps nil or not as they were.
 func TestMailees(t *testing.T) {
+	tax, err := profile.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{tax: tax}
 	var ps []profile.Profile
 	for i := range 3000 {
 		c := &ingest.Cardholder{ID: fmt.Sprintf("C%05d", (i*7919)%3000), FirstName: "Zoë", LastName: "O'Brien\x00x", Email: fmt.Sprintf("c%d@example.com", i),
 			Tier: "gold", Locale: "en-GB"}
 		p := profile.Profile{Cardholder: c, Relationship: profile.RelationshipLapsing, FavouriteMerchant: "Olive & Thyme"}
+		if i%5 != 0 {
+			p.Shares = make([]float64, tax.Len())
+			p.Shares[i%tax.Len()], p.Shares[(i+3)%tax.Len()], p.Shares[tax.Other()] = 0.5, 0.2, 0.3
+		}
 		if i%3 == 0 {
 			p.TopMerchants = profile.FavouritesOf(map[string]string{"dining": "Olive & Thyme", "fuel": "Shell; Ltd=1"})
 		}
@@ -28,17 +37,24 @@ func TestMailees(t *testing.T) {
 		}
 		ps = append(ps, p)
 	}
-	var m mailees
+	m := mailees{ids: r.interestIDs(), other: tax.Other()}
+	withSpending := 0
 	for i := range ps {
 		m.add(&ps[i])
 	}
 	m.finish()
 	for i := range ps {
-		want := recipientOf(&ps[i])
+		want := r.recipientOf(&ps[i])
 		got, ok := m.get(ps[i].ID)
 		if !ok || !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: got %+v, %v\nwant %+v", ps[i].ID, got, ok, want)
 		}
+		if len(got.Spending) == 2 {
+			withSpending++
+		}
+	}
+	if withSpending < len(ps)/2 {
+		t.Errorf("%d recipients with their two interests of spend", withSpending)
 	}
 	if _, ok := m.get("nobody"); ok {
 		t.Error("found a cardholder who is not there")

@@ -111,7 +111,7 @@ func Proof(ctx context.Context, pc ProofConfig) (res *ProofResult, err error) {
 		}
 		rc := render.SampleRecipient()
 		if i, ok := byID[meta.Sample.Recipient]; ok && !meta.Sample.Preview {
-			rc = recipientOf(&ps[i])
+			rc = r.recipientOf(&ps[i])
 		}
 		msg, err := composer.Message(n, rc)
 		if err != nil {

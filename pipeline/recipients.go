@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/render"
@@ -80,10 +82,47 @@ func (r *run) outboxRecipients(plan *variants.Plan, ml *mailing) ([]recipient, e
 }
 
 // recipientOf returns a cardholder's merge fields.
-func recipientOf(p *profile.Profile) render.Recipient {
+func (r *run) recipientOf(p *profile.Profile) render.Recipient {
 	return render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier,
 		Locale: p.Locale, Relationship: string(p.Relationship), FavouriteMerchant: p.FavouriteMerchant,
-		TopMerchants: p.TopMerchants.Map(), Attrs: p.Attrs}
+		TopMerchants: p.TopMerchants.Map(), Attrs: p.Attrs, Spending: spending(r.interestIDs(), p.Shares, r.tax.Other())}
+}
+
+// interestIDs returns the taxonomy's interest ids, in its order.
+func (r *run) interestIDs() []string {
+	r.idsOnce.Do(func() {
+		for _, in := range r.tax.Interests() {
+			r.ids = append(r.ids, in.ID)
+		}
+	})
+	return r.ids
+}
+
+// spending returns the ids of the interests of shares (in the order of
+// ids) with spend, the largest share first, ties in taxonomy order; the
+// catch-all "other", at index other, is no interest to name.
+func spending(ids []string, shares []float64, other int) []string {
+	idx := spendingIndexes(shares, other)
+	if len(idx) == 0 {
+		return nil
+	}
+	out := make([]string, len(idx))
+	for i, k := range idx {
+		out[i] = ids[k]
+	}
+	return out
+}
+
+// spendingIndexes is spending as indexes into the taxonomy.
+func spendingIndexes(shares []float64, other int) []int {
+	var idx []int
+	for k, v := range shares {
+		if v > 0 && k != other {
+			idx = append(idx, k)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(shares[b], shares[a]) })
+	return idx
 }
 
 // composer returns the run's message composer: the sender, the Date, the

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -37,9 +38,12 @@ type run struct {
 	// outbox is the outbox mode, after --outbox.
 	outboxMode string
 	tax        *profile.Taxonomy
-	rates      map[string]ingest.Rate
-	set        *templates.Set
-	md         *templates.Markdown
+	// ids are tax's interest ids (interestIDs).
+	ids     []string
+	idsOnce sync.Once
+	rates   map[string]ingest.Rate
+	set     *templates.Set
+	md      *templates.Markdown
 
 	manifest *rundir.Manifest
 }

@@ -35,7 +35,7 @@ func (r *run) outbox(ctx context.Context, ns []*render.Newsletter, rs []recipien
 	ob := &send.Outbox{Composer: r.composer(), Put: swap.WriteFile,
 		Warn: func(msg string) { r.event(Event{Stage: "outbox", State: EventWarn, Message: msg}) }}
 	res, err := ob.Write(ctx, len(rs), func(i int) (*render.Newsletter, render.Recipient) {
-		return ns[rs[i].variant], recipientOf(rs[i].profile)
+		return ns[rs[i].variant], r.recipientOf(rs[i].profile)
 	})
 	if err != nil {
 		return outboxed{}, err

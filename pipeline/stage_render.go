@@ -80,7 +80,7 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 	sampler := &send.Sampler{Composer: r.composer(), Candidates: func(variant string) iter.Seq[render.Recipient] {
 		return func(yield func(render.Recipient) bool) {
 			for _, p := range ml.byVariant[variant] {
-				if !yield(recipientOf(p)) {
+				if !yield(r.recipientOf(p)) {
 					return
 				}
 			}

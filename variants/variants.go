@@ -227,9 +227,42 @@ type Variant struct {
 	Blocks []string `json:"blocks"`
 	// Slots are the blocks chosen per recipient: they come after the body
 	// blocks, before the closing ones (see Parts).
-	Slots     []Slot `json:"slots,omitempty"`
-	Subject   string `json:"subject"`
-	Preheader string `json:"preheader"`
+	Slots []Slot `json:"slots,omitempty"`
+	// Subjects are the subject and preheader each interest block of the
+	// variant proposes, in reading order, then a default block's (with no
+	// interests): a recipient gets those of the first block serving an
+	// interest they have spend on, else the default block's, else Subject
+	// and Preheader.
+	Subjects  []SubjectChoice `json:"subjects,omitempty"`
+	Subject   string          `json:"subject"`
+	Preheader string          `json:"preheader"`
+}
+
+// SubjectChoice is the subject and preheader a block of a variant
+// proposes, for the recipients with spend on one of its interests.
+type SubjectChoice struct {
+	Block     string   `json:"block"`
+	Interests []string `json:"interests"`
+	Subject   string   `json:"subject"`
+	Preheader string   `json:"preheader"`
+}
+
+// SubjectFor returns the index in v.Subjects of the subject a recipient
+// gets, spending being the interests they have spend on: the first choice
+// with one of those interests or with none; -1 for the variant's own
+// Subject.
+func (v *Variant) SubjectFor(spending []string) int {
+	for i, c := range v.Subjects {
+		if len(c.Interests) == 0 {
+			return i // a default block's, true of anyone
+		}
+		for _, in := range c.Interests {
+			if slices.Contains(spending, in) {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // Part is one place of a variant in reading order: a block every
@@ -330,7 +363,8 @@ func ID(i int) string { return fmt.Sprintf("v%04d", i+1) }
 // Where several blocks compete, the higher priority wins, then the block
 // restricted to more of tier and relationship, then the id that sorts
 // first. The subject and preheader come from the leading body block, a
-// slot's alternatives aside. Each slot counts the cluster's eligible
+// slot's alternatives aside; Subjects hold those of every interest block,
+// for the recipients who have no spend on the leading block's interests. Each slot counts the cluster's eligible
 // members (Cluster.Kinds) each alternative is chosen for.
 // Clusters keep their order, so variant i serves clusters[i]. Build
 // returns the plan with the error of Validate under opts.Vocabulary.
@@ -425,6 +459,31 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 		v.Blocks = make([]string, len(all))
 		for j, b := range all {
 			v.Blocks[j] = b.ID
+		}
+		for _, b := range body {
+			if len(b.Interests) == 0 || len(b.Subjects) == 0 {
+				continue
+			}
+			sc := SubjectChoice{Block: b.ID, Interests: b.Interests, Subject: b.Subjects[rotate(c.ID, len(b.Subjects))]}
+			if n := len(b.Preheaders); n > 0 {
+				sc.Preheader = b.Preheaders[rotate(c.ID, n)]
+			}
+			v.Subjects = append(v.Subjects, sc)
+		}
+		// For the recipients with spend on none of those interests, a
+		// default block's subject, which speaks to every cardmember.
+		if len(v.Subjects) > 0 {
+			for _, b := range slots[SlotDefault] {
+				if len(b.Subjects) == 0 || len(b.Interests) > 0 || !b.Fits(c) {
+					continue
+				}
+				sc := SubjectChoice{Block: b.ID, Subject: b.Subjects[rotate(c.ID, len(b.Subjects))]}
+				if n := len(b.Preheaders); n > 0 {
+					sc.Preheader = b.Preheaders[rotate(c.ID, n)]
+				}
+				v.Subjects = append(v.Subjects, sc)
+				break
+			}
 		}
 		if len(body) > 0 {
 			lead := body[0]

@@ -232,7 +232,9 @@ func TestBuildVariantFields(t *testing.T) {
 	}
 	want := []variants.Variant{
 		{ID: "v0001", Cluster: 3, Label: "Fuel", Size: 40, Eligible: 31, Interests: ins, Tier: "gold", Relationship: "lapsing",
-			Blocks: wrap("fuel"), Subject: "subject fuel", Preheader: "preheader fuel"},
+			Blocks: wrap("fuel"), Subject: "subject fuel", Preheader: "preheader fuel",
+			Subjects: []variants.SubjectChoice{{Block: "fuel", Interests: []string{"fuel"}, Subject: "subject fuel", Preheader: "preheader fuel"},
+				{Block: "default-b", Subject: "subject default-b"}}},
 		{ID: "v0002", Cluster: 1, Label: "Mixed", Size: 12, Eligible: 2,
 			Blocks: wrap("default-b", "default-a"), Subject: "subject default-b"},
 	}
@@ -583,4 +585,46 @@ func ExampleBuild_targeting() {
 	// retention slot, gold lost-for-good: thank-you
 	// retention slot, platinum lapsing: we-miss-you
 	// retention slot, green intermediate: nothing
+}
+
+// A recipient gets the subject of the first interest block of the variant
+// serving an interest they have spend on, a default block's without one,
+// and the variant's own when the set has no default block with subjects.
+func TestSubjectFor(t *testing.T) {
+	c := variants.Cluster{Interests: []variants.Interest{interest("dining", 0.4, 2), interest("fuel", 0.3, 2), interest("pets", 0.2, 2)}}
+	plan, err := variants.Build([]variants.Cluster{c}, targetingBlocks(), variants.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := plan.Variants[0]
+	if len(v.Subjects) != 3 || v.Subjects[0].Block != "dining" || v.Subjects[1].Block != "fuel" || v.Subjects[2].Block != "default" {
+		t.Fatalf("subjects %+v", v.Subjects)
+	}
+	for _, tt := range []struct {
+		spending []string
+		want     int
+	}{
+		{[]string{"dining", "fuel"}, 0},
+		{[]string{"fuel", "dining"}, 0},
+		{[]string{"groceries", "fuel"}, 1},
+		{[]string{"pets"}, 2},
+		{nil, 2},
+	} {
+		if got := v.SubjectFor(tt.spending); got != tt.want {
+			t.Errorf("SubjectFor(%v) = %d, want %d", tt.spending, got, tt.want)
+		}
+	}
+	var noDefault []variants.Block
+	for _, b := range targetingBlocks() {
+		if !b.Default {
+			noDefault = append(noDefault, b)
+		}
+	}
+	plan, err = variants.Build([]variants.Cluster{c}, noDefault, variants.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Variants[0].SubjectFor([]string{"pets"}); got != -1 {
+		t.Errorf("without a default block: SubjectFor = %d, want -1", got)
+	}
 }

@@ -14,7 +14,8 @@ func (n *Newsletter) PersonalizeFast(r Recipient, unsubscribeURL string) (m *Mes
 	if n.fast == nil {
 		return nil, false
 	}
-	m, err := n.fast.personalize(n.dataFor(r, unsubscribeURL))
+	d := n.dataFor(r, unsubscribeURL)
+	m, err := n.fast.personalize(d, n.subjectIndex(&d.Recipient))
 	return m, err == nil
 }
 

@@ -56,6 +56,10 @@ type Recipient struct {
 	// Attrs holds the extra columns of the cardholders input, by name:
 	// {{ index .Recipient.Attrs "points_balance" }}.
 	Attrs map[string]string
+	// Spending lists the ids of the interests the cardholder has spend on
+	// in the profile window, their strongest first ("other" aside). It
+	// chooses their subject (variants.Variant.SubjectFor) and .Why.
+	Spending []string
 }
 
 // Sender is who the newsletter comes from.
@@ -109,6 +113,10 @@ type Data struct {
 	Sender         Sender
 	Campaign       Campaign
 	UnsubscribeURL string
+	// Why names at most three of the variant's interests the recipient
+	// has spend on, their strongest first: what "why you got this" may
+	// say of them. Empty, it may not name any.
+	Why []string
 }
 
 // Config is what an Engine needs besides the template set and the Markdown
@@ -470,13 +478,14 @@ func walkCalls(n parse.Node, f func(*parse.TemplateNode)) {
 // Newsletter is a compiled variant, ready to personalize. It is safe for
 // concurrent use.
 type Newsletter struct {
-	Variant   variants.Variant
-	data      VariantData
-	engine    *Engine
-	html      *htmltemplate.Template
-	text      *texttemplate.Template
-	subject   *texttemplate.Template
-	preheader *texttemplate.Template
+	Variant variants.Variant
+	data    VariantData
+	engine  *Engine
+	html    *htmltemplate.Template
+	text    *texttemplate.Template
+	// subjects and preheaders are the variant's own (0), then those of
+	// Variant.Subjects (see subjectIndex).
+	subjects, preheaders []*texttemplate.Template
 	// fast personalizes without the templates' interpreter (fast.go); nil
 	// when the templates use something it does not cover.
 	fast *fastNewsletter
@@ -577,11 +586,20 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 	}
 	markText(t)
 	n.html, n.text = h, t
-	if n.subject, err = texttemplate.New("subject").Funcs(Funcs()).Option("missingkey=error").Parse(v.Subject); err != nil {
-		return nil, fmt.Errorf("render: variant %s: subject: %w", v.ID, err)
+	pairs := [][2]string{{v.Subject, v.Preheader}}
+	for _, c := range v.Subjects {
+		pairs = append(pairs, [2]string{c.Subject, c.Preheader})
 	}
-	if n.preheader, err = texttemplate.New("preheader").Funcs(Funcs()).Option("missingkey=error").Parse(v.Preheader); err != nil {
-		return nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
+	for _, p := range pairs {
+		st, err := texttemplate.New("subject").Funcs(Funcs()).Option("missingkey=error").Parse(p[0])
+		if err != nil {
+			return nil, fmt.Errorf("render: variant %s: subject: %w", v.ID, err)
+		}
+		pt, err := texttemplate.New("preheader").Funcs(Funcs()).Option("missingkey=error").Parse(p[1])
+		if err != nil {
+			return nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
+		}
+		n.subjects, n.preheaders = append(n.subjects, st), append(n.preheaders, pt)
 	}
 	sample := n.dataFor(SampleRecipient(), sampleUnsubscribe)
 	want, err := n.personalize(sample)
@@ -627,13 +645,19 @@ func (n *Newsletter) compileFast(want *Message) *fastNewsletter {
 	}
 	// So are the paragraphs of the text part that hold no recipient's value.
 	f.text.mapText(func(b []byte) []byte { return templates.FillUnits(b, TextWidth) })
-	if f.subject, err = compileProgram(outText, n.subject.Tree, dot, lookupText(n.subject), Funcs(), fx); err != nil {
-		return nil
+	for i := range n.subjects {
+		sp, err := compileProgram(outText, n.subjects[i].Tree, dot, lookupText(n.subjects[i]), Funcs(), fx)
+		if err != nil {
+			return nil
+		}
+		pp, err := compileProgram(outText, n.preheaders[i].Tree, dot, lookupText(n.preheaders[i]), Funcs(), fx)
+		if err != nil {
+			return nil
+		}
+		f.subjects, f.preheaders = append(f.subjects, sp), append(f.preheaders, pp)
 	}
-	if f.preheader, err = compileProgram(outText, n.preheader.Tree, dot, lookupText(n.preheader), Funcs(), fx); err != nil {
-		return nil
-	}
-	got, err := f.personalize(n.dataFor(SampleRecipient(), sampleUnsubscribe))
+	sd := n.dataFor(SampleRecipient(), sampleUnsubscribe)
+	got, err := f.personalize(sd, n.subjectIndex(&sd.Recipient))
 	if err != nil || !got.equal(want) {
 		return nil
 	}
@@ -743,7 +767,29 @@ var ErrHeader = errors.New("bad header value")
 
 // dataFor returns the data of the newsletter for one recipient.
 func (n *Newsletter) dataFor(r Recipient, unsubscribeURL string) *Data {
-	return &Data{Recipient: r, Variant: n.data, Sender: n.engine.cfg.Sender, Campaign: n.engine.cfg.Campaign, UnsubscribeURL: unsubscribeURL}
+	d := &Data{Recipient: r, Variant: n.data, Sender: n.engine.cfg.Sender, Campaign: n.engine.cfg.Campaign, UnsubscribeURL: unsubscribeURL}
+	for _, id := range r.Spending {
+		if len(d.Why) == maxWhy {
+			break
+		}
+		for _, in := range n.data.Interests {
+			if in.ID == id {
+				d.Why = append(d.Why, in.Name)
+				break
+			}
+		}
+	}
+	return d
+}
+
+// maxWhy is the most interests Data.Why names: three names fit a line of
+// the plain-text part.
+const maxWhy = 3
+
+// subjectIndex is the index of the subject templates a recipient gets: 0
+// for the variant's own, i+1 for Variant.Subjects[i].
+func (n *Newsletter) subjectIndex(r *Recipient) int {
+	return n.Variant.SubjectFor(r.Spending) + 1
 }
 
 // Personalize executes the newsletter for one recipient. The plain-text
@@ -751,7 +797,7 @@ func (n *Newsletter) dataFor(r Recipient, unsubscribeURL string) *Data {
 func (n *Newsletter) Personalize(r Recipient, unsubscribeURL string) (*Message, error) {
 	d := n.dataFor(r, unsubscribeURL)
 	if n.fast != nil {
-		if m, err := n.fast.personalize(d); err == nil {
+		if m, err := n.fast.personalize(d, n.subjectIndex(&d.Recipient)); err == nil {
 			return m, nil
 		}
 		// The templates write this one, or say what is wrong with it.
@@ -764,10 +810,11 @@ func (n *Newsletter) Personalize(r Recipient, unsubscribeURL string) (*Message, 
 func (n *Newsletter) personalize(d *Data) (*Message, error) {
 	m := &Message{}
 	var err error
-	if m.Subject, err = execText(n.subject, d); err != nil {
+	i := n.subjectIndex(&d.Recipient)
+	if m.Subject, err = execText(n.subjects[i], d); err != nil {
 		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
-	if m.Preheader, err = execText(n.preheader, d); err != nil {
+	if m.Preheader, err = execText(n.preheaders[i], d); err != nil {
 		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
 	if strings.ContainsAny(m.Subject, "\r\n") || strings.ContainsAny(m.Preheader, "\r\n") {
@@ -797,7 +844,9 @@ func execText(t *texttemplate.Template, d *Data) (string, error) {
 
 // fastNewsletter holds the programs of a newsletter.
 type fastNewsletter struct {
-	html, text, subject, preheader *program
+	html, text *program
+	// subjects and preheaders are Newsletter.subjects' and preheaders'.
+	subjects, preheaders []*program
 	// htmlSize and textSize are the largest parts written so far, so that
 	// each part is written into one allocation.
 	htmlSize, textSize atomic.Int64
@@ -808,16 +857,16 @@ var states = sync.Pool{New: func() any { return new(state) }}
 
 // personalize runs the programs on d; any error means the templates must
 // write this message.
-func (f *fastNewsletter) personalize(d *Data) (*Message, error) {
+func (f *fastNewsletter) personalize(d *Data, subject int) (*Message, error) {
 	s := states.Get().(*state)
 	defer states.Put(s)
 	dot := reflect.ValueOf(d)
 	m := &Message{}
 	var err error
-	if m.Subject, err = s.line(f.subject, dot); err != nil {
+	if m.Subject, err = s.line(f.subjects[subject], dot); err != nil {
 		return nil, err
 	}
-	if m.Preheader, err = s.line(f.preheader, dot); err != nil {
+	if m.Preheader, err = s.line(f.preheaders[subject], dot); err != nil {
 		return nil, err
 	}
 	if strings.ContainsAny(m.Subject, "\r\n") || strings.ContainsAny(m.Preheader, "\r\n") {

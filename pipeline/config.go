@@ -320,6 +320,10 @@ type SenderConfig struct {
 	// UnsubscribeMailto is a mailbox that takes unsubscribe requests, the
 	// mailto: alternative of List-Unsubscribe (default: none).
 	UnsubscribeMailto string `toml:"unsubscribe_mailto" json:"unsubscribe_mailto,omitempty"`
+	// Locale is the newsletter's locale, such as "en-GB": how templates
+	// write money, numbers and dates with .Campaign.Locale, and which
+	// market-specific offers they show (default "en-US").
+	Locale string `toml:"locale" json:"locale,omitempty"`
 }
 
 // LinksConfig tags the newsletter's links with UTM parameters for web
@@ -420,6 +424,8 @@ const (
 	DefaultErrorBudget = 0.01
 	DefaultSamples     = 3
 	DefaultSecretEnv   = "TAILOR_UNSUBSCRIBE_SECRET"
+	DefaultLocale      = "en-US"
+	DefaultCurrency    = "USD"
 )
 
 // ErrConfig is wrapped by every error about the campaign file or the

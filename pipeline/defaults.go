@@ -51,6 +51,9 @@ func (c *Campaign) withDefaults() Campaign {
 	if d.Sender.UnsubscribeSecretEnv == "" {
 		d.Sender.UnsubscribeSecretEnv = DefaultSecretEnv
 	}
+	if d.Sender.Locale == "" {
+		d.Sender.Locale = DefaultLocale
+	}
 	if d.Mail.Outbox == "" {
 		d.Mail.Outbox = OutboxSamples
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -233,7 +234,8 @@ func (r *run) fastPath() bool {
 // renderConfig is the renderer's configuration for the run.
 func (r *run) renderConfig() render.Config {
 	return render.Config{
-		Campaign:   render.Campaign{Name: r.c.Name, Month: r.monthName(), MonthName: render.MonthName(r.monthName())},
+		Campaign: render.Campaign{Name: r.c.Name, Month: r.monthName(), MonthName: render.MonthName(r.monthName()),
+			Locale: r.c.Sender.Locale, Currency: r.currency()},
 		Sender:     r.sender(),
 		Links:      r.c.Links.renderLinks(),
 		NoFastPath: !r.fastPath(),
@@ -244,4 +246,12 @@ func (r *run) renderConfig() render.Config {
 func (r *run) sender() render.Sender {
 	s := r.c.Sender
 	return render.Sender{Name: s.Name, From: s.From, ReplyTo: s.ReplyTo, PostalAddress: s.PostalAddress}
+}
+
+// currency is the campaign's currency, upper case.
+func (r *run) currency() string {
+	if c := r.c.Inputs.Currency; c != "" {
+		return strings.ToUpper(c)
+	}
+	return DefaultCurrency
 }

@@ -78,6 +78,11 @@ type Campaign struct {
 	Name      string
 	Month     string // "2026-10"
 	MonthName string // "October 2026"
+	// Locale is the newsletter's locale ("en-GB") and Currency the
+	// campaign's currency ("GBP"): {{ money .Campaign.Locale "500"
+	// .Campaign.Currency }} writes £500.00.
+	Locale   string
+	Currency string
 }
 
 // VariantData is what templates see of the variant: the facts planning

@@ -53,6 +53,8 @@ type Campaign struct {
 	SMTP []SMTPConfig `toml:"smtp" json:"smtp,omitempty"`
 	// Send tunes tailor send.
 	Send SendingConfig `toml:"send" json:"send,omitzero"`
+	// Fit is the fit audit's budget ([fit]).
+	Fit FitConfig `toml:"fit" json:"fit,omitzero"`
 	// DKIM signs the messages tailor send hands over.
 	DKIM DKIMConfig `toml:"dkim" json:"dkim,omitzero"`
 }
@@ -121,6 +123,14 @@ type SendingConfig struct {
 	// 0.05).
 	PauseWindow int     `toml:"pause_window" json:"pause_window,omitempty"`
 	PauseShare  float64 `toml:"pause_share" json:"pause_share,omitempty"`
+}
+
+// FitConfig is the fit audit's budget ([fit]).
+type FitConfig struct {
+	// Budget is the share of messages that may say something untrue for
+	// their reader (a block for another tier, spending they do not have)
+	// before the run fails: 0 to 1 (default 0.01).
+	Budget *float64 `toml:"budget" json:"budget,omitempty"`
 }
 
 // DKIMConfig signs messages with DKIM ([dkim]).
@@ -426,6 +436,7 @@ const (
 	DefaultSecretEnv   = "TAILOR_UNSUBSCRIBE_SECRET"
 	DefaultLocale      = "en-US"
 	DefaultCurrency    = "USD"
+	DefaultFitBudget   = 0.01
 )
 
 // ErrConfig is wrapped by every error about the campaign file or the
@@ -526,6 +537,9 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if b := c.Inputs.ErrorBudget; b != nil && (*b < 0 || *b > 1) {
 		return bad("inputs.error_budget", "%v: want a share between 0 and 1 (0.01 is 1%%)", *b)
+	}
+	if b := c.Fit.Budget; b != nil && (*b < 0 || *b > 1 || *b != *b) {
+		return bad("fit.budget", "%v: want a share between 0 and 1 (0.01 is 1%%)", *b)
 	}
 	if cur := c.Inputs.Currency; cur != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(cur) {
 		return bad("inputs.currency", "%q: want a 3-letter ISO 4217 code", cur)

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -15,7 +17,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tailor-mail/tailor/pipeline/fit"
 	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/report"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/templates"
 )
@@ -133,7 +139,7 @@ func runProfiles(t *testing.T, dir string) []profile.Profile {
 
 // whyNames finds the interests the plain-text part's "why you got this"
 // names, nil when it names none.
-var whyNames = regexp.MustCompile(`Why you got this: this month's picks follow your card spending on\s+(.*?)\.\n`)
+var whyNames = regexp.MustCompile(`Why you got this: this month’s picks follow your card spending on\s+(.*?)\.\n`)
 
 // TestEveryWhyAndSubjectIsTrueForItsReader reads every message of the
 // example's outbox as a mail client does and checks, against the
@@ -202,7 +208,7 @@ func TestEveryWhyAndSubjectIsTrueForItsReader(t *testing.T) {
 					t.Errorf("%s: why you got this names %q, on which they have no spend", id, name)
 				}
 			}
-		case strings.Contains(text, "Why you got this: this month's picks were chosen for cardmembers whose\nspending looks like yours."):
+		case strings.Contains(text, "Why you got this: this month’s picks were chosen for cardmembers whose\nspending looks like yours."):
 			fallback++
 		default:
 			t.Errorf("%s: no why you got this:\n%s", id, text)
@@ -275,5 +281,91 @@ func textPart(t *testing.T, file string) (text, subject string) {
 			t.Fatalf("%s: %v", file, err)
 		}
 		return strings.ReplaceAll(string(b), "\r\n", "\n"), msg.Header.Get("Subject")
+	}
+}
+
+// TestFitAudit runs the example twice: as it is, every message is true
+// for its reader; with a "why you got this" that names every interest of
+// the cluster, as it once did, the audit counts the messages that claim
+// spending the reader does not have, the same number a parse of the
+// outbox's files finds, fails the run over its budget, and still writes
+// every output, the workbook's Fit sheet with examples among them.
+func TestFitAudit(t *testing.T) {
+	res := mustRun(t, quickstartConfig(t))
+	var rep FitReport
+	if err := rundir.ReadJSON(filepath.Join(res.Dir, FitFile), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Checked != res.Audience.Mail || rep.Misfit != 0 || res.FitChecked != rep.Checked || res.FitMisfit != 0 {
+		t.Errorf("the example: %d checked, %d misfit (result %d, %d); %d mailable", rep.Checked, rep.Misfit, res.FitChecked, res.FitMisfit, res.Audience.Mail)
+	}
+
+	cfg, dir := templateCampaign(t)
+	cfg.Outbox = OutboxAll
+	editFile(t, filepath.Join(dir, "layout.txt"), "{{ with .Why -}}", "{{ with .Variant.InterestNames -}}")
+	untrue, runErr := Run(context.Background(), cfg)
+	if !errors.Is(runErr, ErrFit) || untrue == nil {
+		t.Fatalf("Run with an untrue why: %v, result %v; want ErrFit with the result", runErr, untrue)
+	}
+	if err := rundir.ReadJSON(filepath.Join(untrue.Dir, FitFile), &rep); err != nil {
+		t.Fatal(err)
+	}
+	// Count from the files what the audit should have found.
+	tax, err := profile.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spends := map[string]map[string]bool{}
+	for _, p := range runProfiles(t, untrue.Dir) {
+		spends[p.ID] = map[string]bool{}
+		for i, in := range tax.Interests() {
+			spends[p.ID][in.Name] = p.Shares[i] > 0
+		}
+	}
+	untrueWhy := 0
+	index := readCSV(t, filepath.Join(untrue.Dir, "outbox", "index.csv"))
+	for _, rec := range index[1:] {
+		text, _ := textPart(t, filepath.Join(untrue.Dir, "outbox", filepath.FromSlash(rec[4])))
+		m := whyNames.FindStringSubmatch(text)
+		if m == nil {
+			t.Fatalf("%s: no why you got this", rec[1])
+		}
+		for _, name := range strings.Split(strings.Join(strings.Fields(m[1]), " "), ", ") {
+			if !spends[rec[1]][name] {
+				untrueWhy++
+				break
+			}
+		}
+	}
+	if untrueWhy == 0 || rep.Rules[fit.RuleSpend] != untrueWhy || rep.Misfit != untrueWhy || rep.Checked != len(index)-1 {
+		t.Errorf("the audit counts %d spend misfits in %d messages of %d; the files have %d", rep.Rules[fit.RuleSpend], rep.Misfit, rep.Checked, untrueWhy)
+	}
+	if n := len(rep.Examples); n == 0 || n > fitExamples || !strings.Contains(rep.Examples[0].Detail, "follow your card spending on") {
+		t.Errorf("examples %+v", rep.Examples)
+	}
+	if !strings.Contains(runErr.Error(), "[fit] budget") || !strings.Contains(runErr.Error(), FitFile) {
+		t.Errorf("error %q does not say what to do", runErr)
+	}
+	// Every output is there: the workbook with its Fit sheet.
+	f, err := excelize.OpenFile(filepath.Join(untrue.Dir, rundir.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(report.SheetFit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rows[len(rows)-1]
+	if len(last) < 4 || last[2] != fit.RuleSpend || !strings.Contains(last[3], "your card spending") {
+		t.Errorf("the Fit sheet ends with %q", last)
+	}
+	// A budget that allows them passes.
+	c := *cfg.Campaign
+	all := 1.0
+	c.Fit.Budget = &all
+	cfg.Campaign = &c
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Errorf("Run with a budget of 100%%: %v", err)
 	}
 }

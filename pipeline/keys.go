@@ -26,6 +26,7 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		"variants": {r.set.MetaHash()},
 		"render": append([]any{r.set.Hash(), f.Name, f.Sender.Name, f.Sender.From, f.Sender.PostalAddress, f.Links},
 			r.sampleKey()...),
+		"fit":    {r.fitBudget()},
 		"report": {},
 		"outbox": {r.outboxMode, f.Mail, f.Sender, rundir.Key("secret", r.secret)[:16]},
 	}
@@ -40,6 +41,7 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		// again: render is sealed once a send starts, and the list grows
 		// with every bounce.)
 		parts["outbox"] = append(parts["outbox"], d)
+		parts["fit"] = append(parts["fit"], d)
 	}
 	if d := r.ledgerDigest(); d != "" {
 		// The report's Send sheet follows the send ledger.
@@ -50,6 +52,7 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		// turning the fast path off renders and composes again.
 		parts["render"] = append(parts["render"], "templates only")
 		parts["outbox"] = append(parts["outbox"], "templates only")
+		parts["fit"] = append(parts["fit"], "templates only")
 	}
 	prev := ""
 	for i := range stages {

@@ -81,6 +81,11 @@ type Result struct {
 	Clusters      int
 	Variants      int
 	Messages      int
+	// FitChecked counts the messages the fit audit checked, FitMisfit
+	// those that say something untrue for their reader; FitBudget is the
+	// share of them the campaign allows.
+	FitChecked, FitMisfit int
+	FitBudget             float64
 	// Report is the path of the workbook.
 	Report string
 }
@@ -96,7 +101,9 @@ type Audience struct {
 
 // Run runs the campaign month described by cfg. It holds the run's lock
 // throughout: a second writer of the same campaign month is refused at once
-// with a *rundir.LockedError.
+// with a *rundir.LockedError. A run whose fit audit finds more untrue
+// messages than the campaign's [fit] budget returns its Result with an
+// error wrapping ErrFit.
 func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	r, err := newRun(cfg)
 	if err != nil {
@@ -130,7 +137,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.result(&o), nil
+	// Every output is written: a run over its fit budget fails with them,
+	// for the marketer to see why.
+	return r.result(&o), r.checkFit(o.fit)
 }
 
 // outcomes holds each stage's typed output: its counts, made in this
@@ -143,6 +152,7 @@ type outcomes struct {
 	cluster  clustered
 	variants planned
 	render   rendered
+	fit      fitted
 	report   reported
 	outbox   outboxed
 	// mailing is who may be mailed, from the profiles and assignments.
@@ -196,6 +206,17 @@ func (r *run) stages(o *outcomes) []stage {
 			}
 			return r.render(ctx, ns, cf, ml)
 		}).readBySend(),
+		// fit personalizes every mailable cardholder's message and audits
+		// it against their own data: blocks for their tier and
+		// relationship type, spending they have, subjects of it.
+		step("fit", &o.fit, func(ctx context.Context) (fitted, error) {
+			l := r.load(ctx, o)
+			ns, ml := l.newsletters(), l.mailing()
+			if l.err != nil {
+				return fitted{}, l.err
+			}
+			return r.fitAudit(ctx, ns, ml)
+		}),
 		// report writes the marketers' workbook.
 		step("report", &o.report, func(ctx context.Context) (reported, error) {
 			l := r.load(ctx, o)
@@ -203,6 +224,9 @@ func (r *run) stages(o *outcomes) []stage {
 				messages: len(l.recipients()), transactions: o.profile.InWindow}
 			if l.err != nil {
 				return reported{}, l.err
+			}
+			if err := rundir.ReadJSON(r.file(FitFile), &in.fit); err != nil {
+				return reported{}, err
 			}
 			var err error
 			if in.send, err = r.sendCounts(); err != nil {
@@ -229,6 +253,7 @@ func (r *run) result(o *outcomes) *Result {
 		Dir: r.dir, Manifest: m, Ran: m.LastRun.Ran, Kept: m.LastRun.Kept, Inputs: m.Inputs,
 		Audience: o.profile.Audience, Relationships: o.profile.Relationships,
 		Clusters: o.cluster.Clusters, Variants: o.variants.Variants, Messages: o.outbox.Messages,
+		FitChecked: o.fit.Checked, FitMisfit: o.fit.Misfit, FitBudget: r.fitBudget(),
 		Report: r.file(rundir.ReportFile),
 	}
 }

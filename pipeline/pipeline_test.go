@@ -89,7 +89,7 @@ func TestRunQuickstart(t *testing.T) {
 		t.Errorf("messages = %d, want 3 samples for each of %d variants", res.Messages, res.Variants)
 	}
 	m := res.Manifest
-	if len(m.Stages) != 7 || m.LastRun.Status != "done" || len(m.Inputs) != 2 || m.Inputs[0].SHA256 == "" {
+	if len(m.Stages) != 8 || m.LastRun.Status != "done" || len(m.Inputs) != 2 || m.Inputs[0].SHA256 == "" {
 		t.Errorf("manifest incomplete: %+v", m)
 	}
 }
@@ -236,8 +236,8 @@ func TestRerunKeepsFinishedStages(t *testing.T) {
 	first := mustRun(t, cfg)
 	before := modTimes(t, first.Dir)
 	second := mustRun(t, cfg)
-	if len(second.Ran) != 0 || len(second.Kept) != 7 {
-		t.Errorf("second run ran %v, kept %v; want nothing run, all 7 kept", second.Ran, second.Kept)
+	if len(second.Ran) != 0 || len(second.Kept) != 8 {
+		t.Errorf("second run ran %v, kept %v; want nothing run, all 8 kept", second.Ran, second.Kept)
 	}
 	if after := modTimes(t, second.Dir); len(after) != len(before) {
 		t.Errorf("file count changed: %d -> %d", len(before), len(after))
@@ -256,8 +256,8 @@ func TestRerunKeepsFinishedStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	third := mustRun(t, cfg)
-	if !slices.Equal(third.Ran, []string{"render", "report", "outbox"}) {
-		t.Errorf("after deleting a preview, ran %v; want render, report, outbox", third.Ran)
+	if !slices.Equal(third.Ran, []string{"render", "fit", "report", "outbox"}) {
+		t.Errorf("after deleting a preview, ran %v; want render, fit, report, outbox", third.Ran)
 	}
 }
 
@@ -297,9 +297,9 @@ func TestTemplateEditRerunsFromRender(t *testing.T) {
 		old, new string
 		ran      []string
 	}{
-		{"block wording", "blocks/dining-table.md", "## ", "## Fresh: ", []string{"render", "report", "outbox"}},
-		{"layout", "layout.html", "<body", "<body data-edited=\"1\"", []string{"render", "report", "outbox"}},
-		{"front matter", "blocks/dining-table.md", "priority = 10", "priority = 11", []string{"variants", "render", "report", "outbox"}},
+		{"block wording", "blocks/dining-table.md", "## ", "## Fresh: ", []string{"render", "fit", "report", "outbox"}},
+		{"layout", "layout.html", "<body", "<body data-edited=\"1\"", []string{"render", "fit", "report", "outbox"}},
+		{"front matter", "blocks/dining-table.md", "priority = 10", "priority = 11", []string{"variants", "render", "fit", "report", "outbox"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,7 +321,7 @@ func TestTemplateEditRerunsFromRender(t *testing.T) {
 // does, and checks that no partial file is left and that the next run
 // finishes from the interrupted stage.
 func TestInterruptedRunResumes(t *testing.T) {
-	for _, stage := range []string{"ingest", "profile", "cluster", "variants", "render", "report", "outbox"} {
+	for _, stage := range []string{"ingest", "profile", "cluster", "variants", "render", "fit", "report", "outbox"} {
 		t.Run(stage, func(t *testing.T) {
 			cfg := quickstartConfig(t)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -347,7 +347,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 			}
 			cfg.Events = nil
 			res := mustRun(t, cfg)
-			want := []string{"ingest", "profile", "cluster", "variants", "render", "report", "outbox"}
+			want := []string{"ingest", "profile", "cluster", "variants", "render", "fit", "report", "outbox"}
 			i := slices.Index(want, stage)
 			if stage == "profile" {
 				i = 0 // profiling needs ingest's in-memory aggregates

@@ -48,7 +48,7 @@ type RenderResult struct {
 	Ran []string
 	// Kept names the stages whose outputs were kept.
 	Kept []string
-	// Stale names the later stages (report, outbox) whose outputs do not
+	// Stale names the later stages (fit, report, outbox) whose outputs do not
 	// follow the variants as they are now: the next tailor run of the
 	// campaign brings them up to date.
 	Stale []string

@@ -69,8 +69,8 @@ func TestRenderAfterBlockEdit(t *testing.T) {
 	if !slices.Equal(res.Ran, []string{"render"}) || !slices.Equal(res.Kept, []string{"ingest", "profile", "cluster", "variants"}) {
 		t.Errorf("ran %v, kept %v; want render, and the stages before it kept", res.Ran, res.Kept)
 	}
-	if !slices.Equal(res.Stale, []string{"report", "outbox"}) {
-		t.Errorf("stale %v, want report and outbox", res.Stale)
+	if !slices.Equal(res.Stale, []string{"fit", "report", "outbox"}) {
+		t.Errorf("stale %v, want fit, report and outbox", res.Stale)
 	}
 	if res.Variants != 12 || res.Campaign != "quickstart" || res.Month != "2026-10" || res.Templates != tdir {
 		t.Errorf("result %+v", res)
@@ -98,8 +98,8 @@ func TestRenderAfterBlockEdit(t *testing.T) {
 
 	// The next run with the same templates keeps the new render.
 	again := mustRun(t, cfg)
-	if !slices.Equal(again.Ran, []string{"report", "outbox"}) {
-		t.Errorf("the run after Render ran %v, want report and outbox", again.Ran)
+	if !slices.Equal(again.Ran, []string{"fit", "report", "outbox"}) {
+		t.Errorf("the run after Render ran %v, want fit, report and outbox", again.Ran)
 	}
 	eml, _ := filepath.Glob(filepath.Join(first.Dir, "outbox", "v0001", "*.eml"))
 	if len(eml) == 0 || !bytes.Contains(readFile(t, eml[0]), []byte("freshly tailored")) {
@@ -150,8 +150,8 @@ func TestRenderAfterFrontMatterEdit(t *testing.T) {
 		}
 	}
 	again := mustRun(t, cfg)
-	if !slices.Equal(again.Ran, []string{"report", "outbox"}) {
-		t.Errorf("the run after Render ran %v, want report and outbox", again.Ran)
+	if !slices.Equal(again.Ran, []string{"fit", "report", "outbox"}) {
+		t.Errorf("the run after Render ran %v, want fit, report and outbox", again.Ran)
 	}
 }
 
@@ -234,8 +234,8 @@ func TestRenderOtherTemplates(t *testing.T) {
 		t.Error("the variants do not show the other folder's layout")
 	}
 	again := mustRun(t, cfg)
-	if !slices.Equal(again.Ran, []string{"render", "report", "outbox"}) {
-		t.Errorf("the run after Render with other templates ran %v, want render, report, outbox", again.Ran)
+	if !slices.Equal(again.Ran, []string{"render", "fit", "report", "outbox"}) {
+		t.Errorf("the run after Render with other templates ran %v, want render, fit, report, outbox", again.Ran)
 	}
 	if bytes.Contains(readFile(t, filepath.Join(first.Dir, "variants", "v0003", "index.html")), []byte(`data-proof="1"`)) {
 		t.Error("the run kept the other folder's render")

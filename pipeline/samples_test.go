@@ -389,7 +389,7 @@ func TestRenderKeyFollowsSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	samplePath := filepath.Join(res.Dir, rundir.VariantsDir, "v0001", send.SampleFile)
-	fromRender := []string{"render", "report", "outbox"}
+	fromRender := []string{"render", "fit", "report", "outbox"}
 	steps := []struct {
 		name   string
 		change func()
@@ -482,8 +482,8 @@ func TestRenderWritesSamples(t *testing.T) {
 		}
 	}
 	again := mustRun(t, cfg)
-	if !slices.Equal(again.Ran, []string{"report", "outbox"}) {
-		t.Errorf("the run after Render ran %v, want report and outbox", again.Ran)
+	if !slices.Equal(again.Ran, []string{"fit", "report", "outbox"}) {
+		t.Errorf("the run after Render ran %v, want fit, report and outbox", again.Ran)
 	}
 	if n := samplesMatchOutbox(t, first.Dir, plan); n != len(plan.Variants) {
 		t.Errorf("%d samples compared with the outbox, want %d", n, len(plan.Variants))

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/tailor-mail/tailor/pipeline/fit"
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/report"
@@ -35,6 +36,8 @@ type reportIn struct {
 	// send counts the send ledger's messages by variant and state; nil
 	// before any send.
 	send map[string]map[send.State]int
+	// fit is the fit audit's findings.
+	fit FitReport
 }
 
 // report writes report.xlsx, with the inputs' records of the manifest.
@@ -50,7 +53,8 @@ func (r *run) report(in reportIn) (reported, error) {
 		s.Clusters = append(s.Clusters, c.Cluster)
 	}
 	s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
-	sheets := 6
+	s.Fit = fitSheet(in.fit)
+	sheets := 7
 	if in.send != nil {
 		sheets++
 		s.Send = sendRows(in.plan, in.send)
@@ -159,4 +163,20 @@ func addTo(m *report.Mix, rel profile.Relationship) {
 	case profile.RelationshipLost:
 		m.Lost++
 	}
+}
+
+// fitSheet is the fit audit as the workbook shows it.
+func fitSheet(f FitReport) report.Fit {
+	out := report.Fit{Checked: f.Checked, Misfit: f.Misfit, Budget: f.Budget, Rules: fit.Rules()}
+	for _, v := range f.Variants {
+		row := report.FitRow{Variant: v.Variant, Checked: v.Checked, Misfit: v.Misfit}
+		for _, rule := range out.Rules {
+			row.Rules = append(row.Rules, v.Rules[rule])
+		}
+		out.Variants = append(out.Variants, row)
+	}
+	for _, e := range f.Examples {
+		out.Examples = append(out.Examples, report.FitExample{Cardholder: e.Cardholder, Variant: e.Variant, Rule: e.Rule, Detail: e.Detail})
+	}
+	return out
 }

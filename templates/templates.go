@@ -415,7 +415,7 @@ func builtinFuncs() map[string]any {
 	m := map[string]any{}
 	// The builtins, and the renderer's functions (render.Funcs).
 	for _, n := range []string{"and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
-		"money", "number", "date"} {
+		"money", "price", "number", "date"} {
 		m[n] = fmt.Sprint
 	}
 	return m

@@ -86,7 +86,7 @@ func TestOneWriterPerRun(t *testing.T) {
 	// Nothing of the first run was touched: every stage's outputs are as
 	// its manifest recorded them, so a run again keeps them all.
 	out, err := exec.Command(bin, "run", campaign, "--out", first).Output()
-	if err != nil || !bytes.Contains(out, []byte("ran: none; kept: ingest, profile, cluster, variants, render, report, outbox")) {
+	if err != nil || !bytes.Contains(out, []byte("ran: none; kept: ingest, profile, cluster, variants, render, fit, report, outbox")) {
 		t.Fatalf("run after the first: %v\n%s", err, out)
 	}
 

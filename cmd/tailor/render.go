@@ -37,7 +37,7 @@ The templates are checked first, as tailor check does: any problem is
 reported as file:line: message, nothing is written and render exits 1.
 Outputs are replaced atomically, and the run's manifest records the new
 render: a later tailor run with the same templates keeps it and redoes the
-report and the outbox, which follow it.`,
+fit audit, the report and the outbox, which follow it.`,
 		Example: `  tailor render out/quickstart/2026-10
   tailor render out/quickstart/2026-10 --templates my-templates`,
 		Args: exactArgs(1),

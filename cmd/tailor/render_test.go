@@ -50,6 +50,9 @@ func TestCheckRenderExitCodes(t *testing.T) {
 		{"check file", []string{"check", intro}, exitUsage, ""},
 		{"check two", []string{"check", clean, broken}, exitUsage, ""},
 		{"check bad campaign", []string{"check", "--campaign", filepath.Join(dir, "nope.toml")}, exitUsage, ""},
+		{"check fit", []string{"check", "--campaign", filepath.Join(example(t), "campaign.toml"), "--fit"}, exitOK,
+			"fit: 1855 of 1855 messages true for their reader (100.0%; budget: 1.0% untrue)"},
+		{"check fit without a campaign", []string{"check", "--fit"}, exitUsage, ""},
 		{"render unchanged", []string{"render", runDir}, exitOK, "nothing to render"},
 		{"render broken", []string{"render", runDir, "--templates", broken}, exitFailed, ""},
 		// A copy of the built-in set is the same set: nothing to do.

@@ -39,7 +39,7 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
 		Use:   "run CAMPAIGN.toml",
-		Short: "Run a campaign month: ingest, profile, cluster, variants, render, report, outbox",
+		Short: "Run a campaign month: ingest, profile, cluster, variants, render, fit, report, outbox",
 		Long: `run takes a campaign month end to end and writes everything into
 <out>/<campaign>/<YYYY-MM>/: manifest.json, profiles.csv, clusters.json,
 assignments.csv, variants/, report.xlsx, outbox/ and rejects/.
@@ -89,10 +89,12 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	}
 	start := time.Now()
 	res, err := pipeline.Run(ctx, cfg)
+	if res != nil {
+		printSummary(stdout, res, time.Since(start))
+	}
 	if err != nil {
 		return err
 	}
-	printSummary(stdout, res, time.Since(start))
 	if !o.send {
 		return nil
 	}
@@ -155,6 +157,11 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	}
 	fmt.Fprintf(w, "  %-13s %7d\n", "clusters", res.Clusters)
 	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "variants", res.Variants, filepath.Join(res.Dir, "variants"))
+	if res.FitChecked > 0 {
+		fmt.Fprintf(w, "  %-13s %6.1f%%  of %d messages true for their reader (%d not; budget %.1f%%, see %s)\n", "fit",
+			100*float64(res.FitChecked-res.FitMisfit)/float64(res.FitChecked), res.FitChecked, res.FitMisfit, 100*res.FitBudget,
+			filepath.Join(res.Dir, pipeline.FitFile))
+	}
 	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "messages", res.Messages, filepath.Join(res.Dir, "outbox"))
 	fmt.Fprintf(w, "  %-13s %s\n", "report", res.Report)
 	if len(res.Kept) > 0 {

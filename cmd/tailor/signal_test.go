@@ -79,7 +79,7 @@ func TestInterruptSignal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	if !bytes.Contains(res, []byte("ran: outbox; kept: ingest, profile, cluster, variants, render, report")) {
+	if !bytes.Contains(res, []byte("ran: outbox; kept: ingest, profile, cluster, variants, render, fit, report")) {
 		t.Errorf("resumed run did not just finish the outbox:\n%s", res)
 	}
 }

@@ -601,6 +601,7 @@ func (w *walker) checkCall(t *parse.Tree, fn *parse.IdentifierNode, args []refle
 // funcUsage shows how each of Funcs is called.
 var funcUsage = map[string]string{
 	"money":  "money LOCALE AMOUNT CURRENCY, such as {{ money .Recipient.Locale \"1234.50\" \"USD\" }}",
+	"price":  "price LOCALE AMOUNT CURRENCY, such as {{ price .Campaign.Locale \"500\" .Campaign.Currency }}",
 	"number": "number LOCALE VALUE, such as {{ number .Recipient.Locale 12480 }}",
 	"date":   "date LOCALE DATE [long|short], such as {{ date .Recipient.Locale \"2026-10-31\" \"long\" }}",
 }
@@ -734,7 +735,7 @@ func funcResult(name string, args []reflect.Type) reflect.Type {
 		}
 	case "len":
 		return reflect.TypeFor[int]()
-	case "print", "printf", "println", "html", "js", "urlquery", "money", "number", "date":
+	case "print", "printf", "println", "html", "js", "urlquery", "money", "price", "number", "date":
 		return reflect.TypeFor[string]()
 	case "eq", "ne", "lt", "le", "gt", "ge", "not":
 		return reflect.TypeFor[bool]()
@@ -797,7 +798,7 @@ func distance(a, b string) int {
 
 // Sample settings of the check's engine.
 var (
-	checkCampaign = Campaign{Name: "check", Month: "2026-10", MonthName: MonthName("2026-10")}
+	checkCampaign = Campaign{Name: "check", Month: "2026-10", MonthName: MonthName("2026-10"), Locale: DefaultLocale, Currency: DefaultCurrency}
 	checkSender   = Sender{Name: "Sender", From: "news@example.com", PostalAddress: "1 Main Street, Springfield"}
 )
 

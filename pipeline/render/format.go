@@ -309,6 +309,19 @@ func formatNumber(tag string, v any) (string, error) {
 
 // formatMoney is the template function money.
 func formatMoney(tag string, amount any, currency string) (string, error) {
+	return money(tag, amount, currency, false)
+}
+
+// formatPrice is formatMoney for offers: an amount with no fraction is
+// written without one ("$500", "£25", but "$12.50"), as prices are
+// advertised.
+func formatPrice(tag string, amount any, currency string) (string, error) {
+	return money(tag, amount, currency, true)
+}
+
+// money writes amount in currency as locale tag writes money; whole drops
+// a fraction that is zero.
+func money(tag string, amount any, currency string, whole bool) (string, error) {
 	code := strings.ToUpper(strings.TrimSpace(currency))
 	if len(code) != 3 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		return "", fmt.Errorf("money: currency %q: want a 3-letter ISO 4217 code such as USD", currency)
@@ -322,6 +335,9 @@ func formatMoney(tag string, amount any, currency string) (string, error) {
 		return "", fmt.Errorf("money: %w", err)
 	}
 	d = d.round(digits)
+	if whole && strings.Trim(d.frac, "0") == "" {
+		d.frac = ""
+	}
 	l := lookupLocale(tag)
 	sym, ok := l.symbols[code]
 	if !ok {

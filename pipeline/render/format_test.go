@@ -220,3 +220,31 @@ func TestFormatErrorsAreData(t *testing.T) {
 		})
 	}
 }
+
+func TestPrice(t *testing.T) {
+	tests := []struct {
+		locale   string
+		amount   any
+		currency string
+		want     string
+	}{
+		{"en-US", "500", "USD", "$500"},
+		{"en-US", "6000", "USD", "$6,000"},
+		{"en-GB", "25", "GBP", "£25"},
+		{"en-US", "12.5", "USD", "$12.50"},
+		{"en-US", "0.01", "USD", "$0.01"},
+		{"en-US", "9.999", "USD", "$10"},
+		{"de-DE", "1234", "EUR", "1.234\u00a0€"},
+		{"en-US", 1500, "USD", "$15"},
+		{"ja-JP", "1235", "JPY", "￥1,235"},
+	}
+	for _, tt := range tests {
+		got, err := formatPrice(tt.locale, tt.amount, tt.currency)
+		if err != nil || got != tt.want {
+			t.Errorf("price %s %v %s = %q, %v; want %q", tt.locale, tt.amount, tt.currency, got, err, tt.want)
+		}
+	}
+	if _, err := formatPrice("en-US", "ten", "USD"); err == nil {
+		t.Error("price of ten: no error")
+	}
+}

@@ -74,6 +74,12 @@ type Sender struct {
 }
 
 // Campaign describes the campaign month.
+// The campaign's locale and currency when it names none.
+const (
+	DefaultLocale   = "en-US"
+	DefaultCurrency = "USD"
+)
+
 type Campaign struct {
 	Name      string
 	Month     string // "2026-10"
@@ -170,7 +176,7 @@ var msoComment = regexp.MustCompile(`(?s)<!--\[if [^\]]*\]>.*?<!\[endif\]-->`)
 // builtins: money, number and date, which format for a locale (see the
 // template set's README). Each returns a new map.
 func Funcs() map[string]any {
-	return map[string]any{"money": formatMoney, "number": formatNumber, "date": formatDate}
+	return map[string]any{"money": formatMoney, "price": formatPrice, "number": formatNumber, "date": formatDate}
 }
 
 // NewEngine is New without link tagging.
@@ -192,6 +198,14 @@ func NewEngine(set *templates.Set, md *templates.Markdown, campaign Campaign, se
 // With cfg.Links.UTM, the links of the blocks, layouts and partials are
 // tagged here too, the variant's id left to Compile.
 func New(set *templates.Set, md *templates.Markdown, cfg Config) (*Engine, error) {
+	// A campaign that names neither writes money in US dollars, the
+	// American way.
+	if cfg.Campaign.Locale == "" {
+		cfg.Campaign.Locale = DefaultLocale
+	}
+	if cfg.Campaign.Currency == "" {
+		cfg.Campaign.Currency = DefaultCurrency
+	}
 	e := &Engine{
 		set: set, cfg: cfg, tagger: newTagger(cfg.Links, cfg.Campaign.Name),
 		blockHTML: map[string]string{}, blockRow: map[string]string{}, blockText: map[string]string{},

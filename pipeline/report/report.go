@@ -126,6 +126,35 @@ type Summary struct {
 	// plan order; nil before the run's send started, and then the Send
 	// sheet is left out.
 	Send []SendRow
+	// Fit is the fit audit: how many messages say something untrue for
+	// their reader.
+	Fit Fit
+}
+
+// Fit is the fit audit of a run's messages, for the Fit sheet.
+type Fit struct {
+	Checked, Misfit int
+	// Budget is the share of misfit messages the campaign allows.
+	Budget float64
+	// Rules names the rules in order; Variants counts each variant's
+	// misfits by rule, in plan order.
+	Rules    []string
+	Variants []FitRow
+	// Examples are misfits to read.
+	Examples []FitExample
+}
+
+// FitRow is one variant's audit.
+type FitRow struct {
+	Variant         string
+	Checked, Misfit int
+	// Rules counts the misfits of each of Fit.Rules.
+	Rules []int
+}
+
+// FitExample is one misfit: the cardholder, the rule, what they read.
+type FitExample struct {
+	Cardholder, Variant, Rule, Detail string
 }
 
 // SendRow counts one variant's messages by their state in the send
@@ -154,6 +183,7 @@ const (
 	SheetLost     = "Lost customers"
 	SheetInputs   = "Inputs"
 	SheetUnmapped = "Unmapped codes"
+	SheetFit      = "Fit"
 	// SheetSend is there once the run's send has started.
 	SheetSend = "Send"
 )
@@ -170,6 +200,7 @@ func Write(w io.Writer, s Summary) error {
 	x.lost(s)
 	x.inputs(s)
 	x.unmapped(s)
+	x.fit(s)
 	x.send(s)
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
@@ -488,6 +519,58 @@ func UpdateSend(r io.Reader, w io.Writer, rows []SendRow) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
+}
+
+// fit writes the Fit sheet: the messages audited and those that say
+// something untrue for their reader, by variant and rule, a total row,
+// then examples to read.
+func (b *book) fit(s Summary) {
+	f := s.Fit
+	header := append([]string{"Variant", "Messages", "Not true for their reader", "Share"}, f.Rules...)
+	widths := []float64{10, 11, 24, 9}
+	for range f.Rules {
+		widths = append(widths, 13)
+	}
+	b.sheet(SheetFit, header, widths)
+	share := func(n, of int) any {
+		if of == 0 {
+			return nil
+		}
+		return float64(n) / float64(of)
+	}
+	r := 2
+	total := make([]int, len(f.Rules))
+	for _, v := range f.Variants {
+		row := []any{v.Variant, v.Checked, v.Misfit, share(v.Misfit, v.Checked)}
+		for i, n := range v.Rules {
+			row = append(row, n)
+			total[i] += n
+		}
+		b.row(SheetFit, r, row...)
+		r++
+	}
+	row := []any{"Total", f.Checked, f.Misfit, share(f.Misfit, f.Checked)}
+	for _, n := range total {
+		row = append(row, n)
+	}
+	b.row(SheetFit, r, row...)
+	last, _ := excelize.CoordinatesToCellName(len(header), r)
+	b.check(b.f.SetCellStyle(SheetFit, "A"+fmt.Sprint(r), last, b.bold))
+	b.style(SheetFit, 4, 2, r, b.percent)
+	r += 2
+	b.row(SheetFit, r, "Budget", nil, nil, f.Budget)
+	b.style(SheetFit, 4, r, r, b.percent)
+	r += 2
+	if len(f.Examples) == 0 {
+		b.row(SheetFit, r, "Every message audited is true for its reader.")
+		return
+	}
+	b.row(SheetFit, r, "Cardholder", "Variant", "Rule", "What they read")
+	b.check(b.f.SetCellStyle(SheetFit, "A"+fmt.Sprint(r), "D"+fmt.Sprint(r), b.bold))
+	for _, e := range f.Examples {
+		r++
+		b.row(SheetFit, r, e.Cardholder, e.Variant, e.Rule, e.Detail)
+	}
 }
 
 // send writes the Send sheet: each variant's messages by state, with a

@@ -172,7 +172,7 @@ func TestWriteSheets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := open(t, tt.s)
-			want := []string{"Summary", "Clusters", "Variants", "Lost customers", "Inputs", "Unmapped codes"}
+			want := []string{"Summary", "Clusters", "Variants", "Lost customers", "Inputs", "Unmapped codes", "Fit"}
 			if got := f.GetSheetList(); !reflect.DeepEqual(got, want) {
 				t.Errorf("sheets %q, want %q", got, want)
 			}
@@ -544,11 +544,44 @@ func TestUpdateSend(t *testing.T) {
 		if len(got) != 3 || got[1][1] != fmt.Sprint(rows[0].Sent) || got[2][0] != "Total" {
 			t.Errorf("Send sheet %q", got)
 		}
-		if sheets := f.GetSheetList(); len(sheets) != 7 || sheets[0] != report.SheetSummary {
+		if sheets := f.GetSheetList(); len(sheets) != 8 || sheets[0] != report.SheetSummary {
 			t.Errorf("sheets %q", sheets)
 		}
 		f.Close()
 		before.Reset()
 		before.Write(written)
+	}
+}
+
+// The Fit sheet counts each variant's misfit messages by rule, totals
+// them, and lists the examples; with none, it says every message is true.
+func TestFitSheet(t *testing.T) {
+	s := testSummary()
+	s.Fit = report.Fit{Checked: 30, Misfit: 2, Budget: 0.01, Rules: []string{"tier", "spend"},
+		Variants: []report.FitRow{{Variant: "v0001", Checked: 20, Misfit: 2, Rules: []int{1, 2}}, {Variant: "v0002", Checked: 10}},
+		Examples: []report.FitExample{{Cardholder: "C1", Variant: "v0001", Rule: "spend", Detail: "Why you got this: ... Fuel."}}}
+	f := open(t, s)
+	rows, err := f.GetRows(report.SheetFit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"Variant", "Messages", "Not true for their reader", "Share", "tier", "spend"},
+		{"v0001", "20", "2", "10.00%", "1", "2"},
+		{"v0002", "10", "0", "0.00%"},
+		{"Total", "30", "2", "6.67%", "1", "2"},
+		{},
+		{"Budget", "", "", "1.00%"},
+		{},
+		{"Cardholder", "Variant", "Rule", "What they read"},
+		{"C1", "v0001", "spend", "Why you got this: ... Fuel."},
+	}
+	if fmt.Sprintf("%q", rows) != fmt.Sprintf("%q", want) { // an empty row reads as nil or empty
+		t.Errorf("Fit sheet\n got %q\nwant %q", rows, want)
+	}
+	s.Fit = report.Fit{Checked: 5, Rules: []string{"tier"}, Variants: []report.FitRow{{Variant: "v0001", Checked: 5, Rules: []int{0}}}}
+	rows, _ = open(t, s).GetRows(report.SheetFit)
+	if last := rows[len(rows)-1]; len(last) != 1 || last[0] != "Every message audited is true for its reader." {
+		t.Errorf("Fit sheet without misfits ends with %q", last)
 	}
 }

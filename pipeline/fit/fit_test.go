@@ -1,0 +1,78 @@
+package fit_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/fit"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+func checker() *fit.Checker {
+	blocks := []variants.Block{
+		{ID: "dining", Interests: []string{"dining"}, Subjects: []string{"{{ .Recipient.FirstName }}, three tables worth booking", "4x points on dinner"}},
+		{ID: "fuel", Interests: []string{"fuel"}, Subjects: []string{"Fill up for less"}},
+		{ID: "default", Default: true, Subjects: []string{"Your card does more than you might think"}},
+		{ID: "tier-gold", Tiers: []string{"gold"}},
+		{ID: "tier-premium", Tiers: []string{"gold", "platinum"}},
+		{ID: "winback", Relationships: []string{"lapsing", "lost"}},
+		{ID: "gold-winback", Tiers: []string{"gold"}, Relationships: []string{"lapsing"}},
+	}
+	return fit.New(blocks, []fit.Interest{{"dining", "Dining"}, {"fuel", "Fuel"}, {"family_kids", "Family & kids"}, {"other", ""}})
+}
+
+func row(id string) string {
+	return `<tr><td class="block block-` + id + `" style="padding:8px">x</td></tr>`
+}
+
+func TestCheck(t *testing.T) {
+	gold := fit.Reader{ID: "C1", Tier: "gold", Relationship: "lapsing", Spending: []string{"dining", "family_kids"}}
+	tests := []struct {
+		name   string
+		reader fit.Reader
+		msg    fit.Message
+		want   []string // rules
+	}{
+		{"a true message", gold, fit.Message{Subject: "Zoë, three tables worth booking",
+			HTML: []byte(row("dining") + row("tier-gold") + row("gold-winback") + row("tier-premium")),
+			Text: []byte("Why you got this: this month's picks follow your card spending on\nDining, Family & kids.\n")}, nil},
+		{"a tier block of another tier", fit.Reader{Tier: "platinum", Relationship: "lapsing"},
+			fit.Message{HTML: []byte(row("tier-gold") + row("tier-premium"))}, []string{fit.RuleTier}},
+		{"no tier at all", fit.Reader{Relationship: "lost"}, fit.Message{HTML: []byte(row("tier-premium") + row("winback"))}, []string{fit.RuleTier}},
+		{"a retention block of another type, and a block for both", fit.Reader{Tier: "gold", Relationship: "intermediate"},
+			fit.Message{HTML: []byte(row("winback") + row("gold-winback"))}, []string{fit.RuleRelationship, fit.RuleRelationship}},
+		{"spending claimed that is not there", gold, fit.Message{Text: []byte("Why you got this: this month's picks follow\nyour card spending on Dining, Fuel.\n\nFuel up for less.")},
+			[]string{fit.RuleSpend}},
+		{"an interest named outside a claim about the reader", gold, fit.Message{Text: []byte("Fuel prices rose 3.5% this month. Earn points at the pump.\n\nSpend £500 and earn 10,000 points on Fuel.")}, nil},
+		{"you spent, without the spend", gold, fit.Message{Text: []byte("Last month you spent more on Fuel than ever!")}, []string{fit.RuleSpend}},
+		{"a subject about an interest without spend", gold, fit.Message{Subject: "Fill up for less"}, []string{fit.RuleSubject}},
+		{"a subject with a merge field, without spend", fit.Reader{Tier: "gold"}, fit.Message{Subject: "Alex, three tables worth booking"}, []string{fit.RuleSubject}},
+		{"a default block's subject fits anyone", fit.Reader{}, fit.Message{Subject: "Your card does more than you might think"}, nil},
+		{"a subject of no block", fit.Reader{}, fit.Message{Subject: "Hello"}, nil},
+		{"an unknown block is no one's", fit.Reader{}, fit.Message{HTML: []byte(row("closing"))}, nil},
+	}
+	c := checker()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, m := range c.Check(tt.reader, tt.msg) {
+				got = append(got, m.Rule)
+				if m.Detail == "" {
+					t.Errorf("misfit %s without a detail", m.Rule)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("rules %v, want %v (%+v)", got, tt.want, c.Check(tt.reader, tt.msg))
+			}
+		})
+	}
+}
+
+func TestSpendDetailIsTheSentence(t *testing.T) {
+	r := fit.Reader{Spending: []string{"dining"}}
+	got := checker().Check(r, fit.Message{Text: []byte("Hello.\n\nWhy you got this: this month's picks follow your card\nspending on Dining, Fuel.\n")})
+	want := []fit.Misfit{{Rule: fit.RuleSpend, Detail: "Why you got this: this month's picks follow your card spending on Dining, Fuel."}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

@@ -1,0 +1,179 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/tailor-mail/tailor/pipeline/fit"
+	"github.com/tailor-mail/tailor/pipeline/internal/workers"
+	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+)
+
+// FitFile is the fit audit's findings, in the run directory.
+const FitFile = "fit.json"
+
+// fitExamples is how many examples of each rule fit.json keeps.
+const fitExamples = 20
+
+// fitted is the fit stage's outcome.
+type fitted struct {
+	// Checked counts the messages audited: one per mailable cardholder;
+	// Misfit those that say something untrue for their reader.
+	Checked int `count:"checked"`
+	Misfit  int `count:"misfit"`
+}
+
+func (fitted) outputs() []string { return []string{FitFile} }
+
+// FitReport is fit.json: how many messages of each variant say something
+// untrue for their reader, by rule, with examples.
+type FitReport struct {
+	Checked int `json:"checked"`
+	// Misfit counts the messages with at least one misfit; Rate is
+	// Misfit / Checked, and Budget the rate above which the run fails.
+	Misfit int     `json:"misfit"`
+	Rate   float64 `json:"rate"`
+	Budget float64 `json:"budget"`
+	// Rules counts the misfits of each rule (fit.Rules), over every
+	// message.
+	Rules    map[string]int `json:"rules"`
+	Variants []FitVariant   `json:"variants"`
+	// Examples are the first misfits of each rule, in input order.
+	Examples []FitExample `json:"examples"`
+}
+
+// FitVariant is the audit of one variant's messages.
+type FitVariant struct {
+	Variant string         `json:"variant"`
+	Checked int            `json:"checked"`
+	Misfit  int            `json:"misfit"`
+	Rules   map[string]int `json:"rules"`
+}
+
+// FitExample is one misfit: who, which rule, what they read.
+type FitExample struct {
+	Cardholder string `json:"cardholder"`
+	Variant    string `json:"variant"`
+	Rule       string `json:"rule"`
+	Detail     string `json:"detail"`
+}
+
+// fitChecker returns the audit's checker for the run's template set and
+// taxonomy.
+func (r *run) fitChecker() *fit.Checker {
+	var interests []fit.Interest
+	for i, in := range r.tax.Interests() {
+		if i != r.tax.Other() {
+			interests = append(interests, fit.Interest{ID: in.ID, Name: in.Name})
+		}
+	}
+	return fit.New(r.set.Meta(), interests)
+}
+
+// fitAudit personalizes every mailable cardholder's message and checks it
+// against their own data (package fit), then writes fit.json. A share of
+// misfit messages over the campaign's [fit] budget fails the run once
+// every stage is done (checkFit).
+func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing) (fitted, error) {
+	byID := make(map[string]*render.Newsletter, len(ns))
+	variantAt := make(map[string]int, len(ns))
+	for i, n := range ns {
+		byID[n.Variant.ID], variantAt[n.Variant.ID] = n, i
+	}
+	checker := r.fitChecker()
+	rep := FitReport{Budget: r.fitBudget(), Rules: map[string]int{}, Variants: make([]FitVariant, len(ns))}
+	for i, n := range ns {
+		rep.Variants[i] = FitVariant{Variant: n.Variant.ID, Rules: map[string]int{}}
+	}
+	// Each message's misfits, by its place in the list, so that the
+	// examples come in input order whatever the workers' order.
+	found := make([][]fit.Misfit, len(ml.list))
+	var mu sync.Mutex
+	err := workers.Each(ctx, len(ml.list), func(i int) error {
+		m := ml.list[i]
+		n, ok := byID[m.variant]
+		if !ok {
+			return fmt.Errorf("fit: cardholder %s: variant %s is not in the plan", m.profile.ID, m.variant)
+		}
+		rc := r.recipientOf(m.profile)
+		msg, err := n.Personalize(rc, fitUnsubscribe)
+		if err != nil {
+			// The outbox refuses and lists what cannot be written.
+			return nil
+		}
+		misfits := checker.Check(fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Spending: rc.Spending},
+			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text})
+		mu.Lock()
+		found[i] = misfits
+		v := &rep.Variants[variantAt[m.variant]]
+		v.Checked++
+		rep.Checked++
+		if len(misfits) > 0 {
+			v.Misfit++
+			rep.Misfit++
+		}
+		for _, f := range misfits {
+			v.Rules[f.Rule]++
+			rep.Rules[f.Rule]++
+		}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return fitted{}, err
+	}
+	shown := map[string]int{}
+	for i, misfits := range found {
+		for _, f := range misfits {
+			if shown[f.Rule] < fitExamples {
+				shown[f.Rule]++
+				rep.Examples = append(rep.Examples, FitExample{Cardholder: ml.list[i].profile.ID, Variant: ml.list[i].variant, Rule: f.Rule, Detail: f.Detail})
+			}
+		}
+	}
+	slices.SortStableFunc(rep.Examples, func(a, b FitExample) int {
+		return slices.Index(fit.Rules(), a.Rule) - slices.Index(fit.Rules(), b.Rule)
+	})
+	if rep.Checked > 0 {
+		rep.Rate = float64(rep.Misfit) / float64(rep.Checked)
+	}
+	if err := rundir.WriteJSON(r.file(FitFile), rep); err != nil {
+		return fitted{}, err
+	}
+	return fitted{Checked: rep.Checked, Misfit: rep.Misfit}, nil
+}
+
+// ErrFit is wrapped by the error of a run whose messages say something
+// untrue for more of their readers than the campaign's [fit] budget
+// allows. The run's outputs are all written, for the marketer to see why.
+var ErrFit = errors.New("too many messages are not true for their reader")
+
+// checkFit fails a run whose fit audit found more misfit messages than
+// the budget allows.
+func (r *run) checkFit(f fitted) error {
+	if f.Checked == 0 {
+		return nil
+	}
+	rate, budget := float64(f.Misfit)/float64(f.Checked), r.fitBudget()
+	if rate <= budget {
+		return nil
+	}
+	return fmt.Errorf("%w: %d of %d messages (%.1f%%) say something untrue for their reader, over the budget of %.1f%% ([fit] budget); see %s and the workbook's Fit sheet",
+		ErrFit, f.Misfit, f.Checked, 100*rate, 100*budget, r.file(FitFile))
+}
+
+// fitUnsubscribe is the unsubscribe link of the audited messages, which
+// no rule reads.
+const fitUnsubscribe = "https://unsubscribe.invalid/fit"
+
+// fitBudget is the share of misfit messages a run may have.
+func (r *run) fitBudget() float64 {
+	if b := r.c.Fit.Budget; b != nil {
+		return *b
+	}
+	return DefaultFitBudget
+}

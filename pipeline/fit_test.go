@@ -369,3 +369,54 @@ func TestFitAudit(t *testing.T) {
 		t.Errorf("Run with a budget of 100%%: %v", err)
 	}
 }
+
+// TestAnotherBrandAndCurrency runs the example for another brand, paying
+// in pounds, in en-GB: no message, preview or subject names Meridian or
+// writes a dollar sign, and the offers are in pounds.
+func TestAnotherBrandAndCurrency(t *testing.T) {
+	cfg := quickstartConfig(t)
+	cfg.Outbox = OutboxAll
+	c := *cfg.Campaign
+	rates := filepath.Join(t.TempDir(), "rates.csv")
+	if err := os.WriteFile(rates, []byte("currency,rate\nUSD,0.79\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.Inputs.Currency, c.Inputs.Rates = "GBP", rates
+	c.Sender = SenderConfig{Name: "Harbour Bank", Locale: "en-GB", From: "Harbour Bank <news@harbour.example.co.uk>",
+		ReplyTo: "members@harbour.example.co.uk", PostalAddress: "Harbour Bank plc, 1 Quay Street, Bristol BS1 4DJ",
+		UnsubscribeURL: "https://harbour.example.co.uk/unsubscribe"}
+	cfg.Campaign = &c
+	res := mustRun(t, cfg)
+	var dec mime.WordDecoder
+	check := func(what, text string) {
+		if strings.Contains(strings.ToLower(text), "meridian") || strings.Contains(text, "$") {
+			i := max(strings.Index(strings.ToLower(text), "meridian"), strings.Index(text, "$"))
+			t.Errorf("%s: %q", what, text[max(0, i-60):min(len(text), i+60)])
+		}
+	}
+	pounds := 0
+	index := readCSV(t, filepath.Join(res.Dir, "outbox", "index.csv"))
+	for _, rec := range index[1:] {
+		path := filepath.Join(res.Dir, "outbox", filepath.FromSlash(rec[4]))
+		text, subject := textPart(t, path)
+		subject, err := dec.DecodeHeader(subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		html := htmlPart(t, path)
+		check(rec[4]+" subject", subject)
+		check(rec[4]+" text", text)
+		check(rec[4]+" html", html)
+		pounds += strings.Count(text, "£")
+	}
+	matches, err := filepath.Glob(filepath.Join(res.Dir, rundir.VariantsDir, "*", "index.*"))
+	if err != nil || len(matches) == 0 {
+		t.Fatalf("previews: %v %v", matches, err)
+	}
+	for _, m := range matches {
+		check(m, string(readFile(t, m)))
+	}
+	if pounds < len(index)-1 {
+		t.Errorf("%d amounts in pounds in %d messages", pounds, len(index)-1)
+	}
+}

@@ -15,7 +15,8 @@ import (
 
 // mailing is who may be mailed: the cardholders whose mail status lets them
 // get the newsletter, who have a variant and are not on the suppression
-// list, in input order.
+// list, in input order (list), and by variant, the most representative
+// first (byVariant: see byCentre).
 type mailing struct {
 	list      []mailable
 	byVariant map[string][]*profile.Profile
@@ -42,7 +43,47 @@ func newMailing(ps []profile.Profile, assigned map[string]string, list *suppress
 			ml.byVariant[v] = append(ml.byVariant[v], p)
 		}
 	}
+	for _, ps := range ml.byVariant {
+		byCentre(ps)
+	}
 	return ml
+}
+
+// byCentre orders a variant's mailable cardholders the most representative
+// first: by the distance of their share of wallet per interest from the
+// mean of theirs, ties in input order. The variant's previews, its sample
+// message and the outbox's samples are written for the first ones, so
+// that what marketers read is what a typical member of the group reads.
+func byCentre(ps []*profile.Profile) {
+	n := 0
+	for _, p := range ps {
+		n = max(n, len(p.Shares))
+	}
+	if n == 0 || len(ps) < 2 {
+		return
+	}
+	mean := make([]float64, n)
+	for _, p := range ps {
+		for i, v := range p.Shares {
+			mean[i] += v
+		}
+	}
+	for i := range mean {
+		mean[i] /= float64(len(ps))
+	}
+	dist := make(map[*profile.Profile]float64, len(ps))
+	for _, p := range ps {
+		d := 0.0
+		for i, m := range mean {
+			v := 0.0
+			if i < len(p.Shares) {
+				v = p.Shares[i]
+			}
+			d += (v - m) * (v - m)
+		}
+		dist[p] = d
+	}
+	slices.SortStableFunc(ps, func(a, b *profile.Profile) int { return cmp.Compare(dist[a], dist[b]) })
 }
 
 // recipient is one message of the outbox: a cardholder and the index of

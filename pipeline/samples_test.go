@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/mail"
@@ -94,15 +95,47 @@ func readCSV(t *testing.T, path string) [][]string {
 	return recs
 }
 
-// firstMailable returns, per variant, the first cardholder of
-// assignments.csv (input order) whose mail status is "mail".
+// firstMailable returns, per variant, the most representative of the
+// cardholders of assignments.csv whose mail status is "mail": the one
+// whose share of wallet per interest is nearest the mean of theirs, the
+// first in input order of those as near.
 func firstMailable(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
+	shares := map[string][]float64{}
+	for _, p := range runProfiles(t, dir) {
+		shares[p.ID] = p.Shares
+	}
+	members := map[string][]string{}
 	for _, rec := range readCSV(t, filepath.Join(dir, rundir.AssignmentsFile))[1:] {
-		if _, seen := out[rec[2]]; !seen && rec[2] != "" && rec[3] == "mail" {
-			out[rec[2]] = rec[0]
+		if rec[2] != "" && rec[3] == "mail" {
+			members[rec[2]] = append(members[rec[2]], rec[0])
 		}
+	}
+	out := map[string]string{}
+	for v, ids := range members {
+		var mean []float64
+		for _, id := range ids {
+			if mean == nil {
+				mean = make([]float64, len(shares[id]))
+			}
+			for i, x := range shares[id] {
+				mean[i] += x
+			}
+		}
+		for i := range mean {
+			mean[i] /= float64(len(ids))
+		}
+		best, bestD := "", math.Inf(1)
+		for _, id := range ids {
+			d := 0.0
+			for i, x := range shares[id] {
+				d += (x - mean[i]) * (x - mean[i])
+			}
+			if d < bestD {
+				best, bestD = id, d
+			}
+		}
+		out[v] = best
 	}
 	return out
 }

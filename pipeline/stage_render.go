@@ -61,11 +61,11 @@ type variantMeta struct {
 	RelationshipShare float64 `json:"relationship_share"`
 	Campaign          string  `json:"campaign"`
 	Month             string  `json:"month"`
-	// SampleSubject is the subject as the preview's sample recipient sees
-	// it, in index.html and index.txt.
+	// SampleSubject is the subject as the previews' reader (the sample's
+	// recipient) sees it, in index.html and index.txt.
 	SampleSubject string `json:"sample_subject"`
-	// PreviewSlots says which block each slot took for the preview's
-	// sample recipient, "" for none.
+	// PreviewSlots says which block each slot took for the previews'
+	// reader, "" for none.
 	PreviewSlots []slotChoice `json:"preview_slots,omitempty"`
 	// Sample says to whom sample.eml is addressed.
 	Sample send.Sample `json:"sample"`
@@ -99,7 +99,23 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 	// writes them.
 	err = workers.Each(ctx, len(ns), func(i int) error {
 		n := ns[i]
-		m, err := n.Personalize(render.SampleRecipient(), "https://unsubscribe.invalid/preview")
+		msg, sample, err := sampler.Sample(n)
+		if err != nil {
+			return err
+		}
+		// The previews are the sample's recipient's message: a real,
+		// mailable member near the group's centre (byCentre), or Alex
+		// Sample for a variant with none.
+		reader := render.SampleRecipient()
+		if !sample.Preview {
+			for _, p := range ml.byVariant[n.Variant.ID] {
+				if p.ID == sample.Recipient {
+					reader = r.recipientOf(p)
+					break
+				}
+			}
+		}
+		m, err := n.Personalize(reader, "https://unsubscribe.invalid/preview")
 		if err != nil {
 			return err
 		}
@@ -111,12 +127,7 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 		meta := variantMeta{Variant: n.Variant, Tier: n.Variant.Tier, TierShare: c.TierShare,
 			Relationship: n.Variant.Relationship, RelationshipShare: c.RelationshipShare,
 			Campaign: r.c.Name, Month: r.monthName(), SampleSubject: m.Subject,
-			PreviewSlots: slotChoices(n.Variant, render.SampleRecipient())}
-		msg, sample, err := sampler.Sample(n)
-		if err != nil {
-			return err
-		}
-		meta.Sample = sample
+			PreviewSlots: slotChoices(n.Variant, reader), Sample: sample}
 		for _, f := range []struct {
 			name string
 			data []byte

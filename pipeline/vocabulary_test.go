@@ -215,14 +215,29 @@ func TestVariantsSlotsCountTheirRecipients(t *testing.T) {
 	var meta struct {
 		variants.Variant
 		PreviewSlots []struct{ Slot, Block string } `json:"preview_slots"`
+		Sample       struct{ Recipient string }     `json:"sample"`
 	}
 	if err := json.Unmarshal(b, &meta); err != nil || meta.Tier != plan.Variants[0].Tier || meta.Relationship != plan.Variants[0].Relationship {
 		t.Errorf("meta.json: %v, tier %q relationship %q", err, meta.Tier, meta.Relationship)
 	}
-	// The preview's recipient is gold and intermediate: the slots took
-	// the gold block and the intermediate one.
-	if len(meta.Slots) != 2 || len(meta.PreviewSlots) != 2 || meta.PreviewSlots[0].Block != "tier-gold" || meta.PreviewSlots[1].Block != "retention-everyday" {
-		t.Errorf("meta.json: slots %d, preview slots %+v", len(meta.Slots), meta.PreviewSlots)
+	// The previews' reader is the sample's recipient: the slots took the
+	// blocks of their tier and relationship type.
+	var reader *profile.Profile
+	for i := range ps {
+		if ps[i].ID == meta.Sample.Recipient {
+			reader = &ps[i]
+		}
+	}
+	if reader == nil || len(meta.Slots) != 2 || len(meta.PreviewSlots) != 2 ||
+		meta.PreviewSlots[0].Block != "tier-"+reader.Tier || !strings.HasPrefix(meta.PreviewSlots[1].Block, "retention-") {
+		t.Fatalf("meta.json: slots %d, preview slots %+v, sample to %q", len(meta.Slots), meta.PreviewSlots, meta.Sample.Recipient)
+	}
+	set, err := templates.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := set.Block(meta.PreviewSlots[1].Block); !slices.Contains(b.Relationships, string(reader.Relationship)) {
+		t.Errorf("preview slot %s for a cardholder who is %s", b.ID, reader.Relationship)
 	}
 }
 

@@ -35,14 +35,15 @@ type Sample struct {
 
 // Sampler composes the variants' sample messages. A variant's sample is
 // the message the outbox holds for the first of its mailable cardholders,
-// in input order, whose data makes a safe message: the outbox's first
-// message of the variant, whichever recipients the outbox holds, as it
-// follows input order too. A variant with no such cardholder has its
+// in the order of Candidates, whose data makes a safe message: the
+// outbox's first message of the variant, whichever recipients the outbox
+// holds, as it follows that order too. A variant with no such cardholder has its
 // sample addressed to render.SampleRecipient. The zero counts are ready to
 // use.
 type Sampler struct {
 	Composer *Composer
-	// Candidates lists a variant's mailable cardholders in input order.
+	// Candidates lists a variant's mailable cardholders in the order
+	// they are tried (the pipeline gives the most representative first).
 	// It is called from several goroutines at once; a nil Candidates, or
 	// a nil sequence, lists none.
 	Candidates func(variant string) iter.Seq[render.Recipient]

@@ -85,6 +85,15 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 		byID[n.Variant.ID], variantAt[n.Variant.ID] = n, i
 	}
 	checker := r.fitChecker()
+	// A message's subject comes from one of its variant's blocks.
+	subjectBlocks := make(map[string][]string, len(ns))
+	for _, n := range ns {
+		ids := slices.Clone(n.Variant.Blocks)
+		for _, c := range n.Variant.Subjects {
+			ids = append(ids, c.Block)
+		}
+		subjectBlocks[n.Variant.ID] = ids
+	}
 	rep := FitReport{Budget: r.fitBudget(), Rules: map[string]int{}, Variants: make([]FitVariant, len(ns))}
 	for i, n := range ns {
 		rep.Variants[i] = FitVariant{Variant: n.Variant.ID, Rules: map[string]int{}}
@@ -106,7 +115,7 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 			return nil
 		}
 		misfits := checker.Check(fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Spending: rc.Spending},
-			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text})
+			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text, Blocks: subjectBlocks[m.variant]})
 		mu.Lock()
 		found[i] = misfits
 		v := &rep.Variants[variantAt[m.variant]]

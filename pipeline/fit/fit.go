@@ -8,10 +8,13 @@
 package fit
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tailor-mail/tailor/variants"
 )
@@ -49,6 +52,9 @@ type Message struct {
 	Subject string
 	HTML    []byte
 	Text    []byte
+	// Blocks, when set, are the ids of the blocks the message's subject
+	// may come from (its variant's): only their subject lines are tried.
+	Blocks []string
 }
 
 // Misfit is one thing a message says that is not true for its reader.
@@ -74,8 +80,7 @@ type Checker struct {
 }
 
 type nameRE struct {
-	id string
-	re *regexp.Regexp
+	id, name string
 }
 
 type subjectRE struct {
@@ -106,14 +111,32 @@ func New(blocks []variants.Block, interests []Interest) *Checker {
 		if in.Name == "" {
 			continue
 		}
-		c.interests = append(c.interests, nameRE{in.ID, regexp.MustCompile(`\b` + regexp.QuoteMeta(in.Name) + `\b`)})
+		c.interests = append(c.interests, nameRE{in.ID, in.Name})
 	}
 	return c
 }
 
-// blockRow finds the blocks of a message's HTML: each block's row has the
-// class "block block-<id>".
-var blockRow = regexp.MustCompile(`class="block block-([A-Za-z0-9_-]+)"`)
+// blockClass marks the row of each block in a message's HTML: its class
+// is "block block-<id>".
+const blockClass = `class="block block-`
+
+// blockIDs returns the ids of the blocks of html, in order.
+func blockIDs(html []byte) []string {
+	var ids []string
+	for {
+		i := bytes.Index(html, []byte(blockClass))
+		if i < 0 {
+			return ids
+		}
+		html = html[i+len(blockClass):]
+		j := bytes.IndexByte(html, '"')
+		if j < 0 {
+			return ids
+		}
+		ids = append(ids, string(html[:j]))
+		html = html[j:]
+	}
+}
 
 // spendClaim finds a sentence about the reader's spending.
 var spendClaim = regexp.MustCompile(`(?i)\byou(r)?\b[^.!?]*\bspen(d|ds|ding|t)\b`)
@@ -121,8 +144,8 @@ var spendClaim = regexp.MustCompile(`(?i)\byou(r)?\b[^.!?]*\bspen(d|ds|ding|t)\b
 // Check returns what m says that is not true for r, in rule order.
 func (c *Checker) Check(r Reader, m Message) []Misfit {
 	var out []Misfit
-	for _, match := range blockRow.FindAllSubmatch(m.HTML, -1) {
-		b, ok := c.blocks[string(match[1])]
+	for _, id := range blockIDs(m.HTML) {
+		b, ok := c.blocks[id]
 		if !ok {
 			continue
 		}
@@ -133,18 +156,21 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 			out = append(out, Misfit{RuleRelationship, fmt.Sprintf("block %s (for %s) to a cardholder who is %s", b.ID, strings.Join(b.Relationships, ", "), r.Relationship)})
 		}
 	}
-	for _, s := range sentences(string(m.Text)) {
+	for _, s := range claims(m.Text) {
 		if !spendClaim.MatchString(s) {
 			continue
 		}
 		for _, in := range c.interests {
-			if !slices.Contains(r.Spending, in.id) && in.re.MatchString(s) {
+			if !slices.Contains(r.Spending, in.id) && containsWord(s, in.name) {
 				out = append(out, Misfit{RuleSpend, s})
 				break
 			}
 		}
 	}
 	for _, s := range c.subjects {
+		if m.Blocks != nil && !slices.Contains(m.Blocks, s.block) {
+			continue
+		}
 		if !s.re.MatchString(m.Subject) {
 			continue
 		}
@@ -154,6 +180,46 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 		break
 	}
 	return out
+}
+
+// claims returns the sentences of text that may speak of spending: those
+// with "spen" in them (spend, spending, spent), found without splitting
+// the whole text.
+func claims(text []byte) []string {
+	var out []string
+	for start := 0; ; {
+		i := indexSpen(text[start:])
+		if i < 0 {
+			return out
+		}
+		i += start
+		// The paragraph around it, then its sentence.
+		from := bytes.LastIndex(text[:i], []byte("\n\n")) + 1
+		to := bytes.Index(text[i:], []byte("\n\n"))
+		if to < 0 {
+			to = len(text)
+		} else {
+			to += i
+		}
+		for _, s := range sentences(string(text[from:to])) {
+			if indexSpen([]byte(s)) >= 0 {
+				out = append(out, s)
+			}
+		}
+		start = to
+	}
+}
+
+// indexSpen is the index of "spen" or "Spen" in b, -1 for none.
+func indexSpen(b []byte) int {
+	i, j := bytes.Index(b, []byte("spen")), bytes.Index(b, []byte("Spen"))
+	switch {
+	case i < 0:
+		return j
+	case j < 0 || i < j:
+		return i
+	}
+	return j
 }
 
 // sentences splits text into sentences: paragraphs, cut after each word
@@ -175,4 +241,26 @@ func sentences(text string) []string {
 		}
 	}
 	return out
+}
+
+// containsWord reports whether s holds word as a word of its own: not
+// inside a longer word.
+func containsWord(s, word string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], word)
+		if i < 0 {
+			return false
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, _ := utf8.DecodeRuneInString(s[i+len(word):])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }

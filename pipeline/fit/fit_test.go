@@ -49,6 +49,9 @@ func TestCheck(t *testing.T) {
 		{"a subject with a merge field, without spend", fit.Reader{Tier: "gold"}, fit.Message{Subject: "Alex, three tables worth booking"}, []string{fit.RuleSubject}},
 		{"a default block's subject fits anyone", fit.Reader{}, fit.Message{Subject: "Your card does more than you might think"}, nil},
 		{"a subject of no block", fit.Reader{}, fit.Message{Subject: "Hello"}, nil},
+		{"a subject of a block the variant has", gold, fit.Message{Subject: "Fill up for less", Blocks: []string{"dining", "fuel"}}, []string{fit.RuleSubject}},
+		{"only the variant's blocks' subjects are tried", gold, fit.Message{Subject: "Fill up for less", Blocks: []string{"dining"}}, nil},
+		{"claims in two paragraphs", gold, fit.Message{Text: []byte("Your spending on Dining is up.\n\nNo word here.\n\nWe see you spend on Fuel. You spent on Dining.")}, []string{fit.RuleSpend}},
 		{"an unknown block is no one's", fit.Reader{}, fit.Message{HTML: []byte(row("closing"))}, nil},
 	}
 	c := checker()
@@ -74,5 +77,23 @@ func TestSpendDetailIsTheSentence(t *testing.T) {
 	want := []fit.Misfit{{Rule: fit.RuleSpend, Detail: "Why you got this: this month's picks follow your card spending on Dining, Fuel."}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+func TestWordsInClaims(t *testing.T) {
+	c := fit.New(nil, []fit.Interest{{"fuel", "Fuel"}, {"home", "Home & garden"}})
+	for _, tt := range []struct {
+		text string
+		want int
+	}{
+		{"Your spending on Fuel.", 1},
+		{"Your spending on Fuels.", 0},
+		{"Your spending on Biofuel.", 0},
+		{"Your spending on Home & garden, and more.", 1},
+		{"Your spending on Fuel", 1},
+	} {
+		if got := len(c.Check(fit.Reader{}, fit.Message{Text: []byte(tt.text)})); got != tt.want {
+			t.Errorf("%q: %d misfits, want %d", tt.text, got, tt.want)
+		}
 	}
 }

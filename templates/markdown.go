@@ -13,7 +13,10 @@ import (
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 // Markdown converts content blocks to HTML and to plain text. Template
@@ -41,7 +44,45 @@ func NewMarkdown() *Markdown {
 		goldmark.WithExtensions(extension.Table, extension.Strikethrough,
 			extension.NewTypographer(extension.WithTypographicSubstitutions(typography))),
 		goldmark.WithParserOptions(parser.WithAttribute()),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(buttons{}, 100))),
 	)}
+}
+
+// buttons renders a paragraph that holds nothing but a link, a block's call
+// to action, as a button that survives Outlook: a one-cell table whose cell
+// carries the colour and the padding (which Outlook ignores on a link),
+// with the link inside, of class cta-link. The layout's stylesheet styles
+// the classes cta, cta-cell and cta-link. Other paragraphs render as
+// goldmark renders them.
+type buttons struct{}
+
+func (buttons) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindParagraph, renderParagraph)
+}
+
+func renderParagraph(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if link, ok := n.FirstChild().(*ast.Link); ok && n.ChildCount() == 1 && n.Attributes() == nil {
+		if entering {
+			link.SetAttributeString("class", []byte("cta-link"))
+			_, _ = w.WriteString(`<table role="presentation" cellpadding="0" cellspacing="0" border="0" class="cta"><tr><td class="cta-cell">`)
+		} else {
+			_, _ = w.WriteString("</td></tr></table>\n")
+		}
+		return ast.WalkContinue, nil
+	}
+	// As goldmark's own paragraph renderer.
+	if entering {
+		if n.Attributes() != nil {
+			_, _ = w.WriteString("<p")
+			html.RenderAttributes(w, n, html.ParagraphAttributeFilter)
+			_ = w.WriteByte('>')
+		} else {
+			_, _ = w.WriteString("<p>")
+		}
+	} else {
+		_, _ = w.WriteString("</p>\n")
+	}
+	return ast.WalkContinue, nil
 }
 
 // typography holds the typographer's replacements as characters, not

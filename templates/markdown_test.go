@@ -122,7 +122,7 @@ func TestMarkdownActions(t *testing.T) {
 	}, {
 		name: "link target",
 		src:  "[x](https://e.com/?t={{ .Recipient.Tier }})",
-		html: []string{`<a href="https://e.com/?t={{ .Recipient.Tier }}">x</a>`},
+		html: []string{`<a href="https://e.com/?t={{ .Recipient.Tier }}" class="cta-link">x</a>`},
 		text: []string{"x (https://e.com/?t={{ .Recipient.Tier }})"},
 	}, {
 		name: "link target with several query actions",
@@ -132,12 +132,12 @@ func TestMarkdownActions(t *testing.T) {
 	}, {
 		name: "link text and title",
 		src:  `[For {{ .Recipient.FirstName }}](https://e.com/ "Hi {{ .Recipient.FirstName }}")`,
-		html: []string{`<a href="https://e.com/" title="Hi {{ .Recipient.FirstName }}">For {{ .Recipient.FirstName }}</a>`},
+		html: []string{`<a href="https://e.com/" title="Hi {{ .Recipient.FirstName }}" class="cta-link">For {{ .Recipient.FirstName }}</a>`},
 		text: []string{"For {{ .Recipient.FirstName }} (https://e.com/)"},
 	}, {
 		name: "whole link target",
 		src:  "[x]({{ .UnsubscribeURL }})",
-		html: []string{`<a href="{{ .UnsubscribeURL }}">x</a>`},
+		html: []string{`<a href="{{ .UnsubscribeURL }}" class="cta-link">x</a>`},
 		text: []string{"x ({{ .UnsubscribeURL }})"},
 	}, {
 		name: "autolink",
@@ -608,9 +608,9 @@ func TestTypographer(t *testing.T) {
 		{"quotes around an action", `"{{ index .Recipient.TopMerchants "dining" }}" is your favourite`,
 			"<p>\u201c{{ index .Recipient.TopMerchants \"dining\" }}\u201d is your favourite</p>",
 			"\u201c{{ index .Recipient.TopMerchants \"dining\" }}\u201d is your favourite"},
-		{"action in a link", `[It's yours](https://example.com/?q={{ printf "%s" .Recipient.Tier }})`,
-			"<p><a href=\"https://example.com/?q={{ printf \"%s\" .Recipient.Tier }}\">It\u2019s yours</a></p>",
-			"It\u2019s yours (https://example.com/?q={{ printf \"%s\" .Recipient.Tier }})"},
+		{"action in a link", `See: [It's yours](https://example.com/?q={{ printf "%s" .Recipient.Tier }})`,
+			"<p>See: <a href=\"https://example.com/?q={{ printf \"%s\" .Recipient.Tier }}\">It\u2019s yours</a></p>",
+			"See: It\u2019s yours (https://example.com/?q={{ printf \"%s\" .Recipient.Tier }})"},
 		{"code stays straight", "Type `\"quoted\" -- text`", "<p>Type <code>&quot;quoted&quot; -- text</code></p>", "Type \"quoted\" -- text"},
 	}
 	for _, tt := range tests {
@@ -626,5 +626,28 @@ func TestTypographer(t *testing.T) {
 				t.Errorf("text\n got %q\nwant %q", got, tt.text)
 			}
 		})
+	}
+}
+
+// A paragraph that is only a link, a block's call to action, is a button:
+// a one-cell table around the link; a link among words is not.
+func TestCallToActionButton(t *testing.T) {
+	md := templates.NewMarkdown()
+	for _, tt := range []struct {
+		src, html string
+	}{
+		{"[Book a table](https://example.com/dining)",
+			`<table role="presentation" cellpadding="0" cellspacing="0" border="0" class="cta"><tr><td class="cta-cell"><a href="https://example.com/dining" class="cta-link">Book a table</a></td></tr></table>` + "\n"},
+		{"Book [a table](https://example.com/dining) today.", `<p>Book <a href="https://example.com/dining">a table</a> today.</p>` + "\n"},
+		{"[A](https://a.example) and [B](https://b.example)", `<p><a href="https://a.example">A</a> and <a href="https://b.example">B</a></p>` + "\n"},
+		{"Plain words.", "<p>Plain words.</p>\n"},
+	} {
+		doc, err := md.Convert(tt.src, templates.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc.HTML != tt.html {
+			t.Errorf("%q:\n got %q\nwant %q", tt.src, doc.HTML, tt.html)
+		}
 	}
 }

@@ -26,8 +26,9 @@ import (
 // finished with --retry-uncertain. At the end no eligible recipient is
 // missing, nobody has two messages but cardholders whose row was once
 // uncertain, those are at most one per connection per kill (a connection
-// hands over one message at a time), and the rows each kill left uncertain
-// are at most two per connection (the one handed over and the one queued
+// writes the end of a message, which delivers it, only once the outcome of
+// the one before is on record), and the rows each kill left uncertain are
+// at most two per connection (the one handed over and the one queued
 // behind it).
 func TestSendCrash(t *testing.T) {
 	if testing.Short() {

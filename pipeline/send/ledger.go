@@ -76,6 +76,9 @@ type Outcome struct {
 	// entry is the message's row as claimed, for the sender's retry
 	// policy.
 	entry Entry
+	// recorded is closed once the outcome is committed: the connection
+	// that handed the message over hands the next one only then.
+	recorded chan struct{}
 }
 
 // Ledger is the record of a send that makes it exactly-once: which

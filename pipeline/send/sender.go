@@ -131,9 +131,12 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWorkers()
 	// Each connection has a message queued behind the one it hands
-	// over, so that none waits on the ledger's commits: at most twice as
-	// many messages as connections are Sending at once, and of those at
-	// most one per connection has been handed over.
+	// over, claimed and composed while the one before is on the wire: at
+	// most twice as many messages as connections are Sending at once. A
+	// connection writes the end of a message, which delivers it, only
+	// once the outcome of the one before is committed, so that of the
+	// Sending messages at most one per connection may have reached the
+	// server.
 	connections := 0
 	for _, r := range s.Relays {
 		connections += relayConnections(r)
@@ -141,6 +144,8 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 	capacity := 2 * connections
 	jobs := make(chan job, connections)
 	results := make(chan Outcome, capacity)
+	// quit tells the workers that no outcome will be recorded any more.
+	quit := make(chan struct{})
 	fatal := make(chan error, 1)
 	var wg sync.WaitGroup
 	for _, r := range s.Relays {
@@ -149,12 +154,13 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c := &conn{relay: r, limits: l, build: s.Build, now: now, stop: ctx}
+				c := &conn{relay: r, limits: l, build: s.Build, now: now, stop: ctx, quit: quit}
 				c.work(wctx, jobs, results, fatal)
 			}()
 		}
 	}
 	defer func() {
+		close(quit)
 		close(jobs)
 		wg.Wait()
 	}()
@@ -221,10 +227,15 @@ func (s *Sender) Run(ctx context.Context) (Progress, error) {
 			claim = 0
 		}
 		entries, err := s.Ledger.Advance(context.WithoutCancel(ctx), done, claim, now())
-		done = done[:0]
 		if err != nil {
 			return p, err
 		}
+		for _, o := range done {
+			if o.recorded != nil {
+				close(o.recorded)
+			}
+		}
+		done = done[:0]
 		for _, e := range entries {
 			p.InFlight++
 			jobs <- job{entry: e}
@@ -353,6 +364,11 @@ type conn struct {
 	// stop is the send's context: once it is done, the messages not yet
 	// handed over go back.
 	stop context.Context
+	// quit is closed when the send records no more outcomes; prev is
+	// closed once the outcome of the message this connection handed over
+	// last is committed.
+	quit <-chan struct{}
+	prev chan struct{}
 
 	client  *gomail.Client
 	smtp    *smtp.Client
@@ -363,8 +379,25 @@ type conn struct {
 func (c *conn) work(ctx context.Context, jobs <-chan job, results chan<- Outcome, fatal chan<- error) {
 	defer c.close()
 	for j := range jobs {
-		results <- c.deliver(ctx, j.entry, fatal)
+		o := c.deliver(ctx, j.entry, fatal)
+		o.recorded = make(chan struct{})
+		c.prev = o.recorded
+		results <- o
 	}
+}
+
+// recorded waits until the outcome of the message this connection handed
+// over last is committed; false when the send records no more or stops.
+func (c *conn) recorded() bool {
+	if c.prev != nil {
+		select {
+		case <-c.prev:
+			c.prev = nil
+		case <-c.quit:
+			return false
+		}
+	}
+	return c.stop.Err() == nil
 }
 
 // deliver hands one message over and says what became of it.
@@ -418,7 +451,13 @@ func (c *conn) deliver(ctx context.Context, e Entry, fatal chan<- error) Outcome
 		}
 		return o
 	}
-	response, err := transact(c.smtp, c.session, out, c.sign())
+	// The message goes over while the outcome of the one before it is
+	// committed; only its end, which delivers it, waits for that.
+	response, err := transact(c.smtp, c.session, out, c.sign(), c.recorded)
+	if errors.Is(err, errStopping) {
+		c.close()
+		return back("the send stopped before it was handed over")
+	}
 	st, reply, throttled, broken := classifyTx(err, response)
 	o.State, o.Reply, o.At = st, reply, c.now()
 	c.sent++
@@ -501,7 +540,7 @@ func Deliver(ctx context.Context, relay *Relay, msgs []*Outgoing) []Outcome {
 			o.At = now()
 			continue
 		}
-		response, err := transact(c.smtp, c.session, msg, c.sign())
+		response, err := transact(c.smtp, c.session, msg, c.sign(), nil)
 		st, reply, _, broken := classifyTx(err, response)
 		o.State, o.Reply, o.At = st, reply, now()
 		if broken {

@@ -81,7 +81,10 @@ func newSession(c *smtp.Client, timeout time.Duration, pipelining bool) *session
 // in one write and their answers are read together: two round trips a
 // message instead of five. Otherwise each command waits for its answer,
 // through go-mail's client, and RSET follows each message.
-func transact(c *smtp.Client, s *session, out *Outgoing, sign func(headers, body []byte) (string, error)) (string, error) {
+//
+// beforeEnd, when set, is called before the end of the message is
+// written, which delivers it; false stops there with errStopping.
+func transact(c *smtp.Client, s *session, out *Outgoing, sign func(headers, body []byte) (string, error), beforeEnd func() bool) (string, error) {
 	data := out.Data
 	var signature string
 	if sign != nil {
@@ -98,7 +101,7 @@ func transact(c *smtp.Client, s *session, out *Outgoing, sign func(headers, body
 		return "", &txError{stageEnvelope, err}
 	}
 	if s.pipelining {
-		return transactPipelined(c, s, out, signature)
+		return transactPipelined(c, s, out, signature, beforeEnd)
 	}
 	if err := c.Mail(angle(out.From)); err != nil {
 		return "", &txError{stageEnvelope, resetAfter(c, err)}
@@ -131,6 +134,9 @@ func transact(c *smtp.Client, s *session, out *Outgoing, sign func(headers, body
 	if _, err := w.Write([]byte("\r\n")); err != nil {
 		return "", &txError{stageContent, err}
 	}
+	if beforeEnd != nil && !beforeEnd() {
+		return "", &txError{stageContent, errStopping}
+	}
 	if err := w.Close(); err != nil {
 		return "", &txError{stageEnd, err}
 	}
@@ -153,7 +159,7 @@ func transact(c *smtp.Client, s *session, out *Outgoing, sign func(headers, body
 // transactPipelined is transact with PIPELINING (RFC 2920): RSET (after
 // an earlier message), MAIL FROM, RCPT TO and DATA in one write, their
 // answers read in order; then the message and its end.
-func transactPipelined(c *smtp.Client, s *session, out *Outgoing, signature string) (string, error) {
+func transactPipelined(c *smtp.Client, s *session, out *Outgoing, signature string, beforeEnd func() bool) (string, error) {
 	for _, a := range append([]string{out.From}, out.To...) {
 		if strings.ContainsAny(a, "\r\n") {
 			return "", &txError{stageEnvelope, fmt.Errorf("smtp: address %q: a line must not contain CR or LF", a)}
@@ -238,6 +244,15 @@ func transactPipelined(c *smtp.Client, s *session, out *Outgoing, signature stri
 	if !bytes.HasSuffix(out.Data, []byte("\r\n")) {
 		w.WriteString("\r\n")
 	}
+	if beforeEnd != nil {
+		// What is written so far goes out while we wait.
+		if err := w.Flush(); err != nil {
+			return "", &txError{stageContent, err}
+		}
+		if !beforeEnd() {
+			return "", &txError{stageContent, errStopping}
+		}
+	}
 	w.WriteString(".\r\n")
 	if err := w.Flush(); err != nil {
 		// Some of the end may have gone out: the server may take it.
@@ -249,6 +264,11 @@ func transactPipelined(c *smtp.Client, s *session, out *Outgoing, signature stri
 	}
 	return strconv.Itoa(code) + " " + msg, nil
 }
+
+// errStopping is what transact returns when the send stops before the
+// end of a message was written: the message is not delivered, and the
+// connection, in the middle of DATA, cannot carry another.
+var errStopping = errors.New("the send stopped before the end of the message was written")
 
 // angle puts an envelope address between angle brackets, as MAIL FROM and
 // RCPT TO want it.

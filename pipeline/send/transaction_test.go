@@ -211,7 +211,7 @@ func TestTransact(t *testing.T) {
 				t.Fatalf("pipelining %v, want %v", s.pipelining, tt.pipelining)
 			}
 			for i, want := range tt.want {
-				response, err := transact(sc, s, msg, nil)
+				response, err := transact(sc, s, msg, nil, nil)
 				st, reply, throttled, broken := classifyTx(err, response)
 				got := result{st, reply.Code, throttled, broken}
 				if got != want {

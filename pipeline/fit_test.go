@@ -86,36 +86,8 @@ func TestEveryTierAndRetentionBlockFitsItsReader(t *testing.T) {
 // htmlPart returns the decoded HTML part of the message in file.
 func htmlPart(t *testing.T, file string) string {
 	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		part, err := mr.NextRawPart()
-		if err == io.EOF {
-			t.Fatalf("%s: no HTML part", file)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		if !strings.HasPrefix(part.Header.Get("Content-Type"), "text/html") {
-			continue
-		}
-		b, err := io.ReadAll(quotedprintable.NewReader(part))
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		return string(b)
-	}
+	html, _ := part(t, file, "text/html")
+	return html
 }
 
 // runProfiles reads the profiles of the run in dir.
@@ -252,6 +224,13 @@ func TestEveryWhyAndSubjectIsTrueForItsReader(t *testing.T) {
 // and its Subject header as written.
 func textPart(t *testing.T, file string) (text, subject string) {
 	t.Helper()
+	return part(t, file, "text/plain")
+}
+
+// part returns the decoded part of type ctype of the message in file,
+// line ends as LF, and its Subject header as written.
+func part(t *testing.T, file, ctype string) (body, subject string) {
+	t.Helper()
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -268,12 +247,12 @@ func textPart(t *testing.T, file string) (text, subject string) {
 	for {
 		part, err := mr.NextRawPart()
 		if err == io.EOF {
-			t.Fatalf("%s: no text part", file)
+			t.Fatalf("%s: no %s part", file, ctype)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		if !strings.HasPrefix(part.Header.Get("Content-Type"), "text/plain") {
+		if !strings.HasPrefix(part.Header.Get("Content-Type"), ctype) {
 			continue
 		}
 		b, err := io.ReadAll(quotedprintable.NewReader(part))

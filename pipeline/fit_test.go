@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -397,5 +398,122 @@ func TestAnotherBrandAndCurrency(t *testing.T) {
 	}
 	if pounds < len(index)-1 {
 		t.Errorf("%d amounts in pounds in %d messages", pounds, len(index)-1)
+	}
+}
+
+// TestLocaleAndAttributeSlots runs the example with a locale and a
+// cardholder attribute that blocks target: a French greeting replaces the
+// greeting for cardholders who read French, and a closing note goes only
+// to students (a "segment" column the cardholders file gains). Each
+// message is read as a mail client reads it and checked against the
+// cardholders file as written here, not against the plan; the plan's
+// counts of each alternative's recipients are checked against the
+// messages, and the audit finds nothing.
+func TestLocaleAndAttributeSlots(t *testing.T) {
+	cfg := quickstartConfig(t)
+	cfg.Outbox = OutboxAll
+	c := *cfg.Campaign
+	dir := t.TempDir()
+
+	// The cardholders: every fifth reads fr-CA, every seventh fr, every
+	// third is a student, written in any case.
+	rows := readCSV(t, filepath.Join(cfg.CampaignDir, c.Inputs.Cardholders))
+	locale := slices.Index(rows[0], "locale")
+	french, student := map[string]bool{}, map[string]bool{}
+	var b strings.Builder
+	b.WriteString(strings.Join(rows[0], ",") + ",segment\n")
+	for i, rec := range rows[1:] {
+		switch {
+		case i%5 == 0:
+			rec[locale] = "fr-CA"
+		case i%7 == 0:
+			rec[locale] = "fr"
+		}
+		segment := []string{"", "retired", "Student", "professional", "student "}[i%5]
+		if _, dup := french[rec[0]]; !dup { // ingest keeps the first row of an id
+			french[rec[0]] = strings.HasPrefix(rec[locale], "fr")
+			student[rec[0]] = strings.EqualFold(strings.TrimSpace(segment), "student")
+		}
+		b.WriteString(strings.Join(rec, ",") + "," + segment + "\n")
+	}
+	c.Inputs.Cardholders = filepath.Join(dir, "cardholders.csv")
+	if err := os.WriteFile(c.Inputs.Cardholders, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// The template set: the default one and two blocks.
+	set := filepath.Join(dir, "templates")
+	if err := os.CopyFS(set, os.DirFS("../templates/default")); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range map[string]string{
+		"intro-bonjour.md": "+++\nid = \"intro-bonjour\"\nposition = \"intro\"\nlocales = [\"fr\"]\nreplaces = \"intro-greeting\"\n+++\nBonjour {{ .Recipient.FirstName }}, voici vos offres du mois.\n",
+		"students.md":      "+++\nid = \"students\"\nposition = \"closing\"\npriority = 10\nattributes = { segment = [\"student\"] }\n+++\nStudying this year? Your card has no foreign transaction fees on books bought abroad.\n",
+	} {
+		if err := os.WriteFile(filepath.Join(set, "blocks", name), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Templates.Dir = set
+	cfg.Campaign = &c
+	res := mustRun(t, cfg)
+
+	got := map[string]int{}
+	index := readCSV(t, filepath.Join(res.Dir, "outbox", "index.csv"))
+	for _, rec := range index[1:] {
+		id, file := rec[1], rec[4]
+		html := htmlPart(t, filepath.Join(res.Dir, "outbox", filepath.FromSlash(file)))
+		text, _ := textPart(t, filepath.Join(res.Dir, "outbox", filepath.FromSlash(file)))
+		blocks := map[string]bool{}
+		for _, m := range blockClass.FindAllStringSubmatch(html, -1) {
+			blocks[m[1]] = true
+			got[m[1]]++
+		}
+		if blocks["intro-bonjour"] != french[id] || blocks["intro-greeting"] == french[id] {
+			t.Errorf("%s (French %v): intro-bonjour %v, intro-greeting %v", id, french[id], blocks["intro-bonjour"], blocks["intro-greeting"])
+		}
+		if strings.Contains(text, "Bonjour") != french[id] {
+			t.Errorf("%s (French %v): text part %q", id, french[id], text[:min(len(text), 120)])
+		}
+		if blocks["students"] != student[id] || strings.Contains(text, "Studying this year?") != student[id] {
+			t.Errorf("%s (student %v): students block %v", id, student[id], blocks["students"])
+		}
+	}
+	if got["intro-bonjour"] == 0 || got["students"] == 0 || got["intro-greeting"] == 0 {
+		t.Fatalf("blocks read %v: want some of each", got)
+	}
+	// The plan counts the same recipients for each alternative.
+	var plan struct {
+		Variants []struct {
+			Slots []struct {
+				Alternatives []struct {
+					Block      string
+					Recipients int
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(res.Dir, rundir.PlanFile)), &plan); err != nil {
+		t.Fatal(err)
+	}
+	planned := map[string]int{}
+	for _, v := range plan.Variants {
+		for _, s := range v.Slots {
+			for _, a := range s.Alternatives {
+				planned[a.Block] += a.Recipients
+			}
+		}
+	}
+	for _, id := range []string{"intro-bonjour", "intro-greeting", "students"} {
+		if planned[id] != got[id] {
+			t.Errorf("plan: %s for %d recipients, %d messages have it", id, planned[id], got[id])
+		}
+	}
+	var audit struct{ Misfits int }
+	if err := json.Unmarshal(readFile(t, filepath.Join(res.Dir, FitFile)), &audit); err != nil {
+		t.Fatal(err)
+	}
+	if audit.Misfits != 0 {
+		t.Errorf("the audit found %d misfits", audit.Misfits)
 	}
 }

@@ -189,11 +189,11 @@ func (r *run) stages(o *outcomes) []stage {
 		// designers' content blocks.
 		step("variants", &o.variants, func(ctx context.Context) (planned, error) {
 			l := r.load(ctx, o)
-			cf := l.clusters()
+			cf, ps, assigned := l.clusters(), l.profiles(), l.assignments()
 			if l.err != nil {
 				return planned{}, l.err
 			}
-			return r.plan(cf)
+			return r.plan(cf, ps, assigned)
 		}).readBySend(),
 		// render compiles every variant into HTML and text (CSS
 		// inlined, links tagged) and writes each under variants/ with

@@ -114,7 +114,7 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 			// The outbox refuses and lists what cannot be written.
 			return nil
 		}
-		misfits := checker.Check(fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Spending: rc.Spending},
+		misfits := checker.Check(fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Locale: rc.Locale, Attrs: rc.Attrs, Spending: rc.Spending},
 			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text, Blocks: subjectBlocks[m.variant]})
 		mu.Lock()
 		found[i] = misfits

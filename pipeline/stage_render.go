@@ -39,7 +39,7 @@ func slotChoices(v variants.Variant, rc render.Recipient) []slotChoice {
 	var out []slotChoice
 	for _, s := range v.Slots {
 		c := slotChoice{Slot: s.Name}
-		if i := s.Choose(rc.Tier, rc.Relationship); i >= 0 {
+		if i := s.Choose(rc.Member()); i >= 0 {
 			c.Block = s.Alternatives[i].Block
 		}
 		out = append(out, c)

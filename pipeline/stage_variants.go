@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 
+	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/segment"
 	"github.com/tailor-mail/tailor/variants"
@@ -23,20 +25,25 @@ type planned struct {
 func (planned) outputs() []string { return []string{rundir.PlanFile} }
 
 // plan plans one variant per cluster from the template set's blocks and
-// writes variants.json.
-func (r *run) plan(cf *segment.File) (planned, error) {
+// writes variants.json. ps and assigned (cardholder id to variant id)
+// count the recipients of each alternative of the variants' slots.
+func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]string) (planned, error) {
 	var out planned
 	clusters := make([]variants.Cluster, len(cf.Clusters))
 	for i, c := range cf.Clusters {
 		clusters[i] = c.Cluster
 	}
+	blocks := r.set.Meta()
+	kindsOf(clusters, blocks, ps, assigned)
 	// What the blocks target is checked against the campaign here, with
 	// each problem's file and line; Build checks it again on the plan.
 	voc := r.vocabulary()
+	// Every attribute a block names is checked, even with none to name.
+	voc.Attributes = append([]string{}, profile.AttrNames(ps)...)
 	if err := r.set.Validate(voc); err != nil {
 		return out, fmt.Errorf("templates:\n%w", err)
 	}
-	plan, err := variants.Build(clusters, r.set.Meta(), variants.Options{Vocabulary: voc})
+	plan, err := variants.Build(clusters, blocks, variants.Options{Vocabulary: voc})
 	if err != nil {
 		return out, err
 	}
@@ -65,4 +72,41 @@ func (r *run) plan(cf *segment.File) (planned, error) {
 		}
 	}
 	return out, nil
+}
+
+// kindsOf fills each cluster's Kinds: its eligible members (those whose
+// mail status lets them get the newsletter) by what chooses their
+// alternatives, with the attributes the blocks name.
+func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.Profile, assigned map[string]string) {
+	var names []string
+	for _, b := range blocks {
+		for a := range b.Attributes {
+			if !slices.Contains(names, a) {
+				names = append(names, a)
+			}
+		}
+	}
+	slices.Sort(names)
+	byVariant := map[string][]*profile.Profile{}
+	for i := range ps {
+		if p := &ps[i]; p.Status() == profile.StatusMail {
+			if v, ok := assigned[p.ID]; ok {
+				byVariant[v] = append(byVariant[v], p)
+			}
+		}
+	}
+	for i := range clusters {
+		c := &clusters[i]
+		id := c.Variant
+		if id == "" {
+			id = variants.ID(i)
+		}
+		c.Kinds = variants.Count(func(yield func(variants.Member) bool) {
+			for _, p := range byVariant[id] {
+				if !yield(variants.Member{Tier: p.Tier, Relationship: string(p.Relationship), Locale: p.Locale, Attrs: p.Attrs}) {
+					return
+				}
+			}
+		}, names)
+	}
 }

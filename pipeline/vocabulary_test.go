@@ -187,7 +187,8 @@ func TestVariantsSlotsCountTheirRecipients(t *testing.T) {
 				for _, a := range sl.Alternatives {
 					want := 0
 					for k, n := range kinds[c.Variant] {
-						if sl.Choose(k.tier, k.rel) >= 0 && sl.Alternatives[sl.Choose(k.tier, k.rel)].Block == a.Block {
+						m := variants.Member{Tier: k.tier, Relationship: k.rel}
+						if i := sl.Choose(m); i >= 0 && sl.Alternatives[i].Block == a.Block {
 							want += n
 						}
 					}

@@ -211,7 +211,7 @@ func TestLoadErrors(t *testing.T) {
 	}, {
 		name:  "unknown key",
 		files: map[string]string{"blocks/extra.md": "+++\nid = \"extra\"\ntitle = \"x\"\ncolour = \"red\"\ninterests = [\"dining\"]\n+++\nText.\n"},
-		want:  []string{`blocks/extra.md:4: front matter: unknown key colour (known: id, title, interests, tiers, relationships, position, priority, default, subjects, preheaders)`},
+		want:  []string{`blocks/extra.md:4: front matter: unknown key colour (known: id, title, interests, tiers, relationships, locales, attributes, replaces, position, priority, default, subjects, preheaders)`},
 	}, {
 		name:  "wrong type",
 		files: map[string]string{"blocks/typed.md": "+++\nid = \"typed\"\ntitle = \"x\"\npriority = \"high\"\n+++\nText.\n"},
@@ -223,11 +223,11 @@ func TestLoadErrors(t *testing.T) {
 	}, {
 		name:  "block targeting nothing",
 		files: map[string]string{"blocks/aimless.md": "+++\n# a block for nobody\nid = \"aimless\"\ntitle = \"x\"\nsubjects = [\"s\"]\n+++\nText.\n"},
-		want:  []string{`blocks/aimless.md:3: front matter: targets nothing: give it interests, tiers or relationships, or mark it default`},
+		want:  []string{`blocks/aimless.md:3: front matter: targets nothing: give it interests, tiers or relationships, mark it default, or name the block it replaces`},
 	}, {
 		name:  "block targeting nothing with empty lists",
 		files: map[string]string{"blocks/aimless.md": "+++\nid = \"aimless\"\ninterests = []\ntiers = []\nrelationships = []\nposition = \"body\"\n+++\nText.\n"},
-		want:  []string{`blocks/aimless.md:2: front matter: targets nothing: give it interests, tiers or relationships, or mark it default`},
+		want:  []string{`blocks/aimless.md:2: front matter: targets nothing: give it interests, tiers or relationships, mark it default, or name the block it replaces`},
 	}, {
 		name:  "unknown position",
 		files: map[string]string{"blocks/foot.md": "+++\nid = \"foot\"\ndefault = true\nposition = \"footer\"\n+++\nText.\n"},

@@ -53,13 +53,9 @@ const (
 
 // parts writes v's parts in reading order: block ids, and each slot as
 // name[alternatives].
-func parts(v variants.Variant, blocks []variants.Block) []string {
-	position := map[string]string{}
-	for _, b := range blocks {
-		position[b.ID] = b.Position
-	}
+func parts(v variants.Variant) []string {
 	var out []string
-	for _, p := range v.Parts(func(id string) string { return position[id] }) {
+	for _, p := range v.Parts() {
 		if p.Slot == nil {
 			out = append(out, p.Block)
 			continue
@@ -75,9 +71,9 @@ func parts(v variants.Variant, blocks []variants.Block) []string {
 
 func TestBuildTargeting(t *testing.T) {
 	dining := []variants.Interest{interest("dining", 0.5, 2)}
+	const introSlot = "intro[intro-missed]"
 	tests := []struct {
 		name      string
-		tier, rel string
 		interests []variants.Interest
 		opts      variants.Options
 		blocks    []variants.Block // targetingBlocks() when nil
@@ -85,77 +81,51 @@ func TestBuildTargeting(t *testing.T) {
 		subject   string
 	}{
 		{
-			name: "gold: the interest block, then the tier and retention slots", tier: "gold", rel: "intermediate",
+			name:      "the interest's targeted block, then its block for everyone, then the tier and retention slots",
 			interests: dining,
-			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
+			want:      []string{introSlot, "intro", "interest[dining-platinum|dining]", tierSlot, retentionSlot, "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "platinum committed: the more specific interest block, then the slots", tier: "platinum", rel: "lost-for-good",
-			interests: dining,
-			want:      []string{"intro", "dining-platinum", tierSlot, retentionSlot, "closing"},
-			subject:   "subject dining-platinum",
-		},
-		{
-			name: "lapsing gold: the restricted intro", tier: "gold", rel: "lapsing",
+			name:      "an interest with one block for everyone is no slot",
 			interests: []variants.Interest{interest("fuel", 0.4, 2)},
-			want:      []string{"intro-missed", "intro", "fuel", tierSlot, retentionSlot, "closing"},
+			want:      []string{introSlot, "intro", "fuel", tierSlot, retentionSlot, "closing"},
 			subject:   "subject fuel",
 		},
 		{
-			name: "lost green: the same slots", tier: "green", rel: "lost",
-			interests: dining,
-			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
-			subject:   "subject dining",
-		},
-		{
-			name: "MaxTierBlocks 2 and MaxRetentionBlocks 2: a second tier slot of the blocks left, no second retention slot", tier: "gold", rel: "lapsing",
+			name:      "MaxTierBlocks 2 and MaxRetentionBlocks 2: a second tier slot of the blocks left, no second retention slot",
 			interests: dining,
 			opts:      variants.Options{MaxTierBlocks: 2, MaxRetentionBlocks: 2},
-			want:      []string{"intro-missed", "intro", "dining", tierSlot, "tier[tier-gold-more|tier-premium]", retentionSlot, "closing"},
+			want:      []string{introSlot, "intro", "interest[dining-platinum|dining]", tierSlot, "tier[tier-gold-more|tier-premium]", retentionSlot, "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "negative caps: no slot", tier: "gold", rel: "lost-for-good",
+			name:      "negative caps: no tier or retention slot",
 			interests: dining,
 			opts:      variants.Options{MaxTierBlocks: -1, MaxRetentionBlocks: -1},
-			want:      []string{"intro", "dining", "closing"},
+			want:      []string{introSlot, "intro", "interest[dining-platinum|dining]", "closing"},
 			subject:   "subject dining",
 		},
 		{
-			name: "no majority tier: the same slots", tier: "", rel: "lost-for-good",
-			interests: dining,
-			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
-			subject:   "subject dining",
-		},
-		{
-			name: "a majority tier nobody targets: the same slots", tier: "green", rel: "intermediate",
-			interests: dining,
-			want:      []string{"intro", "dining", tierSlot, retentionSlot, "closing"},
-			subject:   "subject dining",
-		},
-		{
-			name: "an interest block for other relationships is skipped", tier: "green", rel: "intermediate",
+			name:      "an interest whose only block targets some: a slot without a default; the subject from a block for everyone",
 			interests: []variants.Interest{interest("pets", 0.5, 3), interest("fuel", 0.3, 2)},
-			want:      []string{"intro", "fuel", tierSlot, retentionSlot, "closing"},
+			want:      []string{introSlot, "intro", "interest[pets-loyal]", "fuel", tierSlot, retentionSlot, "closing"},
 			subject:   "subject fuel",
 		},
 		{
-			name: "an interest block for the cluster's relationship", tier: "green", rel: "lost-for-good",
-			interests: []variants.Interest{interest("pets", 0.5, 3), interest("fuel", 0.3, 2)},
-			want:      []string{"intro", "pets-loyal", "fuel", tierSlot, retentionSlot, "closing"},
-			subject:   "subject pets-loyal",
-		},
-		{
-			name: "defaults that fit, then the slots", tier: "gold", rel: "intermediate",
+			name:      "defaults: the targeted one a slot of its own",
 			interests: []variants.Interest{interest("charity", 0.5, 3)},
-			want:      []string{"intro", "default", tierSlot, retentionSlot, "closing"},
+			want:      []string{introSlot, "intro", "default[default-platinum]", "default", tierSlot, retentionSlot, "closing"},
 			subject:   "subject default",
 		},
 		{
-			name: "a platinum default leads platinum clusters", tier: "platinum", rel: "intermediate",
-			want:    []string{"intro", "default-platinum", "default", tierSlot, retentionSlot, "closing"},
-			subject: "subject default-platinum",
+			name:      "a block that replaces another is tried first, in its place",
+			interests: dining,
+			blocks: append(targetingBlocks(),
+				variants.Block{ID: "intro-fr", Position: variants.PositionIntro, Locales: []string{"fr"}, Replaces: "intro"},
+				variants.Block{ID: "fuel-student", Interests: []string{"fuel"}, Attributes: map[string][]string{"segment": {"student"}}, Replaces: "dining"}),
+			want:    []string{introSlot, "intro[intro-fr|intro]", "interest[dining-platinum|fuel-student|dining]", tierSlot, retentionSlot, "closing"},
+			subject: "subject dining",
 		},
 	}
 	for _, tt := range tests {
@@ -164,20 +134,23 @@ func TestBuildTargeting(t *testing.T) {
 			if blocks == nil {
 				blocks = targetingBlocks()
 			}
-			c := variants.Cluster{ID: 0, Interests: tt.interests, Tier: tt.tier, Relationship: tt.rel}
-			plan, err := variants.Build([]variants.Cluster{c}, blocks, tt.opts)
-			if err != nil {
-				t.Fatalf("Build: %v", err)
-			}
-			v := plan.Variants[0]
-			if got := parts(v, blocks); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("parts\n got %q\nwant %q", got, tt.want)
-			}
-			if v.Subject != tt.subject {
-				t.Errorf("subject %q, want %q", v.Subject, tt.subject)
-			}
-			if v.Tier != tt.tier || v.Relationship != tt.rel {
-				t.Errorf("variant tier %q relationship %q, want %q %q", v.Tier, v.Relationship, tt.tier, tt.rel)
+			// The cluster's majorities choose nothing.
+			for _, maj := range [][2]string{{"gold", "lapsing"}, {"platinum", "lost-for-good"}, {"", ""}} {
+				c := variants.Cluster{ID: 0, Interests: tt.interests, Tier: maj[0], Relationship: maj[1]}
+				plan, err := variants.Build([]variants.Cluster{c}, blocks, tt.opts)
+				if err != nil {
+					t.Fatalf("Build: %v", err)
+				}
+				v := plan.Variants[0]
+				if got := parts(v); !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("majorities %q: parts\n got %q\nwant %q", maj, got, tt.want)
+				}
+				if v.Subject != tt.subject {
+					t.Errorf("majorities %q: subject %q, want %q", maj, v.Subject, tt.subject)
+				}
+				if v.Tier != maj[0] || v.Relationship != maj[1] {
+					t.Errorf("variant tier %q relationship %q, want %q", v.Tier, v.Relationship, maj)
+				}
 			}
 		})
 	}
@@ -237,30 +210,40 @@ func TestSlot(t *testing.T) {
 	}
 }
 
-func TestFits(t *testing.T) {
-	gold := &variants.Cluster{Tier: "gold", Relationship: "lapsing"}
-	none := &variants.Cluster{}
+func TestTargetMatches(t *testing.T) {
+	gold := variants.Member{Tier: "gold", Relationship: "lapsing", Locale: "en_GB", Attrs: map[string]string{"segment": " Student ", "region": "north"}}
+	none := variants.Member{}
 	tests := []struct {
-		name      string
-		b         variants.Block
-		gold, any bool // fits gold, fits a cluster with no majorities
+		name       string
+		t          variants.Target
+		gold, none bool
 	}{
-		{"unrestricted", variants.Block{}, true, true},
-		{"tier listed", variants.Block{Tiers: []string{"green", "gold"}}, true, false},
-		{"tier not listed", variants.Block{Tiers: []string{"platinum"}}, false, false},
-		{"relationship listed", variants.Block{Relationships: []string{"lapsing"}}, true, false},
-		{"relationship not listed", variants.Block{Relationships: []string{"lost"}}, false, false},
-		{"both listed", variants.Block{Tiers: []string{"gold"}, Relationships: []string{"lapsing"}}, true, false},
-		{"one of two listed", variants.Block{Tiers: []string{"gold"}, Relationships: []string{"lost"}}, false, false},
-		{"matches exactly", variants.Block{Tiers: []string{"Gold"}}, false, false},
+		{"everyone", variants.Target{}, true, true},
+		{"tier listed", variants.Target{Tiers: []string{"green", "gold"}}, true, false},
+		{"tier not listed", variants.Target{Tiers: []string{"platinum"}}, false, false},
+		{"tiers match exactly", variants.Target{Tiers: []string{"Gold"}}, false, false},
+		{"relationship listed", variants.Target{Relationships: []string{"lapsing"}}, true, false},
+		{"relationship not listed", variants.Target{Relationships: []string{"lost"}}, false, false},
+		{"one of two listed", variants.Target{Tiers: []string{"gold"}, Relationships: []string{"lost"}}, false, false},
+		{"locale, another case and separator", variants.Target{Locales: []string{"EN-gb"}}, true, false},
+		{"a language matches its regions", variants.Target{Locales: []string{"en"}}, true, false},
+		{"a region does not match another", variants.Target{Locales: []string{"en-US"}}, false, false},
+		{"a language does not match a longer one", variants.Target{Locales: []string{"e"}}, false, false},
+		{"attribute value, any case and space", variants.Target{Attributes: map[string][]string{"segment": {"graduate", "student"}}}, true, false},
+		{"every attribute must match", variants.Target{Attributes: map[string][]string{"segment": {"student"}, "region": {"south"}}}, false, false},
+		{"an attribute the member lacks", variants.Target{Attributes: map[string][]string{"language": {"fr"}}}, false, false},
+		{"all at once", variants.Target{Tiers: []string{"gold"}, Relationships: []string{"lapsing"}, Locales: []string{"en"}, Attributes: map[string][]string{"region": {"north"}}}, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.b.Fits(gold); got != tt.gold {
-				t.Errorf("Fits(gold lapsing) = %v, want %v", got, tt.gold)
+			if got := tt.t.Matches(gold); got != tt.gold {
+				t.Errorf("Matches(%+v) = %v, want %v", gold, got, tt.gold)
 			}
-			if got := tt.b.Fits(none); got != tt.any {
-				t.Errorf("Fits(no majorities) = %v, want %v", got, tt.any)
+			if got := tt.t.Matches(none); got != tt.none {
+				t.Errorf("Matches(nobody) = %v, want %v", got, tt.none)
+			}
+			if got := tt.t.Everyone(); got != (tt.name == "everyone") {
+				t.Errorf("Everyone() = %v", got)
 			}
 		})
 	}
@@ -354,8 +337,46 @@ func TestVocabularyValidate(t *testing.T) {
 				{ID: "intro", Position: variants.PositionIntro, Tiers: []string{"silver"}},
 			},
 			want: []variants.Problem{
-				{Block: "nothing", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
+				{Block: "nothing", Msg: "targets nothing: give it interests, tiers or relationships, mark it default, or name the block it replaces"},
 				{Block: "intro", Key: "tiers", Value: "silver", Msg: `unknown tier "silver" (want green, gold, platinum)`},
+			},
+		},
+		{
+			name: "locales and attributes",
+			voc:  variants.Vocabulary{Attributes: []string{"region", "segment"}},
+			blocks: []variants.Block{
+				{ID: "ok", Default: true, Locales: []string{"en", "en-GB", "fr_CA", "zh-Hant-TW"}, Attributes: map[string][]string{"segment": {"student"}}},
+				{ID: "bad", Default: true, Locales: []string{"english", "GB-", "1e"}, Attributes: map[string][]string{"segmnt": {"student"}, "region": nil}},
+			},
+			want: []variants.Problem{
+				{Block: "bad", Key: "locales", Value: "english", Msg: `"english" is not a locale: want a language tag such as "en", "en-GB" or "fr-CA"`},
+				{Block: "bad", Key: "locales", Value: "GB-", Msg: `"GB-" is not a locale: want a language tag such as "en", "en-GB" or "fr-CA"`},
+				{Block: "bad", Key: "locales", Value: "1e", Msg: `"1e" is not a locale: want a language tag such as "en", "en-GB" or "fr-CA"`},
+				{Block: "bad", Key: "attributes", Value: "region", Msg: `attribute "region" lists no value`},
+				{Block: "bad", Key: "attributes", Value: "segmnt", Msg: `unknown attribute "segmnt" (did you mean "segment"?): the attributes are the cardholders' extra columns`},
+			},
+		},
+		{
+			name:   "an attribute when no cardholder has any",
+			voc:    variants.Vocabulary{Attributes: []string{}},
+			blocks: []variants.Block{{ID: "a", Default: true, Attributes: map[string][]string{"segment": {"student"}}}},
+			want:   []variants.Problem{{Block: "a", Key: "attributes", Value: "segment", Msg: `no cardholder has a value for attribute "segment"`}},
+		},
+		{
+			name: "what a block replaces",
+			blocks: []variants.Block{
+				{ID: "intro", Position: variants.PositionIntro},
+				{ID: "intro-fr", Position: variants.PositionIntro, Locales: []string{"fr"}, Replaces: "intro"},
+				{ID: "intro-qc", Position: variants.PositionIntro, Locales: []string{"fr-CA"}, Replaces: "intro-fr"},
+				{ID: "intro-all", Position: variants.PositionIntro, Replaces: "intro"},
+				{ID: "body-fr", Locales: []string{"fr"}, Replaces: "nowhere"},
+				{ID: "self", Locales: []string{"fr"}, Replaces: "self"},
+			},
+			want: []variants.Problem{
+				{Block: "intro-qc", Key: "replaces", Value: "intro-fr", Msg: `replaces "intro-fr", which itself replaces "intro": name "intro"`},
+				{Block: "intro-all", Key: "replaces", Value: "intro", Msg: `replaces "intro" for everyone: give it the tiers, relationships, locales or attributes of the recipients it is for`},
+				{Block: "body-fr", Key: "replaces", Value: "nowhere", Msg: `replaces "nowhere", which is no block of the set`},
+				{Block: "self", Key: "replaces", Value: "self", Msg: "replaces itself"},
 			},
 		},
 	}
@@ -417,12 +438,15 @@ func TestBuildSlotsCannotLead(t *testing.T) {
 // Each slot counts the eligible members each alternative is chosen for,
 // from the cluster's kinds, and those no alternative fits.
 func TestSlotCounts(t *testing.T) {
+	kind := func(tier, rel string, n int) variants.Kind {
+		return variants.Kind{Member: variants.Member{Tier: tier, Relationship: rel}, Eligible: n}
+	}
 	c := variants.Cluster{Interests: []variants.Interest{interest("dining", 0.5, 2)}, Kinds: []variants.Kind{
-		{Tier: "gold", Relationship: "lapsing", Eligible: 5},
-		{Tier: "gold", Relationship: "intermediate", Eligible: 7},
-		{Tier: "platinum", Relationship: "lost-for-good", Eligible: 3},
-		{Tier: "green", Relationship: "lost", Eligible: 11},
-		{Tier: "", Relationship: "inactive", Eligible: 2},
+		kind("gold", "lapsing", 5),
+		kind("gold", "intermediate", 7),
+		kind("platinum", "lost-for-good", 3),
+		kind("green", "lost", 11),
+		kind("", "inactive", 2),
 	}}
 	plan, err := variants.Build([]variants.Cluster{c}, targetingBlocks(), variants.Options{})
 	if err != nil {
@@ -436,18 +460,23 @@ func TestSlotCounts(t *testing.T) {
 		got[s.Name+" unmatched"] = s.Unmatched
 	}
 	want := map[string]int{
+		"intro-missed": 5, "intro unmatched": 23,
+		"dining-platinum": 3, "dining": 25, "interest unmatched": 0,
 		"tier-gold": 12, "tier-platinum": 3, "tier unmatched": 13,
 		"retention-gold-winback": 5, "retention-loyal": 3, "retention-winback": 11, "retention unmatched": 9,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("counts\n got %v\nwant %v", got, want)
 	}
-	s := plan.Variants[0].Slots[0]
+	s := plan.Variants[0].Slots[2]
+	if s.Name != variants.SlotTier {
+		t.Fatalf("slot 2 is %s, want the tier slot", s.Name)
+	}
 	for _, tt := range []struct {
 		tier, rel string
 		want      int
 	}{{"gold", "lapsing", 0}, {"platinum", "", 1}, {"green", "lost", -1}, {"", "", -1}} {
-		if got := s.Choose(tt.tier, tt.rel); got != tt.want {
+		if got := s.Choose(variants.Member{Tier: tt.tier, Relationship: tt.rel}); got != tt.want {
 			t.Errorf("Choose(%q, %q) = %d, want %d", tt.tier, tt.rel, got, tt.want)
 		}
 	}

@@ -7,6 +7,8 @@ package variants
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -22,14 +24,20 @@ type Block struct {
 	Title string `json:"title,omitempty" toml:"title"`
 	// Interests are the interest ids (see the profile taxonomy) the block serves.
 	Interests []string `json:"interests,omitempty" toml:"interests"`
-	// Tiers, when not empty, restrict the block to clusters whose majority
-	// card tier is listed; a body block with tiers and no interests is a
-	// tier block.
-	Tiers []string `json:"tiers,omitempty" toml:"tiers"`
-	// Relationships, when not empty, restrict the block to clusters whose
-	// majority relationship type is listed; a body block with relationships
-	// and no interests is a retention block.
-	Relationships []string `json:"relationships,omitempty" toml:"relationships"`
+	// Tiers, Relationships, Locales and Attributes, each when not empty,
+	// restrict the block to the recipients who hold one of the card
+	// tiers, have one of the relationship types, read one of the locales
+	// (see Target.Matches) and have, for each attribute named, one of
+	// its values: such a block is chosen per recipient (see Build). A
+	// body block with tiers and no interests is a tier block; with
+	// relationships and no interests, a retention block.
+	Tiers         []string            `json:"tiers,omitempty" toml:"tiers"`
+	Relationships []string            `json:"relationships,omitempty" toml:"relationships"`
+	Locales       []string            `json:"locales,omitempty" toml:"locales"`
+	Attributes    map[string][]string `json:"attributes,omitempty" toml:"attributes"`
+	// Replaces names the block this one stands in for, for the
+	// recipients it targets: they read it where the other would be.
+	Replaces string `json:"replaces,omitempty" toml:"replaces"`
 	// Default marks blocks used when no interest block fits a cluster.
 	Default bool `json:"default,omitempty" toml:"default"`
 	// Position places the block in the newsletter: "intro", "body" or "closing".
@@ -42,6 +50,11 @@ type Block struct {
 	Preheaders []string `json:"preheaders,omitempty" toml:"preheaders"`
 }
 
+// Target returns whom b is for.
+func (b Block) Target() Target {
+	return Target{Tiers: b.Tiers, Relationships: b.Relationships, Locales: b.Locales, Attributes: b.Attributes}
+}
+
 // Block positions.
 const (
 	PositionIntro   = "intro"
@@ -52,19 +65,19 @@ const (
 // Slots: the place Build gives a block in a variant, from its position and
 // what it targets.
 const (
-	// SlotIntro blocks open every variant whose cluster they fit.
+	// SlotIntro blocks open every variant.
 	SlotIntro = "intro"
 	// SlotInterest blocks serve the cluster's strongest interests.
 	SlotInterest = "interest"
 	// SlotDefault blocks stand in when no interest block fits.
 	SlotDefault = "default"
-	// SlotTier blocks follow the interest blocks, chosen by the cluster's
-	// majority card tier.
+	// SlotTier blocks follow the interest blocks, one per recipient, for
+	// their card tier.
 	SlotTier = "tier"
-	// SlotRetention blocks come just before the closing, chosen by the
-	// cluster's majority relationship type.
+	// SlotRetention blocks come just before the closing, one per
+	// recipient, for their relationship type.
 	SlotRetention = "retention"
-	// SlotClosing blocks end every variant whose cluster they fit.
+	// SlotClosing blocks end every variant.
 	SlotClosing = "closing"
 )
 
@@ -96,26 +109,70 @@ func (b Block) Slot() string {
 	return ""
 }
 
-// Fits reports whether b may appear in the variant of c: c's majority tier
-// is among b's Tiers and its majority relationship type among b's
-// Relationships, for each of the two that b lists. A cluster with no known
-// majority fits no block that lists values for it.
-func (b Block) Fits(c *Cluster) bool {
-	return (len(b.Tiers) == 0 || slices.Contains(b.Tiers, c.Tier)) &&
-		(len(b.Relationships) == 0 || slices.Contains(b.Relationships, c.Relationship))
+// Target is whom a block is for: each list, when not empty, holds the
+// values a recipient's own must be among. The zero Target is for everyone.
+type Target struct {
+	Tiers         []string `json:"tiers,omitempty"`
+	Relationships []string `json:"relationships,omitempty"`
+	// Locales match a recipient's locale without regard to case or to
+	// "_" for "-"; a language alone ("fr") matches each of its regions
+	// ("fr-CA").
+	Locales []string `json:"locales,omitempty"`
+	// Attributes map a cardholder attribute (an extra column of the
+	// cardholders input) to its values, matched without regard to case
+	// or surrounding space; a recipient without the attribute matches
+	// none.
+	Attributes map[string][]string `json:"attributes,omitempty"`
 }
 
-// restrictions counts the dimensions, tier and relationship, that b is
-// restricted on: among blocks of equal priority the more specific wins.
-func (b Block) restrictions() int {
-	n := 0
-	if len(b.Tiers) > 0 {
-		n++
-	}
-	if len(b.Relationships) > 0 {
-		n++
+// Everyone reports whether t is for every recipient.
+func (t Target) Everyone() bool { return t.dimensions() == 0 }
+
+// dimensions counts what t restricts: among blocks of equal priority the
+// more specific comes first.
+func (t Target) dimensions() int {
+	n := len(t.Attributes)
+	for _, l := range [][]string{t.Tiers, t.Relationships, t.Locales} {
+		if len(l) > 0 {
+			n++
+		}
 	}
 	return n
+}
+
+// Matches reports whether t is for m.
+func (t Target) Matches(m Member) bool {
+	if len(t.Tiers) > 0 && !slices.Contains(t.Tiers, m.Tier) ||
+		len(t.Relationships) > 0 && !slices.Contains(t.Relationships, m.Relationship) ||
+		len(t.Locales) > 0 && !slices.ContainsFunc(t.Locales, func(l string) bool { return LocaleMatches(l, m.Locale) }) {
+		return false
+	}
+	for name, vals := range t.Attributes {
+		v, ok := m.Attrs[name]
+		v = strings.TrimSpace(v)
+		if !ok || !slices.ContainsFunc(vals, func(w string) bool { return strings.EqualFold(strings.TrimSpace(w), v) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// LocaleMatches reports whether a recipient's locale matches a block's
+// locale want: the same tag, ignoring case and "_" for "-", or want is a
+// language alone and locale one of its regions or scripts.
+func LocaleMatches(want, locale string) bool {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-") }
+	w, l := norm(want), norm(locale)
+	return w != "" && (w == l || strings.HasPrefix(l, w+"-"))
+}
+
+// Member is what chooses a recipient's alternatives: their card tier
+// ("" for none), relationship type, locale and cardholder attributes.
+type Member struct {
+	Tier         string            `json:"tier,omitempty"`
+	Relationship string            `json:"relationship,omitempty"`
+	Locale       string            `json:"locale,omitempty"`
+	Attrs        map[string]string `json:"attributes,omitempty"`
 }
 
 // Interest is one of a cluster's interests with its share of the cluster's
@@ -144,7 +201,7 @@ type Cluster struct {
 	Variant string `json:"variant,omitempty"`
 	// Tier is the card tier most of the cluster's members hold, "" when
 	// more members have no tier than any one tier; TierShare is the share
-	// of members who hold it.
+	// of members who hold it. Reports show them; they choose no block.
 	Tier      string  `json:"tier,omitempty"`
 	TierShare float64 `json:"tier_share,omitempty"`
 	// Relationship is the members' most common relationship type, such as
@@ -152,59 +209,93 @@ type Cluster struct {
 	// members of that type.
 	Relationship      string  `json:"relationship,omitempty"`
 	RelationshipShare float64 `json:"relationship_share,omitempty"`
-	// Kinds count the cluster's eligible members by card tier and
-	// relationship type, for the recipients of each alternative of the
-	// variant's slots. Empty, the slots count no one.
+	// Kinds count the cluster's eligible members by what chooses their
+	// alternatives (see Member), for the recipients of each alternative
+	// of the variant's slots. Empty, the slots count no one.
 	Kinds []Kind `json:"kinds,omitempty"`
 }
 
-// Kind is a number of a cluster's eligible members who hold one card tier
-// ("" for none) and have one relationship type.
+// Kind is a number of a cluster's eligible members alike in what chooses
+// their alternatives.
 type Kind struct {
-	Tier         string `json:"tier,omitempty"`
-	Relationship string `json:"relationship,omitempty"`
-	Eligible     int    `json:"eligible"`
+	Member
+	Eligible int `json:"eligible"`
+}
+
+// Count returns the kinds of members: the number of them alike in card
+// tier, relationship type, locale and the attributes named (the others
+// are left out), in a fixed order.
+func Count(members iter.Seq[Member], attributes []string) []Kind {
+	kinds := map[string]*Kind{}
+	var key []byte
+	for m := range members {
+		key = append(append(append(append(append(key[:0], m.Tier...), 0), m.Relationship...), 0), m.Locale...)
+		for _, a := range attributes {
+			if v, ok := m.Attrs[a]; ok {
+				key = append(append(append(append(key, 0), a...), '='), v...)
+			}
+		}
+		k := kinds[string(key)]
+		if k == nil {
+			k = &Kind{Member: Member{Tier: m.Tier, Relationship: m.Relationship, Locale: m.Locale}}
+			for _, a := range attributes {
+				if v, ok := m.Attrs[a]; ok {
+					if k.Attrs == nil {
+						k.Attrs = map[string]string{}
+					}
+					k.Attrs[a] = v
+				}
+			}
+			kinds[string(key)] = k
+		}
+		k.Eligible++
+	}
+	out := make([]Kind, 0, len(kinds))
+	for _, key := range slices.Sorted(maps.Keys(kinds)) {
+		out = append(out, *kinds[key])
+	}
+	return out
 }
 
 // Slot is a place in a variant whose block is chosen for each recipient:
-// the first of its alternatives whose tiers hold the recipient's card
-// tier and whose relationships hold the recipient's relationship type
-// (each where the block lists any), none when no alternative matches.
-// Every alternative is compiled once for the variant.
+// the first of its alternatives whose target matches them (see
+// Target.Matches), none when no alternative does. Every alternative is
+// compiled once for the variant.
 type Slot struct {
-	// Name is SlotTier or SlotRetention.
+	// Name is the slot of its blocks: SlotIntro, SlotInterest,
+	// SlotDefault, SlotTier, SlotRetention or SlotClosing.
 	Name string `json:"slot"`
+	// At places the slot in the variant: before Variant.Blocks[At], or
+	// after the last block when At is len(Blocks).
+	At int `json:"at"`
 	// Alternatives are in the order they are tried.
 	Alternatives []Alternative `json:"alternatives"`
 	// Unmatched counts the eligible members no alternative matches.
 	Unmatched int `json:"unmatched"`
 }
 
-// Alternative is one block a slot may take, with what it matches.
+// Alternative is one block a slot may take, with whom it is for.
 type Alternative struct {
-	Block         string   `json:"block"`
-	Tiers         []string `json:"tiers,omitempty"`
-	Relationships []string `json:"relationships,omitempty"`
+	Block string `json:"block"`
+	Target
 	// Recipients counts the cluster's eligible members it is chosen for.
 	Recipients int `json:"recipients"`
 }
 
-// Matches reports whether a recipient of card tier tier and relationship
-// type rel gets a.
-func (a Alternative) Matches(tier, rel string) bool {
-	return (len(a.Tiers) == 0 || slices.Contains(a.Tiers, tier)) &&
-		(len(a.Relationships) == 0 || slices.Contains(a.Relationships, rel))
-}
-
-// Choose returns the index of the alternative a recipient of card tier
-// tier and relationship type rel gets, -1 for none.
-func (s Slot) Choose(tier, rel string) int {
+// Choose returns the index of the alternative m gets, -1 for none.
+func (s *Slot) Choose(m Member) int {
 	for i, a := range s.Alternatives {
-		if a.Matches(tier, rel) {
+		if a.Matches(m) {
 			return i
 		}
 	}
 	return -1
+}
+
+// Covers reports whether every recipient gets one of s's alternatives:
+// its last is for everyone.
+func (s *Slot) Covers() bool {
+	return len(s.Alternatives) > 0 && s.Alternatives[len(s.Alternatives)-1].Everyone()
 }
 
 // Variant is one version of the newsletter, aimed at one cluster.
@@ -218,41 +309,46 @@ type Variant struct {
 	Eligible  int        `json:"eligible"`
 	Interests []Interest `json:"interests"`
 	// Tier and Relationship are the card tier and relationship type of
-	// most of the cluster's members. They choose no block: the tier and
-	// retention blocks are Slots, chosen for each recipient.
+	// most of the cluster's members. They choose no block: blocks that
+	// target recipients are Slots, chosen for each.
 	Tier         string `json:"tier,omitempty"`
 	Relationship string `json:"relationship,omitempty"`
 	// Blocks are the ids of the blocks every recipient gets, in reading
 	// order.
 	Blocks []string `json:"blocks"`
-	// Slots are the blocks chosen per recipient: they come after the body
-	// blocks, before the closing ones (see Parts).
+	// Slots are the blocks chosen per recipient, in reading order, each
+	// placed among Blocks by its At (see Parts).
 	Slots []Slot `json:"slots,omitempty"`
 	// Subjects are the subject and preheader each interest block of the
 	// variant proposes, in reading order, then a default block's (with no
-	// interests): a recipient gets those of the first block serving an
-	// interest they have spend on, else the default block's, else Subject
-	// and Preheader.
+	// interests): a recipient gets those of the first block they are a
+	// target of and that serves an interest they have spend on, else the
+	// default block's, else Subject and Preheader.
 	Subjects  []SubjectChoice `json:"subjects,omitempty"`
 	Subject   string          `json:"subject"`
 	Preheader string          `json:"preheader"`
 }
 
 // SubjectChoice is the subject and preheader a block of a variant
-// proposes, for the recipients with spend on one of its interests.
+// proposes, for the recipients of its target with spend on one of its
+// interests.
 type SubjectChoice struct {
 	Block     string   `json:"block"`
 	Interests []string `json:"interests"`
-	Subject   string   `json:"subject"`
-	Preheader string   `json:"preheader"`
+	Target
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader"`
 }
 
-// SubjectFor returns the index in v.Subjects of the subject a recipient
-// gets, spending being the interests they have spend on: the first choice
-// with one of those interests or with none; -1 for the variant's own
-// Subject.
-func (v *Variant) SubjectFor(spending []string) int {
+// SubjectFor returns the index in v.Subjects of the subject m gets,
+// spending being the interests they have spend on: the first choice whose
+// target matches them, with one of those interests or with none; -1 for
+// the variant's own Subject.
+func (v *Variant) SubjectFor(m Member, spending []string) int {
 	for i, c := range v.Subjects {
+		if !c.Matches(m) {
+			continue
+		}
 		if len(c.Interests) == 0 {
 			return i // a default block's, true of anyone
 		}
@@ -272,26 +368,21 @@ type Part struct {
 	Slot  *Slot
 }
 
-// Parts returns v's blocks and slots in reading order: the slots come
-// before the first closing block, after the rest; position tells a
-// block's position (PositionIntro, PositionBody, PositionClosing).
-func (v *Variant) Parts(position func(block string) string) []Part {
+// Parts returns v's blocks and slots in reading order: each slot before
+// the block its At names, after the slots before it.
+func (v *Variant) Parts() []Part {
 	out := make([]Part, 0, len(v.Blocks)+len(v.Slots))
-	slots := func() {
-		for i := range v.Slots {
-			out = append(out, Part{Slot: &v.Slots[i]})
+	s := 0
+	for i := 0; i <= len(v.Blocks); i++ {
+		for ; s < len(v.Slots) && v.Slots[s].At <= i; s++ {
+			out = append(out, Part{Slot: &v.Slots[s]})
+		}
+		if i < len(v.Blocks) {
+			out = append(out, Part{Block: v.Blocks[i]})
 		}
 	}
-	placed := false
-	for _, id := range v.Blocks {
-		if !placed && position(id) == PositionClosing {
-			slots()
-			placed = true
-		}
-		out = append(out, Part{Block: id})
-	}
-	if !placed {
-		slots()
+	for ; s < len(v.Slots); s++ {
+		out = append(out, Part{Slot: &v.Slots[s]})
 	}
 	return out
 }
@@ -347,32 +438,44 @@ func (o Options) withDefaults() Options {
 // ID returns the variant id of the i-th variant (0-based) of a plan.
 func ID(i int) string { return fmt.Sprintf("v%04d", i+1) }
 
-// Build makes one variant per cluster, from the blocks that fit the
-// cluster (see Block.Fits) in this order:
+// Build makes one variant per cluster, in this order:
 //
 //   - the intro blocks;
 //   - one block for each of the cluster's strongest interests, at most
-//     MaxInterestBlocks, or the default blocks when no interest block fits;
+//     MaxInterestBlocks, then the default blocks when none of them is for
+//     every recipient;
 //   - MaxTierBlocks tier slots and MaxRetentionBlocks retention slots:
-//     each recipient gets the first tier (retention) block that fits their
-//     own card tier and relationship type, so that nobody reads of a tier
-//     they do not hold or is thanked for a loyalty that is fading; a
-//     second slot of a kind takes the blocks the first did not;
+//     each recipient gets the first tier (retention) block that targets
+//     them, so that nobody reads of a tier they do not hold or is thanked
+//     for a loyalty that is fading; a second slot of a kind takes the
+//     blocks the first did not;
 //   - the closing blocks.
 //
 // Where several blocks compete, the higher priority wins, then the block
-// restricted to more of tier and relationship, then the id that sorts
-// first. The subject and preheader come from the leading body block, a
-// slot's alternatives aside; Subjects hold those of every interest block,
-// for the recipients who have no spend on the leading block's interests. Each slot counts the cluster's eligible
-// members (Cluster.Kinds) each alternative is chosen for.
-// Clusters keep their order, so variant i serves clusters[i]. Build
-// returns the plan with the error of Validate under opts.Vocabulary.
+// restricted on more (see Target), then the id that sorts first. Every
+// block that targets recipients (tiers, relationships, locales,
+// attributes) is chosen per recipient: it becomes a slot. For an interest,
+// the slot tries the targeted blocks that rank before its first block for
+// everyone, then that block, the default alternative; an intro, default
+// or closing block that targets recipients is a slot of its own, which
+// the others skip. A block that replaces another is tried before it, in
+// its place. The subject and preheader come from the leading body block;
+// Subjects hold those of every interest block, for the recipients who
+// have no spend on the leading block's interests or are not its target.
+// Each slot counts the cluster's eligible members (Cluster.Kinds) each
+// alternative is chosen for. Clusters keep their order, so variant i
+// serves clusters[i]. Build returns the plan with the error of Validate
+// under opts.Vocabulary.
 func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 	opts = opts.withDefaults()
 	slots := map[string][]Block{}
 	byInterest := map[string][]Block{}
+	replacing := map[string][]Block{}
 	for _, b := range blocks {
+		if b.Replaces != "" {
+			replacing[b.Replaces] = append(replacing[b.Replaces], b)
+			continue
+		}
 		slot := b.Slot()
 		switch slot {
 		case SlotInterest:
@@ -392,17 +495,16 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			if bs[i].Priority != bs[j].Priority {
 				return bs[i].Priority > bs[j].Priority
 			}
-			if ri, rj := bs[i].restrictions(), bs[j].restrictions(); ri != rj {
+			if ri, rj := bs[i].Target().dimensions(), bs[j].Target().dimensions(); ri != rj {
 				return ri > rj
 			}
 			return bs[i].ID < bs[j].ID
 		})
 	}
-	for _, bs := range slots {
-		order(bs)
-	}
-	for _, bs := range byInterest {
-		order(bs)
+	for _, m := range []map[string][]Block{slots, byInterest, replacing} {
+		for _, bs := range m {
+			order(bs)
+		}
 	}
 
 	plan := Plan{Variants: make([]Variant, 0, len(clusters))}
@@ -423,21 +525,24 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			Relationship: c.Relationship,
 		}
 		used := map[string]bool{}
-		// pick appends up to n unused blocks of bs that fit c.
-		pick := func(out []Block, bs []Block, n int) []Block {
+		// A place is a block for everyone (one alternative, for
+		// everyone) or a slot.
+		type place struct {
+			name string
+			alts []Block
+		}
+		// each makes a place of every unused block of bs.
+		each := func(name string, bs []Block) []place {
+			var out []place
 			for _, b := range bs {
-				if n == 0 {
-					break
-				}
-				if !used[b.ID] && b.Fits(c) {
+				if !used[b.ID] {
 					used[b.ID] = true
-					out = append(out, b)
-					n--
+					out = append(out, place{name, []Block{b}})
 				}
 			}
 			return out
 		}
-		var body []Block
+		var body []place
 		for rank, in := range c.Interests {
 			if len(body) == opts.MaxInterestBlocks {
 				break
@@ -445,48 +550,106 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			if in.Share < opts.MinShare || (rank > 0 && in.Lift < opts.MinLift) {
 				continue
 			}
-			body = pick(body, byInterest[in.ID], 1)
+			// The blocks targeted at some recipients, up to the first
+			// for everyone, which the others get.
+			var alts []Block
+			for _, b := range byInterest[in.ID] {
+				if used[b.ID] {
+					continue
+				}
+				alts = append(alts, b)
+				if b.Target().Everyone() {
+					break
+				}
+			}
+			if len(alts) > 0 {
+				for _, b := range alts {
+					used[b.ID] = true
+				}
+				body = append(body, place{SlotInterest, alts})
+			}
 		}
-		if len(body) == 0 {
-			body = pick(body, slots[SlotDefault], -1)
+		// The default blocks when no interest block is for everyone.
+		if !slices.ContainsFunc(body, func(p place) bool { return p.alts[len(p.alts)-1].Target().Everyone() }) {
+			body = append(body, each(SlotDefault, slots[SlotDefault])...)
 		}
-		v.Slots = append(v.Slots, slotsOf(SlotTier, slots[SlotTier], opts.MaxTierBlocks, c.Kinds, used)...)
-		v.Slots = append(v.Slots, slotsOf(SlotRetention, slots[SlotRetention], opts.MaxRetentionBlocks, c.Kinds, used)...)
-		var all []Block
-		all = pick(all, slots[SlotIntro], -1)
-		all = append(all, body...)
-		all = pick(all, slots[SlotClosing], -1)
-		v.Blocks = make([]string, len(all))
-		for j, b := range all {
-			v.Blocks[j] = b.ID
+		places := each(SlotIntro, slots[SlotIntro])
+		places = append(places, body...)
+		for _, s := range slotsOf(SlotTier, slots[SlotTier], opts.MaxTierBlocks, used) {
+			places = append(places, place{SlotTier, s})
 		}
-		for _, b := range body {
-			if len(b.Interests) == 0 || len(b.Subjects) == 0 {
+		for _, s := range slotsOf(SlotRetention, slots[SlotRetention], opts.MaxRetentionBlocks, used) {
+			places = append(places, place{SlotRetention, s})
+		}
+		places = append(places, each(SlotClosing, slots[SlotClosing])...)
+		for pi := range places {
+			p := &places[pi]
+			var alts []Block
+			for _, b := range p.alts {
+				alts = append(alts, replacing[b.ID]...)
+				alts = append(alts, b)
+			}
+			p.alts = alts
+			if len(alts) == 1 && alts[0].Target().Everyone() {
+				v.Blocks = append(v.Blocks, alts[0].ID)
 				continue
 			}
-			sc := SubjectChoice{Block: b.ID, Interests: b.Interests, Subject: b.Subjects[rotate(c.ID, len(b.Subjects))]}
+			s := Slot{Name: p.name, At: len(v.Blocks)}
+			var targets []Target
+			for _, b := range alts {
+				// A block no recipient could get, the alternatives before
+				// it taking them all, is left out.
+				if t := b.Target(); !shadowed(targets, t) {
+					s.Alternatives = append(s.Alternatives, Alternative{Block: b.ID, Target: t})
+					targets = append(targets, t)
+				}
+			}
+			for _, k := range c.Kinds {
+				if i := s.Choose(k.Member); i >= 0 {
+					s.Alternatives[i].Recipients += k.Eligible
+				} else {
+					s.Unmatched += k.Eligible
+				}
+			}
+			v.Slots = append(v.Slots, s)
+		}
+		// The subjects: those of the interest blocks, then, for the
+		// recipients with spend on none of those interests, a default
+		// block's, which speaks to every cardmember.
+		choice := func(b Block) SubjectChoice {
+			sc := SubjectChoice{Block: b.ID, Interests: b.Interests, Target: b.Target(), Subject: b.Subjects[rotate(c.ID, len(b.Subjects))]}
 			if n := len(b.Preheaders); n > 0 {
 				sc.Preheader = b.Preheaders[rotate(c.ID, n)]
 			}
-			v.Subjects = append(v.Subjects, sc)
+			return sc
 		}
-		// For the recipients with spend on none of those interests, a
-		// default block's subject, which speaks to every cardmember.
-		if len(v.Subjects) > 0 {
-			for _, b := range slots[SlotDefault] {
-				if len(b.Subjects) == 0 || len(b.Interests) > 0 || !b.Fits(c) {
-					continue
+		for _, p := range body {
+			for _, b := range p.alts {
+				if len(b.Interests) > 0 && len(b.Subjects) > 0 {
+					v.Subjects = append(v.Subjects, choice(b))
 				}
-				sc := SubjectChoice{Block: b.ID, Subject: b.Subjects[rotate(c.ID, len(b.Subjects))]}
-				if n := len(b.Preheaders); n > 0 {
-					sc.Preheader = b.Preheaders[rotate(c.ID, n)]
-				}
-				v.Subjects = append(v.Subjects, sc)
-				break
 			}
 		}
+		if len(v.Subjects) > 0 {
+			for _, b := range slots[SlotDefault] {
+				if len(b.Subjects) > 0 && len(b.Interests) == 0 {
+					v.Subjects = append(v.Subjects, choice(b))
+					if b.Target().Everyone() {
+						break
+					}
+				}
+			}
+		}
+		// The variant's own subject is the leading body block's: of the
+		// first place with a block for everyone, that block.
 		if len(body) > 0 {
-			lead := body[0]
+			lead := body[0].alts[len(body[0].alts)-1]
+			for _, p := range body {
+				if b := p.alts[len(p.alts)-1]; b.Target().Everyone() {
+					lead = b
+					break
+				}
+			}
 			// Rotate through the candidates by cluster so that neighbouring
 			// variants led by the same block do not all share one subject.
 			if n := len(lead.Subjects); n > 0 {
@@ -501,47 +664,39 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 	return plan, opts.Vocabulary.Validate(plan, blocks)
 }
 
-// slotsOf makes n slots of the kind name from bs, in their order: each
-// takes the blocks the slots before it did not, one for each distinct
-// target, so that a second tier slot gives a recipient a second block of
-// their tier. used is marked with every block taken.
-func slotsOf(name string, bs []Block, n int, kinds []Kind, used map[string]bool) []Slot {
-	var out []Slot
+// slotsOf returns the alternatives of n slots of the kind name from bs,
+// in their order: each takes the blocks the slots before it did not, one
+// for each distinct target, so that a second tier slot gives a recipient
+// a second block of their tier. used is marked with every block taken.
+func slotsOf(name string, bs []Block, n int, used map[string]bool) [][]Block {
+	var out [][]Block
 	for range n {
-		var s Slot
+		var alts []Block
+		var targets []Target
 		for _, b := range bs {
-			if used[b.ID] {
-				continue
-			}
-			alt := Alternative{Block: b.ID, Tiers: b.Tiers, Relationships: b.Relationships}
 			// A block no recipient could get, the alternatives before it
 			// taking them all, is left for the next slot.
-			if shadowed(s.Alternatives, alt) {
+			if used[b.ID] || shadowed(targets, b.Target()) {
 				continue
 			}
 			used[b.ID] = true
-			s.Alternatives = append(s.Alternatives, alt)
+			alts = append(alts, b)
+			targets = append(targets, b.Target())
 		}
-		if len(s.Alternatives) == 0 {
+		if len(alts) == 0 {
 			break
 		}
-		s.Name = name
-		for _, k := range kinds {
-			if i := s.Choose(k.Tier, k.Relationship); i >= 0 {
-				s.Alternatives[i].Recipients += k.Eligible
-			} else {
-				s.Unmatched += k.Eligible
-			}
-		}
-		out = append(out, s)
+		out = append(out, alts)
 	}
 	return out
 }
 
 // shadowed reports whether every recipient b matches is matched by one of
-// alts: for each tier and relationship b lists, or any when it lists none
-// (which only an alternative that lists none matches).
-func shadowed(alts []Alternative, b Alternative) bool {
+// the targets before: for each of the tiers, relationships and locales b
+// lists, or any when it lists none (which only a target that lists none
+// matches), some target matches the combination, and restricts the
+// attributes b restricts, if any, to no fewer values.
+func shadowed(before []Target, b Target) bool {
 	const anyValue = "\x00any"
 	values := func(vs []string) []string {
 		if len(vs) == 0 {
@@ -549,20 +704,37 @@ func shadowed(alts []Alternative, b Alternative) bool {
 		}
 		return vs
 	}
-	matches := func(list []string, v string) bool {
-		return len(list) == 0 || v != anyValue && slices.Contains(list, v)
+	in := func(list []string, v string, eq func(a, b string) bool) bool {
+		return len(list) == 0 || v != anyValue && slices.ContainsFunc(list, func(w string) bool { return eq(w, v) })
+	}
+	same := func(a, b string) bool { return a == b }
+	attrsHeld := func(a Target) bool {
+		for name, vals := range a.Attributes {
+			mine, ok := b.Attributes[name]
+			if !ok {
+				return false
+			}
+			for _, v := range mine {
+				if !slices.ContainsFunc(vals, func(w string) bool { return strings.EqualFold(strings.TrimSpace(w), strings.TrimSpace(v)) }) {
+					return false
+				}
+			}
+		}
+		return true
 	}
 	for _, t := range values(b.Tiers) {
 		for _, r := range values(b.Relationships) {
-			taken := false
-			for _, a := range alts {
-				if matches(a.Tiers, t) && matches(a.Relationships, r) {
-					taken = true
-					break
+			for _, l := range values(b.Locales) {
+				taken := false
+				for _, a := range before {
+					if in(a.Tiers, t, same) && in(a.Relationships, r, same) && in(a.Locales, l, LocaleMatches) && attrsHeld(a) {
+						taken = true
+						break
+					}
 				}
-			}
-			if !taken {
-				return false
+				if !taken {
+					return false
+				}
 			}
 		}
 	}
@@ -624,6 +796,9 @@ type Vocabulary struct {
 	Interests     []string
 	Tiers         []string
 	Relationships []string
+	// Attributes are the cardholder attributes that have values: the
+	// extra columns of the cardholders input. Nil is not checked.
+	Attributes []string
 }
 
 // Validate reports the problems of plan and blocks that need no
@@ -648,8 +823,8 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 		known[b.ID] = b
 		switch b.Position {
 		case "", PositionBody:
-			if b.Slot() == "" {
-				probs = append(probs, Problem{Block: b.ID, Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"})
+			if b.Slot() == "" && b.Replaces == "" {
+				probs = append(probs, Problem{Block: b.ID, Msg: "targets nothing: give it interests, tiers or relationships, mark it default, or name the block it replaces"})
 			}
 		case PositionIntro, PositionClosing:
 		default:
@@ -673,6 +848,39 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 				}
 			}
 		}
+		for _, l := range b.Locales {
+			if !localeTag(l) {
+				probs = append(probs, Problem{Block: b.ID, Key: "locales", Value: l, Msg: fmt.Sprintf("%q is not a locale: want a language tag such as \"en\", \"en-GB\" or \"fr-CA\"", l)})
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
+			switch {
+			case voc.Attributes != nil && !slices.Contains(voc.Attributes, name):
+				msg := fmt.Sprintf("no cardholder has a value for attribute %q", name)
+				if len(voc.Attributes) > 0 {
+					msg = unknown("attribute", name, voc.Attributes) + ": the attributes are the cardholders' extra columns"
+				}
+				probs = append(probs, Problem{Block: b.ID, Key: "attributes", Value: name, Msg: msg})
+			case len(b.Attributes[name]) == 0:
+				probs = append(probs, Problem{Block: b.ID, Key: "attributes", Value: name, Msg: fmt.Sprintf("attribute %q lists no value", name)})
+			}
+		}
+	}
+	for _, b := range blocks {
+		if b.Replaces == "" {
+			continue
+		}
+		r, ok := known[b.Replaces]
+		switch {
+		case !ok:
+			probs = append(probs, Problem{Block: b.ID, Key: "replaces", Value: b.Replaces, Msg: fmt.Sprintf("replaces %q, which is no block of the set", b.Replaces)})
+		case b.Replaces == b.ID:
+			probs = append(probs, Problem{Block: b.ID, Key: "replaces", Value: b.Replaces, Msg: "replaces itself"})
+		case r.Replaces != "":
+			probs = append(probs, Problem{Block: b.ID, Key: "replaces", Value: b.Replaces, Msg: fmt.Sprintf("replaces %q, which itself replaces %q: name %q", b.Replaces, r.Replaces, r.Replaces)})
+		case b.Target().Everyone():
+			probs = append(probs, Problem{Block: b.ID, Key: "replaces", Value: b.Replaces, Msg: fmt.Sprintf("replaces %q for everyone: give it the tiers, relationships, locales or attributes of the recipients it is for", b.Replaces)})
+		}
 	}
 	seen := map[string]bool{}
 	for _, v := range plan.Variants {
@@ -681,13 +889,14 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 		}
 		seen[v.ID] = true
 		body := 0
+		isBody := func(b Block) bool { return b.Position == "" || b.Position == PositionBody }
 		for _, id := range v.Blocks {
 			b, ok := known[id]
 			if !ok {
 				probs = append(probs, Problem{Variant: v.ID, Msg: fmt.Sprintf("unknown block %q", id)})
 				continue
 			}
-			if b.Position == "" || b.Position == PositionBody {
+			if isBody(b) {
 				body++
 			}
 		}
@@ -697,9 +906,12 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 					probs = append(probs, Problem{Variant: v.ID, Msg: fmt.Sprintf("slot %s: unknown block %q", sl.Name, a.Block)})
 				}
 			}
+			if (sl.Name == SlotInterest || sl.Name == SlotDefault) && sl.Covers() {
+				body++
+			}
 		}
 		if body == 0 {
-			probs = append(probs, Problem{Variant: v.ID, Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"})
+			probs = append(probs, Problem{Variant: v.ID, Msg: "no content: no interest or default block for every recipient fits (blocks that target some recipients, such as tier and retention blocks, cannot lead)"})
 		}
 		if strings.TrimSpace(v.Subject) == "" {
 			probs = append(probs, Problem{Variant: v.ID, Msg: "missing subject: the leading block has no subjects"})
@@ -709,6 +921,26 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 		return nil
 	}
 	return &ValidationError{Problems: probs}
+}
+
+// localeTag reports whether s looks like a language tag: letters and
+// digits in parts of 1 to 8, joined by "-" or "_", the first letters only.
+func localeTag(s string) bool {
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' })
+	if len(parts) == 0 || strings.Count(s, "-")+strings.Count(s, "_") != len(parts)-1 {
+		return false
+	}
+	for i, p := range parts {
+		if len(p) > 8 {
+			return false
+		}
+		for _, r := range p {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return len(parts[0]) >= 2 && len(parts[0]) <= 3
 }
 
 // unknown describes a value missing from a vocabulary: with the value it

@@ -339,7 +339,7 @@ func TestBuildValidates(t *testing.T) {
 			name:   "nothing fits and no default",
 			blocks: []variants.Block{body("pets", 0, "pets")},
 			want: []variants.Problem{
-				{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"},
+				{Variant: "v0001", Msg: "no content: no interest or default block for every recipient fits (blocks that target some recipients, such as tier and retention blocks, cannot lead)"},
 				{Variant: "v0001", Msg: "missing subject: the leading block has no subjects"},
 			},
 		},
@@ -404,8 +404,8 @@ func TestValidate(t *testing.T) {
 			plan:   plan(goodVariant),
 			blocks: with(variants.Block{ID: "lost"}, variants.Block{ID: "lost-body", Position: variants.PositionBody}),
 			want: []variants.Problem{
-				{Block: "lost", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
-				{Block: "lost-body", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
+				{Block: "lost", Msg: "targets nothing: give it interests, tiers or relationships, mark it default, or name the block it replaces"},
+				{Block: "lost-body", Msg: "targets nothing: give it interests, tiers or relationships, mark it default, or name the block it replaces"},
 			},
 		},
 		{
@@ -424,7 +424,7 @@ func TestValidate(t *testing.T) {
 			name:   "variant without body block",
 			plan:   plan(variants.Variant{ID: "v0001", Blocks: []string{"intro", "closing"}, Subject: "Hi"}),
 			blocks: good,
-			want:   []variants.Problem{{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"}},
+			want:   []variants.Problem{{Variant: "v0001", Msg: "no content: no interest or default block for every recipient fits (blocks that target some recipients, such as tier and retention blocks, cannot lead)"}},
 		},
 		{
 			name:   "only unknown blocks",
@@ -432,7 +432,7 @@ func TestValidate(t *testing.T) {
 			blocks: good,
 			want: []variants.Problem{
 				{Variant: "v0001", Msg: `unknown block "ghost"`},
-				{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"},
+				{Variant: "v0001", Msg: "no content: no interest or default block for every recipient fits (blocks that target some recipients, such as tier and retention blocks, cannot lead)"},
 			},
 		},
 		{
@@ -456,10 +456,10 @@ func TestValidate(t *testing.T) {
 			blocks: with(body("fuel", 1, "fuel"), variants.Block{ID: "lost"}, variants.Block{ID: "foot", Position: "footer"}),
 			want: []variants.Problem{
 				{Block: "fuel", Msg: "defined more than once"},
-				{Block: "lost", Msg: "targets nothing: give it interests, tiers or relationships, or mark it default"},
+				{Block: "lost", Msg: "targets nothing: give it interests, tiers or relationships, mark it default, or name the block it replaces"},
 				{Block: "foot", Key: "position", Value: "footer", Msg: `unknown position "footer" (want intro, body, closing)`},
 				{Variant: "v0001", Msg: `unknown block "ghost"`},
-				{Variant: "v0001", Msg: "no content: no interest block fits and no default block exists (tier and retention blocks are chosen for each recipient and cannot lead)"},
+				{Variant: "v0001", Msg: "no content: no interest or default block for every recipient fits (blocks that target some recipients, such as tier and retention blocks, cannot lead)"},
 				{Variant: "v0001", Msg: "missing subject: the leading block has no subjects"},
 				{Variant: "v0001", Msg: "id used twice"},
 			},
@@ -571,7 +571,7 @@ func ExampleBuild_targeting() {
 	for _, s := range v.Slots {
 		for _, who := range [][2]string{{"gold", "lost-for-good"}, {"platinum", "lapsing"}, {"green", "intermediate"}} {
 			got := "nothing"
-			if i := s.Choose(who[0], who[1]); i >= 0 {
+			if i := s.Choose(variants.Member{Tier: who[0], Relationship: who[1]}); i >= 0 {
 				got = s.Alternatives[i].Block
 			}
 			fmt.Printf("%s slot, %s %s: %s\n", s.Name, who[0], who[1], got)
@@ -588,8 +588,9 @@ func ExampleBuild_targeting() {
 }
 
 // A recipient gets the subject of the first interest block of the variant
-// serving an interest they have spend on, a default block's without one,
-// and the variant's own when the set has no default block with subjects.
+// that targets them and serves an interest they have spend on, a default
+// block's without one, and the variant's own when the set has no default
+// block with subjects.
 func TestSubjectFor(t *testing.T) {
 	c := variants.Cluster{Interests: []variants.Interest{interest("dining", 0.4, 2), interest("fuel", 0.3, 2), interest("pets", 0.2, 2)}}
 	plan, err := variants.Build([]variants.Cluster{c}, targetingBlocks(), variants.Options{})
@@ -597,21 +598,31 @@ func TestSubjectFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := plan.Variants[0]
-	if len(v.Subjects) != 3 || v.Subjects[0].Block != "dining" || v.Subjects[1].Block != "fuel" || v.Subjects[2].Block != "default" {
-		t.Fatalf("subjects %+v", v.Subjects)
+	var got []string
+	for _, s := range v.Subjects {
+		got = append(got, s.Block)
 	}
+	if want := []string{"dining-platinum", "dining", "fuel", "pets-loyal", "default-platinum", "default"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("subjects %q, want %q", got, want)
+	}
+	gold := variants.Member{Tier: "gold", Relationship: "intermediate"}
+	platinum := variants.Member{Tier: "platinum", Relationship: "lost-for-good"}
 	for _, tt := range []struct {
+		m        variants.Member
 		spending []string
 		want     int
 	}{
-		{[]string{"dining", "fuel"}, 0},
-		{[]string{"fuel", "dining"}, 0},
-		{[]string{"groceries", "fuel"}, 1},
-		{[]string{"pets"}, 2},
-		{nil, 2},
+		{gold, []string{"dining", "fuel"}, 1},
+		{platinum, []string{"dining", "fuel"}, 0},
+		{gold, []string{"fuel", "dining"}, 1},
+		{gold, []string{"groceries", "fuel"}, 2},
+		{gold, []string{"pets"}, 5},
+		{platinum, []string{"pets"}, 3},
+		{gold, nil, 5},
+		{platinum, nil, 4},
 	} {
-		if got := v.SubjectFor(tt.spending); got != tt.want {
-			t.Errorf("SubjectFor(%v) = %d, want %d", tt.spending, got, tt.want)
+		if got := v.SubjectFor(tt.m, tt.spending); got != tt.want {
+			t.Errorf("SubjectFor(%+v, %v) = %d, want %d", tt.m, tt.spending, got, tt.want)
 		}
 	}
 	var noDefault []variants.Block
@@ -624,7 +635,7 @@ func TestSubjectFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := plan.Variants[0].SubjectFor([]string{"pets"}); got != -1 {
+	if got := plan.Variants[0].SubjectFor(gold, []string{"pets"}); got != -1 {
 		t.Errorf("without a default block: SubjectFor = %d, want -1", got)
 	}
 }

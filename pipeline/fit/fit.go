@@ -1,6 +1,6 @@
 // Package fit audits personalized messages for truth about their reader:
-// that nobody reads a block meant for another card tier or relationship
-// type, a sentence that claims spending they do not have, or a subject
+// that nobody reads a block meant for another card tier, relationship
+// type, locale or value of a cardholder attribute, a sentence that claims spending they do not have, or a subject
 // about an interest they do not spend on. It reads the messages as they
 // are written (the HTML's block rows, the plain text, the subject), not
 // the plan that made them, so that a template set that says something
@@ -10,6 +10,7 @@ package fit
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,6 +27,11 @@ const (
 	// RuleRelationship: a block that lists relationship types, and not
 	// the reader's.
 	RuleRelationship = "relationship"
+	// RuleLocale: a block that lists locales, none the reader's.
+	RuleLocale = "locale"
+	// RuleAttribute: a block that lists values of a cardholder
+	// attribute, and not the reader's.
+	RuleAttribute = "attribute"
 	// RuleSpend: a sentence about the reader's spending ("your
 	// spending", "you spend") that names an interest they have no spend
 	// on.
@@ -36,13 +42,17 @@ const (
 )
 
 // Rules lists the rules in the order reports show them.
-func Rules() []string { return []string{RuleTier, RuleRelationship, RuleSpend, RuleSubject} }
+func Rules() []string {
+	return []string{RuleTier, RuleRelationship, RuleLocale, RuleAttribute, RuleSpend, RuleSubject}
+}
 
 // Reader is what the audit knows of a message's recipient.
 type Reader struct {
 	ID           string
 	Tier         string
 	Relationship string
+	Locale       string
+	Attrs        map[string]string
 	// Spending lists the ids of the interests they have spend on.
 	Spending []string
 }
@@ -154,6 +164,15 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 		}
 		if len(b.Relationships) > 0 && !slices.Contains(b.Relationships, r.Relationship) {
 			out = append(out, Misfit{RuleRelationship, fmt.Sprintf("block %s (for %s) to a cardholder who is %s", b.ID, strings.Join(b.Relationships, ", "), r.Relationship)})
+		}
+		if len(b.Locales) > 0 && !(variants.Target{Locales: b.Locales}).Matches(variants.Member{Locale: r.Locale}) {
+			out = append(out, Misfit{RuleLocale, fmt.Sprintf("block %s (for %s) to a cardholder of locale %q", b.ID, strings.Join(b.Locales, ", "), r.Locale)})
+		}
+		for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
+			vals := b.Attributes[name]
+			if !(variants.Target{Attributes: map[string][]string{name: vals}}).Matches(variants.Member{Attrs: r.Attrs}) {
+				out = append(out, Misfit{RuleAttribute, fmt.Sprintf("block %s (for %s %s) to a cardholder whose %s is %q", b.ID, name, strings.Join(vals, ", "), name, r.Attrs[name])})
+			}
 		}
 	}
 	for _, s := range claims(m.Text) {

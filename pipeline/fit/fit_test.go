@@ -17,6 +17,8 @@ func checker() *fit.Checker {
 		{ID: "tier-premium", Tiers: []string{"gold", "platinum"}},
 		{ID: "winback", Relationships: []string{"lapsing", "lost"}},
 		{ID: "gold-winback", Tiers: []string{"gold"}, Relationships: []string{"lapsing"}},
+		{ID: "intro-fr", Locales: []string{"fr"}, Replaces: "intro"},
+		{ID: "students", Attributes: map[string][]string{"segment": {"student", "graduate"}}, Replaces: "dining"},
 	}
 	return fit.New(blocks, []fit.Interest{{"dining", "Dining"}, {"fuel", "Fuel"}, {"family_kids", "Family & kids"}, {"other", ""}})
 }
@@ -53,6 +55,11 @@ func TestCheck(t *testing.T) {
 		{"only the variant's blocks' subjects are tried", gold, fit.Message{Subject: "Fill up for less", Blocks: []string{"dining"}}, nil},
 		{"claims in two paragraphs", gold, fit.Message{Text: []byte("Your spending on Dining is up.\n\nNo word here.\n\nWe see you spend on Fuel. You spent on Dining.")}, []string{fit.RuleSpend}},
 		{"an unknown block is no one's", fit.Reader{}, fit.Message{HTML: []byte(row("closing"))}, nil},
+		{"a block of the reader's language and attribute", fit.Reader{Locale: "fr_CA", Attrs: map[string]string{"segment": "Student"}},
+			fit.Message{HTML: []byte(row("intro-fr") + row("students"))}, nil},
+		{"a block of another language and another attribute value", fit.Reader{Locale: "en-CA", Attrs: map[string]string{"segment": "retired"}},
+			fit.Message{HTML: []byte(row("intro-fr") + row("students"))}, []string{fit.RuleLocale, fit.RuleAttribute}},
+		{"no locale, no attribute", fit.Reader{}, fit.Message{HTML: []byte(row("intro-fr") + row("students"))}, []string{fit.RuleLocale, fit.RuleAttribute}},
 	}
 	c := checker()
 	for _, tt := range tests {

@@ -54,7 +54,7 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 	for _, in := range tax.Interests() {
 		header = append(header, "share_"+in.ID)
 	}
-	attrs := attrNames(profiles)
+	attrs := AttrNames(profiles)
 	for _, a := range attrs {
 		header = append(header, attrPrefix+a)
 	}
@@ -234,8 +234,9 @@ func parseProfile(rec []string, tax *Taxonomy) (Profile, int, error) {
 	return p, 0, nil
 }
 
-// attrNames returns the names of the attributes of all profiles, sorted.
-func attrNames(profiles []Profile) []string {
+// AttrNames returns the names of the attributes of all profiles that have
+// a value, sorted.
+func AttrNames(profiles []Profile) []string {
 	seen := map[string]bool{}
 	for i := range profiles {
 		for a := range profiles[i].Attrs {

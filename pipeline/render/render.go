@@ -22,7 +22,6 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,6 +127,10 @@ type Data struct {
 	// has spend on, their strongest first: what "why you got this" may
 	// say of them. Empty, it may not name any.
 	Why []string
+	// Slots holds, for each of the variant's slots, the index of the
+	// alternative the recipient gets (variants.Slot.Choose), -1 for
+	// none: the variant's content reads it.
+	Slots []int
 }
 
 // Config is what an Engine needs besides the template set and the Markdown
@@ -559,7 +562,8 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 		return e.blockRow[id], fmt.Sprintf("{{ template %q . }}", b.File), nil
 	}
 	first := true
-	for _, p := range v.Parts(e.position) {
+	slot := 0
+	for _, p := range v.Parts() {
 		if p.Slot == nil {
 			row, call, err := block(p.Block)
 			if err != nil {
@@ -573,8 +577,8 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 			first = false
 			continue
 		}
-		// A slot: the first alternative that fits the recipient, each
-		// compiled once here; nothing when none fits.
+		// A slot: the alternative chosen for the recipient (Data.Slots),
+		// each compiled once here; nothing when none is.
 		for i, a := range p.Slot.Alternatives {
 			row, call, err := block(a.Block)
 			if err != nil {
@@ -584,7 +588,7 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 			if i > 0 {
 				cond = "else if"
 			}
-			test := matchAction(a)
+			test := fmt.Sprintf("eq (index .Slots %d) %d", slot, i)
 			fmt.Fprintf(&hc, "{{ %s %s }}%s", cond, test, row)
 			fmt.Fprintf(&tc, "{{ %s %s }}", cond, test)
 			if !first {
@@ -596,6 +600,7 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 			hc.WriteString("{{ end }}")
 			tc.WriteString("{{ end }}")
 		}
+		slot++
 	}
 	if _, err := h.New("content").Parse(hc.String()); err != nil {
 		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
@@ -697,42 +702,6 @@ func fixedField(chain []string) bool {
 	return false
 }
 
-// position returns a block's position in the newsletter, for
-// Variant.Parts.
-func (e *Engine) position(id string) string {
-	if b, ok := e.set.Block(id); ok {
-		return b.Position
-	}
-	return ""
-}
-
-// matchAction is the template condition of a slot's alternative: the
-// recipient's card tier among its tiers and relationship type among its
-// relationships, for each it lists; true when it lists neither.
-func matchAction(a variants.Alternative) string {
-	var conds []string
-	for _, f := range []struct {
-		field string
-		vals  []string
-	}{{".Recipient.Tier", a.Tiers}, {".Recipient.Relationship", a.Relationships}} {
-		if len(f.vals) == 0 {
-			continue
-		}
-		c := "eq " + f.field
-		for _, v := range f.vals {
-			c += " " + strconv.Quote(v)
-		}
-		conds = append(conds, "("+c+")")
-	}
-	switch len(conds) {
-	case 0:
-		return "true"
-	case 1:
-		return conds[0]
-	}
-	return "and " + strings.Join(conds, " ")
-}
-
 // locate turns an error of the sample execution into one with the line of
 // the block file: the compiled templates hold the blocks' HTML, whose lines
 // are not the file's. It executes each block's Markdown source, shifted
@@ -787,6 +756,13 @@ var ErrHeader = errors.New("bad header value")
 // dataFor returns the data of the newsletter for one recipient.
 func (n *Newsletter) dataFor(r Recipient, unsubscribeURL string) *Data {
 	d := &Data{Recipient: r, Variant: n.data, Sender: n.engine.cfg.Sender, Campaign: n.engine.cfg.Campaign, UnsubscribeURL: unsubscribeURL}
+	if len(n.Variant.Slots) > 0 {
+		m := r.Member()
+		d.Slots = make([]int, len(n.Variant.Slots))
+		for i := range n.Variant.Slots {
+			d.Slots[i] = n.Variant.Slots[i].Choose(m)
+		}
+	}
 	for _, id := range r.Spending {
 		if len(d.Why) == maxWhy {
 			break
@@ -808,7 +784,12 @@ const maxWhy = 3
 // subjectIndex is the index of the subject templates a recipient gets: 0
 // for the variant's own, i+1 for Variant.Subjects[i].
 func (n *Newsletter) subjectIndex(r *Recipient) int {
-	return n.Variant.SubjectFor(r.Spending) + 1
+	return n.Variant.SubjectFor(r.Member(), r.Spending) + 1
+}
+
+// Member returns what chooses r's alternatives in a variant's slots.
+func (r *Recipient) Member() variants.Member {
+	return variants.Member{Tier: r.Tier, Relationship: r.Relationship, Locale: r.Locale, Attrs: r.Attrs}
 }
 
 // Personalize executes the newsletter for one recipient. The plain-text

@@ -9,9 +9,7 @@
 package segment
 
 import (
-	"cmp"
 	"math"
-	"slices"
 	"sort"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
@@ -86,16 +84,10 @@ func Describe(tax *profile.Taxonomy, c Clustering) (population []Share, clusters
 		mixes[cl] = map[profile.Relationship]int{}
 		tierMixes[cl] = map[string]int{}
 	}
-	type kind struct{ tier, rel string }
-	kinds := make([]map[kind]int, k)
-	for cl := range kinds {
-		kinds[cl] = map[kind]int{}
-	}
 	for row, cl := range c.Assign {
 		p := &ps[c.Rows[row]]
 		if p.Status() == profile.StatusMail {
 			eligible[cl]++
-			kinds[cl][kind{p.Tier, string(p.Relationship)}]++
 		}
 		mixes[cl][p.Relationship]++
 		tierMixes[cl][p.Tier]++
@@ -125,18 +117,10 @@ func Describe(tax *profile.Taxonomy, c Clustering) (population []Share, clusters
 			item.Interests = append(item.Interests, variants.Interest{ID: ri.Interest.ID, Name: ri.Interest.Name, Share: ri.Share, Lift: ri.Lift})
 		}
 		item.Label = describeLabel(labelInterests(tax, shares, pop), logSpend[cl]/float64(max(c.Sizes[cl], 1)), lo, hi, mixes[cl])
-		// The majorities choose the variant's tier and retention blocks.
+		// The majorities describe the cluster; they choose no block.
 		item.Tier, item.TierShare = MajorityTier(tierMixes[cl])
 		rel, share := MajorityRelationship(mixes[cl])
 		item.Relationship, item.RelationshipShare = string(rel), share
-		// The eligible members by tier and relationship count the
-		// recipients of each alternative of the variant's slots.
-		for kd, n := range kinds[cl] {
-			item.Kinds = append(item.Kinds, variants.Kind{Tier: kd.tier, Relationship: kd.rel, Eligible: n})
-		}
-		slices.SortFunc(item.Kinds, func(a, b variants.Kind) int {
-			return cmp.Or(cmp.Compare(a.Tier, b.Tier), cmp.Compare(a.Relationship, b.Relationship))
-		})
 		clusters = append(clusters, item)
 	}
 	return population, clusters

@@ -22,6 +22,7 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/variants"
 )
 
 // Campaign is a campaign file (TOML). Every key is optional but name,
@@ -626,6 +627,9 @@ func (c *Campaign) check(file string, src []byte) error {
 		if a, err := mail.ParseAddress(kv.v); err != nil || strings.ContainsAny(kv.v, "\r\n") || a.Address == "" {
 			return bad(kv.key, "%q: want an email address", kv.v)
 		}
+	}
+	if l := c.Sender.Locale; l != "" && !variants.ValidLocale(l) {
+		return bad("sender.locale", "%q: want a language tag such as en-US, en-GB or fr-CA", l)
 	}
 	if c.Sender.PostalAddress == "" {
 		return bad("sender.postal_address", "required: a postal address for the footer")

@@ -51,6 +51,7 @@ func TestCampaignErrors(t *testing.T) {
 		{"k zero", "[clustering]\nk = 0", `c.toml:12:1: clustering.k: 0: want 1 to 100000`},
 		{"k fraction", "[clustering]\nk = 12.5", `c.toml:12:1: clustering.k: "12.5": want a number or "auto"`},
 		{"sender name with a line break", "[sender]\nname = \"Meridian\\r\\nBcc: all@example.com\"", `sender.name: "Meridian\r\nBcc: all@example.com": line breaks are not allowed`},
+		{"sender locale", "[sender]\nlocale = \"English\"", `sender.locale: "English": want a language tag such as en-US, en-GB or fr-CA`},
 		{"date", "[mail]\ndate = \"tomorrow\"", `c.toml:12:1: mail.date: "tomorrow": want RFC 3339, e.g. 2026-11-02T09:00:00Z`},
 		{"refusal budget", "[mail]\nrefusal_budget = -0.1", `c.toml:12:1: mail.refusal_budget: -0.1: want a share between 0 and 1 (0.01 is 1%)`},
 		{"syntax", "[mail\n", "c.toml:11:6"},
@@ -73,6 +74,9 @@ func TestCampaignErrors(t *testing.T) {
 			case "sender name with a line break":
 				src = strings.Replace(validCampaign, `name = "Meridian"`, tt.edit[len("[sender]\n"):], 1)
 				tt.want = `c.toml:6:1: ` + tt.want
+			case "sender locale":
+				src = strings.Replace(validCampaign, `name = "Meridian"`, `name = "Meridian"`+"\n"+tt.edit[len("[sender]\n"):], 1)
+				tt.want = `c.toml:7:1: ` + tt.want
 			}
 			if tt.name == "bad month" {
 				src = `month = "October"` + "\n" + validCampaign

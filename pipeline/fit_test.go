@@ -517,3 +517,23 @@ func TestLocaleAndAttributeSlots(t *testing.T) {
 		t.Errorf("the audit found %d misfits", audit.Misfits)
 	}
 }
+
+// TestUnknownLocaleWarns runs the example in a locale whose conventions
+// tailor does not know: the run says that money and dates are written as
+// en-US, once, and goes on.
+func TestUnknownLocaleWarns(t *testing.T) {
+	cfg := quickstartConfig(t)
+	c := *cfg.Campaign
+	c.Sender.Locale = "pl-PL"
+	cfg.Campaign = &c
+	var warnings []string
+	cfg.Events = func(e Event) {
+		if e.State == EventWarn {
+			warnings = append(warnings, e.Message)
+		}
+	}
+	mustRun(t, cfg)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], `sender.locale "pl-PL"`) || !strings.Contains(warnings[0], "en-US") {
+		t.Errorf("warnings %q, want one about pl-PL", warnings)
+	}
+}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
@@ -158,6 +159,11 @@ func (r *run) compile(ctx context.Context, plan *variants.Plan) ([]*render.Newsl
 	engine, err := render.New(r.set, r.md, r.renderConfig())
 	if err != nil {
 		return nil, err
+	}
+	if l := r.c.Sender.Locale; l != "" {
+		if _, ok := render.LocaleConventions(l); !ok {
+			r.event(Event{Stage: "render", State: EventWarn, Message: fmt.Sprintf("sender.locale %q: no money and date conventions are known for its language; .Campaign.Locale writes them as en-US", l)})
+		}
 	}
 	out := make([]*render.Newsletter, 0, len(plan.Variants))
 	for _, v := range plan.Variants {

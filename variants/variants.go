@@ -849,7 +849,7 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 			}
 		}
 		for _, l := range b.Locales {
-			if !localeTag(l) {
+			if !ValidLocale(l) {
 				probs = append(probs, Problem{Block: b.ID, Key: "locales", Value: l, Msg: fmt.Sprintf("%q is not a locale: want a language tag such as \"en\", \"en-GB\" or \"fr-CA\"", l)})
 			}
 		}
@@ -923,9 +923,9 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 	return &ValidationError{Problems: probs}
 }
 
-// localeTag reports whether s looks like a language tag: letters and
+// ValidLocale reports whether s looks like a language tag: letters and
 // digits in parts of 1 to 8, joined by "-" or "_", the first letters only.
-func localeTag(s string) bool {
+func ValidLocale(s string) bool {
 	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' })
 	if len(parts) == 0 || strings.Count(s, "-")+strings.Count(s, "_") != len(parts)-1 {
 		return false

@@ -131,18 +131,27 @@ var languages = map[string]string{
 // unknown.
 const fallbackLocale = "en-us"
 
+// LocaleConventions returns the locale whose conventions money, number
+// and date follow for tag: tag's own ("en-gb"), its language's ("fr-fr"
+// for "fr-BE"), or, with false, the fallback's ("en-us") when tailor has
+// none for its language.
+func LocaleConventions(tag string) (string, bool) {
+	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"))
+	if _, ok := locales[t]; ok {
+		return t, true
+	}
+	lang, _, _ := strings.Cut(t, "-")
+	if l, ok := languages[lang]; ok {
+		return l, true
+	}
+	return fallbackLocale, false
+}
+
 // lookupLocale returns the conventions for a locale tag such as "fr-FR",
 // "fr_fr" or "fr".
 func lookupLocale(tag string) *locale {
-	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"))
-	if l, ok := locales[t]; ok {
-		return l
-	}
-	lang, _, _ := strings.Cut(t, "-")
-	if l, ok := locales[languages[lang]]; ok {
-		return l
-	}
-	return locales[fallbackLocale]
+	t, _ := LocaleConventions(tag)
+	return locales[t]
 }
 
 // currencyDigits are the minor-unit digits of the currencies that do not

@@ -350,6 +350,10 @@ func TestFitAudit(t *testing.T) {
 	}
 }
 
+// usSpelling finds words a reader of British English would not write,
+// where the default set's copy could say it either way.
+var usSpelling = regexp.MustCompile(`(?i)\b(tires?|theaters?|jewelry|neighborhoods?|centers?|colors?|favorites?|enroll\w*|gas station|gallons?|traveler|canceled|mileage|zip code)\b`)
+
 // TestAnotherBrandAndCurrency runs the example for another brand, paying
 // in pounds, in en-GB: no message, preview or subject names Meridian or
 // writes a dollar sign, and the offers are in pounds.
@@ -388,6 +392,9 @@ func TestAnotherBrandAndCurrency(t *testing.T) {
 		check(rec[4]+" text", text)
 		check(rec[4]+" html", html)
 		pounds += strings.Count(text, "£")
+		if m := usSpelling.FindString(subject + "\n" + text); m != "" {
+			t.Errorf("%s: American English %q in an en-GB message", rec[4], m)
+		}
 	}
 	matches, err := filepath.Glob(filepath.Join(res.Dir, rundir.VariantsDir, "*", "index.*"))
 	if err != nil || len(matches) == 0 {

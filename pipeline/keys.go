@@ -19,12 +19,12 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 	f, c := r.asWritten, &r.c
 	parts := map[string][]any{
 		"ingest": {r.cfg.Version, inputs, f.Inputs.Currency, f.Inputs.Tiers, *c.Inputs.ErrorBudget, f.Format,
-			r.tax.Hash(), fmt.Sprint(r.rates), f.Profile.HomeCountry},
+			r.tax.Hash(), fmt.Sprint(r.rates), f.Profile.HomeCountry, f.Inputs.ProfileColumns},
 		"profile": {r.monthName(), f.Profile, f.Relationship, r.tax.Hash()},
 		"cluster": {f.Clustering.K, f.Clustering.MinAudience, f.Clustering.MaxK, r.seed(), f.Clustering.MaxIterations,
-			c.Clustering.Weights.featureOptions(), f.Clustering.Scale, f.Inputs.ProfileColumns, r.previousClustering()},
+			c.Clustering.Weights.featureOptions(), f.Clustering.Scale, r.previousClustering()},
 		"variants": {r.set.MetaHash()},
-		"render": append([]any{r.set.Hash(), f.Name, f.Sender.Name, f.Sender.From, f.Sender.PostalAddress, f.Links},
+		"render": append([]any{r.set.Hash(), f.Name, f.Sender.Name, f.Sender.From, f.Sender.PostalAddress, f.Sender.Locale, f.Links},
 			r.sampleKey()...),
 		"fit":    {r.fitBudget()},
 		"report": {},

@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -493,8 +494,14 @@ func ParseCampaign(name string, src []byte) (*Campaign, error) {
 		if errors.As(err, &sme) && len(sme.Errors) > 0 {
 			e := sme.Errors[0]
 			row, col := e.Position()
+			msg := "unknown key"
+			if k := e.Key(); len(k) > 0 {
+				if best := variants.Closest(k[len(k)-1], tableKeys(k[:len(k)-1])); best != "" {
+					msg += fmt.Sprintf(" (did you mean %s?)", best)
+				}
+			}
 			return nil, &ConfigError{File: name, Line: row, Column: col, Key: strings.Join(e.Key(), "."),
-				Msg: "unknown key (see the campaign file reference, pipeline/CAMPAIGN.md)"}
+				Msg: msg + " (see the campaign file reference, pipeline/CAMPAIGN.md)"}
 		}
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
@@ -507,6 +514,35 @@ func ParseCampaign(name string, src []byte) (*Campaign, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// tableKeys returns the keys the campaign file's table at path may hold
+// (nil path: the top level), from Campaign's fields.
+func tableKeys(path []string) []string {
+	t := reflect.TypeFor[Campaign]()
+	name := func(f reflect.StructField) string { n, _, _ := strings.Cut(f.Tag.Get("toml"), ","); return n }
+	for _, p := range path {
+		found := false
+		for f := range t.Fields() {
+			if name(f) == p {
+				t, found = f.Type, true
+				break
+			}
+		}
+		for t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if !found || t.Kind() != reflect.Struct {
+			return nil
+		}
+	}
+	var out []string
+	for f := range t.Fields() {
+		if n := name(f); n != "" && n != "-" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)

@@ -947,38 +947,59 @@ func ValidLocale(s string) bool {
 // is most likely a typo of, or else with the list when it is short.
 func unknown(what, v string, known []string) string {
 	msg := fmt.Sprintf("unknown %s %q", what, v)
-	best, bestD := "", 3 // suggest only within two edits
-	for _, k := range known {
-		if d := distance(strings.ToLower(v), k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	switch {
-	case best != "":
+	if best := Closest(v, known); best != "" {
 		return msg + fmt.Sprintf(" (did you mean %q?)", best)
-	case len(known) <= 8:
+	}
+	if len(known) <= 8 {
 		return msg + " (want " + strings.Join(known, ", ") + ")"
 	}
 	return msg
 }
 
-// distance is the Levenshtein distance between a and b, in bytes.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// Closest returns the known name closest to name, "" when none is close:
+// what a misspelt block target, merge field or campaign key most likely
+// meant. A name close to the start of a longer one counts too: Frist is a
+// slip for FirstName.
+func Closest(name string, known []string) string {
+	// At most two edits, fewer for a short name.
+	best, bestD := "", min(len(name)/2+1, 3)
+	lower := strings.ToLower(name)
+	for _, k := range known {
+		kl := strings.ToLower(k)
+		d := distance(lower, kl)
+		if n := len([]rune(lower)); n < len([]rune(kl)) {
+			d = min(d, distance(lower, string([]rune(kl)[:n]))+1)
+		}
+		if d < bestD {
+			best, bestD = k, d
+		}
 	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
+	return best
+}
+
+// distance is the edit distance between a and b, counting insertions,
+// deletions, substitutions and swaps of neighbouring letters.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(ra)][len(rb)]
 }

@@ -747,53 +747,13 @@ func funcResult(name string, args []reflect.Type) reflect.Type {
 	return nil
 }
 
-// suggest returns ` (did you mean X?)` for the known name closest to name,
-// or "" when none is close. A name close to the start of a longer one
-// counts too: Frist is a slip for FirstName.
+// suggest returns ` (did you mean X?)` for the known name closest to name
+// (variants.Closest), or "".
 func suggest(name string, known []string) string {
-	best, bestD := "", len(name)/2+1
-	lower := strings.ToLower(name)
-	for _, k := range known {
-		kl := strings.ToLower(k)
-		d := distance(lower, kl)
-		if n := len([]rune(lower)); n < len([]rune(kl)) {
-			d = min(d, distance(lower, string([]rune(kl)[:n]))+1)
-		}
-		if d < bestD {
-			best, bestD = k, d
-		}
+	if best := variants.Closest(name, known); best != "" {
+		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-// distance is the edit distance between a and b, counting insertions,
-// deletions, substitutions and swaps of neighbouring letters.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
+	return ""
 }
 
 // Sample settings of the check's engine.

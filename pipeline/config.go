@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,6 +173,12 @@ type InputsConfig struct {
 	// ProfileColumns chooses the feature columns of Profiles (default: all
 	// but cardholder_id).
 	ProfileColumns []string `toml:"profile_columns" json:"profile_columns,omitempty"`
+	// ProfileSpend and ProfileTransactions name the columns of Profiles
+	// that hold a cardholder's spend in the window (in the campaign's
+	// currency) and number of transactions: without transactions, they
+	// give the spend level of labels and who has spent at all.
+	ProfileSpend        string `toml:"profile_spend" json:"profile_spend,omitempty"`
+	ProfileTransactions string `toml:"profile_transactions" json:"profile_transactions,omitempty"`
 	// MCCMap is a CSV of corrections to the built-in MCC table (columns
 	// mcc, interest, optionally description).
 	MCCMap string `toml:"mcc_map" json:"mcc_map,omitempty"`
@@ -241,7 +248,11 @@ type ProfileConfig struct {
 	HomeCountry string `toml:"home_country" json:"home_country,omitempty"`
 	// TopMerchantShare is the share of an interest's spend a merchant needs
 	// to be the cardholder's favourite in it (default 0.1).
-	TopMerchantShare float64 `toml:"top_merchant_share" json:"top_merchant_share,omitempty"`
+	TopMerchantShare float64 `toml:"top_merchant_share" json:"top_merchant_share,omitempty"` // AllowDataGap profiles a month whose transactions end before the
+	// month begins (default false: the run stops and names the data's
+	// last date, since months without data would read as cardholders
+	// lapsing).
+	AllowDataGap bool `toml:"allow_data_gap" json:"allow_data_gap,omitempty"`
 }
 
 // RelationshipConfig sets the thresholds of the relationship types; see
@@ -571,6 +582,15 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if len(c.Inputs.ProfileColumns) > 0 && c.Inputs.Profiles == "" {
 		return bad("inputs.profile_columns", "set, but inputs.profiles is not")
+	}
+	for _, kv := range []struct{ key, col string }{{"inputs.profile_spend", c.Inputs.ProfileSpend}, {"inputs.profile_transactions", c.Inputs.ProfileTransactions}} {
+		switch {
+		case kv.col == "":
+		case c.Inputs.Profiles == "":
+			return bad(kv.key, "only with inputs.profiles: it names a column of the pre-aggregated profiles")
+		case len(c.Inputs.ProfileColumns) > 0 && !slices.ContainsFunc(c.Inputs.ProfileColumns, func(s string) bool { return strings.EqualFold(s, kv.col) }):
+			return bad(kv.key, "%q is not among inputs.profile_columns: add it there", kv.col)
+		}
 	}
 	if b := c.Inputs.ErrorBudget; b != nil && (*b < 0 || *b > 1) {
 		return bad("inputs.error_budget", "%v: want a share between 0 and 1 (0.01 is 1%%)", *b)

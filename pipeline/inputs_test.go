@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,6 +218,43 @@ unsubscribe_url = "https://example.com/u"
 	if strings.Join(cf.Features, ",") != "dining,share_fuel,visits" {
 		t.Errorf("features %v", cf.Features)
 	}
+	// Without transactions no one is "inactive": the relationship type is
+	// unknown, labels name none and no spend level, and no retention
+	// block reaches anyone.
+	if res.Relationships["unknown"] != 90 || res.Relationships["inactive"] != 0 {
+		t.Errorf("relationships %v, want 90 unknown", res.Relationships)
+	}
+	var plan struct {
+		Variants []struct {
+			Label  string
+			Blocks []string
+			Slots  []struct {
+				Slot         string
+				Alternatives []struct{ Recipients int }
+				Unmatched    int
+			}
+		}
+	}
+	if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.PlanFile), &plan); err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for _, v := range plan.Variants {
+		distinct[strings.Join(v.Blocks, ",")] = true
+		if strings.Contains(v.Label, "inactive") || strings.HasSuffix(v.Label, " spend") || strings.Contains(v.Label, " spend,") {
+			t.Errorf("label %q", v.Label)
+		}
+		for _, sl := range v.Slots {
+			for _, a := range sl.Alternatives {
+				if sl.Slot == "retention" && a.Recipients != 0 {
+					t.Errorf("a retention block for %d recipients of unknown type", a.Recipients)
+				}
+			}
+		}
+	}
+	if len(distinct) < 2 {
+		t.Errorf("one block list for every variant: %v", distinct)
+	}
 	// A change of k reclusters from the features kept in the run directory.
 	c.Clustering.K = FixedK(2)
 	res, err = Run(context.Background(), cfg)
@@ -224,5 +263,59 @@ unsubscribe_url = "https://example.com/u"
 	}
 	if res.Clusters != 2 || res.Ran[0] != "cluster" {
 		t.Errorf("after k = 2: clusters %d, ran %v", res.Clusters, res.Ran)
+	}
+}
+
+// TestPreAggregatedSpend maps the profiles' spend and transaction columns:
+// labels tell the big spenders from the small by them.
+func TestPreAggregatedSpend(t *testing.T) {
+	dir := t.TempDir()
+	var holders, feats strings.Builder
+	holders.WriteString("cardholder_id,first_name,email,marketing_consent\n")
+	feats.WriteString("cardholder_id,dining,fuel,PURCHASES,PURCHASES_TRX\n")
+	for i := 0; i < 60; i++ {
+		id := fmt.Sprintf("C%02d", i)
+		holders.WriteString(id + ",Ann,a" + id + "@example.com,yes\n")
+		if i%2 == 0 {
+			feats.WriteString(id + ",0.9,0.1,9500.00,120\n")
+		} else {
+			feats.WriteString(id + ",0.1,0.9,45.50,2\n")
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "c.csv"), []byte(holders.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "f.csv"), []byte(feats.String()), 0o644)
+	c, err := ParseCampaign("p.toml", []byte(`name = "pre"
+month = "2026-10"
+[inputs]
+cardholders = "c.csv"
+profiles = "f.csv"
+profile_spend = "PURCHASES"
+profile_transactions = "PURCHASES_TRX"
+[clustering]
+k = 2
+[sender]
+name = "M"
+from = "m@example.com"
+postal_address = "1 Main St"
+unsubscribe_url = "https://example.com/u"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, v := range readPlan(t, res.Dir).Variants {
+		labels = append(labels, v.Label)
+	}
+	slices.Sort(labels)
+	if want := []string{"Dining, high spend", "Fuel, low spend"}; !slices.Equal(labels, want) {
+		t.Errorf("labels %q, want %q", labels, want)
+	}
+	ps := runProfiles(t, res.Dir)
+	if ps[0].Spend != 950000 || ps[0].Transactions != 120 || ps[1].Spend != 4550 {
+		t.Errorf("profiles: spend %d and %d, %d transactions", ps[0].Spend, ps[1].Spend, ps[0].Transactions)
 	}
 }

@@ -20,7 +20,7 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 	parts := map[string][]any{
 		"ingest": {r.cfg.Version, inputs, f.Inputs.Currency, f.Inputs.Tiers, *c.Inputs.ErrorBudget, f.Format,
 			r.tax.Hash(), fmt.Sprint(r.rates), f.Profile.HomeCountry, f.Inputs.ProfileColumns},
-		"profile": {r.monthName(), f.Profile, f.Relationship, r.tax.Hash()},
+		"profile": {r.monthName(), f.Profile, f.Relationship, r.tax.Hash(), f.Inputs.ProfileSpend, f.Inputs.ProfileTransactions},
 		"cluster": {f.Clustering.K, f.Clustering.MinAudience, f.Clustering.MaxK, r.seed(), f.Clustering.MaxIterations,
 			c.Clustering.Weights.featureOptions(), f.Clustering.Scale, r.previousClustering()},
 		"variants": {r.set.MetaHash()},

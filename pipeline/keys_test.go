@@ -21,22 +21,25 @@ var firstStage = map[string]string{
 	"month":  "profile",
 	"output": "-",
 
-	"inputs.cardholders":     "-", // the file's content is in the ingest key
-	"inputs.transactions":    "-",
-	"inputs.profiles":        "-",
-	"inputs.currency":        "ingest",
-	"inputs.tiers":           "ingest",
-	"inputs.error_budget":    "ingest",
-	"inputs.rates":           "ingest",
-	"inputs.categories":      "ingest",
-	"inputs.profile_columns": "ingest",
-	"inputs.mcc_map":         "ingest",
+	"inputs.cardholders":          "-", // the file's content is in the ingest key
+	"inputs.transactions":         "-",
+	"inputs.profiles":             "-",
+	"inputs.currency":             "ingest",
+	"inputs.tiers":                "ingest",
+	"inputs.error_budget":         "ingest",
+	"inputs.rates":                "ingest",
+	"inputs.categories":           "ingest",
+	"inputs.profile_columns":      "ingest",
+	"inputs.mcc_map":              "ingest",
+	"inputs.profile_spend":        "profile",
+	"inputs.profile_transactions": "profile",
 
 	"format.*": "ingest",
 
 	"profile.window_months":      "profile",
 	"profile.home_country":       "ingest",
 	"profile.top_merchant_share": "profile",
+	"profile.allow_data_gap":     "profile",
 	"relationship.*":             "profile",
 
 	"clustering.k":                  "cluster",

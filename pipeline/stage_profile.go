@@ -3,7 +3,9 @@ package pipeline
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
@@ -16,10 +18,13 @@ type profiled struct {
 	// listed.
 	Relationships map[string]int `count:"relationship_*"`
 	// InWindow and OutsideWindow count the accepted transactions inside
-	// and outside the profile window; UnmappedMCC those whose merchant
-	// category code no table maps.
+	// and outside the profile window, Before and After those outside it
+	// on either side; UnmappedMCC those whose merchant category code no
+	// table maps.
 	InWindow      int `count:"transactions_in_window"`
 	OutsideWindow int `count:"transactions_outside_window"`
+	Before        int `count:"transactions_before_window"`
+	After         int `count:"transactions_after_window"`
 	UnmappedMCC   int `count:"unmapped_mcc_transactions"`
 
 	profiles []profile.Profile
@@ -51,10 +56,14 @@ func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 		return out, err
 	}
 	st := in.builder.Stats()
+	if err := r.checkData(st); err != nil {
+		return out, err
+	}
 	features := in.features
 	in.builder, in.merchants, in.features = nil, nil, nil
 	if features != nil {
-		profile.ApplyFeatures(r.tax, ps, features)
+		profile.ApplyFeatures(r.tax, ps, features, profile.FeatureColumns{Spend: r.c.Inputs.ProfileSpend,
+			Transactions: r.c.Inputs.ProfileTransactions, NoHistory: r.c.Inputs.Transactions == ""})
 		out.features = features.Names
 		if err := rundir.WriteFile(r.file(rundir.FeaturesFile), func(w io.Writer) error {
 			return profile.WriteFeatures(w, out.features, ps)
@@ -74,6 +83,7 @@ func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 	r.manifest.Unmapped = st.Unmapped
 	out.profiles, out.Audience = ps, audience(ps)
 	out.InWindow, out.OutsideWindow = st.InWindow, st.Transactions-st.InWindow
+	out.Before, out.After = st.Before, st.After
 	for _, n := range st.Unmapped {
 		out.UnmappedMCC += n
 	}
@@ -102,4 +112,32 @@ func audience(ps []profile.Profile) Audience {
 		}
 	}
 	return a
+}
+
+// checkData records where the transactions fall against the profile
+// window in the manifest, and stops a run whose window holds none of
+// them, or whose transactions end before the run month begins (unless
+// the campaign allows the gap, with a warning): months without data
+// would read as cardholders lapsing. Both errors name the data's dates.
+func (r *run) checkData(st profile.Stats) error {
+	if st.First.IsZero() {
+		r.manifest.Data = nil
+		return nil
+	}
+	from, to := r.profileOptions().Window()
+	day := func(t time.Time) string { return t.Format(time.DateOnly) }
+	d := &rundir.DataRange{WindowFrom: day(from), WindowTo: day(to.AddDate(0, 0, -1)), First: day(st.First), Last: day(st.Last),
+		InWindow: st.InWindow, Before: st.Before, After: st.After}
+	r.manifest.Data = d
+	switch {
+	case st.InWindow == 0:
+		return fmt.Errorf("profile: no transaction falls in the window %s to %s: the transactions run from %s to %s; run a month in that range (--month %s)",
+			d.WindowFrom, d.WindowTo, d.First, d.Last, st.Last.Format("2006-01"))
+	case st.Last.Before(r.month) && !r.c.Profile.AllowDataGap:
+		return fmt.Errorf("profile: the transactions end %s, before the run month %s begins: the months without data would make cardholders look lapsing; run the month the data ends in (--month %s), or set [profile] allow_data_gap = true",
+			d.Last, r.monthName(), st.Last.Format("2006-01"))
+	case st.Last.Before(r.month):
+		r.event(Event{Stage: "profile", State: EventWarn, Message: fmt.Sprintf("the transactions end %s, before the run month %s begins; profiling anyway (allow_data_gap): cardholders may look lapsing", d.Last, r.monthName())})
+	}
+	return nil
 }

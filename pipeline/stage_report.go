@@ -54,6 +54,9 @@ func (r *run) report(in reportIn) (reported, error) {
 	}
 	s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
 	s.Fit = fitSheet(in.fit)
+	if d := r.manifest.Data; d != nil {
+		s.Window = &report.Window{From: d.WindowFrom, To: d.WindowTo, First: d.First, Last: d.Last, In: d.InWindow, Before: d.Before, After: d.After}
+	}
 	sheets := 7
 	if in.send != nil {
 		sheets++

@@ -143,12 +143,25 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 			fmt.Fprintf(w, "  %-13s %5d x %s\n", "", in.Reasons[r], r)
 		}
 	}
+	if d := m.Data; d != nil {
+		fmt.Fprintf(w, "  %-13s %s to %s: %d transactions in it", "window", d.WindowFrom, d.WindowTo, d.InWindow)
+		if d.Before > 0 {
+			fmt.Fprintf(w, "; %d before it (from %s)", d.Before, d.First)
+		}
+		if d.After > 0 {
+			fmt.Fprintf(w, "; %d after it (to %s)", d.After, d.Last)
+		}
+		if d.Before+d.After > 0 {
+			fmt.Fprint(w, ", not profiled")
+		}
+		fmt.Fprintln(w)
+	}
 	a := res.Audience
 	fmt.Fprintf(w, "  %-13s %7d cardholders: %d get the newsletter, %d without consent, %d cancelled, %d without spend\n",
 		"audience", a.Cardholders, a.Mail, a.NoConsent, a.Cancelled, a.NoSpend)
 	if len(res.Relationships) > 0 {
 		var parts []string
-		for _, rel := range profile.Relationships() {
+		for _, rel := range append(profile.Relationships(), profile.RelationshipUnknown) {
 			if n := res.Relationships[string(rel)]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, rel))
 			}

@@ -57,9 +57,14 @@ type Builder struct {
 	// monthOf maps a day offset to the index of its month in the window.
 	monthOf []uint8
 
-	stats    Stats
-	unmapped [10000]int // in-window transactions by unmapped code
-	consumed bool       // Profiles has run
+	stats Stats
+	// firstDay and lastDay are the days of the earliest and latest
+	// transactions of known cardholders, in or out of the window; seen
+	// says there was one.
+	firstDay, lastDay int32
+	seen              bool
+	unmapped          [10000]int // in-window transactions by unmapped code
+	consumed          bool       // Profiles has run
 
 	// index and names serve Add, the slow path: built on first use.
 	index map[string]int
@@ -75,6 +80,13 @@ type Stats struct {
 	// UnknownHolders counts transactions of no known cardholder (an id
 	// Known does not know, or a record's holder index out of range).
 	UnknownHolders int `json:"unknown_holders,omitempty"`
+	// Before and After count the transactions of known cardholders
+	// before and after the window; First and Last are the dates of the
+	// earliest and latest of them all, zero without any.
+	Before int       `json:"before_window,omitempty"`
+	After  int       `json:"after_window,omitempty"`
+	First  time.Time `json:"first,omitzero"`
+	Last   time.Time `json:"last,omitzero"`
 	// Unmapped counts in-window transactions whose merchant category code
 	// has no interest, by 4-digit code; they count under the "other"
 	// interest. Unknown categories are counted by ingest.
@@ -172,7 +184,13 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 		recent  = b.recentFrom
 		inWin   = 0
 		unknown = 0
+		before  = 0
+		first   = b.firstDay
+		last    = b.lastDay
 	)
+	if !b.seen {
+		first, last = math.MaxInt32, math.MinInt32
+	}
 	for i := range recs {
 		r := &recs[i]
 		h := uint64(uint32(r.Holder))
@@ -180,8 +198,12 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 			unknown++
 			continue
 		}
+		first, last = min(first, int32(r.Day)), max(last, int32(r.Day))
 		d := uint64(int64(r.Day) - from)
 		if d >= days {
+			if int64(r.Day) < from {
+				before++
+			}
 			continue
 		}
 		inWin++
@@ -220,6 +242,11 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 	}
 	b.stats.InWindow += inWin
 	b.stats.UnknownHolders += unknown
+	b.stats.Before += before
+	b.stats.After += len(recs) - unknown - inWin - before
+	if first <= last {
+		b.firstDay, b.lastDay, b.seen = first, last, true
+	}
 }
 
 // Add adds one transaction, the slow way: it finds the cardholder by id,
@@ -269,6 +296,9 @@ func (b *Builder) MerchantName(key uint64) string { return b.names[key] }
 // Stats returns what the Builder has seen so far.
 func (b *Builder) Stats() Stats {
 	st := b.stats
+	if b.seen {
+		st.First, st.Last = dayTime(b.firstDay), dayTime(b.lastDay)
+	}
 	for c, v := range b.unmapped {
 		if v == 0 {
 			continue

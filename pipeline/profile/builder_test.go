@@ -161,6 +161,8 @@ func TestAddRecords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ps, st := build(t, tax, holders("A"), profile.Options{}, nil, tt.recs...)
+			// Where the records fall against the window is TestDataRange's.
+			st.Before, st.After, st.First, st.Last = 0, 0, time.Time{}, time.Time{}
 			if !reflect.DeepEqual(st, tt.stats) {
 				t.Errorf("Stats %+v, want %+v", st, tt.stats)
 			}
@@ -586,5 +588,25 @@ func TestBuilderBlocks(t *testing.T) {
 	}
 	if ps[1].Spend != 0 || ps[39998].Transactions != 0 {
 		t.Errorf("holders without records: %+v %+v", ps[1].Spend, ps[39998].Transactions)
+	}
+}
+
+// TestDataRange checks where the records fall against the window: before
+// it, after it, and the first and last dates of a known cardholder's,
+// over batches; records of unknown holders count in neither.
+func TestDataRange(t *testing.T) {
+	tax := defaultTax(t)
+	dining, _ := tax.Index("dining")
+	b := profile.NewBuilder(tax, holders("A"), profile.Options{End: runEnd})
+	b.AddRecords([]ingest.Record{rec(0, "2026-03-01", dining, 100), rec(0, "2025-10-31", dining, 100)})
+	b.AddRecords(nil)
+	b.AddRecords([]ingest.Record{rec(0, "2026-11-01", dining, 100), rec(0, "2026-12-25", dining, 100), rec(7, "2020-01-01", dining, 1), rec(0, "2025-01-02", dining, 100)})
+	st := b.Stats()
+	if st.Before != 2 || st.After != 2 || st.InWindow != 1 || st.UnknownHolders != 1 ||
+		!st.First.Equal(day("2025-01-02")) || !st.Last.Equal(day("2026-12-25")) {
+		t.Errorf("Stats %+v", st)
+	}
+	if st := profile.NewBuilder(tax, holders("A"), profile.Options{End: runEnd}).Stats(); !st.First.IsZero() || !st.Last.IsZero() {
+		t.Errorf("no records: first %v, last %v", st.First, st.Last)
 	}
 }

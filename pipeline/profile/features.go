@@ -7,18 +7,48 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
 
+// FeatureColumns says what some columns of pre-aggregated profiles mean,
+// for the cardholders whose transactions gave no spend. The zero value
+// gives them none.
+type FeatureColumns struct {
+	// Spend names the column of the cardholder's spend in the window, in
+	// the campaign's currency (not cents): their spend level in labels.
+	Spend string
+	// Transactions names the column of their number of transactions in
+	// the window: how active they are.
+	Transactions string
+	// NoHistory says the campaign has no transactions at all: the
+	// relationship type of every cardholder but the cancelled is then
+	// RelationshipUnknown, never "inactive".
+	NoHistory bool
+}
+
 // ApplyFeatures attaches pre-aggregated features to the profiles: each row
-// of the table becomes its cardholder's Features. Columns named after an
-// interest ("dining", "share_dining", "Home & garden") also give the
-// interest shares, normalised to sum to 1, of cardholders whose
-// transactions gave none, so that variants can still pick blocks by
-// interest.
-func ApplyFeatures(tax *Taxonomy, profiles []Profile, t *ingest.FeatureTable) {
+// of the table becomes its cardholder's Features. For cardholders whose
+// transactions gave no spend, columns named after an interest ("dining",
+// "share_dining", "Home & garden") give the interest shares, normalised to
+// sum to 1, so that variants can still pick blocks by interest, and the
+// columns cols names give their spend and number of transactions.
+func ApplyFeatures(tax *Taxonomy, profiles []Profile, t *ingest.FeatureTable, cols FeatureColumns) {
 	interest := make([]int, len(t.Names))
+	spend, count := -1, -1
 	for i, name := range t.Names {
 		interest[i] = -1
 		if k, ok := tax.Category(strings.TrimPrefix(name, "share_")); ok {
 			interest[i] = k
+		}
+		switch {
+		case cols.Spend != "" && strings.EqualFold(name, cols.Spend):
+			spend, interest[i] = i, -1
+		case cols.Transactions != "" && strings.EqualFold(name, cols.Transactions):
+			count, interest[i] = i, -1
+		}
+	}
+	if cols.NoHistory {
+		for i := range profiles {
+			if p := &profiles[i]; !p.Cancelled {
+				p.Relationship = RelationshipUnknown
+			}
 		}
 	}
 	for r, h := range t.Holders {
@@ -26,6 +56,12 @@ func ApplyFeatures(tax *Taxonomy, profiles []Profile, t *ingest.FeatureTable) {
 		p.Features = append([]float64(nil), t.Row(r)...)
 		if p.Spend > 0 {
 			continue
+		}
+		if spend >= 0 && p.Features[spend] > 0 && p.Features[spend] < math.MaxInt64/200 {
+			p.Spend = int64(math.Round(p.Features[spend] * 100))
+		}
+		if count >= 0 && p.Features[count] > 0 && p.Features[count] < math.MaxInt32 {
+			p.Transactions = int(math.Round(p.Features[count]))
 		}
 		var sum float64
 		for i, v := range p.Features {

@@ -25,7 +25,7 @@ func TestApplyFeatures(t *testing.T) {
 		Holders: []int32{0, 2},
 		Values:  []float64{3, 1, 7, 1, 1, 9},
 	}
-	ApplyFeatures(tax, ps, table)
+	ApplyFeatures(tax, ps, table, FeatureColumns{})
 	dining, _ := tax.Index("dining")
 	travel, _ := tax.Index("travel_services")
 	if ps[0].Shares[dining] != 0.75 || ps[0].Shares[travel] != 0.25 || ps[0].Features[2] != 7 {
@@ -113,5 +113,44 @@ func TestBuildFeaturesWeights(t *testing.T) {
 		if n == "trend" {
 			t.Error("a column of weight 0 is in")
 		}
+	}
+}
+
+// Without transactions, mapped columns give the spend and the number of
+// transactions, and the relationship type is unknown but for the
+// cancelled.
+func TestApplyFeaturesColumns(t *testing.T) {
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := make([]Profile, 3)
+	for i := range ps {
+		ps[i].Cardholder = &ingest.Cardholder{Consent: true}
+		ps[i].Shares = make([]float64, tax.Len())
+		ps[i].Relationship = RelationshipInactive
+	}
+	ps[2].Cancelled = true
+	ps[2].Relationship = RelationshipLost
+	table := &ingest.FeatureTable{
+		Names:   []string{"PURCHASES", "dining", "PURCHASES_TRX", "tenure"},
+		Holders: []int32{0, 1, 2},
+		Values:  []float64{1234.5, 2, 17.4, 3, 0, 0, 0, 12, 99.5, 1, 3, 1},
+	}
+	ApplyFeatures(tax, ps, table, FeatureColumns{Spend: "purchases", Transactions: "purchases_trx", NoHistory: true})
+	dining, _ := tax.Index("dining")
+	for i, want := range []struct {
+		spend int64
+		n     int
+		rel   Relationship
+		share float64
+	}{{123450, 17, RelationshipUnknown, 1}, {0, 0, RelationshipUnknown, 0}, {9950, 3, RelationshipLost, 1}} {
+		p := &ps[i]
+		if p.Spend != want.spend || p.Transactions != want.n || p.Relationship != want.rel || p.Shares[dining] != want.share {
+			t.Errorf("profile %d: spend %d, %d transactions, %s, dining share %v; want %+v", i, p.Spend, p.Transactions, p.Relationship, p.Shares[dining], want)
+		}
+	}
+	if ps[1].Status() != StatusMail || ps[0].Status() != StatusMail {
+		t.Errorf("statuses %s %s: profiles with features are mailable", ps[0].Status(), ps[1].Status())
 	}
 }

@@ -306,7 +306,8 @@ func TestBuilder(t *testing.T) {
 
 func TestBuilderStats(t *testing.T) {
 	_, st := buildTest(t, defaultTax(t), profile.Options{End: runEnd})
-	want := profile.Stats{Transactions: 20, InWindow: 16, UnknownHolders: 1, Unmapped: map[string]int{unknownMCC: 1}}
+	want := profile.Stats{Transactions: 20, InWindow: 16, UnknownHolders: 1, Before: 2, After: 1,
+		First: time.Date(2025, 10, 31, 0, 0, 0, 0, time.UTC), Last: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Unmapped: map[string]int{unknownMCC: 1}}
 	if !reflect.DeepEqual(st, want) {
 		t.Errorf("Stats %+v, want %+v", st, want)
 	}

@@ -32,6 +32,11 @@ const (
 	RelationshipAlwaysAShare Relationship = "always-a-share"
 	// RelationshipIntermediate is everyone else.
 	RelationshipIntermediate Relationship = "intermediate"
+	// RelationshipUnknown is the type of a cardholder whose campaign gives
+	// pre-aggregated profiles and no transactions: without a history of
+	// transactions the type cannot be told. It is not among
+	// Relationships: no block may target it, and no majority is it.
+	RelationshipUnknown Relationship = "unknown"
 )
 
 // relationships lists every relationship type, committed first, in the
@@ -47,6 +52,9 @@ func Relationships() []Relationship { return slices.Clone(relationships[:]) }
 
 // Valid reports whether r is one of the relationship types.
 func (r Relationship) Valid() bool {
+	if r == RelationshipUnknown {
+		return true
+	}
 	for _, x := range relationships {
 		if r == x {
 			return true

@@ -129,6 +129,19 @@ type Summary struct {
 	// Fit is the fit audit: how many messages say something untrue for
 	// their reader.
 	Fit Fit
+	// Window is where the transactions fall against the profile window;
+	// nil without transactions.
+	Window *Window
+}
+
+// Window is the profile window and the transactions on either side of it,
+// which the profiles leave out. Dates are YYYY-MM-DD.
+type Window struct {
+	From, To    string
+	First, Last string
+	In          int
+	Before      int
+	After       int
 }
 
 // Fit is the fit audit of a run's messages, for the Fit sheet.
@@ -316,6 +329,13 @@ func (b *book) summary(s Summary) {
 			[]any{"Cardholders who changed variant", c.Changed},
 			[]any{})
 	}
+	if w := s.Window; w != nil {
+		rows = append(rows, []any{"Profile window", w.From + " to " + w.To},
+			[]any{"Transactions in the window", w.In},
+			[]any{"Transactions before the window, not profiled", w.Before, beforeRange(w)},
+			[]any{"Transactions after the window, not profiled", w.After, afterRange(w)},
+			[]any{})
+	}
 	for _, in := range s.Inputs {
 		rows = append(rows, []any{in.Name + ": rows read", in.Rows},
 			[]any{in.Name + ": accepted", in.Accepted},
@@ -328,6 +348,22 @@ func (b *book) summary(s Summary) {
 			b.check(b.f.SetCellStyle(SheetSummary, c, c, b.bold))
 		}
 	}
+}
+
+// beforeRange and afterRange describe the dates of the transactions
+// before and after the window, "" when there are none.
+func beforeRange(w *Window) string {
+	if w.Before == 0 {
+		return ""
+	}
+	return "from " + w.First
+}
+
+func afterRange(w *Window) string {
+	if w.After == 0 {
+		return ""
+	}
+	return "to " + w.Last
 }
 
 func interestCells(ins []variants.Interest, n int) []any {

@@ -27,12 +27,31 @@ type Manifest struct {
 	// Unmapped counts the profiled transactions whose merchant category
 	// code no table maps, by code.
 	Unmapped map[string]int `json:"unmapped_mcc,omitempty"`
-	Stages   []StageRecord  `json:"stages"`
+	// Data is where the transactions fall against the profile window,
+	// nil before a profile ran on transactions.
+	Data   *DataRange    `json:"data,omitempty"`
+	Stages []StageRecord `json:"stages"`
 	// Send counts the send ledger's messages by variant and state, as
 	// the last tailor send left them; absent before any send.
 	Send map[string]map[string]int `json:"send,omitempty"`
 	// LastRun says what the latest invocation did.
 	LastRun RunRecord `json:"last_run"`
+}
+
+// DataRange is where a run's transactions fall against its profile window:
+// dates as YYYY-MM-DD.
+type DataRange struct {
+	// WindowFrom and WindowTo are the first and last days of the window.
+	WindowFrom string `json:"window_from"`
+	WindowTo   string `json:"window_to"`
+	// First and Last are the dates of the earliest and latest
+	// transaction of a known cardholder.
+	First string `json:"first"`
+	Last  string `json:"last"`
+	// InWindow, Before and After count those transactions.
+	InWindow int `json:"in_window"`
+	Before   int `json:"before"`
+	After    int `json:"after"`
 }
 
 // InputRecord identifies one input file and what became of its rows.

@@ -218,7 +218,11 @@ func relationshipWord(r profile.Relationship) string {
 func describeLabel(ins []variants.Interest, meanLogSpend, lo, hi float64, mix map[profile.Relationship]int) string {
 	l := Label(ins)
 	switch {
-	case meanLogSpend >= hi && meanLogSpend > lo:
+	case hi == 0 && meanLogSpend == 0:
+		// No spend to compare: pre-aggregated profiles without a spend
+		// column.
+	case meanLogSpend+1e-9 >= hi && meanLogSpend > lo:
+		// (A mean of equal logs can fall an ulp short of them.)
 		// Above lo too: when most cardholders spend alike the tertiles
 		// meet, and a cluster of the population's smallest spenders would
 		// reach hi.
@@ -228,7 +232,7 @@ func describeLabel(ins []variants.Interest, meanLogSpend, lo, hi float64, mix ma
 	default:
 		l += ", mid spend"
 	}
-	if best, _ := MajorityRelationship(mix); best != "" {
+	if best, _ := MajorityRelationship(mix); best != "" && best != profile.RelationshipUnknown {
 		l += ", " + relationshipWord(best)
 	}
 	return l

@@ -277,7 +277,7 @@ func TestDescribeSpendLevel(t *testing.T) {
 		{"most spend alike", []int64{100, 100, 100, 100}, [][]int64{{1000000, 1000000}}, "mid spend"},
 		{"the smallest spenders spend alike", []int64{100, 100, 100}, [][]int64{{100, 100, 5000}, {1000000}}, "mid spend"},
 		{"everybody spends alike", []int64{500, 500}, [][]int64{{500, 500}}, "mid spend"},
-		{"nobody has spend", []int64{0, 0}, [][]int64{{0, 0, 0}}, "mid spend"},
+		{"nobody has spend: no level", []int64{0, 0}, [][]int64{{0, 0, 0}}, "steady"},
 		{"refunds", []int64{-500, 0}, [][]int64{{100, 200}, {300, 400}}, "low spend"},
 	}
 	for _, tt := range tests {

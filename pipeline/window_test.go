@@ -1,0 +1,68 @@
+package pipeline
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestDataAgainstTheWindow runs the example (transactions from November
+// 2025 to October 2026) for months that fit the data, that end past it
+// and that miss it: the manifest says where the transactions fall, a
+// month past the data stops unless the campaign allows the gap, and a
+// month outside the data names its dates.
+func TestDataAgainstTheWindow(t *testing.T) {
+	run := func(month string, allowGap bool) (*Result, []string, error) {
+		cfg := quickstartConfig(t)
+		cfg.Month = month
+		c := *cfg.Campaign
+		c.Profile.AllowDataGap = allowGap
+		cfg.Campaign = &c
+		var warnings []string
+		cfg.Events = func(e Event) {
+			if e.State == EventWarn {
+				warnings = append(warnings, e.Message)
+			}
+		}
+		res, err := Run(context.Background(), cfg)
+		return res, warnings, err
+	}
+	t.Run("a month inside the data", func(t *testing.T) {
+		res, _, err := run("2026-08", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := res.Manifest.Data
+		if d == nil || d.WindowFrom != "2025-09-01" || d.WindowTo != "2026-08-31" || d.After == 0 || d.Before != 0 ||
+			d.Last < "2026-10-01" || d.InWindow+d.After != res.Manifest.Stage("profile").Counts["transactions_in_window"]+res.Manifest.Stage("profile").Counts["transactions_outside_window"] {
+			t.Fatalf("data %+v, profile counts %v", d, res.Manifest.Stage("profile").Counts)
+		}
+		if got := res.Manifest.Stage("profile").Counts["transactions_after_window"]; got != d.After {
+			t.Errorf("%d after the window in the counts, %d in the data range", got, d.After)
+		}
+	})
+	t.Run("a month past the end of the data", func(t *testing.T) {
+		_, _, err := run("2027-03", false)
+		if err == nil || !strings.Contains(err.Error(), "the transactions end 2026-10-") || !strings.Contains(err.Error(), "--month 2026-10") ||
+			!strings.Contains(err.Error(), "allow_data_gap") {
+			t.Fatalf("error %v, want one naming the data's last date", err)
+		}
+		res, warnings, err := run("2027-03", true)
+		if err != nil {
+			t.Fatalf("with allow_data_gap: %v", err)
+		}
+		if len(warnings) != 1 || !strings.Contains(warnings[0], "the transactions end 2026-10-") {
+			t.Errorf("warnings %q", warnings)
+		}
+		if d := res.Manifest.Data; d == nil || d.Before == 0 || d.After != 0 {
+			t.Errorf("data %+v", d)
+		}
+	})
+	t.Run("a month outside the data", func(t *testing.T) {
+		_, _, err := run("2030-01", true)
+		if err == nil || !strings.Contains(err.Error(), "no transaction falls in the window 2029-02-01 to 2030-01-31: the transactions run from 2025-") ||
+			!strings.Contains(err.Error(), "to 2026-10-") {
+			t.Fatalf("error %v, want one naming the data's dates", err)
+		}
+	})
+}

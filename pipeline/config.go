@@ -60,6 +60,22 @@ type Campaign struct {
 	Fit FitConfig `toml:"fit" json:"fit,omitzero"`
 	// DKIM signs the messages tailor send hands over.
 	DKIM DKIMConfig `toml:"dkim" json:"dkim,omitzero"`
+
+	// file and src are the campaign file's name and text, when it was
+	// parsed from one: errors found later point at their keys' lines.
+	file string
+	src  []byte
+}
+
+// ErrorAt returns a *ConfigError about key (such as
+// "format.transactions.columns") at its line in the campaign file.
+func (c *Campaign) ErrorAt(key, msg string, args ...any) error {
+	line, col := keyPosition(c.src, key)
+	file := c.file
+	if file == "" {
+		file = "campaign"
+	}
+	return &ConfigError{File: file, Line: line, Column: col, Key: key, Msg: fmt.Sprintf(msg, args...)}
 }
 
 // SMTPConfig is one SMTP relay ([[smtp]]) and the limits a send keeps to
@@ -524,6 +540,7 @@ func ParseCampaign(name string, src []byte) (*Campaign, error) {
 	if err := c.check(name, src); err != nil {
 		return nil, err
 	}
+	c.file, c.src = name, src
 	return &c, nil
 }
 
@@ -603,7 +620,15 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	for name, f := range map[string]FormatConfig{"cardholders": c.Format.Cardholders, "transactions": c.Format.Transactions, "profiles": c.Format.Profiles} {
 		if _, err := f.ingestFormat(); err != nil {
-			return bad("format."+name, "%v", err)
+			// Point at the key the message is about ("date_format ...")
+			// when the file has it, else at the table.
+			key := "format." + name
+			if w, _, _ := strings.Cut(err.Error(), " "); w != "" {
+				if line, _ := keyPosition(src, key+"."+w); line > 0 {
+					key += "." + w
+				}
+			}
+			return bad(key, "%v", err)
 		}
 	}
 	for _, t := range c.Inputs.Tiers {
@@ -811,6 +836,9 @@ func keyPosition(src []byte, key string) (int, int) {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
 			cur = strings.TrimSpace(strings.Trim(t, "[]"))
+			if cur == key { // the key is a table of its own
+				return i + 1, strings.Index(line, "[") + 1
+			}
 			continue
 		}
 		if cur == table {

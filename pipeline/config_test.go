@@ -59,6 +59,8 @@ func TestCampaignErrors(t *testing.T) {
 		{"date", "[mail]\ndate = \"tomorrow\"", `c.toml:12:1: mail.date: "tomorrow": want RFC 3339, e.g. 2026-11-02T09:00:00Z`},
 		{"refusal budget", "[mail]\nrefusal_budget = -0.1", `c.toml:12:1: mail.refusal_budget: -0.1: want a share between 0 and 1 (0.01 is 1%)`},
 		{"syntax", "[mail\n", "c.toml:11:6"},
+		{"format key", "[format.transactions]\ndelimiter = \"::\"", `c.toml:12:1: format.transactions.delimiter: delimiter "::": want one character`},
+		{"format table", "[format.transactions]\nencoding = \"ebcdic\"", `c.toml:12:1: format.transactions.encoding: encoding "ebcdic"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,20 +65,22 @@ func (r *run) cluster(ctx context.Context, ps []profile.Profile, features []stri
 			cfg.Start = append(cfg.Start, c.Centroid...)
 		}
 	}
+	if cc.K.Auto() {
+		// Clusters below the minimum audience merge into their nearest
+		// neighbour, and k-means goes on from the merged clusters: a
+		// variant too small to be worth a designer's time serves its
+		// cardholders worse than a close one.
+		cfg.MinSize = cc.MinAudience
+	}
 	res, err := cluster.KMeans(ctx, feats.Data, feats.Dim, cfg)
 	if err != nil {
 		return out, err
 	}
 	sc := segment.Clustering{Profiles: ps, Rows: feats.Rows, Dim: feats.Dim, Assign: res.Assign,
 		Centroids: res.Centroids, Sizes: res.Sizes, K: res.K}
-	if cc.K.Auto() {
-		// Clusters below the minimum audience merge into their nearest
-		// neighbour: a variant too small to be worth a designer's time
-		// serves its cardholders worse than a close one.
-		sc.Centroids, sc.Sizes, sc.K = segment.MergeSmall(feats.Data, feats.Dim, res.Assign, res.Centroids, res.K, cc.MinAudience)
-	}
-	cf := &segment.File{K: sc.K, Seed: r.seed(), Features: feats.Names, Rows: len(feats.Rows),
-		Iterations: res.Iterations, Converged: res.Converged, Inertia: res.Inertia, WarmStart: cfg.Start != nil}
+	cf := &segment.File{K: res.K, Seed: r.seed(), Features: feats.Names, Rows: len(feats.Rows),
+		Iterations: res.Iterations, Converged: res.Converged, Inertia: res.Inertia, Merged: res.Merged,
+		WarmStart: cfg.Start != nil}
 	cf.Population, cf.Clusters = segment.Describe(r.tax, sc)
 	// Variants keep their ids from one month to the next.
 	if id := segment.MatchPrevious(cf.Clusters, prev, feats.Names); id != nil {

@@ -148,11 +148,10 @@ func BenchmarkKMeansLarge(b *testing.B) {
 					}
 					init += st.init
 				}
-				total := float64(st.passes) * rows * float64(k)
 				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
 				b.ReportMetric(init.Seconds()/float64(b.N), "init-s/run")
 				b.ReportMetric(float64(r.Iterations), "iterations")
-				b.ReportMetric(100*(1-float64(st.computed)/total), "%skipped")
+				b.ReportMetric(100*(1-float64(st.computed)/float64(st.total)), "%skipped")
 				b.ReportMetric(r.Inertia, "inertia")
 			})
 		}
@@ -180,7 +179,43 @@ func BenchmarkKMeansMillion(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
 			b.ReportMetric(st.init.Seconds(), "init-s/run")
 			b.ReportMetric(float64(r.Iterations), "iterations")
-			b.ReportMetric(100*(1-float64(st.computed)/(float64(st.passes)*rows*float64(k))), "%skipped")
+			b.ReportMetric(100*(1-float64(st.computed)/float64(st.total)), "%skipped")
+			b.ReportMetric(r.Inertia, "inertia")
+		})
+	}
+}
+
+// BenchmarkKMeansMinSize clusters synthetic profiles (profileData),
+// N=200,000, D=24, as the pipeline does with k = "auto": K is
+// min(1349, N/MinSize), and clusters below MinSize merge into their
+// neighbours, Lloyd's iterations running again after every merge. Run
+// it with -benchtime=1x. It reports the time of a whole run, the time
+// spent after the first run's Lloyd iterations (merging and iterating
+// again), the merge rounds, the clusters merged away, the Lloyd
+// iterations of all runs and the final inertia.
+func BenchmarkKMeansMinSize(b *testing.B) {
+	const rows, dim = 200_000, 24
+	data := profileData(1, rows)
+	for _, minSize := range []int{100, 1000} {
+		k := min(1349, rows/minSize)
+		b.Run(fmt.Sprintf("N=%d/K=%d/MinSize=%d", rows, k, minSize), func(b *testing.B) {
+			cfg := Config{K: k, Seed: 1, MinSize: minSize}
+			var r *Result
+			var st stats
+			var merge time.Duration
+			for b.Loop() {
+				var err error
+				r, st, err = kmeans(context.Background(), data, dim, cfg, options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				merge += st.merge
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
+			b.ReportMetric(merge.Seconds()/float64(b.N), "merge-s/run")
+			b.ReportMetric(float64(st.rounds), "rounds")
+			b.ReportMetric(float64(r.Merged), "merged")
+			b.ReportMetric(float64(r.Iterations), "iterations")
 			b.ReportMetric(r.Inertia, "inertia")
 		})
 	}

@@ -16,6 +16,12 @@
 // comparing every row with every centroid, bit for bit, ties going to
 // the lowest index. The bounds take 4*(K/10+1) bytes per row (float32).
 //
+// With Config.MinSize, clusters smaller than that merge into their
+// nearest neighbours once Lloyd's iterations end, and the iterations
+// run again from the merged clusters' means (see merge.go), so that the
+// result is still a k-means clustering: every row assigned to its
+// nearest centroid, and the inertia measured against those centroids.
+//
 // Distances are computed four centroids at a time by AVX kernels in Go
 // assembly on amd64 (see dist.go), and by Go code elsewhere that gives
 // the same bits.
@@ -71,6 +77,18 @@ type Config struct {
 	// clustering of similar data starts close to where it ended and keeps
 	// its shape. Init and Seed then play no part in the start.
 	Start []float64
+
+	// MinSize, when more than 0, is the fewest rows a cluster may keep.
+	// Once Lloyd's iterations end, clusters with fewer rows merge into
+	// the cluster of the nearest centroid, the smallest first, until
+	// none is left or one cluster remains; Lloyd's iterations then run
+	// again, under the same MaxIter and Tol, from the means of the
+	// merged clusters, and merging and iterating repeat while some
+	// cluster is below MinSize. The result then has fewer than K
+	// clusters (Result.Merged says how many fewer), each of at least
+	// MinSize rows unless only one is left, every row still assigned to
+	// its nearest centroid.
+	MinSize int
 }
 
 // Initialisers, the values of Config.Init.
@@ -97,6 +115,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("cluster: tolerance must be a finite number >= 0, got %g", c.Tol)
 	case c.Workers < 0:
 		return c, fmt.Errorf("cluster: workers must not be negative, got %d", c.Workers)
+	case c.MinSize < 0:
+		return c, fmt.Errorf("cluster: min size must not be negative, got %d", c.MinSize)
 	case c.Init != "" && c.Init != initAuto && c.Init != initPlusPlus && c.Init != initSample:
 		return c, fmt.Errorf("cluster: init must be %q, %q or %q, got %q", initAuto, initPlusPlus, initSample, c.Init)
 	}
@@ -120,7 +140,8 @@ func (c Config) withDefaults() (Config, error) {
 // Assign holds the nearest centroid of every row (Inertia is measured
 // against the same centroids), and the clusters are numbered
 // canonically: Sizes is non-increasing, and clusters of equal size are
-// ordered by the lexicographic order of their centroids.
+// ordered by the lexicographic order of their centroids. All of it
+// describes the final clusters, after any merge (Config.MinSize).
 type Result struct {
 	K          int
 	Dim        int
@@ -128,8 +149,9 @@ type Result struct {
 	Centroids  []float64 // K*Dim, row-major
 	Sizes      []int     // number of rows in each cluster
 	Inertia    float64   // sum of squared distances to the assigned centroid
-	Iterations int       // Lloyd iterations run
-	Converged  bool      // whether the inertia settled (or no row moved) within MaxIter
+	Iterations int       // Lloyd iterations run, before and after merging
+	Converged  bool      // whether the inertia settled (or no row moved) within MaxIter, in the last run
+	Merged     int       // clusters merged away under Config.MinSize: Config.K - K
 }
 
 // Centroid returns the centroid of cluster k, a sub-slice of
@@ -161,8 +183,11 @@ type options struct {
 // stats describes how a run went, for benchmarks.
 type stats struct {
 	init     time.Duration // time spent choosing the initial centroids
-	passes   int           // assignment passes
-	computed int64         // row-centroid distances computed in those passes
+	merge    time.Duration // time spent merging small clusters and iterating again (MinSize)
+	rounds   int           // merges, each followed by Lloyd's iterations
+	passes   int           // assignment passes, every run
+	total    int64         // row-centroid distances in those passes
+	computed int64         // of which computed, the others skipped
 }
 
 // kmeans is KMeans with internal options, also returning statistics.
@@ -217,26 +242,58 @@ func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt option
 		}
 	}
 	st.init = time.Since(start)
-	l := newLloyd(m, cfg.K, cfg.Workers, centroids)
-	var bounded *boundedAssigner
-	if !opt.plain {
-		bounded, err = newBoundedAssigner(ctx, m, cfg.K, centroids, cfg.Seed)
+	r, err := iterate(ctx, m, cfg.K, centroids, cfg, opt, &st)
+	if err != nil {
+		return nil, st, fmt.Errorf("cluster: %w", err)
+	}
+	start = time.Now()
+	for cfg.MinSize > 0 && r.K > 1 && slices.Min(r.Sizes) < cfg.MinSize {
+		// Merged clusters are no k-means clusters: rows of a merged
+		// cluster may be nearer another centroid than their new one.
+		// Lloyd's iterations from the merged means make them one again,
+		// and may leave another cluster below MinSize.
+		k, _, centroids := mergeSmall(m, r, cfg.MinSize)
+		iterations := r.Iterations
+		r, err = iterate(ctx, m, k, centroids, cfg, opt, &st)
 		if err != nil {
 			return nil, st, fmt.Errorf("cluster: %w", err)
+		}
+		r.Iterations += iterations
+		st.rounds++
+	}
+	st.merge = time.Since(start)
+	r.Merged = cfg.K - r.K
+	return r, st, nil
+}
+
+// iterate runs Lloyd's iterations on m from the given k initial
+// centroids, which it takes over, and returns the clustering in
+// canonical order, adding its passes to st.
+func iterate(ctx context.Context, m matrix, k int, centroids []float64, cfg Config, opt options, st *stats) (*Result, error) {
+	l := newLloyd(m, k, cfg.Workers, centroids)
+	var bounded *boundedAssigner
+	if !opt.plain {
+		var err error
+		bounded, err = newBoundedAssigner(ctx, m, k, centroids, cfg.Seed)
+		if err != nil {
+			return nil, err
 		}
 		l.assigner = bounded
 	}
 	iterations, converged, err := l.run(ctx, cfg.MaxIter, cfg.Tol)
 	if err != nil {
-		return nil, st, fmt.Errorf("cluster: %w", err)
+		return nil, err
 	}
-	st.passes, st.computed = l.passes, int64(l.passes)*int64(m.rows)*int64(cfg.K)
+	st.passes += l.passes
+	st.total += int64(l.passes) * int64(m.rows) * int64(k)
 	if bounded != nil {
-		st.computed = bounded.computed.Load()
+		st.computed += bounded.computed.Load()
+	} else {
+		st.computed += int64(l.passes) * int64(m.rows) * int64(k)
 	}
 	r := &Result{
-		K:          cfg.K,
-		Dim:        dim,
+		K:          k,
+		Dim:        m.dim,
 		Assign:     l.assign,
 		Centroids:  l.centroids,
 		Sizes:      l.counts,
@@ -245,7 +302,7 @@ func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt option
 		Converged:  converged,
 	}
 	r.canonicalize()
-	return r, st, nil
+	return r, nil
 }
 
 // canonicalize renumbers the clusters by descending size, ties broken

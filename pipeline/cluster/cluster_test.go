@@ -41,14 +41,22 @@ func uniform(seed uint64, rows, dim int) []float64 {
 }
 
 // checkResult checks the invariants of every result: shapes, ranges,
-// sizes that match the assignment and are in canonical order, every row
-// assigned to a nearest centroid, and the inertia that goes with it.
+// sizes that match the assignment and are in canonical order and, with
+// a MinSize, at least that, every row assigned to a nearest centroid,
+// and the inertia that goes with it.
 func checkResult(t *testing.T, data []float64, dim int, cfg cluster.Config, r *cluster.Result) {
 	t.Helper()
 	rows := len(data) / dim
-	if r.K != cfg.K || r.Dim != dim || len(r.Assign) != rows || len(r.Centroids) != cfg.K*dim || len(r.Sizes) != cfg.K {
+	if r.Merged < 0 || r.Merged >= cfg.K || r.Merged > 0 && cfg.MinSize < 1 {
+		t.Fatalf("Merged = %d with K %d, MinSize %d", r.Merged, cfg.K, cfg.MinSize)
+	}
+	k := cfg.K - r.Merged
+	if r.K != k || r.Dim != dim || len(r.Assign) != rows || len(r.Centroids) != k*dim || len(r.Sizes) != k {
 		t.Fatalf("shape: K=%d Dim=%d len(Assign)=%d len(Centroids)=%d len(Sizes)=%d; want %d, %d, %d, %d, %d",
-			r.K, r.Dim, len(r.Assign), len(r.Centroids), len(r.Sizes), cfg.K, dim, rows, cfg.K*dim, cfg.K)
+			r.K, r.Dim, len(r.Assign), len(r.Centroids), len(r.Sizes), k, dim, rows, k*dim, k)
+	}
+	if r.K > 1 && slices.Min(r.Sizes) < cfg.MinSize {
+		t.Fatalf("Sizes = %v, some below MinSize %d", r.Sizes, cfg.MinSize)
 	}
 	counts := make([]int, r.K)
 	for i, a := range r.Assign {
@@ -89,7 +97,7 @@ func checkResult(t *testing.T, data []float64, dim int, cfg cluster.Config, r *c
 	if diff := math.Abs(inertia - r.Inertia); diff > 1e-9*math.Max(1, inertia) {
 		t.Fatalf("Inertia = %g, recomputed %g", r.Inertia, inertia)
 	}
-	if max := cfg.MaxIter; max > 0 && r.Iterations > max || r.Iterations < 0 {
+	if max := cfg.MaxIter; max > 0 && r.Merged == 0 && r.Iterations > max || r.Iterations < 0 {
 		t.Fatalf("Iterations = %d with MaxIter %d", r.Iterations, cfg.MaxIter)
 	}
 }
@@ -136,6 +144,7 @@ func TestKMeansErrors(t *testing.T) {
 		{"tolerance negative", uniform(1, 12, 2), 2, cluster.Config{K: 2, Tol: -1e-3}, "cluster: tolerance must be a finite number >= 0, got -0.001"},
 		{"tolerance nan", uniform(1, 12, 2), 2, cluster.Config{K: 2, Tol: math.NaN()}, "cluster: tolerance must be a finite number >= 0, got NaN"},
 		{"workers negative", uniform(1, 12, 2), 2, cluster.Config{K: 2, Workers: -1}, "cluster: workers must not be negative, got -1"},
+		{"min size negative", uniform(1, 12, 2), 2, cluster.Config{K: 2, MinSize: -1}, "cluster: min size must not be negative, got -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,7 +271,19 @@ func TestKMeansDeterministicAcrossWorkers(t *testing.T) {
 	const dim = 7
 	rows := 4096*3 + 1234
 	data := uniform(11, rows, dim)
-	base := cluster.Config{K: 13, Seed: 99, MaxIter: 15}
+	t.Run("k-means", func(t *testing.T) {
+		sameAcrossWorkers(t, data, dim, cluster.Config{K: 13, Seed: 99, MaxIter: 15})
+	})
+	t.Run("small clusters merged", func(t *testing.T) {
+		// 64 clusters of about 211 rows, most of them merged.
+		sameAcrossWorkers(t, data, dim, cluster.Config{K: 64, Seed: 99, MaxIter: 15, MinSize: 300})
+	})
+}
+
+// sameAcrossWorkers checks that KMeans gives the same result bit for
+// bit with 1, 2, 7 and the default number of workers.
+func sameAcrossWorkers(t *testing.T, data []float64, dim int, base cluster.Config) {
+	t.Helper()
 	var want *cluster.Result
 	for _, workers := range []int{1, 2, 7, 0} {
 		cfg := base
@@ -273,6 +294,9 @@ func TestKMeansDeterministicAcrossWorkers(t *testing.T) {
 		}
 		if workers == 1 {
 			checkResult(t, data, dim, cfg, r)
+			if base.MinSize > 0 && r.Merged == 0 {
+				t.Fatalf("no cluster merged: sizes %v", r.Sizes)
+			}
 			want = r
 			continue
 		}
@@ -288,9 +312,9 @@ func TestKMeansDeterministicAcrossWorkers(t *testing.T) {
 		if !sameBits(r.Inertia, want.Inertia) {
 			t.Errorf("Workers %d: Inertia = %.17g, want %.17g", workers, r.Inertia, want.Inertia)
 		}
-		if r.Iterations != want.Iterations || r.Converged != want.Converged {
-			t.Errorf("Workers %d: %d iterations (converged %t), want %d (%t)",
-				workers, r.Iterations, r.Converged, want.Iterations, want.Converged)
+		if r.Iterations != want.Iterations || r.Converged != want.Converged || r.Merged != want.Merged {
+			t.Errorf("Workers %d: %d iterations (converged %t), %d merged, want %d (%t), %d",
+				workers, r.Iterations, r.Converged, r.Merged, want.Iterations, want.Converged, want.Merged)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/cluster"
@@ -29,12 +30,14 @@ func fuzzValue(b byte) float64 {
 }
 
 // FuzzKMeans builds a small matrix from the fuzz bytes: the first four
-// choose the dimension, k, the iteration limit and the workers, the
-// rest are values. KMeans must not panic, and must return either an
-// error or a valid result: every row assigned to a nearest centroid,
-// sizes that count the assignment and sum to the rows, in canonical
-// order. A cluster may be empty here, as only rows whose squared
-// distances round to zero can leave one so.
+// choose the dimension, k, the iteration limit, the workers and the
+// minimum cluster size, the rest are values. KMeans must not panic, and
+// must return either an error or a valid result: every row assigned to
+// a nearest centroid, the inertia that goes with it, sizes that count
+// the assignment and sum to the rows, in canonical order, none below
+// the minimum unless one cluster is left. Without a minimum a cluster
+// may be empty here, as only rows whose squared distances round to zero
+// can leave one so.
 func FuzzKMeans(f *testing.F) {
 	f.Add([]byte{1, 2, 0, 0, 125, 126, 200, 201, 125, 127})
 	f.Add([]byte{0, 3, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
@@ -52,6 +55,7 @@ func FuzzKMeans(f *testing.F) {
 			Seed:    uint64(b[1]) << 3,
 			MaxIter: int(b[2] % 6),
 			Workers: int(b[3] % 4),
+			MinSize: int(b[3] / 4 % 8),
 		}
 		values := b[4:]
 		if len(values) > 256 {
@@ -69,9 +73,16 @@ func FuzzKMeans(f *testing.F) {
 			return
 		}
 		rows := len(data) / dim
-		if r.K != cfg.K || r.Dim != dim || len(r.Assign) != rows || len(r.Centroids) != cfg.K*dim || len(r.Sizes) != cfg.K {
+		if r.Merged < 0 || r.Merged >= cfg.K || r.Merged > 0 && cfg.MinSize < 1 {
+			t.Fatalf("Merged = %d with K %d, MinSize %d", r.Merged, cfg.K, cfg.MinSize)
+		}
+		k := cfg.K - r.Merged
+		if r.K != k || r.Dim != dim || len(r.Assign) != rows || len(r.Centroids) != k*dim || len(r.Sizes) != k {
 			t.Fatalf("shape: K=%d Dim=%d len(Assign)=%d len(Centroids)=%d len(Sizes)=%d",
 				r.K, r.Dim, len(r.Assign), len(r.Centroids), len(r.Sizes))
+		}
+		if r.K > 1 && slices.Min(r.Sizes) < cfg.MinSize {
+			t.Fatalf("Sizes = %v, some below MinSize %d", r.Sizes, cfg.MinSize)
 		}
 		counts := make([]int, r.K)
 		for i, a := range r.Assign {
@@ -101,6 +112,7 @@ func FuzzKMeans(f *testing.F) {
 				t.Fatalf("centroid value %g", v)
 			}
 		}
+		var inertia float64
 		for i := range rows {
 			x := data[i*dim : (i+1)*dim]
 			own := sqDist(x, r.Centroid(int(r.Assign[i])))
@@ -109,6 +121,10 @@ func FuzzKMeans(f *testing.F) {
 					t.Fatalf("row %d is assigned to cluster %d at %g, but cluster %d is at %g", i, r.Assign[i], own, k, d)
 				}
 			}
+			inertia += own
+		}
+		if diff := math.Abs(inertia - r.Inertia); diff > 1e-9*math.Max(1, inertia) {
+			t.Fatalf("Inertia = %g, recomputed %g", r.Inertia, inertia)
 		}
 	})
 }

@@ -1,11 +1,12 @@
 // Package segment turns a k-means clustering of cardholder profiles into
-// the preference groups variants are planned from: small clusters merged
-// into their neighbours, each group's interests, label, tier and
-// relationship majorities, and its identity from one month to the next;
-// and the formats of clusters.json and assignments.csv.
+// the preference groups variants are planned from: each group's
+// interests, label, tier and relationship majorities, and its identity
+// from one month to the next; and the formats of clusters.json and
+// assignments.csv.
 //
 // It knows nothing of how the clustering was made: the caller runs
-// k-means and hands over the assignments and centroids.
+// k-means (merging small clusters with cluster.Config.MinSize) and hands
+// over the assignments and centroids.
 package segment
 
 import (
@@ -17,6 +18,14 @@ import (
 )
 
 // File is clusters.json.
+//
+// Iterations, Converged and Inertia describe the final clusters, those
+// listed: Inertia is the sum of the squared distances of every
+// clustered row to its cluster's centroid, in the space of Features.
+// Merged counts the clusters merged into their neighbours for being
+// below the minimum audience (with k = "auto"): k-means first ran with
+// K+Merged clusters and ran again after each merge, and Iterations
+// counts the iterations of every run.
 type File struct {
 	K          int       `json:"k"`
 	Seed       uint64    `json:"seed"`
@@ -25,6 +34,7 @@ type File struct {
 	Iterations int       `json:"iterations"`
 	Converged  bool      `json:"converged"`
 	Inertia    float64   `json:"inertia"`
+	Merged     int       `json:"merged,omitempty"`
 	Population []Share   `json:"population"`
 	Clusters   []Cluster `json:"clusters"`
 	// Identity relates the clusters to last month's, when there was a

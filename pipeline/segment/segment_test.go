@@ -147,8 +147,8 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestDescribeEmptyCluster(t *testing.T) {
-	// A cluster with no members (as MergeSmall never leaves, but k-means
-	// may) is described without dividing by zero.
+	// A cluster with no members (as k-means may leave when distinct rows
+	// are too close) is described without dividing by zero.
 	tax := testTaxonomy(t)
 	ps := profiles([]member{{"c1", []float64{0, 1, 0, 0}, 100, "gold", profile.RelationshipIntermediate, true, false}})
 	_, clusters := Describe(tax, Clustering{Profiles: ps, Rows: []int{0}, Dim: 1, Assign: []int32{0},
@@ -479,6 +479,12 @@ func TestFileJSON(t *testing.T) {
 			want: `{"k":0,"seed":0,"features":null,"rows":0,"iterations":0,"converged":false,"inertia":0,` +
 				`"population":null,"clusters":null,"identity":{"previous_month":"2026-09","matched":2,"born":["v0003"],` +
 				`"retired":null,"changed_cardholders":4},"warm_start":true}`,
+		},
+		{
+			name: "small clusters merged",
+			f:    File{K: 2, Rows: 40, Iterations: 9, Converged: true, Inertia: 3.25, Merged: 5},
+			want: `{"k":2,"seed":0,"features":null,"rows":40,"iterations":9,"converged":true,"inertia":3.25,"merged":5,` +
+				`"population":null,"clusters":null}`,
 		},
 	}
 	for _, tt := range tests {

@@ -60,22 +60,6 @@ type Campaign struct {
 	Fit FitConfig `toml:"fit" json:"fit,omitzero"`
 	// DKIM signs the messages tailor send hands over.
 	DKIM DKIMConfig `toml:"dkim" json:"dkim,omitzero"`
-
-	// file and src are the campaign file's name and text, when it was
-	// parsed from one: errors found later point at their keys' lines.
-	file string
-	src  []byte
-}
-
-// ErrorAt returns a *ConfigError about key (such as
-// "format.transactions.columns") at its line in the campaign file.
-func (c *Campaign) ErrorAt(key, msg string, args ...any) error {
-	line, col := keyPosition(c.src, key)
-	file := c.file
-	if file == "" {
-		file = "campaign"
-	}
-	return &ConfigError{File: file, Line: line, Column: col, Key: key, Msg: fmt.Sprintf(msg, args...)}
 }
 
 // SMTPConfig is one SMTP relay ([[smtp]]) and the limits a send keeps to
@@ -211,7 +195,8 @@ type FormatsConfig struct {
 type FormatConfig struct {
 	// Delimiter is ",", ";", "tab" or "|" (default: detected).
 	Delimiter string `toml:"delimiter" json:"delimiter,omitempty"`
-	// Encoding is "utf-8" (default) or "windows-1252".
+	// Encoding is "utf-8", "windows-1252", "utf-16", "utf-16le" or
+	// "utf-16be" (default: detected; see ingest.Format.Encoding).
 	Encoding string `toml:"encoding" json:"encoding,omitempty"`
 	// Sheet is the XLSX sheet (default: the first).
 	Sheet string `toml:"sheet" json:"sheet,omitempty"`
@@ -225,11 +210,23 @@ type FormatConfig struct {
 	MinorUnits bool `toml:"minor_units" json:"minor_units,omitempty"`
 	// Columns maps the file's header names to tailor's column names.
 	Columns map[string]string `toml:"columns" json:"columns,omitempty"`
+	// EmptyCategory is what becomes of a transaction with neither a
+	// merchant category code nor a category: "other" (default: counted
+	// under the catch-all interest and in the Unmapped sheet) or
+	// "reject".
+	EmptyCategory string `toml:"empty_category" json:"empty_category,omitempty"`
+	// Missing is what fills an empty cell of a pre-aggregated profile
+	// column: "reject" (default: the row is rejected), "zero" or
+	// "median" (of the column's accepted rows); MissingColumns sets it
+	// per column, by header name.
+	Missing        string            `toml:"missing" json:"missing,omitempty"`
+	MissingColumns map[string]string `toml:"missing_columns" json:"missing_columns,omitempty"`
 }
 
 // ingestFormat converts the configuration to the ingest format.
 func (f FormatConfig) ingestFormat() (ingest.Format, error) {
-	out := ingest.Format{Encoding: f.Encoding, Sheet: f.Sheet, DateFormat: f.DateFormat, MinorUnits: f.MinorUnits, Columns: f.Columns}
+	out := ingest.Format{Encoding: f.Encoding, Sheet: f.Sheet, DateFormat: f.DateFormat, MinorUnits: f.MinorUnits, Columns: f.Columns,
+		EmptyCategory: f.EmptyCategory, MissingDefault: f.Missing, Missing: f.MissingColumns}
 	one := func(key, v string) (byte, error) {
 		switch {
 		case v == "":
@@ -540,7 +537,6 @@ func ParseCampaign(name string, src []byte) (*Campaign, error) {
 	if err := c.check(name, src); err != nil {
 		return nil, err
 	}
-	c.file, c.src = name, src
 	return &c, nil
 }
 

@@ -23,7 +23,7 @@ func TestCountsRoundTrip(t *testing.T) {
 			Relationships: map[string]int{"lapsing": 3, "lost": 0}, InWindow: 40, OutsideWindow: 2, UnmappedMCC: 1},
 			map[string]int{"profiles": 10, "mail": 5, "no_consent": 2, "cancelled": 2, "no_spend": 1, "relationship_lapsing": 3,
 				"relationship_lost": 0, "transactions_in_window": 40, "transactions_outside_window": 2, "unmapped_mcc_transactions": 1,
-				"transactions_before_window": 0, "transactions_after_window": 0}},
+				"transactions_before_window": 0, "transactions_after_window": 0, "transactions_credits_left_out": 0}},
 		{"cluster", &clustered{Clusters: 3, Clustered: 90, Iterations: 7},
 			map[string]int{"clusters": 3, "clustered": 90, "iterations": 7}},
 		{"cluster after a month", &clustered{Clusters: 3, Clustered: 90, Iterations: 7, Continuity: &continuity{Matched: 2, Born: 1, Retired: 0, Changed: 11}},

@@ -24,6 +24,10 @@ type Config struct {
 	// its relative paths start from.
 	Campaign    *Campaign
 	CampaignDir string
+	// CampaignFile is the campaign file's path, when it came from one:
+	// errors found in the campaign after it was parsed (a column it maps
+	// that a file lacks) point at the line of their key.
+	CampaignFile string
 	// Month overrides the campaign's month ("YYYY-MM").
 	Month string
 	// OutRoot overrides the campaign's output root.

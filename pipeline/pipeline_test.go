@@ -74,8 +74,8 @@ func TestRunQuickstart(t *testing.T) {
 	// Counts reconcile: every row read is accepted or rejected, and the
 	// example's deliberately bad rows are rejected.
 	for _, in := range res.Inputs {
-		if in.Rows != in.Accepted+in.Rejected {
-			t.Errorf("%s: read %d != accepted %d + rejected %d", in.Name, in.Rows, in.Accepted, in.Rejected)
+		if in.Rows != in.Accepted+in.Rejected+in.EmptyRows+in.RepeatedHeaders {
+			t.Errorf("%s: read %d != accepted %d + rejected %d + skipped %d + %d", in.Name, in.Rows, in.Accepted, in.Rejected, in.EmptyRows, in.RepeatedHeaders)
 		}
 		if in.Rejected == 0 {
 			t.Errorf("%s: no rows rejected; the example has bad rows", in.Name)

@@ -169,6 +169,20 @@ func (r *run) loadTemplates() error {
 	return nil
 }
 
+// configError returns a *ConfigError about the campaign's key (such as
+// "format.transactions.columns"), at the key's line in the campaign file
+// when the run has the file.
+func (r *run) configError(key, msg string, args ...any) error {
+	e := &ConfigError{File: "campaign", Key: key, Msg: fmt.Sprintf(msg, args...)}
+	if f := r.cfg.CampaignFile; f != "" {
+		e.File = filepath.Base(f)
+		if src, err := os.ReadFile(f); err == nil {
+			e.Line, e.Column = keyPosition(src, key)
+		}
+	}
+	return e
+}
+
 // campaignPath resolves a path of the campaign file against its directory.
 func (r *run) campaignPath(p string) string {
 	if filepath.IsAbs(p) || r.cfg.CampaignDir == "" {

@@ -45,6 +45,16 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 	var budgetErr error
 	for _, in := range r.inputs {
 		st, err := r.ingestFile(ctx, swap, in, &set, &out)
+		var mce *ingest.MissingColumnsError
+		if errors.As(err, &mce) {
+			// The campaign names columns the file does not have: a
+			// campaign error, at the key that names them.
+			key := "format." + in.name + ".columns"
+			if !mce.Mapping {
+				key = "inputs.profile_columns"
+			}
+			return out, r.configError(key, "%s: %v", filepath.Base(in.path), mce)
+		}
 		if err != nil {
 			return out, err
 		}
@@ -52,9 +62,23 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 		if err != nil {
 			return out, err
 		}
-		records = append(records, rundir.InputRecord{Name: in.name, Path: in.path, SHA256: sum, Bytes: size,
+		rec := rundir.InputRecord{Name: in.name, Path: in.path, SHA256: sum, Bytes: size,
 			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons,
-			UnmappedCategories: st.UnmappedCategories})
+			UnmappedCategories: st.UnmappedCategories, EmptyRows: st.EmptyRows, RepeatedHeaders: st.RepeatedHeaders,
+			Encoding: st.Encoding, EncodingDetected: st.EncodingDetected}
+		if in.name == "profiles" && out.features != nil {
+			for col, f := range out.features.Filled {
+				if rec.Filled == nil {
+					rec.Filled = map[string]int{}
+				}
+				rec.Filled[col] = f.Count
+			}
+		}
+		if st.EncodingDetected {
+			r.event(Event{Stage: "ingest", State: EventWarn, Message: fmt.Sprintf("%s: read as %s, the encoding its bytes show (set [format.%s] encoding to say so)",
+				filepath.Base(in.path), st.Encoding, in.name)})
+		}
+		records = append(records, rec)
 		out.Read[in.name], out.Accepted[in.name], out.Rejected[in.name] = st.Read, st.Accepted, st.Rejected
 		// Past the budget, the other inputs are still read, so that one
 		// run shows every problem.

@@ -19,10 +19,12 @@ type profiled struct {
 	Relationships map[string]int `count:"relationship_*"`
 	// InWindow and OutsideWindow count the accepted transactions inside
 	// and outside the profile window, Before and After those outside it
-	// on either side; UnmappedMCC those whose merchant category code no
-	// table maps.
+	// on either side; Credits the payments and credits to the card in
+	// it, left out (see profile.Stats.Credits); UnmappedMCC those whose
+	// merchant category code no table maps.
 	InWindow      int `count:"transactions_in_window"`
 	OutsideWindow int `count:"transactions_outside_window"`
+	Credits       int `count:"transactions_credits_left_out"`
 	Before        int `count:"transactions_before_window"`
 	After         int `count:"transactions_after_window"`
 	UnmappedMCC   int `count:"unmapped_mcc_transactions"`
@@ -82,8 +84,8 @@ func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 	}
 	r.manifest.Unmapped = st.Unmapped
 	out.profiles, out.Audience = ps, audience(ps)
-	out.InWindow, out.OutsideWindow = st.InWindow, st.Transactions-st.InWindow
-	out.Before, out.After = st.Before, st.After
+	out.InWindow, out.OutsideWindow = st.InWindow, st.Transactions-st.InWindow-st.Credits
+	out.Before, out.After, out.Credits = st.Before, st.After, st.Credits
 	for _, n := range st.Unmapped {
 		out.UnmappedMCC += n
 	}
@@ -127,7 +129,10 @@ func (r *run) checkData(st profile.Stats) error {
 	from, to := r.profileOptions().Window()
 	day := func(t time.Time) string { return t.Format(time.DateOnly) }
 	d := &rundir.DataRange{WindowFrom: day(from), WindowTo: day(to.AddDate(0, 0, -1)), First: day(st.First), Last: day(st.Last),
-		InWindow: st.InWindow, Before: st.Before, After: st.After}
+		InWindow: st.InWindow, Before: st.Before, After: st.After, Credits: st.Credits}
+	if st.Credits > 0 {
+		d.CreditAmount = fmt.Sprintf("%.2f %s", float64(st.CreditCents)/100, r.currency())
+	}
 	r.manifest.Data = d
 	switch {
 	case st.InWindow == 0:

@@ -55,7 +55,8 @@ func (r *run) report(in reportIn) (reported, error) {
 	s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
 	s.Fit = fitSheet(in.fit)
 	if d := r.manifest.Data; d != nil {
-		s.Window = &report.Window{From: d.WindowFrom, To: d.WindowTo, First: d.First, Last: d.Last, In: d.InWindow, Before: d.Before, After: d.After}
+		s.Window = &report.Window{From: d.WindowFrom, To: d.WindowTo, First: d.First, Last: d.Last, In: d.InWindow, Before: d.Before, After: d.After,
+			Credits: d.Credits, CreditAmount: d.CreditAmount}
 	}
 	sheets := 7
 	if in.send != nil {
@@ -78,7 +79,8 @@ func (r *run) reportInputs() []report.Input {
 	var out []report.Input
 	for _, in := range r.manifest.Inputs {
 		st := ingest.Stats{Reasons: in.Reasons}
-		ri := report.Input{Name: in.Name, Rows: in.Rows, Accepted: in.Accepted, Rejected: in.Rejected}
+		ri := report.Input{Name: in.Name, Rows: in.Rows, Accepted: in.Accepted, Rejected: in.Rejected,
+			EmptyRows: in.EmptyRows, RepeatedHeaders: in.RepeatedHeaders}
 		for _, rc := range st.TopReasons(len(in.Reasons)) {
 			ri.Reasons = append(ri.Reasons, report.Reason{Reason: rc.Reason, Count: rc.Count})
 		}
@@ -96,7 +98,11 @@ func (r *run) unmapped() []report.Unmapped {
 	}
 	for _, in := range r.manifest.Inputs {
 		for _, c := range slices.Sorted(maps.Keys(in.UnmappedCategories)) {
-			out = append(out, report.Unmapped{Code: c, Description: "category of " + in.Name, Transactions: in.UnmappedCategories[c]})
+			desc := "category of " + in.Name
+			if c == ingest.EmptyCategoryKey {
+				desc = "no code or category in " + in.Name + ": counted as other"
+			}
+			out = append(out, report.Unmapped{Code: c, Description: desc, Transactions: in.UnmappedCategories[c]})
 		}
 	}
 	return out

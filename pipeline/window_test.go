@@ -2,6 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -65,4 +68,73 @@ func TestDataAgainstTheWindow(t *testing.T) {
 			t.Fatalf("error %v, want one naming the data's dates", err)
 		}
 	})
+}
+
+// TestPaymentsLeftOut adds card repayments to the example's transactions,
+// as a statement export has them: negative amounts with no merchant code,
+// large enough to wipe out a year of spend. They are left out of spend and
+// counted: the cardholders keep their spend and their newsletter.
+func TestPaymentsLeftOut(t *testing.T) {
+	cfg := quickstartConfig(t)
+	c := *cfg.Campaign
+	src := readFile(t, filepath.Join(cfg.CampaignDir, c.Inputs.Transactions))
+	ids := []string{"C0000001", "C0000002", "C0000003"}
+	var b strings.Builder
+	b.Write(src)
+	for _, id := range ids {
+		b.WriteString(id + ",2026-06-20,-65600.00,USD,,DIRECT DEBIT PAYMENT - THANK YOU,,US\n")
+	}
+	c.Inputs.Transactions = filepath.Join(t.TempDir(), "transactions.csv")
+	if err := os.WriteFile(c.Inputs.Transactions, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Campaign = &c
+	res := mustRun(t, cfg)
+	d := res.Manifest.Data
+	if d == nil || d.Credits != 3 || d.CreditAmount != "-196800.00 USD" {
+		t.Fatalf("data %+v", d)
+	}
+	spend := map[string]int64{}
+	for _, p := range runProfiles(t, res.Dir) {
+		spend[p.ID] = p.Spend
+	}
+	for _, id := range ids {
+		if spend[id] <= 0 {
+			t.Errorf("%s: spend %d after a repayment", id, spend[id])
+		}
+	}
+}
+
+// TestMappingNamesAMissingColumn maps a column the file does not have: a
+// campaign error (ErrConfig, exit 2) at the line of the mapping, with the
+// header's closest name.
+func TestMappingNamesAMissingColumn(t *testing.T) {
+	dir := t.TempDir()
+	src := `name = "quickstart"
+month = "2026-10"
+[inputs]
+cardholders = "` + filepath.Join(must(filepath.Abs("../examples/quickstart")), "cardholders.csv") + `"
+transactions = "` + filepath.Join(must(filepath.Abs("../examples/quickstart")), "transactions.csv") + `"
+[format.transactions.columns]
+"Posted On" = "posted_on"
+"Amont" = "amount"
+[sender]
+name = "M"
+from = "m@example.com"
+postal_address = "1 Main St"
+unsubscribe_url = "https://example.com/u"
+`
+	file := filepath.Join(dir, "campaign.toml")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCampaign(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), Config{Campaign: c, CampaignDir: dir, CampaignFile: file, OutRoot: dir})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "campaign.toml:6:1: format.transactions.columns: transactions.csv: ") ||
+		!strings.Contains(err.Error(), `column mapping names "amont", not in the header`) || !strings.Contains(err.Error(), `did you mean "amount" for "amont"?`) {
+		t.Fatalf("error %v", err)
+	}
 }

@@ -119,7 +119,7 @@ func checkFit(ctx context.Context, o checkOptions, stdout io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(scratch)
-	res, runErr := pipeline.Run(ctx, pipeline.Config{Campaign: c, CampaignDir: filepath.Dir(o.campaign), OutRoot: scratch,
+	res, runErr := pipeline.Run(ctx, pipeline.Config{Campaign: c, CampaignDir: filepath.Dir(o.campaign), CampaignFile: o.campaign, OutRoot: scratch,
 		Outbox: pipeline.OutboxNone, Version: Version})
 	if res == nil {
 		return runErr

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,7 +85,7 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 		return err
 	}
 	cfg := pipeline.Config{
-		Campaign: c, CampaignDir: filepath.Dir(o.campaign),
+		Campaign: c, CampaignDir: filepath.Dir(o.campaign), CampaignFile: o.campaign,
 		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Wave: o.wave, Version: Version, Command: o.line,
 		Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet, "inputs and settings unchanged") },
 	}
@@ -120,10 +122,19 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	fmt.Fprintf(w, "tailor: %s %s done in %s: %s\n", m.Campaign, m.Month, d.Round(time.Millisecond), res.Dir)
 	for _, in := range res.Inputs {
 		fmt.Fprintf(w, "  %-13s %7d read %7d accepted %5d rejected", in.Name, in.Rows, in.Accepted, in.Rejected)
+		if n := in.EmptyRows + in.RepeatedHeaders; n > 0 {
+			fmt.Fprintf(w, " %5d skipped (%d empty, %d repeated headers)", n, in.EmptyRows, in.RepeatedHeaders)
+		}
 		if in.Rejected > 0 {
 			fmt.Fprintf(w, "  (%s)", filepath.Join(res.Dir, "rejects", in.Name+".csv"))
 		}
 		fmt.Fprintln(w)
+		if in.EncodingDetected {
+			fmt.Fprintf(w, "  %-13s read as %s, the encoding its bytes show\n", "", in.Encoding)
+		}
+		for _, col := range slices.Sorted(maps.Keys(in.Filled)) {
+			fmt.Fprintf(w, "  %-13s %5d empty %s filled by the missing-value policy\n", "", in.Filled[col], col)
+		}
 		reasons := make([]string, 0, len(in.Reasons))
 		for r := range in.Reasons {
 			reasons = append(reasons, r)
@@ -153,6 +164,9 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 		}
 		if d.Before+d.After > 0 {
 			fmt.Fprint(w, ", not profiled")
+		}
+		if d.Credits > 0 {
+			fmt.Fprintf(w, "; %d %s to the card left out of spend (%s)", d.Credits, plural(d.Credits, "payment or credit", "payments and credits"), d.CreditAmount)
 		}
 		fmt.Fprintln(w)
 	}

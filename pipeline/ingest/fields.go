@@ -7,8 +7,11 @@ import (
 )
 
 // ParseAmount parses a decimal amount such as "42.10", "-3.5" or "1200" into
-// integer minor units (cents), exactly. It accepts at most two decimals and
-// no thousands separators.
+// integer minor units (cents), exactly, as tailor writes amounts in its own
+// files. It accepts at most two decimals, no thousands separators and no
+// currency, and amounts up to 2^62 cents. Input files are read by the
+// format's parser, which also reads amounts as people write them
+// ("£1,234.50", "(12.50)", "12.50 CR").
 func ParseAmount(s string) (int64, error) {
 	if s == "" {
 		return 0, ErrRequired
@@ -46,13 +49,16 @@ func ParseAmount(s string) (int64, error) {
 			return 0, ErrNotNumber
 		}
 	}
-	if i != len(s) || digits == 0 {
+	if i != len(s) || digits == 0 || units > maxCents/100 {
 		return 0, ErrNotNumber
 	}
 	if fracDigits == 1 {
 		frac *= 10
 	}
 	v := units*100 + frac
+	if v > maxCents {
+		return 0, ErrNotNumber
+	}
 	if neg {
 		v = -v
 	}

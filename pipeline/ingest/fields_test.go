@@ -30,6 +30,9 @@ func TestParseAmount(t *testing.T) {
 		{"abc", 0, ErrNotNumber},
 		{"1e3", 0, ErrNotNumber},
 		{"99999999999999999999", 0, ErrNotNumber},
+		{"4611686018427387903", 0, ErrNotNumber},
+		{"46116860184273879.04", 1 << 62, nil},
+		{"46116860184273879.05", 0, ErrNotNumber},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -122,13 +125,22 @@ func TestMaskCardNumbers(t *testing.T) {
 }
 
 func FuzzParseAmount(f *testing.F) {
-	for _, s := range []string{"42.10", "-3.5", "12,3.4", "", "+", "9999999999999999999.99"} {
+	for _, s := range []string{"42.10", "-3.5", "12,3.4", "", "+", "9999999999999999999.99", "4611686018427387903",
+		"46116860184273879.04", "46116860184273879.05", "12.345", "£12.50", "(12.50)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := ParseAmount(s)
 		if err != nil {
 			return
+		}
+		if v > 1<<62 || v < -(1<<62) {
+			t.Fatalf("ParseAmount(%q) = %d out of range", s, v)
+		}
+		// The input files' parser reads whatever ParseAmount reads, the same.
+		m, err := Format{}.amountParser().parse([]byte(s))
+		if err != nil || m.cents != v || !m.cur.none() {
+			t.Fatalf("ParseAmount(%q) = %d, but the input parser reads %d %s, %v", s, v, m.cents, m.cur, err)
 		}
 		// An accepted amount prints back to the same number of cents.
 		w, err := ParseAmount(formatCents(v))

@@ -11,45 +11,107 @@ import (
 )
 
 // Format says how to read one input file. The zero value reads comma-,
-// semicolon-, tab- or pipe-separated UTF-8 with ISO dates and dot decimals.
+// semicolon-, tab- or pipe-separated UTF-8 with ISO dates and dot decimals,
+// counts a transaction without a category under "other" and rejects a
+// profile row with an empty value.
 type Format struct {
 	// Delimiter is the CSV field separator; 0 detects it from the header
 	// line among ',', ';', tab and '|'.
 	Delimiter byte
-	// Encoding is "utf-8" (the default; a byte-order mark is skipped) or
-	// "windows-1252".
+	// Encoding is how a CSV file is encoded: "utf-8" (a byte-order mark is
+	// skipped), "windows-1252" (or "cp1252"), "utf-16" (the byte order from
+	// the byte-order mark, else from the text, else little-endian),
+	// "utf-16le" or "utf-16be". "" detects it: a UTF-16 byte-order mark or
+	// NUL pattern reads as UTF-16; a start of the file that is not UTF-8
+	// and reads as Windows-1252 reads as Windows-1252; anything else reads
+	// as UTF-8, and its rows with bytes that are not UTF-8 are rejected.
+	// Stats.Encoding says which.
 	Encoding string
 	// Sheet is the XLSX sheet to read; "" reads the first.
 	Sheet string
 	// DateFormat is how dates are written: "" or "iso" for 2006-01-02,
-	// "dmy" for 02/01/2006, "mdy" for 01/02/2006, or any Go time layout
-	// such as "02 Jan 2006" or "Jan 2, 2006". Spreadsheet serial day
-	// numbers are read in XLSX files whatever the format.
+	// "dmy" for 02/01/2006, "mdy" for 01/02/2006, "ymd" for 2006/01/02,
+	// "dmy." for 02.01.2006, "dmy-" for 02-01-2006, or any Go time layout
+	// such as "02 Jan 2006", "Jan 2, 2006" or "02/01/06". The presets but
+	// ISO also read a day or month of one digit (3/1/2017) and a year of
+	// two digits (03/01/17); ISO dates need four, since 26-10-31 could as
+	// well be the 26th. A Go layout reads exactly its own widths. A
+	// two-digit year, in a preset or in a
+	// layout's "06", is 2000-2068 for 00-68 and 1969-1999 for 69-99: the
+	// fixed POSIX rule (strptime %y, and Go's time package), whatever
+	// today's date. Spreadsheet serial day numbers are read in XLSX files
+	// whatever the format.
 	DateFormat string
 	// Decimal is the decimal separator of amounts: '.' (default) or ','.
 	Decimal byte
 	// Thousands is the thousands separator of amounts, if any: ',', '.',
-	// ' ' or '\''. It must differ from Decimal.
+	// ' ' or '\''. It must differ from Decimal. With ' ', no-break spaces
+	// separate thousands too.
 	Thousands byte
 	// MinorUnits says amounts are integers in minor units (cents).
 	MinorUnits bool
 	// Columns maps a file's header names to tailor's column names, such as
 	// "Card Ref" -> "cardholder_id". Header names match case-insensitively.
 	Columns map[string]string
+	// EmptyCategory is what becomes of a transaction whose merchant
+	// category code and category are both empty: "" or "other" counts it
+	// under the catch-all interest, and under EmptyCategoryKey in
+	// Stats.UnmappedCategories; "reject" rejects the row.
+	EmptyCategory string
+	// MissingDefault is what becomes of an empty value in a column of
+	// numbers of pre-aggregated profiles: "" or "reject" rejects the row,
+	// "zero" reads it as 0, "median" as the median of the column's values
+	// over the file's accepted rows. FeatureTable.Filled counts the values
+	// filled in.
+	MissingDefault string
+	// Missing sets the missing-value policy of single columns, by header
+	// name (matched as Columns are), overriding MissingDefault.
+	Missing map[string]string
 }
 
-// Date layouts by alias.
-var dateAliases = map[string]string{
-	"": "2006-01-02", "iso": "2006-01-02", "dmy": "02/01/2006", "mdy": "01/02/2006",
-	"ymd": "2006/01/02", "dmy.": "02.01.2006", "dmy-": "02-01-2006",
+// Missing-value policies of Format.Missing and Format.MissingDefault.
+const (
+	MissingReject = "reject"
+	MissingZero   = "zero"
+	MissingMedian = "median"
+)
+
+// Policies of Format.EmptyCategory.
+const (
+	EmptyCategoryOther  = "other"
+	EmptyCategoryReject = "reject"
+)
+
+// EmptyCategoryKey counts, in Stats.UnmappedCategories, the transactions
+// with neither a merchant category code nor a category, which count under
+// the catch-all interest.
+const EmptyCategoryKey = "(empty)"
+
+// datePreset is a date format named by an alias: its Go layout, for
+// messages, and how to read it.
+type datePreset struct {
+	layout string
+	kind   dateKind
+	sep    byte
+}
+
+// Date formats by alias.
+var datePresets = map[string]datePreset{
+	"":     {"2006-01-02", dateISO, '-'},
+	"iso":  {"2006-01-02", dateISO, '-'},
+	"dmy":  {"02/01/2006", dateDMY, '/'},
+	"mdy":  {"01/02/2006", dateMDY, '/'},
+	"ymd":  {"2006/01/02", dateYMD, '/'},
+	"dmy.": {"02.01.2006", dateDMY, '.'},
+	"dmy-": {"02-01-2006", dateDMY, '-'},
 }
 
 // Check reports the first inconsistency in f.
 func (f Format) Check() error {
 	switch strings.ToLower(f.Encoding) {
-	case "", "utf-8", "utf8", "windows-1252", "cp1252":
+	case "", "utf-8", "utf8", "windows-1252", "cp1252", "utf-16", "utf-16le", "utf-16be":
 	default:
-		return fmt.Errorf("encoding %q: want utf-8 or windows-1252", f.Encoding)
+		return fmt.Errorf("encoding %q: want utf-8, windows-1252, utf-16, utf-16le or utf-16be", f.Encoding)
 	}
 	switch f.Delimiter {
 	case 0, ',', ';', '\t', '|':
@@ -72,7 +134,26 @@ func (f Format) Check() error {
 	if _, err := newDateParser(f.DateFormat); err != nil {
 		return err
 	}
+	switch strings.ToLower(f.EmptyCategory) {
+	case "", EmptyCategoryOther, EmptyCategoryReject:
+	default:
+		return fmt.Errorf("empty category %q: want %q or %q", f.EmptyCategory, EmptyCategoryOther, EmptyCategoryReject)
+	}
+	if _, err := missingPolicy(f.MissingDefault); err != nil {
+		return fmt.Errorf("missing: %w", err)
+	}
+	for col, m := range f.Missing {
+		if _, err := missingPolicy(m); err != nil {
+			return fmt.Errorf("missing value policy of column %q: %w", col, err)
+		}
+	}
 	return nil
+}
+
+// rejectEmptyCategory reports whether a transaction without a category is
+// rejected.
+func (f Format) rejectEmptyCategory() bool {
+	return strings.EqualFold(f.EmptyCategory, EmptyCategoryReject)
 }
 
 func (f Format) decimal() byte {
@@ -97,30 +178,112 @@ func (f Format) amountParser() amountParser {
 	return amountParser{decimal: f.decimal(), thousands: f.Thousands, minor: f.MinorUnits}
 }
 
-// parse reads "1.234,56", "-12.30", "(12.30)" is not accepted. Thousands
-// separators must group digits by three.
-func (p amountParser) parse(s []byte) (int64, error) {
-	if len(s) == 0 {
-		return 0, ErrRequired
+// maxCents bounds what the amount parsers read, in cents of either sign;
+// MaxAmount, smaller, is checked after conversion.
+const maxCents = 1 << 62
+
+// parse reads an amount: a plain number of the format ("-1.234,56") on a
+// fast path, else as people write it, with a currency and the signs of
+// accountants, or the error (see parseWritten).
+func (p amountParser) parse(s []byte) (money, error) {
+	if cents, ok := p.plain(s); ok {
+		return money{cents: cents}, nil
 	}
-	i := 0
-	neg := false
+	return p.parseWritten(s)
+}
+
+// plain reads a plain number of the format: a sign, digits grouped by
+// three when the format has a thousands separator, at most two decimals
+// (or none in minor units), at most 2^62 cents. ok is false for anything
+// else, which parseWritten reads or explains.
+func (p amountParser) plain(s []byte) (cents int64, ok bool) {
+	var v uint64
+	i, neg := 0, false
+	digits, group, groups, frac := 0, 0, 0, 0
+	if len(s) == 0 {
+		return 0, false
+	}
 	switch s[0] {
 	case '-':
 		neg, i = true, 1
 	case '+':
 		i = 1
 	}
-	var v uint64
-	digits, group, groups := 0, 0, 0
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= '0' && c <= '9' {
-			hi, lo := bits.Mul64(v, 10)
-			if hi != 0 || lo > 1<<62 {
+			if v > maxCents/10 {
+				return 0, false
+			}
+			v = v*10 + uint64(c-'0')
+			digits++
+			group++
+			continue
+		}
+		if p.thousands != 0 && c == p.thousands {
+			// A separator follows 1-3 digits first, then exactly 3.
+			if digits == 0 || (groups > 0 && group != 3) || group > 3 {
+				return 0, false
+			}
+			groups++
+			group = 0
+			continue
+		}
+		break
+	}
+	if digits == 0 || (groups > 0 && group != 3) {
+		return 0, false
+	}
+	if p.minor {
+		if i != len(s) || v > maxCents {
+			return 0, false
+		}
+	} else {
+		if v > maxCents/100 {
+			return 0, false
+		}
+		if i < len(s) && s[i] == p.decimal {
+			i++
+			for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+				if frac == 2 {
+					return 0, false
+				}
+				v = v*10 + uint64(s[i]-'0')
+				frac++
+			}
+			if frac == 0 {
+				return 0, false
+			}
+		}
+		if i != len(s) {
+			return 0, false
+		}
+		for ; frac < 2; frac++ {
+			v *= 10
+		}
+		if v > maxCents {
+			return 0, false
+		}
+	}
+	if neg {
+		return -int64(v), true
+	}
+	return int64(v), true
+}
+
+// number reads an unsigned number of the format into cents: digits, with
+// thousands separators grouping them by three when the format has one, and
+// at most two decimals (ErrDecimals when there are more).
+func (p amountParser) number(s []byte) (uint64, error) {
+	var v uint64
+	i, digits, group, groups := 0, 0, 0, 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			if v > maxCents/10 {
 				return 0, ErrNotNumber
 			}
-			v = lo + uint64(c-'0')
+			v = v*10 + uint64(c-'0')
 			digits++
 			group++
 			continue
@@ -140,69 +303,116 @@ func (p amountParser) parse(s []byte) (int64, error) {
 		return 0, ErrNotNumber
 	}
 	if p.minor {
-		if i != len(s) {
+		if i != len(s) || v > maxCents {
 			return 0, ErrNotNumber
 		}
-	} else {
-		frac := 0
-		if i < len(s) && s[i] == p.decimal {
+		return v, nil
+	}
+	if v > maxCents/100 {
+		return 0, ErrNotNumber
+	}
+	v *= 100
+	if i < len(s) && s[i] == p.decimal {
+		i++
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
-			for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-				if frac == 2 {
-					return 0, ErrNotNumber
-				}
-				v = v*10 + uint64(s[i]-'0')
-				frac++
-			}
-			if frac == 0 {
-				return 0, ErrNotNumber
-			}
 		}
-		if i != len(s) {
+		switch {
+		case i == j:
 			return 0, ErrNotNumber
-		}
-		for ; frac < 2; frac++ {
-			v *= 10
-		}
-		if v > 1<<62 {
+		case i != len(s):
 			return 0, ErrNotNumber
+		case i-j > 2:
+			return 0, ErrDecimals
+		case i-j == 2:
+			v += uint64(s[j]-'0')*10 + uint64(s[j+1]-'0')
+		default:
+			v += uint64(s[j]-'0') * 10
 		}
 	}
-	if neg {
-		return -int64(v), nil
+	if i != len(s) || v > maxCents {
+		return 0, ErrNotNumber
 	}
-	return int64(v), nil
+	return v, nil
 }
+
+// dateKind is how a dateParser reads.
+type dateKind uint8
+
+const (
+	dateISO    dateKind = iota // 2006-01-02, fixed width
+	dateDMY                    // day, month, year with a separator
+	dateMDY                    // month, day, year
+	dateYMD                    // year, month, day
+	dateLayout                 // any other Go layout, through time.Parse
+)
 
 // dateParser parses dates of one format into days since 1970-01-01.
 type dateParser struct {
 	layout string
-	kind   int // 0 ISO, 1 day-month-year, 2 month-day-year (fixed width, any separator), 3 general layout
+	kind   dateKind
 	sep    byte
+	// loose says a preset: days and months of one or two digits, years of
+	// two or four. Otherwise two digits each, and years of yearDigits.
+	loose      bool
+	yearDigits int
 }
 
 func newDateParser(format string) (dateParser, error) {
-	layout, ok := dateAliases[strings.ToLower(format)]
-	if !ok {
-		layout = format
-		// A layout must name a year, a month and a day.
-		if !strings.Contains(layout, "2006") || !strings.ContainsAny(layout, "1J") || !strings.Contains(layout, "2") {
-			return dateParser{}, fmt.Errorf("date format %q: want iso, dmy, mdy or a Go layout such as 02/01/2006", format)
-		}
-		if _, err := time.Parse(layout, time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC).Format(layout)); err != nil {
-			return dateParser{}, fmt.Errorf("date format %q: %w", format, err)
-		}
+	if pr, ok := datePresets[strings.ToLower(format)]; ok {
+		// Presets read both widths of years; yearDigits 4 lets the
+		// common case take the fast path.
+		return dateParser{layout: pr.layout, kind: pr.kind, sep: pr.sep, loose: pr.kind != dateISO, yearDigits: 4}, nil
 	}
-	p := dateParser{layout: layout, kind: 3}
+	layout := format
+	// A layout must name a year, a month and a day.
+	if !strings.Contains(layout, "06") || !strings.ContainsAny(layout, "1J") || !strings.Contains(layout, "2") {
+		return dateParser{}, fmt.Errorf("date format %q: want iso, dmy, mdy, ymd or a Go layout such as 02/01/2006", format)
+	}
+	if _, err := time.Parse(layout, time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC).Format(layout)); err != nil {
+		return dateParser{}, fmt.Errorf("date format %q: %w", format, err)
+	}
+	if layout == "2006-01-02" {
+		return dateParser{layout: layout, kind: dateISO, sep: '-', yearDigits: 4}, nil
+	}
+	if kind, sep, yd, ok := numericLayout(layout); ok {
+		return dateParser{layout: layout, kind: kind, sep: sep, yearDigits: yd}, nil
+	}
+	return dateParser{layout: layout, kind: dateLayout}, nil
+}
+
+// numericLayout recognises the layouts of three numbers, "02/01/2006",
+// "01-02-06", "2006.01.02", that the fast path reads: a two-digit day and
+// month, a year of four or two digits (yearDigits), one separator.
+func numericLayout(layout string) (kind dateKind, sep byte, yearDigits int, ok bool) {
+	i := strings.IndexAny(layout, "/-. ")
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	sep = layout[i]
+	parts := strings.Split(layout, string(sep))
+	if len(parts) != 3 {
+		return 0, 0, 0, false
+	}
+	year := func(s string) int {
+		switch s {
+		case "2006":
+			return 4
+		case "06":
+			return 2
+		}
+		return 0
+	}
 	switch {
-	case layout == "2006-01-02":
-		p.kind = 0
-	case len(layout) == 10 && layout[:2] == "02" && layout[3:5] == "01" && layout[6:] == "2006" && layout[2] == layout[5]:
-		p.kind, p.sep = 1, layout[2]
-	case len(layout) == 10 && layout[:2] == "01" && layout[3:5] == "02" && layout[6:] == "2006" && layout[2] == layout[5]:
-		p.kind, p.sep = 2, layout[2]
+	case parts[0] == "02" && parts[1] == "01" && year(parts[2]) > 0:
+		return dateDMY, sep, year(parts[2]), true
+	case parts[0] == "01" && parts[1] == "02" && year(parts[2]) > 0:
+		return dateMDY, sep, year(parts[2]), true
+	case year(parts[0]) > 0 && parts[1] == "01" && parts[2] == "02":
+		return dateYMD, sep, year(parts[0]), true
 	}
-	return p, nil
+	return 0, 0, 0, false
 }
 
 // ErrDateFormat is wrapped when a date does not match the campaign's format.
@@ -215,21 +425,28 @@ func (p dateParser) parse(s []byte) (int32, error) {
 	var y, m, d int
 	ok := false
 	switch p.kind {
-	case 0:
+	case dateISO:
 		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
 			y, m, d, ok = num(s[0:4]), num(s[5:7]), num(s[8:10]), true
 		}
-	case 1, 2:
-		if len(s) == 10 && s[2] == p.sep && s[5] == p.sep {
+	case dateDMY, dateMDY:
+		if len(s) == 10 && s[2] == p.sep && s[5] == p.sep && p.yearDigits == 4 {
+			// Two-digit days and months and a four-digit year, the
+			// common case.
 			a, b := num(s[0:2]), num(s[3:5])
 			y, ok = num(s[6:10]), true
-			if p.kind == 1 {
+			if p.kind == dateDMY {
 				d, m = a, b
 			} else {
 				m, d = a, b
 			}
+		} else {
+			y, m, d, ok = p.numbers(s)
 		}
+	case dateYMD:
+		y, m, d, ok = p.numbers(s)
 	default:
+		// Go's "06" reads two-digit years by the same rule as twoDigitYear.
 		t, err := time.Parse(p.layout, string(s))
 		if err != nil {
 			return 0, p.err()
@@ -242,8 +459,62 @@ func (p dateParser) parse(s []byte) (int32, error) {
 	return dayNumber(y, m, d), nil
 }
 
+// numbers reads a date of three numbers and one separator in the parser's
+// order. The year's range is checked by the caller.
+func (p dateParser) numbers(s []byte) (y, m, d int, ok bool) {
+	var n, w [3]int
+	k := 0
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			if w[k] == 4 {
+				return 0, 0, 0, false
+			}
+			n[k] = n[k]*10 + int(c-'0')
+			w[k]++
+			continue
+		}
+		if c != p.sep || k == 2 || w[k] == 0 {
+			return 0, 0, 0, false
+		}
+		k++
+	}
+	if k != 2 {
+		return 0, 0, 0, false
+	}
+	yi, mi, di := 2, 1, 0
+	switch p.kind {
+	case dateMDY:
+		mi, di = 0, 1
+	case dateYMD:
+		yi, di = 0, 2
+	}
+	if p.loose {
+		if w[mi] > 2 || w[di] > 2 || (w[yi] != 2 && w[yi] != 4) {
+			return 0, 0, 0, false
+		}
+	} else if w[mi] != 2 || w[di] != 2 || w[yi] != p.yearDigits {
+		return 0, 0, 0, false
+	}
+	y = n[yi]
+	if w[yi] == 2 {
+		y = twoDigitYear(y)
+	}
+	return y, n[mi], n[di], true
+}
+
+// twoDigitYear places a year written with two digits by the POSIX rule
+// (strptime's %y, which Go's time package follows for "06"): 69-99 are
+// 1969-1999, 00-68 are 2000-2068. The rule is fixed, so that a file reads
+// the same whatever the day it is read.
+func twoDigitYear(yy int) int {
+	if yy >= 69 {
+		return 1900 + yy
+	}
+	return 2000 + yy
+}
+
 func (p dateParser) err() error {
-	if p.kind == 0 {
+	if p.kind == dateISO {
 		return ErrNotDate
 	}
 	return fmt.Errorf("%w (want %s)", ErrDateFormat, p.layout)

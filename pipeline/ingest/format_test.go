@@ -36,8 +36,8 @@ func TestAmountFormats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.f.amountParser().parse([]byte(tt.in))
-			if (err != nil) != tt.err || got != tt.want {
-				t.Errorf("parse(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.err)
+			if (err != nil) != tt.err || got.cents != tt.want {
+				t.Errorf("parse(%q) = %d, %v; want %d, error %v", tt.in, got.cents, err, tt.want, tt.err)
 			}
 		})
 	}
@@ -65,6 +65,22 @@ func TestDateFormats(t *testing.T) {
 		{"dmy", "29/02/2025", 0, true},
 		{"", "2026-13-45", 0, true},
 		{"02 Jan 2006", "31 Foo 2026", 0, true},
+		{"ymd", "2026/10/31", oct31, false},
+		{"2006/01/02", "2026/10/31", oct31, false},
+		{"2006.01.02", "2026.10.31", oct31, false},
+		{"2006/01/02", "26/10/31", 0, true},
+		{"dmy", "1/1/2026", dayNumber(2026, 1, 1), false},
+		{"mdy", "10/31/26", oct31, false},
+		{"dmy", "31/10/26", oct31, false},
+		{"02/01/2006", "31/10/26", 0, true},
+		{"02/01/2006", "1/10/2026", 0, true},
+		{"dmy", "031/10/2026", 0, true},
+		{"dmy", "31/10/026", 0, true},
+		{"dmy", "31/10/20260", 0, true},
+		{"dmy", "31/10/2026/", 0, true},
+		{"dmy", "31//2026", 0, true},
+		{"dmy", "/10/2026", 0, true},
+		{"dmy", "31-10-2026", 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format+"/"+tt.in, func(t *testing.T) {
@@ -144,6 +160,11 @@ func TestFormatCheck(t *testing.T) {
 		{"encoding", Format{Encoding: "latin-9"}, false},
 		{"delimiter", Format{Delimiter: ':'}, false},
 		{"date", Format{DateFormat: "dd/mm/yyyy"}, false},
+		{"two-digit year layout", Format{DateFormat: "02/01/06"}, true},
+		{"policies", Format{EmptyCategory: "reject", MissingDefault: "Median", Missing: map[string]string{"balance": "zero"}}, true},
+		{"empty category", Format{EmptyCategory: "skip"}, false},
+		{"missing default", Format{MissingDefault: "mean"}, false},
+		{"missing column", Format{Missing: map[string]string{"balance": "drop"}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,28 +176,64 @@ func TestFormatCheck(t *testing.T) {
 }
 
 func FuzzAmountFormats(f *testing.F) {
-	for _, s := range []string{"1.234,56", "12,3.4", "-1'000.00", "", "+0"} {
+	for _, s := range []string{"1.234,56", "12,3.4", "-1'000.00", "", "+0", "12,50", "1,234.56", "£1,234.50", "1.234,50 €",
+		"USD 12.00", "(12.50)", "12.50-", "12.50 CR", "12.50 dr", "US$ 5", "1\u00a0234,56", "12.345", "1844674407370955162"} {
 		f.Add(s, byte(','), byte('.'))
+		f.Add(s, byte('.'), byte(0))
 	}
 	f.Fuzz(func(t *testing.T, s string, dec, th byte) {
 		fm := Format{Decimal: dec, Thousands: th}
 		if fm.Check() != nil {
 			return
 		}
-		v, err := fm.amountParser().parse([]byte(s))
+		m, err := fm.amountParser().parse([]byte(s))
+		v := m.cents
 		if err == nil && (v > 1<<62 || v < -(1<<62)) {
 			t.Fatalf("parse(%q) = %d out of range", s, v)
 		}
-		if errors.Is(err, ErrRequired) && s != "" {
+		if errors.Is(err, ErrRequired) && strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", "")) != "" {
 			t.Fatalf("parse(%q): required", s)
+		}
+		// A hint names a format that reads the value.
+		if h := fm.AmountHint(s); h != "" {
+			if err == nil {
+				t.Fatalf("AmountHint(%q) = %q for a value that reads", s, h)
+			}
+			hinted := applyHint(t, fm, h)
+			if _, err := hinted.amountParser().parse([]byte(s)); err != nil || hinted.Check() != nil {
+				t.Fatalf("AmountHint(%q) = %q, but %+v does not read it: %v", s, h, hinted, err)
+			}
 		}
 	})
 }
 
+// applyHint changes f as a hint of AmountHint says.
+func applyHint(t *testing.T, f Format, hint string) Format {
+	for _, part := range strings.Split(hint, " and ") {
+		key, value, ok := strings.Cut(part, " = ")
+		if !ok {
+			t.Fatalf("hint %q", hint)
+		}
+		switch {
+		case key == "minor_units" && value == "false":
+			f.MinorUnits = false
+		case key == "decimal" && len(value) == 3:
+			f.Decimal = value[1]
+		case key == "thousands" && len(value) == 3:
+			f.Thousands = value[1]
+		default:
+			t.Fatalf("hint %q", hint)
+		}
+	}
+	return f
+}
+
 func FuzzDateFormats(f *testing.F) {
-	for _, s := range []string{"31/10/2026", "2026-10-31", "99/99/9999", ""} {
+	for _, s := range []string{"31/10/2026", "2026-10-31", "99/99/9999", "", "03/01/17", "3/1/17", "31/12/68", "1/1/69"} {
 		f.Add(s, "dmy")
 		f.Add(s, "02 Jan 2006")
+		f.Add(s, "02/01/06")
+		f.Add(s, "ymd")
 	}
 	f.Fuzz(func(t *testing.T, s, layout string) {
 		p, err := newDateParser(layout)
@@ -186,6 +243,14 @@ func FuzzDateFormats(f *testing.F) {
 		d, err := p.parse([]byte(s))
 		if err == nil && (d < dayNumber(0, 1, 1) || d > dayNumber(9999, 12, 31)) {
 			t.Fatalf("parse(%q, %q) = %d out of range", s, layout, d)
+		}
+		if err != nil || !p.loose {
+			return
+		}
+		// A preset reads its own four-digit layout back to the same day.
+		back := DayTime(d).Format(p.layout)
+		if d2, err := p.parse([]byte(back)); err != nil || d2 != d {
+			t.Fatalf("parse(%q, %q) = %s, but %q reads as %s, %v", s, layout, DayTime(d), back, DayTime(d2), err)
 		}
 	})
 }

@@ -2,7 +2,8 @@
 // records, checking every row. A row that cannot be used is never dropped in
 // silence: it goes to a rejects sink with its line, column, field and reason,
 // and it is counted, so that rows read always equal rows accepted plus rows
-// rejected.
+// rejected plus rows skipped (empty rows and repeated header rows, see
+// Stats).
 package ingest
 
 import (
@@ -176,7 +177,14 @@ var (
 	ErrTooLong       = errors.New("too long")
 	ErrNotTier       = errors.New("not one of the campaign's tiers")
 	ErrControl       = errors.New("holds a line break or another control character")
+	// ErrInvalidUTF8 is the error of a row that holds bytes that are not
+	// UTF-8 in a file read as UTF-8; the RowError's Detail names the byte.
+	ErrInvalidUTF8 = errors.New(`not UTF-8 text; if the file is Windows-1252, set encoding = "windows-1252"`)
 )
+
+// ErrNoRows is wrapped by the FileError of an input that has a header and
+// no data rows.
+var ErrNoRows = errors.New("no data rows")
 
 // FileError is a problem with a whole file: not readable as CSV, empty, or
 // missing a required column.
@@ -201,19 +209,45 @@ func (e *FileError) Error() string {
 // Unwrap returns the underlying error.
 func (e *FileError) Unwrap() error { return e.Err }
 
-// Stats counts what happened to the rows of one file.
+// Stats counts what happened to the rows of one file. Every row read is
+// accepted, rejected or skipped:
+//
+//	Read = Accepted + Rejected + RepeatedHeaders + EmptyRows
+//
+// Blank lines of a CSV file, and blank rows of a sheet, are not rows: they
+// count in line numbers only. The header row is not counted.
 type Stats struct {
-	File     string         `json:"file"`
-	Read     int            `json:"read"`
-	Accepted int            `json:"accepted"`
-	Rejected int            `json:"rejected"`
-	Reasons  map[string]int `json:"reasons,omitempty"`
+	File     string `json:"file"`
+	Read     int    `json:"read"`
+	Accepted int    `json:"accepted"`
+	Rejected int    `json:"rejected"`
+	// RepeatedHeaders counts the rows, skipped, that repeat the header
+	// (compared without regard to case or surrounding spaces), as files
+	// concatenated with their headers have.
+	RepeatedHeaders int `json:"repeated_headers,omitempty"`
+	// EmptyRows counts the rows, skipped, whose every field is empty or
+	// white space, such as ";;;;".
+	EmptyRows int            `json:"empty_rows,omitempty"`
+	Reasons   map[string]int `json:"reasons,omitempty"`
+	// Encoding is the text encoding the file was read in: "utf-8",
+	// "windows-1252", "utf-16le" or "utf-16be"; "" for an XLSX workbook.
+	Encoding string `json:"encoding,omitempty"`
+	// EncodingDetected says tailor chose Encoding from the file's content,
+	// as the format names none, and it is not UTF-8: a UTF-16 byte-order
+	// mark or byte pattern, or a start that is Windows-1252 and not UTF-8.
+	// The run should say so; the user confirms it with the format's
+	// encoding.
+	EncodingDetected bool `json:"encoding_detected,omitempty"`
 	// UnmappedCategories counts accepted transactions whose category no
 	// table maps, by category; they count under "other".
 	UnmappedCategories map[string]int `json:"unmapped_categories,omitempty"`
 	// First is the first row rejected, in file order; nil when none was.
 	First *RowError `json:"-"`
 }
+
+// Skipped returns the number of rows skipped: repeated headers and empty
+// rows.
+func (s *Stats) Skipped() int { return s.RepeatedHeaders + s.EmptyRows }
 
 func (s *Stats) reject(e *RowError) {
 	if s.First == nil {
@@ -256,9 +290,12 @@ var ErrBudget = errors.New("error budget exceeded")
 
 // CheckBudget returns an error wrapping ErrBudget when the share of rejected
 // rows exceeds maxRatio (0.01 is 1%), listing the most frequent reasons; it
-// wraps the first rejected row's *RowError too, with its position.
+// wraps the first rejected row's *RowError too, with its position. The
+// share is of the data rows, accepted or rejected: skipped rows do not
+// count.
 func (s *Stats) CheckBudget(maxRatio float64) error {
-	if s.Rejected == 0 || float64(s.Rejected) <= maxRatio*float64(s.Read) {
+	rows := s.Read - s.Skipped()
+	if s.Rejected == 0 || float64(s.Rejected) <= maxRatio*float64(rows) {
 		return nil
 	}
 	var b strings.Builder
@@ -269,7 +306,7 @@ func (s *Stats) CheckBudget(maxRatio float64) error {
 		fmt.Fprintf(&b, "%s (%d)", r.Reason, r.Count)
 	}
 	err := fmt.Errorf("ingest: %s: %d of %d rows rejected (%.2f%%, budget %.2f%%): %w; top reasons: %s",
-		s.File, s.Rejected, s.Read, 100*float64(s.Rejected)/float64(s.Read), 100*maxRatio, ErrBudget, b.String())
+		s.File, s.Rejected, rows, 100*float64(s.Rejected)/float64(rows), 100*maxRatio, ErrBudget, b.String())
 	if s.First != nil {
 		err = fmt.Errorf("%w; first: %w", err, s.First)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 const cardholdersCSV = "\uFEFFcardholder_id,first_name,last_name,email,locale,tier,member_since,status,cancelled_on,cancel_reason,marketing_consent\n" +
@@ -81,8 +82,8 @@ func TestReadCardholders(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := set.List
-	if st.Read != 10 || st.Accepted != 3 || st.Rejected != 7 || st.Read != st.Accepted+st.Rejected {
-		t.Fatalf("stats = %+v, want read 10 = accepted 3 + rejected 7", st)
+	if st.Read != 10 || st.Accepted != 3 || st.Rejected != 7 || st.Read != st.Accepted+st.Rejected+st.Skipped() || st.Encoding != "utf-8" || st.EncodingDetected {
+		t.Fatalf("stats = %+v, want read 10 = accepted 3 + rejected 7, UTF-8", st)
 	}
 	ids := []string{}
 	for _, c := range got {
@@ -249,6 +250,11 @@ func FuzzReadTransactions(f *testing.F) {
 	f.Add("cardholder_id,posted_on,amount,mcc\n\"C1,2026-10-01,1.00\n")
 	f.Add("cardholder_id;posted_on;amount;category\nC1;2026-10-01;1.00;dining\n")
 	f.Add("cardholder_id|posted_on|amount|mcc\r\nC1|2026-10-01|-1|742\r\nC2|x|y|z")
+	f.Add("cardholder_id,posted_on,amount,mcc\nC1,2026-10-01,1.00,5812\n,,,\nCARDHOLDER_ID,posted_on,amount,mcc\n")
+	f.Add("cardholder_id,posted_on,amount,mcc,merchant\nC1,2026-10-01,1.00,5812,Caf\xe9\n")
+	f.Add("cardholder_id,posted_on,amount,mcc,merchant\nC1,2026-10-01,1.00,5812,Zoë\nC1,2026-10-01,1.00,5812,Caf\xe9\n")
+	f.Add(string(utf16Bytes("cardholder_id\tposted_on\tamount\tmcc\r\nC1\t2026-10-01\t1.00\t5812\r\n", false, true)))
+	f.Add(string(utf16Bytes("cardholder_id;posted_on;amount;mcc\nC1;2026-10-01;1.00;5812\n", true, false)))
 	f.Fuzz(func(t *testing.T, in string) {
 		var rej recorder
 		accepted := 0
@@ -261,8 +267,13 @@ func FuzzReadTransactions(f *testing.F) {
 			}
 			return
 		}
-		if st.Read != st.Accepted+st.Rejected || st.Accepted != accepted || st.Rejected != len(rej.errs) {
+		if st.Read != st.Accepted+st.Rejected+st.Skipped() || st.Accepted != accepted || st.Rejected != len(rej.errs) {
 			t.Fatalf("counts do not reconcile: %+v, accepted %d, rejects %d", st, accepted, len(rej.errs))
+		}
+		for i, e := range rej.errs {
+			if !utf8.ValidString(rej.raw[i]) || !utf8.ValidString(e.Error()) {
+				t.Fatalf("reject %q (%q) is not UTF-8", e.Error(), rej.raw[i])
+			}
 		}
 	})
 }
@@ -274,8 +285,18 @@ func FuzzReadCardholders(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if st.Read != st.Accepted+st.Rejected || st.Accepted != len(set.List) {
+		if st.Read != st.Accepted+st.Rejected+st.Skipped() || st.Accepted != len(set.List) {
 			t.Fatalf("counts do not reconcile: %+v, got %d", st, len(set.List))
+		}
+		for _, c := range set.List {
+			if !utf8.ValidString(c.ID + c.FirstName + c.LastName + c.Email + c.Locale + c.Tier + c.CancelReason) {
+				t.Fatalf("cardholder %+v is not UTF-8", c)
+			}
+			for k, v := range c.Attrs {
+				if !utf8.ValidString(k + v) {
+					t.Fatalf("attribute %q = %q is not UTF-8", k, v)
+				}
+			}
 		}
 	})
 }

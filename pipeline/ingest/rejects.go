@@ -9,13 +9,17 @@ import (
 
 // Rejects receives every row that ingest could not accept, with the row's
 // original text. Implementations must mask card numbers before storing
-// anything; RejectWriter does.
+// anything; RejectWriter does. The readers pass valid UTF-8 only: a byte
+// of the original that is not UTF-8 arrives as U+FFFD, the replacement
+// character (the RowError's Detail names the first such byte).
 type Rejects interface {
 	Reject(e *RowError, raw string) error
 }
 
 // RejectWriter writes rejected rows as CSV: line, column, field, reason, the
-// full error and the original row, with card numbers masked.
+// full error and the original row, with card numbers masked. It writes
+// valid UTF-8 whatever it is given: each byte that is not UTF-8 becomes
+// U+FFFD, the replacement character.
 type RejectWriter struct {
 	w       *csv.Writer
 	started bool
@@ -46,8 +50,8 @@ func (rw *RejectWriter) Reject(e *RowError, raw string) error {
 		col = fmt.Sprint(e.Column)
 	}
 	return rw.w.Write([]string{
-		fmt.Sprint(e.Line), col, e.Field, e.Reason(), MaskCardNumbers(e.Error()),
-		MaskCardNumbers(strings.TrimRight(raw, "\r\n")),
+		fmt.Sprint(e.Line), col, validUTF8(e.Field), validUTF8(e.Reason()), MaskCardNumbers(validUTF8(e.Error())),
+		MaskCardNumbers(validUTF8(strings.TrimRight(raw, "\r\n"))),
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Options tunes the readers. The zero value reads the default format and
@@ -98,30 +99,49 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 		raw  []byte // a sub-slice of the batch, which no one reuses
 		line int
 	}
-	newWorker := func() (func(rowBatch) []parsed, func()) {
-		w := &walker{in: in}
+	// A batch's rows, and the rows it skipped.
+	type parsedBatch struct {
+		rows            []parsed
+		empty, repeated int
+	}
+	newWorker := func() (func(rowBatch) parsedBatch, func()) {
+		w := &walker{in: in, skip: true}
 		var p *holderParser // made on the first batch: a spreadsheet's header comes with it
-		return func(batch rowBatch) []parsed {
+		return func(batch rowBatch) parsedBatch {
 			if p == nil {
 				p = &holderParser{b: b, opts: opts, sheet: in.sheet, dates: dates}
 			}
 			// About 80 bytes a row: one allocation for the batch.
 			out := make([]parsed, 0, len(batch.data)/64+len(batch.rows)+1)
 			_ = w.walk(batch, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
-				c, rerr := p.parse(line, fields, serr)
+				var c Cardholder
+				var rerr *RowError
+				if isUTF8Problem(serr) {
+					rerr = utf8RowError(b, line, fields, serr)
+					c = Cardholder{Line: line, ID: p.field(fields, "cardholder_id")}
+					if !utf8.ValidString(c.ID) {
+						c.ID = ""
+					}
+				} else {
+					c, rerr = p.parse(line, fields, serr)
+				}
 				// The original text is kept for every row, uncopied: the
 				// consumer may still reject one as a duplicate.
 				out = append(out, parsed{c: c, err: rerr, line: line, raw: raw})
 				return nil
 			})
-			return out
+			return parsedBatch{out, w.empty, w.repeated}
 		}, func() {}
 	}
 	// Accepted cardholders are gathered batch by batch and copied into one
 	// slice of the right size at the end.
 	var parts [][]Cardholder
 	n := 0
-	consume := func(rows []parsed) error {
+	consume := func(pb parsedBatch) error {
+		st.Read += pb.empty + pb.repeated
+		st.EmptyRows += pb.empty
+		st.RepeatedHeaders += pb.repeated
+		rows := pb.rows
 		batch := make([]Cardholder, 0, len(rows))
 		for _, r := range rows {
 			st.Read++
@@ -156,7 +176,12 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 		}
 		return nil
 	}
-	if err := inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume); err != nil {
+	err = inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume)
+	st.Encoding, st.EncodingDetected = in.encoding, in.encodingGuessed
+	if err != nil {
+		return nil, st, err
+	}
+	if err := noRows(in, &st); err != nil {
 		return nil, st, err
 	}
 	set.List = make([]Cardholder, 0, n)
@@ -192,13 +217,28 @@ func refusedColumn(file string, b *binding, e *RowError) error {
 		Err: fmt.Errorf("column %q carries card numbers (%s): tailor never stores them; map a customer reference instead", b.header[e.Column-1], MaskCardNumbers(e.Value))}
 }
 
+// noRows returns the error for an input with a header and no data rows
+// after it, once all its rows are read.
+func noRows(in *input, st *Stats) error {
+	if st.Accepted+st.Rejected > 0 {
+		return nil
+	}
+	err := fmt.Errorf("%w after the header", ErrNoRows)
+	if st.Skipped() > 0 {
+		err = fmt.Errorf("%w after the header, only %d empty rows and %d repeated header rows", ErrNoRows, st.EmptyRows, st.RepeatedHeaders)
+	}
+	return &FileError{File: in.file, Line: in.headerLine, Err: err}
+}
+
+// reject counts a rejected row and hands it to rej. Whatever the row held,
+// rej receives valid UTF-8 (validUTF8) with card numbers masked.
 func reject(st *Stats, rej Rejects, e *RowError, raw []byte) error {
-	e.Value = MaskCardNumbers(e.Value)
+	e.Value = MaskCardNumbers(validUTF8(e.Value))
 	st.reject(e)
 	if rej == nil {
 		return nil
 	}
-	if err := rej.Reject(e, string(raw)); err != nil {
+	if err := rej.Reject(e, validUTF8(string(raw))); err != nil {
 		return fmt.Errorf("ingest: %s: writing rejects: %w", e.File, err)
 	}
 	return nil
@@ -410,10 +450,12 @@ func (m *Merchants) merge(o map[uint64]nameAt) {
 
 // batchResult is what a worker made of one batch.
 type batchResult struct {
-	seq     int
-	read    int
-	recs    []Record
-	rejects []rejected
+	seq  int
+	read int // accepted, rejected and skipped
+	// empty and repeated count the rows skipped (walker.skip).
+	empty, repeated int
+	recs            []Record
+	rejects         []rejected
 }
 
 type rejected struct {
@@ -456,6 +498,7 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 	var mu sync.Mutex
 	newWorker := func() (func(rowBatch) batchResult, func()) {
 		p := newTxParser(shared, in)
+		p.w.skip = true
 		parse := func(b rowBatch) batchResult {
 			res := p.batch(b)
 			// The records and rejects hold copies, never the batch's bytes.
@@ -470,6 +513,8 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 	}
 	consume := func(res batchResult) error {
 		st.Read += res.read
+		st.EmptyRows += res.empty
+		st.RepeatedHeaders += res.repeated
 		for _, rj := range res.rejects {
 			if rj.err.Err == ErrCardNumber && rj.err.Field == "cardholder_id" {
 				return refusedColumn(file, shared.b, rj.err)
@@ -484,7 +529,12 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 		}
 		return nil
 	}
-	if err := inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume); err != nil {
+	err = inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume)
+	st.Encoding, st.EncodingDetected = in.encoding, in.encodingGuessed
+	if err != nil {
+		return st, nil, err
+	}
+	if err := noRows(in, &st); err != nil {
 		return st, nil, err
 	}
 	st.UnmappedCategories = shared.unmappedCategories()
@@ -504,6 +554,8 @@ type txShared struct {
 	codes    [10000]int16 // interest index + 1 by code; 0 unknown
 	other    int16
 	class    Classifier
+	// rejectEmpty rejects a row without code or category.
+	rejectEmpty bool
 
 	mu         sync.Mutex
 	categories map[string]int // unmapped category -> count, merged by workers
@@ -511,7 +563,8 @@ type txShared struct {
 
 func newTxShared(opts Options, set *CardholderSet) (*txShared, error) {
 	s := &txShared{set: set, amounts: opts.Format.amountParser(), currency: opts.currency(),
-		rates: opts.Rates, home: strings.ToUpper(opts.HomeCountry), class: opts.Classifier, categories: map[string]int{}}
+		rates: opts.Rates, home: strings.ToUpper(opts.HomeCountry), class: opts.Classifier, categories: map[string]int{},
+		rejectEmpty: opts.Format.rejectEmptyCategory()}
 	if s.home == "" {
 		s.home = "US"
 	}
@@ -571,6 +624,10 @@ func (p *txParser) batch(b rowBatch) batchResult {
 	unmapped := map[string]int{}
 	_ = p.w.walk(b, func(line int, fields [][]byte, raw []byte, serr *scanError) error {
 		res.read++
+		if isUTF8Problem(serr) {
+			res.rejects = append(res.rejects, rejected{utf8RowError(p.b, line, fields, serr), string(raw)})
+			return nil
+		}
 		rec, rerr := p.parse(line, fields, serr, unmapped)
 		if rerr != nil {
 			res.rejects = append(res.rejects, rejected{rerr, string(raw)})
@@ -579,6 +636,8 @@ func (p *txParser) batch(b rowBatch) batchResult {
 		res.recs = append(res.recs, rec)
 		return nil
 	})
+	res.empty, res.repeated = p.w.empty, p.w.repeated
+	res.read += res.empty + res.repeated
 	if len(unmapped) > 0 {
 		p.mu.Lock()
 		for k, v := range unmapped {
@@ -597,6 +656,7 @@ func (p *txParser) err(line int, name string, value []byte, err error) *RowError
 // file has none: the hot path reads these instead of a map.
 type txColumns struct {
 	id, date, amount, currency, mcc, category, merchant, channel, country int
+	debit, credit                                                         int
 }
 
 func newTxColumns(b *binding) txColumns {
@@ -607,7 +667,7 @@ func newTxColumns(b *binding) txColumns {
 		return -1
 	}
 	return txColumns{at("cardholder_id"), at("posted_on"), at("amount"), at("currency"), at("mcc"),
-		at("category"), at("merchant"), at("channel"), at("country")}
+		at("category"), at("merchant"), at("channel"), at("country"), at("debit"), at("credit")}
 }
 
 // get returns field i trimmed, or nil when i < 0.
@@ -667,33 +727,9 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 		}
 		p.lastDate, p.lastDay = append(p.lastDate[:0], v...), rec.Day
 	}
-	v = get(fields, p.cols.amount)
-	if rec.Amount, err = p.amounts.parse(v); err != nil {
-		if !p.sheet {
-			return rec, p.err(line, "amount", v, err)
-		}
-		if rec.Amount, err = SpreadsheetAmount(string(v)); err != nil {
-			return rec, p.err(line, "amount", v, err)
-		}
-	}
-	if cur := get(fields, p.cols.currency); len(cur) > 0 && !equalFold(cur, p.currency) {
-		if len(cur) != 3 || !isAlpha(cur) {
-			return rec, p.err(line, "currency", cur, ErrNotCurrency)
-		}
-		rate, ok := p.rates[strings.ToUpper(string(cur))]
-		if !ok {
-			e := p.err(line, "currency", cur, ErrCurrency)
-			e.Detail = "no rate for " + strings.ToUpper(string(cur)) + " to " + p.currency
-			return rec, e
-		}
-		if rec.Amount, ok = rate.convert(rec.Amount); !ok {
-			return rec, p.err(line, "amount", v, ErrNotNumber)
-		}
-	}
-	if rec.Amount > MaxAmount || rec.Amount < -MaxAmount {
-		e := p.err(line, "amount", v, ErrNotNumber)
-		e.Detail = "beyond the largest amount, 2^52 cents"
-		return rec, e
+	var rerr *RowError
+	if rec.Amount, rerr = p.amount(line, fields); rerr != nil {
+		return rec, rerr
 	}
 	rec.Code = -1
 	code := get(fields, p.cols.mcc)
@@ -708,14 +744,18 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 		} else {
 			rec.Interest = p.other
 		}
-	} else {
-		cat := get(fields, p.cols.category)
-		if len(cat) == 0 {
+	} else if cat := get(fields, p.cols.category); len(cat) == 0 {
+		if p.rejectEmpty {
 			if p.cols.mcc >= 0 {
 				return rec, p.err(line, "mcc", code, ErrRequired)
 			}
 			return rec, p.err(line, "category", cat, ErrRequired)
 		}
+		// Neither code nor category: the catch-all interest, counted with
+		// the categories no table maps.
+		rec.Interest = p.other
+		unmapped[EmptyCategoryKey]++
+	} else {
 		hit, seen := p.categories[string(cat)]
 		if !seen {
 			k, ok := p.class.Category(string(cat))

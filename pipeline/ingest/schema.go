@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/tailor-mail/tailor/variants"
 )
 
 // column is one of tailor's columns of an input.
@@ -18,6 +20,9 @@ type schema struct {
 	columns []column
 	// oneOf lists groups of columns of which at least one is required.
 	oneOf [][]string
+	// insteadOf lists, by required column, columns that stand in for it
+	// when all of them are there: debit and credit for amount.
+	insteadOf map[string][]string
 	// attrs says whether unknown columns become attributes.
 	attrs bool
 }
@@ -50,8 +55,11 @@ var (
 			{"merchant", false, []string{"merchant_name", "description"}},
 			{"channel", false, []string{"pos_channel"}},
 			{"country", false, []string{"merchant_country", "country_code"}},
+			{"debit", false, []string{"debit_amount", "debits", "paid_out", "money_out"}},
+			{"credit", false, []string{"credit_amount", "credits", "paid_in", "money_in"}},
 		},
-		oneOf: [][]string{{"mcc", "category"}},
+		oneOf:     [][]string{{"mcc", "category"}},
+		insteadOf: map[string][]string{"amount": {"debit", "credit"}},
 	}
 )
 
@@ -133,10 +141,28 @@ func bind(file string, header []string, s schema, f Format) (*binding, error) {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return nil, &FileError{File: file, Line: 1, Err: fmt.Errorf("column mapping names %s, not in the header (header has: %s)", strings.Join(quoteAll(missing), ", "), strings.Join(header, ", "))}
+		return nil, &FileError{File: file, Line: 1, Err: &MissingColumnsError{Mapping: true, Columns: missing, Header: header}}
 	}
 	for _, c := range s.columns {
 		if _, ok := b.index[c.name]; !ok && c.required {
+			if alt := s.insteadOf[c.name]; len(alt) > 0 {
+				var have, lack []string
+				for _, a := range alt {
+					if _, ok := b.index[a]; ok {
+						have = append(have, a)
+					} else {
+						lack = append(lack, a)
+					}
+				}
+				if len(lack) == 0 {
+					continue
+				}
+				if len(have) > 0 {
+					return nil, &FileError{File: file, Line: 1,
+						Err: fmt.Errorf("missing column %s: without %q, the file needs all of %s (header has: %s)",
+							strings.Join(quoteAll(lack), ", "), c.name, strings.Join(quoteAll(alt), ", "), strings.Join(header, ", "))}
+				}
+			}
 			return nil, &FileError{File: file, Line: 1,
 				Err: fmt.Errorf("missing required column %q (header has: %s); map it with a column mapping if it has another name", c.name, strings.Join(header, ", "))}
 		}
@@ -205,4 +231,35 @@ func (b *binding) rowProblem(line int, fields [][]byte, serr *scanError) *RowErr
 		}
 	}
 	return nil
+}
+
+// MissingColumnsError says that columns the campaign names are not in a
+// file's header: those of a column mapping (Format.Columns), or the
+// feature columns asked of pre-aggregated profiles. It is the campaign
+// that is wrong, or the file that is not the one it describes.
+type MissingColumnsError struct {
+	// Mapping is true for a column mapping's names, false for feature
+	// columns.
+	Mapping bool
+	Columns []string
+	Header  []string
+}
+
+func (e *MissingColumnsError) Error() string {
+	what := "feature columns %s not in the header"
+	if e.Mapping {
+		what = "column mapping names %s, not in the header"
+	}
+	msg := fmt.Sprintf(what, strings.Join(quoteAll(e.Columns), ", "))
+	var hints []string
+	for _, c := range e.Columns {
+		if h := variants.Closest(c, e.Header); h != "" {
+			hints = append(hints, fmt.Sprintf("%q for %q", h, c))
+		}
+	}
+	msg += " (header has: " + strings.Join(e.Header, ", ") + ")"
+	if len(hints) > 0 {
+		msg += "; did you mean " + strings.Join(hints, ", ") + "?"
+	}
+	return msg
 }

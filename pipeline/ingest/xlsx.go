@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -139,6 +140,13 @@ func recoverXLSX(file string, err *error) {
 func openXLSX(r io.Reader, file string) (f *excelize.File, err error) {
 	defer recoverXLSX(file, &err)
 	f, err = excelize.OpenReader(r, excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipped})
+	if f != nil {
+		// excelize reads a zip without a workbook, and may fail on it
+		// later; say what it is first.
+		if err := zipNotWorkbook(f); err != nil {
+			return f, &FileError{File: file, Err: fmt.Errorf("%w: %w", errNotXLSX, err)}
+		}
+	}
 	if err != nil {
 		return f, &FileError{File: file, Err: fmt.Errorf("%w: %w", errNotXLSX, err)}
 	}
@@ -150,6 +158,30 @@ func openXLSX(r io.Reader, file string) (f *excelize.File, err error) {
 		return f, &FileError{File: file, Err: errDate1904}
 	}
 	return f, nil
+}
+
+// zipNotWorkbook returns an error naming the first files of a zip archive
+// that holds no workbook part, such as a zipped CSV file.
+func zipNotWorkbook(f *excelize.File) error {
+	var names []string
+	workbook := false
+	f.Pkg.Range(func(k, _ any) bool {
+		name, _ := k.(string)
+		if strings.HasSuffix(strings.ToLower(name), "workbook.xml") {
+			workbook = true
+			return false
+		}
+		names = append(names, validUTF8(name))
+		return true
+	})
+	if workbook {
+		return nil
+	}
+	slices.Sort(names)
+	if len(names) > 3 {
+		names = append(names[:3], "...")
+	}
+	return fmt.Errorf("a zip archive holding %s, not a workbook: unzip it and give tailor the file inside", strings.Join(names, ", "))
 }
 
 // closeXLSX closes f, removing its temporary files.

@@ -83,10 +83,17 @@ type Stats struct {
 	// Before and After count the transactions of known cardholders
 	// before and after the window; First and Last are the dates of the
 	// earliest and latest of them all, zero without any.
-	Before int       `json:"before_window,omitempty"`
-	After  int       `json:"after_window,omitempty"`
-	First  time.Time `json:"first,omitzero"`
-	Last   time.Time `json:"last,omitzero"`
+	// Credits counts the in-window transactions left out as payments or
+	// credits to the card (a negative amount with neither a merchant
+	// category code nor a mapped category, such as a direct debit
+	// repayment), and CreditCents their total, negative: they are no
+	// refund of a purchase, and netting them would wipe out real spend.
+	Credits     int       `json:"credits,omitempty"`
+	CreditCents int64     `json:"credit_cents,omitempty"`
+	Before      int       `json:"before_window,omitempty"`
+	After       int       `json:"after_window,omitempty"`
+	First       time.Time `json:"first,omitzero"`
+	Last        time.Time `json:"last,omitzero"`
 	// Unmapped counts in-window transactions whose merchant category code
 	// has no interest, by 4-digit code; they count under the "other"
 	// interest. Unknown categories are counted by ingest.
@@ -168,25 +175,28 @@ func (b *Builder) holderIndex() map[string]int {
 // AddRecords adds a batch of compact records, as ingest's fast path hands
 // them on in file order. A record's Holder indexes the cardholders given to
 // NewBuilder; records outside the window are counted and otherwise ignored,
-// and so are records of a holder out of range. AddRecords does not allocate.
+// and so are records of a holder out of range and payments or credits to
+// the card (see Stats.Credits). AddRecords does not allocate.
 //
 // Merchants are kept per cardholder in a sketch whose content depends on the
 // order of the records: the same file gives the same favourites.
 func (b *Builder) AddRecords(recs []ingest.Record) {
 	b.stats.Transactions += len(recs)
 	var (
-		n       = b.n
-		other   = n - 1
-		holders = uint64(len(b.holders))
-		monthOf = b.monthOf
-		days    = uint64(len(monthOf))
-		from    = int64(b.fromDay)
-		recent  = b.recentFrom
-		inWin   = 0
-		unknown = 0
-		before  = 0
-		first   = b.firstDay
-		last    = b.lastDay
+		n           = b.n
+		other       = n - 1
+		holders     = uint64(len(b.holders))
+		monthOf     = b.monthOf
+		days        = uint64(len(monthOf))
+		from        = int64(b.fromDay)
+		recent      = b.recentFrom
+		inWin       = 0
+		unknown     = 0
+		before      = 0
+		credits     = 0
+		first       = b.firstDay
+		creditCents int64
+		last        = b.lastDay
 	)
 	if !b.seen {
 		first, last = math.MaxInt32, math.MinInt32
@@ -206,6 +216,13 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 			}
 			continue
 		}
+		amt := r.Amount
+		if amt < 0 && r.Code < 0 && !r.Mapped {
+			// A payment or credit to the card, not a refund.
+			credits++
+			creditCents += amt
+			continue
+		}
 		inWin++
 		k := int(r.Interest)
 		if uint(k) >= uint(n) {
@@ -214,7 +231,6 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 		if !r.Mapped && uint16(r.Code) < uint16(len(b.unmapped)) {
 			b.unmapped[r.Code]++
 		}
-		amt := r.Amount
 		blk, off := h/accBlock, h%accBlock
 		b.spend[blk][int(off)*n+k] += float64(amt)
 		a := &b.accs[blk][off]
@@ -243,7 +259,9 @@ func (b *Builder) AddRecords(recs []ingest.Record) {
 	b.stats.InWindow += inWin
 	b.stats.UnknownHolders += unknown
 	b.stats.Before += before
-	b.stats.After += len(recs) - unknown - inWin - before
+	b.stats.Credits += credits
+	b.stats.CreditCents += creditCents
+	b.stats.After += len(recs) - unknown - inWin - before - credits
 	if first <= last {
 		b.firstDay, b.lastDay, b.seen = first, last, true
 	}

@@ -610,3 +610,33 @@ func TestDataRange(t *testing.T) {
 		t.Errorf("no records: first %v, last %v", st.First, st.Last)
 	}
 }
+
+// TestCredits checks the policy for negative amounts: a refund (with a
+// merchant code or a mapped category) nets against its interest's spend;
+// a payment or credit to the card (neither) is left out and counted, so
+// that a card repaid by direct debit keeps its purchases.
+func TestCredits(t *testing.T) {
+	tax := defaultTax(t)
+	dining := index(t, tax, "dining")
+	payment := func(date string, cents int64) ingest.Record {
+		r := rec(0, date, tax.Other(), cents)
+		r.Code, r.Mapped = -1, false
+		return r
+	}
+	category := rec(0, "2026-06-03", dining, -500)
+	category.Code = -1 // a mapped category, no code: a refund
+	ps, st := build(t, tax, holders("A"), profile.Options{}, nil,
+		rec(0, "2026-06-01", dining, 10000),
+		rec(0, "2026-06-02", dining, -2000), // a refund at a restaurant
+		category,
+		payment("2026-06-20", -65600), // the monthly repayment
+		payment("2025-06-20", -1000),  // before the window: counted there
+	)
+	p := ps[0]
+	if p.Spend != 7500 || p.Status() != profile.StatusMail {
+		t.Errorf("spend %d, status %s; want 7500 (the refunds netted, the repayment left out), mail", p.Spend, p.Status())
+	}
+	if st.Credits != 1 || st.CreditCents != -65600 || st.InWindow != 3 || st.Before != 1 {
+		t.Errorf("Stats %+v", st)
+	}
+}

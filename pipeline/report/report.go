@@ -28,6 +28,9 @@ type Input struct {
 	Rejected int
 	// Reasons are the rejection reasons with counts, most frequent first.
 	Reasons []Reason
+	// EmptyRows and RepeatedHeaders are the rows skipped, neither
+	// accepted nor rejected.
+	EmptyRows, RepeatedHeaders int
 }
 
 // Reason is a rejection reason and its count.
@@ -142,6 +145,10 @@ type Window struct {
 	In          int
 	Before      int
 	After       int
+	// Credits counts the payments and credits to the card in the window,
+	// left out of spend; CreditAmount is their total.
+	Credits      int
+	CreditAmount string
 }
 
 // Fit is the fit audit of a run's messages, for the Fit sheet.
@@ -334,12 +341,16 @@ func (b *book) summary(s Summary) {
 			[]any{"Transactions in the window", w.In},
 			[]any{"Transactions before the window, not profiled", w.Before, beforeRange(w)},
 			[]any{"Transactions after the window, not profiled", w.After, afterRange(w)},
+			[]any{"Payments and credits to the card, left out of spend", w.Credits, w.CreditAmount},
 			[]any{})
 	}
 	for _, in := range s.Inputs {
 		rows = append(rows, []any{in.Name + ": rows read", in.Rows},
 			[]any{in.Name + ": accepted", in.Accepted},
 			[]any{in.Name + ": rejected", in.Rejected})
+		if n := in.EmptyRows + in.RepeatedHeaders; n > 0 {
+			rows = append(rows, []any{in.Name + ": skipped (empty rows, repeated headers)", n})
+		}
 	}
 	for i, r := range rows {
 		b.row(SheetSummary, i+1, r...)
@@ -524,6 +535,15 @@ func (b *book) inputs(s Summary) {
 		for _, rs := range in.Reasons {
 			b.row(SheetInputs, r, in.Name, nil, nil, nil, rs.Reason, rs.Count)
 			r++
+		}
+		for _, sk := range []struct {
+			what string
+			n    int
+		}{{"skipped, not rejected: empty rows", in.EmptyRows}, {"skipped, not rejected: the header repeated (files joined end to end)", in.RepeatedHeaders}} {
+			if sk.n > 0 {
+				b.row(SheetInputs, r, in.Name, nil, nil, nil, sk.what, sk.n)
+				r++
+			}
 		}
 	}
 }

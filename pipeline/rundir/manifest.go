@@ -48,10 +48,14 @@ type DataRange struct {
 	// transaction of a known cardholder.
 	First string `json:"first"`
 	Last  string `json:"last"`
-	// InWindow, Before and After count those transactions.
-	InWindow int `json:"in_window"`
-	Before   int `json:"before"`
-	After    int `json:"after"`
+	// InWindow, Before and After count those transactions; Credits
+	// counts the payments and credits to the card in the window, left out
+	// of spend, and CreditAmount is their total ("-656.00 GBP").
+	InWindow     int    `json:"in_window"`
+	Before       int    `json:"before"`
+	After        int    `json:"after"`
+	Credits      int    `json:"credits,omitempty"`
+	CreditAmount string `json:"credit_amount,omitempty"`
 }
 
 // InputRecord identifies one input file and what became of its rows.
@@ -63,6 +67,19 @@ type InputRecord struct {
 	Rows     int    `json:"rows"`
 	Accepted int    `json:"accepted"`
 	Rejected int    `json:"rejected"`
+	// EmptyRows and RepeatedHeaders count the rows skipped, neither
+	// accepted nor rejected: Rows = Accepted + Rejected + EmptyRows +
+	// RepeatedHeaders.
+	EmptyRows       int `json:"empty_rows,omitempty"`
+	RepeatedHeaders int `json:"repeated_headers,omitempty"`
+	// Encoding is how the file was read ("utf-8", "windows-1252",
+	// "utf-16le", ...; empty for a workbook), EncodingDetected whether
+	// tailor chose it, the campaign naming none.
+	Encoding         string `json:"encoding,omitempty"`
+	EncodingDetected bool   `json:"encoding_detected,omitempty"`
+	// Filled counts the empty cells of pre-aggregated profile columns
+	// filled by the campaign's missing-value policy, by column.
+	Filled map[string]int `json:"filled,omitempty"`
 	// Reasons counts rejected rows by reason.
 	Reasons map[string]int `json:"reasons,omitempty"`
 	// UnmappedCategories counts transactions whose category no table

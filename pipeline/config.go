@@ -221,12 +221,34 @@ type FormatConfig struct {
 	// per column, by header name.
 	Missing        string            `toml:"missing" json:"missing,omitempty"`
 	MissingColumns map[string]string `toml:"missing_columns" json:"missing_columns,omitempty"`
+	// Include and Exclude filter a transactions file's rows
+	// ([[format.transactions.exclude]]): a row is read when it matches
+	// every Include filter and no Exclude filter; the others are skipped
+	// and counted, such as a statement's repayments and fees.
+	Include []RowFilterConfig `toml:"include" json:"include,omitempty"`
+	Exclude []RowFilterConfig `toml:"exclude" json:"exclude,omitempty"`
+}
+
+// RowFilterConfig picks rows by the value of one column: one of Values
+// (without regard to case) or matching Pattern (a Go regular expression).
+type RowFilterConfig struct {
+	Column  string   `toml:"column" json:"column"`
+	Values  []string `toml:"values" json:"values,omitempty"`
+	Pattern string   `toml:"pattern" json:"pattern,omitempty"`
 }
 
 // ingestFormat converts the configuration to the ingest format.
 func (f FormatConfig) ingestFormat() (ingest.Format, error) {
 	out := ingest.Format{Encoding: f.Encoding, Sheet: f.Sheet, DateFormat: f.DateFormat, MinorUnits: f.MinorUnits, Columns: f.Columns,
 		EmptyCategory: f.EmptyCategory, MissingDefault: f.Missing, Missing: f.MissingColumns}
+	for _, set := range []struct {
+		from []RowFilterConfig
+		to   *[]ingest.RowFilter
+	}{{f.Include, &out.Include}, {f.Exclude, &out.Exclude}} {
+		for _, rf := range set.from {
+			*set.to = append(*set.to, ingest.RowFilter{Column: rf.Column, Values: rf.Values, Pattern: rf.Pattern})
+		}
+	}
 	one := func(key, v string) (byte, error) {
 		switch {
 		case v == "":
@@ -613,6 +635,13 @@ func (c *Campaign) check(file string, src []byte) error {
 	}
 	if cur := c.Inputs.Currency; cur != "" && !regexp.MustCompile(`^[A-Za-z]{3}$`).MatchString(cur) {
 		return bad("inputs.currency", "%q: want a 3-letter ISO 4217 code", cur)
+	}
+	for name, f := range map[string]FormatConfig{"cardholders": c.Format.Cardholders, "profiles": c.Format.Profiles} {
+		for key, fs := range map[string][]RowFilterConfig{"include": f.Include, "exclude": f.Exclude} {
+			if len(fs) > 0 {
+				return bad("format."+name+"."+key, "row filters are for transactions only")
+			}
+		}
 	}
 	for name, f := range map[string]FormatConfig{"cardholders": c.Format.Cardholders, "transactions": c.Format.Transactions, "profiles": c.Format.Profiles} {
 		if _, err := f.ingestFormat(); err != nil {

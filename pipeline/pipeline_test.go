@@ -74,7 +74,7 @@ func TestRunQuickstart(t *testing.T) {
 	// Counts reconcile: every row read is accepted or rejected, and the
 	// example's deliberately bad rows are rejected.
 	for _, in := range res.Inputs {
-		if in.Rows != in.Accepted+in.Rejected+in.EmptyRows+in.RepeatedHeaders {
+		if in.Rows != in.Accepted+in.Rejected+in.EmptyRows+in.RepeatedHeaders+in.Filtered {
 			t.Errorf("%s: read %d != accepted %d + rejected %d + skipped %d + %d", in.Name, in.Rows, in.Accepted, in.Rejected, in.EmptyRows, in.RepeatedHeaders)
 		}
 		if in.Rejected == 0 {

@@ -50,7 +50,10 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 			// The campaign names columns the file does not have: a
 			// campaign error, at the key that names them.
 			key := "format." + in.name + ".columns"
-			if !mce.Mapping {
+			switch {
+			case mce.Filter != "":
+				key = "format." + in.name + "." + mce.Filter
+			case !mce.Mapping:
 				key = "inputs.profile_columns"
 			}
 			return out, r.configError(key, "%s: %v", filepath.Base(in.path), mce)
@@ -64,7 +67,7 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 		}
 		rec := rundir.InputRecord{Name: in.name, Path: in.path, SHA256: sum, Bytes: size,
 			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons,
-			UnmappedCategories: st.UnmappedCategories, EmptyRows: st.EmptyRows, RepeatedHeaders: st.RepeatedHeaders,
+			UnmappedCategories: st.UnmappedCategories, EmptyRows: st.EmptyRows, RepeatedHeaders: st.RepeatedHeaders, Filtered: st.Filtered,
 			Encoding: st.Encoding, EncodingDetected: st.EncodingDetected}
 		if in.name == "profiles" && out.features != nil {
 			for col, f := range out.features.Filled {

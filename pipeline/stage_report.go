@@ -80,7 +80,7 @@ func (r *run) reportInputs() []report.Input {
 	for _, in := range r.manifest.Inputs {
 		st := ingest.Stats{Reasons: in.Reasons}
 		ri := report.Input{Name: in.Name, Rows: in.Rows, Accepted: in.Accepted, Rejected: in.Rejected,
-			EmptyRows: in.EmptyRows, RepeatedHeaders: in.RepeatedHeaders}
+			EmptyRows: in.EmptyRows, RepeatedHeaders: in.RepeatedHeaders, Filtered: in.Filtered}
 		for _, rc := range st.TopReasons(len(in.Reasons)) {
 			ri.Reasons = append(ri.Reasons, report.Reason{Reason: rc.Reason, Count: rc.Count})
 		}

@@ -138,3 +138,54 @@ unsubscribe_url = "https://example.com/u"
 		t.Fatalf("error %v", err)
 	}
 }
+
+// TestRowFilters leaves a statement's fees and transfers out with the
+// campaign's row filters: skipped and counted, the counts reconciling.
+func TestRowFiltersInACampaign(t *testing.T) {
+	dir := t.TempDir()
+	qs := must(filepath.Abs("../examples/quickstart"))
+	tx := "cardholder_id,posted_on,amount,currency,mcc,Description\n" +
+		"C0000001,2026-06-01,40.00,USD,5812,OLIVE & THYME\n" +
+		"C0000001,2026-06-04,2.50,USD,,FOREIGN TRANSACTION FEE\n" +
+		"C0000001,2026-06-05,100.00,USD,4829,TRANSFER TO SAVINGS\n" +
+		"C0000002,2026-06-06,12.00,USD,5411,GREEN GROCER\n"
+	if err := os.WriteFile(filepath.Join(dir, "tx.csv"), []byte(tx), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := `name = "filters"
+month = "2026-06"
+[inputs]
+cardholders = "` + filepath.Join(qs, "cardholders.csv") + `"
+transactions = "tx.csv"
+error_budget = 0.5
+[[format.transactions.exclude]]
+column = "Description"
+pattern = "(?i)\\bfee\\b|transfer"
+[sender]
+name = "M"
+from = "m@example.com"
+postal_address = "1 Main St"
+unsubscribe_url = "https://example.com/u"
+`
+	file := filepath.Join(dir, "campaign.toml")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadCampaign(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Clustering.K = FixedK(1)
+	res, err := Run(context.Background(), Config{Campaign: c, CampaignDir: dir, CampaignFile: file, OutRoot: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.Inputs[1]
+	if in.Name != "transactions" || in.Rows != 4 || in.Accepted != 2 || in.Filtered != 2 || in.Rejected != 0 {
+		t.Errorf("transactions %+v", in)
+	}
+	_, err = ParseCampaign("c.toml", []byte(strings.Replace(src, "format.transactions.exclude", "format.cardholders.exclude", 1)))
+	if err == nil || !strings.Contains(err.Error(), "c.toml:7:1: format.cardholders.exclude: row filters are for transactions only") {
+		t.Errorf("a filter on cardholders: %v", err)
+	}
+}

@@ -122,8 +122,8 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	fmt.Fprintf(w, "tailor: %s %s done in %s: %s\n", m.Campaign, m.Month, d.Round(time.Millisecond), res.Dir)
 	for _, in := range res.Inputs {
 		fmt.Fprintf(w, "  %-13s %7d read %7d accepted %5d rejected", in.Name, in.Rows, in.Accepted, in.Rejected)
-		if n := in.EmptyRows + in.RepeatedHeaders; n > 0 {
-			fmt.Fprintf(w, " %5d skipped (%d empty, %d repeated headers)", n, in.EmptyRows, in.RepeatedHeaders)
+		if n := in.EmptyRows + in.RepeatedHeaders + in.Filtered; n > 0 {
+			fmt.Fprintf(w, " %5d skipped (%d empty, %d repeated headers, %d filtered out)", n, in.EmptyRows, in.RepeatedHeaders, in.Filtered)
 		}
 		if in.Rejected > 0 {
 			fmt.Fprintf(w, "  (%s)", filepath.Join(res.Dir, "rejects", in.Name+".csv"))

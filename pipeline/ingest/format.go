@@ -53,6 +53,11 @@ type Format struct {
 	// Columns maps a file's header names to tailor's column names, such as
 	// "Card Ref" -> "cardholder_id". Header names match case-insensitively.
 	Columns map[string]string
+	// Include and Exclude filter a transactions file's rows (see
+	// RowFilter): a row is read when it matches every Include filter and
+	// no Exclude filter; the others are skipped and counted in
+	// Stats.Filtered, neither accepted nor rejected.
+	Include, Exclude []RowFilter
 	// EmptyCategory is what becomes of a transaction whose merchant
 	// category code and category are both empty: "" or "other" counts it
 	// under the catch-all interest, and under EmptyCategoryKey in
@@ -108,6 +113,11 @@ var datePresets = map[string]datePreset{
 
 // Check reports the first inconsistency in f.
 func (f Format) Check() error {
+	for _, rf := range append(append([]RowFilter(nil), f.Include...), f.Exclude...) {
+		if err := rf.check(); err != nil {
+			return err
+		}
+	}
 	switch strings.ToLower(f.Encoding) {
 	case "", "utf-8", "utf8", "windows-1252", "cp1252", "utf-16", "utf-16le", "utf-16be":
 	default:
@@ -161,11 +171,6 @@ func (f Format) decimal() byte {
 		return '.'
 	}
 	return f.Decimal
-}
-
-func (f Format) windows1252() bool {
-	e := strings.ToLower(f.Encoding)
-	return e == "windows-1252" || e == "cp1252"
 }
 
 // amountParser parses amounts of one format into cents, exactly.

@@ -212,7 +212,7 @@ func (e *FileError) Unwrap() error { return e.Err }
 // Stats counts what happened to the rows of one file. Every row read is
 // accepted, rejected or skipped:
 //
-//	Read = Accepted + Rejected + RepeatedHeaders + EmptyRows
+//	Read = Accepted + Rejected + RepeatedHeaders + EmptyRows + Filtered
 //
 // Blank lines of a CSV file, and blank rows of a sheet, are not rows: they
 // count in line numbers only. The header row is not counted.
@@ -227,8 +227,11 @@ type Stats struct {
 	RepeatedHeaders int `json:"repeated_headers,omitempty"`
 	// EmptyRows counts the rows, skipped, whose every field is empty or
 	// white space, such as ";;;;".
-	EmptyRows int            `json:"empty_rows,omitempty"`
-	Reasons   map[string]int `json:"reasons,omitempty"`
+	EmptyRows int `json:"empty_rows,omitempty"`
+	// Filtered counts the rows, skipped, that the format's row filters
+	// leave out (Format.Include, Format.Exclude).
+	Filtered int            `json:"filtered,omitempty"`
+	Reasons  map[string]int `json:"reasons,omitempty"`
 	// Encoding is the text encoding the file was read in: "utf-8",
 	// "windows-1252", "utf-16le" or "utf-16be"; "" for an XLSX workbook.
 	Encoding string `json:"encoding,omitempty"`
@@ -245,9 +248,9 @@ type Stats struct {
 	First *RowError `json:"-"`
 }
 
-// Skipped returns the number of rows skipped: repeated headers and empty
-// rows.
-func (s *Stats) Skipped() int { return s.RepeatedHeaders + s.EmptyRows }
+// Skipped returns the number of rows skipped: repeated headers, empty
+// rows and rows the row filters leave out.
+func (s *Stats) Skipped() int { return s.RepeatedHeaders + s.EmptyRows + s.Filtered }
 
 func (s *Stats) reject(e *RowError) {
 	if s.First == nil {

@@ -407,14 +407,10 @@ func (p amountParser) hint(v []byte) string {
 	if _, err := p.parse(v); err == nil || errors.Is(err, ErrRequired) {
 		return ""
 	}
-	type setting struct {
-		decimal, thousands byte
-		minor              bool
-	}
-	var tries []setting
+	var tries []amountParser
 	if p.minor {
 		// Amounts with decimals in a file said to be in cents.
-		tries = append(tries, setting{p.decimal, p.thousands, false})
+		tries = append(tries, amountParser{p.decimal, p.thousands, false})
 	}
 	other := byte(',')
 	if p.decimal == ',' {
@@ -423,16 +419,16 @@ func (p amountParser) hint(v []byte) string {
 	// The format's decimal with another thousands separator, then the
 	// other decimal with its usual partner: "1.234,56" or "1,234.56".
 	for _, th := range []byte{other, ' ', '\''} {
-		tries = append(tries, setting{p.decimal, th, p.minor})
+		tries = append(tries, amountParser{p.decimal, th, p.minor})
 	}
 	for _, th := range []byte{p.decimal, ' ', '\''} {
-		tries = append(tries, setting{other, th, p.minor})
+		tries = append(tries, amountParser{other, th, p.minor})
 	}
 	for _, t := range tries {
 		if t.thousands == p.thousands && t.decimal == p.decimal && t.minor == p.minor {
 			continue
 		}
-		if _, err := (amountParser{t.decimal, t.thousands, t.minor}).parse(v); err != nil {
+		if _, err := t.parse(v); err != nil {
 			continue
 		}
 		var parts []string

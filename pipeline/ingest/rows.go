@@ -225,7 +225,7 @@ func noRows(in *input, st *Stats) error {
 	}
 	err := fmt.Errorf("%w after the header", ErrNoRows)
 	if st.Skipped() > 0 {
-		err = fmt.Errorf("%w after the header, only %d empty rows and %d repeated header rows", ErrNoRows, st.EmptyRows, st.RepeatedHeaders)
+		err = fmt.Errorf("%w after the header, only %d empty rows, %d repeated header rows and %d rows the row filters leave out", ErrNoRows, st.EmptyRows, st.RepeatedHeaders, st.Filtered)
 	}
 	return &FileError{File: in.file, Line: in.headerLine, Err: err}
 }
@@ -452,10 +452,11 @@ func (m *Merchants) merge(o map[uint64]nameAt) {
 type batchResult struct {
 	seq  int
 	read int // accepted, rejected and skipped
-	// empty and repeated count the rows skipped (walker.skip).
-	empty, repeated int
-	recs            []Record
-	rejects         []rejected
+	// empty and repeated count the rows skipped (walker.skip), filtered
+	// those the campaign's row filters left out.
+	empty, repeated, filtered int
+	recs                      []Record
+	rejects                   []rejected
 }
 
 type rejected struct {
@@ -485,7 +486,13 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 	bindHeader := func(h []string) error {
 		b, err := bind(file, h, transactionSchema, opts.Format)
 		shared.b = b
-		return err
+		if err != nil {
+			return err
+		}
+		if shared.filters, err = bindFilters(b, opts.Format); err != nil {
+			return &FileError{File: file, Line: 1, Err: err}
+		}
+		return nil
 	}
 	if in.header != nil {
 		if err := bindHeader(in.header); err != nil {
@@ -515,6 +522,7 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 		st.Read += res.read
 		st.EmptyRows += res.empty
 		st.RepeatedHeaders += res.repeated
+		st.Filtered += res.filtered
 		for _, rj := range res.rejects {
 			if rj.err.Err == ErrCardNumber && rj.err.Field == "cardholder_id" {
 				return refusedColumn(file, shared.b, rj.err)
@@ -556,6 +564,8 @@ type txShared struct {
 	class    Classifier
 	// rejectEmpty rejects a row without code or category.
 	rejectEmpty bool
+	// filters skip the rows the campaign leaves out; nil for none.
+	filters *rowFilters
 
 	mu         sync.Mutex
 	categories map[string]int // unmapped category -> count, merged by workers
@@ -626,6 +636,10 @@ func (p *txParser) batch(b rowBatch) batchResult {
 		res.read++
 		if isUTF8Problem(serr) {
 			res.rejects = append(res.rejects, rejected{utf8RowError(p.b, line, fields, serr), string(raw)})
+			return nil
+		}
+		if p.filters != nil && serr == nil && p.filters.drop(fields) {
+			res.filtered++
 			return nil
 		}
 		rec, rerr := p.parse(line, fields, serr, unmapped)

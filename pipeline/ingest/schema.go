@@ -239,16 +239,20 @@ func (b *binding) rowProblem(line int, fields [][]byte, serr *scanError) *RowErr
 // that is wrong, or the file that is not the one it describes.
 type MissingColumnsError struct {
 	// Mapping is true for a column mapping's names, false for feature
-	// columns.
+	// columns; Filter is "include" or "exclude" for a row filter's column.
 	Mapping bool
+	Filter  string
 	Columns []string
 	Header  []string
 }
 
 func (e *MissingColumnsError) Error() string {
 	what := "feature columns %s not in the header"
-	if e.Mapping {
+	switch {
+	case e.Mapping:
 		what = "column mapping names %s, not in the header"
+	case e.Filter != "":
+		what = e.Filter + " filter on %s, not in the header"
 	}
 	msg := fmt.Sprintf(what, strings.Join(quoteAll(e.Columns), ", "))
 	var hints []string

@@ -134,7 +134,7 @@ func TestNoDataRows(t *testing.T) {
 		{"header and blank lines", "cardholder_id,first_name,email,marketing_consent,posted_on,amount,mcc\r\n\r\n\r\n",
 			"ingest: t.csv:1: no data rows after the header"},
 		{"only skipped rows", "cardholder_id,first_name,email,marketing_consent,posted_on,amount,mcc\n,,,,,,\ncardholder_id,first_name,email,marketing_consent,posted_on,amount,mcc\n,,,,,,\n",
-			"ingest: t.csv:1: no data rows after the header, only 2 empty rows and 1 repeated header rows"},
+			"ingest: t.csv:1: no data rows after the header, only 2 empty rows, 1 repeated header rows and 0 rows the row filters leave out"},
 		{"XLSX", string(headerOnly), "ingest: t.csv:2: no data rows after the header"},
 	}
 	for _, tt := range tests {

@@ -28,9 +28,9 @@ type Input struct {
 	Rejected int
 	// Reasons are the rejection reasons with counts, most frequent first.
 	Reasons []Reason
-	// EmptyRows and RepeatedHeaders are the rows skipped, neither
-	// accepted nor rejected.
-	EmptyRows, RepeatedHeaders int
+	// EmptyRows, RepeatedHeaders and Filtered are the rows skipped,
+	// neither accepted nor rejected.
+	EmptyRows, RepeatedHeaders, Filtered int
 }
 
 // Reason is a rejection reason and its count.
@@ -348,8 +348,8 @@ func (b *book) summary(s Summary) {
 		rows = append(rows, []any{in.Name + ": rows read", in.Rows},
 			[]any{in.Name + ": accepted", in.Accepted},
 			[]any{in.Name + ": rejected", in.Rejected})
-		if n := in.EmptyRows + in.RepeatedHeaders; n > 0 {
-			rows = append(rows, []any{in.Name + ": skipped (empty rows, repeated headers)", n})
+		if n := in.EmptyRows + in.RepeatedHeaders + in.Filtered; n > 0 {
+			rows = append(rows, []any{in.Name + ": skipped (empty rows, repeated headers, filtered out)", n})
 		}
 	}
 	for i, r := range rows {
@@ -539,7 +539,8 @@ func (b *book) inputs(s Summary) {
 		for _, sk := range []struct {
 			what string
 			n    int
-		}{{"skipped, not rejected: empty rows", in.EmptyRows}, {"skipped, not rejected: the header repeated (files joined end to end)", in.RepeatedHeaders}} {
+		}{{"skipped, not rejected: empty rows", in.EmptyRows}, {"skipped, not rejected: the header repeated (files joined end to end)", in.RepeatedHeaders},
+			{"skipped, not rejected: left out by the campaign's row filters", in.Filtered}} {
 			if sk.n > 0 {
 				b.row(SheetInputs, r, in.Name, nil, nil, nil, sk.what, sk.n)
 				r++

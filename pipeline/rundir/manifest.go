@@ -69,9 +69,12 @@ type InputRecord struct {
 	Rejected int    `json:"rejected"`
 	// EmptyRows and RepeatedHeaders count the rows skipped, neither
 	// accepted nor rejected: Rows = Accepted + Rejected + EmptyRows +
-	// RepeatedHeaders.
+	// RepeatedHeaders + Filtered.
 	EmptyRows       int `json:"empty_rows,omitempty"`
 	RepeatedHeaders int `json:"repeated_headers,omitempty"`
+	// Filtered counts the rows the campaign's row filters left out, also
+	// skipped.
+	Filtered int `json:"filtered,omitempty"`
 	// Encoding is how the file was read ("utf-8", "windows-1252",
 	// "utf-16le", ...; empty for a workbook), EncodingDetected whether
 	// tailor chose it, the campaign naming none.

@@ -44,9 +44,10 @@ type Format struct {
 	DateFormat string
 	// Decimal is the decimal separator of amounts: '.' (default) or ','.
 	Decimal byte
-	// Thousands is the thousands separator of amounts, if any: ',', '.',
-	// ' ' or '\''. It must differ from Decimal. With ' ', no-break spaces
-	// separate thousands too.
+	// Thousands is the thousands separator of amounts: ',', '.', ' ' or
+	// '\''. It must differ from Decimal. With ' ', no-break spaces
+	// separate thousands too. 0 groups them as Decimal implies: ',' with
+	// '.', '.' with ','.
 	Thousands byte
 	// MinorUnits says amounts are integers in minor units (cents).
 	MinorUnits bool
@@ -180,7 +181,14 @@ type amountParser struct {
 }
 
 func (f Format) amountParser() amountParser {
-	return amountParser{decimal: f.decimal(), thousands: f.Thousands, minor: f.MinorUnits}
+	th := f.Thousands
+	if th == 0 {
+		// Without one given, thousands are grouped as the decimal
+		// separator implies: 1,234.50 or 1.234,50 (groups of exactly
+		// three digits, so that 1,5 is still no amount).
+		th = map[byte]byte{'.': ',', ',': '.'}[f.decimal()]
+	}
+	return amountParser{decimal: f.decimal(), thousands: th, minor: f.MinorUnits}
 }
 
 // maxCents bounds what the amount parsers read, in cents of either sign;

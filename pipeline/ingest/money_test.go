@@ -105,10 +105,10 @@ func TestAmountHint(t *testing.T) {
 		{Format{}, "12,50", `decimal = "," and thousands = "."`},
 		{Format{}, "1.234,56", `decimal = "," and thousands = "."`},
 		{Format{}, "-1.234,56 €", `decimal = "," and thousands = "."`},
-		{Format{}, "1,234.56", `thousands = ","`},
-		{Format{}, "£1,234.50", `thousands = ","`},
+		{Format{}, "1,234.56", ""}, // read as it is: grouped as the decimal point implies
+		{Format{}, "£1,234.50", ""},
 		{Format{Decimal: ','}, "12.50", `decimal = "." and thousands = ","`},
-		{Format{Decimal: ','}, "1.234,56", `thousands = "."`},
+		{Format{Decimal: ','}, "1.234,56", ""},
 		{Format{Decimal: ',', Thousands: '.'}, "1 234,56", `thousands = " "`},
 		{Format{MinorUnits: true}, "42.10", `minor_units = false`},
 		{Format{}, "1.234", `decimal = "," and thousands = "."`},
@@ -391,13 +391,13 @@ func plainAmount(s string, f Format) bool {
 }
 
 func ExampleFormat_AmountHint() {
-	f := Format{} // decimal point, no thousands separator
+	f := Format{} // decimal point; thousands grouped by commas
 	fmt.Println(f.AmountHint("1.234,56"))
-	fmt.Println(f.AmountHint("1,234.56"))
+	fmt.Printf("%q\n", f.AmountHint("1,234.56")) // reads as it is
 	fmt.Printf("%q\n", f.AmountHint("42.10"))
 	// Output:
 	// decimal = "," and thousands = "."
-	// thousands = ","
+	// ""
 	// ""
 }
 

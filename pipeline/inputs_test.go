@@ -319,3 +319,47 @@ unsubscribe_url = "https://example.com/u"
 		t.Errorf("profiles: spend %d and %d, %d transactions", ps[0].Spend, ps[1].Spend, ps[0].Transactions)
 	}
 }
+
+// TestPreAggregatedWithoutInterests clusters profiles that name no
+// interest: every variant gets the same blocks, and the run says why.
+func TestPreAggregatedWithoutInterests(t *testing.T) {
+	dir := t.TempDir()
+	var holders, feats strings.Builder
+	holders.WriteString("CUST_ID,first_name,email,marketing_consent\n")
+	feats.WriteString("CUST_ID,BALANCE,TENURE\n")
+	for i := 0; i < 40; i++ {
+		id := fmt.Sprintf("C%05d", 10001+i)
+		holders.WriteString(id + ",Ann,a" + id + "@example.com,yes\n")
+		feats.WriteString(fmt.Sprintf("%s,%d,%d\n", id, 100+i%2*5000, 6+i%2*6))
+	}
+	os.WriteFile(filepath.Join(dir, "c.csv"), []byte(holders.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "f.csv"), []byte(feats.String()), 0o644)
+	c, err := ParseCampaign("p.toml", []byte(`name = "pre"
+month = "2026-10"
+[inputs]
+cardholders = "c.csv"
+profiles = "f.csv"
+[clustering]
+k = 2
+[sender]
+name = "M"
+from = "m@example.com"
+postal_address = "1 Main St"
+unsubscribe_url = "https://example.com/u"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	cfg := Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir(), Events: func(e Event) {
+		if e.State == EventWarn && e.Stage == "variants" {
+			warnings = append(warnings, e.Message)
+		}
+	}}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "all 2 variants have the same blocks") {
+		t.Errorf("warnings %q", warnings)
+	}
+}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
@@ -51,6 +52,9 @@ func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]s
 		return out, err
 	}
 	out.plan, out.Variants = &plan, len(plan.Variants)
+	if len(plan.Variants) > 1 && sameBlocks(plan) {
+		r.event(Event{Stage: "variants", State: EventWarn, Message: fmt.Sprintf("all %d variants have the same blocks: no cluster's interests earn a block of its own (without transactions, name profile columns after interests, such as dining or share_dining; see pipeline/CAMPAIGN.md)", len(plan.Variants))})
+	}
 	for _, v := range plan.Variants {
 		slots := map[string]bool{}
 		for _, id := range v.Blocks {
@@ -109,4 +113,24 @@ func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.
 			}
 		}, names)
 	}
+}
+
+// sameBlocks reports whether every variant of plan has the same blocks and
+// slots: nothing tailors it.
+func sameBlocks(plan variants.Plan) bool {
+	key := func(v *variants.Variant) string {
+		k := strings.Join(v.Blocks, ",")
+		for _, s := range v.Slots {
+			for _, a := range s.Alternatives {
+				k += "|" + a.Block
+			}
+		}
+		return k
+	}
+	for i := 1; i < len(plan.Variants); i++ {
+		if key(&plan.Variants[i]) != key(&plan.Variants[0]) {
+			return false
+		}
+	}
+	return true
 }

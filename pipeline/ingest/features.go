@@ -81,7 +81,7 @@ func ReadFeatures(ctx context.Context, r io.Reader, file string, opts Options, c
 				n = to
 			}
 			switch {
-			case n == "cardholder_id" || n == "customer_id":
+			case n == "cardholder_id" || slices.Contains(cardholderIDAliases, n):
 				idCol = i
 			case n == "":
 			case len(columns) == 0 || want[n]:

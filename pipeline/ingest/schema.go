@@ -8,6 +8,10 @@ import (
 	"github.com/tailor-mail/tailor/variants"
 )
 
+// cardholderIDAliases are the header names that mean cardholder_id in
+// every input.
+var cardholderIDAliases = []string{"customer_id", "cust_id", "client_id", "card_ref", "member_id"}
+
 // column is one of tailor's columns of an input.
 type column struct {
 	name     string
@@ -30,7 +34,7 @@ type schema struct {
 var (
 	cardholderSchema = schema{
 		columns: []column{
-			{"cardholder_id", true, []string{"customer_id", "card_ref", "member_id"}},
+			{"cardholder_id", true, cardholderIDAliases},
 			{"first_name", true, []string{"firstname", "given_name"}},
 			{"last_name", false, []string{"lastname", "surname", "family_name"}},
 			{"email", true, []string{"email_address", "e_mail"}},
@@ -46,7 +50,7 @@ var (
 	}
 	transactionSchema = schema{
 		columns: []column{
-			{"cardholder_id", true, []string{"customer_id", "card_ref", "member_id"}},
+			{"cardholder_id", true, cardholderIDAliases},
 			{"posted_on", true, []string{"posting_date", "post_date", "transaction_date", "date"}},
 			{"amount", true, []string{"amount_usd", "value"}},
 			{"currency", false, []string{"currency_code", "ccy"}},

@@ -61,9 +61,11 @@ type variantMeta struct {
 	RelationshipShare float64 `json:"relationship_share"`
 	Campaign          string  `json:"campaign"`
 	Month             string  `json:"month"`
-	// SampleSubject is the subject as the previews' reader (the sample's
-	// recipient) sees it, in index.html and index.txt.
-	SampleSubject string `json:"sample_subject"`
+	// SampleSubject and SamplePreheader are the subject and preheader as
+	// the previews' reader (the sample's recipient) sees them, in
+	// index.html and index.txt.
+	SampleSubject   string `json:"sample_subject"`
+	SamplePreheader string `json:"sample_preheader"`
 	// PreviewSlots says which block each slot took for the previews'
 	// reader, "" for none.
 	PreviewSlots []slotChoice `json:"preview_slots,omitempty"`
@@ -126,7 +128,7 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 		}
 		meta := variantMeta{Variant: n.Variant, Tier: n.Variant.Tier, TierShare: c.TierShare,
 			Relationship: n.Variant.Relationship, RelationshipShare: c.RelationshipShare,
-			Campaign: r.c.Name, Month: r.monthName(), SampleSubject: m.Subject,
+			Campaign: r.c.Name, Month: r.monthName(), SampleSubject: m.Subject, SamplePreheader: m.Preheader,
 			PreviewSlots: slotChoices(n.Variant, reader), Sample: sample}
 		for _, f := range []struct {
 			name string

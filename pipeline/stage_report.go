@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"cmp"
 	"io"
 	"maps"
+	"path"
 	"slices"
 
 	"github.com/tailor-mail/tailor/pipeline/fit"
@@ -53,12 +55,18 @@ func (r *run) report(in reportIn) (reported, error) {
 		s.Clusters = append(s.Clusters, c.Cluster)
 	}
 	s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
+	s.Members, s.Wallets = members(in, len(s.Clusters), r.tax.Len())
+	s.Interests = interestShares(r.tax, in.profiles)
+	var err error
+	if s.SampleSubjects, s.SamplePreheaders, err = r.sampleLines(in.plan); err != nil {
+		return reported{}, err
+	}
 	s.Fit = fitSheet(in.fit)
 	if d := r.manifest.Data; d != nil {
 		s.Window = &report.Window{From: d.WindowFrom, To: d.WindowTo, First: d.First, Last: d.Last, In: d.InWindow, Before: d.Before, After: d.After,
 			Credits: d.Credits, CreditAmount: d.CreditAmount}
 	}
-	sheets := 7
+	sheets := 12
 	if in.send != nil {
 		sheets++
 		s.Send = sendRows(in.plan, in.send)
@@ -171,6 +179,8 @@ func addTo(m *report.Mix, rel profile.Relationship) {
 		m.Lapsing++
 	case profile.RelationshipLost:
 		m.Lost++
+	case profile.RelationshipUnknown:
+		m.Unknown++
 	}
 }
 
@@ -188,4 +198,135 @@ func fitSheet(f FitReport) report.Fit {
 		out.Examples = append(out.Examples, report.FitExample{Cardholder: e.Cardholder, Variant: e.Variant, Rule: e.Rule, Detail: e.Detail})
 	}
 	return out
+}
+
+// sampleLines returns each variant's subject and preheader as its sample
+// recipient reads them, in plan order, from the meta.json render wrote.
+func (r *run) sampleLines(plan *variants.Plan) (subjects, preheaders []string, err error) {
+	for _, v := range plan.Variants {
+		var m struct {
+			SampleSubject   string `json:"sample_subject"`
+			SamplePreheader string `json:"sample_preheader"`
+		}
+		if err := rundir.ReadJSON(r.file(path.Join(rundir.VariantsDir, v.ID, "meta.json")), &m); err != nil {
+			return nil, nil, err
+		}
+		subjects, preheaders = append(subjects, m.SampleSubject), append(preheaders, m.SamplePreheader)
+	}
+	return subjects, preheaders, nil
+}
+
+// members describes the members of the first n variants, in plan order:
+// their spending and activity, their tiers, and their mean share of
+// wallet per interest (of k).
+func members(in reportIn, n, k int) ([]report.Members, [][]float64) {
+	variantIndex := map[string]int{}
+	for i, v := range in.plan.Variants {
+		variantIndex[v.ID] = i
+	}
+	out := make([]report.Members, n)
+	wallets := make([][]float64, n)
+	spends := make([][]int64, n)
+	tickets := make([][]int64, n)
+	type totals struct {
+		spend               int64
+		transactions, month int
+	}
+	sums := make([]totals, n)
+	for i := range out {
+		out[i].Tiers = map[string]int{}
+		wallets[i] = make([]float64, k)
+	}
+	for i := range in.profiles {
+		p := &in.profiles[i]
+		vi, ok := variantIndex[in.assigned[p.ID]]
+		if !ok || vi >= n {
+			continue
+		}
+		spends[vi] = append(spends[vi], p.Spend)
+		tickets[vi] = append(tickets[vi], p.AverageTicket)
+		sums[vi].spend += p.Spend
+		sums[vi].transactions += p.Transactions
+		sums[vi].month += p.ActiveMonths
+		out[vi].Tiers[p.Tier]++
+		for j, v := range p.Shares {
+			if j < k {
+				wallets[vi][j] += v
+			}
+		}
+	}
+	for i := range out {
+		c := len(spends[i])
+		if c == 0 {
+			continue
+		}
+		out[i].MedianSpend, out[i].AverageTicket = median(spends[i]), median(tickets[i])
+		out[i].MeanSpend = sums[i].spend / int64(c)
+		out[i].Transactions = float64(sums[i].transactions) / float64(c)
+		out[i].ActiveMonths = float64(sums[i].month) / float64(c)
+		for j := range wallets[i] {
+			wallets[i][j] /= float64(c)
+		}
+	}
+	return out, wallets
+}
+
+// median returns the median of xs, the lower of the middle two for an
+// even count; it sorts xs.
+func median(xs []int64) int64 {
+	slices.SortFunc(xs, cmp.Compare)
+	return xs[(len(xs)-1)/2]
+}
+
+// interestShares is each interest's share of wallet of all cardholders
+// (the population clustering compares clusters with) and of this month's
+// newsletter recipients, weighted alike.
+func interestShares(tax *profile.Taxonomy, ps []profile.Profile) []report.InterestShare {
+	n := tax.Len()
+	all := profile.Population(ps, n)
+	audience := mailedPopulation(ps, n)
+	var out []report.InterestShare
+	for i, in := range tax.Interests() {
+		out = append(out, report.InterestShare{Name: in.Name, Population: all[i], Audience: audience[i]})
+	}
+	return out
+}
+
+// mailedPopulation is profile.Population of the cardholders who get this
+// month's newsletter, without copying them: each interest's share of their
+// positive spend, or of their pre-aggregated shares when none has spend.
+func mailedPopulation(ps []profile.Profile, n int) []float64 {
+	total := make([]float64, n)
+	add := func(weight func(p *profile.Profile) float64) float64 {
+		var sum float64
+		for i := range ps {
+			p := &ps[i]
+			if p.Status() != profile.StatusMail {
+				continue
+			}
+			w := weight(p)
+			for k, s := range p.Shares {
+				if k < n && w > 0 {
+					total[k] += s * w
+					sum += s * w
+				}
+			}
+		}
+		return sum
+	}
+	sum := add(func(p *profile.Profile) float64 { return max(float64(p.Spend), 0) })
+	if sum == 0 {
+		sum = add(func(p *profile.Profile) float64 {
+			if p.Features != nil {
+				return 1
+			}
+			return 0
+		})
+	}
+	if sum > 0 {
+		for k := range total {
+			total[k] /= sum
+		}
+	}
+	return total
 }

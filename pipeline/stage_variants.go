@@ -52,9 +52,7 @@ func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]s
 		return out, err
 	}
 	out.plan, out.Variants = &plan, len(plan.Variants)
-	if len(plan.Variants) > 1 && sameBlocks(plan) {
-		r.event(Event{Stage: "variants", State: EventWarn, Message: fmt.Sprintf("all %d variants have the same blocks: no cluster's interests earn a block of its own (without transactions, name profile columns after interests, such as dining or share_dining; see pipeline/CAMPAIGN.md)", len(plan.Variants))})
-	}
+
 	for _, v := range plan.Variants {
 		slots := map[string]bool{}
 		for _, id := range v.Blocks {
@@ -74,6 +72,9 @@ func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]s
 				*n++
 			}
 		}
+	}
+	if n := len(plan.Variants); n > 1 && out.OnDefaultBlocks == n && sameBlocks(plan) {
+		r.event(Event{Stage: "variants", State: EventWarn, Message: fmt.Sprintf("all %d variants have the same blocks, the default ones: no cluster's interests earn a block of its own; give the template set blocks for the clusters' interests or, with pre-aggregated profiles, name columns after interests (dining, share_dining: see pipeline/CAMPAIGN.md)", n)})
 	}
 	return out, nil
 }

@@ -89,7 +89,7 @@ messages.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRunCmd(stdout, stderr), newSendCmd(stdout, stderr), newCheckCmd(stdout), newRenderCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout),
-		newUnsubscribeCmd(stdout, stderr), newVersionCmd(stdout))
+		newUnsubscribeCmd(stdout, stderr), newPreviewCmd(stdout, stderr), newVersionCmd(stdout))
 	return root
 }
 

@@ -146,22 +146,8 @@ func serveUnsubscribe(ctx context.Context, o unsubscribeOptions, stdout, stderr 
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          log.New(logw, "unsubscribe: ", log.LstdFlags|log.LUTC),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	if o.listening != nil {
-		o.listening(ln.Addr())
-	}
-	select {
-	case err := <-served:
+	if err := serve(ctx, srv, ln, o.listening); err != nil {
 		return fmt.Errorf("unsubscribe serve: %w", err)
-	case <-ctx.Done():
-	}
-	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
-	defer cancel()
-	err = srv.Shutdown(stop)
-	<-served // http.ErrServerClosed, once Shutdown has begun
-	if err != nil {
-		return fmt.Errorf("unsubscribe serve: shutting down: %w", err)
 	}
 	fmt.Fprintf(stdout, "tailor: %s: unsubscribe endpoint stopped\n", c.Name)
 	return nil

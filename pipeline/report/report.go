@@ -1,19 +1,30 @@
 // Package report writes the marketers' workbook of a run: a Summary sheet
-// with the counts, a Clusters sheet with each preference group's size,
-// strongest interests and relationship mix, a Variants sheet with each
-// newsletter version's subject and blocks, a Lost customers sheet with the
-// cancelled cardholders' last spending, an Inputs sheet that accounts for
-// every row read and an Unmapped codes sheet with the merchant category
-// codes no interest covers.
+// with the counts, a Charts sheet (audience per variant, relationship
+// types, interests against the population), a Clusters sheet with each
+// preference group's size, spending, strongest interests, tier and
+// relationship mix, a Heatmap sheet of every group's share of wallet per
+// interest, an Interests sheet, a Variants sheet with each newsletter
+// version's subject as its sample recipient reads it and its blocks, a
+// Lost customers sheet with the cancelled cardholders' last spending, an
+// Inputs sheet that accounts for every row read, an Unmapped codes sheet
+// with the merchant category codes no interest covers, the Fit audit, a
+// Glossary of the terms used and a Technical sheet with the clustering's
+// figures.
+//
+// Every sheet prints landscape, one page wide, with its header row
+// repeated, and declares its used range in its dimension, which streaming
+// readers rely on.
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -49,23 +60,56 @@ type Audience struct {
 }
 
 // Mix counts a group of cardholders by relationship type (profile's
-// lost-for-good, intermediate, always-a-share, lapsing and lost). Clustered
-// cardholders all have spending, so none is inactive.
+// lost-for-good, intermediate, always-a-share, lapsing and lost, and
+// unknown for pre-aggregated profiles). Clustered cardholders all have
+// spending, so none is inactive.
 type Mix struct {
 	LostForGood  int
 	Intermediate int
 	AlwaysAShare int
 	Lapsing      int
 	Lost         int
+	Unknown      int
 }
 
 // cells returns the counts in column order.
 func (m Mix) cells() []any {
-	return []any{m.LostForGood, m.Intermediate, m.AlwaysAShare, m.Lapsing, m.Lost}
+	return []any{m.LostForGood, m.Intermediate, m.AlwaysAShare, m.Lapsing, m.Lost, m.Unknown}
 }
 
-// mixHeader names the Mix columns of the Clusters sheet.
-var mixHeader = []string{"Lost-for-good", "Intermediate", "Always-a-share", "Lapsing", "Lost"}
+// add adds the counts of o to m.
+func (m *Mix) add(o Mix) {
+	m.LostForGood += o.LostForGood
+	m.Intermediate += o.Intermediate
+	m.AlwaysAShare += o.AlwaysAShare
+	m.Lapsing += o.Lapsing
+	m.Lost += o.Lost
+	m.Unknown += o.Unknown
+}
+
+// mixHeader names the Mix columns of the Clusters sheet, in the order of
+// Mix.cells; the Glossary explains each.
+var mixHeader = []string{"Lost-for-good", "Intermediate", "Always-a-share", "Lapsing", "Lost", "Unknown"}
+
+// Members describes the spending of a cluster's members in the profile
+// window. Amounts are in cents.
+type Members struct {
+	// MedianSpend and MeanSpend are the members' net spend.
+	MedianSpend, MeanSpend int64
+	// AverageTicket is the median of the members' average purchase.
+	AverageTicket int64
+	// Transactions and ActiveMonths are the members' means.
+	Transactions, ActiveMonths float64
+	// Tiers counts the members by card tier, "" for no tier.
+	Tiers map[string]int
+}
+
+// InterestShare is an interest's share of wallet: of all cardholders'
+// spend (the population's) and of this month's newsletter recipients'.
+type InterestShare struct {
+	Name                 string
+	Population, Audience float64
+}
 
 // LostCustomer is a cancelled cardholder and their last spending pattern,
 // over the profile window.
@@ -109,6 +153,21 @@ type Summary struct {
 	// of Clusters; a missing entry shows as zeros.
 	Relationships []Mix
 	Plan          variants.Plan
+	// SampleSubjects are the variants' subjects as their sample recipient
+	// reads them, in plan order; a missing entry shows empty.
+	SampleSubjects []string
+	// SamplePreheaders are their preheaders, as the same recipients
+	// read them.
+	SamplePreheaders []string
+	// Members describes each cluster's members' spending and tiers, in the
+	// order of Clusters; a missing entry shows empty.
+	Members []Members
+	// Interests are every interest with its share of wallet, in taxonomy
+	// order.
+	Interests []InterestShare
+	// Wallets are each cluster's members' mean share of wallet per
+	// interest, in the order of Clusters, each in the order of Interests.
+	Wallets [][]float64
 	// Lost are the cancelled cardholders, in the order the sheet lists
 	// them.
 	Lost []LostCustomer
@@ -197,13 +256,18 @@ type Continuity struct {
 
 // Sheet names, in workbook order.
 const (
-	SheetSummary  = "Summary"
-	SheetClusters = "Clusters"
-	SheetVariants = "Variants"
-	SheetLost     = "Lost customers"
-	SheetInputs   = "Inputs"
-	SheetUnmapped = "Unmapped codes"
-	SheetFit      = "Fit"
+	SheetSummary   = "Summary"
+	SheetCharts    = "Charts"
+	SheetClusters  = "Clusters"
+	SheetHeatmap   = "Heatmap"
+	SheetInterests = "Interests"
+	SheetVariants  = "Variants"
+	SheetLost      = "Lost customers"
+	SheetInputs    = "Inputs"
+	SheetUnmapped  = "Unmapped codes"
+	SheetFit       = "Fit"
+	SheetGlossary  = "Glossary"
+	SheetTechnical = "Technical"
 	// SheetSend is there once the run's send has started.
 	SheetSend = "Send"
 )
@@ -212,28 +276,78 @@ const (
 func Write(w io.Writer, s Summary) error {
 	f := excelize.NewFile()
 	defer f.Close()
+	if err := imageTypes(f); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	x := &book{f: f}
 	x.styles()
 	x.summary(s)
+	x.charts(s)
 	x.clusters(s)
+	x.heatmap(s)
+	x.interests(s)
 	x.variants(s)
 	x.lost(s)
 	x.inputs(s)
 	x.unmapped(s)
 	x.fit(s)
+	x.glossary()
+	x.technical(s)
 	x.send(s)
+	if x.err != nil {
+		return fmt.Errorf("report: %w", x.err)
+	}
+	if err := f.DeleteSheet("Sheet1"); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	for _, sh := range f.GetSheetList() {
+		x.finish(sh)
+	}
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
 	}
 	if i, err := f.GetSheetIndex(SheetSummary); err == nil {
 		f.SetActiveSheet(i)
 	}
-	if err := f.DeleteSheet("Sheet1"); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
+	return nil
+}
+
+// contentTypesPart is the package part that lists the content types.
+const contentTypesPart = "[Content_Types].xml"
+
+// imageExtensions are the image types excelize declares in the content
+// types when a sheet gets a drawing, with their MIME types.
+var imageExtensions = [][2]string{
+	{"bmp", "image/bmp"}, {"emf", "image/x-emf"}, {"emz", "image/x-emz"}, {"gif", "image/gif"}, {"ico", "image/x-ico"},
+	{"jpeg", "image/jpeg"}, {"png", "image/png"}, {"svg", "image/svg"}, {"tiff", "image/tiff"}, {"wmf", "image/x-wmf"},
+	{"wmz", "image/x-wmz"},
+}
+
+// imageTypes declares the image types in a new file's content types, in a
+// fixed order: excelize adds those missing in map order when a chart is
+// added, and the workbook would differ from one run to the next.
+func imageTypes(f *excelize.File) error {
+	v, ok := f.Pkg.Load(contentTypesPart)
+	b, isBytes := v.([]byte)
+	if !ok || !isBytes {
+		return fmt.Errorf("%s: not in the new workbook", contentTypesPart)
+	}
+	at := bytes.Index(b, []byte("<Default "))
+	if at < 0 {
+		return fmt.Errorf("%s: no Default element", contentTypesPart)
+	}
+	var add bytes.Buffer
+	for _, e := range imageExtensions {
+		if !bytes.Contains(b, []byte(`Extension="`+e[0]+`"`)) {
+			fmt.Fprintf(&add, `<Default Extension="%s" ContentType="%s"/>`, e[0], e[1])
+		}
+	}
+	out := slices.Concat(b[:at], add.Bytes(), b[at:])
+	f.Pkg.Store(contentTypesPart, out)
+	f.ContentTypes = nil // read again from the part
 	return nil
 }
 
@@ -246,6 +360,10 @@ type book struct {
 	decimal int
 	money   int
 	date    int
+	wrap    int
+	// headers says which sheets have a header row; streamed which were
+	// written by a stream writer, and are finished before.
+	headers, streamed map[string]bool
 }
 
 func (b *book) check(err error) {
@@ -268,12 +386,16 @@ func (b *book) styles() {
 	iso := "yyyy-mm-dd"
 	b.date, err = b.f.NewStyle(&excelize.Style{CustomNumFmt: &iso})
 	b.check(err)
+	b.wrap, err = b.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	b.check(err)
+	b.headers, b.streamed = map[string]bool{}, map[string]bool{}
 }
 
 func (b *book) sheet(name string, header []string, widths []float64) {
 	_, err := b.f.NewSheet(name)
 	b.check(err)
 	if header != nil {
+		b.headers[name] = true
 		b.row(name, 1, toAny(header)...)
 		last, _ := excelize.CoordinatesToCellName(len(header), 1)
 		b.check(b.f.SetCellStyle(name, "A1", last, b.bold))
@@ -323,8 +445,7 @@ func (b *book) summary(s Summary) {
 		{"Clusters", len(s.Clusters)},
 		{"Variants", len(s.Plan.Variants)},
 		{"Messages in the outbox", s.Messages},
-		{"Clustering inertia", s.Inertia},
-		{"Clustering iterations", s.Iterations},
+		{"Charts, the Glossary of the terms used, and the clustering's technical figures are on their own sheets."},
 		{},
 	}
 	if c := s.Continuity; c != nil {
@@ -354,7 +475,7 @@ func (b *book) summary(s Summary) {
 	}
 	for i, r := range rows {
 		b.row(SheetSummary, i+1, r...)
-		if len(r) > 0 {
+		if len(r) > 1 {
 			c, _ := excelize.CoordinatesToCellName(1, i+1)
 			b.check(b.f.SetCellStyle(SheetSummary, c, c, b.bold))
 		}
@@ -391,18 +512,25 @@ func interestCells(ins []variants.Interest, n int) []any {
 
 const topInterests = 3
 
+// memberHeader names the spending columns of the Clusters sheet, after
+// the first five.
+var memberHeader = []string{"Median spend", "Mean spend", "Average ticket", "Transactions per cardholder", "Active months per cardholder"}
+
+// clusters writes the Clusters sheet: per cluster, its size, its members'
+// spending and activity, its strongest interests, then its full
+// relationship and tier mix.
 func (b *book) clusters(s Summary) {
 	header := []string{"Cluster", "Variant", "Label", "Cardholders", "Eligible"}
-	widths := []float64{9, 9, 36, 12, 10}
+	header = append(header, memberHeader...)
 	for i := 1; i <= topInterests; i++ {
 		header = append(header, fmt.Sprintf("Interest %d", i), fmt.Sprintf("Share %d", i), fmt.Sprintf("Lift %d", i))
-		widths = append(widths, 20, 9, 8)
 	}
 	header = append(header, mixHeader...)
-	for range mixHeader {
-		widths = append(widths, 14)
+	tiers := tierColumns(s.Members)
+	for _, t := range tiers {
+		header = append(header, tierName(t))
 	}
-	b.sheet(SheetClusters, header, widths)
+	b.sheet(SheetClusters, header, nil)
 	for i, c := range s.Clusters {
 		vid := ""
 		if i < len(s.Plan.Variants) {
@@ -413,24 +541,85 @@ func (b *book) clusters(s Summary) {
 			mix = s.Relationships[i]
 		}
 		vals := []any{c.ID, vid, c.Label, c.Size, c.Eligible}
+		if i < len(s.Members) {
+			m := s.Members[i]
+			vals = append(vals, money(m.MedianSpend), money(m.MeanSpend), money(m.AverageTicket), m.Transactions, m.ActiveMonths)
+		} else {
+			vals = append(vals, nil, nil, nil, nil, nil)
+		}
 		vals = append(vals, interestCells(c.Interests, topInterests)...)
-		b.row(SheetClusters, i+2, append(vals, mix.cells()...)...)
+		vals = append(vals, mix.cells()...)
+		for _, t := range tiers {
+			n := 0
+			if i < len(s.Members) {
+				n = s.Members[i].Tiers[t]
+			}
+			vals = append(vals, n)
+		}
+		b.row(SheetClusters, i+2, vals...)
 	}
 	n := len(s.Clusters) + 1
+	first := 6 + len(memberHeader) // the first interest's column
+	for i := range 3 {
+		b.style(SheetClusters, 6+i, 2, n, b.money)
+	}
+	b.style(SheetClusters, 9, 2, n, b.decimal)
+	b.style(SheetClusters, 10, 2, n, b.decimal)
 	for i := 0; i < topInterests; i++ {
-		b.style(SheetClusters, 7+3*i, 2, n, b.percent)
-		b.style(SheetClusters, 8+3*i, 2, n, b.decimal)
+		b.style(SheetClusters, first+1+3*i, 2, n, b.percent)
+		b.style(SheetClusters, first+2+3*i, 2, n, b.decimal)
 	}
 	b.autoFilter(SheetClusters, len(header), n)
 }
 
+// money returns cents as currency units.
+func money(cents int64) float64 { return float64(cents) / 100 }
+
+// tierColumns returns the tiers of every cluster's members, sorted, with
+// no tier ("") last.
+func tierColumns(ms []Members) []string {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		for t, n := range m.Tiers {
+			if n > 0 {
+				seen[t] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for t := range seen {
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	if seen[""] {
+		out = append(out, "")
+	}
+	return out
+}
+
+// tierName is the header of a tier's column.
+func tierName(t string) string {
+	if t == "" {
+		return "No tier"
+	}
+	return "Tier " + t
+}
+
 func (b *book) variants(s Summary) {
-	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks",
-		"Chosen per recipient"}
-	b.sheet(SheetVariants, header, []float64{9, 9, 36, 12, 10, 10, 16, 60, 60, 70, 90})
+	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject, as its sample recipient reads it",
+		"Preheader, as its sample recipient reads it", "Subject template", "Preheader template", "Blocks", "Chosen per recipient"}
+	b.sheet(SheetVariants, header, nil)
+	at := func(list []string, i int) string {
+		if i < len(list) {
+			return list[i]
+		}
+		return ""
+	}
 	for i, v := range s.Plan.Variants {
-		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Tier, v.Relationship, v.Subject, v.Preheader, strings.Join(v.Blocks, ", "),
-			slotsText(v.Slots))
+		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Tier, v.Relationship, at(s.SampleSubjects, i),
+			at(s.SamplePreheaders, i), v.Subject, v.Preheader, strings.Join(v.Blocks, ", "), slotsText(v.Slots))
 	}
 	b.autoFilter(SheetVariants, len(header), len(s.Plan.Variants)+1)
 }
@@ -465,12 +654,20 @@ func (b *book) lost(s Summary) {
 	}
 	_, err := b.f.NewSheet(SheetLost)
 	b.check(err)
+	// A stream writer writes the sheet's settings as they are when it
+	// starts, and ignores those made after: the dimension, the filter and
+	// the page setup come first.
+	b.headers[SheetLost], b.streamed[SheetLost] = true, true
+	last, _ := excelize.CoordinatesToCellName(len(lostHeader), len(s.Lost)+1)
+	b.check(b.f.SetSheetDimension(SheetLost, "A1:"+last))
+	b.autoFilter(SheetLost, len(lostHeader), len(s.Lost)+1)
+	b.pageSetup(SheetLost)
 	sw, err := b.f.NewStreamWriter(SheetLost)
 	if err != nil {
 		b.check(err)
 		return
 	}
-	for i, wd := range []float64{14, 14, 13, 30, 16, 14, 13, 20, 9, 20, 9, 20, 9, 28} {
+	for i, wd := range lostWidths(s.Lost) {
 		b.check(sw.SetColWidth(i+1, i+1, wd))
 	}
 	b.check(sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}))
@@ -494,7 +691,30 @@ func (b *book) lost(s Summary) {
 		b.check(sw.SetRow(cell, row))
 	}
 	b.check(sw.Flush())
-	b.autoFilter(SheetLost, len(lostHeader), len(s.Lost)+1)
+}
+
+// lostWidths returns the widths of the Lost customers sheet's columns:
+// room for the header and its filter button, and for the longest text.
+func lostWidths(lost []LostCustomer) []float64 {
+	need := make([]int, len(lostHeader))
+	for i, h := range lostHeader {
+		need[i] = utf8.RuneCountInString(h) + 3
+	}
+	need[2], need[6] = max(need[2], 10), max(need[6], 10) // dates
+	need[4] = max(need[4], 12)                            // money
+	for _, c := range lost {
+		for i, v := range map[int]string{0: c.ID, 1: c.FirstName, 3: c.Reason, 13: c.FavouriteMerchant} {
+			need[i] = max(need[i], utf8.RuneCountInString(v))
+		}
+		for j := range min(topInterests, len(c.Interests)) {
+			need[7+2*j] = max(need[7+2*j], utf8.RuneCountInString(c.Interests[j].Name))
+		}
+	}
+	out := make([]float64, len(need))
+	for i, n := range need {
+		out[i] = min(max(float64(n)+1.5, minWidth), maxWidth)
+	}
+	return out
 }
 
 // dateCell returns a date cell, or an empty one for the zero time.
@@ -566,6 +786,7 @@ func UpdateSend(r io.Reader, w io.Writer, rows []SendRow) error {
 	x := &book{f: f}
 	x.styles()
 	x.send(Summary{Send: rows})
+	x.finish(SheetSend)
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
 	}
@@ -671,4 +892,249 @@ func (b *book) autoFilter(sheet string, cols, rows int) {
 	}
 	last, _ := excelize.CoordinatesToCellName(cols, rows)
 	b.check(b.f.AutoFilter(sheet, "A1:"+last, nil))
+}
+
+// quoted is a sheet name as formulas and chart ranges spell it.
+func quoted(sheet string) string { return "'" + strings.ReplaceAll(sheet, "'", "''") + "'" }
+
+// colRange is the range of column col from row from to row to of sheet,
+// absolute, for chart series.
+func colRange(sheet string, col, from, to int) string {
+	name, _ := excelize.ColumnNumberToName(col)
+	return fmt.Sprintf("%s!$%s$%d:$%s$%d", quoted(sheet), name, from, name, to)
+}
+
+// chartTitle is a chart's title.
+func chartTitle(text string) excelize.ChartTitle {
+	return excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: text}}}
+}
+
+// Chart sizes in pixels, and the rows a chart spans (20 pixels a row) with
+// a gap.
+const (
+	chartWidth  = 760
+	chartHeight = 400
+	chartRows   = 22
+)
+
+// charts writes the Charts sheet: the relationship types of the clustered
+// cardholders (a table and a pie), the audience per variant (bars over
+// the Variants sheet) and each interest's share of wallet, of every
+// cardholder and of the newsletter's recipients (bars over the Interests
+// sheet). A chart with no data is left out.
+func (b *book) charts(s Summary) {
+	b.sheet(SheetCharts, []string{"Relationship type", "Cardholders"}, []float64{20, 13})
+	var total Mix
+	for _, m := range s.Relationships {
+		total.add(m)
+	}
+	for i, n := range total.cells() {
+		b.row(SheetCharts, i+2, mixHeader[i], n)
+	}
+	b.row(SheetCharts, len(mixHeader)+3, "The Glossary sheet explains each relationship type.")
+	if b.err != nil {
+		return
+	}
+	row := 1
+	if n := len(s.Plan.Variants); n > 0 {
+		height := max(chartHeight, 60+28*n)
+		b.check(b.f.AddChart(SheetCharts, fmt.Sprintf("D%d", row), &excelize.Chart{
+			Type: excelize.Bar,
+			Series: []excelize.ChartSeries{
+				{Name: colRange(SheetVariants, 4, 1, 1), Categories: colRange(SheetVariants, 3, 2, n+1), Values: colRange(SheetVariants, 4, 2, n+1)},
+				{Name: colRange(SheetVariants, 5, 1, 1), Categories: colRange(SheetVariants, 3, 2, n+1), Values: colRange(SheetVariants, 5, 2, n+1)},
+			},
+			Title:     chartTitle("Audience per variant"),
+			Legend:    excelize.ChartLegend{Position: "bottom"},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			YAxis:     excelize.ChartAxis{MajorGridLines: true},
+			Dimension: excelize.ChartDimension{Width: chartWidth, Height: uint(height)},
+		}))
+		row += height/20 + 2
+	}
+	if len(s.Relationships) > 0 {
+		b.check(b.f.AddChart(SheetCharts, fmt.Sprintf("D%d", row), &excelize.Chart{
+			Type:      excelize.Pie,
+			Series:    []excelize.ChartSeries{{Name: colRange(SheetCharts, 2, 1, 1), Categories: colRange(SheetCharts, 1, 2, len(mixHeader)+1), Values: colRange(SheetCharts, 2, 2, len(mixHeader)+1)}},
+			Title:     chartTitle("Relationship types of the clustered cardholders"),
+			Legend:    excelize.ChartLegend{Position: "right"},
+			PlotArea:  excelize.ChartPlotArea{ShowPercent: true},
+			Dimension: excelize.ChartDimension{Width: chartWidth, Height: chartHeight},
+		}))
+		row += chartRows
+	}
+	if n := len(s.Interests); n > 0 {
+		height := max(chartHeight, 60+30*n)
+		b.check(b.f.AddChart(SheetCharts, fmt.Sprintf("D%d", row), &excelize.Chart{
+			Type: excelize.Bar,
+			Series: []excelize.ChartSeries{
+				{Name: colRange(SheetInterests, 2, 1, 1), Categories: colRange(SheetInterests, 1, 2, n+1), Values: colRange(SheetInterests, 2, 2, n+1)},
+				{Name: colRange(SheetInterests, 3, 1, 1), Categories: colRange(SheetInterests, 1, 2, n+1), Values: colRange(SheetInterests, 3, 2, n+1)},
+			},
+			Title:     chartTitle("Share of wallet per interest: newsletter recipients against all cardholders"),
+			Legend:    excelize.ChartLegend{Position: "bottom"},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			YAxis:     excelize.ChartAxis{MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+			Dimension: excelize.ChartDimension{Width: chartWidth, Height: uint(height)},
+		}))
+	}
+}
+
+// interests writes the Interests sheet: each interest's share of wallet
+// of every cardholder and of the newsletter's recipients.
+func (b *book) interests(s Summary) {
+	b.sheet(SheetInterests, []string{"Interest", "All cardholders", "Newsletter recipients"}, nil)
+	for i, in := range s.Interests {
+		b.row(SheetInterests, i+2, in.Name, in.Population, in.Audience)
+	}
+	n := len(s.Interests) + 1
+	b.style(SheetInterests, 2, 2, n, b.percent)
+	b.style(SheetInterests, 3, 2, n, b.percent)
+}
+
+// heatmap writes the Heatmap sheet: a row per cluster, a column per
+// interest, each cell the members' mean share of wallet, coloured from
+// white (none) to green (the largest share).
+func (b *book) heatmap(s Summary) {
+	header := []string{"Cluster", "Variant", "Label"}
+	for _, in := range s.Interests {
+		header = append(header, in.Name)
+	}
+	b.sheet(SheetHeatmap, header, nil)
+	b.check(b.f.SetPanes(SheetHeatmap, &excelize.Panes{Freeze: true, XSplit: 3, YSplit: 1, TopLeftCell: "D2", ActivePane: "bottomRight"}))
+	for i, c := range s.Clusters {
+		vid := ""
+		if i < len(s.Plan.Variants) {
+			vid = s.Plan.Variants[i].ID
+		}
+		vals := []any{c.ID, vid, c.Label}
+		for j := range s.Interests {
+			var v any
+			if i < len(s.Wallets) && j < len(s.Wallets[i]) {
+				v = s.Wallets[i][j]
+			}
+			vals = append(vals, v)
+		}
+		b.row(SheetHeatmap, i+2, vals...)
+	}
+	rows, cols := len(s.Clusters)+1, len(header)
+	if rows < 2 || cols < 4 {
+		return
+	}
+	last, _ := excelize.CoordinatesToCellName(cols, rows)
+	b.check(b.f.SetCellStyle(SheetHeatmap, "D2", last, b.percent))
+	b.check(b.f.SetConditionalFormat(SheetHeatmap, "D2:"+last, []excelize.ConditionalFormatOptions{{
+		Type: "2_color_scale", Criteria: "=", MinType: "num", MinValue: "0", MaxType: "max", MinColor: "#FFFFFF", MaxColor: "#2E8B57",
+	}}))
+}
+
+// glossary are the terms the workbook uses, each with its meaning.
+var glossary = [][2]string{
+	{"Cluster", "A group of cardholders who spend alike, found by the clustering; each cluster gets its own newsletter variant."},
+	{"Variant", "One version of this month's newsletter, written for one cluster; its id (v0001) stays from month to month."},
+	{"Eligible", "Members who may receive marketing mail: card not cancelled, marketing consent given, spend in the window."},
+	{"Share of wallet", "The part of a cardholder's card spending that goes to an interest, such as Dining: 25% means a quarter of the spend. A cluster's share is its members' mean."},
+	{"Lift", "How much more of their wallet a cluster spends on an interest than all cardholders do: its share divided by the population's. 2.00 is twice as much; 1.00 the same."},
+	{"Relationship type", "How a cardholder uses the card, after Barbara Bund Jackson's customer types (Harvard Business Review, 1985)."},
+	{"Lost-for-good", "A committed customer, in Jackson's sense: steady monthly use over a long tenure, everyday spending across interests. \"Lost for good\" to competitors, who would find them hard to win. It does NOT mean churned: these are the most loyal cardholders."},
+	{"Intermediate", "Neither committed nor transactional: regular but not yet steady use."},
+	{"Always-a-share", "Jackson's transactional customer: gives the card a share of their spending now and then and moves it easily."},
+	{"Lapsing", "A regular cardholder whose spending fell sharply and who has stopped using the card: at risk of churning."},
+	{"Lost", "The card is cancelled: the customer has churned. The Lost customers sheet lists them."},
+	{"Inactive", "No net spend in the profile window."},
+	{"Unknown", "The type cannot be told: the campaign gave pre-aggregated profiles with no transaction history. It is not a judgement of the customer."},
+	{"Median spend", "The net spend in the profile window (refunds netted) of the middle member: half spent less, half more."},
+	{"Average ticket", "A cardholder's average purchase, refunds not netted; the Clusters sheet shows the members' median."},
+	{"Active months", "The months of the profile window with at least one transaction."},
+	{"Profile window", "The months of transactions the profiles are built from; the Summary gives its dates."},
+	{"Not true for their reader", "The fit audit: a message that says something untrue for its reader, such as a tier block for another tier (Fit sheet)."},
+	{"Inertia", "A technical figure of the clustering (Technical sheet): the sum of squared distances of the cardholders to their cluster's centre. Lower is tighter; it only compares runs of the same data."},
+	{"Iterations", "A technical figure of the clustering (Technical sheet): the rounds k-means took to settle."},
+}
+
+// glossary writes the Glossary sheet.
+func (b *book) glossary() {
+	b.sheet(SheetGlossary, []string{"Term", "Meaning"}, []float64{26, maxWidth})
+	for i, g := range glossary {
+		b.row(SheetGlossary, i+2, g[0], g[1])
+	}
+	b.style(SheetGlossary, 2, 2, len(glossary)+1, b.wrap)
+}
+
+// technical writes the Technical sheet: the clustering's figures, which
+// say little to a marketer.
+func (b *book) technical(s Summary) {
+	b.sheet(SheetTechnical, []string{"Figure", "Value", "Meaning"}, []float64{24, 12, 90})
+	b.row(SheetTechnical, 2, "Clustering inertia", s.Inertia, "Sum of squared distances of the cardholders to their cluster's centre.")
+	b.row(SheetTechnical, 3, "Clustering iterations", s.Iterations, "Rounds of k-means until the clusters settled.")
+	b.style(SheetTechnical, 2, 2, 2, b.decimal)
+}
+
+// Column widths, in characters: no column is narrower than minWidth, nor
+// made wider than maxWidth; longer text wraps.
+const (
+	minWidth = 8
+	maxWidth = 80
+)
+
+// finish makes a sheet print and read well, and declares its used range:
+// column widths that fit their text (a header gets room for its filter
+// button), long text wrapped, landscape pages one page wide with the
+// header row repeated, and the dimension.
+func (b *book) finish(sheet string) {
+	if b.err != nil || b.streamed[sheet] {
+		return
+	}
+	rows, err := b.f.GetRows(sheet)
+	if err != nil {
+		b.check(err)
+		return
+	}
+	cols := 0
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	ref := "A1"
+	if cols > 0 && len(rows) > 0 {
+		ref, _ = excelize.CoordinatesToCellName(cols, len(rows))
+		ref = "A1:" + ref
+	}
+	b.check(b.f.SetSheetDimension(sheet, ref))
+	header := b.headers[sheet]
+	for c := 1; c <= cols; c++ {
+		need := 0
+		for i, r := range rows {
+			if c > len(r) {
+				continue
+			}
+			n := utf8.RuneCountInString(r[c-1])
+			if i == 0 && header {
+				n += 3
+			}
+			need = max(need, n)
+		}
+		name, _ := excelize.ColumnNumberToName(c)
+		width, err := b.f.GetColWidth(sheet, name)
+		b.check(err)
+		want := min(max(float64(need)+1.5, minWidth, width), maxWidth)
+		if want != width {
+			b.check(b.f.SetColWidth(sheet, name, name, want))
+		}
+		if float64(need) > maxWidth && len(rows) > 1 {
+			b.style(sheet, c, 2, len(rows), b.wrap)
+		}
+	}
+	b.pageSetup(sheet)
+}
+
+// pageSetup makes a sheet print landscape, one page wide and as many
+// pages tall as it takes, with its header row, if any, on every page.
+func (b *book) pageSetup(sheet string) {
+	landscape, wide, tall := "landscape", 1, 0
+	fit := true
+	b.check(b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall}))
+	b.check(b.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}))
+	if b.headers[sheet] {
+		b.check(b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: quoted(sheet) + "!$1:$1", Scope: sheet}))
+	}
 }

@@ -59,7 +59,20 @@ func testSummary() report.Summary {
 			{LostForGood: 50, Intermediate: 40, AlwaysAShare: 20, Lapsing: 6, Lost: 4},
 			{LostForGood: 10, Intermediate: 30, AlwaysAShare: 35, Lapsing: 5},
 		},
-		Plan:       plan,
+		Plan:             plan,
+		SampleSubjects:   []string{"Ann, a table for two", "Fresh this month"},
+		SamplePreheaders: []string{"Ann, 4x points on dinner"},
+		Members: []report.Members{
+			{MedianSpend: 123456, MeanSpend: 150000, AverageTicket: 4250, Transactions: 12.5, ActiveMonths: 7.25,
+				Tiers: map[string]int{"gold": 70, "green": 40, "": 10}},
+			{MedianSpend: 50000, MeanSpend: 60000, AverageTicket: 2000, Transactions: 20, ActiveMonths: 10,
+				Tiers: map[string]int{"green": 80}},
+		},
+		Interests: []report.InterestShare{
+			{Name: "Dining", Population: 0.17, Audience: 0.2},
+			{Name: "Groceries", Population: 0.33, Audience: 0.3},
+		},
+		Wallets:    [][]float64{{0.425, 0.05}, {0.1, 0.5}, {0.2, 0.2}},
 		Messages:   160,
 		Inertia:    12.5,
 		Iterations: 17,
@@ -172,7 +185,8 @@ func TestWriteSheets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := open(t, tt.s)
-			want := []string{"Summary", "Clusters", "Variants", "Lost customers", "Inputs", "Unmapped codes", "Fit"}
+			want := []string{"Summary", "Charts", "Clusters", "Heatmap", "Interests", "Variants", "Lost customers", "Inputs", "Unmapped codes", "Fit",
+				"Glossary", "Technical"}
 			if got := f.GetSheetList(); !reflect.DeepEqual(got, want) {
 				t.Errorf("sheets %q, want %q", got, want)
 			}
@@ -193,12 +207,19 @@ func TestWriteHeaders(t *testing.T) {
 		want  []string
 	}{
 		{report.SheetClusters, []string{"Cluster", "Variant", "Label", "Cardholders", "Eligible",
+			"Median spend", "Mean spend", "Average ticket", "Transactions per cardholder", "Active months per cardholder",
 			"Interest 1", "Share 1", "Lift 1", "Interest 2", "Share 2", "Lift 2", "Interest 3", "Share 3", "Lift 3",
-			"Lost-for-good", "Intermediate", "Always-a-share", "Lapsing", "Lost"}},
+			"Lost-for-good", "Intermediate", "Always-a-share", "Lapsing", "Lost", "Unknown", "Tier gold", "Tier green", "No tier"}},
+		{report.SheetHeatmap, []string{"Cluster", "Variant", "Label", "Dining", "Groceries"}},
+		{report.SheetInterests, []string{"Interest", "All cardholders", "Newsletter recipients"}},
+		{report.SheetGlossary, []string{"Term", "Meaning"}},
+		{report.SheetTechnical, []string{"Figure", "Value", "Meaning"}},
 		{report.SheetLost, []string{"Cardholder", "First name", "Cancelled on", "Reason", "Spend in window", "Active months",
 			"Last active", "Interest 1", "Share 1", "Interest 2", "Share 2", "Interest 3", "Share 3", "Favourite merchant"}},
 		{report.SheetUnmapped, []string{"Code", "Description", "Transactions", "Share of transactions"}},
-		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject", "Preheader", "Blocks", "Chosen per recipient"}},
+		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship",
+			"Subject, as its sample recipient reads it", "Preheader, as its sample recipient reads it", "Subject template", "Preheader template",
+			"Blocks", "Chosen per recipient"}},
 		{report.SheetInputs, []string{"Input", "Rows read", "Accepted", "Rejected", "Reason", "Rows"}},
 	}
 	for _, tt := range tests {
@@ -240,21 +261,21 @@ func TestWriteSummarySheet(t *testing.T) {
 		{"A11", "Clusters"}, {"B11", 3},
 		{"A12", "Variants"}, {"B12", 3},
 		{"A13", "Messages in the outbox"}, {"B13", 160},
-		{"A14", "Clustering inertia"}, {"B14", 12.5},
-		{"A15", "Clustering iterations"}, {"B15", 17},
-		{"A17", "cardholders: rows read"}, {"B17", 210},
-		{"A18", "cardholders: accepted"}, {"B18", 207},
-		{"A19", "cardholders: rejected"}, {"B19", 3},
-		{"A20", "transactions: rows read"}, {"B20", 5000},
-		{"A21", "transactions: accepted"}, {"B21", 5000},
-		{"A22", "transactions: rejected"}, {"B22", 0},
+		// The clustering's figures are on the Technical sheet.
+		{"A14", "Charts, the Glossary of the terms used, and the clustering's technical figures are on their own sheets."},
+		{"A16", "cardholders: rows read"}, {"B16", 210},
+		{"A17", "cardholders: accepted"}, {"B17", 207},
+		{"A18", "cardholders: rejected"}, {"B18", 3},
+		{"A19", "transactions: rows read"}, {"B19", 5000},
+		{"A20", "transactions: accepted"}, {"B20", 5000},
+		{"A21", "transactions: rejected"}, {"B21", 0},
 	})
 	rows, err := f.GetRows(report.SheetSummary)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 22 {
-		t.Errorf("%d rows, want 22", len(rows))
+	if len(rows) != 21 {
+		t.Errorf("%d rows, want 21", len(rows))
 	}
 }
 
@@ -262,16 +283,21 @@ func TestWriteClustersSheet(t *testing.T) {
 	f := open(t, testSummary())
 	checkCells(t, f, report.SheetClusters, []cell{
 		{"A2", 0}, {"B2", "v0001"}, {"C2", "Dining + Travel"}, {"D2", 120}, {"E2", 100},
-		{"F2", "Dining"}, {"G2", 0.425}, {"H2", 2.5},
-		{"I2", "Airlines"}, {"J2", 0.2}, {"K2", 1.75},
-		{"L2", "Hotels & lodging"}, {"M2", 0.1}, {"N2", 1.25},
-		// Only the top three interests, then the relationship mix.
-		{"O2", 50}, {"P2", 40}, {"Q2", 20}, {"R2", 6}, {"S2", 4}, {"T2", ""},
-		{"A3", 1}, {"B3", "v0002"}, {"C3", "Groceries"}, {"D3", 80}, {"E3", 60},
-		{"F3", "Groceries"}, {"G3", 0.5}, {"H3", 1.5}, {"I3", ""}, {"J3", ""},
-		{"O3", 10}, {"P3", 30}, {"Q3", 35}, {"R3", 5}, {"S3", 0},
-		{"A4", 2}, {"B4", "v0003"}, {"C4", "Mixed spending"}, {"D4", 7}, {"E4", 0}, {"F4", ""},
-		{"O4", 0}, {"P4", 0}, {"Q4", 0}, {"R4", 0}, {"S4", 0},
+		// Spending in currency units, activity per cardholder.
+		{"F2", 1234.56}, {"G2", 1500}, {"H2", 42.5}, {"I2", 12.5}, {"J2", 7.25},
+		{"K2", "Dining"}, {"L2", 0.425}, {"M2", 2.5},
+		{"N2", "Airlines"}, {"O2", 0.2}, {"P2", 1.75},
+		{"Q2", "Hotels & lodging"}, {"R2", 0.1}, {"S2", 1.25},
+		// Only the top three interests, then the relationship mix, then
+		// the tiers, no tier last.
+		{"T2", 50}, {"U2", 40}, {"V2", 20}, {"W2", 6}, {"X2", 4}, {"Y2", 0},
+		{"Z2", 70}, {"AA2", 40}, {"AB2", 10}, {"AC2", ""},
+		{"A3", 1}, {"B3", "v0002"}, {"C3", "Groceries"}, {"D3", 80}, {"E3", 60}, {"F3", 500},
+		{"K3", "Groceries"}, {"L3", 0.5}, {"M3", 1.5}, {"N3", ""}, {"O3", ""},
+		{"T3", 10}, {"U3", 30}, {"V3", 35}, {"W3", 5}, {"X3", 0}, {"Z3", 0}, {"AA3", 80}, {"AB3", 0},
+		// No Members entry: empty spending, zero counts.
+		{"A4", 2}, {"B4", "v0003"}, {"C4", "Mixed spending"}, {"D4", 7}, {"E4", 0}, {"F4", ""}, {"K4", ""},
+		{"T4", 0}, {"U4", 0}, {"V4", 0}, {"W4", 0}, {"X4", 0}, {"AA4", 0},
 		{"A5", ""},
 	})
 
@@ -280,13 +306,16 @@ func TestWriteClustersSheet(t *testing.T) {
 		numFmt int
 		shown  string
 	}{
-		{"G2", 10, "42.50%"},
-		{"J2", 10, "20.00%"},
-		{"M2", 10, "10.00%"},
-		{"G3", 10, "50.00%"},
-		{"H2", 2, "2.50"},
-		{"K2", 2, "1.75"},
-		{"N2", 2, "1.25"},
+		{"F2", 4, "1,234.56"},
+		{"H2", 4, "42.50"},
+		{"I2", 2, "12.50"},
+		{"L2", 10, "42.50%"},
+		{"O2", 10, "20.00%"},
+		{"R2", 10, "10.00%"},
+		{"L3", 10, "50.00%"},
+		{"M2", 2, "2.50"},
+		{"P2", 2, "1.75"},
+		{"S2", 2, "1.25"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.ref, func(t *testing.T) {
@@ -313,9 +342,12 @@ func TestWriteVariantsSheet(t *testing.T) {
 	checkCells(t, f, report.SheetVariants, []cell{
 		{"A2", "v0001"}, {"B2", 0}, {"C2", "Dining + Travel"}, {"D2", 120}, {"E2", 100},
 		{"F2", "gold"}, {"G2", "always-a-share"},
-		{"H2", "A table for two"}, {"I2", "Book now"}, {"J2", "intro, dining, airlines, closing"},
-		{"A3", "v0002"}, {"B3", 1}, {"F3", ""}, {"G3", ""}, {"H3", "Fresh this month"}, {"I3", ""}, {"J3", "intro, groceries, closing"},
-		{"A4", "v0003"}, {"B4", 2}, {"D4", 7}, {"E4", 0}, {"H4", "Our picks"}, {"J4", "intro, picks, closing"},
+		{"H2", "Ann, a table for two"}, {"I2", "Ann, 4x points on dinner"}, {"J2", "A table for two"}, {"K2", "Book now"},
+		{"L2", "intro, dining, airlines, closing"},
+		{"A3", "v0002"}, {"B3", 1}, {"F3", ""}, {"G3", ""}, {"H3", "Fresh this month"}, {"I3", ""}, {"J3", "Fresh this month"}, {"K3", ""},
+		{"L3", "intro, groceries, closing"},
+		// No sample subject: empty beside the template.
+		{"A4", "v0003"}, {"B4", 2}, {"D4", 7}, {"E4", 0}, {"H4", ""}, {"I4", ""}, {"J4", "Our picks"}, {"L4", "intro, picks, closing"},
 		{"A5", ""},
 	})
 }
@@ -419,7 +451,7 @@ func TestWriteEmpty(t *testing.T) {
 		sheet string
 		rows  int
 	}{
-		{report.SheetSummary, 15},
+		{report.SheetSummary, 14},
 		{report.SheetClusters, 1},
 		{report.SheetVariants, 1},
 		{report.SheetLost, 1},
@@ -437,7 +469,8 @@ func TestWriteEmpty(t *testing.T) {
 			}
 		})
 	}
-	checkCells(t, f, report.SheetSummary, []cell{{"A11", "Clusters"}, {"B11", 0}, {"B14", 0}})
+	checkCells(t, f, report.SheetSummary, []cell{{"A11", "Clusters"}, {"B11", 0}})
+	checkCells(t, f, report.SheetTechnical, []cell{{"A2", "Clustering inertia"}, {"B2", 0}, {"B3", 0}})
 }
 
 // failAfter accepts n bytes, then fails.
@@ -544,7 +577,7 @@ func TestUpdateSend(t *testing.T) {
 		if len(got) != 3 || got[1][1] != fmt.Sprint(rows[0].Sent) || got[2][0] != "Total" {
 			t.Errorf("Send sheet %q", got)
 		}
-		if sheets := f.GetSheetList(); len(sheets) != 8 || sheets[0] != report.SheetSummary {
+		if sheets := f.GetSheetList(); len(sheets) != 13 || sheets[0] != report.SheetSummary {
 			t.Errorf("sheets %q", sheets)
 		}
 		f.Close()

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tailor-mail/tailor/pipeline/preview"
+)
+
+// defaultPreviewAddr is where tailor preview listens: loopback only, as
+// its pages show cardholders' data.
+const defaultPreviewAddr = "127.0.0.1:8025"
+
+type previewOptions struct {
+	dir  string
+	addr string
+	// listening, when set, is told the address the preview listens on,
+	// once it does.
+	listening func(net.Addr)
+}
+
+func newPreviewCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := previewOptions{addr: defaultPreviewAddr}
+	cmd := &cobra.Command{
+		Use:   "preview RUN_DIR",
+		Short: "Serve a run's variants for review in a browser",
+		Long: `preview serves the variants of a run directory (out/quickstart/2026-10) on
+--addr, loopback by default: an index of every variant with its audience,
+interests, tier and relationship mix, subject and fit rate, and a page per
+variant with the newsletter at desktop and mobile widths, its text part, the
+headers of its sample message, the blocks it is made of and what the fit audit
+found. The pages load nothing from elsewhere; they are read from the run
+directory at each request, so a page loaded again after tailor render shows
+the new newsletter. It serves until interrupted (Ctrl-C, SIGTERM).
+
+The pages show cardholders' data: an address other than loopback prints a
+warning, and the preview answers only requests addressed to it.`,
+		Example: `  tailor preview out/quickstart/2026-10
+  tailor preview out/quickstart/2026-10 --addr 127.0.0.1:9000`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.dir = args[0]
+			return servePreview(cmd.Context(), o, stdout, stderr)
+		},
+	}
+	cmd.Flags().StringVar(&o.addr, "addr", o.addr, "address to listen on; anything but loopback shows cardholders' data to the network")
+	return cmd
+}
+
+// servePreview serves the preview of o.dir until ctx is done.
+func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Writer) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("preview: %w", err)
+	}
+	var opts preview.Options
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+		fmt.Fprintf(stderr, "warning: preview: %s is not a loopback address: anyone who reaches it sees the cardholders' data in the previews\n", ln.Addr())
+		if host, _, err := net.SplitHostPort(o.addr); err == nil && host != "" {
+			opts.Hosts = append(opts.Hosts, host)
+		}
+	}
+	h, err := preview.New(o.dir, opts)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer h.Close()
+	fmt.Fprintf(stdout, "tailor: preview of %s on http://%s/\n", o.dir, ln.Addr())
+	logw := &syncWriter{w: stderr}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          log.New(logw, "preview: ", log.LstdFlags|log.LUTC),
+	}
+	if err := serve(ctx, srv, ln, o.listening); err != nil {
+		return fmt.Errorf("preview: %w", err)
+	}
+	fmt.Fprintln(stdout, "tailor: preview stopped")
+	return nil
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tailor-mail/tailor/pipeline"
 	"github.com/tailor-mail/tailor/pipeline/preview"
 )
 
@@ -19,8 +20,10 @@ import (
 const defaultPreviewAddr = "127.0.0.1:8025"
 
 type previewOptions struct {
-	dir  string
-	addr string
+	dir       string
+	addr      string
+	templates string
+	line      string
 	// listening, when set, is told the address the preview listens on,
 	// once it does.
 	listening func(net.Addr)
@@ -40,17 +43,24 @@ found. The pages load nothing from elsewhere; they are read from the run
 directory at each request, so a page loaded again after tailor render shows
 the new newsletter. It serves until interrupted (Ctrl-C, SIGTERM).
 
+It renders the variants with the campaign's template folder (or --templates)
+when they are out of date, then watches the folder: on every save the variants
+are rendered again, as tailor render does, and open pages reload; a template
+error shows in the pages with its file and line until a save fixes it.
+
 The pages show cardholders' data: an address other than loopback prints a
 warning, and the preview answers only requests addressed to it.`,
 		Example: `  tailor preview out/quickstart/2026-10
+  tailor preview out/quickstart/2026-10 --templates my-templates
   tailor preview out/quickstart/2026-10 --addr 127.0.0.1:9000`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.dir = args[0]
+			o.dir, o.line = args[0], commandLine(cmd, args)
 			return servePreview(cmd.Context(), o, stdout, stderr)
 		},
 	}
 	cmd.Flags().StringVar(&o.addr, "addr", o.addr, "address to listen on; anything but loopback shows cardholders' data to the network")
+	cmd.Flags().StringVar(&o.templates, "templates", "", "template set folder to render with and watch (default: the campaign's templates.dir; the built-in set is not watched)")
 	return cmd
 }
 
@@ -61,7 +71,8 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 	if err != nil {
 		return fmt.Errorf("preview: %w", err)
 	}
-	var opts preview.Options
+	events := preview.NewEvents()
+	opts := preview.Options{Reload: events}
 	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
 		fmt.Fprintf(stderr, "warning: preview: %s is not a loopback address: anyone who reaches it sees the cardholders' data in the previews\n", ln.Addr())
 		if host, _, err := net.SplitHostPort(o.addr); err == nil && host != "" {
@@ -74,7 +85,40 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 		return err
 	}
 	defer h.Close()
+	// Render what is out of date, and learn the template folder to watch.
+	render := func() (string, error) {
+		res, err := pipeline.Render(ctx, pipeline.RenderConfig{RunDir: o.dir, Templates: o.templates, Version: Version, Command: o.line})
+		if err != nil {
+			return "", err
+		}
+		if len(res.Ran) > 0 {
+			events.Reload()
+		}
+		return res.Templates, nil
+	}
+	set, err := render()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	fmt.Fprintf(stdout, "tailor: preview of %s on http://%s/\n", o.dir, ln.Addr())
+	watching := make(chan error, 1)
+	if set != "" {
+		fmt.Fprintf(stdout, "  %-13s %s: pages reload when a file is saved\n", "watching", set)
+		go func() {
+			watching <- preview.Watch(ctx, set, 150*time.Millisecond, func() {
+				if _, err := render(); err != nil {
+					events.Problem(err.Error())
+					fmt.Fprintf(stderr, "preview: %v\n", err)
+					return
+				}
+				events.Reload()
+			})
+		}()
+	} else {
+		fmt.Fprintf(stdout, "  %-13s the built-in templates: nothing to watch (--templates DIR watches a folder)\n", "templates")
+		close(watching)
+	}
 	logw := &syncWriter{w: stderr}
 	srv := &http.Server{
 		Handler:           h,
@@ -84,8 +128,12 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          log.New(logw, "preview: ", log.LstdFlags|log.LUTC),
 	}
+	srv.RegisterOnShutdown(events.Close)
 	if err := serve(ctx, srv, ln, o.listening); err != nil {
 		return fmt.Errorf("preview: %w", err)
+	}
+	if err := <-watching; err != nil {
+		return fmt.Errorf("preview: watching %s: %w", set, err)
 	}
 	fmt.Fprintln(stdout, "tailor: preview stopped")
 	return nil

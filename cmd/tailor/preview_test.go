@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,4 +67,110 @@ func TestPreviewWarnsOffLoopback(t *testing.T) {
 	if !strings.Contains(stderr.String(), "is not a loopback address") {
 		t.Errorf("stderr %q (err %v)", stderr.String(), err)
 	}
+}
+
+// TestPreviewLiveReload edits the template folder a preview watches: the
+// variants are rendered again and open pages are told to reload; a
+// template error reaches them with its file and line, and a fix recovers.
+func TestPreviewLiveReload(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	out := t.TempDir()
+	if code := run(context.Background(), []string{"run", filepath.Join(example(t), "campaign.toml"), "--out", out, "-q"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr.String())
+	}
+	tpl := filepath.Join(t.TempDir(), "tpl")
+	if err := os.CopyFS(tpl, os.DirFS("../../templates/default")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	o := previewOptions{dir: filepath.Join(out, "quickstart", "2026-10"), addr: "127.0.0.1:0", templates: tpl,
+		listening: func(a net.Addr) { addrs <- a }}
+	go func() { done <- servePreview(ctx, o, &stdout, &stderr) }()
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("preview returned at once: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("preview did not start listening")
+	}
+	resp, err := http.Get(base + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	waitFor := func(prefix string) string {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("the event stream ended before %q", prefix)
+				}
+				if strings.HasPrefix(l, prefix) {
+					return l
+				}
+			case <-deadline:
+				t.Fatalf("no %q event", prefix)
+			}
+		}
+	}
+	greeting := filepath.Join(tpl, "blocks", "intro-greeting.md")
+	src, err := os.ReadFile(greeting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(body string) {
+		if err := os.WriteFile(greeting, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(strings.Replace(string(src), "Here are this month", "Live from the preview: here are this month", 1))
+	waitFor("data: reload")
+	page := get(t, base+"/v/v0001/html")
+	if !strings.Contains(page, "Live from the preview") {
+		t.Errorf("the variant was not rendered again after the edit")
+	}
+	edit(strings.Replace(string(src), "{{ .Recipient.FirstName }}", "{{ .Recipient.Frist }}", 1))
+	waitFor("event: problem")
+	var problem []string
+	for l := waitFor("data: "); l != ""; l = <-lines {
+		problem = append(problem, l)
+	}
+	if p := strings.Join(problem, "\n"); !strings.Contains(p, "intro-greeting.md:") || !strings.Contains(p, "Frist") {
+		t.Errorf("problem %q, want the file, line and field", p)
+	}
+	edit(string(src))
+	waitFor("data: reload")
+	if page := get(t, base+"/v/v0001/html"); strings.Contains(page, "Live from the preview") {
+		t.Errorf("the fix was not rendered")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -108,7 +108,7 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 		go func() {
 			watching <- preview.Watch(ctx, set, 150*time.Millisecond, func() {
 				if _, err := render(); err != nil {
-					events.Problem(err.Error())
+					events.Problem(preview.WithSource(err.Error(), set))
 					fmt.Fprintf(stderr, "preview: %v\n", err)
 					return
 				}

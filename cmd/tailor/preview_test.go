@@ -150,8 +150,9 @@ func TestPreviewLiveReload(t *testing.T) {
 	for l := waitFor("data: "); l != ""; l = <-lines {
 		problem = append(problem, l)
 	}
-	if p := strings.Join(problem, "\n"); !strings.Contains(p, "intro-greeting.md:") || !strings.Contains(p, "Frist") {
-		t.Errorf("problem %q, want the file, line and field", p)
+	if p := strings.Join(problem, "\n"); !strings.Contains(p, "intro-greeting.md:") || !strings.Contains(p, "Frist") ||
+		!strings.Contains(p, "| Hello {{ .Recipient.Frist }}") {
+		t.Errorf("problem %q, want the file, line, field and source line", p)
 	}
 	edit(string(src))
 	waitFor("data: reload")

@@ -94,3 +94,20 @@ func TestWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A problem's positioned lines get the source line they point at; files
+// outside the folder are not read.
+func TestWithSource(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "blocks"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "blocks", "x.md"), []byte("+++\nid = \"x\"\n+++\nHello {{ .Recipient.Frist }}\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	msg := "render: 2 problems\n" + filepath.Join(dir, "blocks", "x.md") + ":4: .Recipient.Frist: no field\n/etc/passwd:1: elsewhere\nblocks/x.md:9: past the end"
+	want := "render: 2 problems\n" + filepath.Join(dir, "blocks", "x.md") + ":4: .Recipient.Frist: no field\n    4 | Hello {{ .Recipient.Frist }}\n/etc/passwd:1: elsewhere\nblocks/x.md:9: past the end"
+	if got := WithSource(msg, dir); got != want {
+		t.Errorf("WithSource\n got %q\nwant %q", got, want)
+	}
+}

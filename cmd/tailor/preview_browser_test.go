@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,31 +26,8 @@ func TestPreviewBrowser(t *testing.T) {
 		}
 		t.Skip("no Chromium or Chrome on PATH (chromium, chromium-browser, google-chrome): install one to run the browser test")
 	}
-	var stdout, stderr bytes.Buffer
-	out := t.TempDir()
-	if code := run(context.Background(), []string{"run", filepath.Join(example(t), "campaign.toml"), "--out", out, "-q"}, &stdout, &stderr); code != exitOK {
-		t.Fatalf("run: exit %d: %s", code, stderr.String())
-	}
-	tpl := filepath.Join(t.TempDir(), "tpl")
-	if err := os.CopyFS(tpl, os.DirFS("../../templates/default")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	o := previewOptions{dir: filepath.Join(out, "quickstart", "2026-10"), addr: "127.0.0.1:0", templates: tpl,
-		listening: func(a net.Addr) { addrs <- a }}
-	go func() { done <- servePreview(ctx, o, &stdout, &stderr) }()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("preview returned at once: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("preview did not start listening")
-	}
+	p := startPreview(t, true)
+	base, tpl, ctx := p.base, p.templates, p.ctx
 
 	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
@@ -186,8 +161,7 @@ func TestPreviewBrowser(t *testing.T) {
 	}
 
 	bcancel()
-	cancel()
-	if err := <-done; err != nil {
+	if err := p.stop(); err != nil {
 		t.Fatalf("preview: %v", err)
 	}
 }

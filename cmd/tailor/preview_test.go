@@ -18,25 +18,8 @@ import (
 // the index lists the variants, a variant page answers, and the preview
 // stops when interrupted.
 func TestPreviewServe(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	out := t.TempDir()
-	if code := run(context.Background(), []string{"run", filepath.Join(example(t), "campaign.toml"), "--out", out, "-q"}, &stdout, &stderr); code != exitOK {
-		t.Fatalf("run: exit %d: %s", code, stderr.String())
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	o := previewOptions{dir: filepath.Join(out, "quickstart", "2026-10"), addr: "127.0.0.1:0", listening: func(a net.Addr) { addrs <- a }}
-	go func() { done <- servePreview(ctx, o, &stdout, &stderr) }()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("preview returned at once: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("preview did not start listening")
-	}
+	p := startPreview(t, false)
+	base, stdout, stderr := p.base, p.stdout, p.stderr
 	for path, want := range map[string]string{"/": "v0012", "/v/v0001": "v0001", "/v/v0001/text": "Why you got this"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
@@ -48,8 +31,7 @@ func TestPreviewServe(t *testing.T) {
 			t.Errorf("GET %s: %s, body without %q", path, resp.Status, want)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := p.stop(); err != nil {
 		t.Fatalf("preview: %v", err)
 	}
 	if !strings.Contains(stdout.String(), "tailor: preview stopped") || stderr.Len() != 0 && strings.Contains(stderr.String(), "warning: preview") {
@@ -73,31 +55,8 @@ func TestPreviewWarnsOffLoopback(t *testing.T) {
 // variants are rendered again and open pages are told to reload; a
 // template error reaches them with its file and line, and a fix recovers.
 func TestPreviewLiveReload(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	out := t.TempDir()
-	if code := run(context.Background(), []string{"run", filepath.Join(example(t), "campaign.toml"), "--out", out, "-q"}, &stdout, &stderr); code != exitOK {
-		t.Fatalf("run: exit %d: %s", code, stderr.String())
-	}
-	tpl := filepath.Join(t.TempDir(), "tpl")
-	if err := os.CopyFS(tpl, os.DirFS("../../templates/default")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	o := previewOptions{dir: filepath.Join(out, "quickstart", "2026-10"), addr: "127.0.0.1:0", templates: tpl,
-		listening: func(a net.Addr) { addrs <- a }}
-	go func() { done <- servePreview(ctx, o, &stdout, &stderr) }()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("preview returned at once: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("preview did not start listening")
-	}
+	p := startPreview(t, true)
+	base, tpl := p.base, p.templates
 	resp, err := http.Get(base + "/events")
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +118,7 @@ func TestPreviewLiveReload(t *testing.T) {
 	if page := get(t, base+"/v/v0001/html"); strings.Contains(page, "Live from the preview") {
 		t.Errorf("the fix was not rendered")
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := p.stop(); err != nil {
 		t.Fatalf("preview: %v", err)
 	}
 }
@@ -174,4 +132,48 @@ func get(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// previewRun is a preview served in process, on the example's run.
+type previewRun struct {
+	base           string // http://127.0.0.1:port
+	templates      string // the watched copy of the default set, "" for none
+	stdout, stderr *bytes.Buffer
+	ctx            context.Context // done once the preview is told to stop
+	stop           func() error    // stops the preview, returns what it returned
+}
+
+// startPreview runs the example into a folder of its own and serves its
+// preview on 127.0.0.1:0; with watch, on a copy of the default template
+// set that the preview watches.
+func startPreview(t *testing.T, watch bool) *previewRun {
+	t.Helper()
+	p := &previewRun{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	out := t.TempDir()
+	if code := run(context.Background(), []string{"run", filepath.Join(example(t), "campaign.toml"), "--out", out, "-q"}, p.stdout, p.stderr); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, p.stderr.String())
+	}
+	if watch {
+		p.templates = filepath.Join(t.TempDir(), "tpl")
+		if err := os.CopyFS(p.templates, os.DirFS("../../templates/default")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	o := previewOptions{dir: filepath.Join(out, "quickstart", "2026-10"), addr: "127.0.0.1:0", templates: p.templates,
+		listening: func(a net.Addr) { addrs <- a }}
+	go func() { done <- servePreview(ctx, o, p.stdout, p.stderr) }()
+	select {
+	case a := <-addrs:
+		p.base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("preview returned at once: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("preview did not start listening")
+	}
+	p.ctx, p.stop = ctx, func() error { cancel(); return <-done }
+	return p
 }

@@ -210,73 +210,16 @@ func (p amountParser) parse(s []byte) (money, error) {
 // (or none in minor units), at most 2^62 cents. ok is false for anything
 // else, which parseWritten reads or explains.
 func (p amountParser) plain(s []byte) (cents int64, ok bool) {
-	var v uint64
-	i, neg := 0, false
-	digits, group, groups, frac := 0, 0, 0, 0
 	if len(s) == 0 {
 		return 0, false
 	}
-	switch s[0] {
-	case '-':
-		neg, i = true, 1
-	case '+':
-		i = 1
+	neg := s[0] == '-'
+	if neg || s[0] == '+' {
+		s = s[1:]
 	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			if v > maxCents/10 {
-				return 0, false
-			}
-			v = v*10 + uint64(c-'0')
-			digits++
-			group++
-			continue
-		}
-		if p.thousands != 0 && c == p.thousands {
-			// A separator follows 1-3 digits first, then exactly 3.
-			if digits == 0 || (groups > 0 && group != 3) || group > 3 {
-				return 0, false
-			}
-			groups++
-			group = 0
-			continue
-		}
-		break
-	}
-	if digits == 0 || (groups > 0 && group != 3) {
+	v, err := p.number(s)
+	if err != nil {
 		return 0, false
-	}
-	if p.minor {
-		if i != len(s) || v > maxCents {
-			return 0, false
-		}
-	} else {
-		if v > maxCents/100 {
-			return 0, false
-		}
-		if i < len(s) && s[i] == p.decimal {
-			i++
-			for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-				if frac == 2 {
-					return 0, false
-				}
-				v = v*10 + uint64(s[i]-'0')
-				frac++
-			}
-			if frac == 0 {
-				return 0, false
-			}
-		}
-		if i != len(s) {
-			return 0, false
-		}
-		for ; frac < 2; frac++ {
-			v *= 10
-		}
-		if v > maxCents {
-			return 0, false
-		}
 	}
 	if neg {
 		return -int64(v), true

@@ -2,10 +2,16 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tailor-mail/tailor/pipeline/report"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/segment"
 )
@@ -54,6 +60,164 @@ func TestVariantsKeepTheirIDs(t *testing.T) {
 	}
 	if same < len(after)/2 {
 		t.Errorf("only %d of %d cardholders kept their variant", same, len(after))
+	}
+	checkFlows(t, id, before, after)
+	// The workbook's Clusters sheet follows each variant from September;
+	// September's has no such columns.
+	checkFlowColumns(t, sep.Dir, nil)
+	checkFlowColumns(t, oct.Dir, id)
+}
+
+// A month with more or fewer clusters than the last one has a variant
+// born or retired, and its flows still add up to both months'
+// assignments.
+func TestVariantsBornAndRetired(t *testing.T) {
+	tests := []struct {
+		name          string
+		k             int
+		born, retired int
+	}{
+		{"a variant born", 13, 1, 0},
+		{"two variants retired", 10, 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := quickstartConfig(t)
+			cfg.Month = "2026-09"
+			sep := mustRun(t, cfg)
+			c := *cfg.Campaign
+			c.Clustering.K = FixedK(tt.k)
+			cfg.Campaign, cfg.Month = &c, "2026-10"
+			oct := mustRun(t, cfg)
+			var o segment.File
+			if err := rundir.ReadJSON(oct.Dir+"/"+rundir.ClustersFile, &o); err != nil {
+				t.Fatal(err)
+			}
+			id := o.Identity
+			if id == nil || len(id.Born) != tt.born || len(id.Retired) != tt.retired {
+				t.Fatalf("October identity %+v, want %d born and %d retired", id, tt.born, tt.retired)
+			}
+			before, err := readAssignments(sep.Dir + "/" + rundir.AssignmentsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, err := readAssignments(oct.Dir + "/" + rundir.AssignmentsFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFlows(t, id, before, after)
+			checkFlowColumns(t, oct.Dir, id)
+		})
+	}
+}
+
+// checkFlows checks the flows of id against last month's and this month's
+// assignments (cardholder id -> variant), counted here cardholder by
+// cardholder.
+func checkFlows(t *testing.T, id *segment.Identity, before, after map[string]string) {
+	t.Helper()
+	want := map[string]*segment.Flow{}
+	flow := func(v string) *segment.Flow {
+		if want[v] == nil {
+			want[v] = &segment.Flow{Variant: v}
+		}
+		return want[v]
+	}
+	changed := 0
+	for c, v := range after {
+		w, was := before[c]
+		switch {
+		case !was:
+			flow(v).New++
+		case w == v:
+			flow(v).Stayed++
+		default:
+			flow(v).MovedIn++
+			flow(w).MovedOut++
+			changed++
+		}
+	}
+	for c, w := range before {
+		if _, is := after[c]; !is {
+			flow(w).Left++
+		}
+	}
+	if id.Changed != changed {
+		t.Errorf("%d cardholders changed variant, the assignments say %d", id.Changed, changed)
+	}
+	if len(id.Flows) != len(want) {
+		t.Errorf("%d flows, want one for each of the %d variants of either month", len(id.Flows), len(want))
+	}
+	if !slices.IsSortedFunc(id.Flows, func(a, b segment.Flow) int { return strings.Compare(a.Variant, b.Variant) }) {
+		t.Errorf("flows not sorted by variant: %+v", id.Flows)
+	}
+	var now, then, in, out int
+	for _, f := range id.Flows {
+		if w := want[f.Variant]; w == nil || f != *w {
+			t.Errorf("flow %+v, the assignments say %+v", f, w)
+		}
+		now += f.Stayed + f.MovedIn + f.New
+		then += f.Stayed + f.MovedOut + f.Left
+		in += f.MovedIn
+		out += f.MovedOut
+	}
+	if now != len(after) || then != len(before) || in != id.Changed || out != id.Changed {
+		t.Errorf("flows do not reconcile: %d this month (want %d), %d last month (want %d), %d moved in and %d out (want %d)",
+			now, len(after), then, len(before), in, out, id.Changed)
+	}
+}
+
+// checkFlowColumns checks the Clusters sheet of the workbook in dir: with
+// id, its columns from Last month on show each variant's flow, and the
+// retired variants are listed under the table; without, there are no such
+// columns.
+func checkFlowColumns(t *testing.T, dir string, id *segment.Identity) {
+	t.Helper()
+	f, err := excelize.OpenFile(filepath.Join(dir, rundir.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(report.SheetClusters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := slices.Index(rows[0], "Last month")
+	if id == nil {
+		if at >= 0 {
+			t.Errorf("%s: a Last month column without a last month: %q", dir, rows[0])
+		}
+		return
+	}
+	if at < 0 || !slices.Equal(rows[0][at:], []string{"Last month", "Stayed", "Moved in", "Moved out", "New", "Left"}) {
+		t.Fatalf("%s: Clusters header %q, want the flow columns last", dir, rows[0])
+	}
+	flows := map[string]segment.Flow{}
+	for _, fl := range id.Flows {
+		flows[fl.Variant] = fl
+	}
+	cells := func(since string, fl segment.Flow) []string {
+		return []string{since, fmt.Sprint(fl.Stayed), fmt.Sprint(fl.MovedIn), fmt.Sprint(fl.MovedOut), fmt.Sprint(fl.New), fmt.Sprint(fl.Left)}
+	}
+	table := len(rows) - len(id.Retired) - 1 // the header and a row per cluster
+	if len(id.Retired) == 0 {
+		table = len(rows)
+	}
+	for _, r := range rows[1:table] {
+		since := "kept"
+		if slices.Contains(id.Born, r[1]) {
+			since = "born"
+		}
+		if got, want := r[at:], cells(since, flows[r[1]]); !slices.Equal(got, want) {
+			t.Errorf("%s: variant %s: %q, want %q", dir, r[1], got, want)
+		}
+	}
+	for i, v := range id.Retired {
+		r := rows[table+1+i]
+		fl := flows[v]
+		if want := []string{"retired", "", "", fmt.Sprint(fl.MovedOut), "", fmt.Sprint(fl.Left)}; r[1] != v || !slices.Equal(r[at:], want) {
+			t.Errorf("%s: retired row %q, want %s with %q", dir, r, v, want)
+		}
 	}
 }
 

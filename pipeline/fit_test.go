@@ -273,7 +273,7 @@ func part(t *testing.T, file, ctype string) (body, subject string) {
 func TestFitAudit(t *testing.T) {
 	res := mustRun(t, quickstartConfig(t))
 	var rep FitReport
-	if err := rundir.ReadJSON(filepath.Join(res.Dir, FitFile), &rep); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(res.Dir, rundir.FitFile), &rep); err != nil {
 		t.Fatal(err)
 	}
 	if rep.Checked != res.Audience.Mail || rep.Misfit != 0 || res.FitChecked != rep.Checked || res.FitMisfit != 0 {
@@ -287,7 +287,7 @@ func TestFitAudit(t *testing.T) {
 	if !errors.Is(runErr, ErrFit) || untrue == nil {
 		t.Fatalf("Run with an untrue why: %v, result %v; want ErrFit with the result", runErr, untrue)
 	}
-	if err := rundir.ReadJSON(filepath.Join(untrue.Dir, FitFile), &rep); err != nil {
+	if err := rundir.ReadJSON(filepath.Join(untrue.Dir, rundir.FitFile), &rep); err != nil {
 		t.Fatal(err)
 	}
 	// Count from the files what the audit should have found.
@@ -323,7 +323,7 @@ func TestFitAudit(t *testing.T) {
 	if n := len(rep.Examples); n == 0 || n > fitExamples || !strings.Contains(rep.Examples[0].Detail, "follow your card spending on") {
 		t.Errorf("examples %+v", rep.Examples)
 	}
-	if !strings.Contains(runErr.Error(), "[fit] budget") || !strings.Contains(runErr.Error(), FitFile) {
+	if !strings.Contains(runErr.Error(), "[fit] budget") || !strings.Contains(runErr.Error(), rundir.FitFile) {
 		t.Errorf("error %q does not say what to do", runErr)
 	}
 	// Every output is there: the workbook with its Fit sheet.
@@ -517,7 +517,7 @@ func TestLocaleAndAttributeSlots(t *testing.T) {
 		}
 	}
 	var audit struct{ Misfits int }
-	if err := json.Unmarshal(readFile(t, filepath.Join(res.Dir, FitFile)), &audit); err != nil {
+	if err := json.Unmarshal(readFile(t, filepath.Join(res.Dir, rundir.FitFile)), &audit); err != nil {
 		t.Fatal(err)
 	}
 	if audit.Misfits != 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/variants"
 )
 
 // setKeys computes every stage's key from the input files' hashes. Each
@@ -54,11 +55,28 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		parts["outbox"] = append(parts["outbox"], "templates only")
 		parts["fit"] = append(parts["fit"], "templates only")
 	}
-	prev := ""
+	prev, cluster := "", ""
 	for i := range stages {
 		stages[i].key = rundir.Key(append([]any{prev, stages[i].name}, parts[stages[i].name]...)...)
 		prev = stages[i].key
+		if stages[i].name == "cluster" {
+			cluster = prev
+		}
 	}
+	// A variant's render follows the render's key but for the template
+	// set as a whole (its own files and plan are the variant's part of
+	// its fingerprint), and the suppression list, which its sample
+	// follows.
+	base := []any{cluster, "variant render", r.suppressionDigest()}
+	r.variantBase = rundir.Key(append(base, parts["render"][1:]...)...)
+}
+
+// variantFingerprint identifies what variant v's files under variants/
+// follow: the data and settings every variant's render follows, v's plan,
+// and the template files v reads. A render keeps the files of a variant
+// whose fingerprint has not changed.
+func (r *run) variantFingerprint(v variants.Variant) string {
+	return rundir.Key(r.variantBase, v, r.set.UsedHash(v.BlockIDs()))
 }
 
 // suppressionDigest identifies the campaign's suppression list, "" when

@@ -154,8 +154,9 @@ func (l *loader) recipients() []recipient {
 	return rs
 }
 
-// compile compiles every variant of the plan once.
-func (r *run) compile(ctx context.Context, plan *variants.Plan) ([]*render.Newsletter, error) {
+// engine builds the render engine of the campaign's templates, once per
+// stage that compiles variants.
+func (r *run) engine() (*render.Engine, error) {
 	engine, err := render.New(r.set, r.md, r.renderConfig())
 	if err != nil {
 		return nil, err
@@ -164,6 +165,15 @@ func (r *run) compile(ctx context.Context, plan *variants.Plan) ([]*render.Newsl
 		if _, ok := render.LocaleConventions(l); !ok {
 			r.event(Event{Stage: "render", State: EventWarn, Message: fmt.Sprintf("sender.locale %q: no money and date conventions are known for its language; .Campaign.Locale writes them as en-US", l)})
 		}
+	}
+	return engine, nil
+}
+
+// compile compiles every variant of the plan once.
+func (r *run) compile(ctx context.Context, plan *variants.Plan) ([]*render.Newsletter, error) {
+	engine, err := r.engine()
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*render.Newsletter, 0, len(plan.Variants))
 	for _, v := range plan.Variants {

@@ -204,11 +204,11 @@ func (r *run) stages(o *outcomes) []stage {
 		// its meta.json and a sample message for a real recipient.
 		step("render", &o.render, func(ctx context.Context) (rendered, error) {
 			l := r.load(ctx, o)
-			ns, cf, ml := l.newsletters(), l.clusters(), l.mailing()
+			plan, cf, ml := l.plan(), l.clusters(), l.mailing()
 			if l.err != nil {
 				return rendered{}, l.err
 			}
-			return r.render(ctx, ns, cf, ml)
+			return r.render(ctx, plan, cf, ml)
 		}).readBySend(),
 		// fit personalizes every mailable cardholder's message and audits
 		// it against their own data: blocks for their tier and
@@ -229,7 +229,7 @@ func (r *run) stages(o *outcomes) []stage {
 			if l.err != nil {
 				return reported{}, l.err
 			}
-			if err := rundir.ReadJSON(r.file(FitFile), &in.fit); err != nil {
+			if err := rundir.ReadJSON(r.file(rundir.FitFile), &in.fit); err != nil {
 				return reported{}, err
 			}
 			var err error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/render"
@@ -52,8 +53,10 @@ type RenderResult struct {
 	// follow the variants as they are now: the next tailor run of the
 	// campaign brings them up to date.
 	Stale []string
-	// Variants counts the variants.
-	Variants int
+	// Variants counts the variants; Rendered those rendered again, the
+	// others kept their files, as nothing they read changed (0 when the
+	// render stage was kept as a whole).
+	Variants, Rendered int
 }
 
 // Render renders the variants of an existing run again after a template
@@ -110,6 +113,9 @@ func Render(ctx context.Context, rc RenderConfig) (res *RenderResult, err error)
 	}
 	res = &RenderResult{Dir: dir, Campaign: m.Campaign, Month: m.Month, Templates: tdir,
 		Ran: m.LastRun.Ran, Kept: m.LastRun.Kept, Variants: o.variants.Variants}
+	if slices.Contains(res.Ran, "render") {
+		res.Rendered = o.render.Rendered
+	}
 	for _, st := range stages[to:] {
 		if rec := m.Stage(st.name); rec != nil && rec.Key != st.key {
 			res.Stale = append(res.Stale, st.name)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -386,4 +388,136 @@ func TestCheckTemplates(t *testing.T) {
 	if _, err := CheckTemplates(CheckConfig{Dir: filepath.Join(broken, "nope")}); !errors.Is(err, ErrConfig) {
 		t.Errorf("missing folder: error %v, want ErrConfig", err)
 	}
+}
+
+// TestRenderOnlyWhatAnEditReads edits one block that some variants show
+// and others do not: Render renders again only the variants that show it,
+// keeps the others' files as they were (not even rewritten), and leaves
+// variants/ byte for byte as a render from scratch with the edited
+// templates writes it. An edit of the layout renders every variant again.
+func TestRenderOnlyWhatAnEditReads(t *testing.T) {
+	cfg, tdir := templateCampaign(t)
+	first := mustRun(t, cfg)
+	var plan variants.Plan
+	if err := rundir.ReadJSON(filepath.Join(first.Dir, rundir.PlanFile), &plan); err != nil {
+		t.Fatal(err)
+	}
+	// The block the fewest variants show, but at least one.
+	shows := map[string][]string{}
+	for _, v := range plan.Variants {
+		for _, id := range v.BlockIDs() {
+			shows[id] = append(shows[id], v.ID)
+		}
+	}
+	block := ""
+	for id, vs := range shows {
+		if len(vs) < len(plan.Variants) && (block == "" || len(vs) < len(shows[block]) || len(vs) == len(shows[block]) && id < block) {
+			block = id
+		}
+	}
+	if block == "" {
+		t.Fatal("every block is in every variant")
+	}
+	set, err := templates.Load(os.DirFS(tdir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := set.Block(block)
+	src := string(readFile(t, filepath.Join(tdir, filepath.FromSlash(b.File))))
+	// The block's first line of body text gets a mark.
+	body := strings.SplitN(src, "+++", 3)
+	if len(body) != 3 {
+		t.Fatalf("%s: no front matter", b.File)
+	}
+	line := ""
+	for _, l := range strings.Split(body[2], "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") && !strings.Contains(l, "{{") {
+			line = l
+			break
+		}
+	}
+	if line == "" {
+		t.Fatalf("%s: no plain line of text to edit", b.File)
+	}
+	const mark = "Edited just now."
+	editFile(t, filepath.Join(tdir, filepath.FromSlash(b.File)), line, mark+" "+line)
+
+	before := inodes(t, filepath.Join(first.Dir, rundir.VariantsDir))
+	res := mustRender(t, renderConfig(cfg, first.Dir))
+	if res.Rendered != len(shows[block]) || res.Variants != len(plan.Variants) {
+		t.Errorf("rendered %d of %d variants, want the %d that show %s (%v)", res.Rendered, res.Variants, len(shows[block]), block, shows[block])
+	}
+	after := inodes(t, filepath.Join(first.Dir, rundir.VariantsDir))
+	for _, v := range plan.Variants {
+		edited := slices.Contains(shows[block], v.ID)
+		for _, f := range []string{"index.html", "meta.json", "sample.eml"} {
+			p := v.ID + "/" + f
+			kept := os.SameFile(before[p], after[p]) && before[p].ModTime().Equal(after[p].ModTime())
+			if kept == edited {
+				t.Errorf("%s: kept %v, but the variant shows %s: %v", p, kept, block, edited)
+			}
+		}
+		if edited {
+			// The mark shows for the readers whose slot took the block.
+			var meta variantMeta
+			if err := rundir.ReadJSON(filepath.Join(first.Dir, rundir.VariantsDir, v.ID, rundir.VariantMeta), &meta); err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for i := range meta.Readers {
+				f := rundir.VariantText
+				if i > 0 {
+					f = rundir.ReadersDir + "/" + strconv.Itoa(i) + ".txt"
+				}
+				found = found || bytes.Contains(readFile(t, filepath.Join(first.Dir, rundir.VariantsDir, v.ID, f)), []byte(mark))
+			}
+			if !found && slices.Contains(v.Blocks, block) {
+				t.Errorf("%s shows %s to everyone, and no reader's text has the edit", v.ID, block)
+			}
+		}
+	}
+
+	// The same as a render from scratch with the edited templates.
+	fresh := cfg
+	fresh.OutRoot = t.TempDir()
+	scratch := mustRun(t, fresh)
+	got, _ := treeHash(t, filepath.Join(first.Dir, rundir.VariantsDir))
+	want, _ := treeHash(t, filepath.Join(scratch.Dir, rundir.VariantsDir))
+	if got != want {
+		t.Error("variants/ after the edit differs from a render from scratch with the same templates")
+	}
+
+	// Every variant reads the layout.
+	editFile(t, filepath.Join(tdir, "layout.html"), "<body", "<!-- edited -->\n<body")
+	if res := mustRender(t, renderConfig(cfg, first.Dir)); res.Rendered != len(plan.Variants) {
+		t.Errorf("after a layout edit, rendered %d of %d variants", res.Rendered, len(plan.Variants))
+	}
+	// Nothing changed: the render stage is kept whole.
+	if res := mustRender(t, renderConfig(cfg, first.Dir)); len(res.Ran) != 0 || res.Rendered != 0 {
+		t.Errorf("with nothing edited, ran %v and rendered %d variants", res.Ran, res.Rendered)
+	}
+}
+
+// inodes maps each file under dir (slash-separated, relative to it) to
+// its FileInfo: os.SameFile and the modification time tell a file kept
+// from one rewritten or replaced.
+func inodes(t *testing.T, dir string) map[string]fs.FileInfo {
+	t.Helper()
+	out := map[string]fs.FileInfo{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = fi
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

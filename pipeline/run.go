@@ -44,7 +44,10 @@ type run struct {
 	idsOnce sync.Once
 	rates   map[string]ingest.Rate
 	set     *templates.Set
-	md      *templates.Markdown
+	// variantBase is what every variant's render follows but its own
+	// plan and template files (variantFingerprint); setKeys sets it.
+	variantBase string
+	md          *templates.Markdown
 
 	manifest *rundir.Manifest
 }

@@ -86,7 +86,7 @@ func (r *run) cluster(ctx context.Context, ps []profile.Profile, features []stri
 	if id := segment.MatchPrevious(cf.Clusters, prev, feats.Names); id != nil {
 		id.PreviousMonth = filepath.Base(prevDir)
 		if before, err := readAssignments(filepath.Join(prevDir, rundir.AssignmentsFile)); err == nil {
-			id.Changed = segment.Changed(sc, cf.Clusters, before)
+			id.Changed, id.Flows = segment.Flows(sc, cf.Clusters, before)
 		}
 		cf.Identity = id
 		out.Continuity = &continuity{Matched: id.Matched, Born: len(id.Born), Retired: len(id.Retired), Changed: id.Changed}

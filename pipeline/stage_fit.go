@@ -13,9 +13,6 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
-// FitFile is the fit audit's findings, in the run directory.
-const FitFile = "fit.json"
-
 // fitExamples is how many examples of each rule fit.json keeps.
 const fitExamples = 20
 
@@ -27,7 +24,7 @@ type fitted struct {
 	Misfit  int `count:"misfit"`
 }
 
-func (fitted) outputs() []string { return []string{FitFile} }
+func (fitted) outputs() []string { return []string{rundir.FitFile} }
 
 // FitReport is fit.json: how many messages of each variant say something
 // untrue for their reader, by rule, with examples.
@@ -150,7 +147,7 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 	if rep.Checked > 0 {
 		rep.Rate = float64(rep.Misfit) / float64(rep.Checked)
 	}
-	if err := rundir.WriteJSON(r.file(FitFile), rep); err != nil {
+	if err := rundir.WriteJSON(r.file(rundir.FitFile), rep); err != nil {
 		return fitted{}, err
 	}
 	return fitted{Checked: rep.Checked, Misfit: rep.Misfit}, nil
@@ -172,7 +169,7 @@ func (r *run) checkFit(f fitted) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %d of %d messages (%.1f%%) say something untrue for their reader, over the budget of %.1f%% ([fit] budget); see %s and the workbook's Fit sheet",
-		ErrFit, f.Misfit, f.Checked, 100*rate, 100*budget, r.file(FitFile))
+		ErrFit, f.Misfit, f.Checked, 100*rate, 100*budget, r.file(rundir.FitFile))
 }
 
 // fitUnsubscribe is the unsubscribe link of the audited messages, which

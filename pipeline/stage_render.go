@@ -2,12 +2,19 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
 
 	"github.com/tailor-mail/tailor/pipeline/internal/workers"
+	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/render"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/segment"
@@ -22,6 +29,11 @@ type rendered struct {
 	// addressed to a real cardholder and to the preview recipient.
 	SamplesToCardholders int `count:"samples_to_cardholders"`
 	SamplesToPreview     int `count:"samples_to_preview_recipient"`
+	// Rendered and Kept count the variants rendered and those whose
+	// files were kept from the render before, as nothing they follow
+	// changed (variantFingerprint).
+	Rendered int `count:"variants_rendered"`
+	Kept     int `count:"variants_kept"`
 
 	newsletters []*render.Newsletter
 }
@@ -71,14 +83,129 @@ type variantMeta struct {
 	PreviewSlots []slotChoice `json:"preview_slots,omitempty"`
 	// Sample says to whom sample.eml is addressed.
 	Sample send.Sample `json:"sample"`
+	// Fingerprint identifies what the variant's files follow
+	// (variantFingerprint): a render keeps them while it is the same.
+	Fingerprint string `json:"fingerprint"`
+	// Files are the SHA-256 of the variant's other files, by name
+	// (slash-separated, from the variant's directory): a render keeps
+	// only files that are still as written.
+	Files map[string]string `json:"files"`
+	// Readers are a few real recipients of the variant whose messages
+	// the preview shows ("view as"): the previews' reader first, then
+	// readers for whom the slots take other blocks. Reader i > 0 reads
+	// readers/<i>.html and readers/<i>.txt; the first reads index.html
+	// and index.txt. Empty for a variant with no mailable member.
+	Readers []readerMeta `json:"readers,omitempty"`
 }
 
+// readerMeta is one recipient of a variant as the preview's "view as" shows
+// them: who they are and what their message says.
+type readerMeta struct {
+	Cardholder   string       `json:"cardholder"`
+	FirstName    string       `json:"first_name"`
+	Tier         string       `json:"tier"`
+	Relationship string       `json:"relationship"`
+	Locale       string       `json:"locale"`
+	Subject      string       `json:"subject"`
+	Preheader    string       `json:"preheader"`
+	Slots        []slotChoice `json:"slots,omitempty"`
+}
+
+// maxReaders is how many recipients of a variant the preview can be viewed
+// as; readerScan is how many of its most representative members are looked
+// at to find readers whose slots take other blocks.
+const (
+	maxReaders = 5
+	readerScan = 2000
+)
+
+// viewAs chooses the readers of variant v (its mailable members, the most
+// representative first) besides first, the previews' reader: members for
+// whom the slots take a combination of blocks no reader chosen before has,
+// then, while there is room, the next most representative members.
+func (r *run) viewAs(v variants.Variant, first *profile.Profile, members []*profile.Profile) []*profile.Profile {
+	out := []*profile.Profile{first}
+	seen := map[string]bool{}
+	key := func(p *profile.Profile) string {
+		var b strings.Builder
+		for _, c := range slotChoices(v, r.recipientOf(p)) {
+			b.WriteString(c.Block)
+			b.WriteByte(0)
+		}
+		return b.String()
+	}
+	seen[key(first)] = true
+	var rest []*profile.Profile
+	for i, p := range members {
+		if len(out) == maxReaders || i == readerScan {
+			break
+		}
+		if p == first {
+			continue
+		}
+		if k := key(p); len(v.Slots) > 0 && !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+			continue
+		}
+		if len(rest) < maxReaders {
+			rest = append(rest, p)
+		}
+	}
+	for _, p := range rest {
+		if len(out) == maxReaders {
+			break
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// previewUnsubscribe is the unsubscribe link of the previews: they are
+// no one's message to act on.
+const previewUnsubscribe = "https://unsubscribe.invalid/preview"
+
 // render writes variants/<id>/{index.html,index.txt,meta.json,sample.eml}
-// for every compiled variant: the pages for the previews' sample
-// recipient, and the sample message for the variant's first mailable
-// cardholder (ml).
-func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.File, ml *mailing) (rendered, error) {
-	out := rendered{newsletters: ns, Variants: len(ns)}
+// and readers/ for every variant of the plan: the pages for the previews'
+// sample recipient and a few other readers, and the sample message for
+// the variant's first mailable cardholder (ml). A variant whose
+// fingerprint is the one its meta.json recorded keeps its files, and is
+// not even compiled: after a template edit only the variants that read
+// the edited files render again.
+func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File, ml *mailing) (rendered, error) {
+	out := rendered{Variants: len(plan.Variants)}
+	prev := rundir.Earlier(r.dir, rundir.VariantsDir)
+	fingerprints := make([]string, len(plan.Variants))
+	kept := make([]*variantMeta, len(plan.Variants))
+	ns := make([]*render.Newsletter, len(plan.Variants))
+	var engine *render.Engine
+	for i, v := range plan.Variants {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		fingerprints[i] = r.variantFingerprint(v)
+		if m := keepable(filepath.Join(prev, v.ID), fingerprints[i]); m != nil {
+			kept[i] = m
+			out.Kept++
+			continue
+		}
+		if engine == nil {
+			var err error
+			if engine, err = r.engine(); err != nil {
+				return out, err
+			}
+		}
+		n, err := engine.Compile(v)
+		if err != nil {
+			return out, err
+		}
+		ns[i] = n
+		out.Rendered++
+	}
+	if out.Kept == 0 {
+		// Every variant is compiled: the stages after use them.
+		out.newsletters = ns
+	}
 	sampler := &send.Sampler{Composer: r.composer(), Candidates: func(variant string) iter.Seq[render.Recipient] {
 		return func(yield func(render.Recipient) bool) {
 			for _, p := range ml.byVariant[variant] {
@@ -99,7 +226,16 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 	defer swap.Abort()
 	// Each variant's files are independent: a bounded pool of workers
 	// writes them.
+	var keptToCardholders, keptToPreview atomic.Int64
 	err = workers.Each(ctx, len(ns), func(i int) error {
+		if m := kept[i]; m != nil {
+			if m.Sample.Preview {
+				keptToPreview.Add(1)
+			} else {
+				keptToCardholders.Add(1)
+			}
+			return swap.Keep(m.ID, filepath.Join(prev, m.ID))
+		}
 		n := ns[i]
 		msg, sample, err := sampler.Sample(n)
 		if err != nil {
@@ -109,15 +245,16 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 		// mailable member near the group's centre (byCentre), or Alex
 		// Sample for a variant with none.
 		reader := render.SampleRecipient()
+		var first *profile.Profile
 		if !sample.Preview {
 			for _, p := range ml.byVariant[n.Variant.ID] {
 				if p.ID == sample.Recipient {
-					reader = r.recipientOf(p)
+					reader, first = r.recipientOf(p), p
 					break
 				}
 			}
 		}
-		m, err := n.Personalize(reader, "https://unsubscribe.invalid/preview")
+		m, err := n.Personalize(reader, previewUnsubscribe)
 		if err != nil {
 			return err
 		}
@@ -129,16 +266,38 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 		meta := variantMeta{Variant: n.Variant, Tier: n.Variant.Tier, TierShare: c.TierShare,
 			Relationship: n.Variant.Relationship, RelationshipShare: c.RelationshipShare,
 			Campaign: r.c.Name, Month: r.monthName(), SampleSubject: m.Subject, SamplePreheader: m.Preheader,
-			PreviewSlots: slotChoices(n.Variant, reader), Sample: sample}
-		for _, f := range []struct {
+			PreviewSlots: slotChoices(n.Variant, reader), Sample: sample, Fingerprint: fingerprints[i]}
+		type file struct {
 			name string
 			data []byte
-		}{{"index.html", m.HTML}, {"index.txt", m.Text}, {send.SampleFile, msg.EML}} {
+		}
+		files := []file{{rundir.VariantHTML, m.HTML}, {rundir.VariantText, m.Text}, {rundir.VariantSample, msg.EML}}
+		if first != nil {
+			for i, p := range r.viewAs(n.Variant, first, ml.byVariant[id]) {
+				rc, pm := r.recipientOf(p), m
+				if i > 0 {
+					if pm, err = n.Personalize(rc, previewUnsubscribe); err != nil {
+						// Data the templates cannot write (the
+						// outbox refuses it too): another reader.
+						continue
+					}
+					base := fmt.Sprintf("%s/%d", rundir.ReadersDir, len(meta.Readers))
+					files = append(files, file{base + ".html", pm.HTML}, file{base + ".txt", pm.Text})
+				}
+				meta.Readers = append(meta.Readers, readerMeta{Cardholder: p.ID, FirstName: p.FirstName, Tier: p.Tier,
+					Relationship: string(p.Relationship), Locale: p.Locale, Subject: pm.Subject, Preheader: pm.Preheader,
+					Slots: slotChoices(n.Variant, rc)})
+			}
+		}
+		meta.Files = make(map[string]string, len(files))
+		for _, f := range files {
+			sum := sha256.Sum256(f.data)
+			meta.Files[f.name] = hex.EncodeToString(sum[:])
 			if err := swap.WriteFile(id+"/"+f.name, f.data); err != nil {
 				return err
 			}
 		}
-		return swap.Create(id+"/meta.json", func(w io.Writer) error {
+		return swap.Create(id+"/"+rundir.VariantMeta, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(meta)
@@ -151,8 +310,48 @@ func (r *run) render(ctx context.Context, ns []*render.Newsletter, cf *segment.F
 		return out, err
 	}
 	out.SamplesToCardholders, out.SamplesToPreview = sampler.Counts()
+	out.SamplesToCardholders += int(keptToCardholders.Load())
+	out.SamplesToPreview += int(keptToPreview.Load())
 	if r.secret == "" && out.SamplesToCardholders > 0 {
 		r.event(Event{Stage: "render", State: EventWarn, Message: r.c.Sender.UnsubscribeSecretEnv + " is not set: the samples' unsubscribe links are signed with a key anyone can derive; the next run with it set renders them again"})
 	}
 	return out, nil
+}
+
+// keepable returns the meta.json of the earlier render of a variant, in
+// dir, when its files may be kept: it recorded fingerprint, and the
+// variant's directory holds exactly the files it lists, each as written.
+// Otherwise nil: the variant renders again.
+func keepable(dir, fingerprint string) *variantMeta {
+	var m variantMeta
+	if err := rundir.ReadJSON(filepath.Join(dir, rundir.VariantMeta), &m); err != nil || m.Fingerprint != fingerprint || len(m.Files) == 0 {
+		return nil
+	}
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == rundir.VariantMeta {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return fs.ErrInvalid
+		}
+		sum, _, err := rundir.HashFile(p)
+		if err != nil || sum != m.Files[rel] {
+			return fs.ErrInvalid
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != len(m.Files) {
+		return nil
+	}
+	return &m
 }

@@ -74,6 +74,10 @@ func (r *run) report(in reportIn) (reported, error) {
 	if id := cf.Identity; id != nil {
 		s.Continuity = &report.Continuity{PreviousMonth: id.PreviousMonth, Kept: id.Matched, Born: id.Born,
 			Retired: id.Retired, Changed: id.Changed}
+		for _, f := range id.Flows {
+			s.Continuity.Flows = append(s.Continuity.Flows, report.Flow{Variant: f.Variant, Stayed: f.Stayed, MovedIn: f.MovedIn,
+				New: f.New, MovedOut: f.MovedOut, Left: f.Left})
+		}
 	}
 	if err := rundir.WriteFile(r.file(rundir.ReportFile), func(w io.Writer) error { return report.Write(w, s) }); err != nil {
 		return reported{}, err
@@ -208,7 +212,7 @@ func (r *run) sampleLines(plan *variants.Plan) (subjects, preheaders []string, e
 			SampleSubject   string `json:"sample_subject"`
 			SamplePreheader string `json:"sample_preheader"`
 		}
-		if err := rundir.ReadJSON(r.file(path.Join(rundir.VariantsDir, v.ID, "meta.json")), &m); err != nil {
+		if err := rundir.ReadJSON(r.file(path.Join(rundir.VariantsDir, v.ID, rundir.VariantMeta)), &m); err != nil {
 			return nil, nil, err
 		}
 		subjects, preheaders = append(subjects, m.SampleSubject), append(preheaders, m.SamplePreheader)

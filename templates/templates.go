@@ -66,6 +66,10 @@ type Set struct {
 	index    map[string]int
 	hash     string
 	metaHash string
+	// shared identifies the layouts and partials; blockHash each block's
+	// file, by block id: UsedHash combines them.
+	shared    string
+	blockHash map[string]string
 }
 
 // Default returns the embedded default template set.
@@ -208,9 +212,18 @@ func Load(fsys fs.FS) (*Set, error) {
 		// The whole file, front matter included: Hash changes with any edit.
 		files = append(files, File{b.File, b.source})
 	}
-	for _, f := range files {
+	shared := sha256.New()
+	s.blockHash = make(map[string]string, len(s.Blocks))
+	for i, f := range files {
 		fmt.Fprintf(h, "%s\x00%d\x00%s", f.Name, len(f.Source), f.Source)
+		if i < 2+len(s.Partials) {
+			fmt.Fprintf(shared, "%s\x00%d\x00%s", f.Name, len(f.Source), f.Source)
+			continue
+		}
+		b := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s", f.Name, len(f.Source), f.Source))
+		s.blockHash[s.Blocks[i-2-len(s.Partials)].ID] = hex.EncodeToString(b[:])
 	}
+	s.shared = hex.EncodeToString(shared.Sum(nil))
 	enc := json.NewEncoder(m)
 	for _, b := range s.Blocks {
 		if err := enc.Encode(b.Block); err != nil {
@@ -235,6 +248,19 @@ func (s *Set) Files() []File {
 
 // Hash identifies the set's content: it changes with any edit.
 func (s *Set) Hash() string { return s.hash }
+
+// UsedHash identifies the files a newsletter made of the given blocks
+// reads: the layouts, the partials and those blocks' files, front matter
+// included. It changes with an edit of any of them, and with no other edit
+// of the set; an id the set does not hold counts as a file of its own.
+func (s *Set) UsedHash(blocks []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", s.shared)
+	for _, id := range blocks {
+		fmt.Fprintf(h, "%s\x00%s\x00", id, s.blockHash[id])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 // MetaHash identifies the blocks' front matter only: it changes when an edit
 // can change which blocks a variant gets, not when only wording or layout

@@ -408,6 +408,58 @@ func TestHash(t *testing.T) {
 	}
 }
 
+// TestUsedHash checks that a newsletter's hash follows the files it reads:
+// the layouts, the partials and its own blocks, and no other block.
+func TestUsedHash(t *testing.T) {
+	other := strings.Replace(okBlock, `id = "ok"`, `id = "other"`, 1)
+	withOther := func() fstest.MapFS {
+		m := baseFS()
+		m["blocks/other.md"] = &fstest.MapFile{Data: []byte(other)}
+		return m
+	}
+	base, err := templates.Load(withOther())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name              string
+		file, src         string
+		okSame, otherSame bool
+	}{
+		{name: "no edit", file: "blocks/ok.md", src: okBlock, okSame: true, otherSame: true},
+		{name: "the block's body", file: "blocks/ok.md", src: strings.Replace(okBlock, "Text.", "Texts.", 1), otherSame: true},
+		{name: "the block's front matter", file: "blocks/ok.md", src: strings.Replace(okBlock, `title = "Fine"`, `title = "Finer"`, 1), otherSame: true},
+		{name: "the other block", file: "blocks/other.md", src: strings.Replace(other, "Text.", "Texts.", 1), okSame: true},
+		{name: "HTML layout", file: "layout.html", src: okLayoutHTML + "<!-- -->\n"},
+		{name: "text layout", file: "layout.txt", src: "Hi\n" + okLayoutText},
+		{name: "partial", file: "partials/footer.html", src: "{{ define \"footer\" }}<p>{{ .Sender.PostalAddress }}</p>{{ end }}\n"},
+		{name: "new partial", file: "partials/header.html", src: "{{ define \"header\" }}<p>Hi</p>{{ end }}\n"},
+		{name: "new block", file: "blocks/more.md", src: strings.Replace(okBlock, `id = "ok"`, `id = "more"`, 1), okSame: true, otherSame: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := withOther()
+			m[tt.file] = &fstest.MapFile{Data: []byte(tt.src)}
+			set, err := templates.Load(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := set.UsedHash([]string{"ok"}) == base.UsedHash([]string{"ok"}); got != tt.okSame {
+				t.Errorf("UsedHash(ok) unchanged = %v, want %v", got, tt.okSame)
+			}
+			if got := set.UsedHash([]string{"other"}) == base.UsedHash([]string{"other"}); got != tt.otherSame {
+				t.Errorf("UsedHash(other) unchanged = %v, want %v", got, tt.otherSame)
+			}
+		})
+	}
+	if base.UsedHash([]string{"ok", "other"}) == base.UsedHash([]string{"other", "ok"}) {
+		t.Error("UsedHash does not follow the blocks' order")
+	}
+	if base.UsedHash([]string{"ok"}) == base.UsedHash([]string{"ok", "other"}) {
+		t.Error("UsedHash does not change with a block more")
+	}
+}
+
 // TestDefaultFSIsTheSet checks that DefaultFS serves the files Default
 // loads, so a designer who copies it starts from the real set.
 func TestDefaultFSIsTheSet(t *testing.T) {

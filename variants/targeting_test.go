@@ -481,3 +481,36 @@ func TestSlotCounts(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockIDs(t *testing.T) {
+	alt := func(ids ...string) []variants.Alternative {
+		var out []variants.Alternative
+		for _, id := range ids {
+			out = append(out, variants.Alternative{Block: id})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		v    variants.Variant
+		want []string
+	}{
+		{"no blocks", variants.Variant{}, nil},
+		{"blocks only", variants.Variant{Blocks: []string{"intro", "dining", "closing"}}, []string{"intro", "dining", "closing"}},
+		{"slots in reading order", variants.Variant{Blocks: []string{"intro", "dining", "closing"}, Slots: []variants.Slot{
+			{Name: "intro", At: 0, Alternatives: alt("intro-fr")},
+			{Name: "tier", At: 2, Alternatives: alt("tier-gold", "tier-green")},
+		}}, []string{"intro-fr", "intro", "dining", "tier-gold", "tier-green", "closing"}},
+		{"each once", variants.Variant{Blocks: []string{"intro", "dining"}, Slots: []variants.Slot{
+			{Name: "dining", At: 1, Alternatives: alt("dining-platinum", "dining")},
+			{Name: "retention", At: 2, Alternatives: alt("dining-platinum", "retention")},
+		}}, []string{"intro", "dining-platinum", "dining", "retention"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.v.BlockIDs(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("BlockIDs() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -387,6 +387,29 @@ func (v *Variant) Parts() []Part {
 	return out
 }
 
+// BlockIDs returns every block v may show, in reading order (Parts), each
+// once: its blocks and every alternative of its slots.
+func (v *Variant) BlockIDs() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, p := range v.Parts() {
+		if p.Slot == nil {
+			add(p.Block)
+			continue
+		}
+		for _, a := range p.Slot.Alternatives {
+			add(a.Block)
+		}
+	}
+	return out
+}
+
 // Plan is the full set of variants of one campaign month.
 type Plan struct {
 	Variants []Variant `json:"variants"`

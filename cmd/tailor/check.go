@@ -12,6 +12,7 @@ import (
 
 	"github.com/tailor-mail/tailor/pipeline"
 	"github.com/tailor-mail/tailor/pipeline/fit"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
 type checkOptions struct {
@@ -125,7 +126,7 @@ func checkFit(ctx context.Context, o checkOptions, stdout io.Writer) error {
 		return runErr
 	}
 	var rep pipeline.FitReport
-	if err := readJSONFile(filepath.Join(res.Dir, pipeline.FitFile), &rep); err != nil {
+	if err := readJSONFile(filepath.Join(res.Dir, rundir.FitFile), &rep); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "fit: %d of %d messages true for their reader (%.1f%%; budget: %.1f%% untrue)\n",

@@ -75,6 +75,7 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 	opts := preview.Options{Reload: events}
 	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
 		fmt.Fprintf(stderr, "warning: preview: %s is not a loopback address: anyone who reaches it sees the cardholders' data in the previews\n", ln.Addr())
+		opts.Remote = true
 		if host, _, err := net.SplitHostPort(o.addr); err == nil && host != "" {
 			opts.Hosts = append(opts.Hosts, host)
 		}
@@ -85,13 +86,18 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 		return err
 	}
 	defer h.Close()
+	// The watcher writes from its own goroutine.
+	stdout, stderr = &syncWriter{w: stdout}, &syncWriter{w: stderr}
 	// Render what is out of date, and learn the template folder to watch.
 	render := func() (string, error) {
+		start := time.Now()
 		res, err := pipeline.Render(ctx, pipeline.RenderConfig{RunDir: o.dir, Templates: o.templates, Version: Version, Command: o.line})
 		if err != nil {
 			return "", err
 		}
 		if len(res.Ran) > 0 {
+			fmt.Fprintf(stdout, "  %-13s %d of %d %s in %s (the others read no file that changed)\n", "rendered", res.Rendered, res.Variants,
+				plural(res.Variants, "variant", "variants"), time.Since(start).Round(time.Millisecond))
 			events.Reload()
 		}
 		return res.Templates, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,6 +98,22 @@ func TestPreviewBrowser(t *testing.T) {
 		t.Errorf("clearing the filter shows %d rows, want 12", n)
 	}
 
+	// A click on Audience sorts by it, the largest first on the second.
+	for _, dir := range []struct {
+		name string
+		sign int
+	}{{"ascending", 1}, {"descending", -1}} {
+		do("sort by audience, "+dir.name, chromedp.Click(chromedp.CSS(`#variants thead th:nth-child(3) button`)))
+		if n := eval("check the order", fmt.Sprintf(`(() => {
+			const v = Array.from(document.querySelectorAll("#variants tbody tr")).map(r => parseFloat(r.cells[2].dataset.sort));
+			let bad = 0;
+			for (let i = 1; i < v.length; i++) if ((v[i] - v[i-1]) * %d < 0) bad++;
+			return document.querySelector("#variants thead th:nth-child(3)").getAttribute("aria-sort") === %q ? bad : -1;
+		})()`, dir.sign, dir.name)); n != 0 {
+			t.Errorf("sorted %s by audience: %d rows out of order (-1: the header does not say so)", dir.name, n)
+		}
+	}
+
 	// j selects the first row, j again the second, Enter opens it.
 	href, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.querySelectorAll("#variants tbody tr")[1].dataset.href`))
 	if err != nil {
@@ -130,6 +147,34 @@ func TestPreviewBrowser(t *testing.T) {
 	if d := eval("measure the desktop frame", `document.querySelector(".frame.desktop iframe").getBoundingClientRect().width`); d != 600 {
 		t.Errorf("in both views the desktop frame is %d px wide, want 600", d)
 	}
+	dark := `(document.getElementById("frames").classList.contains("dark") && document.getElementById("dark").getAttribute("aria-pressed") === "true") ? 1 : 0`
+	do("turn the dark view on", chromedp.Click(chromedp.CSS(`#dark`)))
+	if eval("check the dark view", dark) != 1 {
+		t.Error("the Dark button does not darken the frames")
+	}
+
+	// View as the second reader: their own message, in the view chosen
+	// before; r goes on to the next reader.
+	reader, err := chromedp.Run(tctx, chromedp.Evaluate[struct{ Href, Name string }](
+		`(() => { const a = document.querySelectorAll('#readers a')[1]; return a ? {Href: a.getAttribute("href"), Name: a.querySelector("strong").textContent} : {}; })()`))
+	if err != nil || reader.Href == "" {
+		t.Fatalf("the variant page has no second reader to view as (%v)", err)
+	}
+	do("view as the second reader", chromedp.Click(chromedp.CSS(`#readers li:nth-child(2) a`)), chromedp.WaitVisible(chromedp.CSS("#frames")))
+	if loc, err := chromedp.Run(tctx, chromedp.Location()); err != nil || loc != base+reader.Href {
+		t.Fatalf("the second reader's link went to %q (%v), want %s", loc, err, base+reader.Href)
+	}
+	if text := frameText(t, tctx, base+"/v/"+id+"/html?as=1", "Hello "+reader.Name+","); !strings.Contains(text, "Hello "+reader.Name+",") {
+		t.Errorf("viewed as %s, the frame says %.200q", reader.Name, text)
+	}
+	if eval("check the dark view after the reader", dark) != 1 {
+		t.Error("the dark view did not last to the next page")
+	}
+	do("turn the dark view off", chromedp.Click(chromedp.CSS(`#dark`)))
+	do("the next reader", chromedp.KeyEvent("r"), chromedp.WaitVisible(chromedp.CSS(`#readers li:nth-child(3) a[aria-current="page"]`)))
+	if loc, err := chromedp.Run(tctx, chromedp.Location()); err != nil || loc != base+"/v/"+id+"?as=2" {
+		t.Fatalf("r went to %q (%v), want %s", loc, err, base+"/v/"+id+"?as=2")
+	}
 
 	// A template edit reloads the open page, and its frame shows the new text.
 	eval("mark the page", `window.tailorBeforeEdit = 1`)
@@ -156,8 +201,32 @@ func TestPreviewBrowser(t *testing.T) {
 			t.Fatalf("the page did not reload within 10 s of the edit (last: %v)", err)
 		}
 	}
-	if text := frameText(t, tctx, base+"/v/"+id+"/html", "Live from the browser"); !strings.Contains(text, "Live from the browser") {
+	if text := frameText(t, tctx, base+"/v/"+id+"/html?as=2", "Live from the browser"); !strings.Contains(text, "Live from the browser") {
 		t.Errorf("after the reload the frame says %.200q, without the edit", text)
+	}
+
+	// A template error shows in the open page, with its file and line,
+	// and the save that fixes it takes it away.
+	broken := strings.Replace(edited, "Live from the browser", "Live {{ .Recipient.FirstName", 1)
+	if err := os.WriteFile(greeting, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do("see the problem", chromedp.WaitVisible(chromedp.CSS("#preview-problem")))
+	problem, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.getElementById("preview-problem").textContent`))
+	if err != nil || !strings.Contains(problem, "intro-greeting.md:") || !strings.Contains(problem, "Live {{ .Recipient.FirstName") {
+		t.Errorf("the problem box says %q (%v), want the file:line and the source line", problem, err)
+	}
+	if err := os.WriteFile(greeting, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		gone, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`document.getElementById("preview-problem") === null && document.getElementById("frames") !== null`))
+		if err == nil && gone {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the problem box stayed 10 s after the fix (last: %v)", err)
+		}
 	}
 
 	bcancel()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,10 @@ func TestPreviewLiveReload(t *testing.T) {
 	}
 	if err := p.stop(); err != nil {
 		t.Fatalf("preview: %v", err)
+	}
+	// Every variant shows the greeting: each save rendered them all.
+	if out := p.stdout.String(); !regexp.MustCompile(`(?m)^  rendered +12 of 12 variants in \S+`).MatchString(out) {
+		t.Errorf("the preview did not say what it rendered:\n%s", out)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tailor-mail/tailor/pipeline"
 	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
 type runOptions struct {
@@ -187,7 +188,7 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	if res.FitChecked > 0 {
 		fmt.Fprintf(w, "  %-13s %6.1f%%  of %d messages true for their reader (%d not; budget %.1f%%, see %s)\n", "fit",
 			100*float64(res.FitChecked-res.FitMisfit)/float64(res.FitChecked), res.FitChecked, res.FitMisfit, 100*res.FitBudget,
-			filepath.Join(res.Dir, pipeline.FitFile))
+			filepath.Join(res.Dir, rundir.FitFile))
 	}
 	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "messages", res.Messages, filepath.Join(res.Dir, "outbox"))
 	fmt.Fprintf(w, "  %-13s %s\n", "report", res.Report)

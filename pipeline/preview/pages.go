@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tailor-mail/tailor/variants"
@@ -169,13 +170,42 @@ type variantPage struct {
 	Recipient              string
 	PreviewReader          bool
 	Skipped                int
-	Headers                []header
-	Text                   string
-	Parts                  []partView
-	Fit                    *fitView
-	Problems               []string
-	Previous, Next         string
-	HTMLPath, TextPath     string
+	// Readers are the recipients the page can show the variant as;
+	// Reader is the one it shows, an index of Readers.
+	Readers            []readerView
+	Reader             int
+	Headers            []header
+	Text               string
+	Parts              []partView
+	Fit                *fitView
+	Problems           []string
+	Previous, Next     string
+	HTMLPath, TextPath string
+}
+
+// readerView is a recipient the variant can be viewed as.
+type readerView struct {
+	Href, Name, Cardholder     string
+	Tier, Relationship, Locale string
+	Subject                    string
+	Current                    bool
+}
+
+// maxReaders bounds the ?as= a request may ask for.
+const maxReaders = 100
+
+// readerIndex is the reader a request asks for (?as=i), 0 when it names
+// none; ok is false when as is not a reader's index.
+func readerIndex(r *http.Request) (i int, ok bool) {
+	as := r.URL.Query().Get("as")
+	if as == "" {
+		return 0, true
+	}
+	i, err := strconv.Atoi(as)
+	if err != nil || i < 0 || i >= maxReaders || strconv.Itoa(i) != as {
+		return 0, false
+	}
+	return i, true
 }
 
 // subjectView is a subject a block of the variant proposes.
@@ -230,10 +260,20 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 		h.problem(w, http.StatusNotFound, "The plan has no variant of that id.")
 		return
 	}
+	as, ok := readerIndex(r)
+	if !ok {
+		h.problem(w, http.StatusNotFound, "No reader of that number.")
+		return
+	}
 	p := variantPage{page: h.page(v.ID + " " + v.Label), ID: v.ID, Label: v.Label,
 		Size: v.Size, Eligible: v.Eligible, Tier: v.Tier, Relationship: v.Relationship,
-		Subject: v.Subject, Preheader: v.Preheader, PlanSubject: v.Subject,
+		Subject: v.Subject, Preheader: v.Preheader, PlanSubject: v.Subject, Reader: as,
 		HTMLPath: "/v/" + v.ID + "/html", TextPath: "/v/" + v.ID + "/text"}
+	if as > 0 {
+		q := "?as=" + strconv.Itoa(as)
+		p.HTMLPath += q
+		p.TextPath += q
+	}
 	for _, in := range v.Interests {
 		p.Interests = append(p.Interests, interestOf(in))
 	}
@@ -254,7 +294,27 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 			p.Preheader = m.SamplePreheader
 		}
 		p.Recipient, p.PreviewReader, p.Skipped = m.Sample.Recipient, m.Sample.Preview, m.Sample.Skipped
-		for _, c := range m.PreviewSlots {
+		got := m.PreviewSlots
+		for i, rd := range m.Readers {
+			name := rd.FirstName
+			if name == "" {
+				name = "cardholder " + rd.Cardholder
+			}
+			href := "/v/" + v.ID
+			if i > 0 {
+				href += "?as=" + strconv.Itoa(i)
+			}
+			p.Readers = append(p.Readers, readerView{Href: href, Name: name, Cardholder: rd.Cardholder,
+				Tier: rd.Tier, Relationship: rd.Relationship, Locale: rd.Locale, Subject: rd.Subject, Current: i == as})
+			if i == as {
+				p.Subject, p.Preheader, got = rd.Subject, rd.Preheader, rd.Slots
+			}
+		}
+		if as > 0 && as >= len(m.Readers) {
+			h.problem(w, http.StatusNotFound, "No reader of that number.")
+			return
+		}
+		for _, c := range got {
 			readerGot[c.Slot] = c.Block
 		}
 	}
@@ -275,7 +335,7 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p.Headers = readHeaders(b)
 	}
-	if b, err := h.readFile(variantFile(v.ID, textFile)); err != nil {
+	if b, err := h.readFile(readerFile(v.ID, as, "txt")); err != nil {
 		p.Problems = append(p.Problems, err.Error())
 	} else {
 		p.Text = string(b)
@@ -334,16 +394,22 @@ func (h *Handler) servePart(w http.ResponseWriter, r *http.Request) {
 		h.problem(w, http.StatusNotFound, "The plan has no variant of that id.")
 		return
 	}
-	name, ctype := textFile, "text/plain; charset=utf-8"
-	if strings.HasSuffix(r.URL.Path, "/html") {
-		name, ctype = htmlFile, "text/html; charset=utf-8"
+	as, ok := readerIndex(r)
+	if !ok {
+		h.problem(w, http.StatusNotFound, "No reader of that number.")
+		return
 	}
-	b, err := h.readFile(variantFile(v.ID, name))
+	html := strings.HasSuffix(r.URL.Path, "/html")
+	ext, ctype := "txt", "text/plain; charset=utf-8"
+	if html {
+		ext, ctype = "html", "text/html; charset=utf-8"
+	}
+	b, err := h.readFile(readerFile(v.ID, as, ext))
 	if err != nil {
 		h.fileProblem(w, err)
 		return
 	}
-	if name == htmlFile {
+	if html {
 		w.Header().Set("Content-Security-Policy", newsletterPolicy)
 	}
 	w.Header().Set("Content-Type", ctype)

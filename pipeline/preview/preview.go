@@ -40,6 +40,11 @@ type Options struct {
 	// rebinding). Add the machine's name or address when the preview
 	// listens on the network.
 	Hosts []string
+	// Remote serves clients on other machines too. Without it, a
+	// request from anywhere but this machine (a remote address other
+	// than loopback) is refused: the pages show cardholders' names,
+	// addresses and spending.
+	Remote bool
 	// Reload, when set, is served at /events, and every page listens to
 	// it as an event stream (text/event-stream): each message makes the
 	// page load again. Watching the run directory and the templates for
@@ -50,12 +55,13 @@ type Options struct {
 // Handler is the preview of one run directory. Build it with New; it is
 // safe for concurrent use. Close releases the run directory.
 type Handler struct {
-	root  *os.Root
-	name  string // the run directory's base name, for titles
-	pages map[string]*template.Template
-	hosts map[string]bool
-	mux   *http.ServeMux
-	live  bool // pages listen to /events
+	root   *os.Root
+	name   string // the run directory's base name, for titles
+	pages  map[string]*template.Template
+	hosts  map[string]bool
+	mux    *http.ServeMux
+	live   bool // pages listen to /events
+	remote bool // serve clients on other machines
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -68,10 +74,11 @@ func New(dir string, opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("preview: %w", err)
 	}
 	h := &Handler{
-		root:  root,
-		name:  pathBase(dir),
-		hosts: map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true},
-		live:  opts.Reload != nil,
+		root:   root,
+		name:   pathBase(dir),
+		hosts:  map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true},
+		live:   opts.Reload != nil,
+		remote: opts.Remote,
 	}
 	for _, host := range opts.Hosts {
 		h.hosts[strings.ToLower(strings.Trim(host, "[]"))] = true
@@ -134,6 +141,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "preview: unknown host "+r.Host, http.StatusMisdirectedRequest)
 		return
 	}
+	if !h.remote && !loopback(r.RemoteAddr) {
+		http.Error(w, "preview: this preview serves this machine only", http.StatusForbidden)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hd.Set("Allow", "GET, HEAD")
 		http.Error(w, "preview: method not allowed", http.StatusMethodNotAllowed)
@@ -149,6 +160,16 @@ func (h *Handler) allowedHost(host string) bool {
 		host = name
 	}
 	return h.hosts[strings.ToLower(strings.Trim(host, "[]"))]
+}
+
+// loopback reports whether a request's remote address is this machine's.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // render writes page with data, or a problem page when it cannot be made.

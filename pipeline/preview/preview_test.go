@@ -32,6 +32,7 @@ func newHandler(t *testing.T, dir string, opts Options) *Handler {
 func do(h http.Handler, method, target string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, target, nil)
 	req.Host = "localhost:8080"
+	req.RemoteAddr = "127.0.0.1:50000"
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
@@ -76,6 +77,26 @@ func TestRoutes(t *testing.T) {
 				`data-key="previous"`}},
 		{name: "html", path: "/v/v0001/html", status: 200, ctype: "text/html", want: []string{"<h1>Make every grocery run count</h1>"}},
 		{name: "text", path: "/v/v0002/text", status: 200, ctype: "text/plain", want: []string{"Hello Alex,"}},
+		{name: "view as", path: "/v/v0001?as=1", status: 200, ctype: "text/html",
+			want: []string{`<iframe src="/v/v0001/html?as=1" sandbox`, `href="/v/v0001/text?as=1"`, "Hello Léa,",
+				"Léa &lt;i&gt;", "C0000007", "gold · lost-for-good · fr-FR", `href="/v/v0001?as=1" data-key="reader" aria-current="page"`,
+				`href="/v/v0001" data-key="reader">`, `<span class="subject" id="subject">Léa, money back on every fill-up</span>`,
+				`<tr class="reader"><td>tier-gold</td>`, `<tr class="reader"><td>retention-loyalty</td>`,
+				"Nancy Martínez &lt;nancy@example.net&gt;"},
+			not: []string{"Léa <i>", `<tr class="reader"><td>tier-green</td>`, "Hello Nancy,"}},
+		{name: "view as the first", path: "/v/v0001?as=0", status: 200, ctype: "text/html",
+			want: []string{`<iframe src="/v/v0001/html" sandbox`, `href="/v/v0001" data-key="reader" aria-current="page"`,
+				`<tr class="reader"><td>tier-green</td>`, "Hello Nancy,"}},
+		{name: "view as html", path: "/v/v0001/html?as=1", status: 200, ctype: "text/html", want: []string{"Money back on every fill-up"},
+			not: []string{"Make every grocery run count"}},
+		{name: "view as text", path: "/v/v0001/text?as=1", status: 200, ctype: "text/plain", want: []string{"Hello Léa,"}},
+		{name: "no such reader", path: "/v/v0001?as=2", status: 404, want: []string{"No reader of that number."}},
+		{name: "no such reader html", path: "/v/v0001/html?as=2", status: 404},
+		{name: "reader with a zero", path: "/v/v0001?as=01", status: 404},
+		{name: "negative reader", path: "/v/v0001/text?as=-1", status: 404},
+		{name: "reader as a path", path: "/v/v0001/text?as=..%2f..%2fmanifest.json", status: 404},
+		{name: "huge reader", path: "/v/v0001/html?as=99999999999999999999", status: 404},
+		{name: "no readers", path: "/v/v0002?as=1", status: 404},
 		{name: "css", path: "/assets/preview.css", status: 200, ctype: "text/css"},
 		{name: "js", path: "/assets/preview.js", status: 200, ctype: "text/javascript"},
 		{name: "unknown variant", path: "/v/v0003", status: 404, want: []string{"The plan has no variant of that id."}},
@@ -200,11 +221,47 @@ func TestHosts(t *testing.T) {
 	} {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.Host = tt.host
+		req.RemoteAddr = "127.0.0.1:50000"
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != tt.status {
 			t.Errorf("Host %q: status %d, want %d", tt.host, rec.Code, tt.status)
 		}
+	}
+}
+
+func TestRemoteClients(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		remote bool
+		addr   string
+		status int
+	}{
+		{"loopback v4", false, "127.0.0.1:50000", 200},
+		{"loopback v4, other", false, "127.0.0.2:50000", 200},
+		{"loopback v6", false, "[::1]:50000", 200},
+		{"lan", false, "192.168.1.20:50000", http.StatusForbidden},
+		{"v6", false, "[2001:db8::1]:50000", http.StatusForbidden},
+		{"mapped", false, "[::ffff:10.0.0.1]:50000", http.StatusForbidden},
+		{"garbage", false, "nowhere", http.StatusForbidden},
+		{"lan, remote allowed", true, "192.168.1.20:50000", 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(t, fixture, Options{Remote: tt.remote})
+			for _, path := range []string{"/", "/v/v0001", "/v/v0001/html", "/v/v0001/text?as=1", "/assets/preview.css"} {
+				req := httptest.NewRequest("GET", path, nil)
+				req.Host = "localhost:8025"
+				req.RemoteAddr = tt.addr
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != tt.status {
+					t.Errorf("%s from %s: status %d, want %d", path, tt.addr, rec.Code, tt.status)
+				}
+				if tt.status == http.StatusForbidden && strings.Contains(rec.Body.String(), "Nancy") {
+					t.Errorf("%s from %s: a refused answer shows a cardholder's data", path, tt.addr)
+				}
+			}
+		})
 	}
 }
 
@@ -422,6 +479,7 @@ func TestGolden(t *testing.T) {
 	for _, tt := range []struct{ path, golden string }{
 		{"/", "index.golden.html"},
 		{"/v/v0002", "variant.golden.html"},
+		{"/v/v0001?as=1", "viewas.golden.html"},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			got := do(h, "GET", tt.path).Body.Bytes()

@@ -15,11 +15,12 @@ import (
 // The files of a variant's directory, variants/<id>/, and the fit audit,
 // as the run directory's README names them.
 const (
-	htmlFile   = "index.html"
-	textFile   = "index.txt"
-	metaFile   = "meta.json"
-	sampleFile = "sample.eml"
-	fitFile    = "fit.json"
+	htmlFile   = rundir.VariantHTML
+	textFile   = rundir.VariantText
+	metaFile   = rundir.VariantMeta
+	sampleFile = rundir.VariantSample
+	fitFile    = rundir.FitFile
+	readersDir = rundir.ReadersDir
 )
 
 // maxFile is the largest file the preview reads.
@@ -139,16 +140,47 @@ type meta struct {
 	SamplePreheader string `json:"sample_preheader"`
 	// PreviewSlots are the blocks the slots took for the previews'
 	// reader.
-	PreviewSlots []struct {
-		Slot  string `json:"slot"`
-		Block string `json:"block"`
-	} `json:"preview_slots"`
+	PreviewSlots []slotChoice `json:"preview_slots"`
 	// Sample says to whom sample.eml is addressed.
 	Sample struct {
 		Recipient string `json:"recipient"`
 		Preview   bool   `json:"preview"`
 		Skipped   int    `json:"skipped"`
 	} `json:"sample"`
+	// Readers are the recipients the variant can be viewed as, the
+	// previews' reader first.
+	Readers []metaReader `json:"readers"`
+}
+
+// metaReader is a recipient the variant can be viewed as.
+type metaReader struct {
+	Cardholder   string       `json:"cardholder"`
+	FirstName    string       `json:"first_name"`
+	Tier         string       `json:"tier"`
+	Relationship string       `json:"relationship"`
+	Locale       string       `json:"locale"`
+	Subject      string       `json:"subject"`
+	Preheader    string       `json:"preheader"`
+	Slots        []slotChoice `json:"slots"`
+}
+
+// slotChoice is the block a slot took for a reader, "" for none.
+type slotChoice struct {
+	Slot  string `json:"slot"`
+	Block string `json:"block"`
+}
+
+// readerFile is the HTML (ext "html") or text part (ext "txt") of the
+// variant id as its reader i reads it: the variant's own index files for
+// the first.
+func readerFile(id string, i int, ext string) string {
+	if i == 0 {
+		if ext == "html" {
+			return variantFile(id, htmlFile)
+		}
+		return variantFile(id, textFile)
+	}
+	return variantFile(id, fmt.Sprintf("%s/%d.%s", readersDir, i, ext))
 }
 
 // meta reads the meta.json of variant id.

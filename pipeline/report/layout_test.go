@@ -106,6 +106,8 @@ func TestWriteGlossary(t *testing.T) {
 		meaning[r[0]] = r[1]
 	}
 	tests := []struct{ term, says string }{
+		{"Born", "new this month"}, {"Retired", "last month"}, {"Stayed", "same variant"}, {"Moved in", "another variant last month"},
+		{"Moved out", "another variant this month"}, {"New", "no variant last month"}, {"Left", "no variant this month"},
 		{"Lift", "divided by"},
 		{"Share of wallet", "spending"},
 		{"Lost-for-good", "NOT mean churned"},
@@ -125,28 +127,38 @@ func TestWriteGlossary(t *testing.T) {
 func TestWriteLayout(t *testing.T) {
 	s := testSummary()
 	s.Send = []report.SendRow{{Variant: "v0001", Sent: 1}}
-	f := open(t, s)
+	first, after := open(t, s), open(t, withContinuity(s))
 	tests := []struct {
 		sheet, dimension string
 		header           bool
+		// continuity is for a month after another.
+		continuity bool
 	}{
-		{report.SheetSummary, "A1:B21", false},
-		{report.SheetCharts, "A1:B9", true},
-		{report.SheetClusters, "A1:AB4", true},
-		{report.SheetHeatmap, "A1:E4", true},
-		{report.SheetInterests, "A1:C3", true},
-		{report.SheetVariants, "A1:M4", true},
-		{report.SheetLost, "A1:N3", true},
-		{report.SheetInputs, "A1:F5", true},
-		{report.SheetUnmapped, "A1:D5", true},
-		{report.SheetFit, "A1:D6", true},
-		{report.SheetGlossary, "A1:B21", true},
-		{report.SheetTechnical, "A1:C3", true},
-		{report.SheetSend, "A1:I3", true},
+		{report.SheetSummary, "A1:B21", false, false},
+		{report.SheetCharts, "A1:B9", true, false},
+		{report.SheetClusters, "A1:AB4", true, false},
+		{report.SheetHeatmap, "A1:E4", true, false},
+		{report.SheetInterests, "A1:C3", true, false},
+		{report.SheetVariants, "A1:M4", true, false},
+		{report.SheetLost, "A1:N3", true, false},
+		{report.SheetInputs, "A1:F5", true, false},
+		{report.SheetUnmapped, "A1:D5", true, false},
+		{report.SheetFit, "A1:D6", true, false},
+		{report.SheetGlossary, "A1:B28", true, false},
+		{report.SheetTechnical, "A1:C3", true, false},
+		{report.SheetSend, "A1:I3", true, false},
+		// Six rows on last month; six columns and, under the table, an
+		// empty row and the retired variant.
+		{report.SheetSummary, "A1:B27", false, true},
+		{report.SheetClusters, "A1:AH6", true, true},
 	}
-	names := f.GetDefinedName()
 	for _, tt := range tests {
-		t.Run(tt.sheet, func(t *testing.T) {
+		name, f := tt.sheet, first
+		if tt.continuity {
+			name, f = tt.sheet+" after a month", after
+		}
+		names := f.GetDefinedName()
+		t.Run(name, func(t *testing.T) {
 			if got, err := f.GetSheetDimension(tt.sheet); err != nil || got != tt.dimension {
 				t.Errorf("dimension %q, %v; want %q", got, err, tt.dimension)
 			}

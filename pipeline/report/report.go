@@ -252,6 +252,20 @@ type Continuity struct {
 	Born, Retired []string
 	// Changed counts cardholders of both months whose variant changed.
 	Changed int
+	// Flows says where each variant's cardholders came from and went:
+	// this month's variants and the retired ones, in any order; nil when
+	// last month's assignments could not be read.
+	Flows []Flow
+}
+
+// Flow is how one variant's cardholders moved since last month. Stayed,
+// MovedIn and New are its cardholders this month: in it both months, in
+// another variant last month, in none last month. Stayed, MovedOut and
+// Left are its cardholders last month: MovedOut are in another variant
+// now, Left in none.
+type Flow struct {
+	Variant                              string
+	Stayed, MovedIn, New, MovedOut, Left int
 }
 
 // Sheet names, in workbook order.
@@ -516,9 +530,32 @@ const topInterests = 3
 // the first five.
 var memberHeader = []string{"Median spend", "Mean spend", "Average ticket", "Transactions per cardholder", "Active months per cardholder"}
 
+// flowHeader names the columns of the Clusters sheet that follow last
+// month, after the tiers, when there was a last month.
+var flowHeader = []string{"Last month", "Stayed", "Moved in", "Moved out", "New", "Left"}
+
+// flowCells returns a variant's flowHeader cells: "born" or "kept" and its
+// flow; the counts are empty when the flows are unknown.
+func flowCells(c *Continuity, flows map[string]Flow, variant string) []any {
+	if variant == "" {
+		return make([]any, len(flowHeader))
+	}
+	since := "kept"
+	if slices.Contains(c.Born, variant) {
+		since = "born"
+	}
+	f, ok := flows[variant]
+	if !ok {
+		return []any{since, nil, nil, nil, nil, nil}
+	}
+	return []any{since, f.Stayed, f.MovedIn, f.MovedOut, f.New, f.Left}
+}
+
 // clusters writes the Clusters sheet: per cluster, its size, its members'
 // spending and activity, its strongest interests, then its full
-// relationship and tier mix.
+// relationship and tier mix, and, when there was a last month, how its
+// variant follows last month's; the variants retired are listed under
+// the table, after an empty row, with their cardholders' moves.
 func (b *book) clusters(s Summary) {
 	header := []string{"Cluster", "Variant", "Label", "Cardholders", "Eligible"}
 	header = append(header, memberHeader...)
@@ -529,6 +566,14 @@ func (b *book) clusters(s Summary) {
 	tiers := tierColumns(s.Members)
 	for _, t := range tiers {
 		header = append(header, tierName(t))
+	}
+	cont := s.Continuity
+	flows := map[string]Flow{}
+	if cont != nil {
+		header = append(header, flowHeader...)
+		for _, f := range cont.Flows {
+			flows[f.Variant] = f
+		}
 	}
 	b.sheet(SheetClusters, header, nil)
 	for i, c := range s.Clusters {
@@ -556,9 +601,25 @@ func (b *book) clusters(s Summary) {
 			}
 			vals = append(vals, n)
 		}
+		if cont != nil {
+			vals = append(vals, flowCells(cont, flows, vid)...)
+		}
 		b.row(SheetClusters, i+2, vals...)
 	}
 	n := len(s.Clusters) + 1
+	if cont != nil {
+		// The retired variants: their id, "retired" and their counts in
+		// the columns of the table, which has none of them.
+		at := len(header) - len(flowHeader) + 1 // the Last month column
+		for i, v := range cont.Retired {
+			vals := make([]any, len(header))
+			vals[1], vals[at-1] = v, "retired"
+			if f, ok := flows[v]; ok {
+				vals[at+2], vals[at+4] = f.MovedOut, f.Left
+			}
+			b.row(SheetClusters, n+2+i, vals...)
+		}
+	}
 	first := 6 + len(memberHeader) // the first interest's column
 	for i := range 3 {
 		b.style(SheetClusters, 6+i, 2, n, b.money)
@@ -1047,6 +1108,13 @@ var glossary = [][2]string{
 	{"Average ticket", "A cardholder's average purchase, refunds not netted; the Clusters sheet shows the members' median."},
 	{"Active months", "The months of the profile window with at least one transaction."},
 	{"Profile window", "The months of transactions the profiles are built from; the Summary gives its dates."},
+	{"Born", "A variant new this month: its cluster follows none of last month's, so it gets a new id (Clusters sheet, Last month column)."},
+	{"Retired", "A variant of last month that no cluster follows this month: its cardholders moved to other variants or left. The Clusters sheet lists it under the table."},
+	{"Stayed", "Cardholders in the same variant last month and this month."},
+	{"Moved in", "Cardholders in this variant who were in another variant last month: their spending now looks more like this group's."},
+	{"Moved out", "Cardholders in this variant last month who are in another variant this month."},
+	{"New", "Cardholders in this variant who were in no variant last month: new to the card, or back to spending after a quiet window."},
+	{"Left", "Cardholders in this variant last month who are in no variant this month: no spend in this month's profile window, or no longer in the cardholder file."},
 	{"Not true for their reader", "The fit audit: a message that says something untrue for its reader, such as a tier block for another tier (Fit sheet)."},
 	{"Inertia", "A technical figure of the clustering (Technical sheet): the sum of squared distances of the cardholders to their cluster's centre. Lower is tighter; it only compares runs of the same data."},
 	{"Iterations", "A technical figure of the clustering (Technical sheet): the rounds k-means took to settle."},

@@ -98,6 +98,20 @@ func testSummary() report.Summary {
 	}
 }
 
+// withContinuity returns s after a month with v0001 and v0002, which
+// continue, and v0004, which retired; v0003 is born. The flows reconcile
+// with the clusters' sizes.
+func withContinuity(s report.Summary) report.Summary {
+	s.Continuity = &report.Continuity{PreviousMonth: "2026-09", Kept: 2, Born: []string{"v0003"}, Retired: []string{"v0004"}, Changed: 31,
+		Flows: []report.Flow{
+			{Variant: "v0001", Stayed: 100, MovedIn: 15, New: 5, MovedOut: 10, Left: 3},
+			{Variant: "v0002", Stayed: 60, MovedIn: 12, New: 8, MovedOut: 9, Left: 2},
+			{Variant: "v0003", MovedIn: 4, New: 3},
+			{Variant: "v0004", MovedOut: 12, Left: 6},
+		}}
+	return s
+}
+
 // date parses a date.
 func date(s string) time.Time {
 	d, err := time.Parse("2006-01-02", s)
@@ -332,6 +346,76 @@ func TestWriteClustersSheet(t *testing.T) {
 			}
 			if got, _ := f.GetCellValue(report.SheetClusters, tt.ref); got != tt.shown {
 				t.Errorf("shown as %q, want %q", got, tt.shown)
+			}
+		})
+	}
+}
+
+// With a last month, the Clusters sheet follows each variant from it and
+// lists the retired ones under the table; without, it has no such columns.
+func TestWriteClustersSheetContinuity(t *testing.T) {
+	flowHeader := []string{"Last month", "Stayed", "Moved in", "Moved out", "New", "Left"}
+	unknown := withContinuity(testSummary())
+	unknown.Continuity.Flows = nil
+	tests := []struct {
+		name  string
+		s     report.Summary
+		cols  int // in the header
+		rows  int
+		cells []cell
+	}{
+		{
+			name: "first month", s: testSummary(), cols: 28, rows: 4,
+			cells: []cell{{"AC1", ""}, {"AC2", ""}, {"A5", ""}, {"B6", ""}},
+		},
+		{
+			name: "after a month", s: withContinuity(testSummary()), cols: 34, rows: 6,
+			cells: []cell{
+				// After the tiers (Z to AB).
+				{"AB1", "No tier"}, {"AC1", "Last month"}, {"AD1", "Stayed"}, {"AE1", "Moved in"}, {"AF1", "Moved out"}, {"AG1", "New"}, {"AH1", "Left"},
+				{"B2", "v0001"}, {"AC2", "kept"}, {"AD2", 100}, {"AE2", 15}, {"AF2", 10}, {"AG2", 5}, {"AH2", 3},
+				{"B3", "v0002"}, {"AC3", "kept"}, {"AD3", 60}, {"AE3", 12}, {"AF3", 9}, {"AG3", 8}, {"AH3", 2},
+				{"B4", "v0003"}, {"AC4", "born"}, {"AD4", 0}, {"AE4", 4}, {"AF4", 0}, {"AG4", 3}, {"AH4", 0},
+				// An empty row, then the retired variant, with only its
+				// cardholders that moved out or left.
+				{"A5", ""}, {"B5", ""}, {"AC5", ""},
+				{"A6", ""}, {"B6", "v0004"}, {"C6", ""}, {"D6", ""}, {"Z6", ""},
+				{"AC6", "retired"}, {"AD6", ""}, {"AE6", ""}, {"AF6", 12}, {"AG6", ""}, {"AH6", 6},
+			},
+		},
+		{
+			name: "last month's assignments unknown", s: unknown, cols: 34, rows: 6,
+			cells: []cell{{"AC2", "kept"}, {"AD2", ""}, {"AH2", ""}, {"AC4", "born"}, {"AE4", ""}, {"B6", "v0004"}, {"AC6", "retired"}, {"AF6", ""}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := open(t, tt.s)
+			rows, err := f.GetRows(report.SheetClusters)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != tt.rows {
+				t.Errorf("%d rows, want %d", len(rows), tt.rows)
+			}
+			if len(rows) > 0 && len(rows[0]) != tt.cols {
+				t.Errorf("header %q: %d columns, want %d", rows[0], len(rows[0]), tt.cols)
+			}
+			if len(rows) > 0 && tt.s.Continuity == nil && slices.ContainsFunc(rows[0], func(h string) bool { return slices.Contains(flowHeader, h) }) {
+				t.Errorf("header %q follows last month, but there was none", rows[0])
+			}
+			checkCells(t, f, report.SheetClusters, tt.cells)
+			// The filter covers the clusters, not the retired variants.
+			last, _ := excelize.CoordinatesToCellName(tt.cols, 4)
+			want := "'Clusters'!$A$1:$" + strings.TrimRight(last, "0123456789") + "$4"
+			var filter string
+			for _, n := range f.GetDefinedName() {
+				if n.Name == "_xlnm._FilterDatabase" && n.Scope == report.SheetClusters {
+					filter = n.RefersTo
+				}
+			}
+			if filter != want {
+				t.Errorf("filter %q, want %q", filter, want)
 			}
 		})
 	}

@@ -169,6 +169,41 @@ func (s *Swap) Create(rel string, fill func(w io.Writer) error) error {
 	return f.Close()
 }
 
+// Keep puts the directory src, an earlier version's, into the directory
+// being built as rel, file by file: hard links where the file system
+// allows them, copies where it does not. Only regular files and
+// directories are kept. It may be called from several goroutines at once.
+func (s *Swap) Keep(rel, src string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		sub, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(s.Path(rel), sub)
+		switch {
+		case d.IsDir():
+			return MkdirAll(dst)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		if err := os.Link(p, dst); err == nil {
+			return nil
+		}
+		return s.Create(filepath.ToSlash(filepath.Join(rel, sub)), func(w io.Writer) error {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.Copy(w, f)
+			return err
+		})
+	})
+}
+
 // Commit replaces the final directory by the one built.
 func (s *Swap) Commit() error {
 	old := s.final + tmpMark + "old"
@@ -255,6 +290,18 @@ func (b *Backup) Restore() error {
 	}
 	b.moved = nil
 	return errors.Join(errs...)
+}
+
+// Earlier returns the path of the output rel of dir as it was before the
+// stage that replaces it began: moved aside by a Backup, or still in place
+// (a stage that writes through a Swap replaces it only when it commits).
+// A stage may reuse what it finds there.
+func Earlier(dir, rel string) string {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if _, err := os.Lstat(p + tmpMark + "backup"); err == nil {
+		return p + tmpMark + "backup"
+	}
+	return p
 }
 
 // Discard removes the outputs moved aside.

@@ -33,10 +33,27 @@ const (
 	PlanFile = "variants.json"
 	// VariantsDir holds variants/<id>/ with each variant rendered.
 	VariantsDir = "variants"
+	// FitFile is the fit audit's findings.
+	FitFile = "fit.json"
 	// ReportFile is the marketers' workbook.
 	ReportFile = "report.xlsx"
 	// OutboxDir holds the messages as .eml files.
 	OutboxDir = "outbox"
+)
+
+// The files of a variant's directory, variants/<id>/.
+const (
+	// VariantHTML and VariantText are the variant's HTML and text parts
+	// as the previews' reader reads them.
+	VariantHTML = "index.html"
+	VariantText = "index.txt"
+	// VariantMeta holds the variant's facts.
+	VariantMeta = "meta.json"
+	// VariantSample is the sample message.
+	VariantSample = "sample.eml"
+	// ReadersDir holds readers/<i>.html and readers/<i>.txt: the variant
+	// as other recipients of it read it (the preview's "view as").
+	ReadersDir = "readers"
 )
 
 // Path returns the run directory of a campaign month under an output root.

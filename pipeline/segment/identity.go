@@ -18,14 +18,34 @@ type Identity struct {
 	Retired []string `json:"retired"`
 	// Changed counts cardholders in both months whose variant changed.
 	Changed int `json:"changed_cardholders"`
+	// Flows says, per variant of either month, where its cardholders
+	// came from and went, sorted by variant id; empty when last month's
+	// assignments could not be read.
+	Flows []Flow `json:"flows,omitempty"`
+}
+
+// Flow is how one variant's cardholders moved since last month. Stayed,
+// MovedIn and New are its cardholders this month: those in it both
+// months, those in another variant last month and those not assigned
+// last month. Stayed, MovedOut and Left are its cardholders last month:
+// MovedOut are in another variant now, Left are not clustered this
+// month. A retired variant has only MovedOut and Left, a born one only
+// MovedIn and New.
+type Flow struct {
+	Variant  string `json:"variant"`
+	Stayed   int    `json:"stayed"`
+	MovedIn  int    `json:"moved_in"`
+	New      int    `json:"new"`
+	MovedOut int    `json:"moved_out"`
+	Left     int    `json:"left"`
 }
 
 // MatchPrevious gives clusters the variant ids of last month's clusters,
 // one to one by nearest centroid (greedily, the closest pair first); new
 // clusters get fresh ids after last month's highest. It returns nil, and
 // leaves clusters alone, when there is no previous month (prev is nil) or
-// it clustered on other features. The caller sets PreviousMonth and
-// Changed.
+// it clustered on other features. The caller sets PreviousMonth, Changed
+// and Flows (see Flows).
 func MatchPrevious(clusters []Cluster, prev *File, features []string) *Identity {
 	if prev == nil || len(prev.Features) != len(features) {
 		return nil
@@ -93,16 +113,51 @@ func MatchPrevious(clusters []Cluster, prev *File, features []string) *Identity 
 	return id
 }
 
-// Changed counts the clustered cardholders whose variant differs from
-// before, which maps a cardholder id to last month's variant (as
-// ReadAssignments returns it); clusters[i] is cluster i of c. Cardholders
-// absent from before are not counted.
-func Changed(c Clustering, clusters []Cluster, before map[string]string) int {
-	n := 0
+// Flows compares the clustering with last month's assignments, before,
+// which maps a cardholder id to last month's variant (as ReadAssignments
+// returns it); clusters[i] is cluster i of c. It returns the number of
+// cardholders in both months whose variant changed, and the flow of every
+// variant of either month, sorted by variant id. Cardholder ids are unique
+// in c.Profiles, as ingest makes them, so the flows reconcile: their
+// Stayed+MovedIn+New sum to the clustered rows, their Stayed+MovedOut+Left
+// to len(before), and their MovedIn and MovedOut each to changed.
+func Flows(c Clustering, clusters []Cluster, before map[string]string) (changed int, flows []Flow) {
+	at := map[string]*Flow{}
+	flow := func(v string) *Flow {
+		f := at[v]
+		if f == nil {
+			f = &Flow{Variant: v}
+			at[v] = f
+		}
+		return f
+	}
+	for _, cl := range clusters {
+		flow(cl.Variant)
+	}
 	for row, cl := range c.Assign {
-		if v, was := before[c.Profiles[c.Rows[row]].ID]; was && v != clusters[cl].Variant {
-			n++
+		now := clusters[cl].Variant
+		was, ok := before[c.Profiles[c.Rows[row]].ID]
+		switch {
+		case !ok:
+			flow(now).New++
+		case was == now:
+			flow(now).Stayed++
+		default:
+			flow(now).MovedIn++
+			flow(was).MovedOut++
+			changed++
 		}
 	}
-	return n
+	// Left is what remains of each variant's cardholders of last month
+	// once those that stayed or moved out are counted.
+	for _, v := range before {
+		flow(v).Left++
+	}
+	flows = make([]Flow, 0, len(at))
+	for _, f := range at {
+		f.Left -= f.Stayed + f.MovedOut
+		flows = append(flows, *f)
+	}
+	sort.Slice(flows, func(i, j int) bool { return flows[i].Variant < flows[j].Variant })
+	return changed, flows
 }

@@ -107,26 +107,71 @@ func withIDs(ids ...string) []profile.Profile {
 	return ps
 }
 
-func TestChanged(t *testing.T) {
+func TestFlows(t *testing.T) {
+	variant := func(ids ...string) []Cluster {
+		cs := make([]Cluster, len(ids))
+		for i, id := range ids {
+			cs[i] = Cluster{Cluster: variants.Cluster{ID: i, Variant: id}}
+		}
+		return cs
+	}
 	// c2 is not clustered; the others are in clusters 1, 0, 1.
-	c := Clustering{Profiles: withIDs("c1", "c2", "c3", "c4"), Rows: []int{0, 2, 3}, Assign: []int32{1, 0, 1}}
-	clusters := []Cluster{{Cluster: variants.Cluster{Variant: "v0003"}}, {Cluster: variants.Cluster{Variant: "v0001"}}}
+	small := Clustering{Profiles: withIDs("c1", "c2", "c3", "c4"), Rows: []int{0, 2, 3}, Assign: []int32{1, 0, 1}}
+	smallVariants := variant("v0003", "v0001")
+	// Last month had v0001, v0002 and v0004; v0004 retired and v0005 was
+	// born. c4 is no longer clustered, "gone" no longer a cardholder, c5
+	// and c7 are new.
+	born := Clustering{Profiles: withIDs("c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"), Rows: []int{0, 1, 2, 4, 5, 6, 7},
+		Assign: []int32{1, 0, 2, 2, 0, 1, 1}}
+	bornVariants := variant("v0002", "v0001", "v0005")
 	tests := []struct {
-		name   string
-		before map[string]string
-		want   int
+		name     string
+		c        Clustering
+		clusters []Cluster
+		before   map[string]string
+		changed  int
+		flows    []Flow
 	}{
-		{"nothing before", nil, 0},
-		{"all kept their variant", map[string]string{"c1": "v0001", "c3": "v0003", "c4": "v0001"}, 0},
-		{"one changed", map[string]string{"c1": "v0001", "c3": "v0001", "c4": "v0001"}, 1},
-		{"all changed", map[string]string{"c1": "v0002", "c3": "v0001", "c4": "v0003"}, 3},
-		{"new cardholders do not count", map[string]string{"c3": "v0001"}, 1},
-		{"cardholders no longer clustered do not count", map[string]string{"c2": "v0001", "gone": "v0002"}, 0},
+		{"nothing before", small, smallVariants, nil, 0,
+			[]Flow{{Variant: "v0001", New: 2}, {Variant: "v0003", New: 1}}},
+		{"all kept their variant", small, smallVariants, map[string]string{"c1": "v0001", "c3": "v0003", "c4": "v0001"}, 0,
+			[]Flow{{Variant: "v0001", Stayed: 2}, {Variant: "v0003", Stayed: 1}}},
+		{"one changed", small, smallVariants, map[string]string{"c1": "v0001", "c3": "v0001", "c4": "v0001"}, 1,
+			[]Flow{{Variant: "v0001", Stayed: 2, MovedOut: 1}, {Variant: "v0003", MovedIn: 1}}},
+		{"all changed", small, smallVariants, map[string]string{"c1": "v0002", "c3": "v0001", "c4": "v0003"}, 3,
+			[]Flow{{Variant: "v0001", MovedIn: 2, MovedOut: 1}, {Variant: "v0002", MovedOut: 1}, {Variant: "v0003", MovedIn: 1, MovedOut: 1}}},
+		{"new cardholders do not count as changed", small, smallVariants, map[string]string{"c3": "v0001"}, 1,
+			[]Flow{{Variant: "v0001", New: 2, MovedOut: 1}, {Variant: "v0003", MovedIn: 1}}},
+		{"cardholders no longer clustered left", small, smallVariants, map[string]string{"c2": "v0001", "gone": "v0002"}, 0,
+			[]Flow{{Variant: "v0001", New: 2, Left: 1}, {Variant: "v0002", Left: 1}, {Variant: "v0003", New: 1}}},
+		{"a variant born, one retired", born, bornVariants,
+			map[string]string{"c1": "v0001", "c2": "v0001", "c3": "v0004", "c4": "v0004", "c6": "v0002", "c8": "v0002", "gone": "v0002"}, 3,
+			[]Flow{
+				{Variant: "v0001", Stayed: 1, MovedIn: 1, New: 1, MovedOut: 1},  // c1 stayed, c8 came, c7 is new, c2 went
+				{Variant: "v0002", Stayed: 1, MovedIn: 1, MovedOut: 1, Left: 1}, // c6 stayed, c2 came, c8 went, gone left
+				{Variant: "v0004", MovedOut: 1, Left: 1},                        // retired: c3 went, c4 left
+				{Variant: "v0005", MovedIn: 1, New: 1},                          // born: c3 came, c5 is new
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Changed(c, clusters, tt.before); got != tt.want {
-				t.Errorf("Changed = %d, want %d", got, tt.want)
+			changed, flows := Flows(tt.c, tt.clusters, tt.before)
+			if changed != tt.changed {
+				t.Errorf("changed = %d, want %d", changed, tt.changed)
+			}
+			if !reflect.DeepEqual(flows, tt.flows) {
+				t.Errorf("flows\n got %+v\nwant %+v", flows, tt.flows)
+			}
+			var now, then, in, out int
+			for _, f := range flows {
+				now += f.Stayed + f.MovedIn + f.New
+				then += f.Stayed + f.MovedOut + f.Left
+				in += f.MovedIn
+				out += f.MovedOut
+			}
+			if now != len(tt.c.Assign) || then != len(tt.before) || in != changed || out != changed {
+				t.Errorf("flows do not reconcile: %d this month (want %d), %d last month (want %d), %d moved in and %d out (want %d)",
+					now, len(tt.c.Assign), then, len(tt.before), in, out, changed)
 			}
 		})
 	}

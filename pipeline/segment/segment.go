@@ -56,7 +56,7 @@ type Cluster struct {
 	Centroid []float64 `json:"centroid"`
 }
 
-// Clustering is a clustering of profiles, as Describe and Changed read it.
+// Clustering is a clustering of profiles, as Describe and Flows read it.
 type Clustering struct {
 	// Profiles are all profiles; Rows[i] is the index in Profiles of
 	// clustered row i.

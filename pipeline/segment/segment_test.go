@@ -481,6 +481,16 @@ func TestFileJSON(t *testing.T) {
 				`"retired":null,"changed_cardholders":4},"warm_start":true}`,
 		},
 		{
+			name: "flows from last month",
+			f: File{K: 0, Identity: &Identity{PreviousMonth: "2026-09", Matched: 1, Retired: []string{"v0002"}, Changed: 3,
+				Flows: []Flow{{Variant: "v0001", Stayed: 5, MovedIn: 3, New: 2}, {Variant: "v0002", MovedOut: 3, Left: 1}}}},
+			want: `{"k":0,"seed":0,"features":null,"rows":0,"iterations":0,"converged":false,"inertia":0,` +
+				`"population":null,"clusters":null,"identity":{"previous_month":"2026-09","matched":1,"born":null,` +
+				`"retired":["v0002"],"changed_cardholders":3,"flows":[` +
+				`{"variant":"v0001","stayed":5,"moved_in":3,"new":2,"moved_out":0,"left":0},` +
+				`{"variant":"v0002","stayed":0,"moved_in":0,"new":0,"moved_out":3,"left":1}]}}`,
+		},
+		{
 			name: "small clusters merged",
 			f:    File{K: 2, Rows: 40, Iterations: 9, Converged: true, Inertia: 3.25, Merged: 5},
 			want: `{"k":2,"seed":0,"features":null,"rows":40,"iterations":9,"converged":true,"inertia":3.25,"merged":5,` +

@@ -105,24 +105,45 @@
   // A variant's page.
   var frames = document.getElementById("frames");
   if (frames) {
+    // The chosen view and dark mode last through the tab's session, so
+    // that the next reader or variant opens the same way.
+    var store = {
+      get: function (k) { try { return sessionStorage.getItem("preview." + k); } catch (e) { return null; } },
+      set: function (k, v) { try { sessionStorage.setItem("preview." + k, v); } catch (e) { /* storage off */ } }
+    };
     var views = document.querySelectorAll("[data-view]");
+    var show = function (view) {
+      frames.classList.remove("only-desktop", "only-mobile");
+      if (view !== "both") frames.classList.add("only-" + view);
+      Array.prototype.forEach.call(views, function (o) { o.setAttribute("aria-pressed", String(o.dataset.view === view)); });
+      store.set("view", view);
+    };
     Array.prototype.forEach.call(views, function (b) {
-      b.addEventListener("click", function () {
-        frames.classList.remove("only-desktop", "only-mobile");
-        if (b.dataset.view !== "both") frames.classList.add("only-" + b.dataset.view);
-        Array.prototype.forEach.call(views, function (o) { o.setAttribute("aria-pressed", String(o === b)); });
-      });
+      b.addEventListener("click", function () { show(b.dataset.view); });
     });
     var dark = document.getElementById("dark");
-    dark.addEventListener("click", function () {
-      var on = frames.classList.toggle("dark");
+    var setDark = function (on) {
+      frames.classList.toggle("dark", on);
       dark.setAttribute("aria-pressed", String(on));
-    });
-    // Keys: j/k the next and previous variant, u the index.
+      store.set("dark", on ? "1" : "");
+    };
+    dark.addEventListener("click", function () { setDark(!frames.classList.contains("dark")); });
+    var saved = store.get("view");
+    if (saved === "desktop" || saved === "mobile") show(saved);
+    if (store.get("dark") === "1") setDark(true);
+    // Keys: j/k the next and previous variant, u the index, r the next
+    // reader.
     document.addEventListener("keydown", function (e) {
       if (e.altKey || e.ctrlKey || e.metaKey || typing(e)) return;
-      var to = { j: "next", k: "previous", u: "index" }[e.key];
-      var a = to && document.querySelector('[data-key="' + to + '"]');
+      var a;
+      if (e.key === "r") {
+        var readers = document.querySelectorAll('[data-key="reader"]');
+        var at = Array.prototype.findIndex.call(readers, function (x) { return x.getAttribute("aria-current") === "page"; });
+        a = readers.length > 1 ? readers[(at + 1) % readers.length] : null;
+      } else {
+        var to = { j: "next", k: "previous", u: "index" }[e.key];
+        a = to && document.querySelector('[data-key="' + to + '"]');
+      }
       if (a) { location.href = a.getAttribute("href"); e.preventDefault(); }
     });
   }

@@ -160,6 +160,14 @@ func TestSendExactlyOnce(t *testing.T) {
 	book.Close()
 	if err != nil || len(sheet) != run.Variants+3 || sheet[len(sheet)-1][0] != "Total" || sheet[len(sheet)-1][1] != fmt.Sprint(sent) {
 		t.Errorf("Send sheet %q, %v", sheet, err)
+	} else {
+		// Its Total row counts the ledger's messages by state.
+		head, total := sheet[0], sheet[len(sheet)-1]
+		for i, st := range []send.State{send.Sent, send.Deferred, send.Pending, send.Failed, send.Uncertain, send.Suppressed, send.Skipped} {
+			if !strings.EqualFold(head[i+1], string(st)) || total[i+1] != fmt.Sprint(states[st]) {
+				t.Errorf("Send sheet column %d: %s, total %s; want %s, %d", i+1, head[i+1], total[i+1], st, states[st])
+			}
+		}
 	}
 
 	// Sending again sends nothing.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,9 +94,15 @@ type variantMeta struct {
 	// Readers are a few real recipients of the variant whose messages
 	// the preview shows ("view as"): the previews' reader first, then
 	// readers for whom the slots take other blocks. Reader i > 0 reads
-	// readers/<i>.html and readers/<i>.txt; the first reads index.html
-	// and index.txt. Empty for a variant with no mailable member.
+	// element i-1 of readers.json; the first reads index.html and
+	// index.txt. Empty for a variant with no mailable member.
 	Readers []readerMeta `json:"readers,omitempty"`
+}
+
+// readerParts is one reader's message in readers.json.
+type readerParts struct {
+	HTML string `json:"html"`
+	Text string `json:"text"`
 }
 
 // readerMeta is one recipient of a variant as the preview's "view as" shows
@@ -178,29 +185,31 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	fingerprints := make([]string, len(plan.Variants))
 	kept := make([]*variantMeta, len(plan.Variants))
 	ns := make([]*render.Newsletter, len(plan.Variants))
-	var engine *render.Engine
-	for i, v := range plan.Variants {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
+	engine, err := r.engine()
+	if err != nil {
+		return out, err
+	}
+	// Each variant is kept or compiled on its own: a bounded pool of
+	// workers checks and compiles them.
+	err = workers.Each(ctx, len(plan.Variants), func(i int) error {
+		v := plan.Variants[i]
 		fingerprints[i] = r.variantFingerprint(v)
-		if m := keepable(filepath.Join(prev, v.ID), fingerprints[i]); m != nil {
-			kept[i] = m
-			out.Kept++
-			continue
-		}
-		if engine == nil {
-			var err error
-			if engine, err = r.engine(); err != nil {
-				return out, err
-			}
+		if kept[i] = keepable(filepath.Join(prev, v.ID), fingerprints[i]); kept[i] != nil {
+			return nil
 		}
 		n, err := engine.Compile(v)
-		if err != nil {
-			return out, err
-		}
 		ns[i] = n
-		out.Rendered++
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	for i := range ns {
+		if kept[i] != nil {
+			out.Kept++
+		} else {
+			out.Rendered++
+		}
 	}
 	if out.Kept == 0 {
 		// Every variant is compiled: the stages after use them.
@@ -272,6 +281,7 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 			data []byte
 		}
 		files := []file{{rundir.VariantHTML, m.HTML}, {rundir.VariantText, m.Text}, {rundir.VariantSample, msg.EML}}
+		var others []readerParts
 		if first != nil {
 			for i, p := range r.viewAs(n.Variant, first, ml.byVariant[id]) {
 				rc, pm := r.recipientOf(p), m
@@ -281,13 +291,21 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 						// outbox refuses it too): another reader.
 						continue
 					}
-					base := fmt.Sprintf("%s/%d", rundir.ReadersDir, len(meta.Readers))
-					files = append(files, file{base + ".html", pm.HTML}, file{base + ".txt", pm.Text})
+					others = append(others, readerParts{HTML: string(pm.HTML), Text: string(pm.Text)})
 				}
 				meta.Readers = append(meta.Readers, readerMeta{Cardholder: p.ID, FirstName: p.FirstName, Tier: p.Tier,
 					Relationship: string(p.Relationship), Locale: p.Locale, Subject: pm.Subject, Preheader: pm.Preheader,
 					Slots: slotChoices(n.Variant, rc)})
 			}
+		}
+		if len(others) > 0 {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(others); err != nil {
+				return err
+			}
+			files = append(files, file{rundir.ReadersFile, b.Bytes()})
 		}
 		meta.Files = make(map[string]string, len(files))
 		for _, f := range files {

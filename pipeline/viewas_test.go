@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -92,16 +91,11 @@ func TestViewAsReaders(t *testing.T) {
 				}
 			}
 			combos[combination(v, member(p))] = true
-			html, text := rundir.VariantHTML, rundir.VariantText
-			if i > 0 {
-				html = rundir.ReadersDir + "/" + strconv.Itoa(i) + ".html"
-				text = rundir.ReadersDir + "/" + strconv.Itoa(i) + ".txt"
-			}
+			html, text := readerMessage(t, filepath.Join(res.Dir, rundir.VariantsDir, v.ID), i)
 			greeting := "Hello " + p.FirstName + ","
-			for _, f := range []string{html, text} {
-				b := readFile(t, filepath.Join(res.Dir, rundir.VariantsDir, v.ID, f))
-				if !strings.Contains(string(b), greeting) {
-					t.Errorf("%s/%s: no %q for reader %s", v.ID, f, greeting, rd.Cardholder)
+			for _, part := range []string{html, text} {
+				if !strings.Contains(part, greeting) {
+					t.Errorf("%s: reader %d's message has no %q", v.ID, i, greeting)
 				}
 			}
 		}
@@ -121,6 +115,22 @@ func TestViewAsReaders(t *testing.T) {
 	if several == 0 {
 		t.Error("no variant's readers show more than one combination of blocks")
 	}
+}
+
+// readerMessage returns the HTML and text of reader i of the variant in dir.
+func readerMessage(t *testing.T, dir string, i int) (html, text string) {
+	t.Helper()
+	if i == 0 {
+		return string(readFile(t, filepath.Join(dir, rundir.VariantHTML))), string(readFile(t, filepath.Join(dir, rundir.VariantText)))
+	}
+	var parts []struct{ HTML, Text string }
+	if err := rundir.ReadJSON(filepath.Join(dir, rundir.ReadersFile), &parts); err != nil {
+		t.Fatal(err)
+	}
+	if i > len(parts) {
+		t.Fatalf("%s: %d readers in %s, want reader %d", dir, len(parts), rundir.ReadersFile, i)
+	}
+	return parts[i-1].HTML, parts[i-1].Text
 }
 
 // holds reports whether a target's list admits v: an empty list admits

@@ -335,7 +335,7 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p.Headers = readHeaders(b)
 	}
-	if b, err := h.readFile(readerFile(v.ID, as, "txt")); err != nil {
+	if b, err := h.readerPart(v.ID, as, false); err != nil {
 		p.Problems = append(p.Problems, err.Error())
 	} else {
 		p.Text = string(b)
@@ -400,11 +400,11 @@ func (h *Handler) servePart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	html := strings.HasSuffix(r.URL.Path, "/html")
-	ext, ctype := "txt", "text/plain; charset=utf-8"
+	ctype := "text/plain; charset=utf-8"
 	if html {
-		ext, ctype = "html", "text/html; charset=utf-8"
+		ctype = "text/html; charset=utf-8"
 	}
-	b, err := h.readFile(readerFile(v.ID, as, ext))
+	b, err := h.readerPart(v.ID, as, html)
 	if err != nil {
 		h.fileProblem(w, err)
 		return

@@ -15,12 +15,12 @@ import (
 // The files of a variant's directory, variants/<id>/, and the fit audit,
 // as the run directory's README names them.
 const (
-	htmlFile   = rundir.VariantHTML
-	textFile   = rundir.VariantText
-	metaFile   = rundir.VariantMeta
-	sampleFile = rundir.VariantSample
-	fitFile    = rundir.FitFile
-	readersDir = rundir.ReadersDir
+	htmlFile    = rundir.VariantHTML
+	textFile    = rundir.VariantText
+	metaFile    = rundir.VariantMeta
+	sampleFile  = rundir.VariantSample
+	fitFile     = rundir.FitFile
+	readersFile = rundir.ReadersFile
 )
 
 // maxFile is the largest file the preview reads.
@@ -170,17 +170,31 @@ type slotChoice struct {
 	Block string `json:"block"`
 }
 
-// readerFile is the HTML (ext "html") or text part (ext "txt") of the
-// variant id as its reader i reads it: the variant's own index files for
-// the first.
-func readerFile(id string, i int, ext string) string {
+// readerPart reads the HTML (html set) or text part of the variant id as
+// its reader i reads it: the variant's own index files for the first,
+// element i-1 of readers.json for the others.
+func (h *Handler) readerPart(id string, i int, html bool) ([]byte, error) {
 	if i == 0 {
-		if ext == "html" {
-			return variantFile(id, htmlFile)
+		if html {
+			return h.readFile(variantFile(id, htmlFile))
 		}
-		return variantFile(id, textFile)
+		return h.readFile(variantFile(id, textFile))
 	}
-	return variantFile(id, fmt.Sprintf("%s/%d.%s", readersDir, i, ext))
+	var parts []struct {
+		HTML string `json:"html"`
+		Text string `json:"text"`
+	}
+	name := variantFile(id, readersFile)
+	if err := h.readJSON(name, &parts); err != nil {
+		return nil, err
+	}
+	if i > len(parts) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("no reader %d: %w", i, fs.ErrNotExist)}
+	}
+	if html {
+		return []byte(parts[i-1].HTML), nil
+	}
+	return []byte(parts[i-1].Text), nil
 }
 
 // meta reads the meta.json of variant id.

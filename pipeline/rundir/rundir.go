@@ -51,9 +51,12 @@ const (
 	VariantMeta = "meta.json"
 	// VariantSample is the sample message.
 	VariantSample = "sample.eml"
-	// ReadersDir holds readers/<i>.html and readers/<i>.txt: the variant
-	// as other recipients of it read it (the preview's "view as").
-	ReadersDir = "readers"
+	// ReadersFile holds the variant as other recipients of it read it
+	// (the preview's "view as"): a JSON array whose element i-1 is
+	// reader i's {"html": ..., "text": ...}; reader 0 reads VariantHTML
+	// and VariantText. One file, not two per reader: creating files is
+	// what a render of thousands of variants spends most on.
+	ReadersFile = "readers.json"
 )
 
 // Path returns the run directory of a campaign month under an output root.

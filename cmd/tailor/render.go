@@ -73,8 +73,11 @@ func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) e
 		_, err := fmt.Fprintf(stdout, "tailor: %s %s: the variants are up to date with %s; nothing to render\n", res.Campaign, res.Month, set)
 		return err
 	}
-	fmt.Fprintf(stdout, "tailor: %s %s: rendered %d %s with %s in %s: %s\n", res.Campaign, res.Month,
+	fmt.Fprintf(stdout, "tailor: %s %s: rendered %d of %d %s with %s in %s: %s\n", res.Campaign, res.Month, res.Rendered,
 		res.Variants, plural(res.Variants, "variant", "variants"), set, time.Since(start).Round(time.Millisecond), filepath.Join(res.Dir, "variants"))
+	if kept := res.Variants - res.Rendered; kept > 0 {
+		fmt.Fprintf(stdout, "  kept %d %s as they were: %s no file that changed\n", kept, plural(kept, "variant", "variants"), plural(kept, "it reads", "they read"))
+	}
 	if slices.Contains(res.Ran, "variants") {
 		fmt.Fprintf(stdout, "  planned again: the blocks' front matter changed (%s)\n", filepath.Join(res.Dir, "variants.json"))
 	}

@@ -84,6 +84,9 @@ type variantMeta struct {
 	PreviewSlots []slotChoice `json:"preview_slots,omitempty"`
 	// Sample says to whom sample.eml is addressed.
 	Sample send.Sample `json:"sample"`
+	// BlockFiles are the source files of the blocks the variant may
+	// show, by block id, relative to the template folder.
+	BlockFiles map[string]string `json:"block_files"`
 	// Fingerprint identifies what the variant's files follow
 	// (variantFingerprint): a render keeps them while it is the same.
 	Fingerprint string `json:"fingerprint"`
@@ -275,7 +278,13 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 		meta := variantMeta{Variant: n.Variant, Tier: n.Variant.Tier, TierShare: c.TierShare,
 			Relationship: n.Variant.Relationship, RelationshipShare: c.RelationshipShare,
 			Campaign: r.c.Name, Month: r.monthName(), SampleSubject: m.Subject, SamplePreheader: m.Preheader,
-			PreviewSlots: slotChoices(n.Variant, reader), Sample: sample, Fingerprint: fingerprints[i]}
+			PreviewSlots: slotChoices(n.Variant, reader), Sample: sample, Fingerprint: fingerprints[i],
+			BlockFiles: map[string]string{}}
+		for _, b := range n.Variant.BlockIDs() {
+			if blk, ok := r.set.Block(b); ok {
+				meta.BlockFiles[b] = blk.File
+			}
+		}
 		type file struct {
 			name string
 			data []byte

@@ -1,12 +1,14 @@
 package pipeline
 
 import (
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/templates"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -55,6 +57,13 @@ func TestViewAsReaders(t *testing.T) {
 		}
 		if rs[0].Cardholder != meta.Sample.Recipient || rs[0].Subject != meta.SampleSubject {
 			t.Errorf("%s: the first reader %+v is not the sample's recipient %s", v.ID, rs[0], meta.Sample.Recipient)
+		}
+		// The source file of every block the variant may show.
+		for _, id := range v.BlockIDs() {
+			f := meta.BlockFiles[id]
+			if b, err := fs.ReadFile(templates.DefaultFS(), f); err != nil || !strings.Contains(string(b), `id = "`+id+`"`) {
+				t.Errorf("%s: block %s's file %q: %v", v.ID, id, f, err)
+			}
 		}
 		seen := map[string]bool{}
 		combos := map[string]bool{}

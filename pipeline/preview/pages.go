@@ -215,8 +215,8 @@ type subjectView struct {
 
 // partView is a block everyone gets, or a slot.
 type partView struct {
-	Block string
-	Slot  *slotView
+	Block, File string
+	Slot        *slotView
 }
 
 // slotView is a slot and its alternatives.
@@ -230,7 +230,7 @@ type slotView struct {
 
 // alternativeView is one block a slot may take.
 type alternativeView struct {
-	Block, For string
+	Block, File, For string
 	Recipients int
 	Reader     bool
 }
@@ -282,6 +282,7 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 			For: whom(s.Target), Subject: s.Subject, Preheader: s.Preheader})
 	}
 	readerGot := map[string]string{}
+	var files map[string]string // block id -> source file
 	if m, err := h.meta(v.ID); err != nil {
 		p.Problems = append(p.Problems, err.Error())
 	} else {
@@ -294,6 +295,7 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 			p.Preheader = m.SamplePreheader
 		}
 		p.Recipient, p.PreviewReader, p.Skipped = m.Sample.Recipient, m.Sample.Preview, m.Sample.Skipped
+		files = m.BlockFiles
 		got := m.PreviewSlots
 		for i, rd := range m.Readers {
 			name := rd.FirstName
@@ -320,12 +322,12 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, part := range v.Parts() {
 		if part.Slot == nil {
-			p.Parts = append(p.Parts, partView{Block: part.Block})
+			p.Parts = append(p.Parts, partView{Block: part.Block, File: files[part.Block]})
 			continue
 		}
 		s := &slotView{Name: part.Slot.Name, Unmatched: part.Slot.Unmatched, Reader: readerGot[part.Slot.Name]}
 		for _, a := range part.Slot.Alternatives {
-			s.Alternatives = append(s.Alternatives, alternativeView{Block: a.Block, For: whom(a.Target),
+			s.Alternatives = append(s.Alternatives, alternativeView{Block: a.Block, File: files[a.Block], For: whom(a.Target),
 				Recipients: a.Recipients, Reader: a.Block == s.Reader})
 		}
 		p.Parts = append(p.Parts, partView{Slot: s})

@@ -147,6 +147,9 @@ type meta struct {
 		Preview   bool   `json:"preview"`
 		Skipped   int    `json:"skipped"`
 	} `json:"sample"`
+	// BlockFiles are the source files of the blocks, by id, relative
+	// to the template folder.
+	BlockFiles map[string]string `json:"block_files"`
 	// Readers are the recipients the variant can be viewed as, the
 	// previews' reader first.
 	Readers []metaReader `json:"readers"`

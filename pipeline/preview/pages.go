@@ -231,8 +231,8 @@ type slotView struct {
 // alternativeView is one block a slot may take.
 type alternativeView struct {
 	Block, File, For string
-	Recipients int
-	Reader     bool
+	Recipients       int
+	Reader           bool
 }
 
 // fitView is the fit audit of a variant.

@@ -185,7 +185,7 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 		r.event(Event{Stage: "send", State: EventWarn, Message: "the report's Send sheet and the manifest: " + rerr.Error()})
 	}
 	if err != nil {
-		return res, &StageError{"send", err}
+		return res, &StageError{Stage: "send", Err: err}
 	}
 	return res, terr
 }

@@ -118,6 +118,10 @@ func (r *run) checkUnsealed() error {
 type StageError struct {
 	Stage string
 	Err   error
+	// Dir and Month are the run directory and the run's month, so that
+	// the command can say how to resume: the stages before Stage are
+	// kept.
+	Dir, Month string
 }
 
 func (e *StageError) Error() string {
@@ -149,6 +153,12 @@ type runner struct {
 // counts the manifest recorded.
 func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err error) {
 	r, m := x.r, x.r.manifest
+	defer func() {
+		var se *StageError
+		if errors.As(err, &se) {
+			se.Dir, se.Month = r.dir, r.monthName()
+		}
+	}()
 	first := to
 	for i := from; i < to; i++ {
 		if !m.Current(r.dir, stages[i].name, stages[i].key) {
@@ -161,7 +171,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 	}
 	if first < to && stages[first].sendReads {
 		if err := r.checkUnsealed(); err != nil {
-			return &StageError{stages[first].name, err}
+			return &StageError{Stage: stages[first].name, Err: err}
 		}
 	}
 	var backups []*rundir.Backup
@@ -183,10 +193,10 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			m.LastRun.Kept = append(m.LastRun.Kept, st.name)
 			rec := m.Stage(st.name)
 			if rec == nil {
-				return &StageError{st.name, fmt.Errorf("%s records no %s stage", rundir.ManifestFile, st.name)}
+				return &StageError{Stage: st.name, Err: fmt.Errorf("%s records no %s stage", rundir.ManifestFile, st.name)}
 			}
 			if err := st.keep(rec.Counts); err != nil {
-				return &StageError{st.name, fmt.Errorf("%s: %w", rundir.ManifestFile, err)}
+				return &StageError{Stage: st.name, Err: fmt.Errorf("%s: %w", rundir.ManifestFile, err)}
 			}
 			if i >= from {
 				r.event(Event{Stage: st.name, State: EventKept, Counts: rec.Counts})
@@ -195,23 +205,23 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		}
 		r.event(Event{Stage: st.name, State: EventRun})
 		if err := ctx.Err(); err != nil {
-			return &StageError{st.name, err}
+			return &StageError{Stage: st.name, Err: err}
 		}
 		if x.atomic {
 			b, err := rundir.NewBackup(r.dir, recordedOutputs(m, st.name)...)
 			if err != nil {
-				return &StageError{st.name, err}
+				return &StageError{Stage: st.name, Err: err}
 			}
 			backups = append(backups, b)
 		}
 		start := time.Now()
 		out, err := st.run(ctx)
 		if err != nil {
-			return &StageError{st.name, err}
+			return &StageError{Stage: st.name, Err: err}
 		}
 		recs, err := rundir.RecordOutputs(r.dir, out.outputs()...)
 		if err != nil {
-			return &StageError{st.name, err}
+			return &StageError{Stage: st.name, Err: err}
 		}
 		d := time.Since(start)
 		counts := countsOf(out)
@@ -220,7 +230,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		m.LastRun.Ran = append(m.LastRun.Ran, st.name)
 		if !x.atomic {
 			if err := m.Write(r.dir); err != nil {
-				return &StageError{st.name, err}
+				return &StageError{Stage: st.name, Err: err}
 			}
 		}
 		r.event(Event{Stage: st.name, State: EventDone, Duration: d, Counts: counts})

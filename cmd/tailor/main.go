@@ -61,9 +61,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "tailor:", err)
 	var ue usageError
+	var re resumeError
 	switch {
 	case errors.As(err, &ue), errors.Is(err, pipeline.ErrConfig):
 		return exitUsage
+	case errors.As(err, &re):
+		// The error says how to resume.
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "tailor: interrupted; run the same command again to resume")
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -96,7 +97,7 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 		printSummary(stdout, res, time.Since(start))
 	}
 	if err != nil {
-		return err
+		return withResume(err, "run", o.line)
 	}
 	if !o.send {
 		return nil
@@ -197,12 +198,60 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	}
 }
 
+// resumeError is a run that stopped in a stage, with the command that
+// resumes it: the stages before are kept.
+type resumeError struct {
+	err error
+	// stage is where the run stopped, dir its run directory, command the
+	// command line that resumes it.
+	stage, dir, command string
+	interrupted         bool
+}
+
+func (e resumeError) Error() string {
+	if e.interrupted {
+		return fmt.Sprintf("%s: interrupted\n  the run was interrupted in its %s stage; what finished before it is kept in %s\n  to resume: %s",
+			e.stage, e.stage, e.dir, e.command)
+	}
+	return fmt.Sprintf("%v\n  the run failed in its %s stage; what finished before it is kept in %s\n  to resume once the cause is fixed: %s",
+		e.err, e.stage, e.dir, e.command)
+}
+
+func (e resumeError) Unwrap() error { return e.err }
+
+// withResume adds to the error of a stage that failed the command that
+// resumes the run: the same command line (line, of the command name), for
+// the same month even when the campaign leaves the month to the calendar.
+func withResume(err error, name, line string) error {
+	var se *pipeline.StageError
+	if !errors.As(err, &se) || se.Dir == "" || errors.Is(err, pipeline.ErrConfig) {
+		return err
+	}
+	command := line
+	if se.Month != "" && !strings.Contains(line, " --month=") && name == "run" {
+		command += " --month=" + se.Month
+	}
+	return resumeError{err: err, stage: se.Stage, dir: se.Dir, command: command, interrupted: errors.Is(err, context.Canceled)}
+}
+
 // commandLine is how a command was called: its path, arguments and the
 // flags set.
 func commandLine(cmd *cobra.Command, args []string) string {
-	parts := append([]string{cmd.CommandPath()}, args...)
-	cmd.Flags().Visit(func(f *pflag.Flag) { parts = append(parts, "--"+f.Name+"="+f.Value.String()) })
+	parts := []string{cmd.CommandPath()}
+	for _, a := range args {
+		parts = append(parts, shellQuote(a))
+	}
+	cmd.Flags().Visit(func(f *pflag.Flag) { parts = append(parts, "--"+f.Name+"="+shellQuote(f.Value.String())) })
 	return strings.Join(parts, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:=@%+,
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func orNone(ss []string) string {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -57,8 +58,16 @@ func TestInterruptSignal(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
 		t.Fatalf("exit: %v, want status 1; stderr:\n%s", err, strings.Join(seen, "\n"))
 	}
-	if !strings.Contains(strings.Join(seen, "\n"), "interrupted; run the same command again to resume") {
-		t.Errorf("stderr does not say how to resume:\n%s", strings.Join(seen, "\n"))
+	// It names the stage and the command that resumes the run.
+	resume := ""
+	for _, l := range seen {
+		if s, ok := strings.CutPrefix(l, "  to resume: "); ok {
+			resume = s
+		}
+	}
+	if !slices.Contains(seen, "tailor: outbox: interrupted") || !strings.Contains(strings.Join(seen, "\n"), "the run was interrupted in its outbox stage") ||
+		resume != "tailor run "+campaign+" --out="+out+" --month=2026-10" {
+		t.Errorf("stderr does not say where the run stopped and how to resume:\n%s", strings.Join(seen, "\n"))
 	}
 	// Generous bound for a loaded machine; the issue asks for under a second.
 	if stopped > 5*time.Second {
@@ -75,7 +84,9 @@ func TestInterruptSignal(t *testing.T) {
 		t.Errorf("an outbox exists although the interrupted stage did not finish")
 	}
 
-	res, err := exec.Command(bin, "run", campaign, "--out", out).Output()
+	// The command it printed resumes the run.
+	args := strings.Fields(strings.TrimPrefix(resume, "tailor "))
+	res, err := exec.Command(bin, args...).Output()
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}

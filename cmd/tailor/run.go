@@ -29,6 +29,7 @@ type runOptions struct {
 	out      string
 	outbox   string
 	quiet    bool
+	json     bool
 	memory   string
 	// send sends the run's messages once it is done.
 	send bool
@@ -66,6 +67,7 @@ stopped.`,
 	f.StringVar(&o.out, "out", "", "output root (default: the campaign's output, else ./out)")
 	f.StringVar(&o.outbox, "outbox", "", "messages to write: samples, all or none (default: the campaign's mail.outbox)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.BoolVar(&o.json, "json", false, "print the summary as a JSON document on stdout (see cmd/tailor/JSON.md)")
 	f.StringVar(&o.wave, "resend-as", "", "run a resend wave of a month whose send has started, into <month>-<wave>, with Message-IDs of its own")
 	f.BoolVar(&o.send, "send", false, "then send the run's messages through the campaign's [[smtp]] relays, as tailor send does")
 	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit, e.g. 900MiB or 4GiB (default: GOMEMLIMIT, else none); about 0.9 GiB per million cardholders profiled")
@@ -84,6 +86,9 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	}
 	c, err := pipeline.LoadCampaign(o.campaign)
 	if err != nil {
+		if o.json {
+			writeJSON(stdout, newRunDocument(nil, err, 0))
+		}
 		return err
 	}
 	cfg := pipeline.Config{
@@ -93,14 +98,26 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	}
 	start := time.Now()
 	res, err := pipeline.Run(ctx, cfg)
+	if err != nil {
+		err = withResume(err, "run", o.line)
+	}
+	if o.json {
+		doc := newRunDocument(res, err, time.Since(start))
+		if err == nil && o.send {
+			sstart := time.Now()
+			sres, serr := sendPipeline(ctx, sendOptions{runDir: res.Dir, quiet: o.quiet, line: o.line}, stderr)
+			doc.Send, err = newSendDocument(sres, serr, time.Since(sstart), sendLine(res.Dir)), serr
+		}
+		if werr := writeJSON(stdout, doc); err == nil {
+			err = werr
+		}
+		return err
+	}
 	if res != nil {
 		printSummary(stdout, res, time.Since(start))
 	}
-	if err != nil {
-		return withResume(err, "run", o.line)
-	}
-	if !o.send {
-		return nil
+	if err != nil || !o.send {
+		return err
 	}
 	return sendRun(ctx, sendOptions{runDir: res.Dir, quiet: o.quiet, line: o.line}, stdout, stderr)
 }
@@ -224,7 +241,7 @@ func (e resumeError) Unwrap() error { return e.err }
 // the same month even when the campaign leaves the month to the calendar.
 func withResume(err error, name, line string) error {
 	var se *pipeline.StageError
-	if !errors.As(err, &se) || se.Dir == "" || errors.Is(err, pipeline.ErrConfig) {
+	if !errors.As(err, &se) || se.Dir == "" || errors.Is(err, pipeline.ErrConfig) || errors.Is(err, pipeline.ErrSealed) {
 		return err
 	}
 	command := line

@@ -23,6 +23,7 @@ type sendOptions struct {
 	retryUncertain bool
 	campaign       string
 	quiet          bool
+	json           bool
 	line           string
 	memory         string
 }
@@ -66,29 +67,13 @@ same command again once the cause is fixed).`,
 	f.StringSliceVar(&o.variants, "variants", nil, "with --test-to: the variants to proof (default: every variant)")
 	f.StringVar(&o.campaign, "campaign", "", "take [[smtp]], [send] and [dkim] from this campaign file as it is now, not as the run recorded them (a relay moved, a limit changed)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.BoolVar(&o.json, "json", false, "print the summary as a JSON document on stdout (see cmd/tailor/JSON.md)")
 	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit (default: GOMEMLIMIT, else 400MiB, which a million recipients fit in)")
 	return cmd
 }
 
 func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error {
 	start := time.Now()
-	switch {
-	case o.memory != "":
-		n, err := parseSize(o.memory)
-		if err != nil {
-			return usageError{fmt.Errorf("--memory-limit: %w", err)}
-		}
-		debug.SetMemoryLimit(n)
-	case os.Getenv("GOMEMLIMIT") == "":
-		// A send holds every recipient's merge fields; the collector
-		// keeps the heap near them instead of letting it double.
-		debug.SetMemoryLimit(400 << 20)
-	}
-	if os.Getenv("GOGC") == "" {
-		// Each message is tens of kilobytes of garbage: under the
-		// memory limit, collecting less often is a fifth faster.
-		debug.SetGCPercent(400)
-	}
 	if len(o.variants) > 0 && len(o.testTo) == 0 {
 		return usageError{fmt.Errorf("--variants: only with --test-to (a send sends every variant)")}
 	}
@@ -112,11 +97,43 @@ func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error
 		}
 		return nil
 	}
+	res, err := sendPipeline(ctx, o, stderr)
+	if o.json {
+		if werr := writeJSON(stdout, newSendDocument(res, err, time.Since(start), sendLine(o.runDir))); err == nil {
+			err = werr
+		}
+		return err
+	}
+	if res != nil {
+		printSend(stdout, res, time.Since(start))
+	}
+	return err
+}
+
+// sendPipeline sends the run o.runDir, with its progress on stderr.
+func sendPipeline(ctx context.Context, o sendOptions, stderr io.Writer) (*pipeline.SendResult, error) {
+	switch {
+	case o.memory != "":
+		n, err := parseSize(o.memory)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--memory-limit: %w", err)}
+		}
+		debug.SetMemoryLimit(n)
+	case os.Getenv("GOMEMLIMIT") == "":
+		// A send holds every recipient's merge fields; the collector
+		// keeps the heap near them instead of letting it double.
+		debug.SetMemoryLimit(400 << 20)
+	}
+	if os.Getenv("GOGC") == "" {
+		// Each message is tens of kilobytes of garbage: under the
+		// memory limit, collecting less often is a fifth faster.
+		debug.SetGCPercent(400)
+	}
 	var delivery *pipeline.Campaign
 	if o.campaign != "" {
 		c, err := pipeline.LoadCampaign(o.campaign)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		delivery = c
 	}
@@ -124,11 +141,11 @@ func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error
 	res, err := pipeline.Send(ctx, pipeline.SendConfig{RunDir: o.runDir, RetryUncertain: o.retryUncertain,
 		Delivery: delivery, Version: Version, Command: o.line, Events: pr.event})
 	pr.end()
-	if res != nil {
-		printSend(stdout, res, time.Since(start))
-	}
-	return err
+	return res, err
 }
+
+// sendLine is the command that sends the run dir, or goes on with its send.
+func sendLine(dir string) string { return "tailor send " + shellQuote(dir) }
 
 // printSend prints what a send did and where its messages stand.
 func printSend(w io.Writer, res *pipeline.SendResult, d time.Duration) {

@@ -55,11 +55,26 @@ type Config struct {
 type Event struct {
 	Stage string
 	// State is "run" when a stage starts, "done" when it finished, "kept"
-	// when its earlier outputs were still valid, "warn" for a warning.
+	// when its earlier outputs were still valid, "warn" for a warning,
+	// "progress" while a stage that takes a while runs.
 	State    string
 	Duration time.Duration
 	Counts   map[string]int
 	Message  string
+	// Progress says how far the stage has got, with State "progress"
+	// (a send tells its progress in Counts instead).
+	Progress *Progress
+}
+
+// Progress is how far a running stage has got: Done of Total (0 when
+// not known) in Unit ("bytes", "rows", "iterations", "variants",
+// "messages"), since Start, with Detail in words ("41% of distances
+// skipped"). Events is told of it a few times a second.
+type Progress struct {
+	Done, Total int64
+	Unit        string
+	Detail      string
+	Start       time.Time
 }
 
 // Event states.
@@ -68,6 +83,8 @@ const (
 	EventDone = "done"
 	EventKept = "kept"
 	EventWarn = "warn"
+	// EventProgress is a running stage's progress.
+	EventProgress = "progress"
 )
 
 // Result is what a run did.

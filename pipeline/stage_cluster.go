@@ -72,6 +72,13 @@ func (r *run) cluster(ctx context.Context, ps []profile.Profile, features []stri
 		// cardholders worse than a close one.
 		cfg.MinSize = cc.MinAudience
 	}
+	m := r.meter("cluster", "iterations", int64(cfg.MaxIter))
+	defer m.close()
+	m.SetDetail(fmt.Sprintf("%d rows, k = %d: choosing the first centroids", len(feats.Rows), k))
+	cfg.Progress = func(it cluster.Iteration) {
+		m.Set(int64(it.N), int64(it.Max))
+		m.SetDetail(fmt.Sprintf("%d rows moved, %.0f%% of distances skipped", it.Changed, 100*it.Skipped))
+	}
 	res, err := cluster.KMeans(ctx, feats.Data, feats.Dim, cfg)
 	if err != nil {
 		return out, err

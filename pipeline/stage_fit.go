@@ -99,7 +99,10 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 	// examples come in input order whatever the workers' order.
 	found := make([][]fit.Misfit, len(ml.list))
 	var mu sync.Mutex
+	progress := r.meter("fit", "messages", int64(len(ml.list)))
+	defer progress.close()
 	err := workers.Each(ctx, len(ml.list), func(i int) error {
+		defer progress.Add(1)
 		m := ml.list[i]
 		n, ok := byID[m.variant]
 		if !ok {

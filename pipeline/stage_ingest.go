@@ -43,8 +43,17 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 	var set *ingest.CardholderSet
 	var records []rundir.InputRecord
 	var budgetErr error
+	var total int64
 	for _, in := range r.inputs {
-		st, err := r.ingestFile(ctx, swap, in, &set, &out)
+		if fi, err := os.Stat(in.path); err == nil {
+			total += fi.Size()
+		}
+	}
+	m := r.meter("ingest", "bytes", total)
+	defer m.close()
+	for _, in := range r.inputs {
+		m.SetDetail(filepath.Base(in.path))
+		st, err := r.ingestFile(ctx, swap, in, &set, &out, m)
 		var mce *ingest.MissingColumnsError
 		if errors.As(err, &mce) {
 			// The campaign names columns the file does not have: a
@@ -101,12 +110,13 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 }
 
 // ingestFile reads one input, writing its rejects into the swap.
-func (r *run) ingestFile(ctx context.Context, swap *rundir.Swap, in input, set **ingest.CardholderSet, out *ingested) (st ingest.Stats, err error) {
-	f, err := os.Open(in.path)
+func (r *run) ingestFile(ctx context.Context, swap *rundir.Swap, in input, set **ingest.CardholderSet, out *ingested, m *meter) (st ingest.Stats, err error) {
+	osf, err := os.Open(in.path)
 	if err != nil {
 		return st, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, err)
 	}
-	defer f.Close()
+	defer osf.Close()
+	f := countingReader{osf, m}
 	opts, err := r.ingestOptions(in.name)
 	if err != nil {
 		return st, err

@@ -34,7 +34,10 @@ func (r *run) outbox(ctx context.Context, ns []*render.Newsletter, rs []recipien
 	defer swap.Abort()
 	ob := &send.Outbox{Composer: r.composer(), Put: swap.WriteFile,
 		Warn: func(msg string) { r.event(Event{Stage: "outbox", State: EventWarn, Message: msg}) }}
+	m := r.meter("outbox", "messages", int64(len(rs)))
+	defer m.close()
 	res, err := ob.Write(ctx, len(rs), func(i int) (*render.Newsletter, render.Recipient) {
+		m.Add(1)
 		return ns[rs[i].variant], r.recipientOf(rs[i].profile)
 	})
 	if err != nil {

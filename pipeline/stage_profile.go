@@ -53,7 +53,10 @@ func (r *run) profileOptions() profile.Options {
 // aggregates once the profiles are made, before the next stages allocate.
 func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 	var out profiled
+	m := r.meter("profile", "rows", 0)
+	m.SetDetail("building the profiles")
 	ps, err := in.builder.Profiles(ctx, in.merchants.Name)
+	m.close()
 	if err != nil {
 		return out, err
 	}

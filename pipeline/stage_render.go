@@ -239,7 +239,10 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	// Each variant's files are independent: a bounded pool of workers
 	// writes them.
 	var keptToCardholders, keptToPreview atomic.Int64
+	progress := r.meter("render", "variants", int64(len(ns)))
+	defer progress.close()
 	err = workers.Each(ctx, len(ns), func(i int) error {
+		defer progress.Add(1)
 		if m := kept[i]; m != nil {
 			if m.Sample.Preview {
 				keptToPreview.Add(1)

@@ -94,10 +94,12 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	cfg := pipeline.Config{
 		Campaign: c, CampaignDir: filepath.Dir(o.campaign), CampaignFile: o.campaign,
 		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Wave: o.wave, Version: Version, Command: o.line,
-		Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet, "inputs and settings unchanged") },
 	}
+	rep := newStageReporter(stderr, o.quiet, "inputs and settings unchanged")
+	cfg.Events = rep.event
 	start := time.Now()
 	res, err := pipeline.Run(ctx, cfg)
+	rep.end()
 	if err != nil {
 		err = withResume(err, "run", o.line)
 	}

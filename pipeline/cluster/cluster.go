@@ -89,6 +89,25 @@ type Config struct {
 	// MinSize rows unless only one is left, every row still assigned to
 	// its nearest centroid.
 	MinSize int
+
+	// Progress, when set, is told of every Lloyd iteration on all rows,
+	// from the goroutine that called KMeans, before the next one starts.
+	Progress func(Iteration)
+}
+
+// Iteration is one Lloyd iteration on all rows, as Config.Progress is told
+// of it.
+type Iteration struct {
+	// N counts the iterations on all rows so far, from 1 (merging small
+	// clusters starts further iterations: N goes on), Max is MaxIter.
+	N, Max int
+	// Changed counts the rows that moved to another cluster; Inertia is
+	// the sum of squared distances to the centroids after the iteration.
+	Changed int
+	Inertia float64
+	// Skipped is the share of row-to-centroid distances the bounds let
+	// the iteration skip (0 when it computed all of them).
+	Skipped float64
 }
 
 // Initialisers, the values of Config.Init.
@@ -188,6 +207,9 @@ type stats struct {
 	passes   int           // assignment passes, every run
 	total    int64         // row-centroid distances in those passes
 	computed int64         // of which computed, the others skipped
+	// iterations counts the iterations on all rows Config.Progress was
+	// told of.
+	iterations int
 }
 
 // kmeans is KMeans with internal options, also returning statistics.
@@ -279,6 +301,21 @@ func iterate(ctx context.Context, m matrix, k int, centroids []float64, cfg Conf
 			return nil, err
 		}
 		l.assigner = bounded
+	}
+	if cfg.Progress != nil {
+		var before int64
+		l.progress = func(it, changed int) {
+			skipped := 0.0
+			if bounded != nil {
+				now := bounded.computed.Load()
+				if total := float64(m.rows) * float64(k); total > 0 {
+					skipped = max(0, 1-float64(now-before)/total)
+				}
+				before = now
+			}
+			st.iterations++
+			cfg.Progress(Iteration{N: st.iterations, Max: cfg.MaxIter, Changed: changed, Inertia: l.inertia, Skipped: skipped})
+		}
 	}
 	iterations, converged, err := l.run(ctx, cfg.MaxIter, cfg.Tol)
 	if err != nil {

@@ -446,3 +446,56 @@ func TestResultCentroid(t *testing.T) {
 		t.Errorf("appending to Centroid(0) overwrote centroid 1")
 	}
 }
+
+// TestProgress checks that Config.Progress hears of every iteration on all
+// rows, numbered on across merges, with figures that agree with the
+// result, and that it changes nothing of the result.
+func TestProgress(t *testing.T) {
+	const dim = 6
+	data := uniform(5, 6000, dim)
+	for _, tt := range []struct {
+		name string
+		cfg  cluster.Config
+	}{
+		{"plain", cluster.Config{K: 12, Seed: 3}},
+		{"merging", cluster.Config{K: 200, Seed: 3, MinSize: 40}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := cluster.KMeans(context.Background(), data, dim, tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var its []cluster.Iteration
+			cfg := tt.cfg
+			cfg.Progress = func(it cluster.Iteration) { its = append(its, it) }
+			got, err := cluster.KMeans(context.Background(), data, dim, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Inertia != want.Inertia || !slices.Equal(got.Assign, want.Assign) {
+				t.Error("Progress changed the result")
+			}
+			if len(its) == 0 {
+				t.Fatal("Progress heard of no iteration")
+			}
+			for i, it := range its {
+				if it.N != i+1 || it.Max != 100 || it.Skipped < 0 || it.Skipped >= 1 || it.Inertia <= 0 {
+					t.Errorf("iteration %d: %+v", i, it)
+				}
+			}
+			if last := its[len(its)-1]; math.Abs(last.Inertia-got.Inertia) > 1e-9*got.Inertia {
+				t.Errorf("last iteration's inertia %v, the result's %v", last.Inertia, got.Inertia)
+			}
+			if tt.cfg.MinSize > 0 && got.Merged == 0 {
+				t.Error("nothing merged: the case does not test iterations across merges")
+			}
+			skipped := false
+			for _, it := range its {
+				skipped = skipped || it.Skipped > 0
+			}
+			if !skipped {
+				t.Error("no iteration skipped a distance")
+			}
+		})
+	}
+}

@@ -30,6 +30,9 @@ type lloyd struct {
 	counts    []int     // k: reduced over all chunks
 	inertia   float64   // reduced over all chunks
 	passes    int       // assignment passes run
+	// progress, when set, is told of each iteration and the rows it
+	// moved.
+	progress func(iteration, changed int)
 }
 
 // newLloyd prepares Lloyd iterations from the given initial centroids,
@@ -80,6 +83,9 @@ func (l *lloyd) run(ctx context.Context, maxIter int, tol float64) (iterations i
 		changed, err := l.step(ctx)
 		if err != nil {
 			return it - 1, false, err
+		}
+		if l.progress != nil {
+			l.progress(it, changed)
 		}
 		if changed == 0 || prev-l.inertia <= tol*prev {
 			return it, true, nil

@@ -24,6 +24,7 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/pipeline/schedule"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -60,6 +61,89 @@ type Campaign struct {
 	Fit FitConfig `toml:"fit" json:"fit,omitzero"`
 	// DKIM signs the messages tailor send hands over.
 	DKIM DKIMConfig `toml:"dkim" json:"dkim,omitzero"`
+	// Schedule is when tailor schedule runs and sends the campaign
+	// ([schedule]).
+	Schedule ScheduleConfig `toml:"schedule" json:"schedule,omitzero"`
+}
+
+// ScheduleConfig is when tailor schedule runs and sends a campaign
+// ([schedule]). Each job takes the month before the one its tick falls
+// in, in TimeZone: a run on 1 December runs November.
+type ScheduleConfig struct {
+	// Run and Send are cron schedules ("0 6 1 * *": minute, hour, day of
+	// month, month, day of week; or @monthly) of tailor run and tailor
+	// send; either may be left out.
+	Run  string `toml:"run" json:"run,omitempty"`
+	Send string `toml:"send" json:"send,omitempty"`
+	// TimeZone is the IANA time zone of the schedules and of the month
+	// they take, "Europe/London" (default: the machine's).
+	TimeZone string `toml:"time_zone" json:"time_zone,omitempty"`
+	// Approval is a file, relative to the campaign file, that must exist
+	// before the send job sends; {month} in it is the month
+	// ("approved-{month}.txt"). Default: none, the send needs no
+	// approval.
+	Approval string `toml:"approval" json:"approval,omitempty"`
+	// CatchUp is how long after a tick missed while tailor schedule was
+	// not running the job still runs at its start, a Go duration
+	// (default "168h"; "0s" never catches up).
+	CatchUp string `toml:"catch_up" json:"catch_up,omitempty"`
+}
+
+// DefaultCatchUp is [schedule] catch_up's default.
+const DefaultCatchUp = 7 * 24 * time.Hour
+
+// Specs returns the parsed run and send schedules, nil when not set.
+func (s ScheduleConfig) Specs() (run, send *schedule.Spec, err error) {
+	loc := time.Local
+	if s.TimeZone != "" {
+		if loc, err = time.LoadLocation(s.TimeZone); err != nil {
+			return nil, nil, fmt.Errorf("time_zone %q: unknown time zone; want an IANA name such as Europe/London or America/New_York", s.TimeZone)
+		}
+	}
+	for _, kv := range []struct {
+		key, text string
+		spec      **schedule.Spec
+	}{{"run", s.Run, &run}, {"send", s.Send, &send}} {
+		if kv.text == "" {
+			continue
+		}
+		if *kv.spec, err = schedule.Parse(kv.text, loc); err != nil {
+			return nil, nil, fmt.Errorf("%s %q: %w; want a cron schedule such as \"0 6 1 * *\" (06:00 on the 1st)", kv.key, kv.text, err)
+		}
+	}
+	return run, send, nil
+}
+
+// CatchUpDuration returns catch_up, its default filled in.
+func (s ScheduleConfig) CatchUpDuration() time.Duration {
+	if d, err := time.ParseDuration(s.CatchUp); err == nil {
+		return d
+	}
+	return DefaultCatchUp
+}
+
+// check checks the [schedule] table; bad reports a key.
+func (s ScheduleConfig) check(c *Campaign, bad func(key, msg string, args ...any) error) error {
+	if _, _, err := s.Specs(); err != nil {
+		key, _, _ := strings.Cut(err.Error(), " ")
+		return bad("schedule."+key, "%s", strings.TrimPrefix(err.Error(), key+" "))
+	}
+	if s.CatchUp != "" {
+		if d, err := time.ParseDuration(s.CatchUp); err != nil || d < 0 {
+			return bad("schedule.catch_up", "%q: want a duration such as 24h or 168h, or 0s never to catch up", s.CatchUp)
+		}
+	}
+	switch {
+	case s.Approval != "" && s.Send == "":
+		return bad("schedule.approval", "set, but schedule.send is not: the approval is what the send job waits for")
+	case strings.TrimSpace(s.Approval) != s.Approval || strings.ContainsAny(s.Approval, "\x00\r\n"):
+		return bad("schedule.approval", "%q: want a file name such as approved-{month}.txt", s.Approval)
+	case s.Send != "" && len(c.SMTP) == 0:
+		return bad("schedule.send", "set, but the campaign has no [[smtp]] relay to send through")
+	case s != (ScheduleConfig{}) && s.Run == "" && s.Send == "":
+		return bad("schedule", "want run and/or send: the cron schedules of tailor run and tailor send")
+	}
+	return nil
 }
 
 // SMTPConfig is one SMTP relay ([[smtp]]) and the limits a send keeps to
@@ -773,6 +857,9 @@ func (c *Campaign) check(file string, src []byte) error {
 		}
 	}
 	if err := c.Links.check(bad); err != nil {
+		return err
+	}
+	if err := c.Schedule.check(c, bad); err != nil {
 		return err
 	}
 	return c.checkSend(bad)

@@ -70,6 +70,7 @@ var firstStage = map[string]string{
 	"send.*":                        "-",
 	"fit.budget":                    "fit",
 	"dkim.*":                        "-",
+	"schedule.*":                    "-", // when tailor schedule runs and sends
 }
 
 // TestEveryCampaignKeyIsInAStageKey walks every key of the campaign file

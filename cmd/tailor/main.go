@@ -91,8 +91,8 @@ messages.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout, stderr), newSendCmd(stdout, stderr), newCheckCmd(stdout), newRenderCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout),
-		newUnsubscribeCmd(stdout, stderr), newPreviewCmd(stdout, stderr), newVersionCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr), newSendCmd(stdout, stderr), newScheduleCmd(stdout, stderr), newCheckCmd(stdout), newRenderCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout),
+		newUnsubscribeCmd(stdout, stderr), newPreviewCmd(stdout, stderr), newRunsCmd(stdout), newStatusCmd(stdout), newVersionCmd(stdout))
 	return root
 }
 

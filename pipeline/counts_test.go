@@ -29,7 +29,11 @@ func TestCountsRoundTrip(t *testing.T) {
 		{"cluster after a month", &clustered{Clusters: 3, Clustered: 90, Iterations: 7, Continuity: &continuity{Matched: 2, Born: 1, Retired: 0, Changed: 11}},
 			map[string]int{"clusters": 3, "clustered": 90, "iterations": 7, "clusters_matched": 2, "clusters_born": 1,
 				"clusters_retired": 0, "cardholders_changed_variant": 11}},
-		{"variants", &planned{Variants: 3, OnDefaultBlocks: 1, WithTierBlock: 2, WithRetentionBlock: 3},
+		{"variants", &planned{Variants: 3, OnDefaultBlocks: 1, WithTierBlock: 2, WithRetentionBlock: 3, Distinct: &distinctCount{Newsletters: 2}},
+			map[string]int{"variants": 3, "variants_on_default_blocks": 1, "variants_with_tier_block": 2, "variants_with_retention_block": 3,
+				"distinct_newsletters": 2}},
+		// A manifest written before the distinct newsletters were counted.
+		{"variants before distinct", &planned{Variants: 3, OnDefaultBlocks: 1, WithTierBlock: 2, WithRetentionBlock: 3},
 			map[string]int{"variants": 3, "variants_on_default_blocks": 1, "variants_with_tier_block": 2, "variants_with_retention_block": 3}},
 		{"render", &rendered{Variants: 3, SamplesToCardholders: 2, SamplesToPreview: 1, Rendered: 1, Kept: 2},
 			map[string]int{"variants": 3, "samples_to_cardholders": 2, "samples_to_preview_recipient": 1, "variants_rendered": 1, "variants_kept": 2}},

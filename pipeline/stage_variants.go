@@ -14,6 +14,9 @@ import (
 // planned is the variants stage's outcome.
 type planned struct {
 	Variants int `count:"variants"`
+	// Distinct counts the newsletters the variants make; nil read back
+	// from a manifest written before it was counted.
+	Distinct *distinctCount
 	// OnDefaultBlocks, WithTierBlock and WithRetentionBlock count the
 	// variants with a block of each slot besides their interests.
 	OnDefaultBlocks    int `count:"variants_on_default_blocks"`
@@ -21,6 +24,12 @@ type planned struct {
 	WithRetentionBlock int `count:"variants_with_retention_block"`
 
 	plan *variants.Plan
+}
+
+// distinctCount is the number of distinct newsletters of a plan: the
+// variants that make the same one (variants.Plan.Distinct) count once.
+type distinctCount struct {
+	Newsletters int `count:"distinct_newsletters"`
 }
 
 func (planned) outputs() []string { return []string{rundir.PlanFile} }
@@ -52,6 +61,7 @@ func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]s
 		return out, err
 	}
 	out.plan, out.Variants = &plan, len(plan.Variants)
+	out.Distinct = &distinctCount{Newsletters: len(plan.Distinct())}
 
 	for _, v := range plan.Variants {
 		slots := map[string]bool{}

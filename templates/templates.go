@@ -366,7 +366,7 @@ func frontMatterError(name string, err error) error {
 		for i, e := range sme.Errors {
 			keys[i] = strings.Join(e.Key(), ".")
 		}
-		return &Error{File: name, Line: row + 1, Err: fmt.Errorf("front matter: unknown key %s (known: id, title, interests, tiers, relationships, locales, attributes, replaces, position, priority, default, subjects, preheaders)", strings.Join(keys, ", "))}
+		return &Error{File: name, Line: row + 1, Err: fmt.Errorf("front matter: unknown key %s (known: id, title, interests, tiers, relationships, locales, attributes, replaces, position, priority, min_share, max_share, default, subjects, preheaders)", strings.Join(keys, ", "))}
 	}
 	var de *toml.DecodeError
 	if errors.As(err, &de) {

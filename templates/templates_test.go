@@ -209,9 +209,13 @@ func TestLoadErrors(t *testing.T) {
 		files: map[string]string{"blocks/open.md": "+++\nid = \"open\"\n++++\nText.\n"},
 		want:  []string{`blocks/open.md:1: front matter is not closed by a "+++" line`},
 	}, {
+		name:  "a share of spend out of range",
+		files: map[string]string{"blocks/strong.md": "+++\nid = \"strong\"\ninterests = [\"fuel\"]\nmin_share = 0.6\nmax_share = 0.4\n+++\nText.\n"},
+		want:  []string{`blocks/strong.md:5: front matter: max_share: 0.4 is not above min_share 0.6: no cluster could get the block`},
+	}, {
 		name:  "unknown key",
 		files: map[string]string{"blocks/extra.md": "+++\nid = \"extra\"\ntitle = \"x\"\ncolour = \"red\"\ninterests = [\"dining\"]\n+++\nText.\n"},
-		want:  []string{`blocks/extra.md:4: front matter: unknown key colour (known: id, title, interests, tiers, relationships, locales, attributes, replaces, position, priority, default, subjects, preheaders)`},
+		want:  []string{`blocks/extra.md:4: front matter: unknown key colour (known: id, title, interests, tiers, relationships, locales, attributes, replaces, position, priority, min_share, max_share, default, subjects, preheaders)`},
 	}, {
 		name:  "wrong type",
 		files: map[string]string{"blocks/typed.md": "+++\nid = \"typed\"\ntitle = \"x\"\npriority = \"high\"\n+++\nText.\n"},

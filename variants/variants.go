@@ -38,6 +38,13 @@ type Block struct {
 	// Replaces names the block this one stands in for, for the
 	// recipients it targets: they read it where the other would be.
 	Replaces string `json:"replaces,omitempty" toml:"replaces"`
+	// MinShare and MaxShare, when not zero, hold an interest block to
+	// the clusters that put at least MinShare and less than MaxShare of
+	// their spend into the interest of its place (0 to 1): a cluster at
+	// 70% of its spend in travel can read another block than one at 12%.
+	// They choose per cluster, never per recipient.
+	MinShare float64 `json:"min_share,omitempty" toml:"min_share"`
+	MaxShare float64 `json:"max_share,omitempty" toml:"max_share"`
 	// Default marks blocks used when no interest block fits a cluster.
 	Default bool `json:"default,omitempty" toml:"default"`
 	// Position places the block in the newsletter: "intro", "body" or "closing".
@@ -48,6 +55,13 @@ type Block struct {
 	// hidden preheader when this block leads the newsletter.
 	Subjects   []string `json:"subjects,omitempty" toml:"subjects"`
 	Preheaders []string `json:"preheaders,omitempty" toml:"preheaders"`
+}
+
+// Fits reports whether b may serve an interest of which a cluster has
+// share of its spend: share is at least b.MinShare and, when b has a
+// MaxShare, below it.
+func (b Block) Fits(share float64) bool {
+	return share >= b.MinShare && (b.MaxShare == 0 || share < b.MaxShare)
 }
 
 // Target returns whom b is for.
@@ -474,6 +488,8 @@ func ID(i int) string { return fmt.Sprintf("v%04d", i+1) }
 //     blocks the first did not;
 //   - the closing blocks.
 //
+// An interest block with min_share or max_share (Block.Fits) competes
+// only for the clusters whose share of the interest is in its range.
 // Where several blocks compete, the higher priority wins, then the block
 // restricted on more (see Target), then the id that sorts first. Every
 // block that targets recipients (tiers, relationships, locales,
@@ -482,7 +498,9 @@ func ID(i int) string { return fmt.Sprintf("v%04d", i+1) }
 // everyone, then that block, the default alternative; an intro, default
 // or closing block that targets recipients is a slot of its own, which
 // the others skip. A block that replaces another is tried before it, in
-// its place. The subject and preheader come from the leading body block;
+// its place. The subject and preheader come from the leading body block,
+// the variants with the same blocks and slots taking turns through its
+// candidates (subjects first, then preheaders);
 // Subjects hold those of every interest block, for the recipients who
 // have no spend on the leading block's interests or are not its target.
 // Each slot counts the cluster's eligible members (Cluster.Kinds) each
@@ -531,6 +549,10 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 	}
 
 	plan := Plan{Variants: make([]Variant, 0, len(clusters))}
+	// turns counts the variants of each list of blocks and slots so far,
+	// and first holds the cluster id of the first: the variants with the
+	// same blocks take turns through their subject lines and preheaders.
+	turns, first := map[string]int{}, map[string]int{}
 	for i := range clusters {
 		c := &clusters[i]
 		id := c.Variant
@@ -577,7 +599,7 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			// for everyone, which the others get.
 			var alts []Block
 			for _, b := range byInterest[in.ID] {
-				if used[b.ID] {
+				if used[b.ID] || !b.Fits(in.Share) {
 					continue
 				}
 				alts = append(alts, b)
@@ -638,12 +660,30 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 		}
 		// The subjects: those of the interest blocks, then, for the
 		// recipients with spend on none of those interests, a default
-		// block's, which speaks to every cardmember.
-		choice := func(b Block) SubjectChoice {
-			sc := SubjectChoice{Block: b.ID, Interests: b.Interests, Target: b.Target(), Subject: b.Subjects[rotate(c.ID, len(b.Subjects))]}
-			if n := len(b.Preheaders); n > 0 {
-				sc.Preheader = b.Preheaders[rotate(c.ID, n)]
+		// block's, which speaks to every cardmember. The first variant of
+		// a list of blocks and slots takes the candidates its cluster id
+		// points at; the next ones with the same list step through the
+		// subjects, then the preheaders, so that they differ in both
+		// before any pair repeats.
+		key := (&Variant{Blocks: v.Blocks, Slots: v.Slots}).Signature()
+		turn := turns[key]
+		turns[key]++
+		base, ok := first[key]
+		if !ok {
+			base, first[key] = c.ID, c.ID
+		}
+		subject := func(b Block) (string, string) {
+			n := len(b.Subjects)
+			sub := b.Subjects[rotate(base+turn, n)]
+			pre := ""
+			if m := len(b.Preheaders); m > 0 {
+				pre = b.Preheaders[rotate(base+turn/n, m)]
 			}
+			return sub, pre
+		}
+		choice := func(b Block) SubjectChoice {
+			sc := SubjectChoice{Block: b.ID, Interests: b.Interests, Target: b.Target()}
+			sc.Subject, sc.Preheader = subject(b)
 			return sc
 		}
 		for _, p := range body {
@@ -675,11 +715,10 @@ func Build(clusters []Cluster, blocks []Block, opts Options) (Plan, error) {
 			}
 			// Rotate through the candidates by cluster so that neighbouring
 			// variants led by the same block do not all share one subject.
-			if n := len(lead.Subjects); n > 0 {
-				v.Subject = lead.Subjects[rotate(c.ID, n)]
-			}
-			if n := len(lead.Preheaders); n > 0 {
-				v.Preheader = lead.Preheaders[rotate(c.ID, n)]
+			if len(lead.Subjects) > 0 {
+				v.Subject, v.Preheader = subject(lead)
+			} else if n := len(lead.Preheaders); n > 0 {
+				v.Preheader = lead.Preheaders[rotate(base+turn, n)]
 			}
 		}
 		plan.Variants = append(plan.Variants, v)
@@ -833,8 +872,9 @@ func Validate(plan Plan, blocks []Block) error {
 // Validate reports every block defined twice, placed at an unknown position
 // or targeting nothing (a body block with no interests, tiers or
 // relationships that is not a default), every interest, tier and
-// relationship a block targets that voc does not list, and every variant
-// with a duplicate id, an unknown block, no body content or no subject. It
+// relationship a block targets that voc does not list, every min_share
+// and max_share that is no share of spend, on a block without interests,
+// or an empty range, and every variant with a duplicate id, an unknown block, no body content or no subject. It
 // returns nil or a *ValidationError.
 func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 	var probs []Problem
@@ -871,6 +911,7 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 				}
 			}
 		}
+		probs = append(probs, shareProblems(b)...)
 		for _, l := range b.Locales {
 			if !ValidLocale(l) {
 				probs = append(probs, Problem{Block: b.ID, Key: "locales", Value: l, Msg: fmt.Sprintf("%q is not a locale: want a language tag such as \"en\", \"en-GB\" or \"fr-CA\"", l)})
@@ -944,6 +985,28 @@ func (voc Vocabulary) Validate(plan Plan, blocks []Block) error {
 		return nil
 	}
 	return &ValidationError{Problems: probs}
+}
+
+// shareProblems reports b's min_share and max_share out of range, the
+// one not below the other, or either on a block that serves no interest.
+func shareProblems(b Block) []Problem {
+	var probs []Problem
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{{"min_share", b.MinShare}, {"max_share", b.MaxShare}} {
+		switch {
+		case f.v == 0:
+		case len(b.Interests) == 0:
+			probs = append(probs, Problem{Block: b.ID, Key: f.key, Msg: "only an interest block can ask for a share of spend: give it interests"})
+		case f.v < 0 || f.v > 1 || f.v != f.v:
+			probs = append(probs, Problem{Block: b.ID, Key: f.key, Value: fmt.Sprint(f.v), Msg: fmt.Sprintf("%v is not a share of spend: want a number from 0 to 1, such as 0.4 for 40%%", f.v)})
+		}
+	}
+	if b.MaxShare > 0 && b.MaxShare <= b.MinShare {
+		probs = append(probs, Problem{Block: b.ID, Key: "max_share", Value: fmt.Sprint(b.MaxShare), Msg: fmt.Sprintf("%v is not above min_share %v: no cluster could get the block", b.MaxShare, b.MinShare)})
+	}
+	return probs
 }
 
 // ValidLocale reports whether s looks like a language tag: letters and

@@ -258,22 +258,43 @@ func TestBuildRotatesSubjects(t *testing.T) {
 		ID: "fuel", Interests: []string{"fuel"},
 		Subjects:   []string{"s0", "s1", "s2"},
 		Preheaders: []string{"p0", "p1"},
+	}, {
+		ID: "pets", Interests: []string{"pets"},
+		Subjects:   []string{"q0", "q1", "q2"},
+		Preheaders: []string{"r0", "r1"},
 	}}
-	ins := []variants.Interest{interest("fuel", 0.5, 2)}
+	fuel := []variants.Interest{interest("fuel", 0.5, 2)}
+	pets := []variants.Interest{interest("pets", 0.5, 2)}
+	tests := []struct {
+		id                 int
+		interests          []variants.Interest
+		subject, preheader string
+	}{
+		// The first variant of its blocks: by its cluster id.
+		{4, fuel, "s1", "p0"},
+		// The next ones with the same blocks take turns through the
+		// subjects, then the preheaders: every pair before one repeats.
+		{0, fuel, "s2", "p0"},
+		{1, fuel, "s0", "p0"},
+		{2, fuel, "s1", "p1"},
+		{3, fuel, "s2", "p1"},
+		{7, fuel, "s0", "p1"},
+		{8, fuel, "s1", "p0"},
+		// Other blocks turn on their own; a negative id (a hand-edited
+		// clusters.json) still rotates.
+		{-1, pets, "q2", "r1"},
+		{5, pets, "q0", "r1"},
+	}
 	var clusters []variants.Cluster
-	for _, id := range []int{0, 1, 2, 3, 4, 7, -1} {
-		clusters = append(clusters, variants.Cluster{ID: id, Interests: ins})
+	for _, tt := range tests {
+		clusters = append(clusters, variants.Cluster{ID: tt.id, Interests: tt.interests})
 	}
 	plan, err := variants.Build(clusters, blocks, variants.Options{})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
-	want := []struct{ subject, preheader string }{
-		{"s0", "p0"}, {"s1", "p1"}, {"s2", "p0"}, {"s0", "p1"}, {"s1", "p0"}, {"s1", "p1"},
-		{"s2", "p1"}, // a negative id (a hand-edited clusters.json) still rotates
-	}
-	for i, w := range want {
-		t.Run(fmt.Sprintf("cluster %d", clusters[i].ID), func(t *testing.T) {
+	for i, w := range tests {
+		t.Run(fmt.Sprintf("cluster %d", w.id), func(t *testing.T) {
 			v := plan.Variants[i]
 			if v.Subject != w.subject || v.Preheader != w.preheader {
 				t.Errorf("subject, preheader = %q, %q; want %q, %q", v.Subject, v.Preheader, w.subject, w.preheader)

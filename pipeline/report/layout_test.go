@@ -134,7 +134,7 @@ func TestWriteLayout(t *testing.T) {
 		// continuity is for a month after another.
 		continuity bool
 	}{
-		{report.SheetSummary, "A1:B21", false, false},
+		{report.SheetSummary, "A1:C22", false, false},
 		{report.SheetCharts, "A1:B9", true, false},
 		{report.SheetClusters, "A1:AB4", true, false},
 		{report.SheetHeatmap, "A1:E4", true, false},
@@ -149,7 +149,7 @@ func TestWriteLayout(t *testing.T) {
 		{report.SheetSend, "A1:I3", true, false},
 		// Six rows on last month; six columns and, under the table, an
 		// empty row and the retired variant.
-		{report.SheetSummary, "A1:B27", false, true},
+		{report.SheetSummary, "A1:C28", false, true},
 		{report.SheetClusters, "A1:AH6", true, true},
 	}
 	for _, tt := range tests {
@@ -230,7 +230,7 @@ func TestLibreOffice(t *testing.T) {
 		sheet string
 		want  map[[2]int]string // row, column (0-based) -> value
 	}{
-		{report.SheetSummary, map[[2]int]string{{0, 1}: "quickstart", {4, 1}: "207", {12, 1}: "160"}},
+		{report.SheetSummary, map[[2]int]string{{0, 1}: "quickstart", {4, 1}: "207", {13, 1}: "160"}},
 		{report.SheetCharts, map[[2]int]string{{1, 0}: "Lost-for-good", {1, 1}: "60"}},
 		{report.SheetClusters, map[[2]int]string{{1, 2}: "Dining + Travel", {1, 5}: "1234.56", {1, 10}: "Dining", {1, 25}: "70"}},
 		{report.SheetHeatmap, map[[2]int]string{{0, 3}: "Dining", {2, 4}: "50%"}},

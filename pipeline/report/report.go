@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -444,7 +445,7 @@ func (b *book) style(sheet string, col, fromRow, toRow, style int) {
 }
 
 func (b *book) summary(s Summary) {
-	b.sheet(SheetSummary, nil, []float64{34, 40})
+	b.sheet(SheetSummary, nil, []float64{34, 40, 40})
 	rows := [][]any{
 		{"Campaign", s.Campaign},
 		{"Month", s.Month},
@@ -458,6 +459,7 @@ func (b *book) summary(s Summary) {
 		{},
 		{"Clusters", len(s.Clusters)},
 		{"Variants", len(s.Plan.Variants)},
+		distinctRow(s),
 		{"Messages in the outbox", s.Messages},
 		{"Charts, the Glossary of the terms used, and the clustering's technical figures are on their own sheets."},
 		{},
@@ -494,6 +496,26 @@ func (b *book) summary(s Summary) {
 			b.check(b.f.SetCellStyle(SheetSummary, c, c, b.bold))
 		}
 	}
+}
+
+// distinctRow is the Summary's row of distinct newsletters: the variants
+// that make the same newsletter (variants.Plan.Distinct) count once, and
+// the sentence says so beside the clusters.
+func distinctRow(s Summary) []any {
+	n := len(s.Plan.Distinct())
+	return []any{"Distinct newsletters", n, fmt.Sprintf("%s clusters, %s distinct newsletters", grouped(len(s.Clusters)), grouped(n))}
+}
+
+// grouped writes n with its thousands grouped by commas: 1,349.
+func grouped(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + grouped(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // beforeRange and afterRange describe the dates of the transactions

@@ -274,22 +274,23 @@ func TestWriteSummarySheet(t *testing.T) {
 		{"A9", "No spend in the window"}, {"B9", 7},
 		{"A11", "Clusters"}, {"B11", 3},
 		{"A12", "Variants"}, {"B12", 3},
-		{"A13", "Messages in the outbox"}, {"B13", 160},
+		{"A13", "Distinct newsletters"}, {"B13", 3}, {"C13", "3 clusters, 3 distinct newsletters"},
+		{"A14", "Messages in the outbox"}, {"B14", 160},
 		// The clustering's figures are on the Technical sheet.
-		{"A14", "Charts, the Glossary of the terms used, and the clustering's technical figures are on their own sheets."},
-		{"A16", "cardholders: rows read"}, {"B16", 210},
-		{"A17", "cardholders: accepted"}, {"B17", 207},
-		{"A18", "cardholders: rejected"}, {"B18", 3},
-		{"A19", "transactions: rows read"}, {"B19", 5000},
-		{"A20", "transactions: accepted"}, {"B20", 5000},
-		{"A21", "transactions: rejected"}, {"B21", 0},
+		{"A15", "Charts, the Glossary of the terms used, and the clustering's technical figures are on their own sheets."},
+		{"A17", "cardholders: rows read"}, {"B17", 210},
+		{"A18", "cardholders: accepted"}, {"B18", 207},
+		{"A19", "cardholders: rejected"}, {"B19", 3},
+		{"A20", "transactions: rows read"}, {"B20", 5000},
+		{"A21", "transactions: accepted"}, {"B21", 5000},
+		{"A22", "transactions: rejected"}, {"B22", 0},
 	})
 	rows, err := f.GetRows(report.SheetSummary)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 21 {
-		t.Errorf("%d rows, want 21", len(rows))
+	if len(rows) != 22 {
+		t.Errorf("%d rows, want 22", len(rows))
 	}
 }
 
@@ -535,7 +536,7 @@ func TestWriteEmpty(t *testing.T) {
 		sheet string
 		rows  int
 	}{
-		{report.SheetSummary, 14},
+		{report.SheetSummary, 15},
 		{report.SheetClusters, 1},
 		{report.SheetVariants, 1},
 		{report.SheetLost, 1},

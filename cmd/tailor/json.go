@@ -39,8 +39,11 @@ type runDocument struct {
 	Relationships map[string]int `json:"relationships,omitempty"`
 	Clusters      int            `json:"clusters"`
 	Variants      int            `json:"variants"`
-	Messages      int            `json:"messages"`
-	Fit           *fitDoc        `json:"fit,omitempty"`
+	// Distinct counts the distinct newsletters: variants whose plans are
+	// the same count once (0: not counted, a plan kept from before).
+	Distinct int     `json:"distinct_newsletters"`
+	Messages int     `json:"messages"`
+	Fit      *fitDoc `json:"fit,omitempty"`
 	// Report and Outbox are paths; Outbox is "" without messages.
 	Report string `json:"report,omitempty"`
 	Outbox string `json:"outbox,omitempty"`
@@ -159,7 +162,7 @@ func newRunDocument(res *pipeline.Result, err error, d time.Duration) *runDocume
 	a := res.Audience
 	doc.Audience = &audienceDoc{Cardholders: a.Cardholders, Mail: a.Mail, NoConsent: a.NoConsent, Cancelled: a.Cancelled, NoSpend: a.NoSpend}
 	doc.Relationships = res.Relationships
-	doc.Clusters, doc.Variants, doc.Messages = res.Clusters, res.Variants, res.Messages
+	doc.Clusters, doc.Variants, doc.Distinct, doc.Messages = res.Clusters, res.Variants, res.Distinct, res.Messages
 	if res.FitChecked > 0 {
 		doc.Fit = &fitDoc{Checked: res.FitChecked, Misfit: res.FitMisfit, Budget: res.FitBudget, File: filepath.Join(res.Dir, rundir.FitFile)}
 	}

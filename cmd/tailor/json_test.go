@@ -64,7 +64,7 @@ func TestRunAndSendJSON(t *testing.T) {
 		}
 	}
 	if doc.Status != "done" || doc.Month != "2026-10" || doc.Audience == nil || doc.Fit == nil ||
-		doc.Fit.Checked != doc.Audience.Mail || doc.Clusters != 12 || doc.Variants != 12 || doc.Send == nil {
+		doc.Fit.Checked != doc.Audience.Mail || doc.Clusters != 12 || doc.Variants != 12 || doc.Distinct != 12 || doc.Send == nil {
 		t.Fatalf("document %+v", doc)
 	}
 	if _, err := os.Stat(doc.Report); err != nil {

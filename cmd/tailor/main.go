@@ -91,7 +91,10 @@ messages.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(stdout, stderr), newSendCmd(stdout, stderr), newScheduleCmd(stdout, stderr), newCheckCmd(stdout), newRenderCmd(stdout, stderr), newGenCmd(stdout), newClusterCmd(stdout),
+	g := &globalOptions{}
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", logText, "how logs are written on stderr: text (lines for people; bars on a terminal) or json (one object per line)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.check() }
+	root.AddCommand(newRunCmd(stdout, stderr, g), newSendCmd(stdout, stderr, g), newScheduleCmd(stdout, stderr, g), newCheckCmd(stdout), newRenderCmd(stdout, stderr, g), newGenCmd(stdout), newClusterCmd(stdout),
 		newUnsubscribeCmd(stdout, stderr), newPreviewCmd(stdout, stderr), newRunsCmd(stdout), newStatusCmd(stdout), newVersionCmd(stdout))
 	return root
 }

@@ -70,6 +70,10 @@ unsubscribe_url = "https://example.com/u"
 		{"bad memory limit", context.Background(), []string{"run", failing, "--memory-limit", "lots"}, exitUsage},
 		{"gen bad end", context.Background(), []string{"gen", "--end", "x", "--out", dir}, exitUsage},
 		{"run fails", context.Background(), []string{"run", failing, "--out", filepath.Join(dir, "out")}, exitFailed},
+		{"preflight fails", context.Background(), []string{"run", "--dry-run", failing, "--out", filepath.Join(dir, "out3")}, exitFailed},
+		{"preflight of a bad campaign", context.Background(), []string{"check", bad}, exitFailed},
+		{"preflight passes", context.Background(), []string{"check", filepath.Join(example(t), "campaign.toml"), "--out", filepath.Join(dir, "out4")}, exitOK},
+		{"preflight flag for templates", context.Background(), []string{"check", dir, "--json"}, exitUsage},
 		{"interrupted", cancelled, []string{"run", filepath.Join(example(t), "campaign.toml"), "--out", filepath.Join(dir, "out2")}, exitFailed},
 	}
 	for _, tt := range tests {

@@ -26,6 +26,7 @@ const logEvery = 10 * time.Second
 // from any goroutine.
 type stageReporter struct {
 	mu       sync.Mutex
+	g        *globalOptions // --log-format: JSON logs get no bars
 	w        io.Writer
 	quiet    bool
 	kept     string // why a kept stage was kept
@@ -42,8 +43,8 @@ type stageReporter struct {
 }
 
 // newStageReporter reports on w; kept says why kept stages were kept.
-func newStageReporter(w io.Writer, quiet bool, kept string) *stageReporter {
-	return &stageReporter{w: w, quiet: quiet, kept: kept, terminal: isTerminal(w),
+func newStageReporter(g *globalOptions, w io.Writer, quiet bool, kept string) *stageReporter {
+	return &stageReporter{g: g, w: w, quiet: quiet, kept: kept, terminal: isTerminal(w) && !g.json(),
 		bars: map[string]*mpb.Bar{}, latest: map[string]*pipeline.Progress{}, logged: map[string]time.Time{}, now: time.Now}
 }
 
@@ -81,7 +82,7 @@ func (s *stageReporter) event(e pipeline.Event) {
 			since = t
 		}
 		if s.now().Sub(since) >= logEvery {
-			fmt.Fprintf(s.w, "  %-9s %s\n", e.Stage, progressText(e.Progress, s.now()))
+			logProgress(s.g.logger(s.w, false), e.Stage, e.Progress, s.now())
 			s.logged[e.Stage] = s.now()
 		}
 		return
@@ -94,7 +95,7 @@ func (s *stageReporter) event(e pipeline.Event) {
 	if s.p != nil {
 		out = s.p // above the bars
 	}
-	printEvent(out, e, s.quiet, s.kept)
+	logEvent(s.g.logger(out, false), e, s.quiet, s.kept)
 }
 
 // bar shows p on stage's bar, made on its first progress.

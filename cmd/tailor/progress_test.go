@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +50,7 @@ func TestStageReporterLog(t *testing.T) {
 	start := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
 	now := start
 	var buf bytes.Buffer
-	r := newStageReporter(&buf, false, "unchanged")
+	r := newStageReporter(&globalOptions{logFormat: logText}, &buf, false, "unchanged")
 	r.now = func() time.Time { return now }
 	progress := func(done int64) pipeline.Event {
 		return pipeline.Event{Stage: "fit", State: pipeline.EventProgress, Progress: &pipeline.Progress{Done: done, Total: 100, Unit: "messages", Start: start}}
@@ -69,7 +71,7 @@ func TestStageReporterLog(t *testing.T) {
 	}
 
 	buf.Reset()
-	q := newStageReporter(&buf, true, "unchanged")
+	q := newStageReporter(&globalOptions{logFormat: logText}, &buf, true, "unchanged")
 	q.now = func() time.Time { return start.Add(time.Minute) }
 	q.event(progress(50))
 	q.event(pipeline.Event{Stage: "fit", State: pipeline.EventWarn, Message: "something to know"})
@@ -77,5 +79,47 @@ func TestStageReporterLog(t *testing.T) {
 	q.end()
 	if got := buf.String(); !strings.HasPrefix(got, "warning: fit: something to know") || strings.Count(got, "\n") != 1 {
 		t.Errorf("quiet: %q", got)
+	}
+}
+
+// TestLogFormatJSON checks --log-format json: one JSON object per line,
+// with the stage, the event and its figures as attributes, progress
+// included, and no bars.
+func TestLogFormatJSON(t *testing.T) {
+	start := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	r := newStageReporter(&globalOptions{logFormat: logJSON}, &buf, false, "unchanged")
+	r.now = func() time.Time { return start.Add(11 * time.Second) }
+	r.event(pipeline.Event{Stage: "render", State: pipeline.EventKept, Counts: map[string]int{"variants": 12}})
+	r.event(pipeline.Event{Stage: "fit", State: pipeline.EventProgress, Progress: &pipeline.Progress{Done: 44, Total: 100, Unit: "messages", Start: start}})
+	r.event(pipeline.Event{Stage: "fit", State: pipeline.EventWarn, Message: "a warning"})
+	r.event(pipeline.Event{Stage: "fit", State: pipeline.EventDone, Duration: 12 * time.Second})
+	r.end()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := []map[string]any{
+		{"level": "INFO", "msg": "stage kept", "stage": "render", "event": "kept", "why": "unchanged"},
+		{"level": "INFO", "msg": "progress", "stage": "fit", "event": "progress", "done": 44.0, "total": 100.0, "unit": "messages", "eta_s": 14.0},
+		{"level": "WARN", "msg": "a warning", "stage": "fit", "event": "warning"},
+		{"level": "INFO", "msg": "stage done", "stage": "fit", "event": "done", "duration_ms": 12000.0},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), buf.String())
+	}
+	for i, line := range lines {
+		var got map[string]any
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatalf("line %d is not JSON: %v\n%s", i+1, err, line)
+		}
+		for k, v := range want[i] {
+			if g, ok := got[k].(float64); ok {
+				if w := v.(float64); math.Abs(g-w) > 0.01*max(1, w) {
+					t.Errorf("line %d: %s = %v, want %v", i+1, k, g, w)
+				}
+				continue
+			}
+			if got[k] != v {
+				t.Errorf("line %d: %s = %v, want %v\n%s", i+1, k, got[k], v, line)
+			}
+		}
 	}
 }

@@ -15,14 +15,16 @@ import (
 )
 
 type renderOptions struct {
+	// g holds the flags every command takes.
+	g         *globalOptions
 	runDir    string
 	templates string
 	quiet     bool
 	line      string
 }
 
-func newRenderCmd(stdout, stderr io.Writer) *cobra.Command {
-	var o renderOptions
+func newRenderCmd(stdout, stderr io.Writer, g *globalOptions) *cobra.Command {
+	o := renderOptions{g: g}
 	cmd := &cobra.Command{
 		Use:   "render RUN_DIR",
 		Short: "Render a run's variants again after a template edit",
@@ -60,7 +62,7 @@ func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) e
 			if e.Stage == "variants" {
 				kept = "the blocks' front matter is unchanged"
 			}
-			printEvent(stderr, e, o.quiet, kept)
+			logEvent(o.g.logger(stderr, false), e, o.quiet, kept)
 		}})
 	if err != nil {
 		return err

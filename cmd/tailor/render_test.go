@@ -47,7 +47,8 @@ func TestCheckRenderExitCodes(t *testing.T) {
 		{"check clean", []string{"check", clean}, exitOK, "no problems"},
 		{"check broken", []string{"check", broken}, exitFailed, filepath.Join(broken, "blocks", "intro-greeting.md") + ":7: .Recipient.Frist"},
 		{"check missing", []string{"check", filepath.Join(dir, "nope")}, exitUsage, ""},
-		{"check file", []string{"check", intro}, exitUsage, ""},
+		// A file is a campaign to preflight: this one does not parse.
+		{"check file", []string{"check", intro}, exitFailed, "campaign: "},
 		{"check two", []string{"check", clean, broken}, exitUsage, ""},
 		{"check bad campaign", []string{"check", "--campaign", filepath.Join(dir, "nope.toml")}, exitUsage, ""},
 		{"check fit", []string{"check", "--campaign", filepath.Join(example(t), "campaign.toml"), "--fit"}, exitOK,

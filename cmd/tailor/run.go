@@ -24,6 +24,8 @@ import (
 )
 
 type runOptions struct {
+	// g holds the flags every command takes.
+	g        *globalOptions
 	campaign string
 	month    string
 	out      string
@@ -33,6 +35,8 @@ type runOptions struct {
 	memory   string
 	// send sends the run's messages once it is done.
 	send bool
+	// dryRun runs the campaign's preflight (tailor check) instead.
+	dryRun bool
 	// wave names a resend of a month whose send has started.
 	wave string
 	// line is the command line, which the run's lock shows to a second
@@ -40,8 +44,8 @@ type runOptions struct {
 	line string
 }
 
-func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
-	var o runOptions
+func newRunCmd(stdout, stderr io.Writer, g *globalOptions) *cobra.Command {
+	o := runOptions{g: g}
 	cmd := &cobra.Command{
 		Use:   "run CAMPAIGN.toml",
 		Short: "Run a campaign month: ingest, profile, cluster, variants, render, fit, report, outbox",
@@ -70,11 +74,15 @@ stopped.`,
 	f.BoolVar(&o.json, "json", false, "print the summary as a JSON document on stdout (see cmd/tailor/JSON.md)")
 	f.StringVar(&o.wave, "resend-as", "", "run a resend wave of a month whose send has started, into <month>-<wave>, with Message-IDs of its own")
 	f.BoolVar(&o.send, "send", false, "then send the run's messages through the campaign's [[smtp]] relays, as tailor send does")
+	f.BoolVar(&o.dryRun, "dry-run", false, "check everything the run needs, as tailor check CAMPAIGN.toml does, and stop: nothing is written")
 	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit, e.g. 900MiB or 4GiB (default: GOMEMLIMIT, else none); about 0.9 GiB per million cardholders profiled")
 	return cmd
 }
 
 func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
+	if o.dryRun {
+		return checkCampaign(ctx, preflightOptions{campaign: o.campaign, month: o.month, out: o.out, json: o.json}, stdout)
+	}
 	if o.memory != "" {
 		n, err := parseSize(o.memory)
 		if err != nil {
@@ -95,7 +103,7 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 		Campaign: c, CampaignDir: filepath.Dir(o.campaign), CampaignFile: o.campaign,
 		Month: o.month, OutRoot: o.out, Outbox: o.outbox, Wave: o.wave, Version: Version, Command: o.line,
 	}
-	rep := newStageReporter(stderr, o.quiet, "inputs and settings unchanged")
+	rep := newStageReporter(o.g, stderr, o.quiet, "inputs and settings unchanged")
 	cfg.Events = rep.event
 	start := time.Now()
 	res, err := pipeline.Run(ctx, cfg)
@@ -107,7 +115,7 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 		doc := newRunDocument(res, err, time.Since(start))
 		if err == nil && o.send {
 			sstart := time.Now()
-			sres, serr := sendPipeline(ctx, sendOptions{runDir: res.Dir, quiet: o.quiet, line: o.line}, stderr)
+			sres, serr := sendPipeline(ctx, sendOptions{g: o.g, runDir: res.Dir, quiet: o.quiet, line: o.line}, stderr)
 			doc.Send, err = newSendDocument(sres, serr, time.Since(sstart), sendLine(res.Dir)), serr
 		}
 		if werr := writeJSON(stdout, doc); err == nil {
@@ -121,21 +129,13 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	if err != nil || !o.send {
 		return err
 	}
-	return sendRun(ctx, sendOptions{runDir: res.Dir, quiet: o.quiet, line: o.line}, stdout, stderr)
+	return sendRun(ctx, sendOptions{g: o.g, runDir: res.Dir, quiet: o.quiet, line: o.line}, stdout, stderr)
 }
 
 // printEvent prints a stage's progress: warnings always, and unless quiet
 // what ran and what was kept, and why (kept).
 func printEvent(w io.Writer, e pipeline.Event, quiet bool, kept string) {
-	switch {
-	case e.State == "warn":
-		fmt.Fprintf(w, "warning: %s: %s\n", e.Stage, e.Message)
-	case quiet:
-	case e.State == "done":
-		fmt.Fprintf(w, "  %-9s done in %s\n", e.Stage, e.Duration.Round(time.Millisecond))
-	case e.State == "kept":
-		fmt.Fprintf(w, "  %-9s kept (%s)\n", e.Stage, kept)
-	}
+	logEvent((*globalOptions)(nil).logger(w, false), e, quiet, kept)
 }
 
 func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
@@ -205,6 +205,9 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	}
 	fmt.Fprintf(w, "  %-13s %7d\n", "clusters", res.Clusters)
 	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "variants", res.Variants, filepath.Join(res.Dir, "variants"))
+	if res.Distinct > 0 && res.Distinct < res.Variants {
+		fmt.Fprintf(w, "  %-13s %7d  distinct: %d clusters get the same newsletter as another\n", "newsletters", res.Distinct, res.Variants-res.Distinct)
+	}
 	if res.FitChecked > 0 {
 		fmt.Fprintf(w, "  %-13s %6.1f%%  of %d messages true for their reader (%d not; budget %.1f%%, see %s)\n", "fit",
 			100*float64(res.FitChecked-res.FitMisfit)/float64(res.FitChecked), res.FitChecked, res.FitMisfit, 100*res.FitBudget,

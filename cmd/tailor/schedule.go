@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +15,8 @@ import (
 )
 
 type scheduleOptions struct {
+	// g holds the flags every command takes.
+	g         *globalOptions
 	campaigns []string
 	out       string
 	once      bool
@@ -23,8 +24,8 @@ type scheduleOptions struct {
 	line      string
 }
 
-func newScheduleCmd(stdout, stderr io.Writer) *cobra.Command {
-	var o scheduleOptions
+func newScheduleCmd(stdout, stderr io.Writer, g *globalOptions) *cobra.Command {
+	o := scheduleOptions{g: g}
 	cmd := &cobra.Command{
 		Use:   "schedule CAMPAIGN.toml...",
 		Short: "Run and send campaigns at the times of their [schedule], in the foreground",
@@ -66,12 +67,10 @@ timers (exit 1 when a job failed).`,
 }
 
 func scheduleCampaigns(ctx context.Context, o scheduleOptions, stdout, stderr io.Writer) error {
-	var mu sync.Mutex // the jobs' stages and the scheduler's events both log
-	logf := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintf(stdout, "%s %s\n", time.Now().Format("2006-01-02 15:04:05 MST"), fmt.Sprintf(format, args...))
-	}
+	// The jobs' stages and the scheduler's events both log, from their
+	// goroutines: slog's handlers serialize the lines.
+	log := o.g.logger(stdout, true)
+	logf := func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
 	sc := pipeline.SchedulerConfig{}
 	for _, file := range o.campaigns {
 		c, err := pipeline.LoadCampaign(file)

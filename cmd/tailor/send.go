@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -17,6 +18,8 @@ import (
 )
 
 type sendOptions struct {
+	// g holds the flags every command takes.
+	g              *globalOptions
 	runDir         string
 	testTo         []string
 	variants       []string
@@ -28,8 +31,8 @@ type sendOptions struct {
 	memory         string
 }
 
-func newSendCmd(stdout, stderr io.Writer) *cobra.Command {
-	var o sendOptions
+func newSendCmd(stdout, stderr io.Writer, g *globalOptions) *cobra.Command {
+	o := sendOptions{g: g}
 	cmd := &cobra.Command{
 		Use:   "send RUN_DIR",
 		Short: "Send a finished run's messages through the campaign's SMTP relays, each exactly once",
@@ -79,7 +82,7 @@ func sendRun(ctx context.Context, o sendOptions, stdout, stderr io.Writer) error
 	}
 	if len(o.testTo) > 0 {
 		res, err := pipeline.Proof(ctx, pipeline.ProofConfig{RunDir: o.runDir, To: o.testTo, Variants: o.variants,
-			Version: Version, Command: o.line, Events: func(e pipeline.Event) { printEvent(stderr, e, o.quiet, "") }})
+			Version: Version, Command: o.line, Events: func(e pipeline.Event) { logEvent(o.g.logger(stderr, false), e, o.quiet, "") }})
 		if err != nil {
 			return err
 		}
@@ -137,7 +140,7 @@ func sendPipeline(ctx context.Context, o sendOptions, stderr io.Writer) (*pipeli
 		}
 		delivery = c
 	}
-	pr := newProgressPrinter(stderr, o.quiet)
+	pr := newProgressPrinter(o.g, stderr, o.quiet)
 	res, err := pipeline.Send(ctx, pipeline.SendConfig{RunDir: o.runDir, RetryUncertain: o.retryUncertain,
 		Delivery: delivery, Version: Version, Command: o.line, Events: pr.event})
 	pr.end()
@@ -169,6 +172,7 @@ func printSend(w io.Writer, res *pipeline.SendResult, d time.Duration) {
 // progressPrinter prints a send's progress: one line rewritten in place
 // on a terminal, a line every ten seconds otherwise.
 type progressPrinter struct {
+	log      *slog.Logger
 	w        io.Writer
 	quiet    bool
 	terminal bool
@@ -176,14 +180,8 @@ type progressPrinter struct {
 	printed  bool
 }
 
-func newProgressPrinter(w io.Writer, quiet bool) *progressPrinter {
-	p := &progressPrinter{w: w, quiet: quiet}
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			p.terminal = true
-		}
-	}
-	return p
+func newProgressPrinter(g *globalOptions, w io.Writer, quiet bool) *progressPrinter {
+	return &progressPrinter{log: g.logger(w, false), w: w, quiet: quiet, terminal: isTerminal(w) && !g.json()}
 }
 
 func (p *progressPrinter) event(e pipeline.Event) {
@@ -192,7 +190,7 @@ func (p *progressPrinter) event(e pipeline.Event) {
 			fmt.Fprintln(p.w)
 			p.printed = false
 		}
-		printEvent(p.w, e, p.quiet, "inputs and settings unchanged")
+		logEvent(p.log, e, p.quiet, "inputs and settings unchanged")
 		return
 	}
 	c := e.Counts
@@ -204,8 +202,12 @@ func (p *progressPrinter) event(e pipeline.Event) {
 	case p.terminal:
 		fmt.Fprintf(p.w, "\r%-100s", line)
 		p.printed = true
-	case time.Since(p.last) >= 10*time.Second:
-		fmt.Fprintln(p.w, line)
+	case time.Since(p.last) >= logEvery:
+		attrs := []any{"stage", "send", "event", "progress"}
+		for k, v := range c {
+			attrs = append(attrs, k, v)
+		}
+		p.log.Info(line, attrs...)
 		p.last = time.Now()
 	}
 }

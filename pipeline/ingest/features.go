@@ -57,6 +57,7 @@ var ErrNotFinite = errors.New("not a finite number")
 // once the whole file is read.
 func ReadFeatures(ctx context.Context, r io.Reader, file string, opts Options, columns []string, set *CardholderSet, rej Rejects) (*FeatureTable, Stats, error) {
 	st := Stats{File: file}
+	opts = opts.sampling()
 	in, err := openInput(r, file, opts.Format, opts.chunkSize)
 	if err != nil {
 		return nil, st, err
@@ -170,9 +171,9 @@ func ReadFeatures(ctx context.Context, r io.Reader, file string, opts Options, c
 			t.Values = append(t.Values, r.values...)
 			st.Accepted++
 		}
-		return nil
+		return opts.sampled(&st)
 	}
-	err = inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume)
+	err = sampleDone(inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume))
 	st.Encoding, st.EncodingDetected = in.encoding, in.encodingGuessed
 	if err != nil {
 		return nil, st, err

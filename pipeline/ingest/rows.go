@@ -29,9 +29,48 @@ type Options struct {
 	Classifier Classifier
 	// Workers is the number of parse goroutines (default GOMAXPROCS).
 	Workers int
+	// Sample, when above 0, reads only the first rows of the input, a
+	// preflight's sample: the readers stop after the batch in which Sample
+	// rows have been read (whole small batches, so a few more rows may
+	// be), and return what they read as if the input ended there.
+	Sample int
 
 	// chunkSize overrides the size of CSV chunks, for tests.
 	chunkSize int
+}
+
+// errSampled stops a reader once it has read Options.Sample rows.
+var errSampled = errors.New("ingest: sample read")
+
+// sampleChunk is the size of CSV chunks when reading a sample.
+const sampleChunk = 64 << 10
+
+// sampling returns the options a reader uses: with Sample set, small
+// chunks and one worker, so that it reads little past the sample.
+func (o Options) sampling() Options {
+	if o.Sample > 0 {
+		if o.chunkSize == 0 {
+			o.chunkSize = sampleChunk
+		}
+		o.Workers = 1
+	}
+	return o
+}
+
+// sampled returns errSampled once st has read opts.Sample rows.
+func (o Options) sampled(st *Stats) error {
+	if o.Sample > 0 && st.Read >= o.Sample {
+		return errSampled
+	}
+	return nil
+}
+
+// sampleDone turns the stop of a sample read into success.
+func sampleDone(err error) error {
+	if errors.Is(err, errSampled) {
+		return nil
+	}
+	return err
 }
 
 func (o Options) currency() string {
@@ -71,6 +110,7 @@ func NewCardholderSet(list []Cardholder) *CardholderSet {
 // fails only on whole-file problems or when ctx is done.
 func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options, rej Rejects) (*CardholderSet, Stats, error) {
 	st := Stats{File: file}
+	opts = opts.sampling()
 	in, err := openInput(r, file, opts.Format, opts.chunkSize)
 	if err != nil {
 		return nil, st, err
@@ -174,9 +214,9 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 		if len(batch) > 0 {
 			parts = append(parts, batch)
 		}
-		return nil
+		return opts.sampled(&st)
 	}
-	err = inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume)
+	err = sampleDone(inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume))
 	st.Encoding, st.EncodingDetected = in.encoding, in.encodingGuessed
 	if err != nil {
 		return nil, st, err
@@ -470,8 +510,11 @@ type rejected struct {
 // rows as Records, batch by batch in file order, from a single goroutine,
 // and rejected rows go to rej in file order. Memory does not grow with the
 // number of rows. It returns the row counts and the merchants' names.
+// A nil set accepts every cardholder id, with Record.Holder -1: for a
+// check of the file alone.
 func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Options, set *CardholderSet, rej Rejects, sink func([]Record) error) (Stats, *Merchants, error) {
 	st := Stats{File: file}
+	opts = opts.sampling()
 	if opts.Classifier == nil {
 		return st, nil, errors.New("ingest: ReadTransactions needs a Classifier")
 	}
@@ -533,11 +576,13 @@ func ReadTransactions(ctx context.Context, r io.Reader, file string, opts Option
 		}
 		st.Accepted += len(res.recs)
 		if len(res.recs) > 0 {
-			return sink(res.recs)
+			if err := sink(res.recs); err != nil {
+				return err
+			}
 		}
-		return nil
+		return opts.sampled(&st)
 	}
-	err = inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume)
+	err = sampleDone(inOrder(ctx, in, opts.Workers, bindHeader, newWorker, consume))
 	st.Encoding, st.EncodingDetected = in.encoding, in.encodingGuessed
 	if err != nil {
 		return st, nil, err
@@ -716,6 +761,9 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 	}
 	// Exports often group a cardholder's rows: the last id is checked first.
 	h, ok := p.lastHolder, len(p.lastID) > 0 && string(id) == string(p.lastID)
+	if !ok && p.set == nil {
+		h, ok = -1, true
+	}
 	if !ok {
 		h, ok = p.set.index[string(id)]
 		if ok {

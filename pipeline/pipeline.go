@@ -101,7 +101,11 @@ type Result struct {
 	Relationships map[string]int
 	Clusters      int
 	Variants      int
-	Messages      int
+	// Distinct counts the distinct newsletters the variants make:
+	// variants whose plans are the same count once (0 when a run kept a
+	// plan made before they were counted).
+	Distinct int
+	Messages int
 	// FitChecked counts the messages the fit audit checked, FitMisfit
 	// those that say something untrue for their reader; FitBudget is the
 	// share of them the campaign allows.
@@ -273,7 +277,7 @@ func (r *run) result(o *outcomes) *Result {
 	return &Result{
 		Dir: r.dir, Manifest: m, Ran: m.LastRun.Ran, Kept: m.LastRun.Kept, Inputs: m.Inputs,
 		Audience: o.profile.Audience, Relationships: o.profile.Relationships,
-		Clusters: o.cluster.Clusters, Variants: o.variants.Variants, Messages: o.outbox.Messages,
+		Clusters: o.cluster.Clusters, Variants: o.variants.Variants, Distinct: o.variants.distinct(), Messages: o.outbox.Messages,
 		FitChecked: o.fit.Checked, FitMisfit: o.fit.Misfit, FitBudget: r.fitBudget(),
 		Report: r.file(rundir.ReportFile),
 	}

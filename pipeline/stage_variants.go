@@ -34,6 +34,14 @@ type distinctCount struct {
 
 func (planned) outputs() []string { return []string{rundir.PlanFile} }
 
+// distinct is the number of distinct newsletters, 0 when not counted.
+func (p planned) distinct() int {
+	if p.Distinct == nil {
+		return 0
+	}
+	return p.Distinct.Newsletters
+}
+
 // plan plans one variant per cluster from the template set's blocks and
 // writes variants.json. ps and assigned (cardholder id to variant id)
 // count the recipients of each alternative of the variants' slots.

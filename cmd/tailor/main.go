@@ -1,14 +1,21 @@
 // Command tailor turns cardholder spending data into tailored newsletters:
 // one variant per preference cluster, personalized per recipient.
 //
-//	tailor run CAMPAIGN.toml [--month YYYY-MM] [--out DIR] [--outbox samples|all|none] [--memory-limit SIZE] [--resend-as NAME] [--send] [-q]
+//	tailor run CAMPAIGN.toml [--month YYYY-MM] [--out DIR] [--outbox samples|all|none] [--memory-limit SIZE] [--resend-as NAME] [--send] [--dry-run] [--json] [-q]
 //	tailor check [TEMPLATES_DIR] [--campaign CAMPAIGN.toml]
+//	tailor check CAMPAIGN.toml [--month YYYY-MM] [--out DIR] [--json]
 //	tailor render RUN_DIR [--templates DIR] [-q]
-//	tailor send RUN_DIR [--retry-uncertain] [--test-to ADDR,... [--variants ID,...]] [-q]
+//	tailor preview RUN_DIR [--templates DIR] [--addr 127.0.0.1:8025]
+//	tailor send RUN_DIR [--retry-uncertain] [--test-to ADDR,... [--variants ID,...]] [--json] [-q]
+//	tailor runs [CAMPAIGN.toml | OUT_DIR] [--json]
+//	tailor status RUN_DIR [--json]
+//	tailor schedule CAMPAIGN.toml... [--once] [--out DIR] [-q]
 //	tailor unsubscribe serve --campaign CAMPAIGN.toml [--addr 127.0.0.1:8026] [--out DIR]
 //	tailor gen [--cardholders N] [--months N] [--end YYYY-MM] [--transactions-per-month X] [--seed N] [--bad-rows] [--out DIR]
 //	tailor cluster FEATURES.(csv|npy) [--k K] [--seed S] [--scale standard|none] [--max-iterations N] [--tol T] [--out FILE]
 //	tailor version
+//
+// Every command takes --log-format text|json for its logs on stderr.
 //
 // run, render and send hold the lock of the campaign month they write; a
 // second one is refused (exit 1) with the holder's command, pid and start.

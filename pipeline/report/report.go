@@ -692,7 +692,8 @@ func tierName(t string) string {
 
 func (b *book) variants(s Summary) {
 	header := []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship", "Subject, as its sample recipient reads it",
-		"Preheader, as its sample recipient reads it", "Subject template", "Preheader template", "Blocks", "Chosen per recipient"}
+		"Preheader, as its sample recipient reads it", "Subject template", "Preheader template", "Blocks", "Chosen per recipient",
+		"Same newsletter as"}
 	b.sheet(SheetVariants, header, nil)
 	at := func(list []string, i int) string {
 		if i < len(list) {
@@ -700,9 +701,17 @@ func (b *book) variants(s Summary) {
 		}
 		return ""
 	}
+	// A variant whose plan is another's sends the same newsletter: it
+	// names the first of its group.
+	sameAs := make([]string, len(s.Plan.Variants))
+	for _, g := range s.Plan.Distinct() {
+		for _, i := range g[1:] {
+			sameAs[i] = s.Plan.Variants[g[0]].ID
+		}
+	}
 	for i, v := range s.Plan.Variants {
 		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Tier, v.Relationship, at(s.SampleSubjects, i),
-			at(s.SamplePreheaders, i), v.Subject, v.Preheader, strings.Join(v.Blocks, ", "), slotsText(v.Slots))
+			at(s.SamplePreheaders, i), v.Subject, v.Preheader, strings.Join(v.Blocks, ", "), slotsText(v.Slots), sameAs[i])
 	}
 	b.autoFilter(SheetVariants, len(header), len(s.Plan.Variants)+1)
 }
@@ -1130,6 +1139,7 @@ var glossary = [][2]string{
 	{"Average ticket", "A cardholder's average purchase, refunds not netted; the Clusters sheet shows the members' median."},
 	{"Active months", "The months of the profile window with at least one transaction."},
 	{"Profile window", "The months of transactions the profiles are built from; the Summary gives its dates."},
+	{"Same newsletter as", "Two clusters whose plans match (the same blocks, alternatives, subjects and preheaders) send the same newsletter: the Variants sheet names, for each such variant, the first that sends it, and the Summary counts the distinct newsletters."},
 	{"Born", "A variant new this month: its cluster follows none of last month's, so it gets a new id (Clusters sheet, Last month column)."},
 	{"Retired", "A variant of last month that no cluster follows this month: its cardholders moved to other variants or left. The Clusters sheet lists it under the table."},
 	{"Stayed", "Cardholders in the same variant last month and this month."},

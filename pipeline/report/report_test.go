@@ -233,7 +233,7 @@ func TestWriteHeaders(t *testing.T) {
 		{report.SheetUnmapped, []string{"Code", "Description", "Transactions", "Share of transactions"}},
 		{report.SheetVariants, []string{"Variant", "Cluster", "Label", "Cardholders", "Eligible", "Tier", "Relationship",
 			"Subject, as its sample recipient reads it", "Preheader, as its sample recipient reads it", "Subject template", "Preheader template",
-			"Blocks", "Chosen per recipient"}},
+			"Blocks", "Chosen per recipient", "Same newsletter as"}},
 		{report.SheetInputs, []string{"Input", "Rows read", "Accepted", "Rejected", "Reason", "Rows"}},
 	}
 	for _, tt := range tests {
@@ -701,5 +701,38 @@ func TestFitSheet(t *testing.T) {
 	rows, _ = open(t, s).GetRows(report.SheetFit)
 	if last := rows[len(rows)-1]; len(last) != 1 || last[0] != "Every message audited is true for its reader." {
 		t.Errorf("Fit sheet without misfits ends with %q", last)
+	}
+}
+
+// TestWriteVariantsSameNewsletter checks that a variant whose plan is
+// another's names it, and that the others name none.
+func TestWriteVariantsSameNewsletter(t *testing.T) {
+	s := testSummary()
+	if len(s.Plan.Variants) < 2 {
+		t.Fatal("the test summary has fewer than two variants")
+	}
+	twin := s.Plan.Variants[0]
+	twin.ID, twin.Cluster, twin.Label, twin.Size = "v9999", 99, "a twin", 7
+	s.Plan.Variants = append(s.Plan.Variants, twin)
+	rows, err := open(t, s).GetRows(report.SheetVariants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := len(rows[0]) - 1
+	if rows[0][col] != "Same newsletter as" {
+		t.Fatalf("last column %q", rows[0][col])
+	}
+	for i, row := range rows[1:] {
+		want := ""
+		if i == len(s.Plan.Variants)-1 {
+			want = s.Plan.Variants[0].ID
+		}
+		got := ""
+		if col < len(row) {
+			got = row[col]
+		}
+		if got != want {
+			t.Errorf("%s: same newsletter as %q, want %q", row[0], got, want)
+		}
 	}
 }

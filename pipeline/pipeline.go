@@ -47,7 +47,9 @@ type Config struct {
 	Now func() time.Time
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
-	// Events, when set, is told when each stage starts and ends.
+	// Events, when set, is told when each stage starts and ends, and how
+	// far a stage that takes a while has got; it is called from one
+	// goroutine at a time.
 	Events func(Event)
 }
 

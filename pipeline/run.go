@@ -44,6 +44,8 @@ type run struct {
 	idsOnce sync.Once
 	rates   map[string]ingest.Rate
 	set     *templates.Set
+	// eventMu serializes the calls of cfg.Events.
+	eventMu sync.Mutex
 	// variantBase is what every variant's render follows but its own
 	// plan and template files (variantFingerprint); setKeys sets it.
 	variantBase string
@@ -215,6 +217,10 @@ var waveRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 func (r *run) event(e Event) {
 	if r.cfg.Events != nil {
+		// Stages tell of their progress from goroutines of their own:
+		// Events hears of one event at a time.
+		r.eventMu.Lock()
+		defer r.eventMu.Unlock()
 		r.cfg.Events(e)
 	}
 }

@@ -132,12 +132,6 @@ func runCampaign(ctx context.Context, o runOptions, stdout, stderr io.Writer) er
 	return sendRun(ctx, sendOptions{g: o.g, runDir: res.Dir, quiet: o.quiet, line: o.line}, stdout, stderr)
 }
 
-// printEvent prints a stage's progress: warnings always, and unless quiet
-// what ran and what was kept, and why (kept).
-func printEvent(w io.Writer, e pipeline.Event, quiet bool, kept string) {
-	logEvent((*globalOptions)(nil).logger(w, false), e, quiet, kept)
-}
-
 func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	m := res.Manifest
 	fmt.Fprintf(w, "tailor: %s %s done in %s: %s\n", m.Campaign, m.Month, d.Round(time.Millisecond), res.Dir)

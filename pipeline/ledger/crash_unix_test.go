@@ -184,5 +184,8 @@ func crashChild(path string) {
 		}
 	}
 	fmt.Println("done")
-	select {}
+	// Wait to be killed. Not select {}: with every goroutine blocked for
+	// good, the runtime ends the process itself ("all goroutines are
+	// asleep"), before a kill scheduled after the send finished.
+	time.Sleep(time.Hour)
 }

@@ -388,14 +388,7 @@ func (p *preflight) inputs(ctx context.Context, r *run) {
 func (p *preflight) inputError(in input, err error) {
 	var mce *ingest.MissingColumnsError
 	if errors.As(err, &mce) {
-		key := "format." + in.name + ".columns"
-		switch {
-		case mce.Filter != "":
-			key = "format." + in.name + "." + mce.Filter
-		case !mce.Mapping:
-			key = "inputs.profile_columns"
-		}
-		p.keyProblem("inputs", SeverityError, key, "%s: %v", filepath.Base(in.path), mce)
+		p.keyProblem("inputs", SeverityError, missingColumnsKey(in.name, mce), "%s: %v", filepath.Base(in.path), mce)
 		return
 	}
 	var fe *ingest.FileError

@@ -58,14 +58,7 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 		if errors.As(err, &mce) {
 			// The campaign names columns the file does not have: a
 			// campaign error, at the key that names them.
-			key := "format." + in.name + ".columns"
-			switch {
-			case mce.Filter != "":
-				key = "format." + in.name + "." + mce.Filter
-			case !mce.Mapping:
-				key = "inputs.profile_columns"
-			}
-			return out, r.configError(key, "%s: %v", filepath.Base(in.path), mce)
+			return out, r.configError(missingColumnsKey(in.name, mce), "%s: %v", filepath.Base(in.path), mce)
 		}
 		if err != nil {
 			return out, err
@@ -107,6 +100,19 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 	}
 	out.Merchants = out.merchants.Len()
 	return out, nil
+}
+
+// missingColumnsKey is the campaign key that names the columns an input
+// lacks: its column mapping, one of its row filters, or the pre-aggregated
+// profile columns.
+func missingColumnsKey(input string, mce *ingest.MissingColumnsError) string {
+	switch {
+	case mce.Filter != "":
+		return "format." + input + "." + mce.Filter
+	case !mce.Mapping:
+		return "inputs.profile_columns"
+	}
+	return "format." + input + ".columns"
 }
 
 // ingestFile reads one input, writing its rejects into the swap.

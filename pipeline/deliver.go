@@ -109,17 +109,18 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 	}
 	var o outcomes
 	l := r.load(ctx, &o)
-	ns := l.newsletters()
+	ns, plan := l.newsletters(), l.plan()
 	if l.err != nil {
 		return nil, l.err
 	}
+	newsletterOf := plan.NewsletterOf()
 	db, err := ledger.Open(r.file(LedgerFile))
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
 	res = &SendResult{Dir: dir, Campaign: m.Campaign, Month: m.Month}
-	store, err := r.recipients(ctx, db, list)
+	store, err := r.recipients(ctx, db, list, newsletterOf)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +155,9 @@ func Send(ctx context.Context, sc SendConfig) (res *SendResult, err error) {
 		Ledger: db, Relays: relays, Now: sc.Now, Retry: r.retry(sc.Now()), Pause: r.pause(),
 		Build: func(e send.Entry) (*send.Outgoing, error) {
 			rc, ok := store.get(e.Cardholder)
-			n := byVariant[e.Variant]
+			// A ledger filled before the variants shared their
+			// newsletters names the cluster's own variant.
+			n := byVariant[newsletterOf[e.Variant]]
 			if !ok || n == nil {
 				return nil, fmt.Errorf("ledger: cardholder %s, variant %s: not in this run", e.Cardholder, e.Variant)
 			}
@@ -239,8 +242,10 @@ func (r *run) afterSend(ctx context.Context, o *outcomes, m *rundir.Manifest, st
 // others Suppressed or Skipped with the reason; an address is sent to
 // once. A send that resumes finds them there and adds nothing (the
 // suppression list as it is now is checked again as each message is
-// built).
-func (r *run) recipients(ctx context.Context, db *ledger.Ledger, list *suppress.List) (*mailees, error) {
+// built). Each entry names the newsletter the cardholder's variant reads
+// (newsletterOf): a cluster whose variant is the same as another's is
+// sent that one.
+func (r *run) recipients(ctx context.Context, db *ledger.Ledger, list *suppress.List, newsletterOf map[string]string) (*mailees, error) {
 	v, _, err := db.Get(ctx, "filled")
 	if err != nil {
 		return nil, err
@@ -260,6 +265,9 @@ func (r *run) recipients(ctx context.Context, db *ledger.Ledger, list *suppress.
 		return err
 	}
 	err = r.eachAssigned(func(p *profile.Profile, variant string) error {
+		if n, ok := newsletterOf[variant]; ok {
+			variant = n
+		}
 		if p.Status() == profile.StatusMail && variant != "" {
 			store.add(p)
 		}

@@ -24,7 +24,9 @@ func (r *run) setKeys(stages []stage, inputs map[string]string) {
 		"profile": {r.monthName(), f.Profile, f.Relationship, r.tax.Hash(), f.Inputs.ProfileSpend, f.Inputs.ProfileTransactions},
 		"cluster": {f.Clustering.K, f.Clustering.MinAudience, f.Clustering.MaxK, r.seed(), f.Clustering.MaxIterations,
 			c.Clustering.Weights.featureOptions(), f.Clustering.Scale, r.previousClustering()},
-		"variants": {r.set.MetaHash()},
+		// Whether clusters with the same plan may share a newsletter
+		// depends on what the templates read (Set.ClusterReads).
+		"variants": {r.set.MetaHash(), "shared", len(r.set.ClusterReads()) == 0},
 		"render": append([]any{r.set.Hash(), f.Name, f.Sender.Name, f.Sender.From, f.Sender.PostalAddress, f.Sender.Locale, f.Links},
 			r.sampleKey()...),
 		"fit":    {r.fitBudget()},

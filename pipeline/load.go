@@ -107,27 +107,34 @@ func (l *loader) plan() *variants.Plan {
 		return v.plan
 	}
 	var p variants.Plan
-	if l.err = rundir.ReadJSON(l.r.file(rundir.PlanFile), &p); l.err == nil {
-		v.plan = &p
+	if l.err = rundir.ReadJSON(l.r.file(rundir.PlanFile), &p); l.err != nil {
+		return nil
 	}
+	if err := p.CheckShared(); err != nil {
+		l.err = fmt.Errorf("%s: %w", rundir.PlanFile, err)
+		return nil
+	}
+	v.plan = &p
 	return v.plan
 }
 
-// newsletters returns every variant of the plan compiled.
+// newsletters returns every newsletter of the plan compiled: each variant
+// that stands for no other (variants.Plan.Newsletters).
 func (l *loader) newsletters() []*render.Newsletter {
 	rd := &l.o.render
 	plan := l.plan()
 	if l.err != nil || rd.newsletters != nil {
 		return rd.newsletters
 	}
-	rd.newsletters, l.err = l.r.compile(l.ctx, plan)
+	rd.newsletters, l.err = l.r.compile(l.ctx, plan.Newsletters())
 	return rd.newsletters
 }
 
 // mailing returns who may be mailed: not those on the campaign's
-// suppression list.
+// suppression list. Each reads their cluster's newsletter: a cluster
+// whose variant is the same as another's reads that one.
 func (l *loader) mailing() *mailing {
-	ps, assigned := l.profiles(), l.assignments()
+	ps, assigned, plan := l.profiles(), l.assignments(), l.plan()
 	if l.err != nil || l.o.mailing != nil {
 		return l.o.mailing
 	}
@@ -136,7 +143,7 @@ func (l *loader) mailing() *mailing {
 		l.err = err
 		return nil
 	}
-	l.o.mailing = newMailing(ps, assigned, list)
+	l.o.mailing = newMailing(ps, assigned, plan.NewsletterOf(), list)
 	return l.o.mailing
 }
 
@@ -150,7 +157,7 @@ func (l *loader) recipients() []recipient {
 		return nil
 	}
 	var rs []recipient
-	rs, l.err = l.r.outboxRecipients(plan, ml)
+	rs, l.err = l.r.outboxRecipients(plan.Newsletters(), ml)
 	return rs
 }
 

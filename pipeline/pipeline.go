@@ -231,7 +231,7 @@ func (r *run) stages(o *outcomes) []stage {
 			if l.err != nil {
 				return rendered{}, l.err
 			}
-			return r.render(ctx, plan, cf, ml)
+			return r.render(ctx, plan.Newsletters(), cf, ml)
 		}).readBySend(),
 		// fit personalizes every mailable cardholder's message and audits
 		// it against their own data: blocks for their tier and

@@ -28,7 +28,10 @@ type mailable struct {
 	variant string
 }
 
-func newMailing(ps []profile.Profile, assigned map[string]string, list *suppress.List) *mailing {
+// newMailing lists who may be mailed of ps, each with the newsletter
+// their variant (assigned) reads: newsletterOf maps a variant id to it,
+// and an id it does not hold is kept as it is.
+func newMailing(ps []profile.Profile, assigned, newsletterOf map[string]string, list *suppress.List) *mailing {
 	ml := &mailing{byVariant: map[string][]*profile.Profile{}}
 	for i := range ps {
 		p := &ps[i]
@@ -39,6 +42,9 @@ func newMailing(ps []profile.Profile, assigned map[string]string, list *suppress
 			continue
 		}
 		if v, ok := assigned[p.ID]; ok {
+			if n, ok := newsletterOf[v]; ok {
+				v = n
+			}
 			ml.list = append(ml.list, mailable{p, v})
 			ml.byVariant[v] = append(ml.byVariant[v], p)
 		}

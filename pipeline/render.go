@@ -53,16 +53,18 @@ type RenderResult struct {
 	// follow the variants as they are now: the next tailor run of the
 	// campaign brings them up to date.
 	Stale []string
-	// Variants counts the variants; Rendered those rendered again, the
-	// others kept their files, as nothing they read changed (0 when the
-	// render stage was kept as a whole).
-	Variants, Rendered int
+	// Variants counts the variants and Newsletters the distinct
+	// newsletters they read (variants.Plan.Share); Rendered counts the
+	// newsletters rendered again, the others kept their files, as nothing
+	// they read changed (0 when the render stage was kept as a whole).
+	Variants, Newsletters, Rendered int
 }
 
 // Render renders the variants of an existing run again after a template
 // edit, without reading the inputs again or clustering again: it reads the
 // settings, clusters and plan the run recorded, plans the variants again
-// when the blocks' front matter changed, and writes variants/ anew, through
+// when the blocks' front matter changed (or whether the templates read a
+// cluster's own facts, which decides what is shared), and writes variants/ anew, through
 // the same stages and runner as Run. The template set is checked first
 // (render.Check): a problem stops Render before anything is written.
 // Render holds the run's lock, and succeeds as a whole or leaves the run
@@ -112,9 +114,9 @@ func Render(ctx context.Context, rc RenderConfig) (res *RenderResult, err error)
 		return nil, err
 	}
 	res = &RenderResult{Dir: dir, Campaign: m.Campaign, Month: m.Month, Templates: tdir,
-		Ran: m.LastRun.Ran, Kept: m.LastRun.Kept, Variants: o.variants.Variants}
+		Ran: m.LastRun.Ran, Kept: m.LastRun.Kept, Variants: o.variants.Variants, Newsletters: o.variants.Variants}
 	if slices.Contains(res.Ran, "render") {
-		res.Rendered = o.render.Rendered
+		res.Rendered, res.Newsletters = o.render.Rendered, o.render.Rendered+o.render.Kept
 	}
 	for _, st := range stages[to:] {
 		if rec := m.Stage(st.name); rec != nil && rec.Key != st.key {

@@ -150,7 +150,7 @@ func (r *run) relationshipsAndLost(in reportIn, n int) ([]report.Mix, []report.L
 // ledger, in plan order, then those of the cardholders without a variant.
 func sendRows(plan *variants.Plan, counts map[string]map[send.State]int) []report.SendRow {
 	ids := []string{}
-	for _, v := range plan.Variants {
+	for _, v := range plan.Newsletters().Variants {
 		ids = append(ids, v.ID)
 	}
 	if _, ok := counts[""]; ok {
@@ -205,14 +205,16 @@ func fitSheet(f FitReport) report.Fit {
 }
 
 // sampleLines returns each variant's subject and preheader as its sample
-// recipient reads them, in plan order, from the meta.json render wrote.
+// recipient reads them, in plan order, from the meta.json render wrote
+// for the newsletter each variant reads.
 func (r *run) sampleLines(plan *variants.Plan) (subjects, preheaders []string, err error) {
+	newsletterOf := plan.NewsletterOf()
 	for _, v := range plan.Variants {
 		var m struct {
 			SampleSubject   string `json:"sample_subject"`
 			SamplePreheader string `json:"sample_preheader"`
 		}
-		if err := rundir.ReadJSON(r.file(path.Join(rundir.VariantsDir, v.ID, rundir.VariantMeta)), &m); err != nil {
+		if err := rundir.ReadJSON(r.file(path.Join(rundir.VariantsDir, newsletterOf[v.ID], rundir.VariantMeta)), &m); err != nil {
 			return nil, nil, err
 		}
 		subjects, preheaders = append(subjects, m.SampleSubject), append(preheaders, m.SamplePreheader)

@@ -65,11 +65,18 @@ func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]s
 	if err != nil {
 		return out, err
 	}
+	// Clusters whose plans are the same share one newsletter, unless the
+	// templates write what each knows of its own cluster: then each
+	// variant's text is its own.
+	distinct := len(plan.Variants)
+	if len(r.set.ClusterReads()) == 0 {
+		distinct = plan.Share()
+	}
 	if err := rundir.WriteJSON(r.file(rundir.PlanFile), plan); err != nil {
 		return out, err
 	}
 	out.plan, out.Variants = &plan, len(plan.Variants)
-	out.Distinct = &distinctCount{Newsletters: len(plan.Distinct())}
+	out.Distinct = &distinctCount{Newsletters: distinct}
 
 	for _, v := range plan.Variants {
 		slots := map[string]bool{}

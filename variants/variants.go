@@ -341,6 +341,18 @@ type Variant struct {
 	Subjects  []SubjectChoice `json:"subjects,omitempty"`
 	Subject   string          `json:"subject"`
 	Preheader string          `json:"preheader"`
+	// SameAs, when not empty, is the id of the variant whose newsletter
+	// this variant's cluster reads: the two plans make the same
+	// newsletter (Plan.Share), which is rendered, audited and sent once,
+	// as that variant. Also lists, on that variant, the ids of the
+	// variants whose SameAs it is.
+	SameAs string   `json:"same_as,omitempty"`
+	Also   []string `json:"also,omitempty"`
+	// AlsoInterests, on a newsletter Plan.Newsletters made of several
+	// clusters' variants, are the interests of the other clusters that
+	// are not among Interests, in the order met: the newsletter's
+	// picks follow them too, and "why you got this" may name them.
+	AlsoInterests []Interest `json:"also_interests,omitempty"`
 }
 
 // SubjectChoice is the subject and preheader a block of a variant

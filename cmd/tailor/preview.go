@@ -96,8 +96,12 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 			return "", err
 		}
 		if len(res.Ran) > 0 {
-			fmt.Fprintf(stdout, "  %-13s %d of %d %s in %s (the others read no file that changed)\n", "rendered", res.Rendered, res.Variants,
-				plural(res.Variants, "variant", "variants"), time.Since(start).Round(time.Millisecond))
+			one, many := "variant", "variants"
+			if res.Newsletters != res.Variants {
+				one, many = "newsletter", "newsletters"
+			}
+			fmt.Fprintf(stdout, "  %-13s %d of %d %s in %s (the others read no file that changed)\n", "rendered", res.Rendered, res.Newsletters,
+				plural(res.Newsletters, one, many), time.Since(start).Round(time.Millisecond))
 			events.Reload()
 		}
 		return res.Templates, nil

@@ -60,7 +60,7 @@ func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) e
 		Events: func(e pipeline.Event) {
 			kept := "the templates are unchanged"
 			if e.Stage == "variants" {
-				kept = "the blocks' front matter is unchanged"
+				kept = "the blocks' front matter is unchanged, and what the templates read of a cluster"
 			}
 			logEvent(o.g.logger(stderr, false), e, o.quiet, kept)
 		}})
@@ -75,13 +75,20 @@ func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) e
 		_, err := fmt.Fprintf(stdout, "tailor: %s %s: the variants are up to date with %s; nothing to render\n", res.Campaign, res.Month, set)
 		return err
 	}
-	fmt.Fprintf(stdout, "tailor: %s %s: rendered %d of %d %s with %s in %s: %s\n", res.Campaign, res.Month, res.Rendered,
-		res.Variants, plural(res.Variants, "variant", "variants"), set, time.Since(start).Round(time.Millisecond), filepath.Join(res.Dir, "variants"))
-	if kept := res.Variants - res.Rendered; kept > 0 {
-		fmt.Fprintf(stdout, "  kept %d %s as they were: %s no file that changed\n", kept, plural(kept, "variant", "variants"), plural(kept, "it reads", "they read"))
+	// Clusters whose plans are the same share a newsletter: it renders once.
+	of := fmt.Sprintf("%d %s", res.Variants, plural(res.Variants, "variant", "variants"))
+	one, many := "variant", "variants"
+	if res.Newsletters != res.Variants {
+		of = fmt.Sprintf("%d %s for %s", res.Newsletters, plural(res.Newsletters, "newsletter", "newsletters"), of)
+		one, many = "newsletter", "newsletters"
+	}
+	fmt.Fprintf(stdout, "tailor: %s %s: rendered %d of %s with %s in %s: %s\n", res.Campaign, res.Month, res.Rendered,
+		of, set, time.Since(start).Round(time.Millisecond), filepath.Join(res.Dir, "variants"))
+	if kept := res.Newsletters - res.Rendered; kept > 0 {
+		fmt.Fprintf(stdout, "  kept %d %s as they were: %s no file that changed\n", kept, plural(kept, one, many), plural(kept, "it reads", "they read"))
 	}
 	if slices.Contains(res.Ran, "variants") {
-		fmt.Fprintf(stdout, "  planned again: the blocks' front matter changed (%s)\n", filepath.Join(res.Dir, "variants.json"))
+		fmt.Fprintf(stdout, "  planned again: the blocks' front matter changed, or what the templates read of a cluster (%s)\n", filepath.Join(res.Dir, "variants.json"))
 	}
 	if len(res.Stale) > 0 {
 		fmt.Fprintf(stdout, "  out of date: %s; the next tailor run of the campaign brings them up to date\n", strings.Join(res.Stale, ", "))

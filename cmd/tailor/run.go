@@ -200,7 +200,7 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	fmt.Fprintf(w, "  %-13s %7d\n", "clusters", res.Clusters)
 	fmt.Fprintf(w, "  %-13s %7d  (%s)\n", "variants", res.Variants, filepath.Join(res.Dir, "variants"))
 	if res.Distinct > 0 && res.Distinct < res.Variants {
-		fmt.Fprintf(w, "  %-13s %7d  distinct: %d clusters get the same newsletter as another\n", "newsletters", res.Distinct, res.Variants-res.Distinct)
+		fmt.Fprintf(w, "  %-13s %7d  distinct: %d clusters share another's newsletter (same_as in variants.json)\n", "newsletters", res.Distinct, res.Variants-res.Distinct)
 	}
 	if res.FitChecked > 0 {
 		fmt.Fprintf(w, "  %-13s %6.1f%%  of %d messages true for their reader (%d not; budget %.1f%%, see %s)\n", "fit",

@@ -52,6 +52,9 @@ type indexPage struct {
 	Fit string
 	// Problems are the files that could not be read.
 	Problems []string
+	// Clusters and Newsletters count the plan's variants and the
+	// distinct newsletters they read (variants.Plan.Share).
+	Clusters, Newsletters int
 }
 
 // option is one choice of a filter.
@@ -69,6 +72,8 @@ type indexRow struct {
 	TierSort, RelSort        string
 	Subject, Preheader       string
 	Fit, FitSort, FitDetails string
+	// Also counts the other clusters that read this newsletter.
+	Also int
 }
 
 // interestView is one interest of a variant.
@@ -94,13 +99,17 @@ func (h *Handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 	interests := map[string]string{}
 	tiers := map[string]string{}
 	rels := map[string]string{}
-	for _, v := range plan.Variants {
+	// One row per newsletter: the variants that share another's are
+	// counted on its row.
+	newsletters := plan.Newsletters()
+	p.Clusters, p.Newsletters = len(plan.Variants), len(newsletters.Variants)
+	for _, v := range newsletters.Variants {
 		if !validID(v.ID) {
 			p.Problems = append(p.Problems, fmt.Sprintf("variants.json: variant id %q is not a valid name: left out", v.ID))
 			continue
 		}
 		row := indexRow{ID: v.ID, Label: v.Label, Eligible: v.Eligible, Size: v.Size,
-			Subject: v.Subject, Preheader: v.Preheader, Tier: v.Tier, Relationship: v.Relationship}
+			Subject: v.Subject, Preheader: v.Preheader, Tier: v.Tier, Relationship: v.Relationship, Also: len(v.Also)}
 		var ids []string
 		for i, in := range v.Interests {
 			if i == topInterests {
@@ -181,6 +190,16 @@ type variantPage struct {
 	Problems           []string
 	Previous, Next     string
 	HTMLPath, TextPath string
+	// Also are the variants of other clusters that read this newsletter
+	// (variants.Plan.Share); Clusters counts them and this one's.
+	Also     []alsoView
+	Clusters int
+}
+
+// alsoView is a cluster's variant that reads another's newsletter.
+type alsoView struct {
+	ID, Label      string
+	Size, Eligible int
 }
 
 // readerView is a recipient the variant can be viewed as.
@@ -258,6 +277,15 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		h.problem(w, http.StatusNotFound, "The plan has no variant of that id.")
+		return
+	}
+	if v.ID != id {
+		// Its cluster reads another variant's newsletter: that page.
+		u := "/v/" + v.ID
+		if r.URL.RawQuery != "" {
+			u += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, u, http.StatusFound)
 		return
 	}
 	as, ok := readerIndex(r)
@@ -360,7 +388,13 @@ func (h *Handler) serveVariant(w http.ResponseWriter, r *http.Request) {
 		p.Fit = fv
 	}
 	if plan, err := h.plan(); err == nil {
-		p.Previous, p.Next = neighbours(plan, v.ID)
+		p.Previous, p.Next = neighbours(*plan.Newsletters(), v.ID)
+		for _, o := range plan.Variants {
+			if o.SameAs == v.ID {
+				p.Also = append(p.Also, alsoView{ID: o.ID, Label: o.Label, Size: o.Size, Eligible: o.Eligible})
+			}
+		}
+		p.Clusters = 1 + len(p.Also)
 	}
 	h.render(w, http.StatusOK, "variant", p)
 }

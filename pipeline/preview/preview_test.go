@@ -3,6 +3,7 @@ package preview
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/rundir"
+	"github.com/tailor-mail/tailor/variants"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -498,5 +502,63 @@ func TestGolden(t *testing.T) {
 				t.Errorf("GET %s differs from %s (go test -update rewrites it):\n%s", tt.path, file, got)
 			}
 		})
+	}
+}
+
+// TestSharedNewsletter marks the fixture's second variant as sharing the
+// first's newsletter (variants.Plan.Share): the index lists the
+// newsletter once with its whole audience, the shared variant's pages
+// lead to it, and its page names the cluster that reads it too.
+func TestSharedNewsletter(t *testing.T) {
+	dir := copyFixture(t)
+	var plan variants.Plan
+	if err := rundir.ReadJSON(filepath.Join(dir, rundir.PlanFile), &plan); err != nil {
+		t.Fatal(err)
+	}
+	first, second := plan.Variants[0], plan.Variants[1]
+	plan.Variants[1].SameAs = first.ID
+	plan.Variants[0].Also = []string{second.ID}
+	if err := rundir.WriteJSON(filepath.Join(dir, rundir.PlanFile), plan); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, rundir.VariantsDir, second.ID)); err != nil {
+		t.Fatal(err)
+	}
+	h := newHandler(t, dir, Options{})
+
+	index := do(h, "GET", "/").Body.String()
+	if strings.Contains(index, `href="/v/`+second.ID+`"`) {
+		t.Error("the index lists the variant that shares another's newsletter")
+	}
+	for _, want := range []string{"2 clusters, 1 distinct newsletters", "+1 cluster", fmt.Sprintf(`data-sort="%d"`, first.Eligible+second.Eligible)} {
+		if !strings.Contains(index, want) {
+			t.Errorf("the index does not say %q", want)
+		}
+	}
+	if strings.Contains(index, "problems") {
+		t.Errorf("the index reports problems:\n%s", index)
+	}
+
+	for _, target := range []string{"/v/" + second.ID, "/v/" + second.ID + "?as=1"} {
+		rec := do(h, "GET", target)
+		want := strings.Replace(target, second.ID, first.ID, 1)
+		if rec.Code != http.StatusFound || rec.Header().Get("Location") != want {
+			t.Errorf("GET %s: %d to %q, want 302 to %s", target, rec.Code, rec.Header().Get("Location"), want)
+		}
+	}
+	rec := do(h, "GET", "/v/"+second.ID+"/text")
+	if want := do(h, "GET", "/v/"+first.ID+"/text").Body.String(); rec.Code != 200 || rec.Body.String() != want {
+		t.Errorf("the shared variant's text part: %d, not the newsletter's", rec.Code)
+	}
+
+	page := do(h, "GET", "/v/"+first.ID).Body.String()
+	for _, want := range []string{"Also read by", `href="/v/` + second.ID + `"`, "in 2 clusters",
+		fmt.Sprintf("%d eligible recipients of %d cardholders", first.Eligible+second.Eligible, first.Size+second.Size)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the newsletter's page does not say %q", want)
+		}
+	}
+	if strings.Contains(page, `data-key="next"`) {
+		t.Error("the newsletter's page leads to a next variant, the one that shares it")
 	}
 }

@@ -2,6 +2,7 @@ package preview
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,8 +88,11 @@ func (h *Handler) plan() (variants.Plan, error) {
 	return p, err
 }
 
-// variant returns the variant id of the plan; ok is false when the plan
-// has none of that id, or when the id could not be a directory's name.
+// variant returns the newsletter that the variant id of the plan reads
+// (variants.Plan.Newsletters): the variant itself, or for one that shares
+// another's newsletter (SameAs), that one, whose ID is then not id. ok is
+// false when the plan has no variant of that id, or when the id could not
+// be a directory's name.
 func (h *Handler) variant(id string) (v variants.Variant, ok bool, err error) {
 	if !validID(id) {
 		return v, false, nil
@@ -97,8 +101,17 @@ func (h *Handler) variant(id string) (v variants.Variant, ok bool, err error) {
 	if err != nil {
 		return v, false, err
 	}
+	want := ""
 	for _, v := range p.Variants {
 		if v.ID == id {
+			want = cmp.Or(v.SameAs, v.ID)
+		}
+	}
+	if want == "" {
+		return v, false, nil
+	}
+	for _, v := range p.Newsletters().Variants {
+		if v.ID == want {
 			return v, true, nil
 		}
 	}

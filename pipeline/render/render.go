@@ -123,9 +123,10 @@ type Data struct {
 	Sender         Sender
 	Campaign       Campaign
 	UnsubscribeURL string
-	// Why names at most three of the variant's interests the recipient
-	// has spend on, their strongest first: what "why you got this" may
-	// say of them. Empty, it may not name any.
+	// Why names at most three of the variant's interests (with those of
+	// the other clusters that share its newsletter, AlsoInterests) the
+	// recipient has spend on, their strongest first: what "why you got
+	// this" may say of them. Empty, it may not name any.
 	Why []string
 	// Slots holds, for each of the variant's slots, the index of the
 	// alternative the recipient gets (variants.Slot.Choose), -1 for
@@ -767,14 +768,24 @@ func (n *Newsletter) dataFor(r Recipient, unsubscribeURL string) *Data {
 		if len(d.Why) == maxWhy {
 			break
 		}
-		for _, in := range n.data.Interests {
-			if in.ID == id {
-				d.Why = append(d.Why, in.Name)
-				break
-			}
+		if name, ok := interestName(id, n.data.Interests, n.Variant.AlsoInterests); ok {
+			d.Why = append(d.Why, name)
 		}
 	}
 	return d
+}
+
+// interestName returns the name of the interest id in the first of lists
+// that holds it.
+func interestName(id string, lists ...[]variants.Interest) (string, bool) {
+	for _, l := range lists {
+		for _, in := range l {
+			if in.ID == id {
+				return in.Name, true
+			}
+		}
+	}
+	return "", false
 }
 
 // maxWhy is the most interests Data.Why names: three names fit a line of

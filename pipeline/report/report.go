@@ -499,10 +499,10 @@ func (b *book) summary(s Summary) {
 }
 
 // distinctRow is the Summary's row of distinct newsletters: the variants
-// that make the same newsletter (variants.Plan.Distinct) count once, and
+// that share another's newsletter (variants.Plan.Share) count once, and
 // the sentence says so beside the clusters.
 func distinctRow(s Summary) []any {
-	n := len(s.Plan.Distinct())
+	n := len(s.Plan.Newsletters().Variants)
 	return []any{"Distinct newsletters", n, fmt.Sprintf("%s clusters, %s distinct newsletters", grouped(len(s.Clusters)), grouped(n))}
 }
 
@@ -701,17 +701,11 @@ func (b *book) variants(s Summary) {
 		}
 		return ""
 	}
-	// A variant whose plan is another's sends the same newsletter: it
-	// names the first of its group.
-	sameAs := make([]string, len(s.Plan.Variants))
-	for _, g := range s.Plan.Distinct() {
-		for _, i := range g[1:] {
-			sameAs[i] = s.Plan.Variants[g[0]].ID
-		}
-	}
+	// A variant whose plan is another's sends that one's newsletter
+	// (variants.Plan.Share): it names it.
 	for i, v := range s.Plan.Variants {
 		b.row(SheetVariants, i+2, v.ID, v.Cluster, v.Label, v.Size, v.Eligible, v.Tier, v.Relationship, at(s.SampleSubjects, i),
-			at(s.SamplePreheaders, i), v.Subject, v.Preheader, strings.Join(v.Blocks, ", "), slotsText(v.Slots), sameAs[i])
+			at(s.SamplePreheaders, i), v.Subject, v.Preheader, strings.Join(v.Blocks, ", "), slotsText(v.Slots), v.SameAs)
 	}
 	b.autoFilter(SheetVariants, len(header), len(s.Plan.Variants)+1)
 }
@@ -1139,7 +1133,7 @@ var glossary = [][2]string{
 	{"Average ticket", "A cardholder's average purchase, refunds not netted; the Clusters sheet shows the members' median."},
 	{"Active months", "The months of the profile window with at least one transaction."},
 	{"Profile window", "The months of transactions the profiles are built from; the Summary gives its dates."},
-	{"Same newsletter as", "Two clusters whose plans match (the same blocks, alternatives, subjects and preheaders) send the same newsletter: the Variants sheet names, for each such variant, the first that sends it, and the Summary counts the distinct newsletters."},
+	{"Same newsletter as", "Two clusters whose plans match (the same blocks, alternatives, subjects and preheaders) read the same newsletter: it is rendered, checked and sent once, as the first one's variant. The Variants sheet names that variant for each of the others, and the Summary counts the distinct newsletters. A template set that writes a cluster's own facts (its label, interests, tier or relationship) keeps every variant a newsletter of its own."},
 	{"Born", "A variant new this month: its cluster follows none of last month's, so it gets a new id (Clusters sheet, Last month column)."},
 	{"Retired", "A variant of last month that no cluster follows this month: its cardholders moved to other variants or left. The Clusters sheet lists it under the table."},
 	{"Stayed", "Cardholders in the same variant last month and this month."},

@@ -704,19 +704,29 @@ func TestFitSheet(t *testing.T) {
 	}
 }
 
-// TestWriteVariantsSameNewsletter checks that a variant whose plan is
-// another's names it, and that the others name none.
+// TestWriteVariantsSameNewsletter checks that a variant that shares
+// another's newsletter names it, that the others name none, and that the
+// Summary counts the newsletter once.
 func TestWriteVariantsSameNewsletter(t *testing.T) {
 	s := testSummary()
 	if len(s.Plan.Variants) < 2 {
 		t.Fatal("the test summary has fewer than two variants")
 	}
 	twin := s.Plan.Variants[0]
-	twin.ID, twin.Cluster, twin.Label, twin.Size = "v9999", 99, "a twin", 7
+	twin.ID, twin.Cluster, twin.Label, twin.Size, twin.SameAs = "v9999", 99, "a twin", 7, s.Plan.Variants[0].ID
 	s.Plan.Variants = append(s.Plan.Variants, twin)
-	rows, err := open(t, s).GetRows(report.SheetVariants)
+	f := open(t, s)
+	rows, err := f.GetRows(report.SheetVariants)
 	if err != nil {
 		t.Fatal(err)
+	}
+	summary, err := f.GetRows(report.SheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d clusters, %d distinct newsletters", len(s.Clusters), len(s.Plan.Variants)-1)
+	if !slices.ContainsFunc(summary, func(row []string) bool { return len(row) > 2 && row[0] == "Distinct newsletters" && row[2] == want }) {
+		t.Errorf("the Summary does not say %q", want)
 	}
 	col := len(rows[0]) - 1
 	if rows[0][col] != "Same newsletter as" {

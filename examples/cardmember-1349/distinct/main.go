@@ -14,10 +14,13 @@
 // body is for its own previews' reader, so their tier and retention
 // blocks differ too); and the distinct subjects, as templates (the
 // variants' subject lines as written) and as read (each variant's
-// sample_subject, the reader's first name taken out).
+// sample_subject, the reader's first name taken out). The run renders
+// each distinct newsletter once (variants.Plan.Share): a variant whose
+// same_as names another is read from that one's directory.
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -79,14 +82,16 @@ func run(dir string, w io.Writer) error {
 		}
 		lists[list] = true
 		subjects[v.Subject] = true
-		vdir := filepath.Join(dir, "variants", v.ID)
+		// A variant that shares another's newsletter (same_as) has
+		// no directory of its own.
+		vdir := filepath.Join(dir, "variants", cmp.Or(v.SameAs, v.ID))
 		var m meta
 		mb, err := os.ReadFile(filepath.Join(vdir, "meta.json"))
 		if err != nil {
 			return err
 		}
 		if err := json.Unmarshal(mb, &m); err != nil {
-			return fmt.Errorf("%s/meta.json: %w", v.ID, err)
+			return fmt.Errorf("%s/meta.json: %w", vdir, err)
 		}
 		name := ""
 		if len(m.Readers) > 0 {

@@ -1,0 +1,50 @@
+package render_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/variants"
+)
+
+// TestWhy checks what "why you got this" names: the reader's spending,
+// strongest first, among the variant's interests and, for a newsletter
+// several clusters share, theirs (AlsoInterests); at most three.
+func TestWhy(t *testing.T) {
+	set := setWith(t, map[string]string{
+		"layout.txt": "{{ template \"content\" . }}\nWHY[{{ range $i, $n := .Why }}{{ if $i }}|{{ end }}{{ $n }}{{ end }}]\n",
+	})
+	e := newEngine(t, set)
+	v := plan(t, set)[0]
+	v.Interests = []variants.Interest{{ID: "dining", Name: "Dining"}, {ID: "travel", Name: "Travel"}}
+	shared := v
+	shared.AlsoInterests = []variants.Interest{{ID: "pets", Name: "Pets"}, {ID: "fuel", Name: "Fuel"}, {ID: "dining", Name: "Dining again"}}
+	tests := []struct {
+		name     string
+		v        variants.Variant
+		spending []string
+		want     string
+	}{
+		{"the variant's", v, []string{"travel", "pets", "dining"}, "Travel|Dining"},
+		{"none of them", v, []string{"pets"}, ""},
+		{"shared: the other clusters' too", shared, []string{"pets", "travel"}, "Pets|Travel"},
+		{"shared: the variant's name first", shared, []string{"dining"}, "Dining"},
+		{"at most three", shared, []string{"fuel", "pets", "travel", "dining"}, "Fuel|Pets|Travel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := e.Compile(tt.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := n.Personalize(render.Recipient{FirstName: "Ann", Email: "ann@example.com", Spending: tt.spending}, "https://example.com/u")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(m.Text); !strings.Contains(got, "WHY["+tt.want+"]") {
+				t.Errorf("text has no WHY[%s]:\n%s", tt.want, got[max(0, len(got)-200):])
+			}
+		})
+	}
+}

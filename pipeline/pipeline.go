@@ -61,7 +61,12 @@ type Event struct {
 	// "progress" while a stage that takes a while runs.
 	State    string
 	Duration time.Duration
-	Counts   map[string]int
+	// CPU and PeakRSS, with State "done", are the processor time the
+	// stage used (all cores) and the process's peak resident memory
+	// while it ran, in bytes; 0 when not measured.
+	CPU     time.Duration
+	PeakRSS int64
+	Counts  map[string]int
 	Message  string
 	// Progress says how far the stage has got, with State "progress"
 	// (a send tells its progress in Counts instead).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tailor-mail/tailor/pipeline/internal/usage"
 	"github.com/tailor-mail/tailor/pipeline/ledger"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/send"
@@ -214,7 +215,8 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			}
 			backups = append(backups, b)
 		}
-		start := time.Now()
+		var meter usage.Meter
+		meter.Start()
 		out, err := st.run(ctx)
 		if err != nil {
 			return &StageError{Stage: st.name, Err: err}
@@ -223,17 +225,18 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		if err != nil {
 			return &StageError{Stage: st.name, Err: err}
 		}
-		d := time.Since(start)
+		use := meter.Stop()
+		d := use.Wall
 		counts := countsOf(out)
 		m.SetStage(rundir.StageRecord{Name: st.name, Status: rundir.Done, Key: st.key, FinishedAt: r.cfg.Now().UTC(),
-			DurationMS: d.Milliseconds(), Counts: counts, Outputs: recs})
+			DurationMS: d.Milliseconds(), CPUMS: use.CPU.Milliseconds(), PeakRSS: use.PeakRSS, Counts: counts, Outputs: recs})
 		m.LastRun.Ran = append(m.LastRun.Ran, st.name)
 		if !x.atomic {
 			if err := m.Write(r.dir); err != nil {
 				return &StageError{Stage: st.name, Err: err}
 			}
 		}
-		r.event(Event{Stage: st.name, State: EventDone, Duration: d, Counts: counts})
+		r.event(Event{Stage: st.name, State: EventDone, Duration: d, CPU: use.CPU, PeakRSS: use.PeakRSS, Counts: counts})
 	}
 	return nil
 }

@@ -57,6 +57,8 @@ type stageDoc struct {
 	Name       string         `json:"name"`
 	State      string         `json:"state"`
 	DurationMS int64          `json:"duration_ms"`
+	CPUMS      int64          `json:"cpu_ms"`
+	PeakRSS    int64          `json:"peak_rss_bytes"`
 	Counts     map[string]int `json:"counts"`
 }
 
@@ -191,7 +193,7 @@ func stageDocs(m *rundir.Manifest, ran, kept []string) []stageDoc {
 		if counts == nil {
 			counts = map[string]int{}
 		}
-		out = append(out, stageDoc{Name: st.Name, State: state, DurationMS: st.DurationMS, Counts: counts})
+		out = append(out, stageDoc{Name: st.Name, State: state, DurationMS: st.DurationMS, CPUMS: st.CPUMS, PeakRSS: st.PeakRSS, Counts: counts})
 	}
 	return out
 }

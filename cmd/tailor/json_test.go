@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -54,6 +55,10 @@ func TestRunAndSendJSON(t *testing.T) {
 	var names []string
 	for _, st := range doc.Stages {
 		names = append(names, st.Name+":"+st.State)
+		// The process holds its binary, runtime and heap: tens of MB.
+		if runtime.GOOS == "linux" && (st.PeakRSS < 1e6 || st.PeakRSS > 4e9 || st.CPUMS < 0) {
+			t.Errorf("stage %s: peak resident memory %d bytes, %d ms of processor time", st.Name, st.PeakRSS, st.CPUMS)
+		}
 	}
 	if got := strings.Join(names, " "); got != "ingest:ran profile:ran cluster:ran variants:ran render:ran fit:ran report:ran outbox:ran" {
 		t.Errorf("stages %s", got)

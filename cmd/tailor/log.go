@@ -83,8 +83,13 @@ func logEvent(l *slog.Logger, e pipeline.Event, quiet bool, kept string) {
 		l.Warn(message(l, fmt.Sprintf("warning: %s: %s", e.Stage, e.Message), e.Message), "stage", e.Stage, "event", "warning")
 	case quiet:
 	case e.State == pipeline.EventDone:
-		l.Info(message(l, fmt.Sprintf("  %-9s done in %s", e.Stage, e.Duration.Round(time.Millisecond)), "stage done"),
-			"stage", e.Stage, "event", "done", "duration_ms", e.Duration.Milliseconds(), "counts", e.Counts)
+		line := fmt.Sprintf("  %-9s done in %s", e.Stage, e.Duration.Round(time.Millisecond))
+		if e.PeakRSS > 0 && e.Duration > 0 {
+			line += fmt.Sprintf(" (%.1f cores, peak %s)", float64(e.CPU)/float64(e.Duration), memory(e.PeakRSS))
+		}
+		l.Info(message(l, line, "stage done"),
+			"stage", e.Stage, "event", "done", "duration_ms", e.Duration.Milliseconds(), "cpu_ms", e.CPU.Milliseconds(),
+			"peak_rss_bytes", e.PeakRSS, "counts", e.Counts)
 	case e.State == pipeline.EventKept:
 		l.Info(message(l, fmt.Sprintf("  %-9s kept (%s)", e.Stage, kept), "stage kept"), "stage", e.Stage, "event", "kept", "why", kept, "counts", e.Counts)
 	}

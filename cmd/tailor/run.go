@@ -212,6 +212,68 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 	if len(res.Kept) > 0 {
 		fmt.Fprintf(w, "  %-13s ran: %s; kept: %s\n", "stages", orNone(res.Ran), orNone(res.Kept))
 	}
+	printCosts(w, res.Manifest, res.Ran, res.Inputs, d)
+}
+
+// printCosts writes what each stage that ran cost: its time, the cores
+// it kept busy, the peak resident memory while it ran and the rows it
+// handled per second (of the stage's own unit), then the whole command.
+func printCosts(w io.Writer, m *rundir.Manifest, ran []string, inputs []rundir.InputRecord, d time.Duration) {
+	if m == nil || len(ran) == 0 {
+		return
+	}
+	rows, cardholders := 0, 0
+	for _, in := range inputs {
+		rows += in.Rows
+		if in.Name == "cardholders" {
+			cardholders = in.Rows
+		}
+	}
+	fmt.Fprintf(w, "  %-13s %9s %6s %12s\n", "cost", "time", "cores", "peak memory")
+	var cpu int64
+	var peak int64
+	for _, name := range ran {
+		st := m.Stage(name)
+		if st == nil {
+			continue
+		}
+		cpu += st.CPUMS
+		peak = max(peak, st.PeakRSS)
+		cores, mem := "", ""
+		if st.DurationMS > 0 && st.CPUMS > 0 {
+			cores = fmt.Sprintf("%.1f", float64(st.CPUMS)/float64(st.DurationMS))
+		}
+		if st.PeakRSS > 0 {
+			mem = memory(st.PeakRSS)
+		}
+		fmt.Fprintf(w, "  %-13s %9s %6s %12s\n", "  "+name, (time.Duration(st.DurationMS) * time.Millisecond).String(), cores, mem)
+	}
+	total := fmt.Sprintf("  %-13s %9s", "  all", d.Round(time.Millisecond))
+	if d > 0 && cpu > 0 {
+		total += fmt.Sprintf(" %6.1f", float64(cpu)/float64(d.Milliseconds()))
+	} else {
+		total += fmt.Sprintf(" %6s", "")
+	}
+	if peak > 0 {
+		total += fmt.Sprintf(" %12s", memory(peak))
+		if cardholders > 0 {
+			total += fmt.Sprintf("  (%d bytes per cardholder; %d input rows)", peak/int64(cardholders), rows)
+		}
+	}
+	fmt.Fprintln(w, total)
+}
+
+// memory writes a number of bytes for people: 812 MB, 2.61 GB.
+func memory(b int64) string {
+	switch {
+	case b >= 1e9:
+		return fmt.Sprintf("%.2f GB", float64(b)/1e9)
+	case b >= 1e6:
+		return fmt.Sprintf("%.0f MB", float64(b)/1e6)
+	case b >= 1e3:
+		return fmt.Sprintf("%.0f kB", float64(b)/1e3)
+	}
+	return fmt.Sprintf("%d B", b)
 }
 
 // resumeError is a run that stopped in a stage, with the command that

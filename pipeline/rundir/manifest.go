@@ -115,6 +115,13 @@ type StageRecord struct {
 	Key        string    `json:"key"`
 	FinishedAt time.Time `json:"finished_at"`
 	DurationMS int64     `json:"duration_ms"`
+	// CPUMS is the processor time the stage used, user and system, all
+	// cores: CPUMS / DurationMS is how many cores it kept busy.
+	// PeakRSS is the process's peak resident memory while it ran, in
+	// bytes (since the process started where the system cannot reset
+	// the peak). Both are 0 when not measured.
+	CPUMS   int64 `json:"cpu_ms,omitempty"`
+	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
 	// Counts are the stage's counts, by name.
 	Counts  map[string]int `json:"counts,omitempty"`
 	Outputs []OutputRecord `json:"outputs"`

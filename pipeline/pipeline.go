@@ -67,7 +67,7 @@ type Event struct {
 	CPU     time.Duration
 	PeakRSS int64
 	Counts  map[string]int
-	Message  string
+	Message string
 	// Progress says how far the stage has got, with State "progress"
 	// (a send tells its progress in Counts instead).
 	Progress *Progress

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -23,6 +25,37 @@ const (
 // globalOptions are the flags every command takes.
 type globalOptions struct {
 	logFormat string
+	// cpuProfile is the file of --cpu-profile; profile is it open while
+	// the command runs.
+	cpuProfile string
+	profile    *os.File
+}
+
+// startProfile starts the CPU profile --cpu-profile asks for.
+func (g *globalOptions) startProfile() error {
+	if g.cpuProfile == "" {
+		return nil
+	}
+	f, err := os.Create(g.cpuProfile)
+	if err != nil {
+		return fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("--cpu-profile: %w", err)
+	}
+	g.profile = f
+	return nil
+}
+
+// stopProfile ends the CPU profile, if one runs; run calls it after the
+// command, even when it failed.
+func (g *globalOptions) stopProfile() {
+	if g.profile != nil {
+		pprof.StopCPUProfile()
+		g.profile.Close()
+		g.profile = nil
+	}
 }
 
 // check refuses a --log-format tailor does not write.

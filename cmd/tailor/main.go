@@ -60,9 +60,10 @@ func (e usageError) Unwrap() error { return e.err }
 
 // run executes tailor with args and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	root, g := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	g.stopProfile()
 	if err == nil {
 		return exitOK
 	}
@@ -80,7 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFailed
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+// newRoot returns the tailor command and the flags every command takes.
+func newRoot(stdout, stderr io.Writer) (*cobra.Command, *globalOptions) {
 	root := &cobra.Command{
 		Use:   "tailor",
 		Short: "Tailored newsletters from cardholder spending",
@@ -100,10 +102,16 @@ messages.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	g := &globalOptions{}
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", logText, "how logs are written on stderr: text (lines for people; bars on a terminal) or json (one object per line)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.check() }
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpu-profile", "", "write a CPU profile of the command to `FILE`, for go tool pprof: where a slow run spends its time")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if err := g.check(); err != nil {
+			return err
+		}
+		return g.startProfile()
+	}
 	root.AddCommand(newRunCmd(stdout, stderr, g), newSendCmd(stdout, stderr, g), newScheduleCmd(stdout, stderr, g), newCheckCmd(stdout), newRenderCmd(stdout, stderr, g), newGenCmd(stdout), newClusterCmd(stdout),
 		newUnsubscribeCmd(stdout, stderr), newPreviewCmd(stdout, stderr), newRunsCmd(stdout), newStatusCmd(stdout), newVersionCmd(stdout))
-	return root
+	return root, g
 }
 
 // exactArgs is cobra.ExactArgs with errors marked as usage errors.

@@ -87,6 +87,9 @@ type Checker struct {
 	blocks    map[string]variants.Block
 	interests []nameRE
 	subjects  []subjectRE
+	// subjectsOf lists the indexes in subjects of each block's subject
+	// lines, in order.
+	subjectsOf map[string][]int
 }
 
 type nameRE struct {
@@ -97,12 +100,15 @@ type subjectRE struct {
 	block     string
 	interests []string
 	re        *regexp.Regexp
+	// literal is the longest text the subject line writes as it is: a
+	// subject without it cannot match re, which is not tried.
+	literal string
 }
 
 // New returns a Checker for the blocks of a template set and the
 // interests of a taxonomy.
 func New(blocks []variants.Block, interests []Interest) *Checker {
-	c := &Checker{blocks: make(map[string]variants.Block, len(blocks))}
+	c := &Checker{blocks: make(map[string]variants.Block, len(blocks)), subjectsOf: map[string][]int{}}
 	action := regexp.MustCompile(`\{\{.*?\}\}`)
 	for _, b := range blocks {
 		c.blocks[b.ID] = b
@@ -110,11 +116,17 @@ func New(blocks []variants.Block, interests []Interest) *Checker {
 			// A subject line is a template: what its actions write can be
 			// anything.
 			parts := action.Split(s, -1)
+			literal := ""
 			for i := range parts {
-				parts[i] = regexp.QuoteMeta(strings.TrimSpace(parts[i]))
+				parts[i] = strings.TrimSpace(parts[i])
+				if len(parts[i]) > len(literal) {
+					literal = parts[i]
+				}
+				parts[i] = regexp.QuoteMeta(parts[i])
 			}
 			re := regexp.MustCompile(`^\s*` + strings.Join(parts, `.*?`) + `\s*$`)
-			c.subjects = append(c.subjects, subjectRE{block: b.ID, interests: b.Interests, re: re})
+			c.subjectsOf[b.ID] = append(c.subjectsOf[b.ID], len(c.subjects))
+			c.subjects = append(c.subjects, subjectRE{block: b.ID, interests: b.Interests, re: re, literal: literal})
 		}
 	}
 	for _, in := range interests {
@@ -148,8 +160,81 @@ func blockIDs(html []byte) []string {
 	}
 }
 
-// spendClaim finds a sentence about the reader's spending.
+// spendClaim finds a sentence about the reader's spending. claimsSpending
+// is the same test, faster on the ASCII sentences of most messages.
 var spendClaim = regexp.MustCompile(`(?i)\byou(r)?\b[^.!?]*\bspen(d|ds|ding|t)\b`)
+
+// claimsSpending reports whether s speaks of the reader's spending, as
+// spendClaim matches: the word "you" or "your", in any case, then, before
+// a ".", "!" or "?", the word spend, spends, spending or spent.
+func claimsSpending(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			// Case folding beyond ASCII (ſ for s): the expression's.
+			return spendClaim.MatchString(s)
+		}
+	}
+	for from := 0; ; {
+		j := indexFold(s[from:], "you")
+		if j < 0 {
+			return false
+		}
+		j += from
+		from = j + 1
+		end := j + 3
+		if end < len(s) && s[end]|0x20 == 'r' && !(end+1 < len(s) && isWordByte(s[end+1])) {
+			end++
+		}
+		if j > 0 && isWordByte(s[j-1]) || end < len(s) && isWordByte(s[end]) {
+			continue
+		}
+		rest := s[end:]
+		if k := strings.IndexAny(rest, ".!?"); k >= 0 {
+			rest = rest[:k]
+		}
+		if spendWord(rest) {
+			return true
+		}
+	}
+}
+
+// spendWord reports whether s holds the word spend, spends, spending or
+// spent, in any ASCII case.
+func spendWord(s string) bool {
+	for from := 0; ; {
+		j := indexFold(s[from:], "spen")
+		if j < 0 {
+			return false
+		}
+		j += from
+		from = j + 1
+		if j > 0 && isWordByte(s[j-1]) {
+			continue
+		}
+		tail := s[j+4:]
+		for _, end := range []string{"ding", "ds", "d", "t"} {
+			if len(tail) >= len(end) && strings.EqualFold(tail[:len(end)], end) && (len(tail) == len(end) || !isWordByte(tail[len(end)])) {
+				return true
+			}
+		}
+	}
+}
+
+// indexFold is the index of the lower-case ASCII word in s, in any case;
+// -1 for none.
+func indexFold(s, word string) int {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0] && strings.EqualFold(s[i:i+len(word)], word) {
+			return i
+		}
+	}
+	return -1
+}
+
+// isWordByte is an ASCII word character, as \b in an expression sees it.
+func isWordByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+}
 
 // Check returns what m says that is not true for r, in rule order.
 func (c *Checker) Check(r Reader, m Message) []Misfit {
@@ -176,7 +261,7 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 		}
 	}
 	for _, s := range claims(m.Text) {
-		if !spendClaim.MatchString(s) {
+		if !claimsSpending(s) {
 			continue
 		}
 		for _, in := range c.interests {
@@ -186,11 +271,9 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 			}
 		}
 	}
-	for _, s := range c.subjects {
-		if m.Blocks != nil && !slices.Contains(m.Blocks, s.block) {
-			continue
-		}
-		if !s.re.MatchString(m.Subject) {
+	for _, i := range c.subjectCandidates(m.Blocks) {
+		s := &c.subjects[i]
+		if !strings.Contains(m.Subject, s.literal) || !s.re.MatchString(m.Subject) {
 			continue
 		}
 		if len(s.interests) > 0 && !slices.ContainsFunc(s.interests, func(id string) bool { return slices.Contains(r.Spending, id) }) {
@@ -199,6 +282,24 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 		break
 	}
 	return out
+}
+
+// subjectCandidates returns the indexes in c.subjects of the subject
+// lines of blocks, in c.subjects' order; all of them for nil blocks.
+func (c *Checker) subjectCandidates(blocks []string) []int {
+	if blocks == nil {
+		out := make([]int, len(c.subjects))
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	var out []int
+	for _, b := range blocks {
+		out = append(out, c.subjectsOf[b]...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // claims returns the sentences of text that may speak of spending: those

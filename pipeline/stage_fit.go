@@ -101,6 +101,8 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 	var mu sync.Mutex
 	progress := r.meter("fit", "messages", int64(len(ml.list)))
 	defer progress.close()
+	// Each message is read once: its parts' room is used again.
+	parts := sync.Pool{New: func() any { return new(render.Message) }}
 	err := workers.Each(ctx, len(ml.list), func(i int) error {
 		defer progress.Add(1)
 		m := ml.list[i]
@@ -109,7 +111,9 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 			return fmt.Errorf("fit: cardholder %s: variant %s is not in the plan", m.profile.ID, m.variant)
 		}
 		rc := r.recipientOf(m.profile)
-		msg, err := n.Personalize(rc, fitUnsubscribe)
+		room := parts.Get().(*render.Message)
+		defer parts.Put(room)
+		msg, err := n.PersonalizeInto(room, rc, fitUnsubscribe)
 		if err != nil {
 			// The outbox refuses and lists what cannot be written.
 			return nil

@@ -1,6 +1,10 @@
 package fit
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestClaimsSpending(t *testing.T) {
 	for _, s := range []string{
@@ -24,4 +28,66 @@ func FuzzClaimsSpending(f *testing.F) {
 			t.Errorf("claimsSpending(%q) = %v, the expression says %v", s, got, want)
 		}
 	})
+}
+
+// claimsBySentences is claims the plain way, the reference: every
+// paragraph with "spen" cut into sentences, those with "spen" kept.
+func claimsBySentences(text []byte) []string {
+	var out []string
+	for _, s := range sentences(string(text)) {
+		if strings.Contains(s, "spen") || strings.Contains(s, "Spen") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func TestClaims(t *testing.T) {
+	for _, text := range []string{
+		"Why you got this: this month’s picks follow your card spending on\nDining, Travel.\n\nRef. v0001\n",
+		"Spend more. Or less! You spent it? yes\n\nAnother spend here.",
+		"A.spend. B spent.  C\n\n\nspend",
+		"no claim here\n\nnone",
+		"spend",
+		"x. spend. y. spend",
+		"Tuition\u00a0spend. next",
+	} {
+		if got, want := claims([]byte(text)), claimsBySentences([]byte(text)); !slices.Equal(got, want) {
+			t.Errorf("claims(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+func FuzzClaims(f *testing.F) {
+	f.Add("Why you got this: this month’s picks follow your card spending on\nDining, Travel.\n\nRef. v0001\n")
+	f.Add("Spend more. Or less! You spent it? yes\n\nAnother spend here.")
+	f.Fuzz(func(t *testing.T, text string) {
+		if strings.Contains(text, "\r") {
+			return // text parts end their lines with LF alone (render's tidyText)
+		}
+		if got, want := claims([]byte(text)), claimsBySentences([]byte(text)); !slices.Equal(got, want) {
+			t.Errorf("claims(%q) = %q, want %q", text, got, want)
+		}
+	})
+}
+
+// sentences splits text into sentences: paragraphs, cut after each word
+// that ends with ".", "!" or "?" (a full stop inside a number or a link
+// does not end one); line breaks count as spaces.
+func sentences(text string) []string {
+	var out []string
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		var cur []string
+		for _, w := range strings.Fields(para) {
+			cur = append(cur, w)
+			if strings.HasSuffix(w, ".") || strings.HasSuffix(w, "!") || strings.HasSuffix(w, "?") {
+				out = append(out, strings.Join(cur, " "))
+				cur = cur[:0]
+			}
+		}
+		if len(cur) > 0 {
+			out = append(out, strings.Join(cur, " "))
+		}
+	}
+	return out
 }

@@ -303,8 +303,8 @@ func (c *Checker) subjectCandidates(blocks []string) []int {
 }
 
 // claims returns the sentences of text that may speak of spending: those
-// with "spen" in them (spend, spending, spent), found without splitting
-// the whole text.
+// with "spen" in them (spend, spending, spent), as sentences cuts them
+// from their paragraphs, found without cutting the rest of the text.
 func claims(text []byte) []string {
 	var out []string
 	for start := 0; ; {
@@ -313,54 +313,55 @@ func claims(text []byte) []string {
 			return out
 		}
 		i += start
-		// The paragraph around it, then its sentence.
-		from := bytes.LastIndex(text[:i], []byte("\n\n")) + 1
-		to := bytes.Index(text[i:], []byte("\n\n"))
-		if to < 0 {
-			to = len(text)
-		} else {
-			to += i
-		}
-		for _, s := range sentences(string(text[from:to])) {
-			if indexSpen([]byte(s)) >= 0 {
-				out = append(out, s)
+		// The paragraph around it, then its sentence: from just after
+		// the last word before it that ends one, to the end of the first
+		// word from it that does.
+		para := bytes.LastIndex(text[:i], []byte("\n\n")) + 1
+		from := para
+		for k := i - 1; k > para; k-- {
+			if isSpaceAt(text, k) && endsSentence(text[para:k]) {
+				from = k
+				break
 			}
 		}
+		to := i
+		for to < len(text) && !(endsSentence(text[:to]) && (to == len(text) || isSpaceAt(text, to))) {
+			if bytes.HasPrefix(text[to:], []byte("\n\n")) {
+				break
+			}
+			to++
+		}
+		out = append(out, strings.Join(strings.Fields(string(text[from:to])), " "))
 		start = to
 	}
 }
 
-// indexSpen is the index of "spen" or "Spen" in b, -1 for none.
-func indexSpen(b []byte) int {
-	i, j := bytes.Index(b, []byte("spen")), bytes.Index(b, []byte("Spen"))
-	switch {
-	case i < 0:
-		return j
-	case j < 0 || i < j:
-		return i
-	}
-	return j
+// isSpaceAt reports whether a space (as strings.Fields sees one) starts at
+// b[i].
+func isSpaceAt(b []byte, i int) bool {
+	r, _ := utf8.DecodeRune(b[i:])
+	return unicode.IsSpace(r)
 }
 
-// sentences splits text into sentences: paragraphs, cut after each word
-// that ends with ".", "!" or "?" (a full stop inside a number or a link
-// does not end one); line breaks count as spaces.
-func sentences(text string) []string {
-	var out []string
-	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-		var cur []string
-		for _, w := range strings.Fields(para) {
-			cur = append(cur, w)
-			if strings.HasSuffix(w, ".") || strings.HasSuffix(w, "!") || strings.HasSuffix(w, "?") {
-				out = append(out, strings.Join(cur, " "))
-				cur = cur[:0]
-			}
+// endsSentence reports whether b ends with a word that ends a sentence:
+// its last character is ".", "!" or "?".
+func endsSentence(b []byte) bool {
+	return len(b) > 0 && (b[len(b)-1] == '.' || b[len(b)-1] == '!' || b[len(b)-1] == '?')
+}
+
+// indexSpen is the index of "spen" or "Spen" in b, -1 for none.
+func indexSpen(b []byte) int {
+	for from := 0; ; {
+		i := bytes.Index(b[from:], []byte("pen"))
+		if i < 0 {
+			return -1
 		}
-		if len(cur) > 0 {
-			out = append(out, strings.Join(cur, " "))
+		i += from
+		if i > 0 && (b[i-1] == 's' || b[i-1] == 'S') {
+			return i - 1
 		}
+		from = i + 1
 	}
-	return out
 }
 
 // containsWord reports whether s holds word as a word of its own: not

@@ -15,7 +15,7 @@ func (n *Newsletter) PersonalizeFast(r Recipient, unsubscribeURL string) (m *Mes
 		return nil, false
 	}
 	d := n.dataFor(r, unsubscribeURL)
-	m, err := n.fast.personalize(d, n.subjectIndex(&d.Recipient))
+	m, err := n.fast.personalize(nil, d, n.subjectIndex(&d.Recipient))
 	return m, err == nil
 }
 

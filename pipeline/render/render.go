@@ -682,7 +682,7 @@ func (n *Newsletter) compileFast(want *Message) *fastNewsletter {
 		f.subjects, f.preheaders = append(f.subjects, sp), append(f.preheaders, pp)
 	}
 	sd := n.dataFor(SampleRecipient(), sampleUnsubscribe)
-	got, err := f.personalize(sd, n.subjectIndex(&sd.Recipient))
+	got, err := f.personalize(nil, sd, n.subjectIndex(&sd.Recipient))
 	if err != nil || !got.equal(want) {
 		return nil
 	}
@@ -806,10 +806,18 @@ func (r *Recipient) Member() variants.Member {
 // Personalize executes the newsletter for one recipient. The plain-text
 // part is filled to TextWidth columns once the recipient's values are in.
 func (n *Newsletter) Personalize(r Recipient, unsubscribeURL string) (*Message, error) {
+	return n.PersonalizeInto(nil, r, unsubscribeURL)
+}
+
+// PersonalizeInto is Personalize writing into m's HTML and Text, whose
+// room it reuses (nil m: new ones). The message it returns holds until the
+// next call with m: a loop that reads each message once, as an audit
+// does, allocates no new parts for each.
+func (n *Newsletter) PersonalizeInto(m *Message, r Recipient, unsubscribeURL string) (*Message, error) {
 	d := n.dataFor(r, unsubscribeURL)
 	if n.fast != nil {
-		if m, err := n.fast.personalize(d, n.subjectIndex(&d.Recipient)); err == nil {
-			return m, nil
+		if out, err := n.fast.personalize(m, d, n.subjectIndex(&d.Recipient)); err == nil {
+			return out, nil
 		}
 		// The templates write this one, or say what is wrong with it.
 		d = n.dataFor(r, unsubscribeURL)
@@ -868,11 +876,22 @@ var states = sync.Pool{New: func() any { return new(state) }}
 
 // personalize runs the programs on d; any error means the templates must
 // write this message.
-func (f *fastNewsletter) personalize(d *Data, subject int) (*Message, error) {
+func (f *fastNewsletter) personalize(m *Message, d *Data, subject int) (*Message, error) {
 	s := states.Get().(*state)
 	defer states.Put(s)
 	dot := reflect.ValueOf(d)
-	m := &Message{}
+	var html, text []byte
+	if m == nil {
+		m = &Message{}
+	} else {
+		html, text = m.HTML[:0], m.Text[:0]
+	}
+	if cap(html) == 0 {
+		html = make([]byte, 0, f.htmlSize.Load()+512)
+	}
+	if cap(text) == 0 {
+		text = make([]byte, 0, f.textSize.Load()+256)
+	}
 	var err error
 	if m.Subject, err = s.line(f.subjects[subject], dot); err != nil {
 		return nil, err
@@ -884,13 +903,13 @@ func (f *fastNewsletter) personalize(d *Data, subject int) (*Message, error) {
 		return nil, ErrHeader
 	}
 	d.Variant.Subject, d.Variant.Preheader = m.Subject, m.Preheader
-	if m.HTML, err = s.runInto(f.html, dot, make([]byte, 0, f.htmlSize.Load()+512)); err != nil {
+	if m.HTML, err = s.runInto(f.html, dot, html); err != nil {
 		return nil, err
 	}
 	if s.scratch, err = s.runInto(f.text, dot, s.scratch[:0]); err != nil {
 		return nil, err
 	}
-	m.Text = tidyText(templates.Fill(make([]byte, 0, f.textSize.Load()+256), s.scratch, TextWidth))
+	m.Text = tidyText(templates.Fill(text, s.scratch, TextWidth))
 	growTo(&f.htmlSize, len(m.HTML))
 	growTo(&f.textSize, len(m.Text))
 	return m, nil

@@ -48,3 +48,34 @@ func TestWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonalizeInto checks that a message written into the room of the
+// one before is the message Personalize writes, for readers whose
+// messages differ in length both ways.
+func TestPersonalizeInto(t *testing.T) {
+	set := defaultSet(t)
+	e := newEngine(t, set)
+	n, err := e.Compile(plan(t, set)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	readers := []render.Recipient{
+		{ID: "C1", FirstName: "Bartholomew-Alexander", Email: "b@example.com", Tier: "platinum", Spending: []string{"dining", "travel"}},
+		{ID: "C2", FirstName: "Al", Email: "a@example.com", Tier: "green"},
+		{ID: "C3", FirstName: "Zoë", Email: "z@example.com", Tier: "gold", Spending: []string{"dining"}},
+	}
+	room := new(render.Message)
+	for _, r := range readers {
+		want, err := n.Personalize(r, "https://example.com/u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := n.PersonalizeInto(room, r, "https://example.com/u")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Subject != want.Subject || got.Preheader != want.Preheader || string(got.HTML) != string(want.HTML) || string(got.Text) != string(want.Text) {
+			t.Errorf("%s: the message written into the room of the one before differs from its own", r.ID)
+		}
+	}
+}

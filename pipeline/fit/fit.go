@@ -271,35 +271,46 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 			}
 		}
 	}
-	for _, i := range c.subjectCandidates(m.Blocks) {
+	if i := c.subjectOf(m); i >= 0 {
 		s := &c.subjects[i]
-		if !strings.Contains(m.Subject, s.literal) || !s.re.MatchString(m.Subject) {
-			continue
-		}
 		if len(s.interests) > 0 && !slices.ContainsFunc(s.interests, func(id string) bool { return slices.Contains(r.Spending, id) }) {
 			out = append(out, Misfit{RuleSubject, fmt.Sprintf("%q (block %s, for %s)", m.Subject, s.block, strings.Join(s.interests, ", "))})
 		}
-		break
 	}
 	return out
 }
 
-// subjectCandidates returns the indexes in c.subjects of the subject
-// lines of blocks, in c.subjects' order; all of them for nil blocks.
-func (c *Checker) subjectCandidates(blocks []string) []int {
-	if blocks == nil {
-		out := make([]int, len(c.subjects))
-		for i := range out {
-			out[i] = i
+// subjectOf returns the index in c.subjects of the first subject line,
+// in the set's order, that m's subject matches, of m's blocks (any block
+// when m names none); -1 for none. Each block's lines are tried in order
+// up to its first match, the literal text first: the first match of all
+// is the one with the lowest index.
+func (c *Checker) subjectOf(m Message) int {
+	match := func(i int) bool {
+		s := &c.subjects[i]
+		return strings.Contains(m.Subject, s.literal) && s.re.MatchString(m.Subject)
+	}
+	if m.Blocks == nil {
+		for i := range c.subjects {
+			if match(i) {
+				return i
+			}
 		}
-		return out
+		return -1
 	}
-	var out []int
-	for _, b := range blocks {
-		out = append(out, c.subjectsOf[b]...)
+	best := -1
+	for _, b := range m.Blocks {
+		for _, i := range c.subjectsOf[b] {
+			if best >= 0 && i >= best {
+				break
+			}
+			if match(i) {
+				best = i
+				break
+			}
+		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return best
 }
 
 // claims returns the sentences of text that may speak of spending: those

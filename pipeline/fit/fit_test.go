@@ -19,6 +19,8 @@ func checker() *fit.Checker {
 		{ID: "gold-winback", Tiers: []string{"gold"}, Relationships: []string{"lapsing"}},
 		{ID: "intro-fr", Locales: []string{"fr"}, Replaces: "intro"},
 		{ID: "students", Attributes: map[string][]string{"segment": {"student", "graduate"}}, Replaces: "dining"},
+		// Any subject at all: the lines before it in the set come first.
+		{ID: "catch-all", Default: true, Subjects: []string{"{{ .Recipient.FirstName }}"}},
 	}
 	return fit.New(blocks, []fit.Interest{{"dining", "Dining"}, {"fuel", "Fuel"}, {"family_kids", "Family & kids"}, {"other", ""}})
 }
@@ -53,6 +55,8 @@ func TestCheck(t *testing.T) {
 		{"a subject of no block", fit.Reader{}, fit.Message{Subject: "Hello"}, nil},
 		{"a subject of a block the variant has", gold, fit.Message{Subject: "Fill up for less", Blocks: []string{"dining", "fuel"}}, []string{fit.RuleSubject}},
 		{"only the variant's blocks' subjects are tried", gold, fit.Message{Subject: "Fill up for less", Blocks: []string{"dining"}}, nil},
+		{"the set's order, not the variant's, chooses among lines that match", gold, fit.Message{Subject: "Fill up for less", Blocks: []string{"catch-all", "fuel"}}, []string{fit.RuleSubject}},
+		{"a line for any subject", gold, fit.Message{Subject: "Fill up for less", Blocks: []string{"catch-all", "dining"}}, nil},
 		{"claims in two paragraphs", gold, fit.Message{Text: []byte("Your spending on Dining is up.\n\nNo word here.\n\nWe see you spend on Fuel. You spent on Dining.")}, []string{fit.RuleSpend}},
 		{"an unknown block is no one's", fit.Reader{}, fit.Message{HTML: []byte(row("closing"))}, nil},
 		{"a block of the reader's language and attribute", fit.Reader{Locale: "fr_CA", Attrs: map[string]string{"segment": "Student"}},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -476,4 +477,37 @@ func interests(s string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestWriteCSVChunks writes enough profiles for several rounds of chunks,
+// with one core and with several: the bytes are the one writer's, rows in
+// order.
+func TestWriteCSVChunks(t *testing.T) {
+	tax := defaultTax(t)
+	unit := awkwardProfiles(tax.Len())
+	var one bytes.Buffer
+	if err := profile.WriteCSV(&one, tax, unit); err != nil {
+		t.Fatal(err)
+	}
+	header, rows, _ := bytes.Cut(one.Bytes(), []byte("\n"))
+	rows = rows[:len(rows):len(rows)]
+	const repeat = 20011 // past several rounds of 4096-profile chunks, not a multiple of them
+	var many []profile.Profile
+	want := append(append([]byte{}, header...), '\n')
+	for range repeat {
+		many = append(many, unit...)
+		want = append(want, rows...)
+	}
+	for _, procs := range []int{1, 3, 8} {
+		prev := runtime.GOMAXPROCS(procs)
+		var got bytes.Buffer
+		err := profile.WriteCSV(&got, tax, many)
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("GOMAXPROCS %d: %d bytes written, want the %d of one writer", procs, got.Len(), len(want))
+		}
+	}
 }

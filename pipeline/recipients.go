@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"cmp"
+	"context"
 	"fmt"
+	"maps"
 	"slices"
 
+	"github.com/tailor-mail/tailor/pipeline/internal/workers"
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/render"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
@@ -49,9 +52,12 @@ func newMailing(ps []profile.Profile, assigned, newsletterOf map[string]string, 
 			ml.byVariant[v] = append(ml.byVariant[v], p)
 		}
 	}
-	for _, ps := range ml.byVariant {
-		byCentre(ps)
-	}
+	// Each variant's members are ordered on their own: on every core.
+	groups := slices.Collect(maps.Values(ml.byVariant))
+	workers.Each(context.Background(), len(groups), func(i int) error {
+		byCentre(groups[i])
+		return nil
+	})
 	return ml
 }
 
@@ -77,8 +83,12 @@ func byCentre(ps []*profile.Profile) {
 	for i := range mean {
 		mean[i] /= float64(len(ps))
 	}
-	dist := make(map[*profile.Profile]float64, len(ps))
-	for _, p := range ps {
+	type member struct {
+		p *profile.Profile
+		d float64
+	}
+	ms := make([]member, len(ps))
+	for j, p := range ps {
 		d := 0.0
 		for i, m := range mean {
 			v := 0.0
@@ -87,9 +97,12 @@ func byCentre(ps []*profile.Profile) {
 			}
 			d += (v - m) * (v - m)
 		}
-		dist[p] = d
+		ms[j] = member{p, d}
 	}
-	slices.SortStableFunc(ps, func(a, b *profile.Profile) int { return cmp.Compare(dist[a], dist[b]) })
+	slices.SortStableFunc(ms, func(a, b member) int { return cmp.Compare(a.d, b.d) })
+	for j := range ms {
+		ps[j] = ms[j].p
+	}
 }
 
 // recipient is one message of the outbox: a cardholder and the index of

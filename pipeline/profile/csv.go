@@ -140,8 +140,143 @@ func writeRows(b *bytes.Buffer, profiles []Profile, columns int, attrs []string)
 	return cw.Error()
 }
 
-// ReadCSV reads profiles written by WriteCSV with the same taxonomy.
+// ReadCSV reads profiles written by WriteCSV with the same taxonomy. The
+// rows are parsed by chunks on every core; the profiles, and the first
+// error with its line, are those EachCSV gives.
 func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
+	// The header, read by encoding/csv from the first bytes, which says
+	// where it ends.
+	first := make([]byte, max(readChunk, 64<<10))
+	n, err := io.ReadFull(r, first)
+	first = first[:n]
+	eof := err == io.EOF || err == io.ErrUnexpectedEOF
+	if err != nil && !eof {
+		return nil, fmt.Errorf("profile: %s: header: %w", name, err)
+	}
+	cr := csv.NewReader(bytes.NewReader(first))
+	record, err := cr.Read()
+	off := int(cr.InputOffset())
+	if !eof && (err != nil || off == len(first)) {
+		// A header the chunk may have cut: one reader reads it all.
+		return readAll(io.MultiReader(bytes.NewReader(first), r), name, tax)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("profile: %s: header: %w", name, err)
+	}
+	h, err := parseHeader(record, name, tax)
+	if err != nil {
+		return nil, err
+	}
+	head := first[:off]
+	br := r
+	if eof {
+		br = eofReader{}
+	}
+	// Chunks of whole records, cut at line ends outside quotes, go to
+	// the workers in order and come back in order.
+	type job struct {
+		data  []byte
+		line  int // the file's line the chunk starts at
+		out   []Profile
+		err   error
+		ready chan struct{}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan *job, workers)
+	ordered := make(chan *job, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				j.out, j.err = parseChunk(j.data, j.line, name, tax, h)
+				close(j.ready)
+			}
+		})
+	}
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(ordered)
+		defer close(jobs)
+		line := 1 + bytes.Count(head, []byte("\n"))
+		pending, more, need := first[off:], !eof, false
+		for {
+			// Read until pending holds a chunk (need: a whole record
+			// more than it holds), or the file ends.
+			for more && (len(pending) < readChunk || need) {
+				buf := make([]byte, len(pending), len(pending)+readChunk)
+				copy(buf, pending)
+				n, err := io.ReadFull(br, buf[len(pending):cap(buf)])
+				pending, need = buf[:len(pending)+n], false
+				switch {
+				case err == io.EOF || err == io.ErrUnexpectedEOF:
+					more = false
+				case err != nil:
+					readErr <- err
+					return
+				}
+			}
+			if len(pending) == 0 {
+				return
+			}
+			// The chunk: the whole records of its first readChunk bytes,
+			// or the first record when it is longer; the rest at the end.
+			end := len(pending)
+			if more || len(pending) > readChunk {
+				if end = recordsEnd(pending[:min(len(pending), readChunk)]); end < 0 {
+					end = recordsEnd(pending)
+				}
+				if end < 0 && more {
+					need = true
+					continue
+				}
+				if end < 0 {
+					end = len(pending)
+				}
+			}
+			j := &job{data: pending[:end], line: line, ready: make(chan struct{})}
+			line += bytes.Count(pending[:end], []byte("\n"))
+			pending = pending[end:]
+			select {
+			case ordered <- j:
+			case <-stop:
+				return
+			}
+			jobs <- j
+		}
+	}()
+	var out []Profile
+	var firstErr error
+	for j := range ordered {
+		<-j.ready
+		if firstErr == nil && j.err != nil {
+			firstErr = j.err
+			close(stop)
+		}
+		if firstErr == nil {
+			out = append(out, j.out...)
+		}
+	}
+	wg.Wait()
+	select {
+	case err := <-readErr:
+		if firstErr == nil {
+			firstErr = fmt.Errorf("profile: %s: %w", name, err)
+		}
+	default:
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// readChunk is how many bytes of profiles.csv a worker of ReadCSV parses at
+// a time.
+var readChunk = 4 << 20
+
+// readAll reads profiles.csv with one reader, as EachCSV does.
+func readAll(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 	var out []Profile
 	err := EachCSV(r, name, tax, func(p *Profile) error {
 		out = append(out, *p)
@@ -153,6 +288,62 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 	return out, nil
 }
 
+// eofReader is a reader at its end.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// recordsEnd returns the index just past the last line end of b that is
+// outside quotes, b starting outside them; -1 when there is none.
+func recordsEnd(b []byte) int {
+	end, quoted := -1, false
+	for pos := 0; ; {
+		q := bytes.IndexByte(b[pos:], '"')
+		seg := b[pos:]
+		if q >= 0 {
+			seg = seg[:q]
+		}
+		if !quoted {
+			if k := bytes.LastIndexByte(seg, '\n'); k >= 0 {
+				end = pos + k + 1
+			}
+		}
+		if q < 0 {
+			return end
+		}
+		quoted = !quoted
+		pos += q + 1
+	}
+}
+
+// parseChunk parses the records of data, which start at the file's line
+// line, as EachCSV does.
+func parseChunk(data []byte, line int, name string, tax *Taxonomy, h header) ([]Profile, error) {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = len(h.names)
+	out := make([]Profile, 0, bytes.Count(data, []byte("\n"))+1)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				pe.StartLine += line - 1
+				pe.Line += line - 1
+			}
+			return nil, fmt.Errorf("profile: %s: %w", name, err)
+		}
+		p, err := h.profile(rec, cr, tax, name, line-1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+}
+
 // EachCSV reads what WriteCSV wrote, as ReadCSV does, and calls fn with
 // each profile in turn instead of keeping them: a reader of a million
 // profiles that needs a few fields of each holds those alone. fn must not
@@ -160,37 +351,13 @@ func ReadCSV(r io.Reader, name string, tax *Taxonomy) ([]Profile, error) {
 func EachCSV(r io.Reader, name string, tax *Taxonomy, fn func(p *Profile) error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
-	header, err := cr.Read()
+	record, err := cr.Read()
 	if err != nil {
 		return fmt.Errorf("profile: %s: header: %w", name, err)
 	}
-	// With ReuseRecord the next Read overwrites the slice: keep a copy to
-	// name columns in errors.
-	header = slices.Clone(header)
-	want := len(fixedColumns) + tax.Len()
-	if len(header) < want {
-		return fmt.Errorf("profile: %s:1: %d columns, want %d and attributes (written with another taxonomy?)", name, len(header), want)
-	}
-	for i, h := range header[:len(fixedColumns)] {
-		if h != fixedColumns[i] {
-			return fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, i+1, h, fixedColumns[i])
-		}
-	}
-	for i, in := range tax.Interests() {
-		if h := header[len(fixedColumns)+i]; h != "share_"+in.ID {
-			return fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, len(fixedColumns)+i+1, h, "share_"+in.ID)
-		}
-	}
-	var attrs []string
-	for i, h := range header[want:] {
-		a, ok := strings.CutPrefix(h, attrPrefix)
-		if !ok || a == "" {
-			return fmt.Errorf("profile: %s:1:%d: column %q, want %s<name> (written with another taxonomy?)", name, want+i+1, h, attrPrefix)
-		}
-		if slices.Contains(attrs, a) {
-			return fmt.Errorf("profile: %s:1:%d: column %q twice", name, want+i+1, h)
-		}
-		attrs = append(attrs, a)
+	h, err := parseHeader(record, name, tax)
+	if err != nil {
+		return err
 	}
 	for {
 		rec, err := cr.Read()
@@ -200,18 +367,65 @@ func EachCSV(r io.Reader, name string, tax *Taxonomy, fn func(p *Profile) error)
 		if err != nil {
 			return fmt.Errorf("profile: %s: %w", name, err)
 		}
-		line, _ := cr.FieldPos(0)
-		p, col, err := parseProfile(rec, tax)
-		if err == nil {
-			p.Attrs = readAttrs(rec[want:], attrs)
-		}
+		p, err := h.profile(rec, cr, tax, name, 0)
 		if err != nil {
-			return fmt.Errorf("profile: %s:%d:%d: %s: %w", name, line, col+1, header[col], err)
+			return err
 		}
 		if err := fn(&p); err != nil {
 			return err
 		}
 	}
+}
+
+// header is what the header of profiles.csv says: its column names, the
+// number of columns before the attributes, and the attributes.
+type header struct {
+	names []string
+	want  int
+	attrs []string
+}
+
+// parseHeader checks the header record of profiles.csv against tax.
+func parseHeader(record []string, name string, tax *Taxonomy) (header, error) {
+	// With ReuseRecord the next Read overwrites the slice: keep a copy to
+	// name columns in errors.
+	h := header{names: slices.Clone(record), want: len(fixedColumns) + tax.Len()}
+	if len(h.names) < h.want {
+		return h, fmt.Errorf("profile: %s:1: %d columns, want %d and attributes (written with another taxonomy?)", name, len(h.names), h.want)
+	}
+	for i, c := range h.names[:len(fixedColumns)] {
+		if c != fixedColumns[i] {
+			return h, fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, i+1, c, fixedColumns[i])
+		}
+	}
+	for i, in := range tax.Interests() {
+		if c := h.names[len(fixedColumns)+i]; c != "share_"+in.ID {
+			return h, fmt.Errorf("profile: %s:1:%d: column %q, want %q", name, len(fixedColumns)+i+1, c, "share_"+in.ID)
+		}
+	}
+	for i, c := range h.names[h.want:] {
+		a, ok := strings.CutPrefix(c, attrPrefix)
+		if !ok || a == "" {
+			return h, fmt.Errorf("profile: %s:1:%d: column %q, want %s<name> (written with another taxonomy?)", name, h.want+i+1, c, attrPrefix)
+		}
+		if slices.Contains(h.attrs, a) {
+			return h, fmt.Errorf("profile: %s:1:%d: column %q twice", name, h.want+i+1, c)
+		}
+		h.attrs = append(h.attrs, a)
+	}
+	return h, nil
+}
+
+// profile parses the record rec that cr read; offset is the file's line
+// before cr's first, for errors.
+func (h header) profile(rec []string, cr *csv.Reader, tax *Taxonomy, name string, offset int) (Profile, error) {
+	line, _ := cr.FieldPos(0)
+	p, col, err := parseProfile(rec, tax)
+	if err != nil {
+		return p, fmt.Errorf("profile: %s:%d:%d: %s: %w", name, line+offset, col+1, h.names[col], err)
+	}
+	p.Attrs = readAttrs(rec[h.want:], h.attrs)
+	return p, nil
 }
 
 func parseProfile(rec []string, tax *Taxonomy) (Profile, int, error) {

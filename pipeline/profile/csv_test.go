@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"reflect"
@@ -344,8 +345,19 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add(header + "\nC1,,,,,,,,,,,,1,1,1,,1,0,0,0,,0,0,0,,dining=a=b,0,0,0,0,,\n")
 	f.Add("cardholder_id\n")
 	f.Add("")
+	// Chunks of 64 bytes: most inputs are cut into several.
+	defer profile.SetReadChunk(64)()
 	f.Fuzz(func(t *testing.T, in string) {
 		ps, err := profile.ReadCSV(strings.NewReader(in), "fuzz.csv", tax)
+		// The chunked reader reads as one reader does (compared as
+		// written again, NaN shares being no DeepEqual of themselves).
+		want, wantErr := readByEach(strings.NewReader(in), "fuzz.csv", tax)
+		var got, once bytes.Buffer
+		profile.WriteCSV(&got, tax, ps)
+		profile.WriteCSV(&once, tax, want)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || len(ps) != len(want) || got.String() != once.String() {
+			t.Fatalf("ReadCSV: %v, %d profiles; one reader: %v, %d profiles", err, len(ps), wantErr, len(want))
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "profile: fuzz.csv") {
 				t.Errorf("error %q does not name the file", err)
@@ -509,5 +521,73 @@ func TestWriteCSVChunks(t *testing.T) {
 		if !bytes.Equal(got.Bytes(), want) {
 			t.Errorf("GOMAXPROCS %d: %d bytes written, want the %d of one writer", procs, got.Len(), len(want))
 		}
+	}
+}
+
+// readByEach is ReadCSV the one-reader way, the reference.
+func readByEach(r io.Reader, name string, tax *profile.Taxonomy) ([]profile.Profile, error) {
+	var out []profile.Profile
+	err := profile.EachCSV(r, name, tax, func(p *profile.Profile) error {
+		out = append(out, *p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TestReadCSVChunks reads files of many chunks, whole and with a fault
+// far in, as one reader would: the same profiles, or the same error at
+// the same line.
+func TestReadCSVChunks(t *testing.T) {
+	tax := defaultTax(t)
+	unit := awkwardProfiles(tax.Len())
+	var many []profile.Profile
+	for range 30011 {
+		many = append(many, unit...)
+	}
+	var buf bytes.Buffer
+	if err := profile.WriteCSV(&buf, tax, many); err != nil {
+		t.Fatal(err)
+	}
+	file := buf.Bytes()
+	if len(file) < 3*(4<<20) {
+		t.Fatalf("the file is %d bytes: too few chunks to test", len(file))
+	}
+	// at returns the offset of the start of the line-th line (1-based).
+	at := func(line int) int {
+		off := 0
+		for range line - 1 {
+			off += bytes.IndexByte(file[off:], '\n') + 1
+		}
+		return off
+	}
+	// A row far in: its line (the awkward profiles hold a quoted line
+	// break, so rows and lines differ) and its first field.
+	row := at(40001)
+	tests := []struct {
+		name string
+		file []byte
+	}{
+		{"whole", file},
+		{"no last line end", bytes.TrimSuffix(file, []byte("\n"))},
+		{"header only", file[:at(2)]},
+		{"a bad number far in", append(append([]byte{}, file[:row]...), bytes.Replace(file[row:], []byte(",7,3,"), []byte(",7,x,"), 1)...)},
+		{"a bare quote far in", append(append(append([]byte{}, file[:row]...), []byte(`a"b,`)...), file[row:]...)},
+		{"a short row far in", append(append(append([]byte{}, file[:row]...), []byte("short,row\n")...), file[row:]...)},
+		{"an open quote at the end", append(append([]byte{}, file...), []byte(`"open`)...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, wantErr := readByEach(bytes.NewReader(tt.file), "profiles.csv", tax)
+			got, err := profile.ReadCSV(bytes.NewReader(tt.file), "profiles.csv", tax)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("error %v, want %v", err, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("read %d profiles, one reader reads %d, or they differ", len(got), len(want))
+			}
+		})
 	}
 }

@@ -136,10 +136,15 @@ const (
 func (r *run) viewAs(v variants.Variant, first *profile.Profile, members []*profile.Profile) []*profile.Profile {
 	out := []*profile.Profile{first}
 	seen := map[string]bool{}
+	// key is the blocks the slots take for p (slotChoices, from what
+	// chooses them alone).
 	key := func(p *profile.Profile) string {
 		var b strings.Builder
-		for _, c := range slotChoices(v, r.recipientOf(p)) {
-			b.WriteString(c.Block)
+		m := variants.Member{Tier: p.Tier, Relationship: string(p.Relationship), Locale: p.Locale, Attrs: p.Attrs}
+		for _, s := range v.Slots {
+			if i := s.Choose(m); i >= 0 {
+				b.WriteString(s.Alternatives[i].Block)
+			}
 			b.WriteByte(0)
 		}
 		return b.String()
@@ -153,10 +158,12 @@ func (r *run) viewAs(v variants.Variant, first *profile.Profile, members []*prof
 		if p == first {
 			continue
 		}
-		if k := key(p); len(v.Slots) > 0 && !seen[k] {
-			seen[k] = true
-			out = append(out, p)
-			continue
+		if len(v.Slots) > 0 {
+			if k := key(p); !seen[k] {
+				seen[k] = true
+				out = append(out, p)
+				continue
+			}
 		}
 		if len(rest) < maxReaders {
 			rest = append(rest, p)

@@ -351,6 +351,11 @@ type StageStatus struct {
 	// long it took; absent when it never was.
 	FinishedAt time.Time `json:"finished_at,omitzero"`
 	DurationMS int64     `json:"duration_ms,omitempty"`
+	// CPUMS and PeakRSS are the processor time it used (all cores) and
+	// the process's peak resident memory while it ran, in bytes; absent
+	// when not measured.
+	CPUMS   int64 `json:"cpu_ms,omitempty"`
+	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
 	// Counts are the stage's counts as the manifest records them.
 	Counts map[string]int `json:"counts,omitempty"`
 }
@@ -570,6 +575,7 @@ func stageStates(m *rundir.Manifest, last *stagesRun) []StageStatus {
 		}
 		if rec != nil && rec.Status == rundir.Done {
 			s.State, s.FinishedAt, s.DurationMS, s.Counts = StageEarlier, rec.FinishedAt, rec.DurationMS, rec.Counts
+			s.CPUMS, s.PeakRSS = rec.CPUMS, rec.PeakRSS
 		}
 		switch {
 		case slices.Contains(last.ran, n):

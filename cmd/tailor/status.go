@@ -95,6 +95,9 @@ func printStatus(w io.Writer, st *pipeline.RunStatus, now time.Time) {
 		line := fmt.Sprintf("%-13s", state)
 		if s.DurationMS > 0 || s.State == pipeline.StageRan {
 			line += fmt.Sprintf(" %8s", (time.Duration(s.DurationMS) * time.Millisecond).String())
+			if s.DurationMS > 0 && s.PeakRSS > 0 {
+				line += fmt.Sprintf("  %.1f cores, peak %s", float64(s.CPUMS)/float64(s.DurationMS), memory(s.PeakRSS))
+			}
 		}
 		if s.Error != "" {
 			line += "  " + s.Error

@@ -12,6 +12,8 @@ func TestClaimsSpending(t *testing.T) {
 		"you. spend", "you, and then spent", "Beyond spend", "Your next dinner counts", "you spending", "you-spend",
 		"spend you", "you_spend", "you spend_", "your spend? yes", "You ſpend", "Zoë, you spend", "you spent3", "",
 		"youyou spend", "your your spend", "you r spend", "yours spend",
+		"this month’s picks follow your card spending on Dining.", "you’spend", "yoüu spend", "you\xffspend", "\xffyou spent\xff",
+		"YOU ſPENT", "your ſpendings",
 	} {
 		if got, want := claimsSpending(s), spendClaim.MatchString(s); got != want {
 			t.Errorf("claimsSpending(%q) = %v, the expression says %v", s, got, want)

@@ -185,13 +185,13 @@ var spendClaim = regexp.MustCompile(`(?i)\byou(r)?\b[^.!?]*\bspen(d|ds|ding|t)\b
 
 // claimsSpending reports whether s speaks of the reader's spending, as
 // spendClaim matches: the word "you" or "your", in any case, then, before
-// a ".", "!" or "?", the word spend, spends, spending or spent.
+// a ".", "!" or "?", the word spend, spends, spending or spent. Words are
+// ASCII to the expression (\b) and to isWordByte alike; of all the
+// letters the expression looks for, only s has a case beyond ASCII (ſ,
+// U+017F), which the expression is left to match.
 func claimsSpending(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			// Case folding beyond ASCII (ſ for s): the expression's.
-			return spendClaim.MatchString(s)
-		}
+	if strings.Contains(s, "ſ") {
+		return spendClaim.MatchString(s)
 	}
 	for from := 0; ; {
 		j := indexFold(s[from:], "you")

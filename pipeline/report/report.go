@@ -295,6 +295,12 @@ func Write(w io.Writer, s Summary) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	x := &book{f: f}
+	// The new file's only sheet, active, becomes the Summary: no sheet is
+	// deleted or made active once the others are written, which would
+	// read the streamed ones back whole.
+	if err := f.SetSheetName(f.GetSheetName(0), SheetSummary); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	x.styles()
 	x.summary(s)
 	x.charts(s)
@@ -312,17 +318,11 @@ func Write(w io.Writer, s Summary) error {
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
 	}
-	if err := f.DeleteSheet("Sheet1"); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
 	for _, sh := range f.GetSheetList() {
 		x.finish(sh)
 	}
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
-	}
-	if i, err := f.GetSheetIndex(SheetSummary); err == nil {
-		f.SetActiveSheet(i)
 	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("report: %w", err)

@@ -15,7 +15,8 @@
 //	tailor cluster FEATURES.(csv|npy) [--k K] [--seed S] [--scale standard|none] [--max-iterations N] [--tol T] [--out FILE]
 //	tailor version
 //
-// Every command takes --log-format text|json for its logs on stderr.
+// Every command takes --log-format text|json for its logs on stderr, and
+// --cpu-profile FILE for a CPU profile of itself (go tool pprof).
 //
 // run, render and send hold the lock of the campaign month they write; a
 // second one is refused (exit 1) with the holder's command, pid and start.

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/tailor-mail/tailor/pipeline/rundir"
@@ -34,17 +35,50 @@ func ReadSettings(m *rundir.Manifest) (*RunSettings, error) {
 	return &s, nil
 }
 
-// hashInputs returns the SHA-256 of every input file, by input name.
+// hashInputs returns the SHA-256 of every input file, by input name. A
+// file whose stamp (rundir.Stamp) is the one the run directory's manifest
+// recorded with its hash is not read again: a run resumed, or run again
+// after a template edit, starts at once on a file of gigabytes.
 func (r *run) hashInputs() (map[string]string, error) {
+	known := map[string]rundir.InputRecord{}
+	if m, err := rundir.ReadManifest(r.dir); err == nil {
+		for _, in := range m.Inputs {
+			if in.Stamp != "" {
+				known[in.Path] = in
+			}
+		}
+	}
 	out := map[string]string{}
-	for _, in := range r.inputs {
-		sum, _, err := rundir.HashFile(in.path)
+	for i := range r.inputs {
+		in := &r.inputs[i]
+		stamp, err := rundir.Stamp(in.path)
 		if err != nil {
 			return nil, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, err)
 		}
-		out[in.name] = sum
+		if rec, ok := known[in.path]; ok && stamp != "" && rec.Stamp == stamp {
+			in.sum, in.stamp = rec.SHA256, stamp
+		} else if in.sum, _, in.stamp, err = rundir.HashFileStamped(in.path); err != nil {
+			return nil, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, err)
+		}
+		out[in.name] = in.sum
 	}
 	return out, nil
+}
+
+// inputSum returns the SHA-256 and size of an input file as ingest read
+// it: the hash taken when the run began, when the file's stamp says it
+// has not changed since, or else a hash of the file as it is now.
+func inputSum(in input) (sum string, size int64, stamp string, err error) {
+	if in.stamp != "" {
+		if now, err := rundir.Stamp(in.path); err == nil && now == in.stamp {
+			fi, err := os.Stat(in.path)
+			if err != nil {
+				return "", 0, "", err
+			}
+			return in.sum, fi.Size(), in.stamp, nil
+		}
+	}
+	return rundir.HashFileStamped(in.path)
 }
 
 // beginManifest reads the run directory's manifest, or starts one, and

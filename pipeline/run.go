@@ -57,6 +57,9 @@ type run struct {
 // input is one input file of the campaign.
 type input struct {
 	name, path string
+	// sum and stamp are the file's SHA-256 and stamp (rundir.Stamp) when
+	// the run began (hashInputs).
+	sum, stamp string
 }
 
 // newRun checks cfg and prepares a run: month, run directory, inputs,
@@ -101,10 +104,10 @@ func newRun(cfg Config) (*run, error) {
 		r.wave = cfg.Wave
 	}
 	r.dir = rundir.Path(root, c.Name, r.sendMonth())
-	r.inputs = []input{{"cardholders", r.campaignPath(c.Inputs.Cardholders)}}
-	for _, in := range []input{{"transactions", c.Inputs.Transactions}, {"profiles", c.Inputs.Profiles}} {
+	r.inputs = []input{{name: "cardholders", path: r.campaignPath(c.Inputs.Cardholders)}}
+	for _, in := range []input{{name: "transactions", path: c.Inputs.Transactions}, {name: "profiles", path: c.Inputs.Profiles}} {
 		if in.path != "" {
-			r.inputs = append(r.inputs, input{in.name, r.campaignPath(in.path)})
+			r.inputs = append(r.inputs, input{name: in.name, path: r.campaignPath(in.path)})
 		}
 	}
 	r.outboxMode = c.Mail.Outbox

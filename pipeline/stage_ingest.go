@@ -63,11 +63,11 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 		if err != nil {
 			return out, err
 		}
-		sum, size, err := rundir.HashFile(in.path)
+		sum, size, stamp, err := inputSum(in)
 		if err != nil {
 			return out, err
 		}
-		rec := rundir.InputRecord{Name: in.name, Path: in.path, SHA256: sum, Bytes: size,
+		rec := rundir.InputRecord{Name: in.name, Path: in.path, SHA256: sum, Bytes: size, Stamp: stamp,
 			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons,
 			UnmappedCategories: st.UnmappedCategories, EmptyRows: st.EmptyRows, RepeatedHeaders: st.RepeatedHeaders, Filtered: st.Filtered,
 			Encoding: st.Encoding, EncodingDetected: st.EncodingDetected}

@@ -9,7 +9,49 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
+
+// StampSettle is how long a file must have been left alone for its stamp
+// to stand for its contents: a write within the same tick of the clock as
+// the stamp was taken would leave the stamp as it was.
+const StampSettle = 2 * time.Second
+
+// stampSettle is StampSettle, which tests shorten.
+var stampSettle = StampSettle
+
+// Stamp returns what identifies a file's contents without reading them:
+// its device, inode, size, and modification and change times. It is ""
+// where the system gives no change time, or when the file was written
+// less than StampSettle ago; an empty stamp matches nothing, and the file
+// must be read.
+func Stamp(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	st, changed := stampOf(fi)
+	if st == "" || time.Since(changed) < stampSettle {
+		return "", nil
+	}
+	return st, nil
+}
+
+// HashFileStamped is HashFile with the file's stamp (Stamp), "" when the
+// file changed while it was read: the stamp stands for the bytes hashed.
+func HashFileStamped(path string) (sum string, size int64, stamp string, err error) {
+	before, err := Stamp(path)
+	if err != nil {
+		return "", 0, "", err
+	}
+	if sum, size, err = HashFile(path); err != nil {
+		return "", 0, "", err
+	}
+	if after, err := Stamp(path); err != nil || after != before {
+		before = ""
+	}
+	return sum, size, before, nil
+}
 
 // HashFile returns the SHA-256 and size of a file.
 func HashFile(path string) (string, int64, error) {

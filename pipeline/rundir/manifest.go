@@ -60,10 +60,15 @@ type DataRange struct {
 
 // InputRecord identifies one input file and what became of its rows.
 type InputRecord struct {
-	Name     string `json:"name"`
-	Path     string `json:"path"`
-	SHA256   string `json:"sha256"`
-	Bytes    int64  `json:"bytes"`
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+	// Stamp identifies the bytes hashed by the file's metadata
+	// (rundir.Stamp): a later run finding the same stamp takes SHA256
+	// without reading the file again. Empty when the file had just been
+	// written.
+	Stamp    string `json:"stamp,omitempty"`
 	Rows     int    `json:"rows"`
 	Accepted int    `json:"accepted"`
 	Rejected int    `json:"rejected"`

@@ -53,6 +53,10 @@ func TestClaims(t *testing.T) {
 		"spend",
 		"x. spend. y. spend",
 		"Tuition\u00a0spend. next",
+		"spend.\n\nspend\n\n\nx spend",
+		"a\n\nb spend. c\n\n d spent e\n\nspend",
+		"\n\nspend\n\nspend",
+		"Spend\n\nspend",
 	} {
 		if got, want := claims([]byte(text)), claimsBySentences([]byte(text)); !slices.Equal(got, want) {
 			t.Errorf("claims(%q) = %q, want %q", text, got, want)
@@ -92,6 +96,17 @@ func sentences(text string) []string {
 		}
 	}
 	return out
+}
+
+func FuzzCollapseSpaces(f *testing.F) {
+	for _, s := range []string{"  a  b\n\tc ", "", " ", "x\u00a0y\u2003z\u0085", "\xff \xfe", "a\u200bb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := collapseSpaces([]byte(s)), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("collapseSpaces(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
 
 func FuzzIndexBlockClass(f *testing.F) {

@@ -337,6 +337,9 @@ func (c *Checker) subjectOf(m Message) int {
 // from their paragraphs, found without cutting the rest of the text.
 func claims(text []byte) []string {
 	var out []string
+	// para is where the paragraph of the last "spen" found starts, the
+	// byte after the last "\n\n" before searched.
+	para, searched := 0, 0
 	for start := 0; ; {
 		i := indexSpen(text[start:])
 		if i < 0 {
@@ -345,26 +348,71 @@ func claims(text []byte) []string {
 		i += start
 		// The paragraph around it, then its sentence: from just after
 		// the last word before it that ends one, to the end of the first
-		// word from it that does.
-		para := bytes.LastIndex(text[:i], []byte("\n\n")) + 1
-		from := para
+		// word from it that does. A paragraph break is looked for only
+		// in what was not looked at before (from one byte back, for a
+		// break across).
+		from := max(searched-1, 0)
+		if j := bytes.LastIndex(text[from:i], []byte("\n\n")); j >= 0 {
+			para = from + j + 1
+		}
+		searched = i
+		from = para
 		for k := i - 1; k > para; k-- {
-			if isSpaceAt(text, k) && endsSentence(text[para:k]) {
+			if endsSentence(text[para:k]) && isSpaceAt(text, k) {
 				from = k
 				break
 			}
 		}
 		to := i
 		for to < len(text) && !(endsSentence(text[:to]) && (to == len(text) || isSpaceAt(text, to))) {
-			if bytes.HasPrefix(text[to:], []byte("\n\n")) {
+			if text[to] == '\n' && to+1 < len(text) && text[to+1] == '\n' {
 				break
 			}
 			to++
 		}
-		out = append(out, strings.Join(strings.Fields(string(text[from:to])), " "))
+		out = append(out, collapseSpaces(text[from:to]))
 		start = to
 	}
 }
+
+// collapseSpaces is strings.Join(strings.Fields(string(b)), " "): b's
+// words, one space apart, without spaces around them.
+func collapseSpaces(b []byte) string {
+	out := make([]byte, 0, len(b))
+	space := false
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			i++
+			if asciiSpace[c] {
+				space = true
+				continue
+			}
+			if space && len(out) > 0 {
+				out = append(out, ' ')
+			}
+			space = false
+			out = append(out, c)
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if unicode.IsSpace(r) {
+			space = true
+			i += n
+			continue
+		}
+		if space && len(out) > 0 {
+			out = append(out, ' ')
+		}
+		space = false
+		out = append(out, b[i:i+n]...)
+		i += n
+	}
+	return string(out)
+}
+
+// asciiSpace are the ASCII spaces, as unicode.IsSpace sees them.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // isSpaceAt reports whether a space (as strings.Fields sees one) starts at
 // b[i].

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"time"
@@ -29,10 +31,41 @@ type globalOptions struct {
 	// the command runs.
 	cpuProfile string
 	profile    *os.File
+	// heapProfile is the file name of --heap-profile: the live heap after
+	// each stage goes to heapProfile.<stage>.
+	heapProfile string
 }
 
-// startProfile starts the CPU profile --cpu-profile asks for.
+// stageHeap writes the live heap, after a collection, to the file
+// --heap-profile names, followed by the stage's name: what the stages
+// after it start with. A failure is logged, not fatal.
+func (g *globalOptions) stageHeap(e pipeline.Event, w io.Writer) {
+	if g.heapProfile == "" || e.State != pipeline.EventDone {
+		return
+	}
+	runtime.GC()
+	f, err := os.Create(g.heapProfile + "." + e.Stage)
+	if err == nil {
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		// Said once: the run goes on without the profiles.
+		fmt.Fprintln(w, "tailor: --heap-profile:", err)
+		g.heapProfile = ""
+	}
+}
+
+// startProfile starts the CPU profile --cpu-profile asks for, and checks
+// that the folder of --heap-profile's files is there.
 func (g *globalOptions) startProfile() error {
+	if g.heapProfile != "" {
+		if fi, err := os.Stat(filepath.Dir(g.heapProfile)); err != nil || !fi.IsDir() {
+			return usageError{fmt.Errorf("--heap-profile %s: no folder %s to write it in", g.heapProfile, filepath.Dir(g.heapProfile))}
+		}
+	}
 	if g.cpuProfile == "" {
 		return nil
 	}

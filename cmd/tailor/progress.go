@@ -66,6 +66,7 @@ func isTerminal(w io.Writer) bool {
 func (s *stageReporter) event(e pipeline.Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.g.stageHeap(e, s.w)
 	if e.State == pipeline.EventProgress && e.Progress != nil {
 		if s.quiet {
 			return

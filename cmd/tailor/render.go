@@ -58,6 +58,7 @@ func renderRun(ctx context.Context, o renderOptions, stdout, stderr io.Writer) e
 	start := time.Now()
 	res, err := pipeline.Render(ctx, pipeline.RenderConfig{RunDir: o.runDir, Templates: o.templates, Version: Version, Command: o.line,
 		Events: func(e pipeline.Event) {
+			o.g.stageHeap(e, stderr)
 			kept := "the templates are unchanged"
 			if e.Stage == "variants" {
 				kept = "the blocks' front matter is unchanged, and what the templates read of a cluster"

@@ -84,11 +84,15 @@ func (l *loader) clusters() *segment.File {
 	return c.file
 }
 
-// assignments returns the variant of every cardholder that has one.
-func (l *loader) assignments() map[string]string {
+// assignments returns the variant of every profile that has one.
+func (l *loader) assignments() assignment {
 	c := &l.o.cluster
 	if l.err != nil || c.assigned != nil {
 		return c.assigned
+	}
+	ps := l.profiles()
+	if l.err != nil {
+		return nil
 	}
 	f, err := os.Open(l.r.file(rundir.AssignmentsFile))
 	if err != nil {
@@ -96,7 +100,15 @@ func (l *loader) assignments() map[string]string {
 		return nil
 	}
 	defer f.Close()
-	c.assigned, l.err = segment.ReadAssignments(bufio.NewReader(f), rundir.AssignmentsFile)
+	byID, err := segment.ReadAssignments(bufio.NewReader(f), rundir.AssignmentsFile)
+	if err != nil {
+		l.err = err
+		return nil
+	}
+	c.assigned = make(assignment, len(ps))
+	for i := range ps {
+		c.assigned[i] = byID[ps[i].ID]
+	}
 	return c.assigned
 }
 

@@ -34,7 +34,7 @@ type mailable struct {
 // newMailing lists who may be mailed of ps, each with the newsletter
 // their variant (assigned) reads: newsletterOf maps a variant id to it,
 // and an id it does not hold is kept as it is.
-func newMailing(ps []profile.Profile, assigned, newsletterOf map[string]string, list *suppress.List) *mailing {
+func newMailing(ps []profile.Profile, assigned assignment, newsletterOf map[string]string, list *suppress.List) *mailing {
 	ml := &mailing{byVariant: map[string][]*profile.Profile{}}
 	for i := range ps {
 		p := &ps[i]
@@ -44,7 +44,7 @@ func newMailing(ps []profile.Profile, assigned, newsletterOf map[string]string, 
 		if on, _ := list.Has(p.ID, p.Email); on {
 			continue
 		}
-		if v, ok := assigned[p.ID]; ok {
+		if v := assigned[i]; v != "" {
 			if n, ok := newsletterOf[v]; ok {
 				v = n
 			}

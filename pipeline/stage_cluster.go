@@ -24,8 +24,13 @@ type clustered struct {
 	Continuity *continuity
 
 	file     *segment.File
-	assigned map[string]string // cardholder id -> variant id
+	assigned assignment
 }
+
+// assignment is the variant of each profile, by its index in the
+// profiles: "" for a cardholder in no cluster. It is what
+// assignments.csv says, a few bytes a cardholder instead of a map by id.
+type assignment []string
 
 // continuity is how this month's clusters follow last month's.
 type continuity struct {
@@ -109,6 +114,10 @@ func (r *run) cluster(ctx context.Context, ps []profile.Profile, features []stri
 		return segment.WriteAssignments(w, ps, feats.Rows, res.Assign, variantOf)
 	}); err != nil {
 		return out, err
+	}
+	out.assigned = make(assignment, len(ps))
+	for row, c := range res.Assign {
+		out.assigned[feats.Rows[row]] = variantOf[c]
 	}
 	out.file, out.Clusters, out.Clustered, out.Iterations = cf, sc.K, len(feats.Rows), res.Iterations
 	return out, nil

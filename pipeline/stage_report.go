@@ -29,7 +29,7 @@ func (reported) outputs() []string { return []string{rundir.ReportFile} }
 // reportIn is what the report stage reads.
 type reportIn struct {
 	profiles []profile.Profile
-	assigned map[string]string // cardholder id -> variant id
+	assigned assignment
 	clusters *segment.File
 	plan     *variants.Plan
 	// messages is the number of messages the outbox gets; transactions
@@ -131,7 +131,7 @@ func (r *run) relationshipsAndLost(in reportIn, n int) ([]report.Mix, []report.L
 	var lost []report.LostCustomer
 	for i := range in.profiles {
 		p := &in.profiles[i]
-		if vi, ok := variantIndex[in.assigned[p.ID]]; ok && vi < n {
+		if vi, ok := variantIndex[in.assigned[i]]; ok && vi < n {
 			addTo(&mixes[vi], p.Relationship)
 		}
 		if p.Cancelled {
@@ -245,7 +245,7 @@ func members(in reportIn, n, k int) ([]report.Members, [][]float64) {
 	}
 	for i := range in.profiles {
 		p := &in.profiles[i]
-		vi, ok := variantIndex[in.assigned[p.ID]]
+		vi, ok := variantIndex[in.assigned[i]]
 		if !ok || vi >= n {
 			continue
 		}

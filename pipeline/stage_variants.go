@@ -43,9 +43,9 @@ func (p planned) distinct() int {
 }
 
 // plan plans one variant per cluster from the template set's blocks and
-// writes variants.json. ps and assigned (cardholder id to variant id)
+// writes variants.json. ps and assigned (the variant of each profile)
 // count the recipients of each alternative of the variants' slots.
-func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]string) (planned, error) {
+func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned assignment) (planned, error) {
 	var out planned
 	clusters := make([]variants.Cluster, len(cf.Clusters))
 	for i, c := range cf.Clusters {
@@ -107,7 +107,7 @@ func (r *run) plan(cf *segment.File, ps []profile.Profile, assigned map[string]s
 // kindsOf fills each cluster's Kinds: its eligible members (those whose
 // mail status lets them get the newsletter) by what chooses their
 // alternatives, with the attributes the blocks name.
-func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.Profile, assigned map[string]string) {
+func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.Profile, assigned assignment) {
 	var names []string
 	for _, b := range blocks {
 		for a := range b.Attributes {
@@ -120,7 +120,7 @@ func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.
 	byVariant := map[string][]*profile.Profile{}
 	for i := range ps {
 		if p := &ps[i]; p.Status() == profile.StatusMail {
-			if v, ok := assigned[p.ID]; ok {
+			if v := assigned[i]; v != "" {
 				byVariant[v] = append(byVariant[v], p)
 			}
 		}

@@ -51,10 +51,9 @@ func (r *run) hashInputs() (map[string]string, error) {
 	out := map[string]string{}
 	for i := range r.inputs {
 		in := &r.inputs[i]
-		stamp, err := rundir.Stamp(in.path)
-		if err != nil {
-			return nil, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, err)
-		}
+		// A file that cannot be read has no stamp; hashing it says why.
+		stamp, _ := rundir.Stamp(in.path)
+		var err error
 		if rec, ok := known[in.path]; ok && stamp != "" && rec.Stamp == stamp {
 			in.sum, in.stamp = rec.SHA256, stamp
 		} else if in.sum, _, in.stamp, err = rundir.HashFileStamped(in.path); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/render"
@@ -232,4 +233,25 @@ func TestPersonalizeAfterFallback(t *testing.T) {
 		}
 		diff(t, fmt.Sprint("after fallback ", i), got, want)
 	}
+	// The templates a newsletter with a fast path lets go are parsed again
+	// once, whoever needs them first.
+	n, err = linkedEngine(t, set).Compile(plan(t, set)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := n.Personalize(bad, unsubscribe(t, recipient.ID)); err == nil || !strings.Contains(err.Error(), `number: "lots"`) {
+				t.Errorf("error %v, want the number's", err)
+			}
+			got, err := n.PersonalizeSlow(recipient, unsubscribe(t, recipient.ID))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			diff(t, "the templates parsed again", got, want)
+		})
+	}
+	wg.Wait()
 }

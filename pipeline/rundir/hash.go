@@ -42,7 +42,8 @@ func Stamp(path string) (string, error) {
 func HashFileStamped(path string) (sum string, size int64, stamp string, err error) {
 	before, err := Stamp(path)
 	if err != nil {
-		return "", 0, "", err
+		// Opening the file says what is wrong with it.
+		before = ""
 	}
 	if sum, size, err = HashFile(path); err != nil {
 		return "", 0, "", err

@@ -12,9 +12,9 @@
 //
 // The Lloyd iterations are exact but skip most distance computations
 // with distance bounds: Hamerly's for K < 32, simplified Yinyang with
-// about K/10 centroid groups above. The assignments are those of
+// about K/20 centroid groups above. The assignments are those of
 // comparing every row with every centroid, bit for bit, ties going to
-// the lowest index. The bounds take 4*(K/10+1) bytes per row (float32).
+// the lowest index. The bounds take 4*(K/20+1) bytes per row (float32).
 //
 // With Config.MinSize, clusters smaller than that merge into their
 // nearest neighbours once Lloyd's iterations end, and the iterations

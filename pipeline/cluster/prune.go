@@ -17,7 +17,7 @@ import (
 //
 //   - with one group (k < yinyangMinK) this is Hamerly's algorithm, a
 //     lower bound on the distance to the second-nearest centroid;
-//   - with about k/10 groups, formed once by k-means on the initial
+//   - with about k/20 groups, formed once by k-means on the initial
 //     centroids, it is the simplified Yinyang algorithm of Newling and
 //     Fleuret (groups filtered, no per-centroid filtering).
 //
@@ -97,7 +97,7 @@ const boundRing = 64
 func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float64, seed uint64) (*boundedAssigner, error) {
 	groups := 1
 	if k >= yinyangMinK {
-		groups = k / 10
+		groups = k / 20
 	}
 	group := make([]int32, k)
 	if groups > 1 {

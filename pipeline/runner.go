@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -215,6 +216,10 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			}
 			backups = append(backups, b)
 		}
+		// What the stages before left behind goes back to the system
+		// before a stage starts: a stage's peak is its own, not the
+		// collector's headroom of the one before.
+		debug.FreeOSMemory()
 		var meter usage.Meter
 		meter.Start()
 		out, err := st.run(ctx)

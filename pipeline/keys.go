@@ -17,6 +17,7 @@ import (
 // defaults where a stage's output depends on the value, not on how it was
 // given; a key changes only when the outputs would.
 func (r *run) setKeys(stages []stage, inputs map[string]string) {
+	r.keyed = stages
 	f, c := r.asWritten, &r.c
 	parts := map[string][]any{
 		"ingest": {r.cfg.Version, inputs, f.Inputs.Currency, f.Inputs.Tiers, *c.Inputs.ErrorBudget, f.Format,

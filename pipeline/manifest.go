@@ -1,8 +1,13 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -38,16 +43,23 @@ func ReadSettings(m *rundir.Manifest) (*RunSettings, error) {
 // hashInputs returns the SHA-256 of every input file, by input name. A
 // file whose stamp (rundir.Stamp) is the one the run directory's manifest
 // recorded with its hash is not read again: a run resumed, or run again
-// after a template edit, starts at once on a file of gigabytes.
+// after a template edit, starts at once on a file of gigabytes. When no
+// stage can be kept (the manifest has no finished ingest), nothing needs
+// the hashes before ingest, which hashes the files as it reads them
+// (readHash): their sums are left "" and the keys set again after it
+// (rekey).
 func (r *run) hashInputs() (map[string]string, error) {
 	known := map[string]rundir.InputRecord{}
-	if m, err := rundir.ReadManifest(r.dir); err == nil {
+	m, err := rundir.ReadManifest(r.dir)
+	if err == nil {
 		for _, in := range m.Inputs {
 			if in.Stamp != "" {
 				known[in.Path] = in
 			}
 		}
 	}
+	later := err != nil || m.Campaign != r.c.Name || m.Month != r.monthName() ||
+		m.Stage("ingest") == nil || m.Stage("ingest").Status != rundir.Done
 	out := map[string]string{}
 	for i := range r.inputs {
 		in := &r.inputs[i]
@@ -56,6 +68,11 @@ func (r *run) hashInputs() (map[string]string, error) {
 		var err error
 		if rec, ok := known[in.path]; ok && stamp != "" && rec.Stamp == stamp {
 			in.sum, in.stamp = rec.SHA256, stamp
+		} else if later {
+			if _, err := os.Stat(in.path); err != nil {
+				return nil, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, unstat(err))
+			}
+			r.rekeyAfterIngest = true
 		} else if in.sum, _, in.stamp, err = rundir.HashFileStamped(in.path); err != nil {
 			return nil, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, err)
 		}
@@ -64,10 +81,48 @@ func (r *run) hashInputs() (map[string]string, error) {
 	return out, nil
 }
 
+// unstat says a Stat error as opening the file would: "open PATH: ...".
+func unstat(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: "open", Path: pe.Path, Err: pe.Err}
+	}
+	return err
+}
+
+// readHash hashes the bytes of an input as ingest reads them.
+type readHash struct {
+	h hash.Hash
+	n int64
+	// stamp is the file's before it was opened.
+	stamp string
+}
+
+func newReadHash(path string) *readHash {
+	stamp, _ := rundir.Stamp(path)
+	return &readHash{h: sha256.New(), stamp: stamp}
+}
+
+func (t *readHash) Write(p []byte) (int, error) {
+	t.n += int64(len(p))
+	return t.h.Write(p)
+}
+
 // inputSum returns the SHA-256 and size of an input file as ingest read
-// it: the hash taken when the run began, when the file's stamp says it
-// has not changed since, or else a hash of the file as it is now.
-func inputSum(in input) (sum string, size int64, stamp string, err error) {
+// it: the hash of the bytes read (rh, when the run began without it) if
+// they were the whole file, the hash taken when the run began, when the
+// file's stamp says it has not changed since, or else a hash of the file
+// as it is now.
+func inputSum(in input, rh *readHash) (sum string, size int64, stamp string, err error) {
+	if rh != nil {
+		if fi, err := os.Stat(in.path); err == nil && fi.Size() == rh.n {
+			if now, err := rundir.Stamp(in.path); err != nil || now != rh.stamp {
+				// Written while it was read: what was read is hashed.
+				rh.stamp = ""
+			}
+			return hex.EncodeToString(rh.h.Sum(nil)), rh.n, rh.stamp, nil
+		}
+	}
 	if in.stamp != "" {
 		if now, err := rundir.Stamp(in.path); err == nil && now == in.stamp {
 			fi, err := os.Stat(in.path)

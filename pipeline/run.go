@@ -52,6 +52,10 @@ type run struct {
 	md          *templates.Markdown
 
 	manifest *rundir.Manifest
+	// keyed are the stages setKeys keyed; rekeyAfterIngest says their keys
+	// wait for the inputs' hashes, which ingest takes as it reads them.
+	keyed            []stage
+	rekeyAfterIngest bool
 }
 
 // input is one input file of the campaign.

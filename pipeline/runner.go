@@ -233,7 +233,9 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		use := meter.Stop()
 		d := use.Wall
 		counts := countsOf(out)
-		m.SetStage(rundir.StageRecord{Name: st.name, Status: rundir.Done, Key: st.key, FinishedAt: r.cfg.Now().UTC(),
+		// stages[i]: ingest sets the keys again when the run began
+		// without the inputs' hashes (hashInputs).
+		m.SetStage(rundir.StageRecord{Name: st.name, Status: rundir.Done, Key: stages[i].key, FinishedAt: r.cfg.Now().UTC(),
 			DurationMS: d.Milliseconds(), CPUMS: use.CPU.Milliseconds(), PeakRSS: use.PeakRSS, Counts: counts, Outputs: recs})
 		m.LastRun.Ran = append(m.LastRun.Ran, st.name)
 		if !x.atomic {

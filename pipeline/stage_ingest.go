@@ -51,9 +51,13 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 	}
 	m := r.meter("ingest", "bytes", total)
 	defer m.close()
-	for _, in := range r.inputs {
+	for i, in := range r.inputs {
 		m.SetDetail(filepath.Base(in.path))
-		st, err := r.ingestFile(ctx, swap, in, &set, &out, m)
+		var rh *readHash
+		if in.sum == "" {
+			rh = newReadHash(in.path)
+		}
+		st, err := r.ingestFile(ctx, swap, in, rh, &set, &out, m)
 		var mce *ingest.MissingColumnsError
 		if errors.As(err, &mce) {
 			// The campaign names columns the file does not have: a
@@ -63,10 +67,11 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 		if err != nil {
 			return out, err
 		}
-		sum, size, stamp, err := inputSum(in)
+		sum, size, stamp, err := inputSum(in, rh)
 		if err != nil {
 			return out, err
 		}
+		r.inputs[i].sum, r.inputs[i].stamp = sum, stamp
 		rec := rundir.InputRecord{Name: in.name, Path: in.path, SHA256: sum, Bytes: size, Stamp: stamp,
 			Rows: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Reasons: st.Reasons,
 			UnmappedCategories: st.UnmappedCategories, EmptyRows: st.EmptyRows, RepeatedHeaders: st.RepeatedHeaders, Filtered: st.Filtered,
@@ -95,6 +100,14 @@ func (r *run) ingest(ctx context.Context) (ingested, error) {
 		return out, err
 	}
 	r.manifest.Inputs = records
+	if r.rekeyAfterIngest {
+		sums := map[string]string{}
+		for _, in := range r.inputs {
+			sums[in.name] = in.sum
+		}
+		r.setKeys(r.keyed, sums)
+		r.rekeyAfterIngest = false
+	}
 	if budgetErr != nil {
 		return out, budgetErr
 	}
@@ -116,13 +129,17 @@ func missingColumnsKey(input string, mce *ingest.MissingColumnsError) string {
 }
 
 // ingestFile reads one input, writing its rejects into the swap.
-func (r *run) ingestFile(ctx context.Context, swap *rundir.Swap, in input, set **ingest.CardholderSet, out *ingested, m *meter) (st ingest.Stats, err error) {
+func (r *run) ingestFile(ctx context.Context, swap *rundir.Swap, in input, rh *readHash, set **ingest.CardholderSet, out *ingested, m *meter) (st ingest.Stats, err error) {
 	osf, err := os.Open(in.path)
 	if err != nil {
 		return st, fmt.Errorf("%w: inputs.%s: %w", ErrConfig, in.name, err)
 	}
 	defer osf.Close()
-	f := countingReader{osf, m}
+	var src io.Reader = osf
+	if rh != nil {
+		src = io.TeeReader(osf, rh)
+	}
+	f := countingReader{src, m}
 	opts, err := r.ingestOptions(in.name)
 	if err != nil {
 		return st, err

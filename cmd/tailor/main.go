@@ -111,6 +111,7 @@ messages.`,
 		if err := g.check(); err != nil {
 			return err
 		}
+		pipeline.DefaultMemoryLimit(os.Getenv)
 		return g.startProfile()
 	}
 	root.AddCommand(newRunCmd(stdout, stderr, g), newSendCmd(stdout, stderr, g), newScheduleCmd(stdout, stderr, g), newCheckCmd(stdout), newRenderCmd(stdout, stderr, g), newGenCmd(stdout), newClusterCmd(stdout),

@@ -75,7 +75,7 @@ stopped.`,
 	f.StringVar(&o.wave, "resend-as", "", "run a resend wave of a month whose send has started, into <month>-<wave>, with Message-IDs of its own")
 	f.BoolVar(&o.send, "send", false, "then send the run's messages through the campaign's [[smtp]] relays, as tailor send does")
 	f.BoolVar(&o.dryRun, "dry-run", false, "check everything the run needs, as tailor check CAMPAIGN.toml does, and stop: nothing is written")
-	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit, e.g. 900MiB or 4GiB (default: GOMEMLIMIT, else none); about 0.9 GiB per million cardholders profiled")
+	f.StringVar(&o.memory, "memory-limit", "", "soft memory limit, e.g. 900MiB or 4GiB (default: GOMEMLIMIT, else 90% of the machine's or container's memory); about 0.9 GiB per million cardholders profiled")
 	return cmd
 }
 

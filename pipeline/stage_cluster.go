@@ -49,10 +49,7 @@ func (clustered) outputs() []string { return []string{rundir.ClustersFile, rundi
 func (r *run) cluster(ctx context.Context, ps []profile.Profile, features []string) (clustered, error) {
 	var out clustered
 	cc := r.c.Clustering
-	feats := profile.BuildFeatures(r.tax, ps, cc.Weights.featureOptions())
-	if features != nil {
-		feats = profile.FeatureMatrix(ps, features, cc.Scale != "none")
-	}
+	feats := r.clusterFeatures(ps, features)
 	if len(feats.Rows) == 0 {
 		return out, fmt.Errorf("no cardholder has spending in the window ending %s, nor pre-aggregated features", r.monthName())
 	}

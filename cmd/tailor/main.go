@@ -12,7 +12,7 @@
 //	tailor schedule CAMPAIGN.toml... [--once] [--out DIR] [-q]
 //	tailor unsubscribe serve --campaign CAMPAIGN.toml [--addr 127.0.0.1:8026] [--out DIR]
 //	tailor gen [--cardholders N] [--months N] [--end YYYY-MM] [--transactions-per-month X] [--seed N] [--bad-rows] [--out DIR]
-//	tailor cluster FEATURES.(csv|npy) [--k K] [--seed S] [--scale standard|none] [--max-iterations N] [--tol T] [--out FILE]
+//	tailor cluster FEATURES.(csv|npy) | RUN_DIR [--k K] [--seed S] [--scale standard|none] [--max-iterations N] [--tol T] [--out FILE] [--save-matrix FILE.npy]
 //	tailor version
 //
 // Every command takes --log-format text|json for its logs on stderr, and

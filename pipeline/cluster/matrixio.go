@@ -148,6 +148,34 @@ func ReadNPY(r io.Reader, name string) (*Matrix, error) {
 	return m, nil
 }
 
+// WriteNPY writes data, rows of dim values, row-major, as a
+// two-dimensional NumPy .npy array of little-endian float64 ('<f8') in C
+// order, version 1.0: numpy.load and ReadNPY read back the very same
+// values.
+func WriteNPY(w io.Writer, data []float64, dim int) error {
+	if dim < 1 || len(data)%dim != 0 {
+		return fmt.Errorf("cluster: %d values do not make rows of %d", len(data), dim)
+	}
+	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", len(data)/dim, dim)
+	// The magic string, version and header length take 10 bytes; the
+	// header is padded with spaces and a newline so that the data start
+	// on a multiple of 64 bytes, as NumPy writes it.
+	pad := 63 - (10+len(header))%64
+	header += strings.Repeat(" ", pad) + "\n"
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(bw, binary.LittleEndian, uint16(len(header)))
+	bw.WriteString(header)
+	var buf [8]byte
+	for _, v := range data {
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
+		if _, err := bw.Write(buf[:]); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
 // Standardize scales every column of m to zero mean and unit variance; a
 // column with no variance becomes 0.
 func (m *Matrix) Standardize() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -73,6 +74,39 @@ func TestReadNPY(t *testing.T) {
 	for _, tt := range bad {
 		if _, err := cluster.ReadNPY(bytes.NewReader(tt.in), "m.npy"); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ReadNPY: %v, want %s", err, tt.want)
+		}
+	}
+}
+
+func TestWriteNPY(t *testing.T) {
+	vals := []float64{1, -0.5, 1.0 / 3, math.Copysign(0, -1), 5e-324, math.MaxFloat64, -7, 1e10}
+	for _, dim := range []int{1, 2, 4, 8} {
+		var b bytes.Buffer
+		if err := cluster.WriteNPY(&b, vals, dim); err != nil {
+			t.Fatal(err)
+		}
+		if want := npy("<f8", len(vals)/dim, dim, vals); !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("dim %d: wrote\n%q\nwant\n%q", dim, b.Bytes(), want)
+		}
+		if start := b.Len() - 8*len(vals); start%64 != 0 {
+			t.Errorf("dim %d: the data start at byte %d, want a multiple of 64", dim, start)
+		}
+		m, err := cluster.ReadNPY(&b, "m.npy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Dim != dim || m.Rows() != len(vals)/dim {
+			t.Errorf("dim %d: read %d x %d", dim, m.Rows(), m.Dim)
+		}
+		for i, v := range m.Data {
+			if math.Float64bits(v) != math.Float64bits(vals[i]) {
+				t.Errorf("dim %d: value %d read %v, wrote %v", dim, i, v, vals[i])
+			}
+		}
+	}
+	for _, dim := range []int{0, 3} {
+		if err := cluster.WriteNPY(io.Discard, vals, dim); err == nil {
+			t.Errorf("dim %d: no error for %d values", dim, len(vals))
 		}
 	}
 }

@@ -253,6 +253,13 @@ def loadavg():
         return "unknown"
 
 
+def num(v):
+    """v to seven significant digits, without an exponent: "15,072,158",
+    "26,240.27"."""
+    digits = len(str(int(abs(v)))) if abs(v) >= 1 else 1
+    return format(v, ",.%df" % max(0, 7 - digits))
+
+
 def pct(r):
     return "%+.3f%%" % (100 * r)
 
@@ -304,13 +311,13 @@ def main():
             if (tl["rows"], tl["dim"]) != (n, d):
                 sys.exit("compare.py: %s: tailor read %d x %d, numpy %d x %d" % (path, tl["rows"], tl["dim"], n, d))
             ratio = tl["inertia"] / sk["inertia"] - 1
-            print("| %s | %s | %d | %s | %d | %.7g | %.1f s | %d%s | %.7g | %.1f s | %d%s | %s |" % (
-                name, format(n, ","), d, format(a.k, ","), seed, sk["inertia"], sk["seconds"], sk["iterations"],
+            print("| %s | %s | %d | %s | %d | %s | %.1f s | %d%s | %s | %.1f s | %d%s | %s |" % (
+                name, format(n, ","), d, format(a.k, ","), seed, num(sk["inertia"]), sk["seconds"], sk["iterations"],
                 " (cap)" if sk["iterations"] >= a.max_iter else "",
-                tl["inertia"], tl["seconds"], tl["iterations"], "" if tl["converged"] else " (cap)", pct(ratio)), flush=True)
+                num(tl["inertia"]), tl["seconds"], tl["iterations"], "" if tl["converged"] else " (cap)", pct(ratio)), flush=True)
             if not a.no_check:
                 ski, tli = inertia_of(x, sk["labels"], a.k, np), inertia_of(x, tl["labels"], a.k, np)
-                checks.append("| %s | %d | %.7g | %.7g | %s |" % (name, seed, ski, tli, pct(tli / ski - 1)))
+                checks.append("| %s | %d | %s | %s | %s |" % (name, seed, num(ski), num(tli), pct(tli / ski - 1)))
             del sk, tl
         del x
 

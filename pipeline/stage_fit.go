@@ -98,18 +98,20 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 	// Each message's misfits, by its place in the list, so that the
 	// examples come in input order whatever the workers' order.
 	found := make([][]fit.Misfit, len(ml.list))
+	order, err := byNewsletter(ml.list, variantAt)
+	if err != nil {
+		return fitted{}, err
+	}
 	var mu sync.Mutex
 	progress := r.meter("fit", "messages", int64(len(ml.list)))
 	defer progress.close()
 	// Each message is read once: its parts' room is used again.
 	parts := sync.Pool{New: func() any { return new(render.Message) }}
-	err := workers.Each(ctx, len(ml.list), func(i int) error {
+	err = workers.Each(ctx, len(order), func(k int) error {
 		defer progress.Add(1)
+		i := order[k]
 		m := ml.list[i]
-		n, ok := byID[m.variant]
-		if !ok {
-			return fmt.Errorf("fit: cardholder %s: variant %s is not in the plan", m.profile.ID, m.variant)
-		}
+		n := byID[m.variant]
 		rc := r.recipientOf(m.profile)
 		room := parts.Get().(*render.Message)
 		defer parts.Put(room)
@@ -158,6 +160,34 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 		return fitted{}, err
 	}
 	return fitted{Checked: rep.Checked, Misfit: rep.Misfit}, nil
+}
+
+// byNewsletter returns the indexes of list grouped by newsletter, in the
+// order of the plan and, within one, in list order: the audit personalizes
+// each newsletter's messages one after the other, while its programs are
+// in the processor's caches. A million messages taken in list order, each
+// from another of 1,349 newsletters, spend most of their time waiting on
+// memory.
+func byNewsletter(list []mailable, variantAt map[string]int) ([]int, error) {
+	at := make([]int32, len(list))
+	start := make([]int, len(variantAt)+1)
+	for i, m := range list {
+		v, ok := variantAt[m.variant]
+		if !ok {
+			return nil, fmt.Errorf("fit: cardholder %s: variant %s is not in the plan", m.profile.ID, m.variant)
+		}
+		at[i] = int32(v)
+		start[v+1]++
+	}
+	for v := 1; v < len(start); v++ {
+		start[v] += start[v-1]
+	}
+	order := make([]int, len(list))
+	for i, v := range at {
+		order[start[v]] = i
+		start[v]++
+	}
+	return order, nil
 }
 
 // ErrFit is wrapped by the error of a run whose messages say something

@@ -131,8 +131,8 @@ func BenchmarkKMeansLarge(b *testing.B) {
 			init string
 			opt  options
 		}{
-			{"plain", initPlusPlus, options{plain: true}},
-			{"pruned", initPlusPlus, options{}},
+			{"plain", initAllRows, options{plain: true}},
+			{"pruned", initAllRows, options{}},
 			{"fast", initAuto, options{}},
 		} {
 			b.Run(fmt.Sprintf("N=%d/K=%d/%s", rows, k, v.name), func(b *testing.B) {

@@ -61,15 +61,16 @@ type Config struct {
 	Workers int     // goroutines for the parallel steps; default runtime.GOMAXPROCS(0)
 
 	// Init chooses the initial centroids:
-	//   - "kmeans++": k-means++ over all rows;
-	//   - "sample": k-means++ over a uniform sample of max(10*K, 50000)
-	//     rows drawn with Seed (all rows when there are no more, or when
+	//   - "kmeans++": k-means++ over all rows, one draw per centroid;
+	//   - "sample": greedy k-means++ (the best of 2 + 2 ln K draws per
+	//     centroid) over a uniform sample of max(10*K, 50000) rows drawn
+	//     with Seed (all rows when there are no more, or when
 	//     the sample has fewer than K distinct rows), refined by Lloyd
 	//     iterations on the sample under the same MaxIter and Tol; Lloyd
 	//     then runs on all rows;
 	//   - "auto" or "" (the default): currently "sample". Inputs of at
-	//     most max(10*K, 50000) rows thus get exact k-means++ on all
-	//     rows, the same result as "kmeans++".
+	//     most max(10*K, 50000) rows thus get greedy k-means++ on all
+	//     rows.
 	Init string
 
 	// Start, when not nil, gives the initial centroids instead: K*dim
@@ -115,6 +116,9 @@ const (
 	initAuto     = "auto"
 	initPlusPlus = "kmeans++"
 	initSample   = "sample"
+	// initAllRows, for options.plain, is the start "sample" makes when
+	// the sample would be all rows.
+	initAllRows = "all rows"
 )
 
 // minSampleRows is the smallest sample k-means++ draws from under the
@@ -196,7 +200,7 @@ func KMeans(ctx context.Context, data []float64, dim int, cfg Config) (*Result, 
 
 // options are internal switches, for tests and benchmarks.
 type options struct {
-	plain bool // no sampling, no pruning: exact k-means++ and exactAssigner
+	plain bool // no sampling, no pruning: greedy k-means++ on all rows and exactAssigner
 }
 
 // stats describes how a run went, for benchmarks.
@@ -243,7 +247,7 @@ func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt option
 
 	init := cfg.Init
 	if opt.plain {
-		init = initPlusPlus
+		init = initAllRows
 	}
 	start := time.Now()
 	var centroids []float64

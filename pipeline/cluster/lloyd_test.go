@@ -115,13 +115,67 @@ func TestSeedPlusPlusTinyDistances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := seedPlusPlus(context.Background(), m, 3, 0, 1)
-	if err != nil {
-		t.Fatal(err)
+	for _, trials := range []int{1, 4} {
+		c, err := seedPlusPlus(context.Background(), m, 3, 0, 1, trials)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(c)
+		if !slices.Equal(c, data) {
+			t.Errorf("%d trials: centroids = %v, want the three rows %v", trials, c, data)
+		}
 	}
-	slices.Sort(c)
-	if !slices.Equal(c, data) {
-		t.Errorf("centroids = %v, want the three rows %v", c, data)
+}
+
+// unevenMixture returns rows of a mixture of comps Gaussians in dim
+// dimensions whose spreads differ 40-fold and whose weights are uneven,
+// the kind of data where plain k-means++ spends centroids on the outliers
+// of the wide components.
+func unevenMixture(seed uint64, rows, dim, comps int) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	centres := make([]float64, comps*dim)
+	for i := range centres {
+		centres[i] = 4 * rng.NormFloat64()
+	}
+	spread := make([]float64, comps)
+	weight := make([]float64, comps+1)
+	for c := range comps {
+		spread[c] = math.Exp(math.Log(0.05) + rng.Float64()*math.Log(2/0.05))
+		weight[c+1] = weight[c] + rng.ExpFloat64()*rng.ExpFloat64()
+	}
+	data := make([]float64, 0, rows*dim)
+	for range rows {
+		u := rng.Float64() * weight[comps]
+		c, _ := slices.BinarySearch(weight[1:], u)
+		for d := range dim {
+			data = append(data, centres[c*dim+d]+spread[c]*rng.NormFloat64())
+		}
+	}
+	return data
+}
+
+func TestGreedySeedingOnUnevenSpreads(t *testing.T) {
+	// Over several seeds, the default start (greedy k-means++) ends
+	// with clearly less inertia than plain k-means++, one draw per
+	// centroid.
+	const rows, dim, comps, k = 20_000, 6, 150, 120
+	data := unevenMixture(3, rows, dim, comps)
+	var greedy, plain float64
+	for seed := range uint64(4) {
+		g, _, err := kmeans(context.Background(), data, dim, Config{K: k, Seed: seed + 1}, options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _, err := kmeans(context.Background(), data, dim, Config{K: k, Seed: seed + 1, Init: initPlusPlus}, options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("seed %d: greedy %.1f, plain %.1f", seed+1, g.Inertia, p.Inertia)
+		greedy += g.Inertia
+		plain += p.Inertia
+	}
+	if greedy > 0.9*plain {
+		t.Errorf("greedy k-means++ left %.1f of inertia over 4 seeds, plain k-means++ %.1f: want at least 10%% less", greedy, plain)
 	}
 }
 

@@ -191,7 +191,7 @@ const padValue = 1e150
 // each centroid's group and the number of non-empty groups.
 func groupCentroids(ctx context.Context, centroids []float64, dim, k, groups int, seed uint64) ([]int32, int, error) {
 	cm := matrix{data: centroids[:k*dim], dim: dim, rows: k}
-	centres, err := seedPlusPlus(ctx, cm, groups, seed^0x9e3779b97f4a7c15, 1)
+	centres, err := seedPlusPlus(ctx, cm, groups, seed^0x9e3779b97f4a7c15, 1, 1)
 	if err != nil {
 		return nil, 0, err
 	}

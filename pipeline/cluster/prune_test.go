@@ -59,7 +59,7 @@ func TestBoundedAssignerExact(t *testing.T) {
 	for name, m := range pruneData(t) {
 		for _, k := range []int{1, 2, 7, 31, 32, 45, 100} {
 			t.Run(fmt.Sprintf("%s/k=%d", name, k), func(t *testing.T) {
-				init, err := seedPlusPlus(ctx, m, k, uint64(k), 2)
+				init, err := seedPlusPlus(ctx, m, k, uint64(k), 2, 1)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -107,6 +107,9 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 	defer progress.close()
 	// Each message is read once: its parts' room is used again.
 	parts := sync.Pool{New: func() any { return new(render.Message) }}
+	// Each worker remembers the sentences it has read: a newsletter's
+	// messages share most of theirs.
+	memories := sync.Pool{New: func() any { return new(fit.Memory) }}
 	err = workers.Each(ctx, len(order), func(k int) error {
 		defer progress.Add(1)
 		i := order[k]
@@ -120,7 +123,9 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 			// The outbox refuses and lists what cannot be written.
 			return nil
 		}
-		misfits := checker.Check(fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Locale: rc.Locale, Attrs: rc.Attrs, Spending: rc.Spending},
+		mem := memories.Get().(*fit.Memory)
+		defer memories.Put(mem)
+		misfits := checker.CheckWith(mem, fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Locale: rc.Locale, Attrs: rc.Attrs, Spending: rc.Spending},
 			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text, Blocks: subjectBlocks[m.variant]})
 		mu.Lock()
 		found[i] = misfits

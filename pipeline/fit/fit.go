@@ -257,6 +257,62 @@ func isWordByte(b byte) bool {
 
 // Check returns what m says that is not true for r, in rule order.
 func (c *Checker) Check(r Reader, m Message) []Misfit {
+	return c.CheckWith(nil, r, m)
+}
+
+// Memory remembers what the sentences a goroutine has read say, for
+// CheckWith: the messages of one newsletter share most of their
+// sentences, which are then read once. It holds at most memorySentences
+// at a time. The zero value is ready to use; a Memory is not safe for
+// concurrent use, and belongs to one Checker.
+type Memory struct {
+	seen map[string]sentence
+}
+
+// memorySentences is the most sentences a Memory holds: those of a few
+// newsletters, whose recipients' own sentences (a name, a merchant)
+// come and go.
+const memorySentences = 4096
+
+// sentence is what the audit reads in a sentence that may speak of
+// spending.
+type sentence struct {
+	// text is the sentence as a misfit's Detail gives it.
+	text string
+	// names are the indexes in Checker.interests of the interests the
+	// sentence names, when it speaks of the reader's spending; nil when
+	// it does not.
+	names []int
+}
+
+// read returns what the sentence raw says, from mem when it has read it
+// before (nil mem: read it now).
+func (c *Checker) read(mem *Memory, raw []byte) sentence {
+	if mem != nil {
+		if s, ok := mem.seen[string(raw)]; ok {
+			return s
+		}
+	}
+	s := sentence{text: collapseSpaces(raw)}
+	if claimsSpending(s.text) {
+		for i, in := range c.interests {
+			if containsWord(s.text, in.name) {
+				s.names = append(s.names, i)
+			}
+		}
+	}
+	if mem != nil {
+		if mem.seen == nil || len(mem.seen) >= memorySentences {
+			mem.seen = make(map[string]sentence, 64)
+		}
+		mem.seen[string(raw)] = s
+	}
+	return s
+}
+
+// CheckWith is Check, remembering in mem what the sentences it reads say
+// (nil mem: nothing is remembered).
+func (c *Checker) CheckWith(mem *Memory, r Reader, m Message) []Misfit {
 	var out []Misfit
 	for _, id := range blockIDs(m.HTML) {
 		b, ok := c.blocks[id]
@@ -279,17 +335,15 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 			}
 		}
 	}
-	for _, s := range claims(m.Text) {
-		if !claimsSpending(s) {
-			continue
-		}
-		for _, in := range c.interests {
-			if !slices.Contains(r.Spending, in.id) && containsWord(s, in.name) {
-				out = append(out, Misfit{RuleSpend, s})
+	eachClaim(m.Text, func(raw []byte) {
+		s := c.read(mem, raw)
+		for _, i := range s.names {
+			if !slices.Contains(r.Spending, c.interests[i].id) {
+				out = append(out, Misfit{RuleSpend, s.text})
 				break
 			}
 		}
-	}
+	})
 	if i := c.subjectOf(m); i >= 0 {
 		s := &c.subjects[i]
 		if len(s.interests) > 0 && !slices.ContainsFunc(s.interests, func(id string) bool { return slices.Contains(r.Spending, id) }) {
@@ -332,18 +386,27 @@ func (c *Checker) subjectOf(m Message) int {
 	return best
 }
 
-// claims returns the sentences of text that may speak of spending: those
-// with "spen" in them (spend, spending, spent), as sentences cuts them
-// from their paragraphs, found without cutting the rest of the text.
+// claims returns the sentences of text that may speak of spending, as
+// eachClaim finds them, each with its words one space apart.
 func claims(text []byte) []string {
 	var out []string
+	eachClaim(text, func(raw []byte) { out = append(out, collapseSpaces(raw)) })
+	return out
+}
+
+// eachClaim calls f with each sentence of text that may speak of
+// spending: those with "spen" in them (spend, spending, spent), as
+// sentences cuts them from their paragraphs, found without cutting the
+// rest of the text. A sentence is given as text holds it, spaces and line
+// breaks included.
+func eachClaim(text []byte, f func(raw []byte)) {
 	// para is where the paragraph of the last "spen" found starts, the
 	// byte after the last "\n\n" before searched.
 	para, searched := 0, 0
 	for start := 0; ; {
 		i := indexSpen(text[start:])
 		if i < 0 {
-			return out
+			return
 		}
 		i += start
 		// The paragraph around it, then its sentence: from just after
@@ -370,7 +433,7 @@ func claims(text []byte) []string {
 			}
 			to++
 		}
-		out = append(out, collapseSpaces(text[from:to]))
+		f(text[from:to])
 		start = to
 	}
 }

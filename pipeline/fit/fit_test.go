@@ -1,6 +1,7 @@
 package fit_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -105,6 +106,31 @@ func TestWordsInClaims(t *testing.T) {
 	} {
 		if got := len(c.Check(fit.Reader{}, fit.Message{Text: []byte(tt.text)})); got != tt.want {
 			t.Errorf("%q: %d misfits, want %d", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestCheckWithMemory(t *testing.T) {
+	// A Memory changes nothing of what Check finds: not for a sentence
+	// read again by another reader, nor once it has forgotten (more
+	// sentences than it holds).
+	c := checker()
+	readers := []fit.Reader{{Spending: []string{"dining"}}, {Spending: []string{"fuel"}}, {}, {Spending: []string{"dining", "fuel", "family_kids"}}}
+	texts := []string{
+		"Hello.\n\nWhy you got this: this month's picks follow your card\nspending on Dining, Fuel.\n",
+		"You spent more on Fuel  than last year. Your spending on Family & kids is up!",
+		"Nothing about spending here. We spend on Dining.",
+	}
+	var mem fit.Memory
+	for i := range 10_000 {
+		text := texts[i%len(texts)]
+		if i%2 == 0 {
+			// A sentence of this reader's own, as a merge field makes.
+			text += fmt.Sprintf(" Reader %d, your spending on Dining grew.", i)
+		}
+		r, m := readers[i%len(readers)], fit.Message{Text: []byte(text)}
+		if got, want := c.CheckWith(&mem, r, m), c.Check(r, m); !reflect.DeepEqual(got, want) {
+			t.Fatalf("message %d: CheckWith = %+v, Check = %+v", i, got, want)
 		}
 	}
 }

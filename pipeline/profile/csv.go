@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
@@ -86,7 +88,7 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 			n++
 			to := min(from+csvChunk, len(profiles))
 			chunks[c].Reset()
-			wg.Go(func() { errs[c] = writeRows(&chunks[c], profiles[from:to], len(header), attrs) })
+			wg.Go(func() { errs[c] = writeRows(&chunks[c], profiles[from:to], attrs) })
 		}
 		wg.Wait()
 		for c := range n {
@@ -105,10 +107,12 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 // time.
 const csvChunk = 4096
 
-// writeRows writes the rows of profiles to b, each of columns fields.
-func writeRows(b *bytes.Buffer, profiles []Profile, columns int, attrs []string) error {
-	cw := csv.NewWriter(b)
-	rec := make([]string, columns)
+// writeRows writes the rows of profiles to b as encoding/csv's Writer
+// would write them (appendField), without a record of strings: numbers
+// are appended as they are formatted.
+func writeRows(b *bytes.Buffer, profiles []Profile, attrs []string) error {
+	out := b.AvailableBuffer()
+	var scratch []byte
 	for i := range profiles {
 		p := &profiles[i]
 		status := "active"
@@ -119,25 +123,134 @@ func writeRows(b *bytes.Buffer, profiles []Profile, columns int, attrs []string)
 		if p.Consent {
 			consent = "yes"
 		}
-		rec = append(rec[:0], p.ID, p.FirstName, p.LastName, p.Email, p.Locale, p.Tier,
-			date(p.MemberSince.Time()), status, date(p.CancelledOn.Time()), p.CancelReason, consent,
-			string(p.Status()), FormatCents(p.Spend), strconv.Itoa(p.Transactions),
-			strconv.Itoa(p.ActiveMonths), date(p.LastActive), strconv.Itoa(p.RecencyDays),
-			ftoa(p.Trend), ftoa(p.OnlineShare), ftoa(p.ForeignShare), string(p.Relationship),
-			ftoa(p.TransactionsPerMonth), FormatCents(p.AverageTicket), ftoa(p.Concentration),
-			p.FavouriteMerchant, EncodeTopMerchants(p.TopMerchants.Map()))
-		for _, s := range p.Shares {
-			rec = append(rec, ftoa(s))
+		out = appendField(out, p.ID)
+		for _, f := range [...]string{p.FirstName, p.LastName, p.Email, p.Locale, p.Tier} {
+			out = appendField(append(out, ','), f)
+		}
+		out = appendDate(append(out, ','), p.MemberSince.Time())
+		out = appendField(append(out, ','), status)
+		out = appendDate(append(out, ','), p.CancelledOn.Time())
+		out = appendField(append(out, ','), p.CancelReason)
+		out = appendField(append(out, ','), consent)
+		out = appendField(append(out, ','), string(p.Status()))
+		out = appendCents(append(out, ','), p.Spend)
+		out = strconv.AppendInt(append(out, ','), int64(p.Transactions), 10)
+		out = strconv.AppendInt(append(out, ','), int64(p.ActiveMonths), 10)
+		out = appendDate(append(out, ','), p.LastActive)
+		out = strconv.AppendInt(append(out, ','), int64(p.RecencyDays), 10)
+		out = appendFloat(append(out, ','), p.Trend)
+		out = appendFloat(append(out, ','), p.OnlineShare)
+		out = appendFloat(append(out, ','), p.ForeignShare)
+		out = appendField(append(out, ','), string(p.Relationship))
+		out = appendFloat(append(out, ','), p.TransactionsPerMonth)
+		out = appendCents(append(out, ','), p.AverageTicket)
+		out = appendFloat(append(out, ','), p.Concentration)
+		out = appendField(append(out, ','), p.FavouriteMerchant)
+		scratch = appendTopMerchants(scratch[:0], p.TopMerchants)
+		out = appendField(append(out, ','), scratch)
+		for _, v := range p.Shares {
+			out = appendFloat(append(out, ','), v)
 		}
 		for _, a := range attrs {
-			rec = append(rec, p.Attrs[a])
+			out = appendField(append(out, ','), p.Attrs[a])
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
+		out = append(out, '\n')
+	}
+	b.Write(out)
+	return nil
+}
+
+// appendField appends s as encoding/csv's Writer writes a field with ","
+// between fields and "\n" ending records: as it is, or quoted, with its
+// quotes doubled, when it holds a ",", a quote, a line break, begins with
+// a space, or is \. (fieldNeedsQuotes).
+func appendField[S ~string | ~[]byte](b []byte, s S) []byte {
+	if !needsQuotes(s) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+// needsQuotes is encoding/csv's fieldNeedsQuotes for a "," separator.
+func needsQuotes[S ~string | ~[]byte](s S) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if len(s) == 2 && s[0] == '\\' && s[1] == '.' {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\n' || c == '\r' || c == '"' || c == ',' {
+			return true
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	if c := s[0]; c < utf8.RuneSelf {
+		return c == ' ' || '\t' <= c && c <= '\r'
+	}
+	r, _ := utf8.DecodeRuneInString(string(s[:min(len(s), utf8.UTFMax)]))
+	return unicode.IsSpace(r)
+}
+
+// appendDate appends t as date formats it.
+func appendDate(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	return t.AppendFormat(b, "2006-01-02")
+}
+
+// appendFloat appends f as ftoa formats it.
+func appendFloat(b []byte, f float64) []byte { return strconv.AppendFloat(b, f, 'g', -1, 64) }
+
+// appendCents appends v as FormatCents formats it.
+func appendCents(b []byte, v int64) []byte {
+	u := uint64(v)
+	if v < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	b = strconv.AppendUint(b, u/100, 10)
+	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10))
+}
+
+// appendTopMerchants appends f as EncodeTopMerchants encodes f.Map():
+// by interest id, which is Favourites' own order.
+func appendTopMerchants(b []byte, f Favourites) []byte {
+	for i, x := range f {
+		if i > 0 && x.Interest <= f[i-1].Interest {
+			// Out of order, or an interest twice: as the map has it.
+			return append(b[:0], EncodeTopMerchants(f.Map())...)
+		}
+	}
+	for i, x := range f {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = appendEscaped(b, x.Interest)
+		b = append(b, '=')
+		b = appendEscaped(b, x.Merchant)
+	}
+	return b
+}
+
+// appendEscaped appends s as escapeTo writes it.
+func appendEscaped(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', ';', '=':
+			b = append(b, '\\', c)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }
 
 // ReadCSV reads profiles written by WriteCSV with the same taxonomy. The

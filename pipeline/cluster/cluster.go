@@ -22,9 +22,9 @@
 // result is still a k-means clustering: every row assigned to its
 // nearest centroid, and the inertia measured against those centroids.
 //
-// Distances are computed four centroids at a time by AVX kernels in Go
-// assembly on amd64 (see dist.go), and by Go code elsewhere that gives
-// the same bits.
+// Distances are computed four centroids at a time by AVX and FMA kernels
+// in Go assembly on amd64 (see dist.go), and by Go code elsewhere that
+// gives the same bits.
 //
 // The result is deterministic bit for bit for a given input, seed and
 // platform, whatever the number of goroutines: rows are split into

@@ -7,15 +7,15 @@ import (
 )
 
 // useAVX reports whether the CPU and the operating system support AVX,
-// which the distance kernels need. It is set once, at start-up.
+// and the CPU FMA, which the distance kernels need. It is set once, at start-up.
 //
 // It is a fact of the machine, read once when the package starts and
 // never written again by the package: an immutable table of one entry.
 // Only TestAssemblyAndGoAgree switches it off, to run the Go code.
 var useAVX = hasAVX()
 
-// hasAVX reports whether the CPU supports AVX and the operating system
-// saves the YMM registers.
+// hasAVX reports whether the CPU supports AVX and FMA and the operating
+// system saves the YMM registers.
 func hasAVX() bool
 
 // distBlocks sets out[i], for i < 4*n, to the squared distance between

@@ -5,9 +5,9 @@ TEXT ·hasAVX(SB), NOSPLIT, $0-1
 	MOVL $1, AX
 	XORL CX, CX
 	CPUID
-	// ECX bit 27: OSXSAVE; bit 28: AVX.
-	ANDL $0x18000000, CX
-	CMPL CX, $0x18000000
+	// ECX bit 12: FMA; bit 27: OSXSAVE; bit 28: AVX.
+	ANDL $0x18001000, CX
+	CMPL CX, $0x18001000
 	JNE  no
 	// XCR0 bits 1 and 2: the OS saves the XMM and YMM state.
 	XORL CX, CX
@@ -26,7 +26,7 @@ no:
 // (DX values) and the 16 centroids of the 4 blocks at R8, R9, R10 and
 // R11, one lane per centroid: the even columns' squares summed into
 // one register and the odd columns' into another, in column order
-// (separate multiply and add, no FMA), then the two added, as sqDist1
+// (a fused multiply-add per column, as math.FMA), then the two added, as sqDist1
 // does. AX must hold the byte
 // offset of the first column past the even pairs, (DX &^ 1) * 8. It
 // uses CX, R9, R10, R11, Y0-Y7 and Y8-Y13.
@@ -49,26 +49,18 @@ loop: \
 	VSUBPD 32(R8)(CX*4), Y9, Y11 \
 	VSUBPD (R9)(CX*4), Y8, Y12 \
 	VSUBPD 32(R9)(CX*4), Y9, Y13 \
-	VMULPD Y10, Y10, Y10 \
-	VADDPD Y10, Y0, Y0 \
-	VMULPD Y11, Y11, Y11 \
-	VADDPD Y11, Y1, Y1 \
-	VMULPD Y12, Y12, Y12 \
-	VADDPD Y12, Y2, Y2 \
-	VMULPD Y13, Y13, Y13 \
-	VADDPD Y13, Y3, Y3 \
+	VFMADD231PD Y10, Y10, Y0 \
+	VFMADD231PD Y11, Y11, Y1 \
+	VFMADD231PD Y12, Y12, Y2 \
+	VFMADD231PD Y13, Y13, Y3 \
 	VSUBPD (R10)(CX*4), Y8, Y10 \
 	VSUBPD 32(R10)(CX*4), Y9, Y11 \
 	VSUBPD (R11)(CX*4), Y8, Y12 \
 	VSUBPD 32(R11)(CX*4), Y9, Y13 \
-	VMULPD Y10, Y10, Y10 \
-	VADDPD Y10, Y4, Y4 \
-	VMULPD Y11, Y11, Y11 \
-	VADDPD Y11, Y5, Y5 \
-	VMULPD Y12, Y12, Y12 \
-	VADDPD Y12, Y6, Y6 \
-	VMULPD Y13, Y13, Y13 \
-	VADDPD Y13, Y7, Y7 \
+	VFMADD231PD Y10, Y10, Y4 \
+	VFMADD231PD Y11, Y11, Y5 \
+	VFMADD231PD Y12, Y12, Y6 \
+	VFMADD231PD Y13, Y13, Y7 \
 	ADDQ   $16, CX \
 	CMPQ   CX, AX \
 	JB     loop \
@@ -80,14 +72,10 @@ tail: \
 	VSUBPD (R9)(CX*4), Y8, Y11 \
 	VSUBPD (R10)(CX*4), Y8, Y12 \
 	VSUBPD (R11)(CX*4), Y8, Y13 \
-	VMULPD Y10, Y10, Y10 \
-	VADDPD Y10, Y0, Y0 \
-	VMULPD Y11, Y11, Y11 \
-	VADDPD Y11, Y2, Y2 \
-	VMULPD Y12, Y12, Y12 \
-	VADDPD Y12, Y4, Y4 \
-	VMULPD Y13, Y13, Y13 \
-	VADDPD Y13, Y6, Y6 \
+	VFMADD231PD Y10, Y10, Y0 \
+	VFMADD231PD Y11, Y11, Y2 \
+	VFMADD231PD Y12, Y12, Y4 \
+	VFMADD231PD Y13, Y13, Y6 \
 done: \
 	VADDPD Y1, Y0, Y0 \
 	VADDPD Y3, Y2, Y2 \
@@ -101,7 +89,7 @@ done: \
 // BLK2 stores at (DI) the squared distances between the row at SI
 // (DX values) and the 8 centroids of the 2 blocks at R8 and R9, one lane per centroid: the even columns' squares summed into
 // one register and the odd columns' into another, in column order
-// (separate multiply and add, no FMA), then the two added, as sqDist1
+// (a fused multiply-add per column, as math.FMA), then the two added, as sqDist1
 // does. AX must hold the byte
 // offset of the first column past the even pairs, (DX &^ 1) * 8. It
 // uses CX, R9, Y0-Y3 and Y8-Y13.
@@ -120,14 +108,10 @@ loop: \
 	VSUBPD 32(R8)(CX*4), Y9, Y11 \
 	VSUBPD (R9)(CX*4), Y8, Y12 \
 	VSUBPD 32(R9)(CX*4), Y9, Y13 \
-	VMULPD Y10, Y10, Y10 \
-	VADDPD Y10, Y0, Y0 \
-	VMULPD Y11, Y11, Y11 \
-	VADDPD Y11, Y1, Y1 \
-	VMULPD Y12, Y12, Y12 \
-	VADDPD Y12, Y2, Y2 \
-	VMULPD Y13, Y13, Y13 \
-	VADDPD Y13, Y3, Y3 \
+	VFMADD231PD Y10, Y10, Y0 \
+	VFMADD231PD Y11, Y11, Y1 \
+	VFMADD231PD Y12, Y12, Y2 \
+	VFMADD231PD Y13, Y13, Y3 \
 	ADDQ   $16, CX \
 	CMPQ   CX, AX \
 	JB     loop \
@@ -137,10 +121,8 @@ tail: \
 	VBROADCASTSD (SI)(CX*1), Y8 \
 	VSUBPD (R8)(CX*4), Y8, Y10 \
 	VSUBPD (R9)(CX*4), Y8, Y11 \
-	VMULPD Y10, Y10, Y10 \
-	VADDPD Y10, Y0, Y0 \
-	VMULPD Y11, Y11, Y11 \
-	VADDPD Y11, Y2, Y2 \
+	VFMADD231PD Y10, Y10, Y0 \
+	VFMADD231PD Y11, Y11, Y2 \
 done: \
 	VADDPD Y1, Y0, Y0 \
 	VADDPD Y3, Y2, Y2 \
@@ -150,7 +132,7 @@ done: \
 // BLK1 stores at (DI) the squared distances between the row at SI
 // (DX values) and the 4 centroids of the block at R8, one lane per centroid: the even columns' squares summed into
 // one register and the odd columns' into another, in column order
-// (separate multiply and add, no FMA), then the two added, as sqDist1
+// (a fused multiply-add per column, as math.FMA), then the two added, as sqDist1
 // does. AX must hold the byte
 // offset of the first column past the even pairs, (DX &^ 1) * 8. It
 // uses CX, no other pointer, Y0-Y1 and Y8-Y11.
@@ -165,10 +147,8 @@ loop: \
 	VBROADCASTSD 8(SI)(CX*1), Y9 \
 	VSUBPD (R8)(CX*4), Y8, Y10 \
 	VSUBPD 32(R8)(CX*4), Y9, Y11 \
-	VMULPD Y10, Y10, Y10 \
-	VADDPD Y10, Y0, Y0 \
-	VMULPD Y11, Y11, Y11 \
-	VADDPD Y11, Y1, Y1 \
+	VFMADD231PD Y10, Y10, Y0 \
+	VFMADD231PD Y11, Y11, Y1 \
 	ADDQ   $16, CX \
 	CMPQ   CX, AX \
 	JB     loop \
@@ -177,8 +157,7 @@ tail: \
 	JZ     done \
 	VBROADCASTSD (SI)(CX*1), Y8 \
 	VSUBPD (R8)(CX*4), Y8, Y10 \
-	VMULPD Y10, Y10, Y10 \
-	VADDPD Y10, Y0, Y0 \
+	VFMADD231PD Y10, Y10, Y0 \
 done: \
 	VADDPD Y1, Y0, Y0 \
 	VMOVUPD Y0, (DI)
@@ -443,8 +422,7 @@ reduce:
 	VMOVHPD     (BX)(CX*1), X3, X3 \
 	VINSERTF128 $1, X3, Y2, Y2 \
 	VSUBPD      Y2, Y0, Y0 \
-	VMULPD      Y0, Y0, Y0 \
-	VADDPD      Y0, acc, acc \
+	VFMADD231PD Y0, Y0, acc \
 	ADDQ        $8, CX
 
 // func distPairs(x0, c0, x1, c1, x2, c2, x3, c3 *float64, dim int, out *[4]float64)
@@ -489,14 +467,10 @@ pairblock:
 	VPERM2F128 $0x20, Y7, Y5, Y1
 	VPERM2F128 $0x31, Y6, Y4, Y2
 	VPERM2F128 $0x31, Y7, Y5, Y3
-	VMULPD     Y0, Y0, Y0
-	VMULPD     Y1, Y1, Y1
-	VMULPD     Y2, Y2, Y2
-	VMULPD     Y3, Y3, Y3
-	VADDPD     Y0, Y8, Y8
-	VADDPD     Y1, Y9, Y9
-	VADDPD     Y2, Y8, Y8
-	VADDPD     Y3, Y9, Y9
+	VFMADD231PD Y0, Y0, Y8
+	VFMADD231PD Y1, Y1, Y9
+	VFMADD231PD Y2, Y2, Y8
+	VFMADD231PD Y3, Y3, Y9
 	ADDQ       $32, CX
 	CMPQ       CX, AX
 	JB         pairblock

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/tailor-mail/tailor/pipeline/profile"
 )
 
 // Defaults used by Generate for zero Config fields.
@@ -451,11 +453,11 @@ func (g *generator) transaction(p *persona, loc *localeSpec, mo *month, d int) {
 	b = append(b, ',')
 	b = append(b, mo.prefix[:]...)
 	b = append(b, byte('0'+(d+1)/10), byte('0'+(d+1)%10), ',')
-	b = appendCents(b, cents)
+	b = profile.AppendCents(b, cents)
 	b = append(b, ",USD,"...)
 	b = append(b, mer.mcc...)
 	b = append(b, ',')
-	b = appendField(b, mer.name)
+	b = profile.AppendCSVField(b, mer.name)
 	b = append(b, ',')
 	b = append(b, channel...)
 	b = append(b, ',')
@@ -507,25 +509,25 @@ type cardholderRow struct {
 func (c *cardholderRow) appendTo(b []byte) []byte {
 	b = append(b, c.id...)
 	b = append(b, ',')
-	b = appendField(b, c.first)
+	b = profile.AppendCSVField(b, c.first)
 	b = append(b, ',')
-	b = appendField(b, c.last)
+	b = profile.AppendCSVField(b, c.last)
 	b = append(b, ',')
 	b = append(b, c.email...) // letters, digits and ._@- only
 	b = append(b, ',')
 	b = append(b, c.locale...)
 	b = append(b, ',')
-	b = appendField(b, c.tier)
+	b = profile.AppendCSVField(b, c.tier)
 	b = append(b, ',')
 	b = dayTime(c.since).AppendFormat(b, time.DateOnly)
 	b = append(b, ',')
-	b = appendField(b, c.status)
+	b = profile.AppendCSVField(b, c.status)
 	b = append(b, ',')
 	if c.status == "cancelled" {
 		b = dayTime(c.cancelled).AppendFormat(b, time.DateOnly)
 	}
 	b = append(b, ',')
-	b = appendField(b, c.reason)
+	b = profile.AppendCSVField(b, c.reason)
 	b = append(b, ',')
 	if c.consent {
 		b = append(b, "yes"...)
@@ -572,47 +574,4 @@ func appendID(b []byte, n int) []byte {
 		b = append(b, '0')
 	}
 	return append(b, s...)
-}
-
-// appendCents appends an amount in cents as a decimal with two places.
-func appendCents(b []byte, c int64) []byte {
-	if c < 0 {
-		b = append(b, '-')
-		c = -c
-	}
-	b = strconv.AppendInt(b, c/100, 10)
-	return append(b, '.', byte('0'+c%100/10), byte('0'+c%10))
-}
-
-// appendField appends s as a CSV field, quoted when it needs to be.
-func appendField(b []byte, s string) []byte {
-	if !needsQuotes(s) {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for k := 0; k < len(s); k++ {
-		if s[k] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[k])
-	}
-	return append(b, '"')
-}
-
-// needsQuotes reports whether s must be quoted in a CSV field, as
-// encoding/csv decides it.
-func needsQuotes(s string) bool {
-	if s == "" {
-		return false
-	}
-	if s == `\.` || s[0] == ' ' || s[0] == '\t' {
-		return true
-	}
-	for k := 0; k < len(s); k++ {
-		switch s[k] {
-		case ',', '"', '\r', '\n':
-			return true
-		}
-	}
-	return false
 }

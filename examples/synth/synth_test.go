@@ -110,23 +110,6 @@ func TestTables(t *testing.T) {
 	}
 }
 
-func TestAppendCents(t *testing.T) {
-	tests := []struct {
-		cents int64
-		want  string
-	}{
-		{0, "0.00"}, {5, "0.05"}, {10, "0.10"}, {100, "1.00"}, {4210, "42.10"},
-		{-1234, "-12.34"}, {-7, "-0.07"}, {123456789, "1234567.89"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := string(appendCents(nil, tt.cents)); got != tt.want {
-				t.Errorf("appendCents(%d) = %q, want %q", tt.cents, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestDeterministic(t *testing.T) {
 	cfg := Config{Cardholders: 500, EndMonth: endMonth, Seed: 7, BadRows: true}
 	ch1, tx1, st1 := generate(t, cfg)
@@ -608,29 +591,4 @@ func BenchmarkGenerate(b *testing.B) {
 		rows += st.Transactions
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-}
-
-func TestAppendField(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"Olive & Thyme Bistro", "Olive & Thyme Bistro"},
-		{"O'Brien", "O'Brien"},
-		{"Zoë", "Zoë"},
-		{"12,3.4", `"12,3.4"`},
-		{`say "hi"`, `"say ""hi"""`},
-		{" lead", `" lead"`},
-		{"two\nlines", "\"two\nlines\""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got := string(appendField(nil, tt.in))
-			if got != tt.want {
-				t.Errorf("appendField(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			rec, err := csv.NewReader(strings.NewReader(got + "\n")).Read()
-			if tt.in != "" && (err != nil || len(rec) != 1 || rec[0] != tt.in) {
-				t.Errorf("encoding/csv reads %q back as %q, %v", got, rec, err)
-			}
-		})
-	}
 }

@@ -123,17 +123,17 @@ func writeRows(b *bytes.Buffer, profiles []Profile, attrs []string) error {
 		if p.Consent {
 			consent = "yes"
 		}
-		out = appendField(out, p.ID)
+		out = AppendCSVField(out, p.ID)
 		for _, f := range [...]string{p.FirstName, p.LastName, p.Email, p.Locale, p.Tier} {
-			out = appendField(append(out, ','), f)
+			out = AppendCSVField(append(out, ','), f)
 		}
 		out = appendDate(append(out, ','), p.MemberSince.Time())
-		out = appendField(append(out, ','), status)
+		out = AppendCSVField(append(out, ','), status)
 		out = appendDate(append(out, ','), p.CancelledOn.Time())
-		out = appendField(append(out, ','), p.CancelReason)
-		out = appendField(append(out, ','), consent)
-		out = appendField(append(out, ','), string(p.Status()))
-		out = appendCents(append(out, ','), p.Spend)
+		out = AppendCSVField(append(out, ','), p.CancelReason)
+		out = AppendCSVField(append(out, ','), consent)
+		out = AppendCSVField(append(out, ','), string(p.Status()))
+		out = AppendCents(append(out, ','), p.Spend)
 		out = strconv.AppendInt(append(out, ','), int64(p.Transactions), 10)
 		out = strconv.AppendInt(append(out, ','), int64(p.ActiveMonths), 10)
 		out = appendDate(append(out, ','), p.LastActive)
@@ -141,18 +141,18 @@ func writeRows(b *bytes.Buffer, profiles []Profile, attrs []string) error {
 		out = appendFloat(append(out, ','), p.Trend)
 		out = appendFloat(append(out, ','), p.OnlineShare)
 		out = appendFloat(append(out, ','), p.ForeignShare)
-		out = appendField(append(out, ','), string(p.Relationship))
+		out = AppendCSVField(append(out, ','), string(p.Relationship))
 		out = appendFloat(append(out, ','), p.TransactionsPerMonth)
-		out = appendCents(append(out, ','), p.AverageTicket)
+		out = AppendCents(append(out, ','), p.AverageTicket)
 		out = appendFloat(append(out, ','), p.Concentration)
-		out = appendField(append(out, ','), p.FavouriteMerchant)
+		out = AppendCSVField(append(out, ','), p.FavouriteMerchant)
 		scratch = appendTopMerchants(scratch[:0], p.TopMerchants)
-		out = appendField(append(out, ','), scratch)
+		out = AppendCSVField(append(out, ','), scratch)
 		for _, v := range p.Shares {
 			out = appendFloat(append(out, ','), v)
 		}
 		for _, a := range attrs {
-			out = appendField(append(out, ','), p.Attrs[a])
+			out = AppendCSVField(append(out, ','), p.Attrs[a])
 		}
 		out = append(out, '\n')
 	}
@@ -160,11 +160,12 @@ func writeRows(b *bytes.Buffer, profiles []Profile, attrs []string) error {
 	return nil
 }
 
-// appendField appends s as encoding/csv's Writer writes a field with ","
-// between fields and "\n" ending records: as it is, or quoted, with its
-// quotes doubled, when it holds a ",", a quote, a line break, begins with
-// a space, or is \. (fieldNeedsQuotes).
-func appendField[S ~string | ~[]byte](b []byte, s S) []byte {
+// AppendCSVField appends s as encoding/csv's Writer writes a field with
+// "," between fields and "\n" ending records: as it is, or quoted, with
+// its quotes doubled, when it holds a ",", a quote, a line break, begins
+// with a space, or is \. (fieldNeedsQuotes). A writer of large CSV files
+// appends its rows with it, without a record of strings per row.
+func AppendCSVField[S ~string | ~[]byte](b []byte, s S) []byte {
 	if !needsQuotes(s) {
 		return append(b, s...)
 	}
@@ -209,8 +210,8 @@ func appendDate(b []byte, t time.Time) []byte {
 // appendFloat appends f as ftoa formats it.
 func appendFloat(b []byte, f float64) []byte { return strconv.AppendFloat(b, f, 'g', -1, 64) }
 
-// appendCents appends v as FormatCents formats it.
-func appendCents(b []byte, v int64) []byte {
+// AppendCents appends v as FormatCents formats it.
+func AppendCents(b []byte, v int64) []byte {
 	u := uint64(v)
 	if v < 0 {
 		b = append(b, '-')

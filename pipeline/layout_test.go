@@ -12,18 +12,19 @@ import (
 // Layout section: data flows one way, cmd -> pipeline -> stages ->
 // variants/templates; a stage imports only stages upstream of it, never
 // pipeline and never rundir (the orchestrator gives it paths and writers);
-// rundir, cluster and variants import no project package.
+// rundir, cluster, csvout and variants import no project package.
 func TestLayout(t *testing.T) {
 	const module = "github.com/tailor-mail/tailor/"
 	// The stages in the order data flows through them.
 	stages := []string{"pipeline/ingest", "pipeline/profile", "pipeline/cluster", "pipeline/segment",
 		"pipeline/render", "pipeline/report", "pipeline/send"}
-	shared := []string{"variants", "templates", "pipeline/internal/workers"}
+	shared := []string{"variants", "templates", "pipeline/internal/workers", "pipeline/csvout"}
 	allowed := map[string][]string{
 		"variants":                         nil,
 		"templates":                        {"variants"},
 		"pipeline/rundir":                  nil,
 		"pipeline/cluster":                 nil,
+		"pipeline/csvout":                  nil,
 		"pipeline/internal/workers":        nil,
 		"pipeline/render/inline":           nil,
 		"pipeline/profile/internal/mccgen": nil,

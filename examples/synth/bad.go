@@ -2,7 +2,7 @@ package synth
 
 // This file places the deliberately faulty rows of Config.BadRows.
 
-import "github.com/tailor-mail/tailor/pipeline/profile"
+import "github.com/tailor-mail/tailor/pipeline/csvout"
 
 // fault is one kind of deliberately faulty row.
 type fault uint8
@@ -118,7 +118,7 @@ func (g *generator) writeBadTransactions(i, day int) {
 		spec := &interests[dining]
 		mer := &spec.merchants[g.r.IntN(len(spec.merchants))]
 		date := string(mo.prefix[:]) + string([]byte{byte('0' + (day-mo.first+1)/10), byte('0' + (day-mo.first+1)%10)})
-		f := []string{string(g.id), date, string(profile.AppendCents(nil, 1000+g.r.Int64N(5000))), "USD", mer.mcc, mer.name, "in_store", "US"}
+		f := []string{string(g.id), date, string(csvout.Cents(nil, 1000+g.r.Int64N(5000))), "USD", mer.mcc, mer.name, "in_store", "US"}
 		switch b.fault {
 		case faultAmount:
 			f[2] = "12,3.4"
@@ -141,7 +141,7 @@ func (g *generator) writeBadTransactions(i, day int) {
 			if k > 0 {
 				g.txBuf = append(g.txBuf, ',')
 			}
-			g.txBuf = profile.AppendCSVField(g.txBuf, s)
+			g.txBuf = csvout.Field(g.txBuf, s)
 		}
 		g.txBuf = append(g.txBuf, '\n')
 		g.stats.BadTransactionRows++

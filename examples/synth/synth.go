@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/csvout"
 )
 
 // Defaults used by Generate for zero Config fields.
@@ -453,11 +453,11 @@ func (g *generator) transaction(p *persona, loc *localeSpec, mo *month, d int) {
 	b = append(b, ',')
 	b = append(b, mo.prefix[:]...)
 	b = append(b, byte('0'+(d+1)/10), byte('0'+(d+1)%10), ',')
-	b = profile.AppendCents(b, cents)
+	b = csvout.Cents(b, cents)
 	b = append(b, ",USD,"...)
 	b = append(b, mer.mcc...)
 	b = append(b, ',')
-	b = profile.AppendCSVField(b, mer.name)
+	b = csvout.Field(b, mer.name)
 	b = append(b, ',')
 	b = append(b, channel...)
 	b = append(b, ',')
@@ -509,25 +509,25 @@ type cardholderRow struct {
 func (c *cardholderRow) appendTo(b []byte) []byte {
 	b = append(b, c.id...)
 	b = append(b, ',')
-	b = profile.AppendCSVField(b, c.first)
+	b = csvout.Field(b, c.first)
 	b = append(b, ',')
-	b = profile.AppendCSVField(b, c.last)
+	b = csvout.Field(b, c.last)
 	b = append(b, ',')
 	b = append(b, c.email...) // letters, digits and ._@- only
 	b = append(b, ',')
 	b = append(b, c.locale...)
 	b = append(b, ',')
-	b = profile.AppendCSVField(b, c.tier)
+	b = csvout.Field(b, c.tier)
 	b = append(b, ',')
 	b = dayTime(c.since).AppendFormat(b, time.DateOnly)
 	b = append(b, ',')
-	b = profile.AppendCSVField(b, c.status)
+	b = csvout.Field(b, c.status)
 	b = append(b, ',')
 	if c.status == "cancelled" {
 		b = dayTime(c.cancelled).AppendFormat(b, time.DateOnly)
 	}
 	b = append(b, ',')
-	b = profile.AppendCSVField(b, c.reason)
+	b = csvout.Field(b, c.reason)
 	b = append(b, ',')
 	if c.consent {
 		b = append(b, "yes"...)

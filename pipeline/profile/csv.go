@@ -14,9 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/tailor-mail/tailor/pipeline/csvout"
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
 
@@ -108,7 +107,7 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 const csvChunk = 4096
 
 // writeRows writes the rows of profiles to b as encoding/csv's Writer
-// would write them (appendField), without a record of strings: numbers
+// would write them (csvout), without a record of strings: numbers
 // are appended as they are formatted.
 func writeRows(b *bytes.Buffer, profiles []Profile, attrs []string) error {
 	out := b.AvailableBuffer()
@@ -123,17 +122,17 @@ func writeRows(b *bytes.Buffer, profiles []Profile, attrs []string) error {
 		if p.Consent {
 			consent = "yes"
 		}
-		out = AppendCSVField(out, p.ID)
+		out = csvout.Field(out, p.ID)
 		for _, f := range [...]string{p.FirstName, p.LastName, p.Email, p.Locale, p.Tier} {
-			out = AppendCSVField(append(out, ','), f)
+			out = csvout.Field(append(out, ','), f)
 		}
 		out = appendDate(append(out, ','), p.MemberSince.Time())
-		out = AppendCSVField(append(out, ','), status)
+		out = csvout.Field(append(out, ','), status)
 		out = appendDate(append(out, ','), p.CancelledOn.Time())
-		out = AppendCSVField(append(out, ','), p.CancelReason)
-		out = AppendCSVField(append(out, ','), consent)
-		out = AppendCSVField(append(out, ','), string(p.Status()))
-		out = AppendCents(append(out, ','), p.Spend)
+		out = csvout.Field(append(out, ','), p.CancelReason)
+		out = csvout.Field(append(out, ','), consent)
+		out = csvout.Field(append(out, ','), string(p.Status()))
+		out = csvout.Cents(append(out, ','), p.Spend)
 		out = strconv.AppendInt(append(out, ','), int64(p.Transactions), 10)
 		out = strconv.AppendInt(append(out, ','), int64(p.ActiveMonths), 10)
 		out = appendDate(append(out, ','), p.LastActive)
@@ -141,62 +140,23 @@ func writeRows(b *bytes.Buffer, profiles []Profile, attrs []string) error {
 		out = appendFloat(append(out, ','), p.Trend)
 		out = appendFloat(append(out, ','), p.OnlineShare)
 		out = appendFloat(append(out, ','), p.ForeignShare)
-		out = AppendCSVField(append(out, ','), string(p.Relationship))
+		out = csvout.Field(append(out, ','), string(p.Relationship))
 		out = appendFloat(append(out, ','), p.TransactionsPerMonth)
-		out = AppendCents(append(out, ','), p.AverageTicket)
+		out = csvout.Cents(append(out, ','), p.AverageTicket)
 		out = appendFloat(append(out, ','), p.Concentration)
-		out = AppendCSVField(append(out, ','), p.FavouriteMerchant)
+		out = csvout.Field(append(out, ','), p.FavouriteMerchant)
 		scratch = appendTopMerchants(scratch[:0], p.TopMerchants)
-		out = AppendCSVField(append(out, ','), scratch)
+		out = csvout.Field(append(out, ','), scratch)
 		for _, v := range p.Shares {
 			out = appendFloat(append(out, ','), v)
 		}
 		for _, a := range attrs {
-			out = AppendCSVField(append(out, ','), p.Attrs[a])
+			out = csvout.Field(append(out, ','), p.Attrs[a])
 		}
 		out = append(out, '\n')
 	}
 	b.Write(out)
 	return nil
-}
-
-// AppendCSVField appends s as encoding/csv's Writer writes a field with
-// "," between fields and "\n" ending records: as it is, or quoted, with
-// its quotes doubled, when it holds a ",", a quote, a line break, begins
-// with a space, or is \. (fieldNeedsQuotes). A writer of large CSV files
-// appends its rows with it, without a record of strings per row.
-func AppendCSVField[S ~string | ~[]byte](b []byte, s S) []byte {
-	if !needsQuotes(s) {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
-}
-
-// needsQuotes is encoding/csv's fieldNeedsQuotes for a "," separator.
-func needsQuotes[S ~string | ~[]byte](s S) bool {
-	if len(s) == 0 {
-		return false
-	}
-	if len(s) == 2 && s[0] == '\\' && s[1] == '.' {
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\n' || c == '\r' || c == '"' || c == ',' {
-			return true
-		}
-	}
-	if c := s[0]; c < utf8.RuneSelf {
-		return c == ' ' || '\t' <= c && c <= '\r'
-	}
-	r, _ := utf8.DecodeRuneInString(string(s[:min(len(s), utf8.UTFMax)]))
-	return unicode.IsSpace(r)
 }
 
 // appendDate appends t as date formats it.
@@ -209,17 +169,6 @@ func appendDate(b []byte, t time.Time) []byte {
 
 // appendFloat appends f as ftoa formats it.
 func appendFloat(b []byte, f float64) []byte { return strconv.AppendFloat(b, f, 'g', -1, 64) }
-
-// AppendCents appends v as FormatCents formats it.
-func AppendCents(b []byte, v int64) []byte {
-	u := uint64(v)
-	if v < 0 {
-		b = append(b, '-')
-		u = -u
-	}
-	b = strconv.AppendUint(b, u/100, 10)
-	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10))
-}
 
 // appendTopMerchants appends f as EncodeTopMerchants encodes f.Map():
 // by interest id, which is Favourites' own order.

@@ -5,40 +5,17 @@ import (
 	"encoding/csv"
 	"math"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/tailor-mail/tailor/pipeline/csvout"
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
 
-// csvRecord writes fields with encoding/csv, the writer AppendCSVField must
-// match byte for byte.
-func csvRecord(fields ...string) string {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	_ = w.Write(fields) // into a bytes.Buffer
-	w.Flush()
-	return b.String()
-}
-
-func FuzzAppendCSVField(f *testing.F) {
-	for _, s := range []string{"", "plain", `\.`, `\.x`, "a,b", `say "hi"`, "two\nlines", "cr\r", " leading", "\tTab",
-		"\u00a0nbsp", "\u2003em", "\u0085next", "trailing ", "Zoë", "\xff\xfe", "\xc2"} {
-		f.Add(s, "second")
-	}
-	f.Fuzz(func(t *testing.T, a, b string) {
-		got := string(append(AppendCSVField(append(AppendCSVField(nil, a), ','), []byte(b)), '\n'))
-		if want := csvRecord(a, b); got != want {
-			t.Errorf("AppendCSVField(%q, %q) = %q, encoding/csv writes %q", a, b, got, want)
-		}
-	})
-}
-
 func TestAppendNumbers(t *testing.T) {
 	for _, v := range []int64{0, 1, 9, 10, 99, 100, 101, 123456, -1, -99, -100, -123456, math.MaxInt64, math.MinInt64} {
-		if got, want := string(AppendCents(nil, v)), FormatCents(v); got != want {
-			t.Errorf("AppendCents(%d) = %q, want %q", v, got, want)
+		if got, want := string(csvout.Cents(nil, v)), FormatCents(v); got != want {
+			t.Errorf("csvout.Cents(%d) = %q, want %q", v, got, want)
 		}
 	}
 	for _, v := range []float64{0, 1, -1, 0.1, 1.0 / 3, 1e-7, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64} {
@@ -86,49 +63,11 @@ func TestWriteRowsAsEncodingCSV(t *testing.T) {
 		strconv.Itoa(p.ActiveMonths), date(p.LastActive), strconv.Itoa(p.RecencyDays), ftoa(p.Trend), ftoa(p.OnlineShare),
 		ftoa(p.ForeignShare), string(p.Relationship), ftoa(p.TransactionsPerMonth), FormatCents(p.AverageTicket),
 		ftoa(p.Concentration), p.FavouriteMerchant, EncodeTopMerchants(p.TopMerchants.Map()), "0.5", "0", "0.5", "1,200", `\.`}
-	if want := csvRecord(rec...); b.String() != want+want {
+	var w bytes.Buffer
+	cw := csv.NewWriter(&w)
+	_ = cw.Write(rec) // into a bytes.Buffer
+	cw.Flush()
+	if want := w.String(); b.String() != want+want {
 		t.Errorf("writeRows wrote\n%q\nencoding/csv writes\n%q twice", b.String(), want)
-	}
-}
-
-func TestAppendCents(t *testing.T) {
-	tests := []struct {
-		cents int64
-		want  string
-	}{
-		{0, "0.00"}, {5, "0.05"}, {10, "0.10"}, {100, "1.00"}, {4210, "42.10"},
-		{-1234, "-12.34"}, {-7, "-0.07"}, {123456789, "1234567.89"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := string(AppendCents(nil, tt.cents)); got != tt.want {
-				t.Errorf("AppendCents(%d) = %q, want %q", tt.cents, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestAppendCSVFieldReadsBack(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"Olive & Thyme Bistro", "Olive & Thyme Bistro"},
-		{"O'Brien", "O'Brien"},
-		{"Zoë", "Zoë"},
-		{"12,3.4", `"12,3.4"`},
-		{`say "hi"`, `"say ""hi"""`},
-		{" lead", `" lead"`},
-		{"two\nlines", "\"two\nlines\""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got := string(AppendCSVField(nil, tt.in))
-			if got != tt.want {
-				t.Errorf("AppendCSVField(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			rec, err := csv.NewReader(strings.NewReader(got + "\n")).Read()
-			if tt.in != "" && (err != nil || len(rec) != 1 || rec[0] != tt.in) {
-				t.Errorf("encoding/csv reads %q back as %q, %v", got, rec, err)
-			}
-		})
 	}
 }

@@ -70,7 +70,7 @@ run on the same numbers.`,
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the initialisation")
 	f.StringVar(&o.scale, "scale", "standard", "column scaling: standard (zero mean, unit variance) or none")
 	f.IntVar(&o.maxIter, "max-iterations", 300, "the cap on iterations")
-	f.Float64Var(&o.tol, "tol", 5e-5, "stop when the inertia changes by less than this share between iterations")
+	f.Float64Var(&o.tol, "tol", 1e-4, "stop when the inertia changes by less than this share between iterations")
 	f.StringVar(&o.out, "out", "", "write id,cluster for every row to this CSV file")
 	f.StringVar(&o.saveMatrix, "save-matrix", "", "write the matrix clustered to this float64 .npy file")
 	return cmd

@@ -45,7 +45,7 @@ import (
 // Defaults for the zero values of Config.
 const (
 	defaultMaxIter = 100
-	defaultTol     = 5e-5
+	defaultTol     = 1e-4
 )
 
 // maxMagnitude bounds the absolute value of every input value, so that
@@ -57,7 +57,7 @@ type Config struct {
 	K       int     // number of clusters, required >= 1
 	Seed    uint64  // seeds k-means++ (math/rand/v2 PCG)
 	MaxIter int     // maximum number of Lloyd iterations; default 100
-	Tol     float64 // stop when the relative inertia change is <= Tol; default 5e-5
+	Tol     float64 // stop when the relative inertia change is <= Tol; default 1e-4
 	Workers int     // goroutines for the parallel steps; default runtime.GOMAXPROCS(0)
 
 	// Init chooses the initial centroids:

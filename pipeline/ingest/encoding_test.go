@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"unicode/utf16"
@@ -126,15 +127,16 @@ func TestEncodingErrors(t *testing.T) {
 	}
 }
 
-// countingReader counts the bytes read from it.
+// countingReader counts the bytes read from it. The count is read from
+// another goroutine than the one that reads (the sink's), hence atomic.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -171,7 +173,7 @@ func TestUTF16Streams(t *testing.T) {
 	st, _, err := ReadTransactions(context.Background(), src, "big.txt", Options{Classifier: classes{}, Workers: 1},
 		NewCardholderSet([]Cardholder{{ID: "C1"}}), nil, func(rs []Record) error {
 			if atFirst < 0 {
-				atFirst = src.n
+				atFirst = src.n.Load()
 			}
 			total += len(rs)
 			return nil
@@ -179,8 +181,8 @@ func TestUTF16Streams(t *testing.T) {
 	if err != nil || st.Accepted != rows || total != rows {
 		t.Fatalf("%+v, %d records, %v", st, total, err)
 	}
-	if src.n < 30<<20 {
-		t.Fatalf("read %d bytes, want the whole 36 MB", src.n)
+	if n := src.n.Load(); n < 30<<20 {
+		t.Fatalf("read %d bytes, want the whole 36 MB", n)
 	}
 	// 1 MB chunks of UTF-8 are about 1.9 MB of this UTF-16; a few are in
 	// flight at once.

@@ -38,8 +38,14 @@ func writeSize(w io.Writer, r sizeResult) {
 		default:
 			tp = rate(float64(r.cardholders), sec, "cardholders/s")
 		}
+		c := cores(float64(st.CPUMS), float64(st.DurationMS))
+		if st.DurationMS < 5 {
+			// Below the table's hundredth of a second (a stage with
+			// nothing to do, as the outbox without messages): no rate.
+			c, tp = "–", "–"
+		}
 		fmt.Fprintf(w, "| %s | %.2f | %s | %s | %s | %s |\n", st.Name, sec,
-			cores(float64(st.CPUMS), float64(st.DurationMS)), size(st.PeakRSS), tp, perCardholder(st.PeakRSS, r.cardholders))
+			c, size(st.PeakRSS), tp, perCardholder(st.PeakRSS, r.cardholders))
 	}
 	t := r.tailor
 	fmt.Fprintf(w, "| **total** | %.2f | %s | %s | %s | %s |\n", t.wall.Seconds(),

@@ -164,41 +164,10 @@ func readPlan(t *testing.T, dir string) (p struct {
 // TestPreAggregatedProfiles clusters on a warehouse's own features, with no
 // transactions at all.
 func TestPreAggregatedProfiles(t *testing.T) {
-	dir := t.TempDir()
-	var holders, feats strings.Builder
-	holders.WriteString("cardholder_id,first_name,email,marketing_consent\n")
-	feats.WriteString("cardholder_id,dining,share_fuel,visits\n")
-	for i := 0; i < 90; i++ {
-		id := "C" + string(rune('0'+i/10)) + string(rune('0'+i%10))
-		holders.WriteString(id + ",Ann,a" + id + "@example.com,yes\n")
-		switch i % 3 {
-		case 0:
-			feats.WriteString(id + ",0.9,0.1,3\n")
-		case 1:
-			feats.WriteString(id + ",0.1,0.9,4\n")
-		default:
-			feats.WriteString(id + ",0.5,0.5,40\n")
-		}
-	}
-	os.WriteFile(filepath.Join(dir, "c.csv"), []byte(holders.String()), 0o644)
-	os.WriteFile(filepath.Join(dir, "f.csv"), []byte(feats.String()), 0o644)
-	c, err := ParseCampaign("p.toml", []byte(`name = "pre"
-month = "2026-10"
-[inputs]
-cardholders = "c.csv"
-profiles = "f.csv"
-[clustering]
-k = 3
-[sender]
-name = "M"
-from = "m@example.com"
-postal_address = "1 Main St"
-unsubscribe_url = "https://example.com/u"
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{Campaign: c, CampaignDir: dir, OutRoot: t.TempDir()}
+	// Three tight groups of 30.
+	cfg := preAggregatedCampaign(t, 90, 3, func(i int) string {
+		return []string{"0.9,0.1,3", "0.1,0.9,4", "0.5,0.5,40"}[i%3]
+	})
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +225,7 @@ unsubscribe_url = "https://example.com/u"
 		t.Errorf("one block list for every variant: %v", distinct)
 	}
 	// A change of k reclusters from the features kept in the run directory.
-	c.Clustering.K = FixedK(2)
+	cfg.Campaign.Clustering.K = FixedK(2)
 	res, err = Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -73,34 +73,44 @@ func TestRunFeatures(t *testing.T) {
 // features, standardised by the run: 120 cardholders in three loose
 // groups.
 func preAggregatedConfig(t *testing.T) Config {
+	return preAggregatedCampaign(t, 120, 4, func(i int) string {
+		d := float64(i%7) / 20
+		return fmt.Sprintf("%g,%g,%d", []float64{0.1, 0.5, 0.8}[i%3]+d/3, 0.9-d, 3+i%5*(i%3)*4)
+	})
+}
+
+// preAggregatedCampaign is a campaign of n cardholders clustered into k
+// on a warehouse's own features (dining, share_fuel, visits; features(i)
+// gives the i-th cardholder's, comma-separated), with no transactions.
+func preAggregatedCampaign(t *testing.T, n, k int, features func(i int) string) Config {
+	t.Helper()
 	dir := t.TempDir()
 	var holders, feats strings.Builder
 	holders.WriteString("cardholder_id,first_name,email,marketing_consent\n")
 	feats.WriteString("cardholder_id,dining,share_fuel,visits\n")
-	for i := range 120 {
+	for i := range n {
 		id := fmt.Sprintf("C%03d", i)
 		fmt.Fprintf(&holders, "%s,Ann,a%s@example.com,yes\n", id, id)
-		d := float64(i%7) / 20
-		fmt.Fprintf(&feats, "%s,%g,%g,%d\n", id, []float64{0.1, 0.5, 0.8}[i%3]+d/3, 0.9-d, 3+i%5*(i%3)*4)
+		fmt.Fprintf(&feats, "%s,%s\n", id, features(i))
 	}
 	for name, b := range map[string]string{"c.csv": holders.String(), "f.csv": feats.String()} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(b), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, err := ParseCampaign("p.toml", []byte(`name = "pre"
+	c, err := ParseCampaign("p.toml", []byte(fmt.Sprintf(`name = "pre"
 month = "2026-10"
 [inputs]
 cardholders = "c.csv"
 profiles = "f.csv"
 [clustering]
-k = 4
+k = %d
 [sender]
 name = "M"
 from = "m@example.com"
 postal_address = "1 Main St"
 unsubscribe_url = "https://example.com/u"
-`))
+`, k)))
 	if err != nil {
 		t.Fatal(err)
 	}

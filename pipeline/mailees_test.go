@@ -9,14 +9,9 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/profile"
 )
 
-// TestMailees packs recipients and finds each by id with the merge fields
-// recipientOf gives, maps nil or not as they were.
-func TestMailees(t *testing.T) {
-	tax, err := profile.DefaultTaxonomy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &run{tax: tax}
+// testRecipients returns profiles with and without spend (some of it
+// tied), favourites and extra columns, maps nil, empty or not.
+func testRecipients(tax *profile.Taxonomy) []profile.Profile {
 	var ps []profile.Profile
 	for i := range 3000 {
 		c := &ingest.Cardholder{ID: fmt.Sprintf("C%05d", (i*7919)%3000), FirstName: "Zoë", LastName: "O'Brien\x00x", Email: fmt.Sprintf("c%d@example.com", i),
@@ -25,6 +20,9 @@ func TestMailees(t *testing.T) {
 		if i%5 != 0 {
 			p.Shares = make([]float64, tax.Len())
 			p.Shares[i%tax.Len()], p.Shares[(i+3)%tax.Len()], p.Shares[tax.Other()] = 0.5, 0.2, 0.3
+			if i%7 == 0 {
+				p.Shares[(i+5)%tax.Len()] = 0.2
+			}
 		}
 		if i%3 == 0 {
 			p.TopMerchants = profile.FavouritesOf(map[string]string{"dining": "Olive & Thyme", "fuel": "Shell; Ltd=1"})
@@ -37,6 +35,18 @@ func TestMailees(t *testing.T) {
 		}
 		ps = append(ps, p)
 	}
+	return ps
+}
+
+// TestMailees packs recipients and finds each by id with the merge fields
+// recipientOf gives, maps nil or not as they were.
+func TestMailees(t *testing.T) {
+	tax, err := profile.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{tax: tax}
+	ps := testRecipients(tax)
 	m := mailees{ids: r.interestIDs(), other: tax.Other()}
 	withSpending := 0
 	for i := range ps {
@@ -61,5 +71,23 @@ func TestMailees(t *testing.T) {
 	}
 	if len(m.blocks) != 1 {
 		t.Errorf("%d blocks for %d recipients", len(m.blocks), len(ps))
+	}
+}
+
+// TestRecipientIn checks that the merge fields the audit reads into one
+// room, recipient after recipient, are recipientOf's.
+func TestRecipientIn(t *testing.T) {
+	tax, err := profile.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{tax: tax}
+	ps := testRecipients(tax)
+	var room recipientRoom
+	for i := range ps {
+		want := r.recipientOf(&ps[i])
+		if got := r.recipientIn(&room, &ps[i]); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: got %+v\nwant %+v", ps[i].ID, got, want)
+		}
 	}
 }

@@ -148,6 +148,45 @@ func (r *run) recipientOf(p *profile.Profile) render.Recipient {
 		TopMerchants: p.TopMerchants.Map(), Attrs: p.Attrs, Spending: spending(r.interestIDs(), p.Shares, r.tax.Other())}
 }
 
+// recipientRoom holds the map and lists of one recipient's merge fields
+// for a loop that reads each recipient once, as the audit does: the next
+// recipient uses them again instead of a million recipients each
+// allocating their own.
+type recipientRoom struct {
+	top      map[string]string
+	spending []string
+	order    []int
+}
+
+// recipientIn is recipientOf with the recipient's map and list in room:
+// they hold until the next call with room.
+func (r *run) recipientIn(room *recipientRoom, p *profile.Profile) render.Recipient {
+	var top map[string]string
+	if len(p.TopMerchants) > 0 {
+		if room.top == nil {
+			room.top = make(map[string]string, len(p.TopMerchants))
+		}
+		clear(room.top)
+		for _, f := range p.TopMerchants {
+			room.top[f.Interest] = f.Merchant
+		}
+		top = room.top
+	}
+	room.order = spendingOrder(room.order[:0], p.Shares, r.tax.Other())
+	var sp []string
+	if len(room.order) > 0 {
+		ids := r.interestIDs()
+		room.spending = room.spending[:0]
+		for _, k := range room.order {
+			room.spending = append(room.spending, ids[k])
+		}
+		sp = room.spending
+	}
+	return render.Recipient{ID: p.ID, FirstName: p.FirstName, LastName: p.LastName, Email: p.Email, Tier: p.Tier,
+		Locale: p.Locale, Relationship: string(p.Relationship), FavouriteMerchant: p.FavouriteMerchant,
+		TopMerchants: top, Attrs: p.Attrs, Spending: sp}
+}
+
 // interestIDs returns the taxonomy's interest ids, in its order.
 func (r *run) interestIDs() []string {
 	r.idsOnce.Do(func() {
@@ -175,7 +214,11 @@ func spending(ids []string, shares []float64, other int) []string {
 
 // spendingIndexes is spending as indexes into the taxonomy.
 func spendingIndexes(shares []float64, other int) []int {
-	var idx []int
+	return spendingOrder(nil, shares, other)
+}
+
+// spendingOrder is spendingIndexes appended to idx.
+func spendingOrder(idx []int, shares []float64, other int) []int {
 	for k, v := range shares {
 		if v > 0 && k != other {
 			idx = append(idx, k)

@@ -43,6 +43,25 @@ type outcome interface {
 	outputs() []string
 }
 
+// recordedOutcome is an outcome that knows what RecordOutputs would
+// record for its outputs, from the files as it wrote them: a directory of
+// thousands of files is not read back to be hashed.
+type recordedOutcome interface {
+	// records returns the outputs' records, nil when it does not know
+	// them.
+	records() []rundir.OutputRecord
+}
+
+// outputRecords returns the records of a stage's outputs.
+func outputRecords(dir string, out outcome) ([]rundir.OutputRecord, error) {
+	if ro, ok := out.(recordedOutcome); ok {
+		if recs := ro.records(); recs != nil {
+			return recs, nil
+		}
+	}
+	return rundir.RecordOutputs(dir, out.outputs()...)
+}
+
 // step makes the stage name, whose outcome run stores in out.
 func step[T outcome](name string, out *T, run func(ctx context.Context) (T, error)) stage {
 	return stage{
@@ -226,7 +245,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		if err != nil {
 			return &StageError{Stage: st.name, Err: err}
 		}
-		recs, err := rundir.RecordOutputs(r.dir, out.outputs()...)
+		recs, err := outputRecords(r.dir, out)
 		if err != nil {
 			return &StageError{Stage: st.name, Err: err}
 		}

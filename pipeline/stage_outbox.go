@@ -15,9 +15,18 @@ type outboxed struct {
 	// Refused counts the recipients whose data could not make a safe
 	// message, listed in outbox/refused.csv.
 	Refused int `count:"refused"`
+	// record is the outbox directory's, as written.
+	record rundir.OutputRecord
 }
 
 func (outboxed) outputs() []string { return []string{rundir.OutboxDir} }
+
+func (o outboxed) records() []rundir.OutputRecord {
+	if o.record.Path == "" {
+		return nil
+	}
+	return []rundir.OutputRecord{o.record}
+}
 
 // outbox writes outbox/<variant>/<cardholder>.eml for every recipient, with
 // outbox/index.csv and outbox/refused.csv. Past mail.refusal_budget the
@@ -43,6 +52,7 @@ func (r *run) outbox(ctx context.Context, ns []*render.Newsletter, rs []recipien
 	if err != nil {
 		return outboxed{}, err
 	}
+	record := swap.Record(rundir.OutboxDir)
 	if err := swap.Commit(); err != nil {
 		return outboxed{}, err
 	}
@@ -50,5 +60,5 @@ func (r *run) outbox(ctx context.Context, ns []*render.Newsletter, rs []recipien
 		return outboxed{}, fmt.Errorf("%d of %d recipients refused, over the budget of %g%% (mail.refusal_budget); the reasons are in %s; the first: %w",
 			res.Refused, len(rs), 100*budget, r.file(rundir.OutboxDir+"/refused.csv"), res.FirstRefusal)
 	}
-	return outboxed{Messages: res.Messages, Refused: res.Refused}, nil
+	return outboxed{Messages: res.Messages, Refused: res.Refused, record: record}, nil
 }

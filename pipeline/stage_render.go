@@ -37,9 +37,18 @@ type rendered struct {
 	Kept     int `count:"variants_kept"`
 
 	newsletters []*render.Newsletter
+	// record is the variants directory's, as written.
+	record rundir.OutputRecord
 }
 
 func (rendered) outputs() []string { return []string{rundir.VariantsDir} }
+
+func (r rendered) records() []rundir.OutputRecord {
+	if r.record.Path == "" {
+		return nil
+	}
+	return []rundir.OutputRecord{r.record}
+}
 
 // slotChoice is the block a slot took for one recipient.
 type slotChoice struct {
@@ -343,9 +352,11 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	if err != nil {
 		return out, err
 	}
+	record := swap.Record(rundir.VariantsDir)
 	if err := swap.Commit(); err != nil {
 		return out, err
 	}
+	out.record = record
 	out.SamplesToCardholders, out.SamplesToPreview = sampler.Counts()
 	out.SamplesToCardholders += int(keptToCardholders.Load())
 	out.SamplesToPreview += int(keptToPreview.Load())

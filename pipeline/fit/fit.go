@@ -84,12 +84,25 @@ type Interest struct {
 // Checker audits messages against a template set's blocks and the
 // taxonomy's interests. Build it with New; it is safe for concurrent use.
 type Checker struct {
-	blocks    map[string]variants.Block
+	blocks    map[string]*checkBlock
 	interests []nameRE
 	subjects  []subjectRE
 	// subjectsOf lists the indexes in subjects of each block's subject
 	// lines, in order.
 	subjectsOf map[string][]int
+}
+
+// checkBlock is a block as the audit reads it: its targets, and one
+// target per attribute it is for, in name order, each checked on its own
+// so that a misfit names the attribute.
+type checkBlock struct {
+	variants.Block
+	attrs []attrTarget
+}
+
+type attrTarget struct {
+	name   string
+	target variants.Target
 }
 
 type nameRE struct {
@@ -108,10 +121,14 @@ type subjectRE struct {
 // New returns a Checker for the blocks of a template set and the
 // interests of a taxonomy.
 func New(blocks []variants.Block, interests []Interest) *Checker {
-	c := &Checker{blocks: make(map[string]variants.Block, len(blocks)), subjectsOf: map[string][]int{}}
+	c := &Checker{blocks: make(map[string]*checkBlock, len(blocks)), subjectsOf: map[string][]int{}}
 	action := regexp.MustCompile(`\{\{.*?\}\}`)
 	for _, b := range blocks {
-		c.blocks[b.ID] = b
+		cb := &checkBlock{Block: b}
+		for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
+			cb.attrs = append(cb.attrs, attrTarget{name, variants.Target{Attributes: map[string][]string{name: b.Attributes[name]}}})
+		}
+		c.blocks[b.ID] = cb
 		for _, s := range b.Subjects {
 			// A subject line is a template: what its actions write can be
 			// anything.
@@ -142,20 +159,20 @@ func New(blocks []variants.Block, interests []Interest) *Checker {
 // is "block block-<id>".
 const blockClass = `class="block block-`
 
-// blockIDs returns the ids of the blocks of html, in order.
-func blockIDs(html []byte) []string {
-	var ids []string
+// eachBlockID calls f with the id of each block of html, in order; the
+// id's bytes are html's.
+func eachBlockID(html []byte, f func(id []byte)) {
 	for {
 		i := indexBlockClass(html)
 		if i < 0 {
-			return ids
+			return
 		}
 		html = html[i+len(blockClass):]
 		j := bytes.IndexByte(html, '"')
 		if j < 0 {
-			return ids
+			return
 		}
-		ids = append(ids, string(html[:j]))
+		f(html[:j])
 		html = html[j:]
 	}
 }
@@ -314,10 +331,10 @@ func (c *Checker) read(mem *Memory, raw []byte) sentence {
 // (nil mem: nothing is remembered).
 func (c *Checker) CheckWith(mem *Memory, r Reader, m Message) []Misfit {
 	var out []Misfit
-	for _, id := range blockIDs(m.HTML) {
-		b, ok := c.blocks[id]
+	eachBlockID(m.HTML, func(id []byte) {
+		b, ok := c.blocks[string(id)]
 		if !ok {
-			continue
+			return
 		}
 		if len(b.Tiers) > 0 && !slices.Contains(b.Tiers, r.Tier) {
 			out = append(out, Misfit{RuleTier, fmt.Sprintf("block %s (for %s) to a cardholder of tier %q", b.ID, strings.Join(b.Tiers, ", "), r.Tier)})
@@ -328,13 +345,12 @@ func (c *Checker) CheckWith(mem *Memory, r Reader, m Message) []Misfit {
 		if len(b.Locales) > 0 && !(variants.Target{Locales: b.Locales}).Matches(variants.Member{Locale: r.Locale}) {
 			out = append(out, Misfit{RuleLocale, fmt.Sprintf("block %s (for %s) to a cardholder of locale %q", b.ID, strings.Join(b.Locales, ", "), r.Locale)})
 		}
-		for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
-			vals := b.Attributes[name]
-			if !(variants.Target{Attributes: map[string][]string{name: vals}}).Matches(variants.Member{Attrs: r.Attrs}) {
-				out = append(out, Misfit{RuleAttribute, fmt.Sprintf("block %s (for %s %s) to a cardholder whose %s is %q", b.ID, name, strings.Join(vals, ", "), name, r.Attrs[name])})
+		for _, a := range b.attrs {
+			if !a.target.Matches(variants.Member{Attrs: r.Attrs}) {
+				out = append(out, Misfit{RuleAttribute, fmt.Sprintf("block %s (for %s %s) to a cardholder whose %s is %q", b.ID, a.name, strings.Join(a.target.Attributes[a.name], ", "), a.name, r.Attrs[a.name])})
 			}
 		}
-	}
+	})
 	eachClaim(m.Text, func(raw []byte) {
 		s := c.read(mem, raw)
 		for _, i := range s.names {

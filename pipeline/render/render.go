@@ -167,6 +167,48 @@ type Engine struct {
 	blockRow         map[string]string // block id -> its row of the "content" template
 	blockText        map[string]string // block id -> marked text with actions (see templates.Doc)
 	mso              []string          // Outlook conditional comments, restored verbatim
+	// trees are the blocks parsed once, by block id, for every variant to
+	// copy: a block's source is the same in every variant unless its
+	// links carry the variant's id (variantSlot), and copying a parsed
+	// template costs a fraction of parsing it again.
+	trees map[string]blockTrees
+}
+
+// blockTrees are a block's HTML and text templates, parsed; err is the
+// error parsing them gave, which every variant with the block reports.
+type blockTrees struct {
+	html, text *parse.Tree
+	err        error
+}
+
+// parseBlock parses a block's HTML and text once, when every variant
+// parses the same source. It returns ok false when the block is parsed
+// per variant instead: its links carry the variant's id, or its source
+// defines templates besides its own, which a variant must add in the
+// order parsing them does.
+func (e *Engine) parseBlock(file, html, text string) (blockTrees, bool) {
+	if strings.Contains(html, variantSlot) || strings.Contains(text, variantSlot) {
+		return blockTrees{}, false
+	}
+	tree := func(src string, funcs map[string]any) (*parse.Tree, bool, error) {
+		t, err := texttemplate.New(file).Funcs(funcs).Parse(src)
+		if err != nil {
+			return nil, true, err
+		}
+		if len(t.Templates()) != 1 || t.Tree == nil {
+			return nil, false, nil
+		}
+		return t.Tree, true, nil
+	}
+	h, ok, err := tree(html, e.htmlFuncs)
+	if err != nil || !ok {
+		return blockTrees{err: err}, ok
+	}
+	x, ok, err := tree(text, e.textFuncs)
+	if err != nil || !ok {
+		return blockTrees{err: err}, ok
+	}
+	return blockTrees{html: h, text: x}, true
 }
 
 // TextWidth is the column at which the plain-text part wraps.
@@ -212,7 +254,7 @@ func New(set *templates.Set, md *templates.Markdown, cfg Config) (*Engine, error
 	}
 	e := &Engine{
 		set: set, cfg: cfg, tagger: newTagger(cfg.Links, cfg.Campaign.Name),
-		blockHTML: map[string]string{}, blockRow: map[string]string{}, blockText: map[string]string{},
+		blockHTML: map[string]string{}, blockRow: map[string]string{}, blockText: map[string]string{}, trees: map[string]blockTrees{},
 		htmlFuncs: htmltemplate.FuncMap{}, textFuncs: texttemplate.FuncMap{textFuncName: textValue},
 	}
 	maps.Copy(e.htmlFuncs, Funcs())
@@ -276,6 +318,9 @@ func New(set *templates.Set, md *templates.Markdown, cfg Config) (*Engine, error
 		in := append(slices.Clip(css.content), inline.Ancestors(row, len(row))...)
 		e.blockHTML[b.ID] = css.sheet.Apply(doc.HTML, in...)
 		e.blockText[b.ID] = doc.Text
+		if bt, ok := e.parseBlock(b.File, e.blockHTML[b.ID], e.blockText[b.ID]); ok {
+			e.trees[b.ID] = bt
+		}
 	}
 	return e, nil
 }
@@ -597,6 +642,18 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 		}
 		if !parsed[id] {
 			parsed[id] = true
+			if bt, ok := e.trees[id]; ok {
+				if bt.err != nil {
+					return "", "", fmt.Errorf("render: %w", bt.err)
+				}
+				if _, err := h.AddParseTree(b.File, bt.html.Copy()); err != nil {
+					return "", "", fmt.Errorf("render: %w", err)
+				}
+				if _, err := t.AddParseTree(b.File, bt.text.Copy()); err != nil {
+					return "", "", fmt.Errorf("render: %w", err)
+				}
+				return e.blockRow[id], fmt.Sprintf("{{ template %q . }}", b.File), nil
+			}
 			if _, err := h.New(b.File).Parse(withVariant(e.blockHTML[id], v.ID)); err != nil {
 				return "", "", fmt.Errorf("render: %w", err)
 			}
@@ -779,6 +836,16 @@ type Message struct {
 	Preheader string
 	HTML      []byte
 	Text      []byte
+	// room is what PersonalizeInto writes the message's data into, used
+	// again by the next call with the same Message.
+	room dataRoom
+}
+
+// dataRoom holds a message's Data and the backing arrays of its lists.
+type dataRoom struct {
+	data  Data
+	slots []int
+	why   []string
 }
 
 func (m *Message) equal(o *Message) bool {
@@ -792,23 +859,36 @@ var ErrHeader = errors.New("bad header value")
 
 // dataFor returns the data of the newsletter for one recipient.
 func (n *Newsletter) dataFor(r Recipient, unsubscribeURL string) *Data {
-	d := &Data{Recipient: r, Variant: n.data, Sender: n.engine.cfg.Sender, Campaign: n.engine.cfg.Campaign, UnsubscribeURL: unsubscribeURL}
+	var room dataRoom
+	n.fillData(&room, r, unsubscribeURL)
+	return &room.data
+}
+
+// fillData sets room's Data to the newsletter's for one recipient, its
+// lists in room's arrays.
+func (n *Newsletter) fillData(room *dataRoom, r Recipient, unsubscribeURL string) {
+	d := &room.data
+	*d = Data{Recipient: r, Variant: n.data, Sender: n.engine.cfg.Sender, Campaign: n.engine.cfg.Campaign, UnsubscribeURL: unsubscribeURL}
 	if len(n.Variant.Slots) > 0 {
 		m := r.Member()
-		d.Slots = make([]int, len(n.Variant.Slots))
+		room.slots = room.slots[:0]
 		for i := range n.Variant.Slots {
-			d.Slots[i] = n.Variant.Slots[i].Choose(m)
+			room.slots = append(room.slots, n.Variant.Slots[i].Choose(m))
 		}
+		d.Slots = room.slots
 	}
+	why := room.why[:0]
 	for _, id := range r.Spending {
-		if len(d.Why) == maxWhy {
+		if len(why) == maxWhy {
 			break
 		}
 		if name, ok := interestName(id, n.data.Interests, n.Variant.AlsoInterests); ok {
-			d.Why = append(d.Why, name)
+			why = append(why, name)
 		}
 	}
-	return d
+	if len(why) > 0 {
+		d.Why, room.why = why, why
+	}
 }
 
 // interestName returns the name of the interest id in the first of lists
@@ -850,7 +930,13 @@ func (n *Newsletter) Personalize(r Recipient, unsubscribeURL string) (*Message, 
 // next call with m: a loop that reads each message once, as an audit
 // does, allocates no new parts for each.
 func (n *Newsletter) PersonalizeInto(m *Message, r Recipient, unsubscribeURL string) (*Message, error) {
-	d := n.dataFor(r, unsubscribeURL)
+	var d *Data
+	if m != nil {
+		n.fillData(&m.room, r, unsubscribeURL)
+		d = &m.room.data
+	} else {
+		d = n.dataFor(r, unsubscribeURL)
+	}
 	if n.fast != nil {
 		if out, err := n.fast.personalize(m, d, n.subjectIndex(&d.Recipient)); err == nil {
 			return out, nil

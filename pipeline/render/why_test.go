@@ -55,17 +55,31 @@ func TestWhy(t *testing.T) {
 func TestPersonalizeInto(t *testing.T) {
 	set := defaultSet(t)
 	e := newEngine(t, set)
-	n, err := e.Compile(plan(t, set)[0])
-	if err != nil {
-		t.Fatal(err)
+	// The second variant has a slot that the readers' tiers fill with
+	// one block, another or none.
+	v := plan(t, set)[0]
+	slotted := v
+	slotted.ID = "v0009"
+	slotted.Slots = []variants.Slot{{Name: variants.SlotTier, At: 1, Alternatives: []variants.Alternative{
+		{Block: "tier-platinum", Target: variants.Target{Tiers: []string{"platinum"}}},
+		{Block: "default-benefits", Target: variants.Target{Tiers: []string{"gold"}}}}}}
+	var ns []*render.Newsletter
+	for _, v := range []variants.Variant{v, slotted} {
+		n, err := e.Compile(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns = append(ns, n)
 	}
 	readers := []render.Recipient{
 		{ID: "C1", FirstName: "Bartholomew-Alexander", Email: "b@example.com", Tier: "platinum", Spending: []string{"dining", "travel"}},
 		{ID: "C2", FirstName: "Al", Email: "a@example.com", Tier: "green"},
 		{ID: "C3", FirstName: "Zoë", Email: "z@example.com", Tier: "gold", Spending: []string{"dining"}},
+		{ID: "C4", FirstName: "Ana", Email: "n@example.com", Tier: "platinum", Spending: []string{"airlines", "dining", "lodging", "fuel"}},
 	}
 	room := new(render.Message)
-	for _, r := range readers {
+	for i := range 2 * len(readers) {
+		n, r := ns[i%2], readers[i/2]
 		want, err := n.Personalize(r, "https://example.com/u")
 		if err != nil {
 			t.Fatal(err)
@@ -75,7 +89,7 @@ func TestPersonalizeInto(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.Subject != want.Subject || got.Preheader != want.Preheader || string(got.HTML) != string(want.HTML) || string(got.Text) != string(want.Text) {
-			t.Errorf("%s: the message written into the room of the one before differs from its own", r.ID)
+			t.Errorf("%s, %s: the message written into the room of the one before differs from its own", n.Variant.ID, r.ID)
 		}
 	}
 }

@@ -1,14 +1,20 @@
 package rundir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Modes of everything written into a run directory: private to the
@@ -114,6 +120,60 @@ func ReadJSON(path string, v any) error {
 // outbox) is replaced as a whole or not at all.
 type Swap struct {
 	final, tmp string
+	// sums are the SHA-256 and size of every file written or kept, by
+	// slash-separated path, for Record.
+	mu   sync.Mutex
+	sums map[string]fileSum
+}
+
+// fileSum is a file's SHA-256 and size.
+type fileSum struct {
+	sum  [sha256.Size]byte
+	size int64
+}
+
+// note records the sum of the file rel.
+func (s *Swap) note(rel string, sum fileSum) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sums == nil {
+		s.sums = map[string]fileSum{}
+	}
+	s.sums[rel] = sum
+}
+
+// Record returns what RecordOutputs records for the directory once
+// committed, as rel, from its files as they were written: HashTree's
+// hash and count, without reading them back.
+func (s *Swap) Record(rel string) OutputRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	paths := slices.Collect(maps.Keys(s.sums))
+	// HashTree walks each directory in name order: a path sorts by its
+	// names one after the other, not as a string ("a/b" before "a.txt").
+	slices.SortFunc(paths, func(a, b string) int {
+		return slices.Compare(strings.Split(a, "/"), strings.Split(b, "/"))
+	})
+	h := sha256.New()
+	for _, p := range paths {
+		f := s.sums[p]
+		fmt.Fprintf(h, "%s\x00%d\x00%x\n", p, f.size, f.sum)
+	}
+	return OutputRecord{Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)), Files: len(paths)}
+}
+
+// hashWriter writes to a file and hashes what it wrote.
+type hashWriter struct {
+	f    *os.File
+	h    hash.Hash
+	size int64
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.h.Write(p[:n])
+	w.size += int64(n)
+	return n, err
 }
 
 // NewSwap starts building the directory final.
@@ -162,11 +222,19 @@ func (s *Swap) Create(rel string, fill func(w io.Writer) error) error {
 		f.Close()
 		return err
 	}
-	if err := fill(f); err != nil {
+	w := &hashWriter{f: f, h: sha256.New()}
+	if err := fill(w); err != nil {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	var sum fileSum
+	w.h.Sum(sum.sum[:0])
+	sum.size = w.size
+	s.note(rel, sum)
+	return nil
 }
 
 // Keep puts the directory src, an earlier version's, into the directory
@@ -190,6 +258,11 @@ func (s *Swap) Keep(rel, src string) error {
 			return nil
 		}
 		if err := os.Link(p, dst); err == nil {
+			sum, err := sumFile(dst)
+			if err != nil {
+				return err
+			}
+			s.note(filepath.ToSlash(filepath.Join(rel, sub)), sum)
 			return nil
 		}
 		return s.Create(filepath.ToSlash(filepath.Join(rel, sub)), func(w io.Writer) error {

@@ -1,8 +1,10 @@
 package rundir
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -86,5 +88,59 @@ func TestKeepAndEarlier(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSwapRecord checks that a Swap's record of what it wrote is the one
+// RecordOutputs reads back from the committed directory: the same hash in
+// the same order (a directory's files before a sibling file whose name
+// sorts after the directory's but before "name/"), counting kept files,
+// files written twice and files written through Create.
+func TestSwapRecord(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "old", "a", "kept.html"), "kept")
+	writeTestFile(t, filepath.Join(dir, "old", "a", "z.txt"), "kept too")
+	s, err := NewSwap(filepath.Join(dir, "variants"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Abort()
+	write := func(rel, data string) {
+		t.Helper()
+		if err := s.WriteFile(rel, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.txt", "beside the directory a")
+	write("a-b/c", "dash sorts before slash")
+	write("b/c/d.eml", "deep")
+	write("b/c/d.eml", "deep, written again")
+	write("empty", "")
+	if err := s.Create("b/meta.json", func(w io.Writer) error {
+		for range 3 {
+			if _, err := io.WriteString(w, strings.Repeat("x", 40000)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Keep("a", filepath.Join(dir, "old", "a")); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Record("variants")
+	if err := s.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want, err := RecordOutputs(dir, "variants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 1 || got != want[0] {
+		t.Errorf("Record = %+v, read back %+v", got, want)
+	}
+	if got.Files != 7 {
+		t.Errorf("Record counts %d files, want 7", got.Files)
 	}
 }

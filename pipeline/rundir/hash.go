@@ -56,17 +56,27 @@ func HashFileStamped(path string) (sum string, size int64, stamp string, err err
 
 // HashFile returns the SHA-256 and size of a file.
 func HashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, err := sumFile(path)
 	if err != nil {
 		return "", 0, err
+	}
+	return hex.EncodeToString(f.sum[:]), f.size, nil
+}
+
+// sumFile returns the SHA-256 and size of a file.
+func sumFile(path string) (fileSum, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileSum{}, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
+	var out fileSum
+	if out.size, err = io.Copy(h, f); err != nil {
+		return fileSum{}, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	h.Sum(out.sum[:0])
+	return out, nil
 }
 
 // HashTree returns one SHA-256 over every file under dir (names, sizes and

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/internal/usage"
@@ -41,6 +42,43 @@ type outcome interface {
 	// outputs lists the files and directories the stage wrote, relative
 	// to the run directory.
 	outputs() []string
+}
+
+// heldGCPercent is the garbage collector's GOGC from the profile stage on,
+// unless the environment sets GOGC. From there a run holds every
+// cardholder's profile (0.8 GB at a million) while render compiles 1,349
+// newsletters and report writes the workbook, each leaving more garbage
+// than that; with the default of 100 the heap grows to twice what is
+// alive. At 50 a million-cardholder run peaks at 1.78 GB instead of
+// 2.03 GB (pipeline/BENCHMARKS.md). Ingest keeps the default: it holds
+// little and discards a lot, and a tighter collector costs it more time
+// than it saves memory.
+const heldGCPercent = 50
+
+// gcHold counts the runs that hold the collector at heldGCPercent: the
+// first sets it, the last puts back what was there before.
+var gcHold struct {
+	sync.Mutex
+	runs   int
+	before int
+}
+
+// tightenGC sets GOGC to heldGCPercent until the function it returns is
+// called, however many runs of the process do so at once.
+func tightenGC() (release func()) {
+	gcHold.Lock()
+	defer gcHold.Unlock()
+	if gcHold.runs == 0 {
+		gcHold.before = debug.SetGCPercent(heldGCPercent)
+	}
+	gcHold.runs++
+	return func() {
+		gcHold.Lock()
+		defer gcHold.Unlock()
+		if gcHold.runs--; gcHold.runs == 0 {
+			debug.SetGCPercent(gcHold.before)
+		}
+	}
 }
 
 // recordedOutcome is an outcome that knows what RecordOutputs would
@@ -165,6 +203,9 @@ type runner struct {
 	// the end (tailor render). Otherwise every finished stage is recorded
 	// at once, so that a failed or interrupted run resumes after it.
 	atomic bool
+	// gcTight says run has set the collector's GOGC to heldGCPercent, and
+	// puts the one before back when it returns.
+	gcTight bool
 }
 
 // run runs stages[from:to]: it keeps every stage that is current (done,
@@ -239,6 +280,10 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		// before a stage starts: a stage's peak is its own, not the
 		// collector's headroom of the one before.
 		debug.FreeOSMemory()
+		if st.name != "ingest" && !x.gcTight && r.cfg.Getenv != nil && r.cfg.Getenv("GOGC") == "" {
+			x.gcTight = true
+			defer tightenGC()()
+		}
 		var meter usage.Meter
 		meter.Start()
 		out, err := st.run(ctx)

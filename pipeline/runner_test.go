@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"testing"
 	"time"
@@ -155,4 +156,53 @@ func TestRunner(t *testing.T) {
 			t.Errorf("ran %v kept %v, %v", f.ran, f.r.manifest.LastRun.Kept, err)
 		}
 	})
+}
+
+// gcPercent returns the collector's GOGC.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// TestHeldGCPercent checks that the stages after ingest run with GOGC at
+// heldGCPercent unless the environment sets GOGC, that ingest keeps what
+// was there, and that a run puts it back when it ends.
+func TestHeldGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, tc := range []struct {
+		gogc                string
+		ingest, profile, at int
+	}{
+		{"", 100, heldGCPercent, 100},
+		{"200", 100, 100, 100},
+	} {
+		r := &run{dir: t.TempDir(), manifest: &rundir.Manifest{},
+			cfg: Config{Now: time.Now, Getenv: func(k string) string {
+				if k == "GOGC" {
+					return tc.gogc
+				}
+				return ""
+			}}}
+		seen := map[string]int{}
+		var stages []stage
+		for _, name := range []string{"ingest", "profile"} {
+			stages = append(stages, step(name, &fakeOut{}, func(ctx context.Context) (fakeOut, error) {
+				seen[name] = gcPercent()
+				if err := rundir.WriteFile(filepath.Join(r.dir, name+".txt"), func(w io.Writer) error { return nil }); err != nil {
+					return fakeOut{}, err
+				}
+				return fakeOut{file: name + ".txt"}, nil
+			}))
+		}
+		if err := (&runner{r: r}).run(context.Background(), stages, 0, len(stages)); err != nil {
+			t.Fatal(err)
+		}
+		if seen["ingest"] != tc.ingest || seen["profile"] != tc.profile {
+			t.Errorf("GOGC=%q: ingest ran with %d, profile with %d; want %d and %d", tc.gogc, seen["ingest"], seen["profile"], tc.ingest, tc.profile)
+		}
+		if got := gcPercent(); got != tc.at {
+			t.Errorf("GOGC=%q: %d after the run, want %d", tc.gogc, got, tc.at)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"iter"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/tailor-mail/tailor/pipeline/internal/workers"
@@ -257,6 +258,9 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	var keptToCardholders, keptToPreview atomic.Int64
 	progress := r.meter("render", "variants", int64(len(ns)))
 	defer progress.close()
+	// The other readers' messages are copied into readers.json as soon as
+	// written: their parts' room is used again.
+	rooms := sync.Pool{New: func() any { return new(render.Message) }}
 	err = workers.Each(ctx, len(ns), func(i int) error {
 		defer progress.Add(1)
 		if m := kept[i]; m != nil {
@@ -311,10 +315,12 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 		files := []file{{rundir.VariantHTML, m.HTML}, {rundir.VariantText, m.Text}, {rundir.VariantSample, msg.EML}}
 		var others []readerParts
 		if first != nil {
+			room := rooms.Get().(*render.Message)
+			defer rooms.Put(room)
 			for i, p := range r.viewAs(n.Variant, first, ml.byVariant[id]) {
 				rc, pm := r.recipientOf(p), m
 				if i > 0 {
-					if pm, err = n.Personalize(rc, previewUnsubscribe); err != nil {
+					if pm, err = n.PersonalizeInto(room, rc, previewUnsubscribe); err != nil {
 						// Data the templates cannot write (the
 						// outbox refuses it too): another reader.
 						continue
@@ -328,6 +334,11 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 		}
 		if len(others) > 0 {
 			var b bytes.Buffer
+			size := 64
+			for _, o := range others {
+				size += len(o.HTML) + len(o.Text) + len(o.HTML)/8
+			}
+			b.Grow(size)
 			enc := json.NewEncoder(&b)
 			enc.SetEscapeHTML(false)
 			if err := enc.Encode(others); err != nil {

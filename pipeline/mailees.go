@@ -35,9 +35,9 @@ func (m *mailees) add(p *profile.Profile) {
 	for _, s := range []string{p.ID, p.FirstName, p.LastName, p.Email, p.Tier, p.Locale, string(p.Relationship), p.FavouriteMerchant} {
 		b = appendString(b, s)
 	}
-	b = binary.AppendUvarint(b, uint64(len(p.TopMerchants)))
-	for _, f := range p.TopMerchants {
-		b = appendString(appendString(b, f.Interest), f.Merchant)
+	b = binary.AppendUvarint(b, uint64(p.TopMerchants.Len()))
+	for interest, merchant := range p.TopMerchants.All() {
+		b = appendString(appendString(b, interest), merchant)
 	}
 	// Attrs: nil and empty are told apart, as the templates see them.
 	if p.Attrs == nil {

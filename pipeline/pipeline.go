@@ -226,7 +226,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return planned{}, l.err
 			}
 			return r.plan(cf, ps, assigned)
-		}).readBySend(),
+		}).readBySend().tight(),
 		// render compiles every variant into HTML and text (CSS
 		// inlined, links tagged) and writes each under variants/ with
 		// its meta.json and a sample message for a real recipient.
@@ -237,7 +237,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return rendered{}, l.err
 			}
 			return r.render(ctx, plan.Newsletters(), cf, ml)
-		}).readBySend(),
+		}).readBySend().tight(),
 		// fit personalizes every mailable cardholder's message and audits
 		// it against their own data: blocks for their tier and
 		// relationship type, spending they have, subjects of it.
@@ -248,7 +248,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return fitted{}, l.err
 			}
 			return r.fitAudit(ctx, ns, ml)
-		}),
+		}).tight(),
 		// report writes the marketers' workbook.
 		step("report", &o.report, func(ctx context.Context) (reported, error) {
 			l := r.load(ctx, o)
@@ -265,7 +265,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return reported{}, err
 			}
 			return r.report(in)
-		}),
+		}).tight(),
 		// outbox writes complete personalized messages as .eml files.
 		step("outbox", &o.outbox, func(ctx context.Context) (outboxed, error) {
 			l := r.load(ctx, o)
@@ -274,7 +274,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return outboxed{}, l.err
 			}
 			return r.outbox(ctx, ns, rs)
-		}),
+		}).tight(),
 	}
 }
 

@@ -162,13 +162,13 @@ type recipientRoom struct {
 // they hold until the next call with room.
 func (r *run) recipientIn(room *recipientRoom, p *profile.Profile) render.Recipient {
 	var top map[string]string
-	if len(p.TopMerchants) > 0 {
+	if p.TopMerchants.Len() > 0 {
 		if room.top == nil {
-			room.top = make(map[string]string, len(p.TopMerchants))
+			room.top = make(map[string]string, p.TopMerchants.Len())
 		}
 		clear(room.top)
-		for _, f := range p.TopMerchants {
-			room.top[f.Interest] = f.Merchant
+		for interest, merchant := range p.TopMerchants.All() {
+			room.top[interest] = merchant
 		}
 		top = room.top
 	}

@@ -29,6 +29,9 @@ type stage struct {
 	// assignments, plan, variants): once a send has started, the stage
 	// may not run again.
 	sendReads bool
+	// tightGC says the stage, and every one after it, runs with the
+	// collector at heldGCPercent.
+	tightGC bool
 	// run does the work and returns the stage's outcome.
 	run func(ctx context.Context) (outcome, error)
 	// keep reads the stage's outcome back from the counts the manifest
@@ -44,15 +47,16 @@ type outcome interface {
 	outputs() []string
 }
 
-// heldGCPercent is the garbage collector's GOGC from the profile stage on,
-// unless the environment sets GOGC. From there a run holds every
-// cardholder's profile (0.8 GB at a million) while render compiles 1,349
-// newsletters and report writes the workbook, each leaving more garbage
-// than that; with the default of 100 the heap grows to twice what is
-// alive. At 50 a million-cardholder run peaks at 1.78 GB instead of
-// 2.03 GB (pipeline/BENCHMARKS.md). Ingest keeps the default: it holds
-// little and discards a lot, and a tighter collector costs it more time
-// than it saves memory.
+// heldGCPercent is the garbage collector's GOGC in the stages marked
+// tightGC (variants and after), unless the environment sets GOGC. There a
+// run holds every cardholder's profile and the compiled newsletters (0.95
+// GB at a million) while render compiles 1,349 newsletters and report
+// writes the workbook, each leaving more garbage than that; with the
+// default of 100 the heap grows to twice what is alive. At 50 a
+// million-cardholder run peaks at 1.8 GB instead of 2.0-2.2 GB
+// (pipeline/BENCHMARKS.md). The stages before keep the default: ingest
+// holds little and discards a lot, profile and cluster allocate what they
+// keep, and a tighter collector would cost them time for no lower peak.
 const heldGCPercent = 50
 
 // gcHold counts the runs that hold the collector at heldGCPercent: the
@@ -79,6 +83,36 @@ func tightenGC() (release func()) {
 			debug.SetGCPercent(gcHold.before)
 		}
 	}
+}
+
+// stageHeadroom is the share of the memory held at a tight stage's start
+// (its live data, just collected) that the stage may add before the
+// collector must run, whatever GOGC says; stageHeadroomMin is the least
+// it may add. GOGC measures its headroom on the heap the last collection
+// marked, which counts what the stage allocated while it marked: render's
+// peak was 1.8 GB at GOGC 50 for 1.0 GB held at its start.
+const (
+	stageHeadroom    = 0.4
+	stageHeadroomMin = 256 << 20
+)
+
+// limitStage lowers the soft memory limit, for one tight stage, to what
+// the process holds now plus stageHeadroom, unless the limit is lower
+// already; the function it returns puts the limit back. The limit is
+// soft: a stage whose live data outgrows it is slowed down by the
+// collector, never stopped.
+func limitStage() (restore func()) {
+	held := usage.RuntimeMemory()
+	if held <= 0 {
+		return func() {}
+	}
+	limit := max(held+int64(stageHeadroom*float64(held)), held+stageHeadroomMin)
+	before := debug.SetMemoryLimit(-1)
+	if limit >= before {
+		return func() {}
+	}
+	debug.SetMemoryLimit(limit)
+	return func() { debug.SetMemoryLimit(before) }
 }
 
 // recordedOutcome is an outcome that knows what RecordOutputs would
@@ -119,6 +153,12 @@ func step[T outcome](name string, out *T, run func(ctx context.Context) (T, erro
 // inMemory marks a stage whose output lives in memory only.
 func (s stage) inMemory() stage {
 	s.memory = true
+	return s
+}
+
+// tight marks a stage that runs with the collector at heldGCPercent.
+func (s stage) tight() stage {
+	s.tightGC = true
 	return s
 }
 
@@ -280,13 +320,18 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		// before a stage starts: a stage's peak is its own, not the
 		// collector's headroom of the one before.
 		debug.FreeOSMemory()
-		if st.name != "ingest" && !x.gcTight && r.cfg.Getenv != nil && r.cfg.Getenv("GOGC") == "" {
+		if st.tightGC && !x.gcTight && r.cfg.Getenv != nil && r.cfg.Getenv("GOGC") == "" {
 			x.gcTight = true
 			defer tightenGC()()
+		}
+		restore := func() {}
+		if x.gcTight {
+			restore = limitStage()
 		}
 		var meter usage.Meter
 		meter.Start()
 		out, err := st.run(ctx)
+		restore()
 		if err != nil {
 			return &StageError{Stage: st.name, Err: err}
 		}

@@ -165,17 +165,18 @@ func gcPercent() int {
 	return p
 }
 
-// TestHeldGCPercent checks that the stages after ingest run with GOGC at
-// heldGCPercent unless the environment sets GOGC, that ingest keeps what
-// was there, and that a run puts it back when it ends.
+// TestHeldGCPercent checks that a stage marked tight, and the stages
+// after it, run with GOGC at heldGCPercent unless the environment sets
+// GOGC, that the stages before keep what was there, and that a run puts
+// it back when it ends.
 func TestHeldGCPercent(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	for _, tc := range []struct {
-		gogc                string
-		ingest, profile, at int
+		gogc                        string
+		cluster, render, report, at int
 	}{
-		{"", 100, heldGCPercent, 100},
-		{"200", 100, 100, 100},
+		{"", 100, heldGCPercent, heldGCPercent, 100},
+		{"200", 100, 100, 100, 100},
 	} {
 		r := &run{dir: t.TempDir(), manifest: &rundir.Manifest{},
 			cfg: Config{Now: time.Now, Getenv: func(k string) string {
@@ -186,20 +187,25 @@ func TestHeldGCPercent(t *testing.T) {
 			}}}
 		seen := map[string]int{}
 		var stages []stage
-		for _, name := range []string{"ingest", "profile"} {
-			stages = append(stages, step(name, &fakeOut{}, func(ctx context.Context) (fakeOut, error) {
+		for _, name := range []string{"cluster", "render", "report"} {
+			st := step(name, &fakeOut{}, func(ctx context.Context) (fakeOut, error) {
 				seen[name] = gcPercent()
 				if err := rundir.WriteFile(filepath.Join(r.dir, name+".txt"), func(w io.Writer) error { return nil }); err != nil {
 					return fakeOut{}, err
 				}
 				return fakeOut{file: name + ".txt"}, nil
-			}))
+			})
+			if name == "render" {
+				st = st.tight()
+			}
+			stages = append(stages, st)
 		}
 		if err := (&runner{r: r}).run(context.Background(), stages, 0, len(stages)); err != nil {
 			t.Fatal(err)
 		}
-		if seen["ingest"] != tc.ingest || seen["profile"] != tc.profile {
-			t.Errorf("GOGC=%q: ingest ran with %d, profile with %d; want %d and %d", tc.gogc, seen["ingest"], seen["profile"], tc.ingest, tc.profile)
+		if seen["cluster"] != tc.cluster || seen["render"] != tc.render || seen["report"] != tc.report {
+			t.Errorf("GOGC=%q: cluster, render and report ran with %d, %d and %d; want %d, %d and %d", tc.gogc,
+				seen["cluster"], seen["render"], seen["report"], tc.cluster, tc.render, tc.report)
 		}
 		if got := gcPercent(); got != tc.at {
 			t.Errorf("GOGC=%q: %d after the run, want %d", tc.gogc, got, tc.at)

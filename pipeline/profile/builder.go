@@ -6,11 +6,13 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
@@ -356,8 +358,19 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 	}
 	b.consumed = true
 	ids := make([]string, b.n)
+	interests := make([]unique.Handle[string], b.n)
 	for k, in := range b.tax.interests {
-		ids[k] = in.ID
+		ids[k], interests[k] = in.ID, unique.Make(in.ID)
+	}
+	// rank orders the interests by id, the order of Favourites.
+	order := make([]int, b.n)
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortFunc(order, func(x, y int) int { return strings.Compare(ids[x], ids[y]) })
+	rank := make([]int, b.n)
+	for r, k := range order {
+		rank[k] = r
 	}
 	out := make([]Profile, len(b.holders))
 
@@ -366,19 +379,35 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), chunks) {
 		wg.Go(func() {
+			fm := &favouriteMaker{names: names, interests: interests, rank: rank, merchants: map[uint64]unique.Handle[string]{}}
+			var ends []int
 			for {
 				c := int(next.Add(1) - 1)
 				if c >= chunks || ctx.Err() != nil {
 					return
 				}
-				for i := c * profileChunk; i < min((c+1)*profileChunk, len(b.holders)); i++ {
+				lo, hi := c*profileChunk, min((c+1)*profileChunk, len(b.holders))
+				fm.made, ends = fm.made[:0], ends[:0]
+				for i := lo; i < hi; i++ {
 					p := &out[i]
 					b.fill(p, i)
 					if names != nil {
-						b.merchants(p, i, ids, names)
+						b.merchants(p, i, fm)
 					}
+					ends = append(ends, len(fm.made))
 					b.shares(p, i)
 					p.Relationship = b.rules.Classify(p, b.opts)
+				}
+				// The block's favourites, in one allocation of the
+				// exact size.
+				if len(fm.made) > 0 {
+					all, start := slices.Clone(fm.made), 0
+					for k, end := range ends {
+						if end > start {
+							out[lo+k].TopMerchants = Favourites{list: all[start:end:end]}
+						}
+						start = end
+					}
 				}
 				// The block's profiles are made: its accumulators can go.
 				// Its spend rows live on as the profiles' shares.
@@ -449,8 +478,41 @@ func (b *Builder) shares(p *Profile, i int) {
 	p.Shares = row
 }
 
-// merchants sets the favourite merchants of p from cardholder i's sketch.
-func (b *Builder) merchants(p *Profile, i int, ids []string, names func(uint64) string) {
+// favouriteMaker is a Profiles worker's way to favourites: the interests'
+// handles and their ranks in id order, the handles of the merchants it
+// has named, and the favourites of the block being profiled, one
+// cardholder after the other.
+type favouriteMaker struct {
+	names     func(uint64) string
+	interests []unique.Handle[string]
+	rank      []int
+	merchants map[uint64]unique.Handle[string]
+	made      []favourite
+	ranks     []int // the ranks of the interests of the cardholder's favourites in made
+}
+
+// merchant returns the handle of the merchant's name, and false when the
+// merchant has no name.
+func (fm *favouriteMaker) merchant(key uint64) (unique.Handle[string], bool) {
+	h, ok := fm.merchants[key]
+	if !ok {
+		name := fm.names(key)
+		if name == "" {
+			return h, false
+		}
+		h = unique.Make(name)
+		fm.merchants[key] = h
+	}
+	return h, true
+}
+
+// merchants sets the favourite merchant of p and appends its favourites
+// in each interest to fm.made, in interest id order, from cardholder i's
+// sketch.
+func (b *Builder) merchants(p *Profile, i int, fm *favouriteMaker) {
+	names := fm.names
+	from := len(fm.made)
+	fm.ranks = fm.ranks[:0]
 	a, row := b.acc(i)
 	s := &a.top
 	share := b.opts.TopMerchantShare
@@ -463,22 +525,17 @@ func (b *Builder) merchants(p *Profile, i int, ids []string, names func(uint64) 
 		if j < 0 || float64(s.guaranteed(j)) < share*float64(row[k]) {
 			continue
 		}
-		if name := names(s.key[j]); name != "" {
-			p.TopMerchants = append(p.TopMerchants, Favourite{ids[k], name})
+		if h, ok := fm.merchant(s.key[j]); ok {
+			fm.made, fm.ranks = append(fm.made, favourite{fm.interests[k], h}), append(fm.ranks, fm.rank[k])
+			// Interests come in taxonomy order: put this one in id order
+			// among the cardholder's few.
+			for n := len(fm.ranks) - 1; n > 0 && fm.ranks[n] < fm.ranks[n-1]; n-- {
+				fm.ranks[n], fm.ranks[n-1] = fm.ranks[n-1], fm.ranks[n]
+				fm.made[from+n], fm.made[from+n-1] = fm.made[from+n-1], fm.made[from+n]
+			}
 		}
 	}
-	sortFavourites(p.TopMerchants)
 	if key, spent := s.favourite(); key != 0 && float64(spent) >= share*float64(a.gross) {
 		p.FavouriteMerchant = names(key)
-	}
-}
-
-// sortFavourites sorts favourites by interest id; the few entries are
-// nearly always in order already (interests come in taxonomy order).
-func sortFavourites(f Favourites) {
-	for i := 1; i < len(f); i++ {
-		for j := i; j > 0 && f[j].Interest < f[j-1].Interest; j-- {
-			f[j], f[j-1] = f[j-1], f[j]
-		}
 	}
 }

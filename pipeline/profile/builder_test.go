@@ -367,7 +367,7 @@ func TestBuilderMerchants(t *testing.T) {
 			}
 			// Without names, no merchant is named.
 			ps, _ = build(t, tax, holders("A"), profile.Options{TopMerchantShare: tt.share}, nil, recs...)
-			if p := ps[0]; p.TopMerchants != nil || p.FavouriteMerchant != "" {
+			if p := ps[0]; p.TopMerchants.Len() != 0 || p.FavouriteMerchant != "" {
 				t.Errorf("with nil names: TopMerchants %v FavouriteMerchant %q; want none", p.TopMerchants, p.FavouriteMerchant)
 			}
 		})

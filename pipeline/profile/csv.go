@@ -173,19 +173,15 @@ func appendFloat(b []byte, f float64) []byte { return strconv.AppendFloat(b, f, 
 // appendTopMerchants appends f as EncodeTopMerchants encodes f.Map():
 // by interest id, which is Favourites' own order.
 func appendTopMerchants(b []byte, f Favourites) []byte {
-	for i, x := range f {
-		if i > 0 && x.Interest <= f[i-1].Interest {
-			// Out of order, or an interest twice: as the map has it.
-			return append(b[:0], EncodeTopMerchants(f.Map())...)
-		}
-	}
-	for i, x := range f {
+	i := 0
+	for interest, merchant := range f.All() {
 		if i > 0 {
 			b = append(b, ';')
 		}
-		b = appendEscaped(b, x.Interest)
+		i++
+		b = appendEscaped(b, interest)
 		b = append(b, '=')
-		b = appendEscaped(b, x.Merchant)
+		b = appendEscaped(b, merchant)
 	}
 	return b
 }

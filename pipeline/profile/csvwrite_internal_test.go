@@ -32,12 +32,14 @@ func TestAppendNumbers(t *testing.T) {
 
 func TestAppendTopMerchants(t *testing.T) {
 	for _, f := range []Favourites{
-		nil,
-		{{"dining", "Olive; Thyme"}},
-		{{"dining", `A=B\C`}, {"fuel", "QuickPump"}, {"travel", ""}},
+		{},
+		MakeFavourites(Favourite{"dining", "Olive; Thyme"}),
+		MakeFavourites(Favourite{"dining", `A=B\C`}, Favourite{"fuel", "QuickPump"}, Favourite{"travel", ""}),
 		// Out of order, and an interest twice: as the map has them.
-		{{"fuel", "QuickPump"}, {"dining", "Bistro"}},
-		{{"dining", "First"}, {"dining", "Second"}},
+		MakeFavourites(Favourite{"fuel", "QuickPump"}, Favourite{"dining", "Bistro"}),
+		MakeFavourites(Favourite{"dining", "First"}, Favourite{"dining", "Second"}),
+		// Ids that sort differently as bytes and as text.
+		MakeFavourites(Favourite{"fuel", "F"}, Favourite{"Fuel", "G"}, Favourite{"fuel_2", "H"}, Favourite{"fuel-2", "I"}),
 	} {
 		if got, want := string(appendTopMerchants(nil, f)), EncodeTopMerchants(f.Map()); got != want {
 			t.Errorf("appendTopMerchants(%v) = %q, want %q", f, got, want)
@@ -53,7 +55,7 @@ func TestWriteRowsAsEncodingCSV(t *testing.T) {
 	p := Profile{Cardholder: ch, Spend: -1234, Transactions: 7, ActiveMonths: 3, TransactionsPerMonth: 7.0 / 3, AverageTicket: 99,
 		LastActive: time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC), RecencyDays: 28, Trend: -0.25, OnlineShare: 1.0 / 3,
 		Shares: []float64{0.5, 0, 0.5}, Concentration: 0.5, FavouriteMerchant: " Corner Shop",
-		TopMerchants: Favourites{{"dining", "Olive; Thyme"}}, Relationship: "intermediate"}
+		TopMerchants: MakeFavourites(Favourite{"dining", "Olive; Thyme"}), Relationship: "intermediate"}
 	var b bytes.Buffer
 	if err := writeRows(&b, []Profile{p, p}, []string{"points", "segment"}); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -61,7 +62,7 @@ func TestApplyFeatures(t *testing.T) {
 
 func TestFavourites(t *testing.T) {
 	f := FavouritesOf(map[string]string{"pets": "Paws", "dining": "Olive", "fuel": "Quick"})
-	if len(f) != 3 || f[0].Interest != "dining" || f[1].Interest != "fuel" || f[2].Interest != "pets" {
+	if f.Len() != 3 || f.At(0).Interest != "dining" || f.At(1).Interest != "fuel" || f.At(2) != (Favourite{"pets", "Paws"}) {
 		t.Fatalf("FavouritesOf not sorted: %v", f)
 	}
 	if f.Get("fuel") != "Quick" || f.Get("luxury") != "" {
@@ -70,13 +71,30 @@ func TestFavourites(t *testing.T) {
 	if m := f.Map(); len(m) != 3 || m["pets"] != "Paws" {
 		t.Errorf("Map: %v", m)
 	}
-	if FavouritesOf(nil) != nil || Favourites(nil).Map() != nil {
-		t.Error("empty favourites are not nil")
+	var all []Favourite
+	for in, m := range f.All() {
+		all = append(all, Favourite{in, m})
 	}
-	g := Favourites{{"pets", "P"}, {"dining", "D"}, {"fuel", "F"}}
-	sortFavourites(g)
-	if g[0].Interest != "dining" || g[2].Interest != "pets" {
-		t.Errorf("sortFavourites: %v", g)
+	if want := []Favourite{{"dining", "Olive"}, {"fuel", "Quick"}, {"pets", "Paws"}}; !reflect.DeepEqual(all, want) {
+		t.Errorf("All: %v, want %v", all, want)
+	}
+	if s := f.String(); s != "[dining=Olive fuel=Quick pets=Paws]" {
+		t.Errorf("String: %q", s)
+	}
+	if e := FavouritesOf(nil); e.Len() != 0 || e.Map() != nil || !reflect.DeepEqual(e, Favourites{}) {
+		t.Error("empty favourites are not the zero value")
+	}
+	// The same favourites, made apart and in another order, are equal
+	// to reflect.DeepEqual and ==-comparable handles; others are not.
+	g := MakeFavourites(Favourite{"pets", "Paws"}, Favourite{"fuel", "Quick"}, Favourite{"dining", "Olive"})
+	if !reflect.DeepEqual(f, g) {
+		t.Errorf("%v and %v differ", f, g)
+	}
+	if h := MakeFavourites(Favourite{"pets", "Paws"}, Favourite{"dining", "Olive"}); reflect.DeepEqual(f, h) {
+		t.Errorf("%v and %v are equal", f, h)
+	}
+	if d := MakeFavourites(Favourite{"dining", "First"}, Favourite{"dining", "Second"}); d.Len() != 1 || d.Get("dining") != "Second" {
+		t.Errorf("an interest twice: %v, want the last", d)
 	}
 }
 

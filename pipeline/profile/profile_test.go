@@ -267,7 +267,7 @@ func TestBuilder(t *testing.T) {
 			if p.Relationship != tt.relationship {
 				t.Errorf("Relationship %q, want %q", p.Relationship, tt.relationship)
 			}
-			if p.TopMerchants != nil || p.FavouriteMerchant != "" {
+			if p.TopMerchants.Len() != 0 || p.FavouriteMerchant != "" {
 				t.Errorf("TopMerchants %v, FavouriteMerchant %q; want none (no merchant names)", p.TopMerchants, p.FavouriteMerchant)
 			}
 			if got := p.Status(); got != tt.status {

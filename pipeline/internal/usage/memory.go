@@ -3,6 +3,7 @@ package usage
 import (
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 )
@@ -75,4 +76,16 @@ func cgroupLimit(path string) int64 {
 		return 0
 	}
 	return n
+}
+
+// RuntimeMemory returns the memory the Go runtime holds and has not given
+// back to the system (heap, stacks and its own structures): what a soft
+// memory limit (debug.SetMemoryLimit) is measured against.
+func RuntimeMemory() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }

@@ -47,6 +47,10 @@ type Config struct {
 	Now func() time.Time
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
+	// MemoryLimitSet says the command line set the process's soft memory
+	// limit (--memory-limit): the stages keep it, as they keep
+	// GOMEMLIMIT's, instead of lowering it for themselves (heldGCPercent).
+	MemoryLimitSet bool
 	// Events, when set, is told when each stage starts and ends, and how
 	// far a stage that takes a while has got; it is called from one
 	// goroutine at a time.

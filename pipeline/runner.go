@@ -48,7 +48,9 @@ type outcome interface {
 }
 
 // heldGCPercent is the garbage collector's GOGC in the stages marked
-// tightGC (variants and after), unless the environment sets GOGC. There a
+// tightGC (variants and after), unless the environment sets GOGC; each
+// also gets a soft memory limit of its own (limitStage), unless GOMEMLIMIT
+// or --memory-limit set one. There a
 // run holds every cardholder's profile and the compiled newsletters (0.95
 // GB at a million) while render compiles 1,349 newsletters and report
 // writes the workbook, each leaving more garbage than that; with the
@@ -325,7 +327,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			defer tightenGC()()
 		}
 		restore := func() {}
-		if x.gcTight {
+		if x.gcTight && !r.cfg.MemoryLimitSet && r.cfg.Getenv("GOMEMLIMIT") == "" {
 			restore = limitStage()
 		}
 		var meter usage.Meter

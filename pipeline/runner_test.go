@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tailor-mail/tailor/pipeline/internal/usage"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 )
 
@@ -210,5 +212,32 @@ func TestHeldGCPercent(t *testing.T) {
 		if got := gcPercent(); got != tc.at {
 			t.Errorf("GOGC=%q: %d after the run, want %d", tc.gogc, got, tc.at)
 		}
+	}
+}
+
+// TestLimitStage checks the soft memory limit of a tight stage: what the
+// process holds plus the headroom, never above a lower limit already set,
+// and put back after.
+func TestLimitStage(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	held := usage.RuntimeMemory()
+	restore := limitStage()
+	got := debug.SetMemoryLimit(-1)
+	lo := held + max(int64(stageHeadroom*float64(held)), stageHeadroomMin)
+	if got < lo || got > lo+lo/10 {
+		t.Errorf("limit %d for %d held, want about %d", got, held, lo)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d after the stage, want it back at %d", got, int64(math.MaxInt64))
+	}
+	debug.SetMemoryLimit(1 << 20)
+	restore = limitStage()
+	if got := debug.SetMemoryLimit(-1); got != 1<<20 {
+		t.Errorf("limit %d under a limit of 1 MiB already set", got)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != 1<<20 {
+		t.Errorf("limit %d after the stage, want 1 MiB", got)
 	}
 }

@@ -99,16 +99,18 @@ const (
 )
 
 // limitStage lowers the soft memory limit, for one tight stage, to what
-// the process holds now plus stageHeadroom, unless the limit is lower
-// already; the function it returns puts the limit back. The limit is
-// soft: a stage whose live data outgrows it is slowed down by the
-// collector, never stopped.
-func limitStage() (restore func()) {
+// the process holds now plus stageHeadroom, or to peak (the highest peak
+// of the stages before it in this invocation) when that is higher: a
+// stage may use what an earlier one needed without raising the run's
+// peak. It leaves a lower limit as it is; the function it returns puts
+// the limit back. The limit is soft: a stage whose live data outgrows it
+// is slowed down by the collector, never stopped.
+func limitStage(peak int64) (restore func()) {
 	held := usage.RuntimeMemory()
 	if held <= 0 {
 		return func() {}
 	}
-	limit := max(held+int64(stageHeadroom*float64(held)), held+stageHeadroomMin)
+	limit := max(held+int64(stageHeadroom*float64(held)), held+stageHeadroomMin, peak)
 	before := debug.SetMemoryLimit(-1)
 	if limit >= before {
 		return func() {}
@@ -248,6 +250,8 @@ type runner struct {
 	// gcTight says run has set the collector's GOGC to heldGCPercent, and
 	// puts the one before back when it returns.
 	gcTight bool
+	// peak is the highest peak resident memory of the stages run so far.
+	peak int64
 }
 
 // run runs stages[from:to]: it keeps every stage that is current (done,
@@ -328,7 +332,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		}
 		restore := func() {}
 		if x.gcTight && !r.cfg.MemoryLimitSet && r.cfg.Getenv("GOMEMLIMIT") == "" {
-			restore = limitStage()
+			restore = limitStage(x.peak)
 		}
 		var meter usage.Meter
 		meter.Start()
@@ -342,6 +346,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			return &StageError{Stage: st.name, Err: err}
 		}
 		use := meter.Stop()
+		x.peak = max(x.peak, use.PeakRSS)
 		d := use.Wall
 		counts := countsOf(out)
 		// stages[i]: ingest sets the keys again when the run began

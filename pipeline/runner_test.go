@@ -221,7 +221,7 @@ func TestHeldGCPercent(t *testing.T) {
 func TestLimitStage(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	held := usage.RuntimeMemory()
-	restore := limitStage()
+	restore := limitStage(0)
 	got := debug.SetMemoryLimit(-1)
 	lo := held + max(int64(stageHeadroom*float64(held)), stageHeadroomMin)
 	if got < lo || got > lo+lo/10 {
@@ -231,8 +231,14 @@ func TestLimitStage(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("limit %d after the stage, want it back at %d", got, int64(math.MaxInt64))
 	}
+	// An earlier stage's peak above the headroom is the limit.
+	restore = limitStage(lo * 2)
+	if got := debug.SetMemoryLimit(-1); got != lo*2 {
+		t.Errorf("limit %d after a stage peaked at %d", got, lo*2)
+	}
+	restore()
 	debug.SetMemoryLimit(1 << 20)
-	restore = limitStage()
+	restore = limitStage(lo * 2)
 	if got := debug.SetMemoryLimit(-1); got != 1<<20 {
 		t.Errorf("limit %d under a limit of 1 MiB already set", got)
 	}

@@ -100,9 +100,8 @@ const (
 
 // limitStage lowers the soft memory limit, for one tight stage, to what
 // the process holds now plus stageHeadroom, or to peak (the highest peak
-// of the stages before it in this invocation) when that is higher: a
-// stage may use what an earlier one needed without raising the run's
-// peak. It leaves a lower limit as it is; the function it returns puts
+// of the stages before it, run now or kept) when that is higher: a stage
+// may use what an earlier one needed without raising the run's peak. It leaves a lower limit as it is; the function it returns puts
 // the limit back. The limit is soft: a stage whose live data outgrows it
 // is slowed down by the collector, never stopped.
 func limitStage(peak int64) (restore func()) {
@@ -250,7 +249,8 @@ type runner struct {
 	// gcTight says run has set the collector's GOGC to heldGCPercent, and
 	// puts the one before back when it returns.
 	gcTight bool
-	// peak is the highest peak resident memory of the stages run so far.
+	// peak is the highest peak resident memory of the stages run so far,
+	// or kept from the run that made their outputs.
 	peak int64
 }
 
@@ -306,6 +306,10 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			if err := st.keep(rec.Counts); err != nil {
 				return &StageError{Stage: st.name, Err: fmt.Errorf("%s: %w", rundir.ManifestFile, err)}
 			}
+			// What the kept stage needed when it ran counts as this
+			// run's peak so far (limitStage): a render after a template
+			// edit gets the room the whole run had.
+			x.peak = max(x.peak, rec.PeakRSS)
 			if i >= from {
 				r.event(Event{Stage: st.name, State: EventKept, Counts: rec.Counts})
 			}

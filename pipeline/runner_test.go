@@ -247,3 +247,48 @@ func TestLimitStage(t *testing.T) {
 		t.Errorf("limit %d after the stage, want 1 MiB", got)
 	}
 }
+
+// TestLimitFromKeptPeak checks that a tight stage run after kept stages
+// gets the peak their run recorded as its memory limit, as a render after
+// a template edit does.
+func TestLimitFromKeptPeak(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	r := &run{dir: t.TempDir(), manifest: &rundir.Manifest{}, cfg: Config{Now: time.Now, Getenv: func(string) string { return "" }}}
+	var limit int64
+	stages := func(renderKey string) []stage {
+		var out []stage
+		for _, name := range []string{"cluster", "render"} {
+			st := step(name, &fakeOut{}, func(ctx context.Context) (fakeOut, error) {
+				limit = debug.SetMemoryLimit(-1)
+				if err := rundir.WriteFile(filepath.Join(r.dir, name+".txt"), func(w io.Writer) error { return nil }); err != nil {
+					return fakeOut{}, err
+				}
+				return fakeOut{file: name + ".txt"}, nil
+			})
+			st.key = name
+			if name == "render" {
+				st.key += renderKey
+				st = st.tight()
+			}
+			out = append(out, st)
+		}
+		return out
+	}
+	if err := (&runner{r: r}).run(context.Background(), stages("1"), 0, 2); err != nil {
+		t.Fatal(err)
+	}
+	const recorded = 1 << 40
+	rec := r.manifest.Stage("cluster")
+	rec.PeakRSS = recorded
+	r.manifest.SetStage(*rec)
+	if err := (&runner{r: r}).run(context.Background(), stages("2"), 0, 2); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.manifest.LastRun.Kept, []string{"cluster"}) {
+		t.Fatalf("kept %v, want the cluster stage", r.manifest.LastRun.Kept)
+	}
+	if limit != recorded {
+		t.Errorf("render ran with a limit of %d, want the kept stage's peak %d", limit, int64(recorded))
+	}
+}

@@ -248,19 +248,20 @@ func TestLimitStage(t *testing.T) {
 	}
 }
 
-// TestLimitFromKeptPeak checks that a tight stage run after kept stages
-// gets the peak their run recorded as its memory limit, as a render after
-// a template edit does.
-func TestLimitFromKeptPeak(t *testing.T) {
+// TestNoLimitAfterKept checks that a tight stage run after a kept stage,
+// which reads the kept stage's outputs from the run directory itself (a
+// render after a template edit), keeps the default collector and limit.
+func TestNoLimitAfterKept(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	r := &run{dir: t.TempDir(), manifest: &rundir.Manifest{}, cfg: Config{Now: time.Now, Getenv: func(string) string { return "" }}}
 	var limit int64
+	var percent int
 	stages := func(renderKey string) []stage {
 		var out []stage
 		for _, name := range []string{"cluster", "render"} {
 			st := step(name, &fakeOut{}, func(ctx context.Context) (fakeOut, error) {
-				limit = debug.SetMemoryLimit(-1)
+				limit, percent = debug.SetMemoryLimit(-1), gcPercent()
 				if err := rundir.WriteFile(filepath.Join(r.dir, name+".txt"), func(w io.Writer) error { return nil }); err != nil {
 					return fakeOut{}, err
 				}
@@ -278,17 +279,16 @@ func TestLimitFromKeptPeak(t *testing.T) {
 	if err := (&runner{r: r}).run(context.Background(), stages("1"), 0, 2); err != nil {
 		t.Fatal(err)
 	}
-	const recorded = 1 << 40
-	rec := r.manifest.Stage("cluster")
-	rec.PeakRSS = recorded
-	r.manifest.SetStage(*rec)
+	if limit == math.MaxInt64 || percent != heldGCPercent {
+		t.Errorf("render after cluster ran: limit %d, GOGC %d; want a limit and %d", limit, percent, heldGCPercent)
+	}
 	if err := (&runner{r: r}).run(context.Background(), stages("2"), 0, 2); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(r.manifest.LastRun.Kept, []string{"cluster"}) {
 		t.Fatalf("kept %v, want the cluster stage", r.manifest.LastRun.Kept)
 	}
-	if limit != recorded {
-		t.Errorf("render ran with a limit of %d, want the kept stage's peak %d", limit, int64(recorded))
+	if limit != math.MaxInt64 || percent != 100 {
+		t.Errorf("render after cluster was kept: limit %d, GOGC %d; want neither changed", limit, percent)
 	}
 }

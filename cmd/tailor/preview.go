@@ -114,9 +114,16 @@ func servePreview(ctx context.Context, o previewOptions, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "tailor: preview of %s on http://%s/\n", o.dir, ln.Addr())
 	watching := make(chan error, 1)
 	if set != "" {
+		// The folder is watched before the preview listens: a save right
+		// after the first page is served is not missed.
+		w, err := preview.StartWatch(set)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("preview: watching %s: %w", set, err)
+		}
 		fmt.Fprintf(stdout, "  %-13s %s: pages reload when a file is saved\n", "watching", set)
 		go func() {
-			watching <- preview.Watch(ctx, set, 150*time.Millisecond, func() {
+			watching <- w.Run(ctx, 150*time.Millisecond, func() {
 				if _, err := render(); err != nil {
 					events.Problem(preview.WithSource(err.Error(), set))
 					fmt.Fprintf(stderr, "preview: %v\n", err)

@@ -62,8 +62,11 @@ func TestWatch(t *testing.T) {
 	var calls atomic.Int32
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Watch(ctx, dir, 100*time.Millisecond, func() { calls.Add(1) }) }()
-	time.Sleep(100 * time.Millisecond) // the watch is set up
+	w, err := StartWatch(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- w.Run(ctx, 100*time.Millisecond, func() { calls.Add(1) }) }()
 	wait := func(n int32) {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Second)

@@ -15,25 +15,51 @@ import (
 // until ctx is done. Folders made later are watched too. An editor that
 // saves by writing a new file and renaming it counts as one change.
 func Watch(ctx context.Context, dir string, quiet time.Duration, changed func()) error {
-	w, err := fsnotify.NewWatcher()
+	w, err := StartWatch(dir)
 	if err != nil {
 		return err
 	}
+	return w.Run(ctx, quiet, changed)
+}
+
+// Watcher watches a folder's files (Watch), from StartWatch on.
+type Watcher struct {
+	w *fsnotify.Watcher
+}
+
+// StartWatch starts watching the files under dir: a change made once it
+// returns is not missed, whenever Run starts.
+func StartWatch(dir string) (*Watcher, error) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	x := &Watcher{w: w}
+	if err := x.add(dir); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// add watches root and every folder under it.
+func (x *Watcher) add(root string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return x.w.Add(p)
+		}
+		return nil
+	})
+}
+
+// Run calls changed as Watch does, until ctx is done, and then stops
+// watching.
+func (x *Watcher) Run(ctx context.Context, quiet time.Duration, changed func()) error {
+	w := x.w
 	defer w.Close()
-	add := func(root string) error {
-		return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				return w.Add(p)
-			}
-			return nil
-		})
-	}
-	if err := add(dir); err != nil {
-		return err
-	}
 	timer := time.NewTimer(quiet)
 	timer.Stop()
 	for {
@@ -46,7 +72,7 @@ func Watch(ctx context.Context, dir string, quiet time.Duration, changed func())
 			}
 			if ev.Has(fsnotify.Create) {
 				if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
-					_ = add(ev.Name)
+					_ = x.add(ev.Name)
 				}
 			}
 			if ev.Has(fsnotify.Chmod) && !ev.Has(fsnotify.Write) {

@@ -50,13 +50,12 @@ type outcome interface {
 // heldGCPercent is the garbage collector's GOGC in the stages marked
 // tightGC (variants and after), unless the environment sets GOGC; each
 // also gets a soft memory limit of its own (limitStage), unless GOMEMLIMIT
-// or --memory-limit set one. There a
-// run holds every cardholder's profile and the compiled newsletters (0.95
-// GB at a million) while render compiles 1,349 newsletters and report
-// writes the workbook, each leaving more garbage than that; with the
-// default of 100 the heap grows to twice what is alive. At 50 a
-// million-cardholder run peaks at 1.8 GB instead of 2.0-2.2 GB
-// (pipeline/BENCHMARKS.md). The stages before keep the default: ingest
+// or --memory-limit set one. There a run holds every cardholder's profile
+// and the compiled newsletters (0.95 GB at a million) while render
+// compiles 1,349 newsletters and report writes the workbook, each leaving
+// more garbage than that; with the default of 100 the heap grows to twice
+// what is alive (2.2 GB at a million; 1.4 GB with both, see
+// pipeline/BENCHMARKS.md). The stages before keep the default: ingest
 // holds little and discards a lot, profile and cluster allocate what they
 // keep, and a tighter collector would cost them time for no lower peak.
 const heldGCPercent = 50
@@ -101,12 +100,17 @@ const (
 // limitStage lowers the soft memory limit, for one tight stage, to what
 // the process holds now plus stageHeadroom, or to peak (the highest peak
 // of the stages run before it) when that is higher: a stage may use what
-// an earlier one needed without raising the run's peak. It leaves a lower limit as it is; the function it returns puts
-// the limit back. The limit is soft: a stage whose live data outgrows it
-// is slowed down by the collector, never stopped.
+// an earlier one needed without raising the run's peak. It leaves a lower
+// limit as it is, and sets none while another run of the process holds
+// the collector too (the limit is the process's); the function it
+// returns puts the limit back. The limit is soft: a stage whose live data
+// outgrows it is slowed down by the collector, never stopped.
 func limitStage(peak int64) (restore func()) {
+	gcHold.Lock()
+	alone := gcHold.runs <= 1
+	gcHold.Unlock()
 	held := usage.RuntimeMemory()
-	if held <= 0 {
+	if held <= 0 || !alone {
 		return func() {}
 	}
 	limit := max(held+int64(stageHeadroom*float64(held)), held+stageHeadroomMin, peak)

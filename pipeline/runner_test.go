@@ -237,6 +237,16 @@ func TestLimitStage(t *testing.T) {
 		t.Errorf("limit %d after a stage peaked at %d", got, lo*2)
 	}
 	restore()
+	// Two runs of the process holding the collector: the limit, the
+	// process's, is left alone.
+	r1, r2 := tightenGC(), tightenGC()
+	restore = limitStage(lo * 2)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("limit %d while two runs hold the collector", got)
+	}
+	restore()
+	r2()
+	r1()
 	debug.SetMemoryLimit(1 << 20)
 	restore = limitStage(lo * 2)
 	if got := debug.SetMemoryLimit(-1); got != 1<<20 {

@@ -41,8 +41,9 @@ func TestLayout(t *testing.T) {
 	// verifies render's links and appends to the list.
 	allowed["pipeline/ledger"] = []string{"pipeline/send"}
 	allowed["pipeline/suppress"] = nil
-	// The fit audit reads messages as text: it knows the plan's blocks.
-	allowed["pipeline/fit"] = []string{"variants"}
+	// The fit audit reads messages as render writes them (their block
+	// rows) and knows the plan's blocks.
+	allowed["pipeline/fit"] = []string{"variants", "pipeline/render"}
 	allowed["pipeline/unsubscribe"] = []string{"pipeline/render", "pipeline/suppress"}
 	allowed["pipeline/send/smtptest"] = nil
 	allowed["pipeline/send/mailpittest"] = nil

@@ -123,13 +123,15 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 		room := rooms.Get().(*auditRoom)
 		defer rooms.Put(room)
 		rc := r.recipientIn(&room.recipient, m.profile)
-		msg, err := n.PersonalizeInto(&room.message, rc, fitUnsubscribe)
+		// The audit reads only the block rows of the HTML part: the
+		// newsletter lists them without writing it, where it can.
+		msg, rows, err := n.AuditInto(&room.message, rc, fitUnsubscribe)
 		if err != nil {
 			// The outbox refuses and lists what cannot be written.
 			return nil
 		}
 		misfits := checker.CheckWith(&room.memory, fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Locale: rc.Locale, Attrs: rc.Attrs, Spending: rc.Spending},
-			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Text: msg.Text, Blocks: subjectBlocks[m.variant]})
+			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Rows: rows, Text: msg.Text, Blocks: subjectBlocks[m.variant]})
 		mu.Lock()
 		found[i] = misfits
 		v := &rep.Variants[variantAt[m.variant]]

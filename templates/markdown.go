@@ -571,7 +571,8 @@ var class = func() (c [256]uint8) {
 }()
 
 // fillUnit appends the words of s filled to width: the first line starts
-// with first, the others with rest.
+// with first, the others with rest. Words one space apart on the same
+// line are copied together, as the run of s that holds them.
 func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
 	restCols := utf8.RuneCount(rest)
 	firstCols := utf8.RuneCount(first)
@@ -579,6 +580,8 @@ func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
 	lines := 0
 	open := false // a line has been started
 	words := false
+	// s[run:runEnd] is the end of the open line, not yet in dst.
+	run, runEnd := 0, 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch class[c] {
@@ -587,6 +590,8 @@ func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
 			continue
 		case classMark:
 			if c == markBreak {
+				dst = append(dst, s[run:runEnd]...)
+				run, runEnd = 0, 0
 				if open {
 					dst = append(dst, '\n')
 					lines++
@@ -599,24 +604,27 @@ func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
 			i++
 			continue
 		}
+		start := i
 		j := i + 1
 		ascii := c < utf8.RuneSelf
 		for j < len(s) && class[s[j]] == classWord {
 			ascii = ascii && s[j] < utf8.RuneSelf
 			j++
 		}
-		word := s[i:j]
 		i = j
-		n := len(word)
+		n := j - start
 		if !ascii {
-			n = utf8.RuneCount(word)
+			n = utf8.RuneCount(s[start:j])
 		}
 		if open && col+1+n > width {
+			dst = append(dst, s[run:runEnd]...)
+			run, runEnd = 0, 0
 			dst = append(dst, '\n')
 			lines++
 			open = false
 		}
-		if !open {
+		switch {
+		case !open:
 			if lines == 0 {
 				dst = append(dst, first...)
 				col = firstCols
@@ -625,15 +633,22 @@ func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
 				col = restCols
 			}
 			open = true
-		} else {
+			run, runEnd = start, j
+		case runEnd == start-1 && s[runEnd] == ' ':
+			// One space from the word before: the run goes on.
+			col++
+			runEnd = j
+		default:
+			dst = append(dst, s[run:runEnd]...)
 			dst = append(dst, ' ')
 			col++
+			run, runEnd = start, j
 		}
-		dst = append(dst, word...)
 		col += n
 		widest = max(widest, col-restCols)
 		words = true
 	}
+	dst = append(dst, s[run:runEnd]...)
 	if open {
 		dst = append(dst, '\n')
 	}

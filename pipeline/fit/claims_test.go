@@ -108,14 +108,3 @@ func FuzzCollapseSpaces(f *testing.F) {
 		}
 	})
 }
-
-func FuzzIndexBlockClass(f *testing.F) {
-	f.Add(`<td style="font-family:x; border-top:1px" class="block block-dining">` + "k-k-" + `class="block block-`)
-	f.Add(`class="block block-`)
-	f.Add(`lass="block block-`)
-	f.Fuzz(func(t *testing.T, html string) {
-		if got, want := indexBlockClass([]byte(html)), strings.Index(html, blockClass); got != want {
-			t.Errorf("indexBlockClass(%q) = %d, want %d", html, got, want)
-		}
-	})
-}

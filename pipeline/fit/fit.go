@@ -17,6 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tailor-mail/tailor/pipeline/render"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -61,7 +62,11 @@ type Reader struct {
 type Message struct {
 	Subject string
 	HTML    []byte
-	Text    []byte
+	// Rows, when not nil, are the ids of the blocks whose rows HTML holds,
+	// in order, listed as the message was written (render's AuditInto):
+	// HTML itself is then not read.
+	Rows []string
+	Text []byte
 	// Blocks, when set, are the ids of the blocks the message's subject
 	// may come from (its variant's): only their subject lines are tried.
 	Blocks []string
@@ -153,47 +158,6 @@ func New(blocks []variants.Block, interests []Interest) *Checker {
 		c.interests = append(c.interests, nameRE{in.ID, in.Name})
 	}
 	return c
-}
-
-// blockClass marks the row of each block in a message's HTML: its class
-// is "block block-<id>".
-const blockClass = `class="block block-`
-
-// eachBlockID calls f with the id of each block of html, in order; the
-// id's bytes are html's.
-func eachBlockID(html []byte, f func(id []byte)) {
-	for {
-		i := indexBlockClass(html)
-		if i < 0 {
-			return
-		}
-		html = html[i+len(blockClass):]
-		j := bytes.IndexByte(html, '"')
-		if j < 0 {
-			return
-		}
-		f(html[:j])
-		html = html[j:]
-	}
-}
-
-// indexBlockClass is bytes.Index(html, blockClass), faster on HTML with
-// inlined CSS, where the "c" it starts with is everywhere: it looks for
-// the "k-" of its end, which is rare.
-func indexBlockClass(html []byte) int {
-	const tail = len(blockClass) - 2 // blockClass[tail:] is "k-"
-	for from := tail; from <= len(html); {
-		j := bytes.Index(html[from:], []byte("k-"))
-		if j < 0 {
-			return -1
-		}
-		j += from
-		if start := j - tail; bytes.Equal(html[start:j], []byte(blockClass[:tail])) {
-			return start
-		}
-		from = j + 1
-	}
-	return -1
 }
 
 // spendClaim finds a sentence about the reader's spending. claimsSpending
@@ -331,11 +295,7 @@ func (c *Checker) read(mem *Memory, raw []byte) sentence {
 // (nil mem: nothing is remembered).
 func (c *Checker) CheckWith(mem *Memory, r Reader, m Message) []Misfit {
 	var out []Misfit
-	eachBlockID(m.HTML, func(id []byte) {
-		b, ok := c.blocks[string(id)]
-		if !ok {
-			return
-		}
+	row := func(b *checkBlock) {
 		if len(b.Tiers) > 0 && !slices.Contains(b.Tiers, r.Tier) {
 			out = append(out, Misfit{RuleTier, fmt.Sprintf("block %s (for %s) to a cardholder of tier %q", b.ID, strings.Join(b.Tiers, ", "), r.Tier)})
 		}
@@ -350,7 +310,20 @@ func (c *Checker) CheckWith(mem *Memory, r Reader, m Message) []Misfit {
 				out = append(out, Misfit{RuleAttribute, fmt.Sprintf("block %s (for %s %s) to a cardholder whose %s is %q", b.ID, a.name, strings.Join(a.target.Attributes[a.name], ", "), a.name, r.Attrs[a.name])})
 			}
 		}
-	})
+	}
+	if m.Rows != nil {
+		for _, id := range m.Rows {
+			if b, ok := c.blocks[id]; ok {
+				row(b)
+			}
+		}
+	} else {
+		render.EachRow(m.HTML, func(id []byte) {
+			if b, ok := c.blocks[string(id)]; ok {
+				row(b)
+			}
+		})
+	}
 	eachClaim(m.Text, func(raw []byte) {
 		s := c.read(mem, raw)
 		for _, i := range s.names {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/fit"
+	"github.com/tailor-mail/tailor/pipeline/render"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -78,6 +79,13 @@ func TestCheck(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("rules %v, want %v (%+v)", got, tt.want, c.Check(tt.reader, tt.msg))
+			}
+			// The same message with its rows listed, not its HTML.
+			listed := tt.msg
+			listed.HTML, listed.Rows = nil, []string{}
+			render.EachRow(tt.msg.HTML, func(id []byte) { listed.Rows = append(listed.Rows, string(id)) })
+			if got, want := c.Check(tt.reader, listed), c.Check(tt.reader, tt.msg); !reflect.DeepEqual(got, want) {
+				t.Errorf("with the rows listed: %+v; with the HTML: %+v", got, want)
 			}
 		})
 	}

@@ -21,3 +21,7 @@ func (n *Newsletter) PersonalizeFast(r Recipient, unsubscribeURL string) (m *Mes
 
 // HasFastPath reports whether n has a fast path.
 func (n *Newsletter) HasFastPath() bool { return n.fast != nil }
+
+// ListsRows reports whether n's fast path can list the block rows of its
+// HTML without writing it (AuditInto).
+func (n *Newsletter) ListsRows() bool { return n.fast != nil && n.fast.html.rows }

@@ -1,10 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/tailor-mail/tailor/templates"
 )
@@ -33,6 +35,10 @@ import (
 
 // errSlow stops a program: the templates must write this message.
 var errSlow = errors.New("render: left to the templates")
+
+// errRows stops a program that writes rows only: a value may hold a
+// block row, which only the output itself tells.
+var errRows = errors.New("render: block rows written by a value")
 
 // errUnsupported stops compileProgram: the templates run this variant.
 var errUnsupported = errors.New("render: not supported by the fast path")
@@ -63,6 +69,9 @@ func textValue(v any) string {
 // program is a compiled template.
 type program struct {
 	steps []step
+	// rows: the block rows of the program's output are those of its
+	// rowSteps and can be listed without writing it (markRows).
+	rows bool
 }
 
 // run executes the program on dot, appending to buf.
@@ -82,6 +91,12 @@ func (p *program) mapText(f func([]byte) []byte) {
 			switch st := st.(type) {
 			case textStep:
 				steps[i] = textStep(f(st))
+			case *rowStep:
+				steps[i] = textStep(f(st.text))
+				p.rows = false
+			case looseText:
+				steps[i] = textStep(f(st))
+				p.rows = false
 			case *ifStep:
 				walk(st.then)
 				walk(st.els)
@@ -106,6 +121,28 @@ type state struct {
 	base    int // the first variable of the template being executed
 	depth   int
 	scratch []byte // kept from one execution to the next
+	// rowsOnly: the execution writes nothing, and lists in rows the ids
+	// of the block rows its output would hold (rowStep); values are the
+	// values written since the last static text.
+	rowsOnly bool
+	rows     []string
+	values   []byte
+}
+
+// write writes str, the value of an action. Writing rows only, it fails
+// with errRows when the values written one after the other since the
+// last static text hold a block row: the rows of the output are then not
+// those of its static text alone.
+func (s *state) write(str string) error {
+	if s.rowsOnly {
+		s.values = append(s.values, str...)
+		if indexBlockClass(s.values) >= 0 {
+			return errRows
+		}
+		return nil
+	}
+	s.buf = append(s.buf, str...)
+	return nil
 }
 
 // runInto runs p on dot, appending to buf.
@@ -184,7 +221,41 @@ func runSteps(s *state, steps []step, dot reflect.Value) error {
 type textStep []byte
 
 func (t textStep) run(s *state, _ reflect.Value) error {
+	if s.rowsOnly {
+		s.values = s.values[:0]
+		return nil
+	}
 	s.buf = append(s.buf, t...)
+	return nil
+}
+
+// looseText writes static text that holds no block row but may be part
+// of one: it starts or ends as one would. Writing rows only, it is
+// looked at with the values around it (state.write).
+type looseText []byte
+
+func (t looseText) run(s *state, _ reflect.Value) error {
+	if s.rowsOnly {
+		return s.write(unsafe.String(unsafe.SliceData(t), len(t)))
+	}
+	s.buf = append(s.buf, t...)
+	return nil
+}
+
+// rowStep writes static text that holds the rows of blocks, whose ids
+// are rows.
+type rowStep struct {
+	text []byte
+	rows []string
+}
+
+func (r *rowStep) run(s *state, _ reflect.Value) error {
+	if s.rowsOnly {
+		s.rows = append(s.rows, r.rows...)
+		s.values = s.values[:0]
+		return nil
+	}
+	s.buf = append(s.buf, r.text...)
 	return nil
 }
 
@@ -219,22 +290,19 @@ func (a *actionStep) run(s *state, dot reflect.Value) error {
 	if a.mode == outText {
 		if a.clean {
 			if v.Kind() == reflect.String && v.Type() == stringType {
-				s.buf = append(s.buf, templates.StripMarks(v.String())...)
-				return nil
+				return s.write(templates.StripMarks(v.String()))
 			}
 			var x any
 			if v.IsValid() {
 				x = v.Interface()
 			}
-			s.buf = append(s.buf, textValue(x)...)
-			return nil
+			return s.write(textValue(x))
 		}
 		str, ok := printString(v)
 		if !ok {
 			return errSlow
 		}
-		s.buf = append(s.buf, str...)
-		return nil
+		return s.write(str)
 	}
 	str, ct, ok := stringify(v)
 	if !ok {
@@ -248,8 +316,7 @@ func (a *actionStep) run(s *state, dot reflect.Value) error {
 			return errSlow
 		}
 	}
-	s.buf = append(s.buf, str...)
-	return nil
+	return s.write(str)
 }
 
 // ifStep is if and with.
@@ -743,4 +810,120 @@ func printString(v reflect.Value) (string, bool) {
 		return fmt.Sprint(v.Interface()), true
 	}
 	return "", false
+}
+
+// BlockClass starts the class of the row of each block in a newsletter's
+// HTML, followed by the block's id: "block block-<id>".
+const BlockClass = `class="block block-`
+
+// EachRow calls f with the id of each block row of html, in order: each
+// BlockClass and what follows it up to the next quote. The id's bytes are
+// html's.
+func EachRow(html []byte, f func(id []byte)) {
+	for {
+		i := indexBlockClass(html)
+		if i < 0 {
+			return
+		}
+		html = html[i+len(BlockClass):]
+		j := bytes.IndexByte(html, '"')
+		if j < 0 {
+			return
+		}
+		f(html[:j])
+		html = html[j:]
+	}
+}
+
+// indexBlockClass is bytes.Index(html, BlockClass), faster on HTML with
+// inlined CSS, where the "c" it starts with is everywhere: it looks for
+// the "k-" of its end, which is rare.
+func indexBlockClass(html []byte) int {
+	const tail = len(BlockClass) - 2 // BlockClass[tail:] is "k-"
+	for from := tail; from <= len(html); {
+		j := bytes.Index(html[from:], []byte("k-"))
+		if j < 0 {
+			return -1
+		}
+		j += from
+		if start := j - tail; bytes.Equal(html[start:j], []byte(BlockClass[:tail])) {
+			return start
+		}
+		from = j + 1
+	}
+	return -1
+}
+
+// endsInRow reports whether b ends with a row cut short: the start of
+// BlockClass, or BlockClass and an id without its closing quote.
+func endsInRow(b []byte) bool {
+	for n := min(len(b), len(BlockClass)-1); n > 0; n-- {
+		if bytes.HasSuffix(b, []byte(BlockClass[:n])) {
+			return true
+		}
+	}
+	if i := bytes.LastIndex(b, []byte(BlockClass)); i >= 0 {
+		return bytes.IndexByte(b[i+len(BlockClass):], '"') < 0
+	}
+	return false
+}
+
+// startsInRow reports whether b starts inside a row: with the rest of
+// BlockClass from any byte after its first, or with a part of it.
+func startsInRow(b []byte) bool {
+	for i := 1; i < len(BlockClass); i++ {
+		n := min(len(b), len(BlockClass)-i)
+		if n > 0 && bytes.Equal(b[:n], []byte(BlockClass[i:i+n])) {
+			return true
+		}
+	}
+	return false
+}
+
+// markRows turns the static text of p that holds block rows into
+// rowSteps, so that an execution can list the rows without writing the
+// output (state.rowsOnly), and reports whether it can: every piece of
+// static text with a row holds its rows whole, and neither starts nor
+// ends inside another. Static text without a row that starts or ends as
+// part of one would becomes looseText, looked at with the values around
+// it; any other piece of static text cannot be crossed by a row. A row of
+// the output then lies in one piece of static text, or in what is written
+// between two that no row crosses, which state.write looks at. Any later
+// mapText undoes it.
+func (p *program) markRows() bool {
+	seen := map[*[]step]bool{}
+	ok := true
+	var walk func(steps []step)
+	walk = func(steps []step) {
+		for i, st := range steps {
+			switch st := st.(type) {
+			case textStep:
+				inside := endsInRow(st) || startsInRow(st)
+				var rows []string
+				EachRow(st, func(id []byte) { rows = append(rows, string(id)) })
+				switch {
+				case bytes.Contains(st, []byte(BlockClass)) && inside:
+					ok = false
+				case rows != nil:
+					steps[i] = &rowStep{text: st, rows: rows}
+				case inside:
+					steps[i] = looseText(st)
+				}
+			case *ifStep:
+				walk(st.then)
+				walk(st.els)
+			case *rangeStep:
+				walk(st.body)
+				walk(st.els)
+			case *callStep:
+				if !seen[st.body] {
+					seen[st.body] = true
+					walk(*st.body)
+				}
+			}
+		}
+	}
+	walk(p.steps)
+	p.rows = ok
+	return ok
 }

@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +56,46 @@ func comparePaths(t *testing.T, n *render.Newsletter, r render.Recipient, fast b
 	if ok {
 		diff(t, r.ID, m, want)
 	}
+	compareRows(t, n, r, unsub, want)
 }
+
+// compareRows checks AuditInto against want, the templates' message: the
+// same subject and text, and the block rows of want's HTML, listed or in
+// the HTML it writes.
+func compareRows(t *testing.T, n *render.Newsletter, r render.Recipient, unsub string, want *render.Message) {
+	t.Helper()
+	var room render.Message
+	for range 2 { // the second time in the same room
+		got, rows, err := n.AuditInto(&room, r, unsub)
+		if err != nil {
+			t.Fatalf("recipient %s: AuditInto: %v; the templates wrote the message", r.ID, err)
+		}
+		if rows == nil {
+			diff(t, r.ID, got, want)
+			continue
+		}
+		if len(got.HTML) != 0 {
+			t.Errorf("recipient %s: AuditInto listed the rows and wrote %d bytes of HTML", r.ID, len(got.HTML))
+		}
+		if got.Subject != want.Subject || !bytes.Equal(got.Text, want.Text) {
+			t.Errorf("recipient %s: AuditInto's subject or text differ from the templates'", r.ID)
+		}
+		if g, w := strings.Join(rows, " "), strings.Join(rowsOf(want.HTML), " "); g != w {
+			t.Errorf("recipient %s: AuditInto listed rows %q; the HTML holds %q", r.ID, g, w)
+		}
+	}
+}
+
+// rowsOf returns the ids of the block rows of html.
+func rowsOf(html []byte) []string {
+	out := []string{}
+	for _, m := range rowRE.FindAllSubmatch(html, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
+
+var rowRE = regexp.MustCompile(`class="block block-([^"]*)"`)
 
 func diff(t *testing.T, id string, got, want *render.Message) {
 	t.Helper()
@@ -101,6 +141,9 @@ func TestFastPathMatches(t *testing.T) {
 			}
 			if !n.HasFastPath() {
 				t.Fatal("no fast path")
+			}
+			if !n.ListsRows() {
+				t.Error("the fast path cannot list the block rows")
 			}
 			for _, r := range ordinary {
 				comparePaths(t, n, r, true)
@@ -254,4 +297,57 @@ func TestPersonalizeAfterFallback(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestAuditRows checks AuditInto on layouts whose block rows are not all
+// in static text of their own: written by a value, or cut across static
+// text and values. The rows must be those of the HTML the templates
+// write, listed or not.
+func TestAuditRows(t *testing.T) {
+	header := func(body string) map[string]string {
+		return map[string]string{"partials/header.html": `{{ define "header" }}` + body + `{{ end }}`}
+	}
+	tests := []struct {
+		name  string
+		files map[string]string
+		lists bool // the fast path lists the rows
+	}{
+		{"the example layout", nil, true},
+		{"a row in static text", header(`<table><tr><td class="block block-tier-gold">x</td></tr></table>`), true},
+		{"a row in a conditional comment", header(`<!--[if mso]><table><tr><td class="block block-tier-gold">x</td></tr></table><![endif]-->`), true},
+		{"a row with a merged id", header(`<p class="block block-{{ .Recipient.Tier }}">x</p>`), false},
+		{"a row after a value", header(`<p>{{ .Recipient.FirstName }}lass="block block-tier-gold"</p>`), true},
+		{"a row cut by a value", header(`<p data-x="clas{{ .Recipient.FirstName }}"></p>`), true},
+		{"values one after another", header(`<p>{{ .Recipient.FirstName }} {{ .Recipient.Tier }}{{ .Recipient.LastName }}-</p>`), true},
+		{"a row in a value", header(`{{ if .Recipient.Tier }}<p>{{ .Recipient.Tier }}</p>{{ end }}`), true},
+	}
+	people := append([]render.Recipient{recipient,
+		{ID: "R1", FirstName: "c", Tier: "tier-gold"},
+		{ID: "R2", FirstName: `s="block block-x`, Tier: `class="block block-tier-gold"`},
+		{ID: "R3", FirstName: "Marc", Tier: "gold"}}, hostile...)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := defaultSet(t)
+			if tt.files != nil {
+				set = setWith(t, tt.files)
+			}
+			for _, v := range plan(t, set) {
+				n, err := linkedEngine(t, set).Compile(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n.ListsRows() != tt.lists {
+					t.Errorf("%s: ListsRows() = %v, want %v", v.ID, n.ListsRows(), tt.lists)
+				}
+				for _, r := range people {
+					unsub := unsubscribe(t, r.ID)
+					want, err := n.PersonalizeSlow(r, unsub)
+					if err != nil {
+						continue
+					}
+					compareRows(t, n, r, unsub, want)
+				}
+			}
+		})
+	}
 }

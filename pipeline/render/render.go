@@ -761,6 +761,9 @@ func (n *Newsletter) compileFast(tp *parsedTemplates, want *Message) *fastNewsle
 	if f.text, err = compileProgram(outText, tp.text.Tree, dot, lookupText(tp.text), n.engine.textFuncs, fx); err != nil {
 		return nil
 	}
+	// The audit reads the block rows of the HTML: most layouts let them be
+	// listed without writing it.
+	f.html.markRows()
 	// So are the paragraphs of the text part that hold no recipient's value.
 	f.text.mapText(func(b []byte) []byte { return templates.FillUnits(b, TextWidth) })
 	for i := range tp.subjects {
@@ -839,6 +842,8 @@ type Message struct {
 	// room is what PersonalizeInto writes the message's data into, used
 	// again by the next call with the same Message.
 	room dataRoom
+	// rows is what AuditInto lists the block rows in.
+	rows []string
 }
 
 // dataRoom holds a message's Data and the backing arrays of its lists.
@@ -947,6 +952,29 @@ func (n *Newsletter) PersonalizeInto(m *Message, r Recipient, unsubscribeURL str
 	return n.personalize(d)
 }
 
+// AuditInto is PersonalizeInto for a reader of the message who needs of
+// its HTML only the block rows it holds, as the fit audit does: the ids
+// of the blocks in each "block block-<id>" class (BlockClass, EachRow).
+// When the newsletter's fast path can list them without writing the HTML,
+// rows lists them in order (empty, not nil, for none) and the message's
+// HTML is left empty; otherwise rows is nil and the HTML is written. The
+// rest of the message is PersonalizeInto's, and so is any error. rows is
+// m's, good until m is used again.
+func (n *Newsletter) AuditInto(m *Message, r Recipient, unsubscribeURL string) (msg *Message, rows []string, err error) {
+	if m == nil {
+		m = &Message{}
+	}
+	if n.fast != nil && n.fast.html.rows {
+		n.fillData(&m.room, r, unsubscribeURL)
+		d := &m.room.data
+		if out, err := n.fast.write(m, d, n.subjectIndex(&d.Recipient), true); err == nil {
+			return out, out.rows, nil
+		}
+	}
+	msg, err = n.PersonalizeInto(m, r, unsubscribeURL)
+	return msg, nil, err
+}
+
 // personalize executes the templates on d.
 func (n *Newsletter) personalize(d *Data) (*Message, error) {
 	tp, err := n.templates()
@@ -1008,6 +1036,12 @@ var states = sync.Pool{New: func() any { return new(state) }}
 // personalize runs the programs on d; any error means the templates must
 // write this message.
 func (f *fastNewsletter) personalize(m *Message, d *Data, subject int) (*Message, error) {
+	return f.write(m, d, subject, false)
+}
+
+// write is personalize; with rowsOnly, it leaves the HTML empty and lists
+// the ids of its block rows in m.rows instead (f.html.rows must be set).
+func (f *fastNewsletter) write(m *Message, d *Data, subject int, rowsOnly bool) (*Message, error) {
 	s := states.Get().(*state)
 	defer states.Put(s)
 	dot := reflect.ValueOf(d)
@@ -1017,7 +1051,7 @@ func (f *fastNewsletter) personalize(m *Message, d *Data, subject int) (*Message
 	} else {
 		html, text = m.HTML[:0], m.Text[:0]
 	}
-	if cap(html) == 0 {
+	if cap(html) == 0 && !rowsOnly {
 		html = make([]byte, 0, f.htmlSize.Load()+512)
 	}
 	if cap(text) == 0 {
@@ -1034,7 +1068,18 @@ func (f *fastNewsletter) personalize(m *Message, d *Data, subject int) (*Message
 		return nil, ErrHeader
 	}
 	d.Variant.Subject, d.Variant.Preheader = m.Subject, m.Preheader
-	if m.HTML, err = s.runInto(f.html, dot, html); err != nil {
+	if rowsOnly {
+		s.rowsOnly, s.rows = true, m.rows[:0]
+		_, err = s.runInto(f.html, dot, nil)
+		m.rows, m.HTML = s.rows, html[:0]
+		s.rowsOnly, s.rows, s.values = false, nil, s.values[:0]
+		if m.rows == nil {
+			m.rows = make([]string, 0, 8)
+		}
+	} else {
+		m.HTML, err = s.runInto(f.html, dot, html)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if s.scratch, err = s.runInto(f.text, dot, s.scratch[:0]); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -570,6 +571,40 @@ var class = func() (c [256]uint8) {
 	return c
 }()
 
+// wordEnd returns the end of the word that starts at s[i], and whether it
+// is all ASCII. It looks at eight bytes at a time for the first that is
+// not ASCII or is at most a space, which ends most words.
+func wordEnd(s []byte, i int) (end int, ascii bool) {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for i+8 <= len(s) {
+		x := binary.LittleEndian.Uint64(s[i:])
+		// The high bit of each byte below '!' (exact for the first of
+		// them), and of each byte that is not ASCII.
+		m := (x-ones*'!')&^x&highs | x&highs
+		if m == 0 {
+			i += 8
+			continue
+		}
+		k := i + bits.TrailingZeros64(m)/8
+		if c := s[k]; c < utf8.RuneSelf && class[c] != classWord {
+			return k, true
+		}
+		i = k
+		break
+	}
+	// The rest, or a word with a byte that is not ASCII or a control
+	// character that is part of it, a byte at a time.
+	ascii = true
+	for i < len(s) && class[s[i]] == classWord {
+		ascii = ascii && s[i] < utf8.RuneSelf
+		i++
+	}
+	return i, ascii
+}
+
 // fillUnit appends the words of s filled to width: the first line starts
 // with first, the others with rest. Words one space apart on the same
 // line are copied together, as the run of s that holds them.
@@ -605,12 +640,7 @@ func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
 			continue
 		}
 		start := i
-		j := i + 1
-		ascii := c < utf8.RuneSelf
-		for j < len(s) && class[s[j]] == classWord {
-			ascii = ascii && s[j] < utf8.RuneSelf
-			j++
-		}
+		j, ascii := wordEnd(s, i)
 		i = j
 		n := j - start
 		if !ascii {

@@ -1105,35 +1105,44 @@ func growTo(a *atomic.Int64, n int) {
 // blank lines, drops blank lines at the start and the end, and ends the
 // text with one newline. It works in place.
 func tidyText(b []byte) []byte {
-	out := b[:0]
-	blank := 0
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		line := b
-		if i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
+	w, blank := 0, 0 // b[:w] is written; blank lines are pending
+	for r := 0; r < len(b); {
+		end, next := len(b), len(b)
+		if i := bytes.IndexByte(b[r:], '\n'); i >= 0 {
+			end, next = r+i, r+i+1
 		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		for len(line) > 0 && (line[len(line)-1] == ' ' || line[len(line)-1] == '\t') {
-			line = line[:len(line)-1]
+		e := end
+		if e > r && b[e-1] == '\r' {
+			e--
 		}
-		if len(line) == 0 {
+		for e > r && (b[e-1] == ' ' || b[e-1] == '\t') {
+			e--
+		}
+		if e == r {
 			blank++
+			r = next
 			continue
 		}
-		if len(out) > 0 && blank > 0 {
-			out = append(out, '\n')
+		if w > 0 && blank > 0 {
+			b[w] = '\n' // w < r: a blank line was read
+			w++
 		}
 		blank = 0
-		out = append(out, line...) // never past the line read: in place is safe
-		out = append(out, '\n')
+		if w != r {
+			copy(b[w:], b[r:e]) // never past the line read: in place is safe
+		}
+		w += e - r
+		if w == len(b) {
+			return append(b, '\n')
+		}
+		b[w] = '\n'
+		w++
+		r = next
 	}
-	if len(out) == 0 {
-		out = append(out, '\n')
+	if w == 0 {
+		return append(b[:0], '\n')
 	}
-	return out
+	return b[:w]
 }
 
 // WritePreview writes the variant personalized for SampleRecipient.

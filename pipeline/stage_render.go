@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"iter"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -209,32 +210,6 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	if err != nil {
 		return out, err
 	}
-	// Each variant is kept or compiled on its own: a bounded pool of
-	// workers checks and compiles them.
-	err = workers.Each(ctx, len(plan.Variants), func(i int) error {
-		v := plan.Variants[i]
-		fingerprints[i] = r.variantFingerprint(v)
-		if kept[i] = keepable(filepath.Join(prev, v.ID), fingerprints[i]); kept[i] != nil {
-			return nil
-		}
-		n, err := engine.Compile(v)
-		ns[i] = n
-		return err
-	})
-	if err != nil {
-		return out, err
-	}
-	for i := range ns {
-		if kept[i] != nil {
-			out.Kept++
-		} else {
-			out.Rendered++
-		}
-	}
-	if out.Kept == 0 {
-		// Every variant is compiled: the stages after use them.
-		out.newsletters = ns
-	}
 	sampler := &send.Sampler{Composer: r.composer(), Candidates: func(variant string) iter.Seq[render.Recipient] {
 		return func(yield func(render.Recipient) bool) {
 			for _, p := range ml.byVariant[variant] {
@@ -253,17 +228,21 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 		return out, err
 	}
 	defer swap.Abort()
-	// Each variant's files are independent: a bounded pool of workers
-	// writes them.
+	// Each variant is kept, or compiled and written, on its own: a
+	// bounded pool of workers takes them one by one, so that one writes
+	// files while another compiles.
 	var keptToCardholders, keptToPreview atomic.Int64
-	progress := r.meter("render", "variants", int64(len(ns)))
+	progress := r.meter("render", "variants", int64(len(plan.Variants)))
 	defer progress.close()
 	// The other readers' messages are copied into readers.json as soon as
 	// written: their parts' room is used again.
 	rooms := sync.Pool{New: func() any { return new(render.Message) }}
-	err = workers.Each(ctx, len(ns), func(i int) error {
+	err = workers.EachOf(ctx, len(plan.Variants), renderWorkers(), func(i int) error {
 		defer progress.Add(1)
-		if m := kept[i]; m != nil {
+		v := plan.Variants[i]
+		fingerprints[i] = r.variantFingerprint(v)
+		if m := keepable(filepath.Join(prev, v.ID), fingerprints[i]); m != nil {
+			kept[i] = m
 			if m.Sample.Preview {
 				keptToPreview.Add(1)
 			} else {
@@ -271,7 +250,11 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 			}
 			return swap.Keep(m.ID, filepath.Join(prev, m.ID))
 		}
-		n := ns[i]
+		n, err := engine.Compile(v)
+		if err != nil {
+			return err
+		}
+		ns[i] = n
 		msg, sample, err := sampler.Sample(n)
 		if err != nil {
 			return err
@@ -363,6 +346,17 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	if err != nil {
 		return out, err
 	}
+	for i := range ns {
+		if kept[i] != nil {
+			out.Kept++
+		} else {
+			out.Rendered++
+		}
+	}
+	if out.Kept == 0 {
+		// Every variant is compiled: the stages after use them.
+		out.newsletters = ns
+	}
 	record := swap.Record(rundir.VariantsDir)
 	if err := swap.Commit(); err != nil {
 		return out, err
@@ -376,6 +370,11 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	}
 	return out, nil
 }
+
+// renderWorkers is how many variants render at once: more than the
+// processors, as a variant's files are written between two compilations
+// and a worker waits on the file system meanwhile.
+func renderWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
 
 // keepable returns the meta.json of the earlier render of a variant, in
 // dir, when its files may be kept: it recorded fingerprint, and the

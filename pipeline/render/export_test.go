@@ -25,3 +25,14 @@ func (n *Newsletter) HasFastPath() bool { return n.fast != nil }
 // ListsRows reports whether n's fast path can list the block rows of its
 // HTML without writing it (AuditInto).
 func (n *Newsletter) ListsRows() bool { return n.fast != nil && n.fast.html.rows }
+
+// ParseEachVariant makes e parse every layout and block for each variant,
+// as it does when their trees cannot be copied.
+func (e *Engine) ParseEachVariant() {
+	e.html, e.text, e.layoutSlot = nil, nil, false
+	e.trees = map[string]blockTrees{}
+}
+
+// CopiesLayouts reports whether e parsed its layouts once, for each
+// variant to copy with its id.
+func (e *Engine) CopiesLayouts() bool { return e.layoutSlot }

@@ -163,10 +163,13 @@ type Engine struct {
 	htmlSrc, textSrc []templates.File
 	html             *htmltemplate.Template
 	text             *texttemplate.Template
-	blockHTML        map[string]string // block id -> HTML with actions, CSS inlined
-	blockRow         map[string]string // block id -> its row of the "content" template
-	blockText        map[string]string // block id -> marked text with actions (see templates.Doc)
-	mso              []string          // Outlook conditional comments, restored verbatim
+	// layoutSlot: html and text hold variantSlot, in their static text
+	// only, and each variant copies them with its id in its place.
+	layoutSlot bool
+	blockHTML  map[string]string // block id -> HTML with actions, CSS inlined
+	blockRow   map[string]string // block id -> its row of the "content" template
+	blockText  map[string]string // block id -> marked text with actions (see templates.Doc)
+	mso        []string          // Outlook conditional comments, restored verbatim
 	// trees are the blocks parsed once, by block id, for every variant to
 	// copy: a block's source is the same in every variant unless its
 	// links carry the variant's id (variantSlot), and copying a parsed
@@ -176,26 +179,25 @@ type Engine struct {
 
 // blockTrees are a block's HTML and text templates, parsed; err is the
 // error parsing them gave, which every variant with the block reports.
+// slot: their static text holds variantSlot, which each variant's copy
+// replaces with its id.
 type blockTrees struct {
 	html, text *parse.Tree
+	slot       bool
 	err        error
 }
 
-// parseBlock parses a block's HTML and text once, when every variant
-// parses the same source. It returns ok false when the block is parsed
-// per variant instead: its links carry the variant's id, or its source
-// defines templates besides its own, which a variant must add in the
-// order parsing them does.
+// parseBlock parses a block's HTML and text once, for every variant to
+// copy. It returns ok false when the block is parsed per variant instead:
+// an action holds variantSlot, or its source defines templates besides
+// its own, which a variant must add in the order parsing them does.
 func (e *Engine) parseBlock(file, html, text string) (blockTrees, bool) {
-	if strings.Contains(html, variantSlot) || strings.Contains(text, variantSlot) {
-		return blockTrees{}, false
-	}
 	tree := func(src string, funcs map[string]any) (*parse.Tree, bool, error) {
 		t, err := texttemplate.New(file).Funcs(funcs).Parse(src)
 		if err != nil {
-			return nil, true, err
+			return nil, !strings.Contains(src, variantSlot), err
 		}
-		if len(t.Templates()) != 1 || t.Tree == nil {
+		if len(t.Templates()) != 1 || t.Tree == nil || !slotInTextOnly(t.Tree) {
 			return nil, false, nil
 		}
 		return t.Tree, true, nil
@@ -208,7 +210,87 @@ func (e *Engine) parseBlock(file, html, text string) (blockTrees, bool) {
 	if err != nil || !ok {
 		return blockTrees{err: err}, ok
 	}
-	return blockTrees{html: h, text: x}, true
+	return blockTrees{html: h, text: x, slot: strings.Contains(html, variantSlot) || strings.Contains(text, variantSlot)}, true
+}
+
+// slotInTextOnly reports whether every variantSlot of t is in its static
+// text, where the parse tree keeps the source as it is.
+func slotInTextOnly(t *parse.Tree) bool {
+	all := strings.Count(t.Root.String(), variantSlot)
+	if all == 0 {
+		return true
+	}
+	inText := 0
+	eachText(t.Root, func(n *parse.TextNode) { inText += bytes.Count(n.Text, []byte(variantSlot)) })
+	return inText == all
+}
+
+// eachText calls f with every text node under n.
+func eachText(n parse.Node, f func(*parse.TextNode)) {
+	switch n := n.(type) {
+	case *parse.TextNode:
+		f(n)
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				eachText(c, f)
+			}
+		}
+	case *parse.IfNode:
+		eachText(n.List, f)
+		eachText(n.ElseList, f)
+	case *parse.RangeNode:
+		eachText(n.List, f)
+		eachText(n.ElseList, f)
+	case *parse.WithNode:
+		eachText(n.List, f)
+		eachText(n.ElseList, f)
+	}
+}
+
+// treeFor returns a copy of t for the variant id: with id, query-escaped,
+// in place of variantSlot when slot is set.
+func treeFor(t *parse.Tree, slot bool, id string) *parse.Tree {
+	c := t.Copy()
+	if slot {
+		with := []byte(url.QueryEscape(id))
+		eachText(c.Root, func(n *parse.TextNode) {
+			if bytes.Contains(n.Text, []byte(variantSlot)) {
+				n.Text = bytes.ReplaceAll(n.Text, []byte(variantSlot), with)
+			}
+		})
+	}
+	return c
+}
+
+// layoutsFor returns the layouts and partials for the variant id, copied
+// from those parsed with variantSlot (layoutSlot).
+func (e *Engine) layoutsFor(id string) (*htmltemplate.Template, *texttemplate.Template, error) {
+	// The layout's own template first: html/template's AddParseTree makes
+	// a new template of each name, which the variant executes.
+	h, err := htmltemplate.New(e.html.Name()).Funcs(e.htmlFuncs).Option("missingkey=error").
+		AddParseTree(e.html.Name(), treeFor(e.html.Tree, true, id))
+	if err != nil {
+		return nil, nil, fmt.Errorf("render: %w", err)
+	}
+	for _, x := range e.html.Templates() {
+		if x.Tree == nil || x.Name() == e.html.Name() {
+			continue
+		}
+		if _, err := h.AddParseTree(x.Name(), treeFor(x.Tree, true, id)); err != nil {
+			return nil, nil, fmt.Errorf("render: %w", err)
+		}
+	}
+	t := texttemplate.New(e.text.Name()).Funcs(e.textFuncs).Option("missingkey=error")
+	for _, x := range e.text.Templates() {
+		if x.Tree == nil {
+			continue
+		}
+		if _, err := t.AddParseTree(x.Name(), treeFor(x.Tree, true, id)); err != nil {
+			return nil, nil, fmt.Errorf("render: %w", err)
+		}
+	}
+	return h, t, nil
 }
 
 // TextWidth is the column at which the plain-text part wraps.
@@ -300,6 +382,9 @@ func New(set *templates.Set, md *templates.Markdown, cfg Config) (*Engine, error
 		if e.html, e.text, err = e.parseLayouts(""); err != nil {
 			return nil, err
 		}
+	} else if h, t, err := e.parseLayouts(variantSlot); err == nil && h.Tree != nil && t.Tree != nil && layoutSlotInTextOnly(h, t) {
+		// Parsed once with the slot, copied with each variant's id.
+		e.html, e.text, e.layoutSlot = h, t, true
 	}
 	var opts templates.Options
 	if e.tagger != nil {
@@ -323,6 +408,22 @@ func New(set *templates.Set, md *templates.Markdown, cfg Config) (*Engine, error
 		}
 	}
 	return e, nil
+}
+
+// layoutSlotInTextOnly reports whether variantSlot is in the static text
+// of the layouts and partials only.
+func layoutSlotInTextOnly(h *htmltemplate.Template, t *texttemplate.Template) bool {
+	for _, x := range h.Templates() {
+		if x.Tree != nil && !slotInTextOnly(x.Tree) {
+			return false
+		}
+	}
+	for _, x := range t.Templates() {
+		if x.Tree != nil && !slotInTextOnly(x.Tree) {
+			return false
+		}
+	}
+	return true
 }
 
 // perVariant reports whether the layouts hold links tagged with the
@@ -622,15 +723,22 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 	var h *htmltemplate.Template
 	var t *texttemplate.Template
 	var err error
-	if e.html != nil {
+	switch {
+	case e.layoutSlot:
+		if h, t, err = e.layoutsFor(v.ID); err != nil {
+			return nil, err
+		}
+	case e.html != nil:
 		if h, err = e.html.Clone(); err != nil {
 			return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
 		}
 		if t, err = e.text.Clone(); err != nil {
 			return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
 		}
-	} else if h, t, err = e.parseLayouts(v.ID); err != nil {
-		return nil, err
+	default:
+		if h, t, err = e.parseLayouts(v.ID); err != nil {
+			return nil, err
+		}
 	}
 	var hc, tc strings.Builder
 	parsed := map[string]bool{}
@@ -646,10 +754,10 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 				if bt.err != nil {
 					return "", "", fmt.Errorf("render: %w", bt.err)
 				}
-				if _, err := h.AddParseTree(b.File, bt.html.Copy()); err != nil {
+				if _, err := h.AddParseTree(b.File, treeFor(bt.html, bt.slot, v.ID)); err != nil {
 					return "", "", fmt.Errorf("render: %w", err)
 				}
-				if _, err := t.AddParseTree(b.File, bt.text.Copy()); err != nil {
+				if _, err := t.AddParseTree(b.File, treeFor(bt.text, bt.slot, v.ID)); err != nil {
 					return "", "", fmt.Errorf("render: %w", err)
 				}
 				return e.blockRow[id], fmt.Sprintf("{{ template %q . }}", b.File), nil

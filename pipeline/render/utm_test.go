@@ -123,3 +123,47 @@ func TestUTMOff(t *testing.T) {
 		t.Error("the designer's own parameter is not the only one")
 	}
 }
+
+// TestCopiedTrees checks that layouts and blocks parsed once, with the
+// variant's id put into the copies of their tagged links, write what
+// parsing them for each variant writes: for ids that need escaping in a
+// query, and with the id in a link inside a condition.
+func TestCopiedTrees(t *testing.T) {
+	set := setWith(t, map[string]string{"blocks/links.md": linksBlock + "\n{{ if .Recipient.Tier }}[tier page](https://www.example.com/tier){{ end }}\n",
+		"partials/footer.html": linksFooter, "layout.txt": linksText})
+	engine := func(perVariant bool) *render.Engine {
+		e, err := render.New(set, templates.NewMarkdown(), render.Config{Campaign: campaign, Sender: sender, Links: render.Links{UTM: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perVariant {
+			e.ParseEachVariant()
+		}
+		return e
+	}
+	copied, parsed := engine(false), engine(true)
+	if !copied.CopiesLayouts() {
+		t.Fatal("the layouts are parsed for each variant")
+	}
+	r := render.Recipient{ID: "C1", FirstName: "Ann", Tier: "gold", Email: "ann@example.com"}
+	for _, id := range []string{"v0001", "v 2&x=<y>", "v3"} {
+		for _, blocks := range [][]string{{"links"}, {"intro-greeting", "links", "dining-table"}} {
+			v := variants.Variant{ID: id, Label: "Dining", Blocks: blocks, Subject: "s", Preheader: "p",
+				Interests: []variants.Interest{{ID: "dining", Name: "Dining"}}}
+			var msgs [2]*render.Message
+			for i, e := range []*render.Engine{copied, parsed} {
+				n, err := e.Compile(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if msgs[i], err = n.PersonalizeSlow(r, unsubscribe(t, r.ID)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !strings.Contains(string(msgs[0].HTML), "utm_content=") {
+				t.Fatalf("variant %q: no tagged link", id)
+			}
+			diff(t, id, msgs[0], msgs[1])
+		}
+	}
+}

@@ -19,7 +19,13 @@ const checkEvery = 64
 // (checked every 64 items), and returns that error; it returns ctx.Err()
 // when ctx is done, even with nothing to do.
 func Each(ctx context.Context, n int, fn func(i int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), n)
+	return EachOf(ctx, n, runtime.GOMAXPROCS(0), fn)
+}
+
+// EachOf is Each on at most workers goroutines (at least one): more than
+// GOMAXPROCS for items that wait on the file system.
+func EachOf(ctx context.Context, n, workers int, fn func(i int) error) error {
+	workers = min(max(workers, 1), n)
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup

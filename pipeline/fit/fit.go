@@ -403,29 +403,49 @@ func eachClaim(text []byte, f func(raw []byte)) {
 		// word from it that does. A paragraph break is looked for only
 		// in what was not looked at before (from one byte back, for a
 		// break across).
-		from := max(searched-1, 0)
-		if j := bytes.LastIndex(text[from:i], []byte("\n\n")); j >= 0 {
-			para = from + j + 1
+		for j := i - 1; j > max(searched-1, 0); j-- {
+			if text[j] == '\n' && text[j-1] == '\n' {
+				para = j
+				break
+			}
 		}
 		searched = i
-		from = para
+		from := para
 		for k := i - 1; k > para; k-- {
-			if endsSentence(text[para:k]) && isSpaceAt(text, k) {
+			if stops[text[k-1]] == stopSentence && isSpaceAt(text, k) {
 				from = k
 				break
 			}
 		}
-		to := i
-		for to < len(text) && !(endsSentence(text[:to]) && (to == len(text) || isSpaceAt(text, to))) {
-			if text[to] == '\n' && to+1 < len(text) && text[to+1] == '\n' {
-				break
+		to := len(text)
+	forward:
+		for j := i; j < len(text); j++ {
+			switch stops[text[j]] {
+			case stopSentence:
+				if j+1 == len(text) || isSpaceAt(text, j+1) {
+					to = j + 1
+					break forward
+				}
+			case stopLine:
+				if j+1 < len(text) && text[j+1] == '\n' {
+					to = j
+					break forward
+				}
 			}
-			to++
 		}
 		f(text[from:to])
 		start = to
 	}
 }
+
+// stops marks the bytes eachClaim stops at: those that end a sentence
+// before a space, and the line break, two of which end a paragraph.
+var stops = [256]uint8{'.': stopSentence, '!': stopSentence, '?': stopSentence, '\n': stopLine}
+
+const (
+	stopSentence = 1 + iota
+	stopLine
+)
 
 // collapseSpaces is strings.Join(strings.Fields(string(b)), " "): b's
 // words, one space apart, without spaces around them.

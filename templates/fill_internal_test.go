@@ -94,6 +94,11 @@ func FuzzFillUnit(f *testing.F) {
 		"\x05\x05lead and trail \x05",
 		" x y\x01z\x02 w",
 		"1\u00a0234,50\u00a0€ x y",
+		"Here are this month’s picks, chosen for the way you use your card. Everything below is ready to use in October 2026. You have 1,234,567 points to spend on them.",
+		"Earn 4x points at restaurants worldwide through the end of October 2026, from the local bistro you love to the tasting  menu you have been saving for.",
+		"Thank you for being a cardmember, Zoë-Maximiliana. Offers must be added to your card in the app before you shop,\xff and each one shows its full terms there.",
+		"aaaaaaaa bbbbbbbb cccccccc dddddddd eeeeeeee ffffffff gggggggg hhhhhhhh iiiiiiii jjjjjjjj kkkkkkkk llllllll\x05mmmmmmmm nnnnnnnn",
+		"ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü ü",
 	} {
 		f.Add(s, "- ", "  ", "=", 9)
 		f.Add(s, "", "", "", 20)

@@ -471,9 +471,10 @@ func Fill(dst, text []byte, width int) []byte {
 		rest, underline := cutMark(rest, markField)
 		underline, _ = cutMark(underline, markField)
 		text = text[h+1:]
-		end := 0
+		end := indexMark(text)
 		for end < len(text) && text[end] != markEnd && text[end] != markStart {
 			end++
+			end += indexMark(text[end:])
 		}
 		dst = fillUnit(dst, text[:end], first, rest, underline, width)
 		if end < len(text) && text[end] == markEnd {
@@ -571,6 +572,82 @@ var class = func() (c [256]uint8) {
 	return c
 }()
 
+// plainLine returns the end of the line that starts with the word at
+// s[i] and has room for avail columns, when the avail+1 columns from s[i]
+// are plain: valid UTF-8 without control characters or marks, words one
+// space apart. The line then ends where the last of those spaces is: the
+// words before it fit, the word after it does not. cols is the line's
+// width. ok is false when the columns are not plain, or hold no space (a
+// word too long for the line) but as their last, or the unit ends within
+// them.
+func plainLine(s []byte, i, avail int) (end, cols int, ok bool) {
+	if avail < 1 {
+		return 0, 0, false
+	}
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	const low7 = 0x7F7F7F7F7F7F7F7F // all but each byte's high bit
+	want := avail + 1
+	p, n, ascii := i, 0, true
+	space := false // the byte before p is a space
+	for p+8 <= len(s) && n+8 <= want {
+		x := binary.LittleEndian.Uint64(s[p:])
+		// An ASCII byte below ' ' (the first of them at least).
+		if (x-ones*' ')&^x&highs != 0 {
+			return 0, 0, false
+		}
+		// Two spaces in a row: the high bit of each space, exactly.
+		y := x ^ ones*' '
+		sp := ^((y&low7 + low7) | y | low7)
+		if sp&(sp<<8) != 0 || space && sp&0x80 != 0 {
+			return 0, 0, false
+		}
+		space = sp>>63 != 0
+		// Every byte but UTF-8's continuation bytes starts a column.
+		if hi := x & highs; hi != 0 {
+			ascii = false
+			n += 8 - bits.OnesCount64(hi&^(x<<1))
+		} else {
+			n += 8
+		}
+		p += 8
+	}
+	for n < want {
+		c := s[min(p, len(s)-1)]
+		if p == len(s) || c < ' ' || space && c == ' ' {
+			return 0, 0, false
+		}
+		space = c == ' '
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
+		if c&0xC0 != 0x80 {
+			n++
+		}
+		p++
+	}
+	for p < len(s) && s[p]&0xC0 == 0x80 {
+		p++
+	}
+	w := s[i:p]
+	if !ascii && !utf8.Valid(w) {
+		return 0, 0, false
+	}
+	// A word starts after the last space and goes past the line's end:
+	// the window does not end with the space.
+	b := bytes.LastIndexByte(w, ' ')
+	if b <= 0 || b == len(w)-1 {
+		return 0, 0, false
+	}
+	cols = b
+	if !ascii {
+		cols = utf8.RuneCount(w[:b])
+	}
+	return i + b, cols, true
+}
+
 // wordEnd returns the end of the word that starts at s[i], and whether it
 // is all ASCII. It looks at eight bytes at a time for the first that is
 // not ASCII or is at most a space, which ends most words.
@@ -638,6 +715,22 @@ func fillUnit(dst, s, first, rest, underline []byte, width int) []byte {
 			}
 			i++
 			continue
+		}
+		if !open {
+			// A line starts: most are plain text, cut at their last space.
+			cols, prefix := restCols, rest
+			if lines == 0 {
+				cols, prefix = firstCols, first
+			}
+			if end, n, ok := plainLine(s, i, width-cols); ok {
+				dst = append(append(append(dst, prefix...), s[i:end]...), '\n')
+				lines++
+				col = cols + n
+				widest = max(widest, col-restCols)
+				words = true
+				i = end + 1
+				continue
+			}
 		}
 		start := i
 		j, ascii := wordEnd(s, i)

@@ -84,19 +84,30 @@ func (p *program) run(s *state, dot reflect.Value) error {
 // mapText replaces the static text of the program, wherever it is, with
 // f of it.
 func (p *program) mapText(f func([]byte) []byte) {
+	p.eachStep(func(steps []step, i int) {
+		switch st := steps[i].(type) {
+		case textStep:
+			steps[i] = textStep(f(st))
+		case *rowStep:
+			steps[i] = textStep(f(st.text))
+			p.rows = false
+		case looseText:
+			steps[i] = textStep(f(st))
+			p.rows = false
+		}
+	})
+}
+
+// eachStep calls f with every step of the program, wherever it is, as
+// steps[i] (which f may replace): each template's steps once, however
+// many times it is called.
+func (p *program) eachStep(f func(steps []step, i int)) {
 	seen := map[*[]step]bool{}
 	var walk func(steps []step)
 	walk = func(steps []step) {
-		for i, st := range steps {
-			switch st := st.(type) {
-			case textStep:
-				steps[i] = textStep(f(st))
-			case *rowStep:
-				steps[i] = textStep(f(st.text))
-				p.rows = false
-			case looseText:
-				steps[i] = textStep(f(st))
-				p.rows = false
+		for i := range steps {
+			f(steps, i)
+			switch st := steps[i].(type) {
 			case *ifStep:
 				walk(st.then)
 				walk(st.els)
@@ -891,39 +902,24 @@ func startsInRow(b []byte) bool {
 // between two that no row crosses, which state.write looks at. Any later
 // mapText undoes it.
 func (p *program) markRows() bool {
-	seen := map[*[]step]bool{}
 	ok := true
-	var walk func(steps []step)
-	walk = func(steps []step) {
-		for i, st := range steps {
-			switch st := st.(type) {
-			case textStep:
-				inside := endsInRow(st) || startsInRow(st)
-				var rows []string
-				EachRow(st, func(id []byte) { rows = append(rows, string(id)) })
-				switch {
-				case bytes.Contains(st, []byte(BlockClass)) && inside:
-					ok = false
-				case rows != nil:
-					steps[i] = &rowStep{text: st, rows: rows}
-				case inside:
-					steps[i] = looseText(st)
-				}
-			case *ifStep:
-				walk(st.then)
-				walk(st.els)
-			case *rangeStep:
-				walk(st.body)
-				walk(st.els)
-			case *callStep:
-				if !seen[st.body] {
-					seen[st.body] = true
-					walk(*st.body)
-				}
-			}
+	p.eachStep(func(steps []step, i int) {
+		st, isText := steps[i].(textStep)
+		if !isText {
+			return
 		}
-	}
-	walk(p.steps)
+		inside := endsInRow(st) || startsInRow(st)
+		var rows []string
+		EachRow(st, func(id []byte) { rows = append(rows, string(id)) })
+		switch {
+		case bytes.Contains(st, []byte(BlockClass)) && inside:
+			ok = false
+		case rows != nil:
+			steps[i] = &rowStep{text: st, rows: rows}
+		case inside:
+			steps[i] = looseText(st)
+		}
+	})
 	p.rows = ok
 	return ok
 }

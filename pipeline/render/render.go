@@ -225,26 +225,37 @@ func slotInTextOnly(t *parse.Tree) bool {
 	return inText == all
 }
 
-// eachText calls f with every text node under n.
+// eachText calls f with every text node under n, in source order.
 func eachText(n parse.Node, f func(*parse.TextNode)) {
+	eachNode(n, func(n parse.Node) {
+		if t, ok := n.(*parse.TextNode); ok {
+			f(t)
+		}
+	})
+}
+
+// eachNode calls f with every node of the lists under n that is not a
+// list or a branch itself, in source order: text, actions, template
+// calls.
+func eachNode(n parse.Node, f func(parse.Node)) {
 	switch n := n.(type) {
-	case *parse.TextNode:
-		f(n)
 	case *parse.ListNode:
 		if n != nil {
 			for _, c := range n.Nodes {
-				eachText(c, f)
+				eachNode(c, f)
 			}
 		}
 	case *parse.IfNode:
-		eachText(n.List, f)
-		eachText(n.ElseList, f)
+		eachNode(n.List, f)
+		eachNode(n.ElseList, f)
 	case *parse.RangeNode:
-		eachText(n.List, f)
-		eachText(n.ElseList, f)
+		eachNode(n.List, f)
+		eachNode(n.ElseList, f)
 	case *parse.WithNode:
-		eachText(n.List, f)
-		eachText(n.ElseList, f)
+		eachNode(n.List, f)
+		eachNode(n.ElseList, f)
+	default:
+		f(n)
 	}
 }
 
@@ -622,26 +633,11 @@ func callContexts(files []templates.File) (calls, fileCalls map[string][]string)
 
 // walkCalls calls f for each {{ template }} call in n, in source order.
 func walkCalls(n parse.Node, f func(*parse.TemplateNode)) {
-	switch n := n.(type) {
-	case *parse.ListNode:
-		if n == nil {
-			return
+	eachNode(n, func(n parse.Node) {
+		if t, ok := n.(*parse.TemplateNode); ok {
+			f(t)
 		}
-		for _, c := range n.Nodes {
-			walkCalls(c, f)
-		}
-	case *parse.IfNode:
-		walkCalls(n.List, f)
-		walkCalls(n.ElseList, f)
-	case *parse.RangeNode:
-		walkCalls(n.List, f)
-		walkCalls(n.ElseList, f)
-	case *parse.WithNode:
-		walkCalls(n.List, f)
-		walkCalls(n.ElseList, f)
-	case *parse.TemplateNode:
-		f(n)
-	}
+	})
 }
 
 // Newsletter is a compiled variant, ready to personalize. It is safe for

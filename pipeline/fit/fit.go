@@ -493,12 +493,6 @@ func isSpaceAt(b []byte, i int) bool {
 	return unicode.IsSpace(r)
 }
 
-// endsSentence reports whether b ends with a word that ends a sentence:
-// its last character is ".", "!" or "?".
-func endsSentence(b []byte) bool {
-	return len(b) > 0 && (b[len(b)-1] == '.' || b[len(b)-1] == '!' || b[len(b)-1] == '?')
-}
-
 // indexSpen is the index of "spen" or "Spen" in b, -1 for none.
 func indexSpen(b []byte) int {
 	for from := 0; ; {

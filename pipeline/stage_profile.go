@@ -32,7 +32,11 @@ type profiled struct {
 	profiles []profile.Profile
 	// features are the pre-aggregated features' names, nil without them.
 	features []string
+	// recs are the outputs' records, as written.
+	recs []rundir.OutputRecord
 }
+
+func (p profiled) records() []rundir.OutputRecord { return p.recs }
 
 func (p profiled) outputs() []string {
 	if p.features != nil {
@@ -70,21 +74,26 @@ func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 		profile.ApplyFeatures(r.tax, ps, features, profile.FeatureColumns{Spend: r.c.Inputs.ProfileSpend,
 			Transactions: r.c.Inputs.ProfileTransactions, NoHistory: r.c.Inputs.Transactions == ""})
 		out.features = features.Names
-		if err := rundir.WriteFile(r.file(rundir.FeaturesFile), func(w io.Writer) error {
+		rec, err := rundir.WriteFileRecord(r.file(rundir.FeaturesFile), rundir.FeaturesFile, func(w io.Writer) error {
 			return profile.WriteFeatures(w, out.features, ps)
-		}); err != nil {
+		})
+		if err != nil {
 			return out, err
 		}
+		out.recs = append(out.recs, rec)
 	}
-	if err := rundir.WriteFile(r.file(rundir.ProfilesFile), func(w io.Writer) error {
+	rec, err := rundir.WriteFileRecord(r.file(rundir.ProfilesFile), rundir.ProfilesFile, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		if err := profile.WriteCSV(bw, r.tax, ps); err != nil {
 			return err
 		}
 		return bw.Flush()
-	}); err != nil {
+	})
+	if err != nil {
 		return out, err
 	}
+	// In the order of outputs().
+	out.recs = append([]rundir.OutputRecord{rec}, out.recs...)
 	r.manifest.Unmapped = st.Unmapped
 	out.profiles, out.Audience = ps, audience(ps)
 	out.InWindow, out.OutsideWindow = st.InWindow, st.Transactions-st.InWindow-st.Credits

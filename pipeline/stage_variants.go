@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/tailor-mail/tailor/pipeline/internal/workers"
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/pipeline/segment"
@@ -125,7 +127,8 @@ func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.
 			}
 		}
 	}
-	for i := range clusters {
+	// The clusters are counted on every core, each into its own Kinds.
+	_ = workers.Each(context.Background(), len(clusters), func(i int) error {
 		c := &clusters[i]
 		id := c.Variant
 		if id == "" {
@@ -138,7 +141,8 @@ func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.
 				}
 			}
 		}, names)
-	}
+		return nil
+	})
 }
 
 // sameBlocks reports whether every variant of plan has the same blocks and

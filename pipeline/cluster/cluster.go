@@ -300,7 +300,7 @@ func iterate(ctx context.Context, m matrix, k int, centroids []float64, cfg Conf
 	var bounded *boundedAssigner
 	if !opt.plain {
 		var err error
-		bounded, err = newBoundedAssigner(ctx, m, k, centroids, cfg.Seed)
+		bounded, err = newBoundedAssigner(ctx, m, k, centroids, cfg.Seed, cfg.Workers)
 		if err != nil {
 			return nil, err
 		}

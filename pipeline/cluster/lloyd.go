@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"sync"
 )
 
 // chunksPerWorker is how many chunks each worker gets per round of an
@@ -145,18 +146,42 @@ func (l *lloyd) pass(ctx context.Context) (changed int, err error) {
 		if err != nil {
 			return 0, err
 		}
+		l.reduce(l.parts[:last-first])
 		for _, p := range l.parts[:last-first] {
-			for i, s := range p.sums {
-				l.sums[i] += s
-			}
-			for i, n := range p.counts {
-				l.counts[i] += n
-			}
 			l.inertia += p.inertia
 			changed += p.changed
 		}
 	}
 	return changed, nil
+}
+
+// reduce adds the partials' sums and counts to the clusters', in the
+// partials' order for every value, the clusters split among the workers.
+func (l *lloyd) reduce(parts []partial) {
+	dim := l.m.dim
+	add := func(lo, hi int) {
+		for _, p := range parts {
+			sums := p.sums[lo*dim : hi*dim]
+			for i, s := range sums {
+				l.sums[lo*dim+i] += s
+			}
+			for i, n := range p.counts[lo:hi] {
+				l.counts[lo+i] += n
+			}
+		}
+	}
+	// Below a few thousand values a goroutine costs more than it saves.
+	workers := min(l.workers, l.k*dim/4096)
+	if workers <= 1 {
+		add(0, l.k)
+		return
+	}
+	per := (l.k + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < l.k; lo += per {
+		wg.Go(func() { add(lo, min(lo+per, l.k)) })
+	}
+	wg.Wait()
 }
 
 // accumulate sets p to the sums of rows [lo, hi), in row order.

@@ -83,6 +83,7 @@ type boundedAssigner struct {
 	lower        []float32    // rows*(groups+1): per group, then global
 	computed     atomic.Int64 // distances computed, over all passes
 	passes       int          // calls to prepare
+	workers      int          // goroutines for prepare's centroid distances, at least 1
 }
 
 var _ assigner = (*boundedAssigner)(nil)
@@ -99,8 +100,9 @@ const groupIterations = 10
 const boundRing = 64
 
 // newBoundedAssigner prepares a pruned assigner for m with k centroids,
-// grouping the initial centroids with a k-means seeded by seed.
-func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float64, seed uint64) (*boundedAssigner, error) {
+// grouping the initial centroids with a k-means seeded by seed; each pass's
+// preparation runs on up to workers goroutines.
+func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float64, seed uint64, workers int) (*boundedAssigner, error) {
 	groups := 1
 	if k >= yinyangMinK {
 		groups = k / 20
@@ -132,6 +134,7 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 		own:      make([]int32, m.rows),
 		epoch:    make([]int32, m.rows),
 		lower:    make([]float32, m.rows*(groups+1)),
+		workers:  max(workers, 1),
 	}
 	// Each group's slots start a block: the kernel computes whole
 	// blocks, and the slots past a group's end (pads) are never read.
@@ -382,9 +385,21 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 			out32[g] = up32(out[g])
 		}
 	}
-	// Each centroid's distance to its nearest other centroid, at least.
+	// Each centroid's distance to its nearest other centroid, at least:
+	// k*k distances, on the workers in contiguous ranges of centroids.
+	per := (k + a.workers - 1) / a.workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < k; lo += per {
+		wg.Go(func() { a.separation(lo, min(lo+per, k)) })
+	}
+	wg.Wait()
+}
+
+// separation sets sepLow for centroids [lo, hi).
+func (a *boundedAssigner) separation(lo, hi int) {
+	dim := a.m.dim
 	buf := make([]float64, len(a.slot))
-	for i := range k {
+	for i := lo; i < hi; i++ {
 		a.packed.dists(a.centroids[i*dim:(i+1)*dim], 0, a.packed.n, buf)
 		near := math.Inf(1)
 		for s, d := range buf {

@@ -70,7 +70,7 @@ func TestBoundedAssignerExact(t *testing.T) {
 				}
 				plain := newLloyd(m, k, 2, slices.Clone(init))
 				pruned := newLloyd(m, k, 3, slices.Clone(init))
-				a, err := newBoundedAssigner(ctx, m, k, pruned.centroids, 7)
+				a, err := newBoundedAssigner(ctx, m, k, pruned.centroids, 7, 3)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -225,7 +225,7 @@ func initialCentroids(ctx context.Context, m matrix, k int, seed uint64, workers
 		return nil, err
 	}
 	l := newLloyd(sample, k, workers, centroids)
-	a, err := newBoundedAssigner(ctx, sample, k, centroids, seed)
+	a, err := newBoundedAssigner(ctx, sample, k, centroids, seed, workers)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/csvout"
@@ -72,34 +73,60 @@ func WriteCSV(w io.Writer, tax *Taxonomy, profiles []Profile) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	// A round formats up to workers*2 chunks at once, then writes them.
+	// A round formats up to workers*2 chunks at once; one goroutine
+	// writes each round, in order, while the next is formatted.
 	workers := runtime.GOMAXPROCS(0)
-	chunks := make([]bytes.Buffer, 2*workers)
-	for start := 0; start < len(profiles); start += len(chunks) * csvChunk {
+	type round struct {
+		chunks []bytes.Buffer
+		n      int
+	}
+	free, full := make(chan *round, 2), make(chan *round, 2)
+	for range 2 {
+		free <- &round{chunks: make([]bytes.Buffer, 2*workers)}
+	}
+	var werr error
+	var failed atomic.Bool // werr is set: formatting stops
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for rd := range full {
+			for c := range rd.n {
+				if werr == nil {
+					if _, werr = w.Write(rd.chunks[c].Bytes()); werr != nil {
+						failed.Store(true)
+					}
+				}
+			}
+			free <- rd
+		}
+	}()
+	var ferr error
+	for start := 0; start < len(profiles) && ferr == nil && !failed.Load(); start += 2 * workers * csvChunk {
+		rd := <-free
 		var wg sync.WaitGroup
-		errs := make([]error, len(chunks))
-		n := 0
-		for c := range chunks {
+		errs := make([]error, len(rd.chunks))
+		rd.n = 0
+		for c := range rd.chunks {
 			from := start + c*csvChunk
 			if from >= len(profiles) {
 				break
 			}
-			n++
+			rd.n++
 			to := min(from+csvChunk, len(profiles))
-			chunks[c].Reset()
-			wg.Go(func() { errs[c] = writeRows(&chunks[c], profiles[from:to], attrs) })
+			rd.chunks[c].Reset()
+			wg.Go(func() { errs[c] = writeRows(&rd.chunks[c], profiles[from:to], attrs) })
 		}
 		wg.Wait()
-		for c := range n {
-			if errs[c] != nil {
-				return errs[c]
-			}
-			if _, err := w.Write(chunks[c].Bytes()); err != nil {
-				return err
-			}
+		if ferr = errors.Join(errs...); ferr == nil {
+			full <- rd
 		}
 	}
-	return nil
+	close(full)
+	<-written
+	if ferr != nil {
+		return ferr
+	}
+	return werr
 }
 
 // csvChunk is how many profiles one goroutine of WriteCSV formats at a
@@ -167,8 +194,13 @@ func appendDate(b []byte, t time.Time) []byte {
 	return t.AppendFormat(b, "2006-01-02")
 }
 
-// appendFloat appends f as ftoa formats it.
-func appendFloat(b []byte, f float64) []byte { return strconv.AppendFloat(b, f, 'g', -1, 64) }
+// appendFloat appends f as ftoa formats it; most shares are 0.
+func appendFloat(b []byte, f float64) []byte {
+	if f == 0 && !math.Signbit(f) {
+		return append(b, '0')
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}
 
 // appendTopMerchants appends f as EncodeTopMerchants encodes f.Map():
 // by interest id, which is Favourites' own order.

@@ -147,6 +147,54 @@ func TestWriteCSVError(t *testing.T) {
 	}
 }
 
+// failAfter accepts n bytes, then fails every write.
+type failAfter struct {
+	n   int
+	err error
+}
+
+func (w *failAfter) Write(b []byte) (int, error) {
+	if len(b) > w.n {
+		return 0, w.err
+	}
+	w.n -= len(b)
+	return len(b), nil
+}
+
+// TestWriteCSVManyRounds writes more profiles than one round of chunks
+// formats at once: the rows come out whole and in order, and a write that
+// fails in the middle stops the writing with its error.
+func TestWriteCSVManyRounds(t *testing.T) {
+	tax := smallTax(t)
+	one := awkwardProfiles(4)
+	var ps []profile.Profile
+	for len(ps) < 100_000 {
+		ps = append(ps, one...)
+	}
+	var whole, first bytes.Buffer
+	if err := profile.WriteCSV(&whole, tax, ps); err != nil {
+		t.Fatal(err)
+	}
+	if err := profile.WriteCSV(&first, tax, one); err != nil {
+		t.Fatal(err)
+	}
+	header, rows, _ := bytes.Cut(first.Bytes(), []byte("\n"))
+	if !bytes.HasPrefix(rows, []byte("\"X,1\"")) {
+		t.Fatalf("unexpected first row %q", rows)
+	}
+	want := append(append(bytes.Clone(header), '\n'), bytes.Repeat(rows, len(ps)/len(one))...)
+	if !bytes.Equal(whole.Bytes(), want) {
+		t.Fatalf("%d profiles: %d bytes, want %d bytes of the same rows repeated", len(ps), whole.Len(), len(want))
+	}
+	errDisk := errors.New("disk full")
+	for _, n := range []int{0, len(header) + 1, whole.Len() / 2, whole.Len() - 1} {
+		err := profile.WriteCSV(&failAfter{n: n, err: errDisk}, tax, ps)
+		if !errors.Is(err, errDisk) {
+			t.Errorf("failing after %d bytes: error %v, want %v", n, err, errDisk)
+		}
+	}
+}
+
 // csvWith writes profiles and changes one field of one data row (0-based,
 // after the header).
 func csvWith(t *testing.T, tax *profile.Taxonomy, row int, column, value string) string {

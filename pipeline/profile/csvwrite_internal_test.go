@@ -18,7 +18,7 @@ func TestAppendNumbers(t *testing.T) {
 			t.Errorf("csvout.Cents(%d) = %q, want %q", v, got, want)
 		}
 	}
-	for _, v := range []float64{0, 1, -1, 0.1, 1.0 / 3, 1e-7, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64} {
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1.0 / 3, 1e-7, 123456789.125, math.SmallestNonzeroFloat64, math.MaxFloat64, math.Inf(1), math.NaN()} {
 		if got, want := string(appendFloat(nil, v)), ftoa(v); got != want {
 			t.Errorf("appendFloat(%v) = %q, want %q", v, got, want)
 		}

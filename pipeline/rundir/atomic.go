@@ -65,7 +65,24 @@ func Private(dir string) error {
 // directory, which is synced and renamed over path only when fill succeeds.
 // On any error nothing is left behind and path is unchanged. The file gets
 // FileMode.
-func WriteFile(path string, fill func(w io.Writer) error) (err error) {
+func WriteFile(path string, fill func(w io.Writer) error) error {
+	return writeFile(path, fill, nil)
+}
+
+// WriteFileRecord is WriteFile that also returns the file's record as
+// RecordOutputs gives it, named rel, from the bytes as they were written:
+// a large output is not read back to be hashed.
+func WriteFileRecord(path, rel string, fill func(w io.Writer) error) (OutputRecord, error) {
+	h := sha256.New()
+	if err := writeFile(path, fill, h); err != nil {
+		return OutputRecord{}, err
+	}
+	return OutputRecord{Path: rel, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// writeFile is WriteFile, which also writes what it writes to h unless h
+// is nil.
+func writeFile(path string, fill func(w io.Writer) error, h hash.Hash) (err error) {
 	if err := MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
@@ -79,7 +96,11 @@ func WriteFile(path string, fill func(w io.Writer) error) (err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if err = fill(f); err != nil {
+	var w io.Writer = f
+	if h != nil {
+		w = &hashWriter{f: f, h: h}
+	}
+	if err = fill(w); err != nil {
 		return err
 	}
 	if err = f.Chmod(FileMode); err != nil {

@@ -144,3 +144,45 @@ func TestSwapRecord(t *testing.T) {
 		t.Errorf("Record counts %d files, want 7", got.Files)
 	}
 }
+
+// WriteFileRecord records a file as RecordOutputs reads it back, in
+// pieces of any size; a failed fill leaves the earlier file in place and
+// no temporary file behind.
+func TestWriteFileRecord(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "profiles.csv")
+	for _, pieces := range [][]string{{}, {""}, {"id\n"}, {"id,a\n", strings.Repeat("x", 1<<20), "", "\n"}} {
+		got, err := WriteFileRecord(path, "profiles.csv", func(w io.Writer) error {
+			for _, p := range pieces {
+				if _, err := io.WriteString(w, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := RecordOutputs(dir, "profiles.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != 1 || got != want[0] {
+			t.Errorf("%d pieces: record %+v, RecordOutputs %+v", len(pieces), got, want)
+		}
+	}
+	before, _ := os.ReadFile(path)
+	errFill := io.ErrShortWrite
+	if _, err := WriteFileRecord(path, "profiles.csv", func(w io.Writer) error {
+		_, _ = io.WriteString(w, "half a file")
+		return errFill
+	}); err != errFill {
+		t.Errorf("failed fill: error %v, want %v", err, errFill)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("failed fill changed the file: %q", after)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("failed fill left %d entries in the directory, want 1", len(entries))
+	}
+}

@@ -278,7 +278,7 @@ func (r *run) stages(o *outcomes) []stage {
 				return outboxed{}, l.err
 			}
 			return r.outbox(ctx, ns, rs)
-		}).tight(),
+		}).tight().smallWhen(func() bool { return r.outboxMode == OutboxNone }),
 	}
 }
 

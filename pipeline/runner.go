@@ -32,6 +32,10 @@ type stage struct {
 	// tightGC says the stage, and every one after it, runs with the
 	// collector at heldGCPercent.
 	tightGC bool
+	// small, when set, says whether the stage has next to nothing to do
+	// this run (an outbox of none): the runner then skips the collection
+	// before it, which would take longer than the stage.
+	small func() bool
 	// run does the work and returns the stage's outcome.
 	run func(ctx context.Context) (outcome, error)
 	// keep reads the stage's outcome back from the counts the manifest
@@ -166,6 +170,13 @@ func (s stage) inMemory() stage {
 // tight marks a stage that runs with the collector at heldGCPercent.
 func (s stage) tight() stage {
 	s.tightGC = true
+	return s
+}
+
+// smallWhen marks a stage that has next to nothing to do when small
+// says so.
+func (s stage) smallWhen(small func() bool) stage {
+	s.small = small
 	return s
 }
 
@@ -332,7 +343,9 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		// What the stages before left behind goes back to the system
 		// before a stage starts: a stage's peak is its own, not the
 		// collector's headroom of the one before.
-		debug.FreeOSMemory()
+		if st.small == nil || !st.small() {
+			debug.FreeOSMemory()
+		}
 		// A stage that reads the outputs of kept stages from the run
 		// directory (a render after a template edit) keeps the default
 		// collector: loading a million profiles under the limit took

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"sync"
 
 	"github.com/tailor-mail/tailor/pipeline/fit"
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -54,11 +55,18 @@ func (r *run) report(in reportIn) (reported, error) {
 	for _, c := range cf.Clusters {
 		s.Clusters = append(s.Clusters, c.Cluster)
 	}
-	s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
-	s.Members, s.Wallets = members(in, len(s.Clusters), r.tax.Len())
-	s.Interests = interestShares(r.tax, in.profiles)
+	// Each part of the summary goes through the profiles on its own,
+	// side by side; each adds them up in the same order as alone.
+	var wg sync.WaitGroup
+	wg.Go(func() { s.Members, s.Wallets = members(in, len(s.Clusters), r.tax.Len()) })
+	wg.Go(func() {
+		s.Relationships, s.Lost = r.relationshipsAndLost(in, len(s.Clusters))
+		s.Interests = interestShares(r.tax, in.profiles)
+	})
 	var err error
-	if s.SampleSubjects, s.SamplePreheaders, err = r.sampleLines(in.plan); err != nil {
+	s.SampleSubjects, s.SamplePreheaders, err = r.sampleLines(in.plan)
+	wg.Wait()
+	if err != nil {
 		return reported{}, err
 	}
 	s.Fit = fitSheet(in.fit)

@@ -21,9 +21,12 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -318,9 +321,7 @@ func Write(w io.Writer, s Summary) error {
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
 	}
-	for _, sh := range f.GetSheetList() {
-		x.finish(sh)
-	}
+	x.finishAll(f.GetSheetList())
 	if x.err != nil {
 		return fmt.Errorf("report: %w", x.err)
 	}
@@ -1184,6 +1185,41 @@ func (b *book) finish(sheet string) {
 		b.check(err)
 		return
 	}
+	b.finishRows(sheet, rows)
+}
+
+// finishAll finishes the sheets, in order, their text read back on every
+// core at once (excelize's Rows is safe for concurrent use, and each
+// sheet is read back whole before any is changed).
+func (b *book) finishAll(sheets []string) {
+	if b.err != nil {
+		return
+	}
+	rows := make([][][]string, len(sheets))
+	errs := make([]error, len(sheets))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(sheets)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(sheets); i = int(next.Add(1) - 1) {
+				if !b.streamed[sheets[i]] {
+					rows[i], errs[i] = b.f.GetRows(sheets[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, sheet := range sheets {
+		b.check(errs[i])
+		if b.err != nil || b.streamed[sheet] {
+			continue
+		}
+		b.finishRows(sheet, rows[i])
+	}
+}
+
+// finishRows is finish with the sheet's rows as GetRows reads them.
+func (b *book) finishRows(sheet string, rows [][]string) {
 	cols := 0
 	for _, r := range rows {
 		cols = max(cols, len(r))

@@ -20,9 +20,13 @@ import (
 type fakeOut struct {
 	Writes int `count:"writes"`
 	file   string
+	// write, when set, writes the file beside the next stage.
+	write func() error
 }
 
 func (f fakeOut) outputs() []string { return []string{f.file} }
+
+func (f fakeOut) trail() func() error { return f.write }
 
 // fakeRun is a run directory with three fake stages, a (in memory only),
 // b and c, each writing <name>.txt with the content content[name].
@@ -32,6 +36,13 @@ type fakeRun struct {
 	fail    string // the stage that fails
 	ran     []string
 	outs    map[string]*fakeOut
+	// trailing names the stage whose file is written beside the next
+	// stage, by trailWrite when set.
+	trailing   string
+	trailWrite func(write func() error) error
+	// onRun, when set, is told of each stage as it starts; the stage
+	// fails with its error.
+	onRun func(name string) error
 }
 
 func newFakeRun(t *testing.T) *fakeRun {
@@ -49,10 +60,22 @@ func (f *fakeRun) stages() []stage {
 		f.outs[name] = o
 		st := step(name, o, func(ctx context.Context) (fakeOut, error) {
 			f.ran = append(f.ran, name)
-			if err := rundir.WriteFile(filepath.Join(f.r.dir, name+".txt"), func(w io.Writer) error {
-				_, err := io.WriteString(w, f.content[name])
-				return err
-			}); err != nil {
+			if f.onRun != nil {
+				if err := f.onRun(name); err != nil {
+					return fakeOut{}, err
+				}
+			}
+			content := f.content[name]
+			write := func() error {
+				return rundir.WriteFile(filepath.Join(f.r.dir, name+".txt"), func(w io.Writer) error {
+					_, err := io.WriteString(w, content)
+					return err
+				})
+			}
+			if f.trailing == name && f.fail != name {
+				return fakeOut{Writes: 1, file: name + ".txt", write: func() error { return f.trailWrite(write) }}, nil
+			}
+			if err := write(); err != nil {
 				return fakeOut{}, err
 			}
 			if f.fail == name {
@@ -156,6 +179,100 @@ func TestRunner(t *testing.T) {
 		f.content["a"] = "2"
 		if err := f.run(t, true, 1, 3); err != nil || len(f.ran) != 2 || !slices.Equal(f.r.manifest.LastRun.Kept, []string{"a"}) {
 			t.Errorf("ran %v kept %v, %v", f.ran, f.r.manifest.LastRun.Kept, err)
+		}
+	})
+}
+
+// TestTrailingStage runs a stage whose file is written beside the next
+// stage: the two overlap, the manifest records the first before the
+// second and only once its file is in place, and a failure of either
+// leaves the manifest saying what is done.
+func TestTrailingStage(t *testing.T) {
+	// overlap makes c wait for b's file to be in the writing: run in
+	// turn, c would fail.
+	overlap := func(f *fakeRun) {
+		bWriting := make(chan struct{})
+		f.trailing = "b"
+		f.trailWrite = func(write func() error) error {
+			close(bWriting)
+			if f.r.manifest.Stage("b") != nil {
+				return errors.New("b recorded before its file was written")
+			}
+			return write()
+		}
+		f.onRun = func(name string) error {
+			if name != "c" {
+				return nil
+			}
+			select {
+			case <-bWriting:
+				return nil
+			case <-time.After(10 * time.Second):
+				return errors.New("b's file was not being written while c ran")
+			}
+		}
+	}
+	t.Run("side by side, recorded in order", func(t *testing.T) {
+		f := newFakeRun(t)
+		overlap(f)
+		if err := f.run(t, false, 0, 3); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.r.manifest.LastRun.Ran; !slices.Equal(got, []string{"a", "b", "c"}) {
+			t.Errorf("ran %v", got)
+		}
+		var names []string
+		for _, st := range f.r.manifest.Stages {
+			names = append(names, st.Name)
+		}
+		if !slices.Equal(names, []string{"a", "b", "c"}) || !f.r.manifest.Current(f.r.dir, "b", "a1b1") || !f.r.manifest.Current(f.r.dir, "c", "a1b1c1") {
+			t.Errorf("manifest stages %v, b current %v", names, f.r.manifest.Current(f.r.dir, "b", "a1b1"))
+		}
+		if f.read(t, "b") != "1" {
+			t.Errorf("b.txt %q", f.read(t, "b"))
+		}
+	})
+	t.Run("the last stage to run", func(t *testing.T) {
+		f := newFakeRun(t)
+		f.trailing = "b"
+		f.trailWrite = func(write func() error) error { return write() }
+		if err := f.run(t, false, 0, 2); err != nil || !f.r.manifest.Current(f.r.dir, "b", "a1b1") {
+			t.Fatalf("b not recorded: %v", err)
+		}
+	})
+	t.Run("its file fails", func(t *testing.T) {
+		f := newFakeRun(t)
+		f.trailing = "b"
+		f.trailWrite = func(func() error) error { return errors.New("disk full") }
+		err := f.run(t, false, 0, 3)
+		var se *StageError
+		if !errors.As(err, &se) || se.Stage != "b" || err.Error() != "b: disk full" {
+			t.Fatalf("error %v, want b's", err)
+		}
+		if f.r.manifest.Stage("b") != nil || f.r.manifest.Stage("c") != nil || !f.r.manifest.Current(f.r.dir, "a", "a1") {
+			t.Errorf("manifest %+v: want a alone", f.r.manifest.Stages)
+		}
+		on, _ := rundir.ReadManifest(f.r.dir)
+		if on == nil || on.Stage("b") != nil {
+			t.Errorf("manifest on disk %+v: want a alone", on)
+		}
+	})
+	t.Run("the next stage fails", func(t *testing.T) {
+		f := newFakeRun(t)
+		overlap(f)
+		f.fail = "c"
+		err := f.run(t, false, 0, 3)
+		var se *StageError
+		if !errors.As(err, &se) || se.Stage != "c" {
+			t.Fatalf("error %v, want c's", err)
+		}
+		if !f.r.manifest.Current(f.r.dir, "b", "a1b1") || f.r.manifest.Stage("c") != nil {
+			t.Errorf("manifest %+v: want b done, c not", f.r.manifest.Stages)
+		}
+		// The next invocation keeps b.
+		f.fail, f.trailing, f.onRun = "", "", nil
+		if err := f.run(t, false, 0, 3); err != nil || !slices.Equal(f.ran, []string{"c"}) {
+			t.Errorf("next run ran %v, %v; want c alone", f.ran, err)
 		}
 	})
 }

@@ -32,11 +32,25 @@ type profiled struct {
 	profiles []profile.Profile
 	// features are the pre-aggregated features' names, nil without them.
 	features []string
-	// recs are the outputs' records, as written.
+	// write writes the stage's files beside the cluster stage
+	// (trailingOutcome), into files; nil read back from the manifest.
+	write func() error
+	files *profileFiles
+}
+
+// profileFiles are the profile stage's files as written.
+type profileFiles struct {
 	recs []rundir.OutputRecord
 }
 
-func (p profiled) records() []rundir.OutputRecord { return p.recs }
+func (p profiled) trail() func() error { return p.write }
+
+func (p profiled) records() []rundir.OutputRecord {
+	if p.files == nil {
+		return nil
+	}
+	return p.files.recs
+}
 
 func (p profiled) outputs() []string {
 	if p.features != nil {
@@ -74,26 +88,33 @@ func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 		profile.ApplyFeatures(r.tax, ps, features, profile.FeatureColumns{Spend: r.c.Inputs.ProfileSpend,
 			Transactions: r.c.Inputs.ProfileTransactions, NoHistory: r.c.Inputs.Transactions == ""})
 		out.features = features.Names
-		rec, err := rundir.WriteFileRecord(r.file(rundir.FeaturesFile), rundir.FeaturesFile, func(w io.Writer) error {
-			return profile.WriteFeatures(w, out.features, ps)
+	}
+	// profiles.csv (573 MB at a million cardholders) is formatted,
+	// written and synced while the cluster stage clusters the profiles,
+	// which only read them.
+	files, names := &profileFiles{}, out.features
+	out.files = files
+	out.write = func() error {
+		rec, err := rundir.WriteFileRecord(r.file(rundir.ProfilesFile), rundir.ProfilesFile, func(w io.Writer) error {
+			bw := bufio.NewWriter(w)
+			if err := profile.WriteCSV(bw, r.tax, ps); err != nil {
+				return err
+			}
+			return bw.Flush()
 		})
 		if err != nil {
-			return out, err
-		}
-		out.recs = append(out.recs, rec)
-	}
-	rec, err := rundir.WriteFileRecord(r.file(rundir.ProfilesFile), rundir.ProfilesFile, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		if err := profile.WriteCSV(bw, r.tax, ps); err != nil {
 			return err
 		}
-		return bw.Flush()
-	})
-	if err != nil {
-		return out, err
+		files.recs = append(files.recs, rec) // in the order of outputs()
+		if names == nil {
+			return nil
+		}
+		rec, err = rundir.WriteFileRecord(r.file(rundir.FeaturesFile), rundir.FeaturesFile, func(w io.Writer) error {
+			return profile.WriteFeatures(w, names, ps)
+		})
+		files.recs = append(files.recs, rec)
+		return err
 	}
-	// In the order of outputs().
-	out.recs = append([]rundir.OutputRecord{rec}, out.recs...)
 	r.manifest.Unmapped = st.Unmapped
 	out.profiles, out.Audience = ps, audience(ps)
 	out.InWindow, out.OutsideWindow = st.InWindow, st.Transactions-st.InWindow-st.Credits

@@ -25,7 +25,12 @@ type clustered struct {
 
 	file     *segment.File
 	assigned assignment
+	// write writes clusters.json and assignments.csv beside the variants
+	// stage (trailingOutcome); nil read back from the manifest.
+	write func() error
 }
+
+func (c clustered) trail() func() error { return c.write }
 
 // assignment is the variant of each profile, by its index in the
 // profiles: "" for a cardholder in no cluster. It is what
@@ -100,17 +105,21 @@ func (r *run) cluster(ctx context.Context, ps []profile.Profile, features []stri
 		cf.Identity = id
 		out.Continuity = &continuity{Matched: id.Matched, Born: len(id.Born), Retired: len(id.Retired), Changed: id.Changed}
 	}
-	if err := rundir.WriteJSON(r.file(rundir.ClustersFile), cf); err != nil {
-		return out, err
-	}
 	variantOf := make([]string, sc.K)
 	for c := range cf.Clusters {
 		variantOf[c] = cf.Clusters[c].Variant
 	}
-	if err := rundir.WriteFile(r.file(rundir.AssignmentsFile), func(w io.Writer) error {
-		return segment.WriteAssignments(w, ps, feats.Rows, res.Assign, variantOf)
-	}); err != nil {
-		return out, err
+	// The files are written while the variants stage plans, which only
+	// reads the clustering. The writing holds what it writes, not the
+	// feature matrix.
+	rows, assign := feats.Rows, res.Assign
+	out.write = func() error {
+		if err := rundir.WriteJSON(r.file(rundir.ClustersFile), cf); err != nil {
+			return err
+		}
+		return rundir.WriteFile(r.file(rundir.AssignmentsFile), func(w io.Writer) error {
+			return segment.WriteAssignments(w, ps, rows, assign, variantOf)
+		})
 	}
 	out.assigned = make(assignment, len(ps))
 	for row, c := range res.Assign {

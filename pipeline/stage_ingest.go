@@ -144,6 +144,9 @@ func (r *run) ingestFile(ctx context.Context, swap *rundir.Swap, in input, rh *r
 	if err != nil {
 		return st, err
 	}
+	if fi, err := osf.Stat(); err == nil {
+		opts.SizeHint = fi.Size()
+	}
 	file := filepath.Base(in.path)
 	err = swap.Create(in.name+".csv", func(w io.Writer) error {
 		bw := bufio.NewWriter(w)

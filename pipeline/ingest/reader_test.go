@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -75,11 +76,22 @@ func readTx(t *testing.T, in string, opts Options, ids ...string) ([]Record, Sta
 	return got, st, &rej, err
 }
 
+// TestReadCardholders reads the same rows whatever the size hint says,
+// right, too small or far too large.
 func TestReadCardholders(t *testing.T) {
+	for _, hint := range []int64{0, int64(len(cardholdersCSV)), 1, 1 << 40} {
+		t.Run(fmt.Sprintf("size hint %d", hint), func(t *testing.T) { testReadCardholders(t, hint) })
+	}
+}
+
+func testReadCardholders(t *testing.T, hint int64) {
 	var rej recorder
-	set, st, err := ReadCardholders(context.Background(), strings.NewReader(cardholdersCSV), "cardholders.csv", Options{}, &rej)
+	set, st, err := ReadCardholders(context.Background(), strings.NewReader(cardholdersCSV), "cardholders.csv", Options{SizeHint: hint}, &rej)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(set.index) != 3 || set.index["C5"] != 2 {
+		t.Errorf("index %v", set.index)
 	}
 	got := set.List
 	if st.Read != 10 || st.Accepted != 3 || st.Rejected != 7 || st.Read != st.Accepted+st.Rejected+st.Skipped() || st.Encoding != "utf-8" || st.EncodingDetected {
@@ -113,6 +125,26 @@ func TestReadCardholders(t *testing.T) {
 		}
 		if g := rej.errs[i].Error(); g != w {
 			t.Errorf("reject %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+}
+
+func TestExpectedRows(t *testing.T) {
+	lengths := func(n ...int) []int { return n }
+	id := func(n int) int { return n }
+	for _, tt := range []struct {
+		size  int64
+		first []int
+		want  int
+	}{
+		{1000, lengths(9, 9), 106},                   // 100 rows of 10 bytes, and a sixteenth
+		{1000, lengths(0, 0), 125},                   // empty lines: no row under 8 bytes
+		{1 << 40, lengths(99), 1 << 28},              // never more than 2^28
+		{90_000_000, lengths(89, 89, 89), 1_062_500}, // a million cardholders' file
+		{10, lengths(999), 0},                        // the first row larger than the file
+	} {
+		if got := expectedRows(tt.size, tt.first, id); got != tt.want {
+			t.Errorf("expectedRows(%d, %v) = %d, want %d", tt.size, tt.first, got, tt.want)
 		}
 	}
 }

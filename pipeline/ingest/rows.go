@@ -34,6 +34,10 @@ type Options struct {
 	// rows have been read (whole small batches, so a few more rows may
 	// be), and return what they read as if the input ended there.
 	Sample int
+	// SizeHint, when above 0, is the input's size in bytes: the
+	// cardholder reader sizes its index of ids from it and the first
+	// rows, instead of growing it a million times over.
+	SizeHint int64
 
 	// chunkSize overrides the size of CSV chunks, for tests.
 	chunkSize int
@@ -103,6 +107,18 @@ func NewCardholderSet(list []Cardholder) *CardholderSet {
 		s.index[list[i].ID] = int32(i)
 	}
 	return s
+}
+
+// expectedRows estimates the rows of an input of size bytes from its first
+// rows, the length of each given by length (its line terminator
+// excluded), with a little to spare; it assumes no row under 8 bytes.
+func expectedRows[T any](size int64, first []T, length func(T) int) int {
+	n := 0
+	for _, r := range first {
+		n += length(r) + 1
+	}
+	est := size * int64(len(first)) / int64(max(n, 1))
+	return int(min(est+est/16, size/8, 1<<28))
 }
 
 // ReadCardholders reads every cardholder row of r, a CSV (optionally
@@ -182,6 +198,9 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 		st.EmptyRows += pb.empty
 		st.RepeatedHeaders += pb.repeated
 		rows := pb.rows
+		if len(set.index) == 0 && opts.SizeHint > 0 && len(rows) > 0 {
+			set.index = make(map[string]int32, expectedRows(opts.SizeHint, rows, func(r parsed) int { return len(r.raw) }))
+		}
 		batch := make([]Cardholder, 0, len(rows))
 		for _, r := range rows {
 			st.Read++

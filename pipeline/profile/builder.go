@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unique"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 )
@@ -358,9 +357,9 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 	}
 	b.consumed = true
 	ids := make([]string, b.n)
-	interests := make([]unique.Handle[string], b.n)
+	interests := make([]uint32, b.n)
 	for k, in := range b.tax.interests {
-		ids[k], interests[k] = in.ID, unique.Make(in.ID)
+		ids[k], interests[k] = in.ID, favouriteNames.id(in.ID)
 	}
 	// rank orders the interests by id, the order of Favourites.
 	order := make([]int, b.n)
@@ -379,7 +378,7 @@ func (b *Builder) Profiles(ctx context.Context, names func(key uint64) string) (
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), chunks) {
 		wg.Go(func() {
-			fm := &favouriteMaker{names: names, interests: interests, rank: rank, merchants: map[uint64]unique.Handle[string]{}}
+			fm := &favouriteMaker{names: names, interests: interests, rank: rank, merchants: map[uint64]uint32{}}
 			var ends []int
 			for {
 				c := int(next.Add(1) - 1)
@@ -479,31 +478,31 @@ func (b *Builder) shares(p *Profile, i int) {
 }
 
 // favouriteMaker is a Profiles worker's way to favourites: the interests'
-// handles and their ranks in id order, the handles of the merchants it
-// has named, and the favourites of the block being profiled, one
-// cardholder after the other.
+// numbers in favouriteNames and their ranks in id order, the numbers of
+// the merchants it has named, and the favourites of the block being
+// profiled, one cardholder after the other.
 type favouriteMaker struct {
 	names     func(uint64) string
-	interests []unique.Handle[string]
+	interests []uint32
 	rank      []int
-	merchants map[uint64]unique.Handle[string]
+	merchants map[uint64]uint32
 	made      []favourite
 	ranks     []int // the ranks of the interests of the cardholder's favourites in made
 }
 
-// merchant returns the handle of the merchant's name, and false when the
-// merchant has no name.
-func (fm *favouriteMaker) merchant(key uint64) (unique.Handle[string], bool) {
-	h, ok := fm.merchants[key]
+// merchant returns the number of the merchant's name in favouriteNames,
+// and false when the merchant has no name.
+func (fm *favouriteMaker) merchant(key uint64) (uint32, bool) {
+	id, ok := fm.merchants[key]
 	if !ok {
 		name := fm.names(key)
 		if name == "" {
-			return h, false
+			return 0, false
 		}
-		h = unique.Make(name)
-		fm.merchants[key] = h
+		id = favouriteNames.id(name)
+		fm.merchants[key] = id
 	}
-	return h, true
+	return id, true
 }
 
 // merchants sets the favourite merchant of p and appends its favourites

@@ -1,8 +1,10 @@
 package profile
 
 import (
+	"fmt"
 	"math"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/ingest"
@@ -85,7 +87,8 @@ func TestFavourites(t *testing.T) {
 		t.Error("empty favourites are not the zero value")
 	}
 	// The same favourites, made apart and in another order, are equal
-	// to reflect.DeepEqual and ==-comparable handles; others are not.
+	// to reflect.DeepEqual (the same numbers of the same names); others
+	// are not.
 	g := MakeFavourites(Favourite{"pets", "Paws"}, Favourite{"fuel", "Quick"}, Favourite{"dining", "Olive"})
 	if !reflect.DeepEqual(f, g) {
 		t.Errorf("%v and %v differ", f, g)
@@ -170,5 +173,47 @@ func TestApplyFeaturesColumns(t *testing.T) {
 	}
 	if ps[1].Status() != StatusMail || ps[0].Status() != StatusMail {
 		t.Errorf("statuses %s %s: profiles with features are mailable", ps[0].Status(), ps[1].Status())
+	}
+}
+
+// TestNameTable numbers names from many goroutines at once, past several
+// blocks, while others read the names of the numbers handed out: each
+// name gets one number, and every number reads back as its name.
+func TestNameTable(t *testing.T) {
+	var table nameTable
+	const names, workers = 5 * nameBlock, 8
+	got := make([][]uint32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			ids := make([]uint32, names)
+			for i := range names {
+				// Each worker goes through the names in its own order:
+				// a multiplier prime to 5*1024 makes a permutation.
+				n := (i*[...]int{1, 3, 7, 9, 11, 13, 17, 19}[w] + w) % names
+				ids[n] = table.id(fmt.Sprintf("merchant %d", n))
+				if back := table.name(ids[n]); back != fmt.Sprintf("merchant %d", n) {
+					t.Errorf("name(%d) = %q, want merchant %d", ids[n], back, n)
+					return
+				}
+			}
+			got[w] = ids
+		})
+	}
+	wg.Wait()
+	seen := map[uint32]bool{}
+	for n, id := range got[0] {
+		if seen[id] {
+			t.Fatalf("number %d given twice", id)
+		}
+		seen[id] = true
+		for w := 1; w < workers; w++ {
+			if got[w][n] != id {
+				t.Fatalf("merchant %d: number %d for worker 0, %d for worker %d", n, id, got[w][n], w)
+			}
+		}
+	}
+	if len(seen) != names || table.n != names {
+		t.Errorf("%d numbers for %d names (table says %d)", len(seen), names, table.n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tailor-mail/tailor/pipeline/ingest"
 	"math"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -256,30 +257,39 @@ func BuildFeatures(tax *Taxonomy, profiles []Profile, opts FeatureOptions) Featu
 			f.Rows = append(f.Rows, i)
 		}
 	}
-	f.Data = make([]float64, 0, len(f.Rows)*f.Dim)
-	for _, i := range f.Rows {
-		for _, s := range profiles[i].Shares {
-			f.Data = append(f.Data, interests*s)
-		}
-		for range cols {
-			f.Data = append(f.Data, 0)
-		}
-	}
+	f.Data = make([]float64, len(f.Rows)*f.Dim)
 	n := tax.Len()
-	xs := make([]float64, len(f.Rows))
-	for col, c := range cols {
-		for r, i := range f.Rows {
-			xs[r] = c.value(&profiles[i])
-		}
-		mean, sd := meanSD(xs)
-		for r, x := range xs {
-			z := 0.0
-			if sd > 0 {
-				z = (x - mean) / sd
+	// The shares, by halves of the rows, and each behaviour column go
+	// side by side: each value is computed as it would be alone.
+	var wg sync.WaitGroup
+	half := len(f.Rows) / 2
+	for _, part := range [][2]int{{0, half}, {half, len(f.Rows)}} {
+		wg.Go(func() {
+			for r := part[0]; r < part[1]; r++ {
+				row, shares := f.Data[r*f.Dim:r*f.Dim+n], profiles[f.Rows[r]].Shares
+				for j := range min(n, len(shares)) {
+					row[j] = interests * shares[j]
+				}
 			}
-			f.Data[r*f.Dim+n+col] = c.weight * z
-		}
+		})
 	}
+	for col, c := range cols {
+		wg.Go(func() {
+			xs := make([]float64, len(f.Rows))
+			for r, i := range f.Rows {
+				xs[r] = c.value(&profiles[i])
+			}
+			mean, sd := meanSD(xs)
+			for r, x := range xs {
+				z := 0.0
+				if sd > 0 {
+					z = (x - mean) / sd
+				}
+				f.Data[r*f.Dim+n+col] = c.weight * z
+			}
+		})
+	}
+	wg.Wait()
 	return f
 }
 

@@ -12,6 +12,7 @@ package segment
 import (
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/variants"
@@ -82,37 +83,47 @@ type Clustering struct {
 // its majority tier and relationship type, and a copy of its centroid.
 func Describe(tax *profile.Taxonomy, c Clustering) (population []Share, clusters []Cluster) {
 	ps, k := c.Profiles, c.K
-	pop := profile.Population(ps, tax.Len())
-	for i, in := range tax.Interests() {
-		population = append(population, Share{in.ID, pop[i]})
-	}
+	// Four passes over the profiles, side by side, each adding up in row
+	// order as it would alone.
+	var wg sync.WaitGroup
+	var pop []float64
+	wg.Go(func() { pop = profile.Population(ps, tax.Len()) })
 	eligible := make([]int, k)
 	mixes := make([]map[profile.Relationship]int, k)
 	tierMixes := make([]map[string]int, k)
 	logSpend := make([]float64, k)
-	for cl := range mixes {
-		mixes[cl] = map[profile.Relationship]int{}
-		tierMixes[cl] = map[string]int{}
-	}
-	for row, cl := range c.Assign {
-		p := &ps[c.Rows[row]]
-		if p.Status() == profile.StatusMail {
-			eligible[cl]++
+	wg.Go(func() {
+		for cl := range mixes {
+			mixes[cl] = map[profile.Relationship]int{}
+			tierMixes[cl] = map[string]int{}
 		}
-		mixes[cl][p.Relationship]++
-		tierMixes[cl][p.Tier]++
-		logSpend[cl] += math.Log1p(math.Max(float64(p.Spend), 0))
-	}
-	lo, hi := spendLevels(ps, c.Rows)
+		for row, cl := range c.Assign {
+			p := &ps[c.Rows[row]]
+			if p.Status() == profile.StatusMail {
+				eligible[cl]++
+			}
+			mixes[cl][p.Relationship]++
+			tierMixes[cl][p.Tier]++
+			logSpend[cl] += math.Log1p(math.Max(float64(p.Spend), 0))
+		}
+	})
+	var lo, hi float64
+	wg.Go(func() { lo, hi = spendLevels(ps, c.Rows) })
 	// A cluster's interests are its members' mean shares: the centroid's
 	// share columns when clustering on shares, and the only measure when
 	// clustering on pre-aggregated features.
 	n := tax.Len()
 	meanShares := make([]float64, k*n)
-	for row, cl := range c.Assign {
-		for j, v := range ps[c.Rows[row]].Shares {
-			meanShares[int(cl)*n+j] += v
+	wg.Go(func() {
+		for row, cl := range c.Assign {
+			for j, v := range ps[c.Rows[row]].Shares {
+				meanShares[int(cl)*n+j] += v
+			}
 		}
+	})
+	wg.Wait()
+	for i, in := range tax.Interests() {
+		population = append(population, Share{in.ID, pop[i]})
 	}
 	for cl := 0; cl < k; cl++ {
 		centroid := c.Centroids[cl*c.Dim : (cl+1)*c.Dim]

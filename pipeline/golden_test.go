@@ -108,7 +108,7 @@ func stableManifest(t *testing.T, b []byte) []byte {
 	strip = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			for _, k := range []string{"finished_at", "started_at", "duration_ms", "cpu_ms", "peak_rss_bytes", "version", "campaign_dir", "stamp"} {
+			for _, k := range []string{"finished_at", "started_at", "duration_ms", "cpu_ms", "peak_rss_bytes", "files_ms", "version", "campaign_dir", "stamp"} {
 				delete(x, k)
 			}
 			for _, e := range x {

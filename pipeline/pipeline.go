@@ -70,6 +70,10 @@ type Event struct {
 	// while it ran, in bytes; 0 when not measured.
 	CPU     time.Duration
 	PeakRSS int64
+	// Files, with State "done", is how long the stage's files took to
+	// write after Duration, while the next stage ran (0 for a stage that
+	// writes them itself): "done" comes once they are in place.
+	Files   time.Duration
 	Counts  map[string]int
 	Message string
 	// Progress says how far the stage has got, with State "progress"

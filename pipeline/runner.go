@@ -139,30 +139,39 @@ type recordedOutcome interface {
 // results before its own files are written: trail returns the function
 // that writes them (nil when there is nothing left to write). The runner
 // starts it once the next stage is about to run, after the collection
-// before that stage, and lets the two run side by side; the stage is
-// recorded done in the manifest only when its files are in place, before
-// the next one is. A run stopped in between runs the stage again.
+// before that stage, and lets the two run side by side. Once the files
+// are in place, the stage is recorded done in the manifest and said done
+// (Event), from the writing's goroutine; the stage beside it must leave
+// the manifest alone. The next stage is recorded only after it. A run
+// stopped before the files are in place runs the stage again.
 type trailingOutcome interface {
 	trail() func() error
 }
 
 // trail is a stage whose files are still being written.
 type trail struct {
-	i     int // in the list of stages
-	st    stage
+	st    stage // as in the list of stages, its key final
 	out   outcome
 	use   usage.Stage
 	write func() error
 	done  chan error // nil until write starts
 }
 
-// start runs the trail's writing in its own goroutine, once.
-func (t *trail) start() {
+// start writes the trail's files in a goroutine of their own, once, then
+// records the stage.
+func (t *trail) start(x *runner) {
 	if t.done != nil {
 		return
 	}
 	t.done = make(chan error, 1)
-	go func() { t.done <- t.write() }()
+	go func() {
+		began := time.Now()
+		err := t.write()
+		if err == nil {
+			err = x.record(t.st, t.out, t.use, time.Since(began))
+		}
+		t.done <- err
+	}()
 }
 
 // outputRecords returns the records of a stage's outputs.
@@ -351,11 +360,15 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		}
 		t := pending
 		pending = nil
-		t.start()
+		t.start(x)
 		if err := <-t.done; err != nil {
-			return &StageError{Stage: t.st.name, Err: err}
+			var se *StageError
+			if !errors.As(err, &se) {
+				err = &StageError{Stage: t.st.name, Err: err}
+			}
+			return err
 		}
-		return x.record(stages[t.i], t.out, t.use)
+		return nil
 	}
 	defer func() {
 		// The files of a stage whose successor failed are still its
@@ -410,7 +423,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			restore = limitStage(x.peak)
 		}
 		if pending != nil {
-			pending.start()
+			pending.start(x)
 		}
 		var meter usage.Meter
 		meter.Start()
@@ -428,8 +441,7 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 				if err := settle(); err != nil {
 					return err
 				}
-				pending = &trail{i: i, st: st, out: out, use: use, write: write}
-				r.event(Event{Stage: st.name, State: EventDone, Duration: use.Wall, CPU: use.CPU, PeakRSS: use.PeakRSS, Counts: countsOf(out)})
+				pending = &trail{st: stages[i], out: out, use: use, write: write}
 				continue
 			}
 		}
@@ -438,33 +450,36 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 			return err
 		}
 		x.peak = max(x.peak, use.PeakRSS)
-		if err := x.record(stages[i], out, use); err != nil {
+		if err := x.record(stages[i], out, use, 0); err != nil {
 			return err
 		}
-		r.event(Event{Stage: st.name, State: EventDone, Duration: use.Wall, CPU: use.CPU, PeakRSS: use.PeakRSS, Counts: countsOf(out)})
 	}
 	return settle()
 }
 
 // record records the stage st done in the manifest with its outcome, out,
-// and its use of the machine, and writes the manifest unless the run is
-// atomic. st is read from the list of stages when recorded: ingest sets
+// its use of the machine and how long its files took beside the next
+// stage, writes the manifest unless the run is atomic, and says the
+// stage done. st is read from the list of stages when recorded: ingest sets
 // the keys again when the run began without the inputs' hashes
 // (hashInputs).
-func (x *runner) record(st stage, out outcome, use usage.Stage) error {
+func (x *runner) record(st stage, out outcome, use usage.Stage, files time.Duration) error {
 	r, m := x.r, x.r.manifest
 	recs, err := outputRecords(r.dir, out)
 	if err != nil {
 		return &StageError{Stage: st.name, Err: err}
 	}
+	counts := countsOf(out)
 	m.SetStage(rundir.StageRecord{Name: st.name, Status: rundir.Done, Key: st.key, FinishedAt: r.cfg.Now().UTC(),
-		DurationMS: use.Wall.Milliseconds(), CPUMS: use.CPU.Milliseconds(), PeakRSS: use.PeakRSS, Counts: countsOf(out), Outputs: recs})
+		DurationMS: use.Wall.Milliseconds(), CPUMS: use.CPU.Milliseconds(), PeakRSS: use.PeakRSS, FilesMS: files.Milliseconds(),
+		Counts: counts, Outputs: recs})
 	m.LastRun.Ran = append(m.LastRun.Ran, st.name)
 	if !x.atomic {
 		if err := m.Write(r.dir); err != nil {
 			return &StageError{Stage: st.name, Err: err}
 		}
 	}
+	r.event(Event{Stage: st.name, State: EventDone, Duration: use.Wall, CPU: use.CPU, PeakRSS: use.PeakRSS, Files: files, Counts: counts})
 	return nil
 }
 

@@ -215,8 +215,23 @@ func TestTrailingStage(t *testing.T) {
 	t.Run("side by side, recorded in order", func(t *testing.T) {
 		f := newFakeRun(t)
 		overlap(f)
+		// "done" is said once a stage is recorded: a run stopped after it
+		// resumes after the stage.
+		var done []string
+		f.r.cfg.Events = func(e Event) {
+			if e.State != EventDone {
+				return
+			}
+			done = append(done, e.Stage)
+			if rec := f.r.manifest.Stage(e.Stage); rec == nil || (e.Stage == "b") != (e.Files > 0) || rec.FilesMS != e.Files.Milliseconds() {
+				t.Errorf("%s said done with files %v, recorded %+v", e.Stage, e.Files, rec)
+			}
+		}
 		if err := f.run(t, false, 0, 3); err != nil {
 			t.Fatal(err)
+		}
+		if !slices.Equal(done, []string{"a", "b", "c"}) {
+			t.Errorf("said done: %v", done)
 		}
 		if got := f.r.manifest.LastRun.Ran; !slices.Equal(got, []string{"a", "b", "c"}) {
 			t.Errorf("ran %v", got)

@@ -59,6 +59,7 @@ type stageDoc struct {
 	DurationMS int64          `json:"duration_ms"`
 	CPUMS      int64          `json:"cpu_ms"`
 	PeakRSS    int64          `json:"peak_rss_bytes"`
+	FilesMS    int64          `json:"files_ms,omitempty"`
 	Counts     map[string]int `json:"counts"`
 }
 
@@ -193,7 +194,8 @@ func stageDocs(m *rundir.Manifest, ran, kept []string) []stageDoc {
 		if counts == nil {
 			counts = map[string]int{}
 		}
-		out = append(out, stageDoc{Name: st.Name, State: state, DurationMS: st.DurationMS, CPUMS: st.CPUMS, PeakRSS: st.PeakRSS, Counts: counts})
+		out = append(out, stageDoc{Name: st.Name, State: state, DurationMS: st.DurationMS, CPUMS: st.CPUMS, PeakRSS: st.PeakRSS,
+			FilesMS: st.FilesMS, Counts: counts})
 	}
 	return out
 }

@@ -153,9 +153,13 @@ func logEvent(l *slog.Logger, e pipeline.Event, quiet bool, kept string) {
 		if e.PeakRSS > 0 && e.Duration > 0 {
 			line += fmt.Sprintf(" (%.1f cores, peak %s)", float64(e.CPU)/float64(e.Duration), memory(e.PeakRSS))
 		}
-		l.Info(message(l, line, "stage done"),
-			"stage", e.Stage, "event", "done", "duration_ms", e.Duration.Milliseconds(), "cpu_ms", e.CPU.Milliseconds(),
-			"peak_rss_bytes", e.PeakRSS, "counts", e.Counts)
+		attrs := []any{"stage", e.Stage, "event", "done", "duration_ms", e.Duration.Milliseconds(), "cpu_ms", e.CPU.Milliseconds(),
+			"peak_rss_bytes", e.PeakRSS, "counts", e.Counts}
+		if e.Files > 0 {
+			line += fmt.Sprintf(", its files written in %s beside the next stage", e.Files.Round(time.Millisecond))
+			attrs = append(attrs, "files_ms", e.Files.Milliseconds())
+		}
+		l.Info(message(l, line, "stage done"), attrs...)
 	case e.State == pipeline.EventKept:
 		l.Info(message(l, fmt.Sprintf("  %-9s kept (%s)", e.Stage, kept), "stage kept"), "stage", e.Stage, "event", "kept", "why", kept, "counts", e.Counts)
 	}

@@ -218,7 +218,9 @@ func printSummary(w io.Writer, res *pipeline.Result, d time.Duration) {
 
 // printCosts writes what each stage that ran cost: its time, the cores
 // it kept busy, the peak resident memory while it ran and the rows it
-// handled per second (of the stage's own unit), then the whole command.
+// handled per second (of the stage's own unit), and the time its files
+// took beside the next stage when they were written so, then the whole
+// command.
 func printCosts(w io.Writer, m *rundir.Manifest, ran []string, inputs []rundir.InputRecord, d time.Duration) {
 	if m == nil || len(ran) == 0 {
 		return
@@ -247,7 +249,13 @@ func printCosts(w io.Writer, m *rundir.Manifest, ran []string, inputs []rundir.I
 		if st.PeakRSS > 0 {
 			mem = memory(st.PeakRSS)
 		}
-		fmt.Fprintf(w, "  %-13s %9s %6s %12s\n", "  "+name, (time.Duration(st.DurationMS) * time.Millisecond).String(), cores, mem)
+		line := fmt.Sprintf("  %-13s %9s %6s %12s", "  "+name, (time.Duration(st.DurationMS) * time.Millisecond).String(), cores, mem)
+		if st.FilesMS > 0 {
+			// Its files were written while the next stage ran: their
+			// time and cores are in that stage's.
+			line += fmt.Sprintf("  (then %s writing its files beside the next stage)", time.Duration(st.FilesMS)*time.Millisecond)
+		}
+		fmt.Fprintln(w, line)
 	}
 	total := fmt.Sprintf("  %-13s %9s", "  all", d.Round(time.Millisecond))
 	if d > 0 && cpu > 0 {

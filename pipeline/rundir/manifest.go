@@ -127,6 +127,11 @@ type StageRecord struct {
 	// the peak). Both are 0 when not measured.
 	CPUMS   int64 `json:"cpu_ms,omitempty"`
 	PeakRSS int64 `json:"peak_rss_bytes,omitempty"`
+	// FilesMS, for a stage whose files are written while the next stage
+	// runs (the profile and cluster stages of a run), is how long that
+	// took after DurationMS; its processor time counts in the next
+	// stage's CPUMS.
+	FilesMS int64 `json:"files_ms,omitempty"`
 	// Counts are the stage's counts, by name.
 	Counts  map[string]int `json:"counts,omitempty"`
 	Outputs []OutputRecord `json:"outputs"`

@@ -246,6 +246,7 @@ type runDoc struct {
 		DurationMS int64          `json:"duration_ms"`
 		CPUMS      int64          `json:"cpu_ms"`
 		PeakRSS    int64          `json:"peak_rss_bytes"`
+		FilesMS    int64          `json:"files_ms"`
 		Counts     map[string]int `json:"counts"`
 	} `json:"stages"`
 	Inputs []struct {

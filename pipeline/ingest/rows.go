@@ -37,7 +37,8 @@ type Options struct {
 	Sample int
 	// SizeHint, when above 0, is the input's size in bytes: the
 	// cardholder reader sizes its index of ids from it and the first
-	// rows, instead of growing it a million times over.
+	// rows (up to 4 million), instead of growing it a million times
+	// over.
 	SizeHint int64
 
 	// chunkSize overrides the size of CSV chunks, for tests.
@@ -112,15 +113,21 @@ func NewCardholderSet(list []Cardholder) *CardholderSet {
 
 // expectedRows estimates the rows of an input of size bytes from its first
 // rows, the length of each given by length (its line terminator
-// excluded), with a little to spare; it assumes no row under 8 bytes.
+// excluded), with a little to spare; it assumes no row under 8 bytes, and
+// says at most maxExpectedRows: a map sized for more would take hundreds
+// of megabytes on a size that may be wrong, and the few inputs larger
+// grow it as they go.
 func expectedRows[T any](size int64, first []T, length func(T) int) int {
 	n := 0
 	for _, r := range first {
 		n += length(r) + 1
 	}
 	est := size * int64(len(first)) / int64(max(n, 1))
-	return int(min(est+est/16, size/8, 1<<28))
+	return int(min(est+est/16, size/8, maxExpectedRows))
 }
+
+// maxExpectedRows bounds expectedRows: 4 million cardholders.
+const maxExpectedRows = 1 << 22
 
 // ReadCardholders reads every cardholder row of r, a CSV (optionally
 // gzip-compressed) or XLSX input named file. Rejected rows go to rej. It

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -432,5 +433,24 @@ func TestNoLimitAfterKept(t *testing.T) {
 	}
 	if limit != math.MaxInt64 || percent != 100 {
 		t.Errorf("render after cluster was kept: limit %d, GOGC %d; want neither changed", limit, percent)
+	}
+}
+
+// TestCtxWriter checks that the writing of a stage's files beside the next
+// stops with the run: once the context is done, every write fails with
+// its error and writes nothing.
+func TestCtxWriter(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var b strings.Builder
+	w := ctxWriter{ctx, &b}
+	if n, err := w.Write([]byte("before,")); n != 7 || err != nil {
+		t.Fatalf("write before: %d, %v", n, err)
+	}
+	cancel()
+	if n, err := w.Write([]byte("after")); n != 0 || !errors.Is(err, context.Canceled) {
+		t.Errorf("write after: %d, %v; want 0, context.Canceled", n, err)
+	}
+	if b.String() != "before," {
+		t.Errorf("wrote %q", b.String())
 	}
 }

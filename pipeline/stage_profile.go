@@ -97,7 +97,9 @@ func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 	out.files = files
 	out.write = func() error {
 		rec, err := rundir.WriteFileRecord(r.file(rundir.ProfilesFile), rundir.ProfilesFile, func(w io.Writer) error {
-			bw := bufio.NewWriter(w)
+			// Ctrl-C stops the writing too: the run stops within a
+			// second, and the next one makes the profiles again.
+			bw := bufio.NewWriter(ctxWriter{ctx, w})
 			if err := profile.WriteCSV(bw, r.tax, ps); err != nil {
 				return err
 			}
@@ -186,4 +188,17 @@ func (r *run) checkData(st profile.Stats) error {
 		r.event(Event{Stage: "profile", State: EventWarn, Message: fmt.Sprintf("the transactions end %s, before the run month %s begins; profiling anyway (allow_data_gap): cardholders may look lapsing", d.Last, r.monthName())})
 	}
 	return nil
+}
+
+// ctxWriter writes to w until ctx is done, then fails with ctx's error.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }

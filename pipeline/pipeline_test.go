@@ -349,8 +349,13 @@ func TestInterruptedRunResumes(t *testing.T) {
 			res := mustRun(t, cfg)
 			want := []string{"ingest", "profile", "cluster", "variants", "render", "fit", "report", "outbox"}
 			i := slices.Index(want, stage)
-			if stage == "profile" {
+			switch stage {
+			case "profile":
 				i = 0 // profiling needs ingest's in-memory aggregates
+			case "cluster":
+				// profiles.csv is written beside the cluster stage, and
+				// Ctrl-C stops its writing too: profile is not done.
+				i = 0
 			}
 			if !slices.Equal(res.Ran, want[i:]) {
 				t.Errorf("resumed run ran %v, want %v", res.Ran, want[i:])

@@ -132,3 +132,67 @@ func distPairsArch(x, c *[4][]float64, out *[4]float64) bool {
 	distPairs(&x[0][0], &c[0][0], &x[1][0], &c[1][0], &x[2][0], &c[2][0], &x[3][0], &c[3][0], dim, out)
 	return true
 }
+
+// distBlockList32 sets out[8*i+lane], for i < n, to the float32 squared
+// distance between the dim values at x and the centroid in that lane of
+// block idx[i] of data, as distBlock32Go computes it.
+//
+//go:noescape
+func distBlockList32(x *float32, dim int, data *float32, idx *int32, n int, out *float32)
+
+// distBlockList32Arch computes blocks32.distList with the assembly
+// kernel, if the CPU supports AVX, and reports whether it did. The
+// indices must be blocks of data.
+func distBlockList32Arch(x, data []float32, idx []int32, out []float32) bool {
+	if !useAVX || len(x) == 0 {
+		return false
+	}
+	_ = out[len(idx)*lanes32-1]
+	distBlockList32(&x[0], len(x), &data[0], &idx[0], len(idx), &out[0])
+	return true
+}
+
+// groupMins32 sets out[g], for every g < groups, as scanGroups32 does;
+// the groups' distances follow one another at dists, nblocks[g] blocks
+// of eight each, at least one.
+//
+//go:noescape
+func groupMins32(dists *float32, nblocks *int32, groups int, out *groupMin32)
+
+// groupMins32Arch computes scanGroups32 with the assembly kernel, if the
+// CPU supports AVX, and reports whether it did.
+func groupMins32Arch(dists []float32, nblocks []int32, out []groupMin32) bool {
+	if !useAVX || len(nblocks) == 0 {
+		return false
+	}
+	total := 0
+	for _, n := range nblocks {
+		if n < 1 {
+			panic("cluster: empty group")
+		}
+		total += int(n)
+	}
+	_ = dists[total*lanes32-1]
+	_ = out[len(nblocks)-1]
+	groupMins32(&dists[0], &nblocks[0], len(nblocks), &out[0])
+	return true
+}
+
+// convert32 sets out[i] to x[i] rounded to the nearest float32, for i <
+// n, n a positive multiple of 4.
+//
+//go:noescape
+func convert32(x *float64, n int, out *float32)
+
+// toFloat32Arch converts the first len(x) rounded down to a multiple of
+// 4 values with the assembly kernel, if the CPU supports AVX, and
+// returns how many it converted.
+func toFloat32Arch(x []float64, out []float32) int {
+	n := len(x) &^ 3
+	if !useAVX || n == 0 {
+		return 0
+	}
+	_ = out[n-1]
+	convert32(&x[0], n, &out[0])
+	return n
+}

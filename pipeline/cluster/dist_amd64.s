@@ -492,3 +492,249 @@ pairdone:
 	VMOVUPD Y8, (DI)
 	VZEROUPPER
 	RET
+
+// BLK4S stores at (DI) the float32 squared distances between the row at
+// SI (DX float32 values) and the 32 centroids of the 4 float32 blocks at
+// R8, R9, R10 and R11, one lane per centroid: the even columns' squares
+// summed into one register and the odd columns' into another (a fused
+// multiply-add per column), then the two added, as distBlock32Go does.
+// A column of a block is 32 bytes, 8 times a value of the row. AX must
+// hold the byte offset of the first column of the row past the even
+// pairs, (DX &^ 1) * 4. It uses CX, Y0-Y7 and Y8-Y13.
+#define BLK4S(loop, tail, done) \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	XORQ   CX, CX \
+	TESTQ  AX, AX \
+	JZ     tail \
+loop: \
+	VBROADCASTSS (SI)(CX*1), Y8 \
+	VBROADCASTSS 4(SI)(CX*1), Y9 \
+	VSUBPS (R8)(CX*8), Y8, Y10 \
+	VSUBPS 32(R8)(CX*8), Y9, Y11 \
+	VSUBPS (R9)(CX*8), Y8, Y12 \
+	VSUBPS 32(R9)(CX*8), Y9, Y13 \
+	VFMADD231PS Y10, Y10, Y0 \
+	VFMADD231PS Y11, Y11, Y1 \
+	VFMADD231PS Y12, Y12, Y2 \
+	VFMADD231PS Y13, Y13, Y3 \
+	VSUBPS (R10)(CX*8), Y8, Y10 \
+	VSUBPS 32(R10)(CX*8), Y9, Y11 \
+	VSUBPS (R11)(CX*8), Y8, Y12 \
+	VSUBPS 32(R11)(CX*8), Y9, Y13 \
+	VFMADD231PS Y10, Y10, Y4 \
+	VFMADD231PS Y11, Y11, Y5 \
+	VFMADD231PS Y12, Y12, Y6 \
+	VFMADD231PS Y13, Y13, Y7 \
+	ADDQ   $8, CX \
+	CMPQ   CX, AX \
+	JB     loop \
+tail: \
+	TESTQ  $1, DX \
+	JZ     done \
+	VBROADCASTSS (SI)(CX*1), Y8 \
+	VSUBPS (R8)(CX*8), Y8, Y10 \
+	VSUBPS (R9)(CX*8), Y8, Y11 \
+	VSUBPS (R10)(CX*8), Y8, Y12 \
+	VSUBPS (R11)(CX*8), Y8, Y13 \
+	VFMADD231PS Y10, Y10, Y0 \
+	VFMADD231PS Y11, Y11, Y2 \
+	VFMADD231PS Y12, Y12, Y4 \
+	VFMADD231PS Y13, Y13, Y6 \
+done: \
+	VADDPS Y1, Y0, Y0 \
+	VADDPS Y3, Y2, Y2 \
+	VADDPS Y5, Y4, Y4 \
+	VADDPS Y7, Y6, Y6 \
+	VMOVUPS Y0, (DI) \
+	VMOVUPS Y2, 32(DI) \
+	VMOVUPS Y4, 64(DI) \
+	VMOVUPS Y6, 96(DI)
+
+// BLK1S is BLK4S for the one block at R8. It uses CX, Y0-Y1 and
+// Y8-Y11.
+#define BLK1S(loop, tail, done) \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	XORQ   CX, CX \
+	TESTQ  AX, AX \
+	JZ     tail \
+loop: \
+	VBROADCASTSS (SI)(CX*1), Y8 \
+	VBROADCASTSS 4(SI)(CX*1), Y9 \
+	VSUBPS (R8)(CX*8), Y8, Y10 \
+	VSUBPS 32(R8)(CX*8), Y9, Y11 \
+	VFMADD231PS Y10, Y10, Y0 \
+	VFMADD231PS Y11, Y11, Y1 \
+	ADDQ   $8, CX \
+	CMPQ   CX, AX \
+	JB     loop \
+tail: \
+	TESTQ  $1, DX \
+	JZ     done \
+	VBROADCASTSS (SI)(CX*1), Y8 \
+	VSUBPS (R8)(CX*8), Y8, Y10 \
+	VFMADD231PS Y10, Y10, Y0 \
+done: \
+	VADDPS Y1, Y0, Y0 \
+	VMOVUPS Y0, (DI)
+
+// func distBlockList32(x *float32, dim int, data *float32, idx *int32, n int, out *float32)
+// The blocks idx[0], ..., idx[n-1] of data, four at a time, then one at
+// a time. A float32 block takes dim*32 bytes, as a float64 block does.
+TEXT ·distBlockList32(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ dim+8(FP), DX
+	MOVQ idx+24(FP), BX
+	MOVQ n+32(FP), R13
+	MOVQ out+40(FP), DI
+	MOVQ DX, R12
+	SHLQ $5, R12
+	MOVQ DX, AX
+	ANDQ $~1, AX
+	SHLQ $2, AX
+
+four:
+	CMPQ R13, $4
+	JB   one
+	MOVLQSX 0(BX), R8
+	IMULQ   R12, R8
+	ADDQ    data+16(FP), R8
+	MOVLQSX 4(BX), R9
+	IMULQ   R12, R9
+	ADDQ    data+16(FP), R9
+	MOVLQSX 8(BX), R10
+	IMULQ   R12, R10
+	ADDQ    data+16(FP), R10
+	MOVLQSX 12(BX), R11
+	IMULQ   R12, R11
+	ADDQ    data+16(FP), R11
+	BLK4S(loop4, tail4, done4)
+	ADDQ $16, BX
+	ADDQ $128, DI
+	SUBQ $4, R13
+	JMP  four
+
+one:
+	TESTQ R13, R13
+	JZ    end
+	MOVLQSX 0(BX), R8
+	IMULQ   R12, R8
+	ADDQ    data+16(FP), R8
+	BLK1S(loop1, tail1, done1)
+	ADDQ $4, BX
+	ADDQ $32, DI
+	DECQ R13
+	JMP  one
+
+end:
+	VZEROUPPER
+	RET
+
+DATA inf32<>+0(SB)/4, $0x7f800000
+GLOBL inf32<>(SB), RODATA|NOPTR, $4
+DATA eight32<>+0(SB)/4, $0x41000000
+GLOBL eight32<>(SB), RODATA|NOPTR, $4
+DATA pos32<>+0(SB)/4, $0
+DATA pos32<>+4(SB)/4, $0x3f800000
+DATA pos32<>+8(SB)/4, $0x40000000
+DATA pos32<>+12(SB)/4, $0x40400000
+DATA pos32<>+16(SB)/4, $0x40800000
+DATA pos32<>+20(SB)/4, $0x40a00000
+DATA pos32<>+24(SB)/4, $0x40c00000
+DATA pos32<>+28(SB)/4, $0x40e00000
+GLOBL pos32<>(SB), RODATA|NOPTR, $32
+
+// MERGES is MERGE for eight float32 lanes.
+#define MERGES \
+	VMAXPS    Y8, Y0, Y11 \
+	VMINPS    Y9, Y1, Y1 \
+	VMINPS    Y11, Y1, Y1 \
+	VCMPPS    $1, Y0, Y8, Y11 \
+	VCMPPS    $0, Y0, Y8, Y12 \
+	VMINPS    Y10, Y2, Y7 \
+	VBLENDVPS Y11, Y10, Y2, Y2 \
+	VBLENDVPS Y12, Y7, Y2, Y2 \
+	VMINPS    Y8, Y0, Y0
+
+// func groupMins32(dists *float32, nblocks *int32, groups int, out *groupMin32)
+// groupMins for float32 distances, eight lanes: each group's smallest
+// distance, second smallest and the position of the smallest (a float32
+// in the lanes, exact below 2^24, written as an int32).
+TEXT ·groupMins32(SB), NOSPLIT, $0-32
+	MOVQ dists+0(FP), SI
+	MOVQ nblocks+8(FP), BX
+	MOVQ groups+16(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSS inf32<>(SB), Y15
+	VMOVUPS      pos32<>(SB), Y14
+	VBROADCASTSS eight32<>(SB), Y13
+
+group32:
+	MOVLQSX (BX), DX
+	VMOVUPS (SI), Y0
+	VMOVAPS Y15, Y1
+	VMOVAPS Y14, Y2
+	VMOVAPS Y14, Y3
+	ADDQ    $32, SI
+	DECQ    DX
+	JZ      reduce32
+
+block32:
+	VADDPS    Y13, Y3, Y3
+	VMOVUPS   (SI), Y5
+	VCMPPS    $1, Y0, Y5, Y6
+	VMAXPS    Y0, Y5, Y7
+	VMINPS    Y7, Y1, Y1
+	VMINPS    Y5, Y0, Y0
+	VBLENDVPS Y6, Y3, Y2, Y2
+	ADDQ      $32, SI
+	DECQ      DX
+	JNZ       block32
+
+reduce32:
+	VPERM2F128 $0x01, Y0, Y0, Y8
+	VPERM2F128 $0x01, Y1, Y1, Y9
+	VPERM2F128 $0x01, Y2, Y2, Y10
+	MERGES
+	VPERMILPS $0x4e, Y0, Y8
+	VPERMILPS $0x4e, Y1, Y9
+	VPERMILPS $0x4e, Y2, Y10
+	MERGES
+	VPERMILPS $0xb1, Y0, Y8
+	VPERMILPS $0xb1, Y1, Y9
+	VPERMILPS $0xb1, Y2, Y10
+	MERGES
+	VMOVSS     X0, (DI)
+	VMOVSS     X1, 4(DI)
+	VCVTTSS2SI X2, R9
+	MOVL       R9, 8(DI)
+	ADDQ       $12, DI
+	ADDQ       $4, BX
+	DECQ       CX
+	JNZ        group32
+	VZEROUPPER
+	RET
+
+// func convert32(x *float64, n int, out *float32)
+// Four values at a time; n is a positive multiple of 4.
+TEXT ·convert32(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	XORQ AX, AX
+
+convert:
+	VCVTPD2PSY (SI)(AX*8), X0
+	VMOVUPS    X0, (DI)(AX*4)
+	ADDQ       $4, AX
+	CMPQ       AX, CX
+	JB         convert
+	VZEROUPPER
+	RET

@@ -21,3 +21,13 @@ func groupMinsArch(dists []float64, nblocks []int32, out []float64) bool { retur
 
 // distPairsArch computes no distances: sqDist4x computes them.
 func distPairsArch(x, c *[4][]float64, out *[4]float64) bool { return false }
+
+// distBlockList32Arch computes no distances: distBlock32Go computes them
+// all.
+func distBlockList32Arch(x, data []float32, idx []int32, out []float32) bool { return false }
+
+// groupMins32Arch scans no groups: scanGroups32Go scans them all.
+func groupMins32Arch(dists []float32, nblocks []int32, out []groupMin32) bool { return false }
+
+// toFloat32Arch converts no values: toFloat32 converts them all.
+func toFloat32Arch(x []float64, out []float32) int { return 0 }

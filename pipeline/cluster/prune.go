@@ -56,13 +56,24 @@ type boundedAssigner struct {
 	m          matrix
 	k          int
 	groups     int
-	rho, alpha float64   // slacks, see lowerBound and upperBound
-	lowScale   float64   // (1-rho)*(1-2^-20), see lower32
-	group      []int32   // k: group of each centroid
-	start      []int     // groups+1: group g owns slots [start[g], start[g+1]), a whole number of blocks
-	end        []int     // groups: group g's centroids are in slots [start[g], end[g]), the rest pads
-	slot       []int32   // start[groups]: centroid in each slot, ascending within a group, -1 for pads
-	packed     blocks    // this pass's centroids, by slot
+	rho, alpha float64 // slacks, see lowerBound and upperBound
+	lowScale   float64 // (1-rho)*(1-2^-20), see lower32
+	group      []int32 // k: group of each centroid
+	start      []int   // groups+1: group g owns slots [start[g], start[g+1]), a whole number of blocks
+	end        []int   // groups: group g's centroids are in slots [start[g], end[g]), the rest pads
+	slot       []int32 // start[groups]: centroid in each slot, ascending within a group, -1 for pads
+	packed     blocks  // this pass's centroids, by slot
+	// The float32 filter of the searches (dist32.go), when use32: the
+	// groups' slots again, in whole blocks of lanes32, and the pass's
+	// centroids in float32 by those slots.
+	use32      bool
+	err32      err32
+	start32    []int     // groups+1: group g owns slots [start32[g], start32[g+1])
+	slot32     []int32   // start32[groups]: centroid in each slot, ascending within a group, -1 for pads
+	packed32   blocks32  // this pass's centroids in float32, by slot32
+	blockIndex []int32   // packed32.n: 0, 1, 2, ..., for the searches' lists of blocks
+	cmax       float64   // at least the largest norm of this pass's centroids
+	norm       []float64 // rows: at least each row's norm
 	prev       []float64 // k*dim: the previous pass's centroids
 	centroids  []float64 // k*dim: this pass's centroids
 	sepLow     []float64 // k: lower bound on the distance to the nearest other centroid
@@ -167,6 +178,36 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 	}
 	for i := range a.own {
 		a.own[i] = -1
+	}
+	if fits32(m) {
+		a.use32, a.err32 = true, newErr32(m.dim)
+		a.start32 = make([]int, groups+1)
+		for g, n := range size {
+			a.start32[g+1] = a.start32[g] + (n+lanes32-1)/lanes32*lanes32
+		}
+		a.slot32 = make([]int32, a.start32[groups])
+		for s := range a.slot32 {
+			a.slot32[s] = -1
+		}
+		a.packed32 = newBlocks32(m.dim, len(a.slot32))
+		a.blockIndex = make([]int32, a.packed32.n)
+		for b := range a.blockIndex {
+			a.blockIndex[b] = int32(b)
+		}
+		a.norm = make([]float64, m.rows)
+		for i := range m.rows {
+			a.norm[i] = norm(m.row(i))
+		}
+		for g := range groups {
+			s := a.start32[g]
+			for _, j := range a.slot[a.start[g]:a.end[g]] {
+				a.slot32[s] = j
+				s++
+			}
+			for ; s < a.start32[g+1]; s++ {
+				a.packed32.setFar(s)
+			}
+		}
 	}
 	a.centres = make([]float64, groups*m.dim)
 	a.radius = make([]float64, groups)
@@ -344,6 +385,16 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 			a.packed.set(s, a.centroids[int(j)*dim:(int(j)+1)*dim])
 		}
 	}
+	if a.use32 {
+		a.cmax = 0
+		for s, j := range a.slot32 {
+			if j >= 0 {
+				c := a.centroids[int(j)*dim : (int(j)+1)*dim]
+				a.packed32.set(s, c)
+				a.cmax = max(a.cmax, norm(c))
+			}
+		}
+	}
 	// How far each group's centroids moved since the last pass, at
 	// most, added to the running sums. No row has bounds before the
 	// first pass, so nothing moved then.
@@ -413,9 +464,14 @@ func (a *boundedAssigner) separation(lo, hi int) {
 
 // groupBest is the result of searching one group for a row.
 type groupBest struct {
-	group  int
-	best   int32   // nearest centroid in the group, lowest index on ties
-	d1, d2 float64 // squared distances to the nearest and second nearest
+	group int32
+	// best is the group's nearest centroid, lowest index on ties, or
+	// with float32 distances the nearest by those.
+	best int32
+	// d1 and d2 are the squared distances to best and to the second
+	// nearest: float32 ones if the search set the scratch's rowErr,
+	// float64 ones if it set it to -1.
+	d1, d2 float64
 }
 
 // searchFresh finds the centroid nearest to x, a row without bounds,
@@ -429,8 +485,8 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 	s.groups = s.groups[:0]
 	if groups == 1 {
 		s.groups = append(s.groups, 0)
-		best, bestDist := a.search(x, s)
-		lower[0] = a.boundExcluding(s.found[0], best)
+		best, bestDist := a.search(x, s, -1, math.Inf(1))
+		lower[0] = a.boundExcluding(s.found[0], best, s)
 		return best, bestDist, a.k
 	}
 	a.centreBlocks.dists(x, 0, a.centreBlocks.n, s.centre)
@@ -448,7 +504,7 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 	}
 	computed := groups + a.end[first] - a.start[first]
 	s.groups = append(s.groups, int32(first))
-	best, bestDist := a.search(x, s)
+	best, bestDist := a.search(x, s, -1, math.Inf(1))
 	f0 := s.found[0]
 	limit := a.upperBound(bestDist)
 	s.groups = s.groups[:0]
@@ -461,21 +517,23 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 	}
 	s.found = s.found[:0]
 	if len(s.groups) > 0 {
-		b, d := a.search(x, s)
-		if d < bestDist || (d == bestDist && b < best) {
-			best, bestDist = b, d
-		}
+		best, bestDist = a.search(x, s, best, bestDist)
 	}
-	lower[first] = a.boundExcluding(f0, best)
+	lower[first] = a.boundExcluding(f0, best, s)
 	for _, f := range s.found {
-		lower[f.group] = a.boundExcluding(f, best)
+		lower[f.group] = a.boundExcluding(f, best, s)
 	}
 	return best, bestDist, computed
 }
 
 // scratch is one assign call's working memory.
 type scratch struct {
-	centre  []float64   // groups: distances to the group centres
+	centre  []float64 // groups: distances to the group centres
+	x32     []float32 // dim: the row searched, in float32
+	norm    float64   // with float32 distances, at least the norm of the row searched
+	rowErr  float64   // the row's error (rowError) if the last search used float32 distances, else -1
+	d32     []float32 // float32 distances to the slots of the blocks, in order
+	mins32  []groupMin32
 	found   []groupBest // groups searched
 	blocks  []int32     // the blocks of the groups to search
 	nblocks []int32     // how many blocks each of those groups has
@@ -487,7 +545,8 @@ type scratch struct {
 
 // search computes x's distances to every centroid of the groups in
 // s.groups (ascending), sets s.found, and returns the nearest of them
-// and its distance, or -1 and +Inf if there are none.
+// and seed, at squared distance seedDist (-1 and +Inf for none), and
+// its distance, the lowest index on ties.
 //
 // The groups' slots are whole blocks of packed, all computed with one
 // call of the kernel, which then works on four blocks at a time most of
@@ -496,7 +555,10 @@ type scratch struct {
 // branches: distances are never negative nor NaN, so their bit patterns
 // order as the values do, and integer minimums compile to conditional
 // moves.
-func (a *boundedAssigner) search(x []float64, s *scratch) (int32, float64) {
+func (a *boundedAssigner) search(x []float64, s *scratch, seed int32, seedDist float64) (int32, float64) {
+	if a.use32 {
+		return a.search32(x, s, seed, seedDist)
+	}
 	s.blocks, s.nblocks = s.blocks[:0], s.nblocks[:0]
 	for _, g := range s.groups {
 		first, last := a.start[g]/blockLanes, a.start[g+1]/blockLanes
@@ -508,17 +570,89 @@ func (a *boundedAssigner) search(x []float64, s *scratch) (int32, float64) {
 	a.packed.distList(x, s.blocks, s.dists)
 	mins := s.mins[:3*len(s.groups)]
 	scanGroups(s.dists, s.nblocks, mins)
-	s.found = s.found[:0]
-	best, bestDist := int32(-1), math.Inf(1)
+	s.found, s.rowErr = s.found[:0], -1
+	best, bestDist := seed, seedDist
 	for n, g := range s.groups {
 		// Slots hold ascending centroids within a group, so the first
 		// smallest distance is the lowest index on ties; pads are
 		// farther than any centroid.
-		f := groupBest{group: int(g), best: a.slot[a.start[g]+int(mins[3*n+2])], d1: mins[3*n], d2: mins[3*n+1]}
+		f := groupBest{group: g, best: a.slot[a.start[g]+int(mins[3*n+2])], d1: mins[3*n], d2: mins[3*n+1]}
 		if f.d1 < bestDist || (f.d1 == bestDist && f.best < best) {
 			best, bestDist = f.best, f.d1
 		}
 		s.found = append(s.found, f)
+	}
+	return best, bestDist
+}
+
+// search32 is search with the float32 filter: it computes the float32
+// distances to every centroid of the groups, then in float64 those of
+// the centroids they cannot rule out (err32.limit) against the nearest
+// by float32 distances and against the seed, and bounds each group from
+// its float32 distances (err32.lower). A row that stays with its
+// centroid, the seed, usually needs no float64 distance at all.
+func (a *boundedAssigner) search32(x []float64, s *scratch, seed int32, seedDist float64) (int32, float64) {
+	toFloat32(x, s.x32)
+	rowErr := rowError(s.norm, a.cmax)
+	s.blocks, s.nblocks = s.blocks[:0], s.nblocks[:0]
+	for _, g := range s.groups {
+		first, last := a.start32[g]/lanes32, a.start32[g+1]/lanes32
+		for b := first; b < last; b++ {
+			s.blocks = append(s.blocks, int32(b))
+		}
+		s.nblocks = append(s.nblocks, int32(last-first))
+	}
+	s.found, s.rowErr = s.found[:0], rowErr
+	if len(s.groups) == 0 {
+		return seed, seedDist
+	}
+	a.packed32.distList(s.x32[:len(x)], s.blocks, s.d32)
+	mins := s.mins32[:len(s.groups)]
+	scanGroups32(s.d32, s.nblocks, mins)
+	// Only centroids whose float32 distances do not rule them out
+	// against the nearest by those, nor against the seed, are computed.
+	near := 0
+	for n := range mins {
+		if mins[n].d1 < mins[near].d1 {
+			near = n
+		}
+	}
+	t := a.err32.upper(mins[near].d1, rowErr)*(1+4*a.rho) + 2*a.alpha
+	best, bestDist := seed, seedDist
+	if seed >= 0 {
+		t = min(t, a.upperBound(seedDist))
+	}
+	limit := a.err32.limit(t, rowErr)
+	dim := a.m.dim
+	pos := 0
+	for n, g := range s.groups {
+		ds := s.d32[pos*lanes32 : (pos+int(s.nblocks[n]))*lanes32]
+		pos += int(s.nblocks[n])
+		slots := a.slot32[a.start32[g]:]
+		nearest := slots[mins[n].at]
+		switch {
+		case mins[n].d1 > limit:
+		case mins[n].d2 > limit:
+			// Only the group's nearest by float32 distances is within
+			// the limit.
+			if j := nearest; j != seed {
+				if d := sqDist1(x, a.centroids[int(j)*dim:(int(j)+1)*dim]); d < bestDist || (d == bestDist && j < best) {
+					best, bestDist = j, d
+				}
+			}
+		default:
+			for t, q := range ds {
+				if q > limit {
+					continue
+				}
+				if j := slots[t]; j >= 0 && j != seed {
+					if d := sqDist1(x, a.centroids[int(j)*dim:(int(j)+1)*dim]); d < bestDist || (d == bestDist && j < best) {
+						best, bestDist = j, d
+					}
+				}
+			}
+		}
+		s.found = append(s.found, groupBest{group: g, best: nearest, d1: float64(mins[n].d1), d2: float64(mins[n].d2)})
 	}
 	return best, bestDist
 }
@@ -545,6 +679,12 @@ func (a *boundedAssigner) scratch(rows int) *scratch {
 			dists:   make([]float64, len(a.slot)),
 			groups:  make([]int32, 0, groups),
 			centre:  make([]float64, a.centreBlocks.n*blockLanes),
+		}
+		if a.use32 {
+			s.blocks = make([]int32, 0, max(a.packed.n, a.packed32.n))
+			s.x32 = make([]float32, a.m.dim)
+			s.d32 = make([]float32, len(a.slot32))
+			s.mins32 = make([]groupMin32, groups)
 		}
 	}
 	if cap(s.rows) < rows {
@@ -594,6 +734,9 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 		bounds := a.lower[i*(groups+1) : (i+1)*(groups+1)]
 		lower, global := bounds[:groups], &bounds[groups]
 		own := assign[r]
+		if a.use32 {
+			s.norm = a.norm[i]
+		}
 		if own < 0 || own != a.own[i] {
 			// No bounds for this row.
 			best, bestDist, n := a.searchFresh(x, lower, s)
@@ -629,16 +772,13 @@ func (a *boundedAssigner) assign(lo, hi int, assign []int32, dist []float64) int
 		best, bestDist := own, ownDist
 		ownGroup, ownSearched := int(a.group[own]), false
 		if len(s.groups) > 0 {
-			b, d := a.search(x, s)
+			best, bestDist = a.search(x, s, own, ownDist)
 			for _, g := range s.groups {
 				computed += a.end[g] - a.start[g]
 				ownSearched = ownSearched || int(g) == ownGroup
 			}
-			if d < bestDist || (d == bestDist && b < best) {
-				best, bestDist = b, d
-			}
 			for _, f := range s.found {
-				lower[f.group] = a.boundExcluding(f, best)
+				lower[f.group] = a.boundExcluding(f, best, s)
 				newGlobal = min(newGlobal, lower[f.group])
 			}
 		}
@@ -669,12 +809,15 @@ func minBound(bounds []float32) float32 {
 
 // boundExcluding returns the lower bound for f's group, whose distances
 // were all computed, excluding the row's centroid best.
-func (a *boundedAssigner) boundExcluding(f groupBest, best int32) float32 {
+func (a *boundedAssigner) boundExcluding(f groupBest, best int32, s *scratch) float32 {
 	d := f.d1
 	if f.best == best {
 		d = f.d2
 	}
-	if math.IsInf(d, 1) {
+	switch {
+	case s.rowErr >= 0:
+		return a.err32.lower(float32(d), s.rowErr)
+	case math.IsInf(d, 1):
 		return math.MaxFloat32
 	}
 	return a.lower32(d)

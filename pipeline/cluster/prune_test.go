@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +39,23 @@ func pruneData(t *testing.T) map[string]matrix {
 		grid[i] = float64(rng.IntN(12))
 	}
 	sets["integers/dim=2"] = grid
+	// Values float32 cannot tell apart (a large offset), values below
+	// its normal range, and values past what its filter accepts.
+	offset := make([]float64, rows*6)
+	for i := range offset {
+		offset[i] = 1e7 + 0.01*rng.NormFloat64()
+	}
+	sets["offset/dim=6"] = offset
+	tiny := make([]float64, rows*3)
+	for i := range tiny {
+		tiny[i] = 1e-40 * float64(rng.IntN(50))
+	}
+	sets["tiny/dim=3"] = tiny
+	wide := make([]float64, rows*3)
+	for i := range wide {
+		wide[i] = 0x1p60 * rng.NormFloat64()
+	}
+	sets["wide/dim=3"] = wide
 	ms := map[string]matrix{}
 	for name, data := range sets {
 		m, err := newMatrix(data, len(data)/rows)
@@ -103,6 +121,9 @@ func TestBoundedAssignerExact(t *testing.T) {
 					if !slices.EqualFunc(pruned.centroids, plain.centroids, sameBits) {
 						t.Fatalf("step %d: centroids differ", it)
 					}
+				}
+				if want := !strings.HasPrefix(name, "wide/"); a.use32 != want {
+					t.Errorf("float32 filter on: %v, want %v", a.use32, want)
 				}
 				total := int64(a.passes) * int64(m.rows) * int64(k)
 				t.Logf("%d groups, %d passes, %.1f%% of distances skipped",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -164,14 +165,14 @@ func (t *trail) start(x *runner) {
 		return
 	}
 	t.done = make(chan error, 1)
-	go func() {
+	go pprof.Do(context.Background(), pprof.Labels("stage", t.st.name+" files"), func(context.Context) {
 		began := time.Now()
 		err := t.write()
 		if err == nil {
 			err = x.record(t.st, t.out, t.use, time.Since(began))
 		}
 		t.done <- err
-	}()
+	})
 }
 
 // outputRecords returns the records of a stage's outputs.
@@ -427,7 +428,15 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		}
 		var meter usage.Meter
 		meter.Start()
-		out, err := st.run(ctx)
+		// The stage's processor time carries its name in a CPU profile
+		// (go tool pprof -tagfocus stage=render).
+		var (
+			out outcome
+			err error
+		)
+		pprof.Do(ctx, pprof.Labels("stage", st.name), func(ctx context.Context) {
+			out, err = st.run(ctx)
+		})
 		restore()
 		if err != nil {
 			return &StageError{Stage: st.name, Err: err}

@@ -16,7 +16,8 @@
 //	tailor version
 //
 // Every command takes --log-format text|json for its logs on stderr, and
-// --cpu-profile FILE for a CPU profile of itself (go tool pprof); run and
+// --cpu-profile FILE for a CPU profile of itself (go tool pprof; a run's
+// samples carry their stage as the label stage, for -tagfocus); run and
 // render take --heap-profile FILE for the live heap after each stage, in
 // FILE.<stage>.
 //
@@ -105,7 +106,7 @@ messages.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	g := &globalOptions{}
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", logText, "how logs are written on stderr: text (lines for people; bars on a terminal) or json (one object per line)")
-	root.PersistentFlags().StringVar(&g.cpuProfile, "cpu-profile", "", "write a CPU profile of the command to `FILE`, for go tool pprof: where a slow run spends its time")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpu-profile", "", "write a CPU profile of the command to `FILE`, for go tool pprof: where a slow run spends its time (each stage's samples are labelled stage=NAME: go tool pprof -tagfocus stage=render)")
 	root.PersistentFlags().StringVar(&g.heapProfile, "heap-profile", "", "after each stage of run or render, write the live heap to `FILE`.<stage>, for go tool pprof: what a run holds in memory")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if err := g.check(); err != nil {

@@ -512,11 +512,29 @@ func splitRecord(data []byte, delim byte, fields [][]byte, scratch []byte) (out 
 	fields, scratch = fields[:0], scratch[:0]
 	// The common case is a record on one line without quotes, with fields
 	// a few bytes long: too short for bytes.IndexByte to pay for its call.
-	// So look at 8 bytes at a time for delimiters, line feeds and quotes
-	// at once, and leave records with quotes to splitQuoted.
+	// So look at many bytes at a time for delimiters, line feeds and
+	// quotes at once, and leave records with quotes to splitQuoted: on
+	// amd64 with AVX2, 128 bytes at a time with splitLineArch, as long as
+	// 64 bytes are left; elsewhere, and for the last bytes of data, 8 bytes
+	// at a time with the loop below.
+	fields, start, i, at := splitLineArch(data, delim, fields)
+	if at >= 0 {
+		// The first line feed or quote, found by splitLineArch: as the
+		// loop below ends a line there.
+		if data[at] == '"' {
+			return splitQuoted(data, delim, fields[:0], scratch)
+		}
+		end := at
+		if end > start && data[end-1] == '\r' {
+			end--
+		}
+		if end == 0 {
+			return fields, scratch, at + 1, 1, nil // an empty line
+		}
+		return append(fields, data[start:end:end]), scratch, at + 1, 1, nil
+	}
 	dpat := swarOnes * uint64(delim)
-	start := 0 // of the current field
-	for i := 0; i < len(data); i += 8 {
+	for ; i < len(data); i += 8 {
 		var w uint64
 		valid := ^uint64(0)
 		if i+8 <= len(data) {

@@ -269,13 +269,13 @@ def main():
     if a.openblas_coretype:
         os.environ["OPENBLAS_CORETYPE"] = a.openblas_coretype
     import numpy as np
-    import sklearn
 
     paths = list(a.matrices)
     if a.generate:
         paths += generate(a, np)
         if a.generate_only:
             return 0
+    import sklearn  # not needed to generate the matrices
     try:
         v = subprocess.run([a.tailor, "version"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError) as e:

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math/bits"
 	"net/mail"
 	"strings"
 	"time"
@@ -215,11 +216,43 @@ func bytesEqualFold(b []byte, s string) bool {
 // optionally broken by spaces or dashes, that passes the Luhn check: a
 // primary account number, which tailor never stores or prints.
 func LooksLikeCardNumber[T ~string | ~[]byte](s T) bool {
-	if len(s) < 13 {
+	if len(s) < 13 || !atLeast13Digits(s) {
 		return false // a card number has at least 13 digits
 	}
 	_, _, ok := findPAN(s, 0)
 	return ok
+}
+
+// atLeast13Digits reports whether s holds at least 13 ASCII digits, the
+// fewest a card number has. Every field of every row is checked for a
+// card number, and most long fields (names, merchants, e-mail addresses)
+// have a few digits or none: counting them eight bytes at a time rules
+// those out before findPAN looks at each byte.
+func atLeast13Digits[T ~string | ~[]byte](s T) bool {
+	n, i := 0, 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if n += bits.OnesCount64(digitBytes(w)); n >= 13 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n >= 13
+}
+
+// digitBytes returns a word with the high bit set in each byte of w that
+// is an ASCII digit, and only there: of the bytes without their high bit
+// (which no digit has), those at least '0' and not at least '9'+1, each
+// test an addition that reaches the byte's high bit and cannot carry out
+// of it.
+func digitBytes(w uint64) uint64 {
+	low := w & swarLow7
+	return (low + swarOnes*(0x80-'0')) &^ (low + swarOnes*(0x80-'9'-1)) &^ w & (swarOnes * 0x80)
 }
 
 // findPAN finds the first card-number-like run in s at or after from,

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
@@ -201,6 +202,61 @@ func FuzzMaskCardNumbers(f *testing.F) {
 		m := MaskCardNumbers(s)
 		if LooksLikeCardNumber(m) {
 			t.Fatalf("MaskCardNumbers(%q) = %q still holds a card number", s, m)
+		}
+	})
+}
+
+// countDigits counts the ASCII digits of s one byte at a time.
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAtLeast13Digits checks the eight-bytes-at-a-time digit count
+// against counting byte by byte, on every byte value in every position
+// of a word and on fields around 13 digits.
+func TestAtLeast13Digits(t *testing.T) {
+	for c := range 256 {
+		for at := range 8 {
+			w := [8]byte{'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'}
+			w[at] = byte(c)
+			want := uint64(0)
+			if c >= '0' && c <= '9' {
+				want = 0x80 << (8 * at)
+			}
+			if got := digitBytes(binary.LittleEndian.Uint64(w[:])); got != want {
+				t.Fatalf("byte %#x at %d: digitBytes %#x, want %#x", c, at, got, want)
+			}
+		}
+	}
+	for _, s := range []string{
+		"", "1234567890123", "123456789012", "4111 1111 1111 1111", "Gearhead Auto Parts",
+		"a1b2c3d4e5f6g7h8i9j0k1l2m3", "a1b2c3d4e5f6g7h8i9j0k1l2", "/0:9/0:9/0:9/0:9/0:9/0:9/0:9",
+		"\xff9\x809\xb09\xb99\xc09999999999", "mallen1@example.com", "2026-10-31,2026-11-01,20",
+	} {
+		if got, want := atLeast13Digits(s), countDigits(s) >= 13; got != want {
+			t.Errorf("atLeast13Digits(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := atLeast13Digits([]byte(s)), countDigits(s) >= 13; got != want {
+			t.Errorf("atLeast13Digits([]byte(%q)) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// FuzzAtLeast13Digits checks the digit count against counting byte by
+// byte.
+func FuzzAtLeast13Digits(f *testing.F) {
+	for _, s := range []string{"4111111111111111", "a 4111-1111-1111-1111 b", "123", "", "0123456789:/0123"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := atLeast13Digits(s), countDigits(s) >= 13; got != want {
+			t.Fatalf("atLeast13Digits(%q) = %v, want %v", s, got, want)
 		}
 	})
 }

@@ -231,8 +231,9 @@ func LooksLikeCardNumber[T ~string | ~[]byte](s T) bool {
 func atLeast13Digits[T ~string | ~[]byte](s T) bool {
 	n, i := 0, 0
 	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		b := s[i : i+8] // one bounds check for the word
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 		if n += bits.OnesCount64(digitBytes(w)); n >= 13 {
 			return true
 		}

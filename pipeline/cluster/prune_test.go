@@ -235,3 +235,30 @@ func TestDown32(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedFilterExact checks that k-means++ picks the same centroids, bit
+// for bit, with and without the float32 filter, plain and greedy, on
+// every matrix the filter allows.
+func TestSeedFilterExact(t *testing.T) {
+	ctx := context.Background()
+	for name, m := range pruneData(t) {
+		if !fits32(m) {
+			continue
+		}
+		for _, tc := range []struct{ k, trials int }{{1, 1}, {9, 1}, {40, 1}, {40, 9}, {100, 10}} {
+			t.Run(fmt.Sprintf("%s/k=%d/trials=%d", name, tc.k, tc.trials), func(t *testing.T) {
+				want, err := seedPlusPlusFiltered(ctx, m, tc.k, 3, 2, tc.trials, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := seedPlusPlusFiltered(ctx, m, tc.k, 3, 3, tc.trials, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.EqualFunc(got, want, sameBits) {
+					t.Fatal("centroids differ")
+				}
+			})
+		}
+	}
+}

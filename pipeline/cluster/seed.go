@@ -24,8 +24,19 @@ const pcgStream = 0x6a09e667f3bcc909
 // to it the block kernel computes (the rows are copied into blocks once,
 // as if they were centroids), and the one taken another; the sums are
 // made per chunk and the chunk sums added in chunk order, so neither the
-// draws nor the choice depend on the number of workers.
+// draws nor the choice depend on the number of workers. A row only
+// counts its distance to a candidate where that is below the distance to
+// its nearest centroid so far: where the matrix allows (fits32), the
+// kernel computes float32 distances, and a row's float64 distance, as
+// sqDist1 computes it, only where the float32 one cannot rule that out
+// (seed32), so the sums are the same bit for bit.
 func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers, trials int) ([]float64, error) {
+	return seedPlusPlusFiltered(ctx, m, k, seed, workers, trials, fits32(m))
+}
+
+// seedPlusPlusFiltered is seedPlusPlus with the float32 filter, which m
+// must allow (fits32), or without it: the centroids are the same.
+func seedPlusPlusFiltered(ctx context.Context, m matrix, k int, seed uint64, workers, trials int, filter bool) ([]float64, error) {
 	rng := rand.New(rand.NewPCG(seed, pcgStream))
 	dim := m.dim
 	centroids := make([]float64, k*dim)
@@ -38,11 +49,20 @@ func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers, tr
 	// The rows in blocks, as if they were centroids, so that the
 	// kernel computes the distances from a row to all of them; chunks
 	// hold whole blocks.
-	rows := newBlocks(dim, m.rows)
-	for i := range m.rows {
-		rows.set(i, m.row(i))
+	var (
+		rows blocks
+		dist []float64
+		f32  *seed32
+	)
+	if filter {
+		f32 = newSeed32(m)
+	} else {
+		rows = newBlocks(dim, m.rows)
+		for i := range m.rows {
+			rows.set(i, m.row(i))
+		}
+		dist = make([]float64, rows.n*blockLanes)
 	}
-	dist := make([]float64, rows.n*blockLanes)
 	trials = max(trials, 1)
 	candidates := make([]int, 0, trials)
 	// potential[c*trials+t] is chunk c's sum of the distances to the
@@ -53,6 +73,23 @@ func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers, tr
 	take := func(j, i int) error {
 		c := m.row(i)
 		copy(centroids[j*dim:(j+1)*dim], c)
+		if f32 != nil {
+			c32 := f32.candidate(0, c)
+			return m.forChunks(ctx, 0, chunks, workers, func(ch, lo, hi int) {
+				q := f32.dists(c32, lo, hi)
+				var w float64
+				for i := lo; i < hi; i++ {
+					if q[i-lo] <= f32.limit[i] {
+						if d := sqDist1(c, m.row(i)); d < minDist[i] {
+							minDist[i] = d
+							f32.limit[i] = f32.limitOf(d)
+						}
+					}
+					w += minDist[i]
+				}
+				chunkWeight[ch] = w
+			})
+		}
 		return m.forChunks(ctx, 0, chunks, workers, func(ch, lo, hi int) {
 			first, end := lo/blockLanes, (hi+blockLanes-1)/blockLanes
 			rows.dists(c, first, end, dist[first*blockLanes:end*blockLanes])
@@ -85,7 +122,34 @@ func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers, tr
 			continue
 		}
 		best := candidates[0]
-		if len(candidates) > 1 {
+		if len(candidates) > 1 && f32 != nil {
+			for t, i := range candidates {
+				f32.candidate(t, m.row(i))
+			}
+			err := m.forChunks(ctx, 0, chunks, workers, func(ch, lo, hi int) {
+				pot := potential[ch*trials : (ch+1)*trials]
+				clear(pot)
+				for from := lo; from < hi; from += seedSliceRows {
+					to := min(from+seedSliceRows, hi)
+					for t, i := range candidates {
+						c := m.row(i)
+						q := f32.dists(f32.cands[t], from, to)
+						var w float64
+						for r := from; r < to; r++ {
+							v := minDist[r]
+							if q[r-from] <= f32.limit[r] {
+								v = min(v, sqDist1(c, m.row(r)))
+							}
+							w += v
+						}
+						pot[t] += w
+					}
+				}
+			})
+			if err != nil {
+				return nil, err
+			}
+		} else if len(candidates) > 1 {
 			err := m.forChunks(ctx, 0, chunks, workers, func(ch, lo, hi int) {
 				pot := potential[ch*trials : (ch+1)*trials]
 				clear(pot)
@@ -108,6 +172,8 @@ func seedPlusPlus(ctx context.Context, m matrix, k int, seed uint64, workers, tr
 			if err != nil {
 				return nil, err
 			}
+		}
+		if len(candidates) > 1 {
 			bestSum := math.Inf(1)
 			for t, i := range candidates {
 				var sum float64
@@ -249,4 +315,65 @@ func sampleRows(m matrix, size int, rng *rand.Rand) matrix {
 		}
 	}
 	return matrix{data: data, dim: m.dim, rows: size}
+}
+
+// seed32 is seedPlusPlus's float32 filter: the rows in float32 blocks,
+// eight to a block, and for each row the float32 distance above which a
+// candidate cannot come nearer to it than its nearest centroid so far
+// (err32.limit of upperBound of that distance, with the largest error a
+// pair of the matrix's rows can have, as every candidate is a row).
+type seed32 struct {
+	rows   blocks32
+	index  []int32     // rows.n: 0, 1, 2, ..., for the kernel's lists of blocks
+	q      []float32   // rows.n*lanes32: the float32 distances of the pass, by row
+	limit  []float32   // rows: see above; +Inf while a row has no centroid
+	cands  [][]float32 // the candidates in float32
+	err    err32
+	rowErr float64 // the error of the float32 distance of any two rows
+	rho    float64 // the slacks of boundedAssigner.upperBound
+	alpha  float64
+}
+
+func newSeed32(m matrix) *seed32 {
+	f := &seed32{rows: newBlocks32(m.dim, m.rows), err: newErr32(m.dim), limit: make([]float32, m.rows),
+		rho: max(1e-10, 16*float64(m.dim+4)*0x1p-53), alpha: 1e-150}
+	largest := 0.0
+	for i := range m.rows {
+		f.rows.set(i, m.row(i))
+		largest = max(largest, norm(m.row(i)))
+		f.limit[i] = float32(math.Inf(1))
+	}
+	f.rowErr = rowError(largest, largest)
+	f.index = make([]int32, f.rows.n)
+	for b := range f.index {
+		f.index[b] = int32(b)
+	}
+	f.q = make([]float32, f.rows.n*lanes32)
+	return f
+}
+
+// candidate stores c in float32 as candidate t and returns it.
+func (f *seed32) candidate(t int, c []float64) []float32 {
+	for len(f.cands) <= t {
+		f.cands = append(f.cands, make([]float32, f.rows.dim))
+	}
+	toFloat32(c, f.cands[t])
+	return f.cands[t]
+}
+
+// dists computes the float32 distances between c and the rows [lo, hi),
+// lo a multiple of lanes32, and returns them, the first for row lo.
+func (f *seed32) dists(c []float32, lo, hi int) []float32 {
+	first, end := lo/lanes32, (hi+lanes32-1)/lanes32
+	q := f.q[first*lanes32 : end*lanes32]
+	f.rows.distList(c, f.index[first:end], q)
+	return q[:hi-lo]
+}
+
+// limitOf returns a row's limit when its nearest centroid so far is at
+// the squared distance d2, as computed: a centroid whose float32 distance
+// exceeds it has a real distance above upperBound(d2), so a computed
+// squared distance above d2 (see boundedAssigner.upperBound).
+func (f *seed32) limitOf(d2 float64) float32 {
+	return f.err.limit(math.Sqrt(d2)*(1+f.rho)+f.alpha, f.rowErr)
 }

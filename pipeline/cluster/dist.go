@@ -72,17 +72,23 @@ func (b blocks) distList(x []float64, idx []int32, out []float64) {
 	dim := b.dim
 	x = x[:dim]
 	out = out[:len(idx)*blockLanes]
-	for _, i := range idx {
-		if uint(i) >= uint(b.n) {
-			panic("cluster: block index out of range")
-		}
-	}
+	checkBlocks(idx, b.n)
 	if len(idx) == 0 || distBlockListArch(x, b.data, idx, out) {
 		return
 	}
 	size := dim * blockLanes
 	for n, i := range idx {
 		distBlocksGo(x, b.data[int(i)*size:(int(i)+1)*size], out[n*blockLanes:(n+1)*blockLanes])
+	}
+}
+
+// checkBlocks panics unless every index is below n: the kernels read the
+// blocks they are given without checks.
+func checkBlocks(idx []int32, n int) {
+	for _, i := range idx {
+		if uint(i) >= uint(n) {
+			panic("cluster: block index out of range")
+		}
 	}
 }
 

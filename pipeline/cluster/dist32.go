@@ -59,11 +59,7 @@ func (b blocks32) distList(x []float32, idx []int32, out []float32) {
 	dim := b.dim
 	x = x[:dim]
 	out = out[:len(idx)*lanes32]
-	for _, i := range idx {
-		if uint(i) >= uint(b.n) {
-			panic("cluster: block index out of range")
-		}
-	}
+	checkBlocks(idx, b.n)
 	if len(idx) == 0 || distBlockList32Arch(x, b.data, idx, out) {
 		return
 	}

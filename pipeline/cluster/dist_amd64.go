@@ -4,19 +4,18 @@ import (
 	"math"
 	"slices"
 	"unsafe"
+
+	"golang.org/x/sys/cpu"
 )
 
 // useAVX reports whether the CPU and the operating system support AVX,
-// and the CPU FMA, which the distance kernels need. It is set once, at start-up.
+// and the CPU FMA, which the distance kernels need. It is set once, at
+// start-up.
 //
 // It is a fact of the machine, read once when the package starts and
 // never written again by the package: an immutable table of one entry.
 // Only TestAssemblyAndGoAgree switches it off, to run the Go code.
-var useAVX = hasAVX()
-
-// hasAVX reports whether the CPU supports AVX and FMA and the operating
-// system saves the YMM registers.
-func hasAVX() bool
+var useAVX = cpu.X86.HasAVX && cpu.X86.HasFMA
 
 // distBlocks sets out[i], for i < 4*n, to the squared distance between
 // the dim values at x and the centroid in slot i of the n blocks at

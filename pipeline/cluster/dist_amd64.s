@@ -1,27 +1,5 @@
 #include "textflag.h"
 
-// func hasAVX() bool
-TEXT ·hasAVX(SB), NOSPLIT, $0-1
-	MOVL $1, AX
-	XORL CX, CX
-	CPUID
-	// ECX bit 12: FMA; bit 27: OSXSAVE; bit 28: AVX.
-	ANDL $0x18001000, CX
-	CMPL CX, $0x18001000
-	JNE  no
-	// XCR0 bits 1 and 2: the OS saves the XMM and YMM state.
-	XORL CX, CX
-	XGETBV
-	ANDL $6, AX
-	CMPL AX, $6
-	JNE  no
-	MOVB $1, ret+0(FP)
-	RET
-
-no:
-	MOVB $0, ret+0(FP)
-	RET
-
 // BLK4 stores at (DI) the squared distances between the row at SI
 // (DX values) and the 16 centroids of the 4 blocks at R8, R9, R10 and
 // R11, one lane per centroid: the even columns' squares summed into

@@ -15,7 +15,11 @@ package ingest
 // without AVX2. The fields, their number and places, and everything
 // splitRecord returns are the same either way.
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"golang.org/x/sys/cpu"
+)
 
 // useAVX2 reports whether the CPU supports AVX2 and BMI1 and the
 // operating system saves the YMM registers, which lineMasks needs. It is
@@ -24,11 +28,7 @@ import "math/bits"
 // It is a fact of the machine, read once when the package starts and
 // never written again by the package: an immutable table of one entry.
 // Only the tests switch it off, to run the Go code.
-var useAVX2 = hasAVX2()
-
-// hasAVX2 reports whether the CPU supports AVX2 and BMI1 and the
-// operating system saves the YMM registers.
-func hasAVX2() bool
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasBMI1
 
 // lineMasks looks at the first 128 bytes at p, or the first 64 when n,
 // the number of bytes there, is less than 128, for the delimiter, line

@@ -1,39 +1,5 @@
 #include "textflag.h"
 
-// func hasAVX2() bool
-TEXT ·hasAVX2(SB), NOSPLIT, $0-1
-	XORL AX, AX
-	XORL CX, CX
-	CPUID
-	CMPL AX, $7
-	JB   no
-	MOVL $1, AX
-	XORL CX, CX
-	CPUID
-	// ECX bit 27: OSXSAVE; bit 28: AVX.
-	ANDL $0x18000000, CX
-	CMPL CX, $0x18000000
-	JNE  no
-	MOVL $7, AX
-	XORL CX, CX
-	CPUID
-	// EBX bit 3: BMI1 (BLSI, TZCNT); bit 5: AVX2.
-	ANDL $0x28, BX
-	CMPL BX, $0x28
-	JNE  no
-	// XCR0 bits 1 and 2: the OS saves the XMM and YMM state.
-	XORL CX, CX
-	XGETBV
-	ANDL $6, AX
-	CMPL AX, $6
-	JNE  no
-	MOVB $1, ret+0(FP)
-	RET
-
-no:
-	MOVB $0, ret+0(FP)
-	RET
-
 // MASKS32 sets R9 to the mask of the bytes equal to the delimiter (in
 // every byte of Y0) among the 32 bytes at off(SI), bit i for byte i, and
 // R12 to the mask of the line feeds (Y1) and quotes (Y2) among them. It

@@ -66,17 +66,16 @@ type boundedAssigner struct {
 	// The float32 filter of the searches (dist32.go), when use32: the
 	// groups' slots again, in whole blocks of lanes32, and the pass's
 	// centroids in float32 by those slots.
-	use32      bool
-	err32      err32
-	start32    []int     // groups+1: group g owns slots [start32[g], start32[g+1])
-	slot32     []int32   // start32[groups]: centroid in each slot, ascending within a group, -1 for pads
-	packed32   blocks32  // this pass's centroids in float32, by slot32
-	blockIndex []int32   // packed32.n: 0, 1, 2, ..., for the searches' lists of blocks
-	cmax       float64   // at least the largest norm of this pass's centroids
-	norm       []float64 // rows: at least each row's norm
-	prev       []float64 // k*dim: the previous pass's centroids
-	centroids  []float64 // k*dim: this pass's centroids
-	sepLow     []float64 // k: lower bound on the distance to the nearest other centroid
+	use32     bool
+	err32     err32
+	start32   []int     // groups+1: group g owns slots [start32[g], start32[g+1])
+	slot32    []int32   // start32[groups]: centroid in each slot, ascending within a group, -1 for pads
+	packed32  blocks32  // this pass's centroids in float32, by slot32
+	cmax      float64   // at least the largest norm of this pass's centroids
+	norm      []float64 // rows: at least each row's norm
+	prev      []float64 // k*dim: the previous pass's centroids
+	centroids []float64 // k*dim: this pass's centroids
+	sepLow    []float64 // k: lower bound on the distance to the nearest other centroid
 	// cum holds, for each of the last boundRing passes t (at t%boundRing),
 	// groups+1 running sums of upper bounds on movements: per group of
 	// its largest movement, and last, of the largest of all.
@@ -190,10 +189,6 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 			a.slot32[s] = -1
 		}
 		a.packed32 = newBlocks32(m.dim, len(a.slot32))
-		a.blockIndex = make([]int32, a.packed32.n)
-		for b := range a.blockIndex {
-			a.blockIndex[b] = int32(b)
-		}
 		a.norm = make([]float64, m.rows)
 		for i := range m.rows {
 			a.norm[i] = norm(m.row(i))

@@ -244,10 +244,39 @@ func (c *Checker) Check(r Reader, m Message) []Misfit {
 // Memory remembers what the sentences a goroutine has read say, for
 // CheckWith: the messages of one newsletter share most of their
 // sentences, which are then read once. It holds at most memorySentences
-// at a time. The zero value is ready to use; a Memory is not safe for
-// concurrent use, and belongs to one Checker.
+// at a time. It also remembers which subject line each subject it has
+// read matches, for the blocks of the last message (a newsletter's
+// messages share their blocks and most of their subjects). The zero
+// value is ready to use; a Memory is not safe for concurrent use, and
+// belongs to one Checker.
 type Memory struct {
 	seen map[string]sentence
+	// blocks are the Blocks of the messages whose subjects are in
+	// subjects (a copy), and noBlocks whether they had none (nil).
+	blocks   []string
+	noBlocks bool
+	subjects map[string]int
+}
+
+// subjectOf is Checker.subjectOf of m, from mem when it has matched m's
+// subject before with the same blocks (nil mem: match it now).
+func (c *Checker) subjectOfWith(mem *Memory, m Message) int {
+	if mem == nil {
+		return c.subjectOf(m)
+	}
+	if mem.subjects == nil || mem.noBlocks != (m.Blocks == nil) || !slices.Equal(mem.blocks, m.Blocks) || len(mem.subjects) >= memorySentences {
+		mem.blocks, mem.noBlocks = append(mem.blocks[:0], m.Blocks...), m.Blocks == nil
+		if mem.subjects == nil {
+			mem.subjects = make(map[string]int)
+		}
+		clear(mem.subjects)
+	}
+	if i, ok := mem.subjects[m.Subject]; ok {
+		return i
+	}
+	i := c.subjectOf(m)
+	mem.subjects[m.Subject] = i
+	return i
 }
 
 // memorySentences is the most sentences a Memory holds: those of a few
@@ -333,7 +362,7 @@ func (c *Checker) CheckWith(mem *Memory, r Reader, m Message) []Misfit {
 			}
 		}
 	})
-	if i := c.subjectOf(m); i >= 0 {
+	if i := c.subjectOfWith(mem, m); i >= 0 {
 		s := &c.subjects[i]
 		if len(s.interests) > 0 && !slices.ContainsFunc(s.interests, func(id string) bool { return slices.Contains(r.Spending, id) }) {
 			out = append(out, Misfit{RuleSubject, fmt.Sprintf("%q (block %s, for %s)", m.Subject, s.block, strings.Join(s.interests, ", "))})

@@ -129,6 +129,11 @@ func TestCheckWithMemory(t *testing.T) {
 		"You spent more on Fuel  than last year. Your spending on Family & kids is up!",
 		"Nothing about spending here. We spend on Dining.",
 	}
+	// Subjects read again with the blocks of the message before, with
+	// other blocks (the same subject then matches another line, or
+	// none), and with the blocks changed in place.
+	subjects := []string{"Fill up for less", "Zoë, three tables worth booking", "4x points on dinner", "Hello", "Your card does more than you might think"}
+	blockLists := [][]string{nil, {"dining", "fuel"}, {"dining"}, {"catch-all", "fuel"}, {"catch-all", "dining"}, {}}
 	var mem fit.Memory
 	for i := range 10_000 {
 		text := texts[i%len(texts)]
@@ -136,9 +141,22 @@ func TestCheckWithMemory(t *testing.T) {
 			// A sentence of this reader's own, as a merge field makes.
 			text += fmt.Sprintf(" Reader %d, your spending on Dining grew.", i)
 		}
-		r, m := readers[i%len(readers)], fit.Message{Text: []byte(text)}
+		blocks := blockLists[(i/7)%len(blockLists)]
+		r := readers[i%len(readers)]
+		m := fit.Message{Text: []byte(text), Subject: subjects[(i/3)%len(subjects)], Blocks: blocks}
 		if got, want := c.CheckWith(&mem, r, m), c.Check(r, m); !reflect.DeepEqual(got, want) {
 			t.Fatalf("message %d: CheckWith = %+v, Check = %+v", i, got, want)
+		}
+	}
+	// The blocks of the message before, changed in place: the subject
+	// matches another line.
+	gold := fit.Reader{Tier: "gold", Spending: []string{"dining"}}
+	blocks := []string{"catch-all", "fuel"}
+	for _, last := range []string{"fuel", "dining", "fuel"} {
+		blocks[1] = last
+		m := fit.Message{Subject: "Fill up for less", Blocks: blocks}
+		if got, want := c.CheckWith(&mem, gold, m), c.Check(gold, m); !reflect.DeepEqual(got, want) {
+			t.Fatalf("blocks %v: CheckWith = %+v, Check = %+v", blocks, got, want)
 		}
 	}
 }

@@ -199,16 +199,25 @@ func scanGroupsGo(dists []float64, nblocks []int32, out []float64) {
 	for g, n := range nblocks {
 		ds := dists[pos : pos+int(n)*blockLanes]
 		pos += len(ds)
-		d1, d2, at := math.Inf(1), math.Inf(1), 0
-		for t, d := range ds {
-			if d < d1 {
-				d1, d2, at = d, d1, t
-			} else if d < d2 {
-				d2 = d
-			}
-		}
+		d1, d2, at := twoSmallest(ds)
 		out[3*g], out[3*g+1], out[3*g+2] = d1, d2, float64(at)
 	}
+}
+
+// twoSmallest returns the smallest and the second smallest of ds (the
+// second equal to the first when the smallest occurs twice, +Inf when
+// there is one value) and the position of the smallest, the first on
+// ties. The values must not be NaN.
+func twoSmallest[T float32 | float64](ds []T) (d1, d2 T, at int) {
+	d1, d2 = T(math.Inf(1)), T(math.Inf(1))
+	for t, d := range ds {
+		if d < d1 {
+			d1, d2, at = d, d1, t
+		} else if d < d2 {
+			d2 = d
+		}
+	}
+	return d1, d2, at
 }
 
 // sqDistPairs sets out[l], for l < 4, to the squared distance between

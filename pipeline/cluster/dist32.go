@@ -119,14 +119,7 @@ func scanGroups32Go(dists []float32, nblocks []int32, out []groupMin32) {
 	for g, n := range nblocks {
 		ds := dists[pos : pos+int(n)*lanes32]
 		pos += len(ds)
-		d1, d2, at := float32(math.Inf(1)), float32(math.Inf(1)), 0
-		for t, d := range ds {
-			if d < d1 {
-				d1, d2, at = d, d1, t
-			} else if d < d2 {
-				d2 = d
-			}
-		}
+		d1, d2, at := twoSmallest(ds)
 		out[g] = groupMin32{d1: d1, d2: d2, at: int32(at)}
 	}
 }

@@ -99,14 +99,7 @@ func groupMinsArch(dists []float64, nblocks []int32, out []float64) bool {
 	if !useAVX || len(nblocks) == 0 {
 		return false
 	}
-	total := 0
-	for _, n := range nblocks {
-		if n < 1 {
-			panic("cluster: empty group")
-		}
-		total += int(n)
-	}
-	_ = dists[total*blockLanes-1]
+	_ = dists[totalBlocks(nblocks)*blockLanes-1]
 	_ = out[3*len(nblocks)-1]
 	groupMins(&dists[0], &nblocks[0], len(nblocks), &out[0])
 	return true
@@ -164,14 +157,7 @@ func groupMins32Arch(dists []float32, nblocks []int32, out []groupMin32) bool {
 	if !useAVX || len(nblocks) == 0 {
 		return false
 	}
-	total := 0
-	for _, n := range nblocks {
-		if n < 1 {
-			panic("cluster: empty group")
-		}
-		total += int(n)
-	}
-	_ = dists[total*lanes32-1]
+	_ = dists[totalBlocks(nblocks)*lanes32-1]
 	_ = out[len(nblocks)-1]
 	groupMins32(&dists[0], &nblocks[0], len(nblocks), &out[0])
 	return true
@@ -194,4 +180,18 @@ func toFloat32Arch(x []float64, out []float32) int {
 	_ = out[n-1]
 	convert32(&x[0], n, &out[0])
 	return n
+}
+
+// totalBlocks returns the sum of nblocks, for the bounds checks before
+// the group scans, which read every block without checks; it panics on a
+// group without blocks.
+func totalBlocks(nblocks []int32) int {
+	total := 0
+	for _, n := range nblocks {
+		if n < 1 {
+			panic("cluster: empty group")
+		}
+		total += int(n)
+	}
+	return total
 }

@@ -589,6 +589,9 @@ func (a *boundedAssigner) search(x []float64, s *scratch, seed int32, seedDist f
 func (a *boundedAssigner) search32(x []float64, s *scratch, seed int32, seedDist float64) (int32, float64) {
 	toFloat32(x, s.x32)
 	rowErr := rowError(s.norm, a.cmax)
+	// The loop of search with float32 blocks, written out: the block
+	// size a constant, in the innermost loop of the clustering (a shared
+	// function with the size as an argument cost 1% of its time).
 	s.blocks, s.nblocks = s.blocks[:0], s.nblocks[:0]
 	for _, g := range s.groups {
 		first, last := a.start32[g]/lanes32, a.start32[g+1]/lanes32

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/tailor-mail/tailor/pipeline/internal/workers"
@@ -35,7 +34,12 @@ type mailable struct {
 // their variant (assigned) reads: newsletterOf maps a variant id to it,
 // and an id it does not hold is kept as it is.
 func newMailing(ps []profile.Profile, assigned assignment, newsletterOf map[string]string, list *suppress.List) *mailing {
-	ml := &mailing{byVariant: map[string][]*profile.Profile{}}
+	ml := &mailing{list: make([]mailable, 0, len(ps))}
+	// Each variant's members are counted first (group is the index of a
+	// mailable's variant in counts), so that each list is allocated once.
+	index := map[string]int32{}
+	var counts []int
+	group := make([]int32, 0, len(ps))
 	for i := range ps {
 		p := &ps[i]
 		if p.Status() != profile.StatusMail {
@@ -48,12 +52,29 @@ func newMailing(ps []profile.Profile, assigned assignment, newsletterOf map[stri
 			if n, ok := newsletterOf[v]; ok {
 				v = n
 			}
+			g, ok := index[v]
+			if !ok {
+				g = int32(len(counts))
+				index[v] = g
+				counts = append(counts, 0)
+			}
+			counts[g]++
 			ml.list = append(ml.list, mailable{p, v})
-			ml.byVariant[v] = append(ml.byVariant[v], p)
+			group = append(group, g)
 		}
 	}
+	groups := make([][]*profile.Profile, len(counts))
+	for g, n := range counts {
+		groups[g] = make([]*profile.Profile, 0, n)
+	}
+	for j, m := range ml.list {
+		groups[group[j]] = append(groups[group[j]], m.profile)
+	}
+	ml.byVariant = make(map[string][]*profile.Profile, len(index))
+	for v, g := range index {
+		ml.byVariant[v] = groups[g]
+	}
 	// Each variant's members are ordered on their own: on every core.
-	groups := slices.Collect(maps.Values(ml.byVariant))
 	workers.Each(context.Background(), len(groups), func(i int) error {
 		byCentre(groups[i])
 		return nil
@@ -83,9 +104,11 @@ func byCentre(ps []*profile.Profile) {
 	for i := range mean {
 		mean[i] /= float64(len(ps))
 	}
+	// j, the input order, breaks ties: the order is the stable sort's.
 	type member struct {
 		p *profile.Profile
 		d float64
+		j int
 	}
 	ms := make([]member, len(ps))
 	for j, p := range ps {
@@ -97,9 +120,14 @@ func byCentre(ps []*profile.Profile) {
 			}
 			d += (v - m) * (v - m)
 		}
-		ms[j] = member{p, d}
+		ms[j] = member{p, d, j}
 	}
-	slices.SortStableFunc(ms, func(a, b member) int { return cmp.Compare(a.d, b.d) })
+	slices.SortFunc(ms, func(a, b member) int {
+		if c := cmp.Compare(a.d, b.d); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.j, b.j)
+	})
 	for j := range ms {
 		ps[j] = ms[j].p
 	}

@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,10 +10,13 @@ import (
 	"iter"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
+	"github.com/tailor-mail/tailor/pipeline/internal/jsontext"
 	"github.com/tailor-mail/tailor/pipeline/internal/workers"
 	"github.com/tailor-mail/tailor/pipeline/profile"
 	"github.com/tailor-mail/tailor/pipeline/render"
@@ -296,7 +297,9 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 			data []byte
 		}
 		files := []file{{rundir.VariantHTML, m.HTML}, {rundir.VariantText, m.Text}, {rundir.VariantSample, msg.EML}}
-		var others []readerParts
+		// readers.json is the other readers' parts, encoded as each is
+		// written, as encoding/json encodes a []readerParts.
+		var others []byte
 		if first != nil {
 			room := rooms.Get().(*render.Message)
 			defer rooms.Put(room)
@@ -308,7 +311,7 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 						// outbox refuses it too): another reader.
 						continue
 					}
-					others = append(others, readerParts{HTML: string(pm.HTML), Text: string(pm.Text)})
+					others = appendReader(others, pm)
 				}
 				meta.Readers = append(meta.Readers, readerMeta{Cardholder: p.ID, FirstName: p.FirstName, Tier: p.Tier,
 					Relationship: string(p.Relationship), Locale: p.Locale, Subject: pm.Subject, Preheader: pm.Preheader,
@@ -316,26 +319,15 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 			}
 		}
 		if len(others) > 0 {
-			var b bytes.Buffer
-			size := 64
-			for _, o := range others {
-				size += len(o.HTML) + len(o.Text) + len(o.HTML)/8
-			}
-			b.Grow(size)
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(others); err != nil {
-				return err
-			}
-			files = append(files, file{rundir.ReadersFile, b.Bytes()})
+			files = append(files, file{rundir.ReadersFile, append(others, "]\n"...)})
 		}
 		meta.Files = make(map[string]string, len(files))
 		for _, f := range files {
-			sum := sha256.Sum256(f.data)
-			meta.Files[f.name] = hex.EncodeToString(sum[:])
-			if err := swap.WriteFile(id+"/"+f.name, f.data); err != nil {
+			sum, err := swap.WriteFileSum(id+"/"+f.name, f.data)
+			if err != nil {
 				return err
 			}
+			meta.Files[f.name] = hex.EncodeToString(sum[:])
 		}
 		return swap.Create(id+"/"+rundir.VariantMeta, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
@@ -369,6 +361,23 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 		r.event(Event{Stage: "render", State: EventWarn, Message: r.c.Sender.UnsubscribeSecretEnv + " is not set: the samples' unsubscribe links are signed with a key anyone can derive; the next run with it set renders them again"})
 	}
 	return out, nil
+}
+
+// appendReader appends a reader's parts, m's, to the JSON array in b,
+// as encoding/json writes a readerParts (HTML escaping off), after "["
+// for the first and "," for the others.
+func appendReader(b []byte, m *render.Message) []byte {
+	if len(b) == 0 {
+		// Room for this reader and the others, HTML escaped in JSON
+		// taking about an eighth more.
+		b = slices.Grow(b, (maxReaders-1)*(len(m.HTML)+len(m.Text))*9/8)
+		b = append(b, '[')
+	} else {
+		b = append(b, ',')
+	}
+	b = jsontext.AppendString(append(b, `{"html":`...), unsafe.String(unsafe.SliceData(m.HTML), len(m.HTML)))
+	b = jsontext.AppendString(append(b, `,"text":`...), unsafe.String(unsafe.SliceData(m.Text), len(m.Text)))
+	return append(b, '}')
 }
 
 // renderWorkers is how many variants render at once: more than the

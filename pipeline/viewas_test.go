@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"bytes"
+	"encoding/json"
 	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
+	"github.com/tailor-mail/tailor/pipeline/render"
 	"github.com/tailor-mail/tailor/pipeline/rundir"
 	"github.com/tailor-mail/tailor/templates"
 	"github.com/tailor-mail/tailor/variants"
@@ -154,4 +157,30 @@ func holds(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// TestAppendReader checks readers.json as render writes it, reader by
+// reader, against encoding/json's encoding of the same []readerParts.
+func TestAppendReader(t *testing.T) {
+	ms := []*render.Message{
+		{HTML: []byte(`<p class="x">Caf` + "\u00e9" + ` & "more"</p>` + "\n"), Text: []byte("Caf\u00e9\n\ttab\x00\u2028")},
+		{HTML: []byte("bad \xff utf-8"), Text: []byte(`back\slash`)},
+		{},
+	}
+	var got []byte
+	var parts []readerParts
+	for _, m := range ms {
+		got = appendReader(got, m)
+		parts = append(parts, readerParts{HTML: string(m.HTML), Text: string(m.Text)})
+	}
+	got = append(got, "]\n"...)
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(parts); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want.String() {
+		t.Errorf("readers.json:\n%s\nwant\n%s", got, want.String())
+	}
 }

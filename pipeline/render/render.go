@@ -175,6 +175,32 @@ type Engine struct {
 	// links carry the variant's id (variantSlot), and copying a parsed
 	// template costs a fraction of parsing it again.
 	trees map[string]blockTrees
+	// lines are the subject and preheader templates parsed, by name and
+	// source: the variants of a campaign share its lines, and a parsed
+	// template is only read (executed and compiled) after.
+	lines sync.Map // lineKey -> *texttemplate.Template
+	// htmlSize and textSize are the largest parts the templates have
+	// written (execute), so that the next variant's are written into one
+	// allocation.
+	htmlSize, textSize atomic.Int64
+}
+
+// lineKey names a parsed subject or preheader line.
+type lineKey struct{ name, src string }
+
+// line returns the template of a subject or preheader line, parsed once
+// per engine.
+func (e *Engine) line(name, src string) (*texttemplate.Template, error) {
+	k := lineKey{name, src}
+	if t, ok := e.lines.Load(k); ok {
+		return t.(*texttemplate.Template), nil
+	}
+	t, err := texttemplate.New(name).Funcs(Funcs()).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	got, _ := e.lines.LoadOrStore(k, t)
+	return got.(*texttemplate.Template), nil
 }
 
 // blockTrees are a block's HTML and text templates, parsed; err is the
@@ -821,11 +847,11 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 		pairs = append(pairs, [2]string{c.Subject, c.Preheader})
 	}
 	for _, p := range pairs {
-		st, err := texttemplate.New("subject").Funcs(Funcs()).Option("missingkey=error").Parse(p[0])
+		st, err := e.line("subject", p[0])
 		if err != nil {
 			return nil, fmt.Errorf("render: variant %s: subject: %w", v.ID, err)
 		}
-		pt, err := texttemplate.New("preheader").Funcs(Funcs()).Option("missingkey=error").Parse(p[1])
+		pt, err := e.line("preheader", p[1])
 		if err != nil {
 			return nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
 		}
@@ -881,6 +907,9 @@ func (n *Newsletter) compileFast(tp *parsedTemplates, want *Message) *fastNewsle
 		}
 		f.subjects, f.preheaders = append(f.subjects, sp), append(f.preheaders, pp)
 	}
+	// The parts are about want's size.
+	f.htmlSize.Store(int64(len(want.HTML)))
+	f.textSize.Store(int64(len(want.Text)))
 	sd := n.dataFor(SampleRecipient(), sampleUnsubscribe)
 	got, err := f.personalize(nil, sd, n.subjectIndex(&sd.Recipient))
 	if err != nil || !got.equal(want) {
@@ -1103,16 +1132,19 @@ func (n *Newsletter) execute(tp *parsedTemplates, d *Data) (*Message, error) {
 		return nil, fmt.Errorf("render: variant %s: recipient %s: subject %q: %w", n.Variant.ID, d.Recipient.ID, m.Subject, ErrHeader)
 	}
 	d.Variant.Subject, d.Variant.Preheader = m.Subject, m.Preheader
-	var buf bytes.Buffer
-	if err := tp.html.Execute(&buf, d); err != nil {
+	e := n.engine
+	html := bytes.NewBuffer(make([]byte, 0, e.htmlSize.Load()+512))
+	if err := tp.html.Execute(html, d); err != nil {
 		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
-	m.HTML = bytes.Clone(buf.Bytes())
-	buf.Reset()
-	if err := tp.text.Execute(&buf, d); err != nil {
+	m.HTML = html.Bytes()
+	growTo(&e.htmlSize, len(m.HTML))
+	text := bytes.NewBuffer(make([]byte, 0, e.textSize.Load()+512))
+	if err := tp.text.Execute(text, d); err != nil {
 		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
-	m.Text = tidyText(templates.Fill(nil, buf.Bytes(), TextWidth))
+	growTo(&e.textSize, text.Len())
+	m.Text = tidyText(templates.Fill(make([]byte, 0, text.Len()+text.Len()/8), text.Bytes(), TextWidth))
 	return m, nil
 }
 

@@ -145,6 +145,9 @@ type Swap struct {
 	// slash-separated path, for Record.
 	mu   sync.Mutex
 	sums map[string]fileSum
+	// dirs are the directories made (or found) for the files written,
+	// made once each.
+	dirs sync.Map // string -> struct{}
 }
 
 // fileSum is a file's SHA-256 and size.
@@ -222,25 +225,61 @@ func (s *Swap) Path(rel string) string { return filepath.Join(s.tmp, filepath.Fr
 // swapped in as a whole, and the manifest's hash of it tells a torn one.
 // It may be called from several goroutines at once.
 func (s *Swap) WriteFile(rel string, data []byte) error {
-	return s.Create(rel, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	_, err := s.WriteFileSum(rel, data)
+	return err
+}
+
+// WriteFileSum is WriteFile, returning the SHA-256 of data, which the
+// directory's record holds for the file.
+func (s *Swap) WriteFileSum(rel string, data []byte) ([sha256.Size]byte, error) {
+	f, err := s.open(rel)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return [sha256.Size]byte{}, err
+	}
+	if err := f.Close(); err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	sum := fileSum{sum: sha256.Sum256(data), size: int64(len(data))}
+	s.note(rel, sum)
+	return sum.sum, nil
+}
+
+// open creates the file rel of the directory being built, and its parent
+// directories.
+func (s *Swap) open(rel string) (*os.File, error) {
+	path := s.Path(rel)
+	if dir := filepath.Dir(path); !s.made(dir) {
+		if err := MkdirAll(dir); err != nil {
+			return nil, err
+		}
+		s.dirs.Store(dir, struct{}{})
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(FileMode); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// made reports whether open made the directory dir already.
+func (s *Swap) made(dir string) bool {
+	_, ok := s.dirs.Load(dir)
+	return ok
 }
 
 // Create writes one file of the directory being built with fill, as
 // WriteFile does.
 func (s *Swap) Create(rel string, fill func(w io.Writer) error) error {
-	path := s.Path(rel)
-	if err := MkdirAll(filepath.Dir(path)); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
+	f, err := s.open(rel)
 	if err != nil {
-		return err
-	}
-	if err := f.Chmod(FileMode); err != nil {
-		f.Close()
 		return err
 	}
 	w := &hashWriter{f: f, h: sha256.New()}

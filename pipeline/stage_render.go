@@ -1,11 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"iter"
 	"path/filepath"
@@ -235,9 +235,12 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 	var keptToCardholders, keptToPreview atomic.Int64
 	progress := r.meter("render", "variants", int64(len(plan.Variants)))
 	defer progress.close()
-	// The other readers' messages are copied into readers.json as soon as
-	// written: their parts' room is used again.
+	// The previews' and the other readers' messages are written into
+	// rooms used again, each copied into its files (readers.json for the
+	// other readers) as soon as written.
 	rooms := sync.Pool{New: func() any { return new(render.Message) }}
+	// So are readers.json and meta.json, once written.
+	jsonRooms := sync.Pool{New: func() any { return new(jsonRoom) }}
 	err = workers.EachOf(ctx, len(plan.Variants), renderWorkers(), func(i int) error {
 		defer progress.Add(1)
 		v := plan.Variants[i]
@@ -273,7 +276,9 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 				}
 			}
 		}
-		m, err := n.Personalize(reader, previewUnsubscribe)
+		page := rooms.Get().(*render.Message)
+		defer rooms.Put(page)
+		m, err := n.PersonalizeInto(page, reader, previewUnsubscribe)
 		if err != nil {
 			return err
 		}
@@ -299,7 +304,9 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 		files := []file{{rundir.VariantHTML, m.HTML}, {rundir.VariantText, m.Text}, {rundir.VariantSample, msg.EML}}
 		// readers.json is the other readers' parts, encoded as each is
 		// written, as encoding/json encodes a []readerParts.
-		var others []byte
+		jr := jsonRooms.Get().(*jsonRoom)
+		defer jsonRooms.Put(jr)
+		others := jr.readers[:0]
 		if first != nil {
 			room := rooms.Get().(*render.Message)
 			defer rooms.Put(room)
@@ -319,8 +326,10 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 			}
 		}
 		if len(others) > 0 {
-			files = append(files, file{rundir.ReadersFile, append(others, "]\n"...)})
+			others = append(others, "]\n"...)
+			files = append(files, file{rundir.ReadersFile, others})
 		}
+		jr.readers = others
 		meta.Files = make(map[string]string, len(files))
 		for _, f := range files {
 			sum, err := swap.WriteFileSum(id+"/"+f.name, f.data)
@@ -329,11 +338,10 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 			}
 			meta.Files[f.name] = hex.EncodeToString(sum[:])
 		}
-		return swap.Create(id+"/"+rundir.VariantMeta, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(meta)
-		})
+		if err := jr.encodeMeta(&meta); err != nil {
+			return err
+		}
+		return swap.WriteFile(id+"/"+rundir.VariantMeta, jr.meta.Bytes())
 	})
 	if err != nil {
 		return out, err
@@ -361,6 +369,25 @@ func (r *run) render(ctx context.Context, plan *variants.Plan, cf *segment.File,
 		r.event(Event{Stage: "render", State: EventWarn, Message: r.c.Sender.UnsubscribeSecretEnv + " is not set: the samples' unsubscribe links are signed with a key anyone can derive; the next run with it set renders them again"})
 	}
 	return out, nil
+}
+
+// jsonRoom is where a render worker writes a variant's readers.json and
+// meta.json, used again for the next variant's once written.
+type jsonRoom struct {
+	readers []byte
+	meta    bytes.Buffer
+	enc     *json.Encoder // to meta, indented
+}
+
+// encodeMeta writes m into r.meta, as json.Encoder writes it indented by
+// two spaces.
+func (r *jsonRoom) encodeMeta(m *variantMeta) error {
+	if r.enc == nil {
+		r.enc = json.NewEncoder(&r.meta)
+		r.enc.SetIndent("", "  ")
+	}
+	r.meta.Reset()
+	return r.enc.Encode(m)
 }
 
 // appendReader appends a reader's parts, m's, to the JSON array in b,

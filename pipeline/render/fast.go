@@ -868,23 +868,31 @@ func indexBlockClass(html []byte) int {
 // endsInRow reports whether b ends with a row cut short: the start of
 // BlockClass, or BlockClass and an id without its closing quote.
 func endsInRow(b []byte) bool {
-	for n := min(len(b), len(BlockClass)-1); n > 0; n-- {
-		if bytes.HasSuffix(b, []byte(BlockClass[:n])) {
+	// A start of BlockClass starts with its "c" in the last bytes.
+	for p := max(0, len(b)-(len(BlockClass)-1)); p < len(b); p++ {
+		if b[p] == BlockClass[0] && bytes.Equal(b[p:], []byte(BlockClass[:len(b)-p])) {
 			return true
 		}
 	}
-	if i := bytes.LastIndex(b, []byte(BlockClass)); i >= 0 {
-		return bytes.IndexByte(b[i+len(BlockClass):], '"') < 0
-	}
-	return false
+	// BlockClass holds one quote: an id without its closing quote
+	// follows the last quote of b, which is BlockClass's own.
+	const quote = len(`class="`) - 1
+	q := bytes.LastIndexByte(b, '"')
+	return q >= quote && bytes.HasPrefix(b[q-quote:], []byte(BlockClass))
 }
 
 // startsInRow reports whether b starts inside a row: with the rest of
 // BlockClass from any byte after its first, or with a part of it.
 func startsInRow(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
 	for i := 1; i < len(BlockClass); i++ {
+		if BlockClass[i] != b[0] {
+			continue
+		}
 		n := min(len(b), len(BlockClass)-i)
-		if n > 0 && bytes.Equal(b[:n], []byte(BlockClass[i:i+n])) {
+		if bytes.Equal(b[:n], []byte(BlockClass[i:i+n])) {
 			return true
 		}
 	}

@@ -725,7 +725,10 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 		return nil, err
 	}
 	sample := n.dataFor(SampleRecipient(), sampleUnsubscribe)
-	want, err := n.execute(tp, sample)
+	// The sample's message is only compared with the fast path's.
+	room := executeRooms.Get().(*executeRoom)
+	defer executeRooms.Put(room)
+	want, err := n.execute(tp, sample, room)
 	if err != nil {
 		return nil, e.locate(n, err)
 	}
@@ -1114,11 +1117,19 @@ func (n *Newsletter) personalize(d *Data) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	return n.execute(tp, d)
+	return n.execute(tp, d, nil)
 }
 
-// execute executes the templates tp on d.
-func (n *Newsletter) execute(tp *parsedTemplates, d *Data) (*Message, error) {
+// executeRoom holds the parts of a sample execution (execute), for the
+// next compilation's once the fast path is checked against them.
+type executeRoom struct{ html, text, fill []byte }
+
+var executeRooms = sync.Pool{New: func() any { return new(executeRoom) }}
+
+// execute executes the templates tp on d, writing the parts into room
+// (the message holds until its next use), or into new ones when it is
+// nil.
+func (n *Newsletter) execute(tp *parsedTemplates, d *Data, room *executeRoom) (*Message, error) {
 	var err error
 	m := &Message{}
 	i := n.subjectIndex(&d.Recipient)
@@ -1133,18 +1144,26 @@ func (n *Newsletter) execute(tp *parsedTemplates, d *Data) (*Message, error) {
 	}
 	d.Variant.Subject, d.Variant.Preheader = m.Subject, m.Preheader
 	e := n.engine
-	html := bytes.NewBuffer(make([]byte, 0, e.htmlSize.Load()+512))
+	if room == nil {
+		room = &executeRoom{html: make([]byte, 0, e.htmlSize.Load()+512), text: make([]byte, 0, e.textSize.Load()+512)}
+	}
+	html := bytes.NewBuffer(room.html[:0])
 	if err := tp.html.Execute(html, d); err != nil {
 		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
 	m.HTML = html.Bytes()
 	growTo(&e.htmlSize, len(m.HTML))
-	text := bytes.NewBuffer(make([]byte, 0, e.textSize.Load()+512))
+	text := bytes.NewBuffer(room.text[:0])
 	if err := tp.text.Execute(text, d); err != nil {
 		return nil, fmt.Errorf("render: variant %s: recipient %s: %w", n.Variant.ID, d.Recipient.ID, err)
 	}
 	growTo(&e.textSize, text.Len())
-	m.Text = tidyText(templates.Fill(make([]byte, 0, text.Len()+text.Len()/8), text.Bytes(), TextWidth))
+	fill := room.fill[:0]
+	if cap(fill) == 0 {
+		fill = make([]byte, 0, text.Len()+text.Len()/8)
+	}
+	m.Text = tidyText(templates.Fill(fill, text.Bytes(), TextWidth))
+	room.html, room.text, room.fill = m.HTML, text.Bytes(), m.Text
 	return m, nil
 }
 

@@ -44,3 +44,31 @@ func TestInsideRow(t *testing.T) {
 		}
 	}
 }
+
+// FuzzInsideRow checks startsInRow and endsInRow against their
+// definitions, written plainly.
+func FuzzInsideRow(f *testing.F) {
+	for _, s := range []string{`<td class="block block-x`, `ss="bl`, `x" class="block block-a" class="block block-`, `"c`, `class="block block-" `} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		starts := false
+		for i := 1; i < len(BlockClass); i++ {
+			n := min(len(text), len(BlockClass)-i)
+			starts = starts || n > 0 && text[:n] == BlockClass[i:i+n]
+		}
+		ends := false
+		for n := 1; n < len(BlockClass); n++ {
+			ends = ends || strings.HasSuffix(text, BlockClass[:n])
+		}
+		if i := strings.LastIndex(text, BlockClass); i >= 0 {
+			ends = ends || !strings.Contains(text[i+len(BlockClass):], `"`)
+		}
+		if got := startsInRow([]byte(text)); got != starts {
+			t.Errorf("startsInRow(%q) = %v, want %v", text, got, starts)
+		}
+		if got := endsInRow([]byte(text)); got != ends {
+			t.Errorf("endsInRow(%q) = %v, want %v", text, got, ends)
+		}
+	})
+}

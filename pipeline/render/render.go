@@ -914,12 +914,18 @@ func (n *Newsletter) compileFast(tp *parsedTemplates, want *Message) *fastNewsle
 	f.htmlSize.Store(int64(len(want.HTML)))
 	f.textSize.Store(int64(len(want.Text)))
 	sd := n.dataFor(SampleRecipient(), sampleUnsubscribe)
-	got, err := f.personalize(nil, sd, n.subjectIndex(&sd.Recipient))
+	room := checkRooms.Get().(*Message)
+	defer checkRooms.Put(room)
+	got, err := f.personalize(room, sd, n.subjectIndex(&sd.Recipient))
 	if err != nil || !got.equal(want) {
 		return nil
 	}
 	return f
 }
+
+// checkRooms hold the fast path's sample messages, compared with the
+// templates' and let go.
+var checkRooms = sync.Pool{New: func() any { return new(Message) }}
 
 // fixedField reports whether a chain of fields from Data is the same for
 // every recipient of a newsletter: the sender, the campaign and the

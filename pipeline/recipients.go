@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/tailor-mail/tailor/pipeline/internal/workers"
 	"github.com/tailor-mail/tailor/pipeline/profile"
@@ -82,6 +83,18 @@ func newMailing(ps []profile.Profile, assigned assignment, newsletterOf map[stri
 	return ml
 }
 
+// centred is a member of a variant and d, their distance from its centre
+// (byCentre); j, their place in input order, breaks ties, so that the
+// order is a stable sort's.
+type centred struct {
+	p *profile.Profile
+	d float64
+	j int
+}
+
+// centreRooms hold byCentre's lists, for the next variant's.
+var centreRooms = sync.Pool{New: func() any { return new([]centred) }}
+
 // byCentre orders a variant's mailable cardholders the most representative
 // first: by the distance of their share of wallet per interest from the
 // mean of theirs, ties in input order. The variant's previews, its sample
@@ -104,13 +117,10 @@ func byCentre(ps []*profile.Profile) {
 	for i := range mean {
 		mean[i] /= float64(len(ps))
 	}
-	// j, the input order, breaks ties: the order is the stable sort's.
-	type member struct {
-		p *profile.Profile
-		d float64
-		j int
-	}
-	ms := make([]member, len(ps))
+	room := centreRooms.Get().(*[]centred)
+	defer centreRooms.Put(room)
+	ms := slices.Grow((*room)[:0], len(ps))[:len(ps)]
+	*room = ms
 	for j, p := range ps {
 		d := 0.0
 		for i, m := range mean {
@@ -120,9 +130,9 @@ func byCentre(ps []*profile.Profile) {
 			}
 			d += (v - m) * (v - m)
 		}
-		ms[j] = member{p, d, j}
+		ms[j] = centred{p, d, j}
 	}
-	slices.SortFunc(ms, func(a, b member) int {
+	slices.SortFunc(ms, func(a, b centred) int {
 		if c := cmp.Compare(a.d, b.d); c != 0 {
 			return c
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -63,7 +64,9 @@ type Composed struct {
 // no message can carry, a template that fails) is one no message can get
 // past: it stops the run.
 func (c *Composer) Compose(n *render.Newsletter, rc render.Recipient) (*Composed, error) {
-	msg, m, err := c.message(n, rc)
+	room := rooms.Get().(*render.Message)
+	defer rooms.Put(room)
+	msg, m, err := c.message(n, rc, room)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +84,9 @@ func (c *Composer) Compose(n *render.Newsletter, rc render.Recipient) (*Composed
 // Message is Compose without writing the message out: the go-mail
 // message, which writes the same bytes, to hand to SMTP.
 func (c *Composer) Message(n *render.Newsletter, rc render.Recipient) (*gomail.Msg, error) {
-	msg, m, err := c.message(n, rc)
+	room := rooms.Get().(*render.Message)
+	defer rooms.Put(room)
+	msg, m, err := c.message(n, rc, room)
 	if err != nil {
 		return nil, err
 	}
@@ -149,9 +154,13 @@ func writeWhole(msg *gomail.Msg, m *render.Message) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// message personalizes n for rc and sets the message's headers, not its
-// parts.
-func (c *Composer) message(n *render.Newsletter, rc render.Recipient) (*gomail.Msg, *render.Message, error) {
+// rooms hold the personalized parts of messages being written: each is
+// copied into the message's bytes, then the room is used again.
+var rooms = sync.Pool{New: func() any { return new(render.Message) }}
+
+// message personalizes n for rc into room and sets the message's headers,
+// not its parts, which hold until room is used again.
+func (c *Composer) message(n *render.Newsletter, rc render.Recipient, room *render.Message) (*gomail.Msg, *render.Message, error) {
 	unsub, err := render.UnsubscribeURL(c.UnsubscribeURL, c.Secret, c.Envelope.Campaign, rc.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("send: unsubscribe links: %w", err)
@@ -159,7 +168,7 @@ func (c *Composer) message(n *render.Newsletter, rc render.Recipient) (*gomail.M
 	env := c.Envelope
 	env.Recipient = rc
 	env.Unsubscribe, env.Variant = unsub, n.Variant.ID
-	m, err := n.Personalize(rc, unsub)
+	m, err := n.PersonalizeInto(room, rc, unsub)
 	if err != nil {
 		// A subject that would carry a line break, or a value the
 		// templates cannot format (a points balance that is no number):

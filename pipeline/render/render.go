@@ -179,10 +179,40 @@ type Engine struct {
 	// source: the variants of a campaign share its lines, and a parsed
 	// template is only read (executed and compiled) after.
 	lines sync.Map // lineKey -> *texttemplate.Template
+	// pieces are the pieces of the variants' "content" templates parsed,
+	// by source: a block's row or call, or a slot's alternatives
+	// (contentTree).
+	pieces sync.Map // string -> *parse.Tree
 	// htmlSize and textSize are the largest parts the templates have
 	// written (execute), so that the next variant's are written into one
 	// allocation.
 	htmlSize, textSize atomic.Int64
+}
+
+// contentTree returns the "content" template of a variant whose source is
+// the pieces one after the other: each piece parsed once per engine, its
+// nodes copied. It is the tree parsing the whole source gives, but for
+// the static text at the end of a piece and at the start of the next,
+// which are two text nodes instead of one: the same output.
+func (e *Engine) contentTree(pieces []string) (*parse.Tree, error) {
+	root := &parse.ListNode{NodeType: parse.NodeList}
+	for i, src := range pieces {
+		x, ok := e.pieces.Load(src)
+		if !ok {
+			pt, err := texttemplate.New("content").Parse(src)
+			if err != nil {
+				return nil, err
+			}
+			x, _ = e.pieces.LoadOrStore(src, pt.Tree)
+		}
+		l := x.(*parse.Tree).Root.CopyList()
+		if i == 0 {
+			root = l
+			continue
+		}
+		root.Nodes = append(root.Nodes, l.Nodes...)
+	}
+	return &parse.Tree{Name: "content", ParseName: "content", Root: root}, nil
 }
 
 // lineKey names a parsed subject or preheader line.
@@ -765,7 +795,6 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 			return nil, err
 		}
 	}
-	var hc, tc strings.Builder
 	parsed := map[string]bool{}
 	// block parses a block once and returns its row and its text call.
 	block := func(id string) (row, call string, err error) {
@@ -796,6 +825,10 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 		}
 		return e.blockRow[id], fmt.Sprintf("{{ template %q . }}", b.File), nil
 	}
+	// The content is the blocks' rows and calls, piece by piece: a block,
+	// or a slot's alternatives, each chosen for the recipient
+	// (Data.Slots); each piece is parsed once per engine (contentTree).
+	var hp, tp []string
 	first := true
 	slot := 0
 	for _, p := range v.Parts() {
@@ -804,16 +837,15 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 			if err != nil {
 				return nil, err
 			}
-			hc.WriteString(row)
+			hp = append(hp, row)
 			if !first {
-				tc.WriteString("\n")
+				call = "\n" + call
 			}
-			tc.WriteString(call)
+			tp = append(tp, call)
 			first = false
 			continue
 		}
-		// A slot: the alternative chosen for the recipient (Data.Slots),
-		// each compiled once here; nothing when none is.
+		var hc, tc strings.Builder
 		for i, a := range p.Slot.Alternatives {
 			row, call, err := block(a.Block)
 			if err != nil {
@@ -834,13 +866,22 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 		if len(p.Slot.Alternatives) > 0 {
 			hc.WriteString("{{ end }}")
 			tc.WriteString("{{ end }}")
+			hp, tp = append(hp, hc.String()), append(tp, tc.String())
 		}
 		slot++
 	}
-	if _, err := h.New("content").Parse(hc.String()); err != nil {
+	ht, err := e.contentTree(hp)
+	if err != nil {
 		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
 	}
-	if _, err := t.New("content").Parse(tc.String()); err != nil {
+	if _, err := h.AddParseTree("content", ht); err != nil {
+		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+	}
+	tt, err := e.contentTree(tp)
+	if err != nil {
+		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+	}
+	if _, err := t.AddParseTree("content", tt); err != nil {
 		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
 	}
 	markText(t)

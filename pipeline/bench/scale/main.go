@@ -182,6 +182,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", reportPath)
+	return removeStale(o.work)
+}
+
+// staleMark and a number follow out-N in the name of an earlier run's
+// output, moved aside for a new run.
+const staleMark = ".stale-"
+
+// removeStale deletes the earlier runs' outputs moved aside in work.
+func removeStale(work string) error {
+	stale, err := filepath.Glob(filepath.Join(work, "out-*"+staleMark+"*"))
+	if err != nil {
+		return err
+	}
+	for _, dir := range stale {
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -313,9 +331,15 @@ func measure(ctx context.Context, o options, root string, n int, stderr io.Write
 	if err := os.WriteFile(campaign, fmt.Appendf(nil, campaignTOML, holders, transactions, o.k), 0o644); err != nil {
 		return r, err
 	}
+	// The run goes into an empty out-N: an earlier one is moved aside, and
+	// deleted once every size is measured (removeStale), as deleting
+	// thousands of files slows this machine's file system down for a
+	// while, which the run's render stage, creating thousands, felt.
 	outDir := filepath.Join(o.work, fmt.Sprintf("out-%d", n))
-	if err := os.RemoveAll(outDir); err != nil {
-		return r, err
+	if _, err := os.Stat(outDir); err == nil {
+		if err := os.Rename(outDir, fmt.Sprintf("%s%s%d", outDir, staleMark, time.Now().UnixNano())); err != nil {
+			return r, err
+		}
 	}
 	fmt.Fprintf(stderr, "running tailor run %s --out %s\n", campaign, outDir)
 	var stdout bytes.Buffer

@@ -136,14 +136,20 @@ func (l *List) Has(cardholderID, address string) (bool, string) {
 	if l == nil {
 		return false, ""
 	}
-	if id := strings.TrimSpace(cardholderID); id != "" {
-		if r, ok := l.ids[id]; ok {
-			return true, r
+	// A run asks for every cardholder: an empty half of the list is not
+	// looked up.
+	if len(l.ids) > 0 {
+		if id := strings.TrimSpace(cardholderID); id != "" {
+			if r, ok := l.ids[id]; ok {
+				return true, r
+			}
 		}
 	}
-	if a := normAddress(address); a != "" {
-		if r, ok := l.addrs[a]; ok {
-			return true, r
+	if len(l.addrs) > 0 {
+		if a := normAddress(address); a != "" {
+			if r, ok := l.addrs[a]; ok {
+				return true, r
+			}
 		}
 	}
 	return false, ""

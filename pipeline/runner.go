@@ -65,6 +65,18 @@ type outcome interface {
 // keep, and a tighter collector would cost them time for no lower peak.
 const heldGCPercent = 50
 
+// limitedGCPercent is GOGC in a tight stage that limitStage holds to an
+// earlier stage's peak: the run has needed that much memory already, and
+// the limit, not GOGC, then bounds the heap. At a million cardholders
+// render collected twice at heldGCPercent, the first time with a third of
+// its room under the limit unused, and once at limitedGCPercent, its peak
+// the same (pipeline/BENCHMARKS.md, the sixth round). A stage whose limit
+// is its own headroom (a small run: at 100,000 cardholders the report
+// stage peaked at 519 MB instead of 446 MB at limitedGCPercent) or that
+// has no limit of its own (GOMEMLIMIT or --memory-limit set, or two runs
+// in the process) keeps heldGCPercent.
+const limitedGCPercent = 100
+
 // gcHold counts the runs that hold the collector at heldGCPercent: the
 // first sets it, the last puts back what was there before.
 var gcHold struct {
@@ -105,11 +117,12 @@ const (
 // limitStage lowers the soft memory limit, for one tight stage, to what
 // the process holds now plus stageHeadroom, or to peak (the highest peak
 // of the stages run before it) when that is higher: a stage may use what
-// an earlier one needed without raising the run's peak. It leaves a lower
-// limit as it is, and sets none while another run of the process holds
-// the collector too (the limit is the process's); the function it
-// returns puts the limit back. The limit is soft: a stage whose live data
-// outgrows it is slowed down by the collector, never stopped.
+// an earlier one needed without raising the run's peak; then GOGC is
+// limitedGCPercent for the stage. It leaves a lower limit as
+// it is, and sets none while another run of the process holds the
+// collector too (the limit is the process's); the function it returns
+// puts the limit and GOGC back. The limit is soft: a stage whose live
+// data outgrows it is slowed down by the collector, never stopped.
 func limitStage(peak int64) (restore func()) {
 	gcHold.Lock()
 	alone := gcHold.runs <= 1
@@ -118,13 +131,21 @@ func limitStage(peak int64) (restore func()) {
 	if held <= 0 || !alone {
 		return func() {}
 	}
-	limit := max(held+int64(stageHeadroom*float64(held)), held+stageHeadroomMin, peak)
+	headroom := max(held+int64(stageHeadroom*float64(held)), held+stageHeadroomMin)
+	limit := max(headroom, peak)
 	before := debug.SetMemoryLimit(-1)
 	if limit >= before {
 		return func() {}
 	}
 	debug.SetMemoryLimit(limit)
-	return func() { debug.SetMemoryLimit(before) }
+	if peak <= headroom {
+		return func() { debug.SetMemoryLimit(before) }
+	}
+	percent := debug.SetGCPercent(limitedGCPercent)
+	return func() {
+		debug.SetMemoryLimit(before)
+		debug.SetGCPercent(percent)
+	}
 }
 
 // recordedOutcome is an outcome that knows what RecordOutputs would

@@ -302,21 +302,27 @@ func gcPercent() int {
 
 // TestHeldGCPercent checks that a stage marked tight, and the stages
 // after it, run with GOGC at heldGCPercent unless the environment sets
-// GOGC, that the stages before keep what was there, and that a run puts
-// it back when it ends.
+// GOGC (limitStage sets limitedGCPercent only under an earlier stage's
+// peak: TestLimitStage), that the stages before keep what was there, and
+// that a run puts it back when it ends.
 func TestHeldGCPercent(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 	for _, tc := range []struct {
-		gogc                        string
+		gogc, gomemlimit            string
 		cluster, render, report, at int
 	}{
-		{"", 100, heldGCPercent, heldGCPercent, 100},
-		{"200", 100, 100, 100, 100},
+		{"", "", 100, heldGCPercent, heldGCPercent, 100},
+		{"", "4GiB", 100, heldGCPercent, heldGCPercent, 100},
+		{"200", "", 100, 100, 100, 100},
 	} {
 		r := &run{dir: t.TempDir(), manifest: &rundir.Manifest{},
 			cfg: Config{Now: time.Now, Getenv: func(k string) string {
-				if k == "GOGC" {
+				switch k {
+				case "GOGC":
 					return tc.gogc
+				case "GOMEMLIMIT":
+					return tc.gomemlimit
 				}
 				return ""
 			}}}
@@ -339,11 +345,11 @@ func TestHeldGCPercent(t *testing.T) {
 			t.Fatal(err)
 		}
 		if seen["cluster"] != tc.cluster || seen["render"] != tc.render || seen["report"] != tc.report {
-			t.Errorf("GOGC=%q: cluster, render and report ran with %d, %d and %d; want %d, %d and %d", tc.gogc,
+			t.Errorf("GOGC=%q GOMEMLIMIT=%q: cluster, render and report ran with %d, %d and %d; want %d, %d and %d", tc.gogc, tc.gomemlimit,
 				seen["cluster"], seen["render"], seen["report"], tc.cluster, tc.render, tc.report)
 		}
 		if got := gcPercent(); got != tc.at {
-			t.Errorf("GOGC=%q: %d after the run, want %d", tc.gogc, got, tc.at)
+			t.Errorf("GOGC=%q GOMEMLIMIT=%q: %d after the run, want %d", tc.gogc, tc.gomemlimit, got, tc.at)
 		}
 	}
 }
@@ -353,6 +359,7 @@ func TestHeldGCPercent(t *testing.T) {
 // and put back after.
 func TestLimitStage(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	defer debug.SetGCPercent(debug.SetGCPercent(heldGCPercent))
 	held := usage.RuntimeMemory()
 	restore := limitStage(0)
 	got := debug.SetMemoryLimit(-1)
@@ -360,16 +367,29 @@ func TestLimitStage(t *testing.T) {
 	if got < lo || got > lo+lo/10 {
 		t.Errorf("limit %d for %d held, want about %d", got, held, lo)
 	}
+	if p := gcPercent(); p != heldGCPercent {
+		t.Errorf("GOGC %d under the stage's headroom, want %d", p, heldGCPercent)
+	}
 	restore()
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("limit %d after the stage, want it back at %d", got, int64(math.MaxInt64))
 	}
-	// An earlier stage's peak above the headroom is the limit.
+	if p := gcPercent(); p != heldGCPercent {
+		t.Errorf("GOGC %d after the stage, want it back at %d", p, heldGCPercent)
+	}
+	// An earlier stage's peak above the headroom is the limit, and GOGC
+	// is limitedGCPercent under it.
 	restore = limitStage(lo * 2)
 	if got := debug.SetMemoryLimit(-1); got != lo*2 {
 		t.Errorf("limit %d after a stage peaked at %d", got, lo*2)
 	}
+	if p := gcPercent(); p != limitedGCPercent {
+		t.Errorf("GOGC %d under an earlier stage's peak, want %d", p, limitedGCPercent)
+	}
 	restore()
+	if p := gcPercent(); p != heldGCPercent {
+		t.Errorf("GOGC %d after the stage, want it back at %d", p, heldGCPercent)
+	}
 	// Two runs of the process holding the collector: the limit, the
 	// process's, is left alone.
 	r1, r2 := tightenGC(), tightenGC()
@@ -384,6 +404,9 @@ func TestLimitStage(t *testing.T) {
 	restore = limitStage(lo * 2)
 	if got := debug.SetMemoryLimit(-1); got != 1<<20 {
 		t.Errorf("limit %d under a limit of 1 MiB already set", got)
+	}
+	if p := gcPercent(); p != heldGCPercent {
+		t.Errorf("GOGC %d under a limit already set, want %d", p, heldGCPercent)
 	}
 	restore()
 	if got := debug.SetMemoryLimit(-1); got != 1<<20 {

@@ -118,3 +118,23 @@ func BenchmarkMessage(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkAudit lists the block rows of the HTML part and writes the
+// text part of each message, as the pipeline's fit audit reads every
+// mailable cardholder's message (AuditInto), on one core.
+func BenchmarkAudit(b *testing.B) {
+	n := benchNewsletter(b)
+	rs := benchRecipients(64)
+	unsub := unsubscribe(b, recipient.ID)
+	var room render.Message
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		m, rows, err := n.AuditInto(&room, rs[i%len(rs)], unsub)
+		if err != nil || rows == nil || len(m.Text) == 0 {
+			b.Fatalf("rows %v, %d bytes of text: %v", rows, len(m.Text), err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(i), "ns/msg")
+}

@@ -26,6 +26,10 @@ func (n *Newsletter) HasFastPath() bool { return n.fast != nil }
 // HTML without writing it (AuditInto).
 func (n *Newsletter) ListsRows() bool { return n.fast != nil && n.fast.html.rows }
 
+// PrunesRows reports whether n lists the block rows of its HTML with a
+// program pruned of what cannot change them (program.pruneRows).
+func (n *Newsletter) PrunesRows() bool { return n.fast != nil && n.fast.html.listRows != nil }
+
 // ParseEachVariant makes e parse every layout and block for each variant,
 // as it does when their trees cannot be copied.
 func (e *Engine) ParseEachVariant() {

@@ -72,6 +72,9 @@ type program struct {
 	// rows: the block rows of the program's output are those of its
 	// rowSteps and can be listed without writing it (markRows).
 	rows bool
+	// listRows, when not nil, lists the rows as an execution of the
+	// program that writes rows only does, with fewer steps (pruneRows).
+	listRows *program
 }
 
 // run executes the program on dot, appending to buf.
@@ -90,10 +93,10 @@ func (p *program) mapText(f func([]byte) []byte) {
 			steps[i] = textStep(f(st))
 		case *rowStep:
 			steps[i] = textStep(f(st.text))
-			p.rows = false
+			p.rows, p.listRows = false, nil
 		case looseText:
 			steps[i] = textStep(f(st))
-			p.rows = false
+			p.rows, p.listRows = false, nil
 		}
 	})
 }
@@ -291,43 +294,67 @@ type actionStep struct {
 	mode  outMode
 	escs  []escaper // outHTML
 	clean bool      // outText: the pipeline ends in textFuncName
+	// sure: the action always writes, and writes no quote: its value is
+	// a string from a chain of struct fields, escaped as HTML (sureAction).
+	// quoteless: whatever it writes holds no quote, and so no part of a
+	// block row's class (quotelessAction). Both are for outHTML only.
+	sure, quoteless bool
 }
 
 func (a *actionStep) run(s *state, dot reflect.Value) error {
-	v, err := a.value.eval(s, dot)
+	str, err := a.text(s, dot)
 	if err != nil {
 		return err
+	}
+	return s.write(str)
+}
+
+// text returns what the action writes.
+func (a *actionStep) text(s *state, dot reflect.Value) (string, error) {
+	v, err := a.value.eval(s, dot)
+	if err != nil {
+		return "", err
 	}
 	if a.mode == outText {
 		if a.clean {
 			if v.Kind() == reflect.String && v.Type() == stringType {
-				return s.write(templates.StripMarks(v.String()))
+				return templates.StripMarks(v.String()), nil
 			}
 			var x any
 			if v.IsValid() {
 				x = v.Interface()
 			}
-			return s.write(textValue(x))
+			return textValue(x), nil
 		}
 		str, ok := printString(v)
 		if !ok {
-			return errSlow
+			return "", errSlow
 		}
-		return s.write(str)
+		return str, nil
 	}
 	str, ct, ok := stringify(v)
 	if !ok {
-		return errSlow
+		return "", errSlow
 	}
 	for i, e := range a.escs {
 		if i > 0 {
 			ct = contentPlain
 		}
 		if str, ok = e(str, ct); !ok {
-			return errSlow
+			return "", errSlow
 		}
 	}
-	return s.write(str)
+	return str, nil
+}
+
+// checkStep is an action of a program that lists block rows (listRows):
+// its value is worked out, for the error it may stop the execution with,
+// and not written, as it cannot hold a row.
+type checkStep struct{ a *actionStep }
+
+func (c checkStep) run(s *state, dot reflect.Value) error {
+	_, err := c.a.text(s, dot)
+	return err
 }
 
 // ifStep is if and with.
@@ -488,6 +515,9 @@ type fieldStep struct {
 type fieldExpr struct {
 	recv  expr
 	steps []fieldStep
+	// fromData: the receiver is the run's data, a pointer that is never
+	// nil (the compiler's fixed.data type is the data's alone).
+	fromData bool
 }
 
 func (f *fieldExpr) eval(s *state, dot reflect.Value) (reflect.Value, error) {
@@ -929,5 +959,92 @@ func (p *program) markRows() bool {
 		}
 	})
 	p.rows = ok
+	p.pruneRows()
 	return ok
+}
+
+// pruneRows sets p.listRows to p without what cannot change the rows it
+// lists, when p can list its rows and neither the values it writes (every
+// action is quoteless) nor the static text around them (looseText) can
+// hold a quote. As BlockClass holds one, what is written between two
+// pieces of static text that no row crosses then holds no row: the rows
+// are those of the rowSteps alone, in the order they run, and the values
+// matter only for the errors that stop an execution, which send the
+// message to the templates. So the pruned
+// program keeps the rowSteps, the control flow (conditions, ranges,
+// variables, template calls) and, as checkSteps, the actions that may
+// fail; it leaves out static text without rows, the sure actions, and the
+// conditions, ranges and calls left with nothing to run whose values
+// cannot fail (sureExpr).
+func (p *program) pruneRows() {
+	p.listRows = nil
+	if !p.rows {
+		return
+	}
+	ok := true
+	p.eachStep(func(steps []step, i int) {
+		switch st := steps[i].(type) {
+		case looseText:
+			ok = ok && bytes.IndexByte(st, '"') < 0
+		case *actionStep:
+			ok = ok && st.quoteless
+		}
+	})
+	if !ok {
+		return
+	}
+	// A template's body is pruned once, however many calls it has; the
+	// compiler refuses recursive calls.
+	bodies := map[*[]step]*[]step{}
+	var prune func(steps []step) []step
+	prune = func(steps []step) []step {
+		var out []step
+		for _, st := range steps {
+			switch st := st.(type) {
+			case textStep, looseText:
+			case *actionStep:
+				if !st.sure {
+					out = append(out, checkStep{st})
+				}
+			case *ifStep:
+				c := *st
+				c.then, c.els = prune(st.then), prune(st.els)
+				// A condition that cannot fail, with nothing left to
+				// run and no variable to set, is left out.
+				if len(c.then) > 0 || len(c.els) > 0 || len(c.names) > 0 || !sureExpr(c.cond) {
+					out = append(out, &c)
+				}
+			case *rangeStep:
+				c := *st
+				c.body, c.els = prune(st.body), prune(st.els)
+				if len(c.body) > 0 || len(c.els) > 0 || !sureExpr(c.over) {
+					out = append(out, &c)
+				}
+			case *callStep:
+				body, ok := bodies[st.body]
+				if !ok {
+					b := prune(*st.body)
+					body = &b
+					bodies[st.body] = body
+				}
+				c := *st
+				c.body = body
+				if len(*body) > 0 || c.arg != nil && !sureExpr(c.arg) {
+					out = append(out, &c)
+				}
+			default: // rowStep, declStep
+				out = append(out, st)
+			}
+		}
+		return out
+	}
+	p.listRows = &program{steps: prune(p.steps), rows: true}
+}
+
+// rowLister returns the program that lists p's rows: p.listRows, or p.
+func (p *program) rowLister() *program {
+	if p.listRows != nil {
+		return p.listRows
+	}
+	return p
 }

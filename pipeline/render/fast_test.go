@@ -46,6 +46,7 @@ func comparePaths(t *testing.T, n *render.Newsletter, r render.Recipient, fast b
 		if _, ok := n.PersonalizeFast(r, unsub); ok {
 			t.Errorf("recipient %s: the fast path wrote a message the templates refuse: %v", r.ID, wantErr)
 		}
+		refusedRows(t, n, r, unsub, wantErr)
 		return
 	}
 	diff(t, r.ID, got, want)
@@ -83,6 +84,17 @@ func compareRows(t *testing.T, n *render.Newsletter, r render.Recipient, unsub s
 		if g, w := strings.Join(rows, " "), strings.Join(rowsOf(want.HTML), " "); g != w {
 			t.Errorf("recipient %s: AuditInto listed rows %q; the HTML holds %q", r.ID, g, w)
 		}
+	}
+}
+
+// refusedRows checks that AuditInto refuses, with the templates' error
+// wantErr, a message the templates cannot write: the audit must not count
+// it as read.
+func refusedRows(t *testing.T, n *render.Newsletter, r render.Recipient, unsub string, wantErr error) {
+	t.Helper()
+	var room render.Message
+	if _, rows, err := n.AuditInto(&room, r, unsub); err == nil || err.Error() != wantErr.Error() {
+		t.Errorf("recipient %s: AuditInto listed rows %q, error %v; the templates fail with %v", r.ID, rows, err, wantErr)
 	}
 }
 
@@ -144,6 +156,9 @@ func TestFastPathMatches(t *testing.T) {
 			}
 			if !n.ListsRows() {
 				t.Error("the fast path cannot list the block rows")
+			}
+			if !n.PrunesRows() {
+				t.Error("the fast path lists the block rows with every step of the HTML")
 			}
 			for _, r := range ordinary {
 				comparePaths(t, n, r, true)
@@ -311,20 +326,32 @@ func TestAuditRows(t *testing.T) {
 		name  string
 		files map[string]string
 		lists bool // the fast path lists the rows
+		// prunes: it lists them without the static text and the
+		// values that cannot change them
+		prunes bool
 	}{
-		{"the example layout", nil, true},
-		{"a row in static text", header(`<table><tr><td class="block block-tier-gold">x</td></tr></table>`), true},
-		{"a row in a conditional comment", header(`<!--[if mso]><table><tr><td class="block block-tier-gold">x</td></tr></table><![endif]-->`), true},
-		{"a row with a merged id", header(`<p class="block block-{{ .Recipient.Tier }}">x</p>`), false},
-		{"a row after a value", header(`<p>{{ .Recipient.FirstName }}lass="block block-tier-gold"</p>`), true},
-		{"a row cut by a value", header(`<p data-x="clas{{ .Recipient.FirstName }}"></p>`), true},
-		{"values one after another", header(`<p>{{ .Recipient.FirstName }} {{ .Recipient.Tier }}{{ .Recipient.LastName }}-</p>`), true},
-		{"a row in a value", header(`{{ if .Recipient.Tier }}<p>{{ .Recipient.Tier }}</p>{{ end }}`), true},
+		{"the example layout", nil, true, true},
+		{"a row in static text", header(`<table><tr><td class="block block-tier-gold">x</td></tr></table>`), true, true},
+		{"a row in a conditional comment", header(`<!--[if mso]><table><tr><td class="block block-tier-gold">x</td></tr></table><![endif]-->`), true, true},
+		{"a row with a merged id", header(`<p class="block block-{{ .Recipient.Tier }}">x</p>`), false, false},
+		{"a row after a value", header(`<p>{{ .Recipient.FirstName }}lass="block block-tier-gold"</p>`), true, false},
+		{"a row cut by a value", header(`<p data-x="clas{{ .Recipient.FirstName }}"></p>`), true, false},
+		{"values one after another", header(`<p>{{ .Recipient.FirstName }} {{ .Recipient.Tier }}{{ .Recipient.LastName }}-</p>`), true, true},
+		{"values and a quote", header(`<p>{{ .Recipient.FirstName }}="{{ .Recipient.Tier }}</p>`), true, false},
+		{"a row in a value", header(`{{ if .Recipient.Tier }}<p>{{ .Recipient.Tier }}</p>{{ end }}`), true, true},
+		// Values that can fail stay in the pruned program, so that
+		// the audit refuses the messages the templates cannot write.
+		{"a value that can fail", header(`{{ with index .Recipient.Attrs "points_balance" }}<p>{{ number $.Recipient.Locale . }} points</p>{{ end }}`), true, true},
+		{"a key that can be missing", header(`{{ if .Recipient.Attrs }}<p>{{ .Recipient.Attrs.points_balance }} points</p>{{ end }}`), true, true},
+		{"a condition that can fail", header(`{{ if .Recipient.Attrs }}{{ if eq (index .Variant.InterestNames 5) "x" }}<p>{{ .Recipient.FirstName }}</p>{{ end }}{{ end }}`), true, true},
+		{"a row under a condition that can fail", header(`{{ if .Recipient.Attrs }}{{ if eq (index .Variant.InterestNames 5) "x" }}<table><tr><td class="block block-tier-gold">x</td></tr></table>{{ end }}{{ end }}`), true, true},
+		{"a row in a call", header(`{{ template "gold" .Recipient }}{{ end }}{{ define "gold" }}{{ if eq .Tier "gold" }}<table><tr><td class="block block-tier-gold">{{ .FirstName }}</td></tr></table>{{ end }}`), true, true},
 	}
 	people := append([]render.Recipient{recipient,
 		{ID: "R1", FirstName: "c", Tier: "tier-gold"},
 		{ID: "R2", FirstName: `s="block block-x`, Tier: `class="block block-tier-gold"`},
-		{ID: "R3", FirstName: "Marc", Tier: "gold"}}, hostile...)
+		{ID: "R3", FirstName: "Marc", Tier: "gold"},
+		{ID: "R4", FirstName: "Dee", Tier: "gold", Attrs: map[string]string{"segment": "new"}}}, hostile...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set := defaultSet(t)
@@ -339,10 +366,14 @@ func TestAuditRows(t *testing.T) {
 				if n.ListsRows() != tt.lists {
 					t.Errorf("%s: ListsRows() = %v, want %v", v.ID, n.ListsRows(), tt.lists)
 				}
+				if n.PrunesRows() != tt.prunes {
+					t.Errorf("%s: PrunesRows() = %v, want %v", v.ID, n.PrunesRows(), tt.prunes)
+				}
 				for _, r := range people {
 					unsub := unsubscribe(t, r.ID)
 					want, err := n.PersonalizeSlow(r, unsub)
 					if err != nil {
+						refusedRows(t, n, r, unsub, err)
 						continue
 					}
 					compareRows(t, n, r, unsub, want)

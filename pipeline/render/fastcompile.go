@@ -185,6 +185,7 @@ func (c *compiler) action(n *parse.ActionNode, dot reflect.Type, vars *[]svar) (
 	}
 	cmds := p.Cmds
 	a := &actionStep{mode: c.mode}
+	last := "" // the last escaper
 	switch c.mode {
 	case outHTML:
 		// The escapers html/template appended, in order.
@@ -203,6 +204,7 @@ func (c *compiler) action(n *parse.ActionNode, dot reflect.Type, vars *[]svar) (
 				return nil, errUnsupported
 			}
 			a.escs = append(a.escs, e)
+			last = name
 		}
 		if len(a.escs) == 0 {
 			return nil, errUnsupported
@@ -217,11 +219,15 @@ func (c *compiler) action(n *parse.ActionNode, dot reflect.Type, vars *[]svar) (
 	if len(cmds) == 0 {
 		return nil, errUnsupported
 	}
-	value, _, err := c.pipeline(cmds, dot, vars)
+	value, typ, err := c.pipeline(cmds, dot, vars)
 	if err != nil {
 		return nil, err
 	}
 	a.value = value
+	if c.mode == outHTML {
+		a.quoteless = quotelessAction(last, len(a.escs), typ)
+		a.sure = a.quoteless && sureExpr(value) && typ == stringType
+	}
 	if _, ok := value.(constExpr); ok {
 		// A constant writes the same text every time: write it now.
 		s := &state{}
@@ -230,6 +236,41 @@ func (c *compiler) action(n *parse.ActionNode, dot reflect.Type, vars *[]svar) (
 		}
 	}
 	return a, nil
+}
+
+// quotelessAction reports whether an action whose value has the static
+// type typ, escaped by n escapers the last of which is named last, writes
+// no quote whatever the value: every escaper but the URL filter replaces
+// quotes (htmlReplacer's tables, processURL's %22), and the HTML escaper
+// passes HTML content as it is only as the first of them, for a value
+// that may be of html/template's type HTML.
+func quotelessAction(last string, n int, typ reflect.Type) bool {
+	switch last {
+	case "_html_template_attrescaper", "_html_template_rcdataescaper", "_html_template_nospaceescaper",
+		"_html_template_urlnormalizer", "_html_template_urlescaper":
+		return true
+	case "_html_template_htmlescaper":
+		return n > 1 || typ != nil && typ.Kind() != reflect.Interface && contentTypes[typ] != contentHTML
+	}
+	return false
+}
+
+// sureExpr reports whether x cannot fail: dot, a variable (the compiler
+// resolves every variable in scope), or a chain of struct fields from one
+// of them, through no map and no pointer but the run's data.
+func sureExpr(x expr) bool {
+	switch x := x.(type) {
+	case dotExpr, varExpr:
+		return true
+	case *fieldExpr:
+		for i, st := range x.steps {
+			if st.derefs > 0 && !(i == 0 && x.fromData) || st.key.IsValid() {
+				return false
+			}
+		}
+		return sureExpr(x.recv)
+	}
+	return false
 }
 
 // identOnly returns the function name of a command that is only a
@@ -465,10 +506,11 @@ func containsAny(s, chars string) bool {
 
 // fields compiles a chain of field names from a receiver of type typ.
 func (c *compiler) fields(recv expr, typ reflect.Type, idents []string) (expr, reflect.Type, error) {
-	f := &fieldExpr{recv: recv}
 	// The data's type is only the data's: a chain from a value of that
 	// type starts at the data itself.
-	fold := c.fixed.data.IsValid() && typ == c.fixed.data.Type() && c.fixed.fields(idents)
+	fromData := c.fixed.data.IsValid() && typ == c.fixed.data.Type()
+	f := &fieldExpr{recv: recv, fromData: fromData}
+	fold := fromData && c.fixed.fields(idents)
 	for _, name := range idents {
 		if typ == nil {
 			return nil, nil, errUnsupported

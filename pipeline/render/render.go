@@ -1272,7 +1272,7 @@ func (f *fastNewsletter) write(m *Message, d *Data, subject int, rowsOnly bool) 
 	d.Variant.Subject, d.Variant.Preheader = m.Subject, m.Preheader
 	if rowsOnly {
 		s.rowsOnly, s.rows = true, m.rows[:0]
-		_, err = s.runInto(f.html, dot, nil)
+		_, err = s.runInto(f.html.rowLister(), dot, nil)
 		m.rows, m.HTML = s.rows, html[:0]
 		s.rowsOnly, s.rows, s.values = false, nil, s.values[:0]
 		if m.rows == nil {

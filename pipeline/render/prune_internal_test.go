@@ -1,0 +1,180 @@
+package render
+
+import (
+	"fmt"
+	htmltemplate "html/template"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestQuotelessAction checks quotelessAction against the escapers
+// themselves: an action it calls quoteless writes no quote for a value
+// full of them, of the content type its static type allows.
+func TestQuotelessAction(t *testing.T) {
+	htmlType := reflect.TypeFor[htmltemplate.HTML]()
+	urlType := reflect.TypeFor[htmltemplate.URL]()
+	for name, e := range escapers {
+		for _, typ := range []reflect.Type{stringType, intType, htmlType, urlType, anyType, nil} {
+			for n := 1; n <= 2; n++ {
+				// What the escaper can be given: plain text after
+				// another escaper, else what the static type allows
+				// (an interface, any of them).
+				cts := []contentType{contentPlain}
+				if n == 1 {
+					switch typ {
+					case htmlType:
+						cts = []contentType{contentHTML}
+					case urlType:
+						cts = []contentType{contentURL}
+					case anyType, nil:
+						cts = []contentType{contentPlain, contentHTML, contentURL}
+					}
+				}
+				quotes := false
+				for _, ct := range cts {
+					for _, v := range []string{`"`, `a"b`, `class="block block-x"`, `https://x.example/"`} {
+						if out, ok := e(v, ct); ok && strings.Contains(out, `"`) {
+							quotes = true
+						}
+					}
+				}
+				if quotelessAction(name, n, typ) && quotes {
+					t.Errorf("quotelessAction(%s, %d, %v) = true; the escaper writes a quote", name, n, typ)
+				}
+			}
+		}
+	}
+	for _, tt := range []struct {
+		last string
+		n    int
+		typ  reflect.Type
+		want bool
+	}{
+		{"_html_template_htmlescaper", 1, stringType, true},
+		{"_html_template_htmlescaper", 1, htmlType, false},
+		{"_html_template_htmlescaper", 2, htmlType, true},
+		{"_html_template_htmlescaper", 1, anyType, false},
+		{"_html_template_htmlescaper", 1, nil, false},
+		{"_html_template_attrescaper", 1, anyType, true},
+		{"_html_template_urlescaper", 1, htmlType, true},
+		{"_html_template_urlfilter", 1, stringType, false},
+		{"", 0, stringType, false},
+	} {
+		if got := quotelessAction(tt.last, tt.n, tt.typ); got != tt.want {
+			t.Errorf("quotelessAction(%q, %d, %v) = %v, want %v", tt.last, tt.n, tt.typ, got, tt.want)
+		}
+	}
+}
+
+// TestPruneRows checks what pruneRows keeps of a program, and when it
+// keeps nothing out.
+func TestPruneRows(t *testing.T) {
+	sure := func() *actionStep {
+		return &actionStep{value: &fieldExpr{recv: dotExpr{}}, sure: true, quoteless: true}
+	}
+	unsure := func() *actionStep { return &actionStep{value: &callExpr{}, quoteless: true} }
+	row := func(id string) *rowStep {
+		return &rowStep{text: []byte(`<td ` + BlockClass + id + `">`), rows: []string{id}}
+	}
+	// kinds lists the steps of a program, nested in brackets, each
+	// template's body where it is called.
+	var kinds func(steps []step) string
+	kinds = func(steps []step) string {
+		var out []string
+		for _, st := range steps {
+			switch st := st.(type) {
+			case *ifStep:
+				out = append(out, "if["+kinds(st.then)+"|"+kinds(st.els)+"]")
+			case *rangeStep:
+				out = append(out, "range["+kinds(st.body)+"|"+kinds(st.els)+"]")
+			case *callStep:
+				out = append(out, "call["+kinds(*st.body)+"]")
+			case *rowStep:
+				out = append(out, "row "+strings.Join(st.rows, ","))
+			default:
+				out = append(out, strings.NewReplacer("*", "", "render.", "").Replace(fmt.Sprintf("%T", st)))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	body := []step{textStep("<p>"), sure(), row("b"), unsure()}
+	empty := []step{textStep("<p>"), sure()}
+	tests := []struct {
+		name  string
+		steps []step
+		want  string // "": not pruned
+	}{
+		{"text and values", []step{textStep("<p>"), sure(), looseText(" "), sure(), unsure(), row("a"), textStep("</p>")},
+			"checkStep row a"},
+		{"control flow", []step{
+			&ifStep{cond: dotExpr{}, then: []step{sure()}, els: []step{row("a")}},
+			&ifStep{cond: dotExpr{}, then: []step{textStep("x"), sure()}},
+			&ifStep{cond: &callExpr{}, then: []step{textStep("x")}},
+			&ifStep{cond: dotExpr{}, names: []string{"$x"}, assign: true},
+			&rangeStep{over: dotExpr{}, body: []step{sure()}},
+			&rangeStep{over: &callExpr{}, body: []step{sure()}},
+			&rangeStep{over: dotExpr{}, body: []step{unsure()}},
+			&callStep{body: &body}, &callStep{arg: dotExpr{}, body: &body},
+			&callStep{body: &empty}, &callStep{arg: &callExpr{}, body: &empty},
+			&declStep{value: dotExpr{}, names: []string{"$y"}},
+		}, "if[|row a] if[|] if[|] range[|] range[checkStep|] call[row b checkStep] call[row b checkStep] call[] declStep"},
+		{"a value that may write a quote", []step{sure(), &actionStep{value: dotExpr{}, sure: false, quoteless: false}, row("a")}, ""},
+		{"static text with a quote around values", []step{sure(), looseText(`="`), sure(), row("a")}, ""},
+		{"a quote in a called template", []step{&callStep{body: &[]step{looseText(`"`)}}, row("a")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &program{steps: tt.steps, rows: true}
+			p.pruneRows()
+			got := ""
+			if p.listRows != nil {
+				got = kinds(p.listRows.steps)
+			}
+			if got != tt.want {
+				t.Errorf("pruned to %q, want %q", got, tt.want)
+			}
+			if p.rowLister() != p && p.rowLister() != p.listRows {
+				t.Error("rowLister is neither the program nor its pruned form")
+			}
+		})
+	}
+	p := &program{steps: []step{sure(), row("a")}}
+	if p.pruneRows(); p.listRows != nil {
+		t.Error("a program that cannot list its rows was pruned")
+	}
+	p.rows = true
+	if p.pruneRows(); p.listRows == nil {
+		t.Fatal("not pruned")
+	}
+	if p.mapText(func(b []byte) []byte { return b }); p.listRows != nil || p.rowLister() != p {
+		t.Error("mapText kept the pruned program of the text it replaced")
+	}
+}
+
+// TestSureExpr checks which values cannot fail.
+func TestSureExpr(t *testing.T) {
+	field := fieldStep{index: []int{0}}
+	deref := fieldStep{derefs: 1, index: []int{0}}
+	key := fieldStep{key: reflect.ValueOf("k")}
+	for _, tt := range []struct {
+		name string
+		x    expr
+		want bool
+	}{
+		{"dot", dotExpr{}, true},
+		{"a variable", varExpr{"$x"}, true},
+		{"fields", &fieldExpr{recv: dotExpr{}, steps: []fieldStep{field, field}}, true},
+		{"fields of the data", &fieldExpr{recv: dotExpr{}, steps: []fieldStep{deref, field}, fromData: true}, true},
+		{"a pointer", &fieldExpr{recv: dotExpr{}, steps: []fieldStep{deref, field}}, false},
+		{"a pointer past the data", &fieldExpr{recv: dotExpr{}, steps: []fieldStep{deref, deref}, fromData: true}, false},
+		{"a map key", &fieldExpr{recv: varExpr{"$"}, steps: []fieldStep{field, key}}, false},
+		{"fields of a call", &fieldExpr{recv: &callExpr{}, steps: []fieldStep{field}}, false},
+		{"a call", &callExpr{}, false},
+		{"a constant", constExpr{reflect.ValueOf("x")}, false},
+	} {
+		if got := sureExpr(tt.x); got != tt.want {
+			t.Errorf("%s: sureExpr = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -75,5 +76,54 @@ func TestByCentre(t *testing.T) {
 				t.Errorf("byCentre = %v, want %v", g, w)
 			}
 		})
+	}
+}
+
+// TestSpendingOrder checks spendingOrder against its definition: the
+// interests with spend but "other", the largest share first, ties in
+// taxonomy order; on given shares and on random ones with many ties.
+func TestSpendingOrder(t *testing.T) {
+	plain := func(shares []float64, other int) []int {
+		idx := []int{}
+		for k, v := range shares {
+			if v > 0 && k != other {
+				idx = append(idx, k)
+			}
+		}
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(shares[b], shares[a]) })
+		return idx
+	}
+	nan := math.NaN()
+	tests := []struct {
+		shares []float64
+		other  int
+		want   []int
+	}{
+		{nil, 0, []int{}},
+		{[]float64{0, 0, 0}, 2, []int{}},
+		{[]float64{0.2, 0.5, 0.3}, 3, []int{1, 2, 0}},
+		{[]float64{0.2, 0.5, 0.3}, 1, []int{2, 0}},
+		{[]float64{0.25, 0.25, 0.5, 0.25}, 9, []int{2, 0, 1, 3}},
+		{[]float64{-0.1, 0.4, nan, 0.6, math.Copysign(0, -1)}, 9, []int{3, 1}},
+	}
+	room := []int{7, 7, 7, 7}
+	for _, tt := range tests {
+		if got := spendingOrder(room, tt.shares, tt.other); !slices.Equal(got, tt.want) {
+			t.Errorf("spendingOrder(%v, other %d) = %v, want %v", tt.shares, tt.other, got, tt.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		shares := make([]float64, rng.IntN(20))
+		for k := range shares {
+			if rng.IntN(3) > 0 {
+				shares[k] = float64(rng.IntN(4)) / 4
+			}
+		}
+		other := rng.IntN(len(shares) + 1)
+		want := plain(shares, other)
+		if got := spendingOrder(room[:0], shares, other); !slices.Equal(got, want) {
+			t.Fatalf("spendingOrder(%v, other %d) = %v, want %v", shares, other, got, want)
+		}
 	}
 }

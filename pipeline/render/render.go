@@ -1303,50 +1303,6 @@ func growTo(a *atomic.Int64, n int) {
 	}
 }
 
-// tidyText trims trailing spaces, turns CRLF into LF, collapses runs of
-// blank lines, drops blank lines at the start and the end, and ends the
-// text with one newline. It works in place.
-func tidyText(b []byte) []byte {
-	w, blank := 0, 0 // b[:w] is written; blank lines are pending
-	for r := 0; r < len(b); {
-		end, next := len(b), len(b)
-		if i := bytes.IndexByte(b[r:], '\n'); i >= 0 {
-			end, next = r+i, r+i+1
-		}
-		e := end
-		if e > r && b[e-1] == '\r' {
-			e--
-		}
-		for e > r && (b[e-1] == ' ' || b[e-1] == '\t') {
-			e--
-		}
-		if e == r {
-			blank++
-			r = next
-			continue
-		}
-		if w > 0 && blank > 0 {
-			b[w] = '\n' // w < r: a blank line was read
-			w++
-		}
-		blank = 0
-		if w != r {
-			copy(b[w:], b[r:e]) // never past the line read: in place is safe
-		}
-		w += e - r
-		if w == len(b) {
-			return append(b, '\n')
-		}
-		b[w] = '\n'
-		w++
-		r = next
-	}
-	if w == 0 {
-		return append(b[:0], '\n')
-	}
-	return b[:w]
-}
-
 // WritePreview writes the variant personalized for SampleRecipient.
 func (n *Newsletter) WritePreview(html, text io.Writer) error {
 	m, err := n.Personalize(SampleRecipient(), "https://unsubscribe.invalid/preview")

@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -63,4 +65,60 @@ func FuzzTidyText(f *testing.F) {
 			t.Fatalf("tidyText(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// TestTidyTextLong tidies generated texts of every length up to 300
+// bytes, from alphabets heavy in the bytes tidyText looks at, with the
+// AVX2 kernel (where the CPU has it) and with the Go code alone, against
+// tidyLines; and checks the kernel's scan against tidyScanGo's.
+func TestTidyTextLong(t *testing.T) {
+	alphabets := []string{
+		"aaaa \t\r\n\n\n",
+		"abcdefghij.,;: \n",
+		"abcdefghijklmnopqrstuvwxyz0123456789 .\n\n\n",
+		"\n\n\n\n a",
+		"abc\r\n",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	check := func(t *testing.T, text []byte) {
+		t.Helper()
+		want := tidyLines(text)
+		if s := text[min(1, len(text)):]; len(s) > 0 && s[0] != '\n' {
+			if g, w := tidyScan(s), tidyScanGo(s, 1); g != w {
+				t.Fatalf("tidyScan(%q) = %d, tidyScanGo %d", s, g, w)
+			}
+			checkKernel(t, s)
+		}
+		for _, avx := range []bool{useAVX2, false} {
+			was := useAVX2
+			useAVX2 = avx
+			got := tidyText(bytes.Clone(text))
+			useAVX2 = was
+			if !bytes.Equal(got, want) {
+				t.Fatalf("AVX2 %v: tidyText(%q) = %q, want %q", avx, text, got, want)
+			}
+		}
+	}
+	for _, a := range alphabets {
+		for n := 0; n <= 300; n++ {
+			for range 8 {
+				text := make([]byte, n)
+				for i := range text {
+					text[i] = a[rng.IntN(len(a))]
+				}
+				check(t, text)
+			}
+		}
+	}
+	// Tidy lines of text, then one line tidyText changes at every
+	// offset, and the text's end in every way.
+	line := "The quick brown fox jumps over the lazy dog, and then some.\n"
+	tidy := strings.Repeat(line+"\n"+line, 4)
+	for at := 0; at <= len(tidy); at++ {
+		for _, bad := range []string{" \n", "\t\n", "\r\n", "\n\n\n", "\n \n", "\n\n\n\n"} {
+			for _, end := range []string{"", "\n", "\n\n", "x", " ", "\n \n"} {
+				check(t, []byte(tidy[:at]+bad+tidy[at:]+end))
+			}
+		}
+	}
 }

@@ -519,15 +519,24 @@ func FillUnits(text []byte, width int) []byte {
 	return append(out, text[done:]...)
 }
 
-// indexMark returns the index of the first mark in b, or len(b). It looks
-// at eight bytes at a time: text between units is long, and holds no mark
-// but where a condition cut a unit short.
+// indexMark returns the index of the first mark in b, or len(b). Text
+// between units is long, and holds no mark but where a condition cut a
+// unit short: it looks at 32 bytes at a time with the AVX2 kernel, where
+// the CPU has it (indexMarkArch), then at eight bytes at a time.
 func indexMark(b []byte) int {
+	i := indexMarkArch(b)
+	if i < len(b) && class[b[i]] == classMark {
+		return i
+	}
+	return indexMarkFrom(b, i)
+}
+
+// indexMarkFrom is indexMark from b[i] on, eight bytes at a time.
+func indexMarkFrom(b []byte, i int) int {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
-	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
 		// A byte below markBreak+1 (or a NUL) sets its high bit here.

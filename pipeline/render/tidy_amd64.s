@@ -1,13 +1,18 @@
 #include "textflag.h"
 
+// A line feed in every byte.
+DATA lineFeeds<>+0x00(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA lineFeeds<>+0x08(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA lineFeeds<>+0x10(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA lineFeeds<>+0x18(SB)/8, $0x0a0a0a0a0a0a0a0a
+GLOBL lineFeeds<>(SB), RODATA|NOPTR, $32
+
 // func tidyScanAVX2(p *byte, n int) int
 TEXT ·tidyScanAVX2(SB), NOSPLIT, $0-24
-	MOVQ         p+0(FP), SI
-	MOVQ         n+8(FP), DX
-	MOVQ         $0x0a, BX
-	MOVQ         BX, X10
-	VPBROADCASTB X10, Y10 // line feeds
-	MOVQ         $2, AX   // i
+	MOVQ    p+0(FP), SI
+	MOVQ    n+8(FP), DX
+	VMOVDQU lineFeeds<>(SB), Y10
+	MOVQ    $2, AX // i
 
 loop:
 	LEAQ      32(AX), CX

@@ -418,30 +418,20 @@ func claims(text []byte) []string {
 // rest of the text. A sentence is given as text holds it, spaces and line
 // breaks included.
 func eachClaim(text []byte, f func(raw []byte)) {
-	// para is where the paragraph of the last "spen" found starts, the
-	// byte after the last "\n\n" before searched.
-	para, searched := 0, 0
 	for start := 0; ; {
 		i := indexSpen(text[start:])
 		if i < 0 {
 			return
 		}
 		i += start
-		// The paragraph around it, then its sentence: from just after
-		// the last word before it that ends one, to the end of the first
-		// word from it that does. A paragraph break is looked for only
-		// in what was not looked at before (from one byte back, for a
-		// break across).
-		for j := i - 1; j > max(searched-1, 0); j-- {
-			if text[j] == '\n' && text[j-1] == '\n' {
-				para = j
-				break
-			}
-		}
-		searched = i
-		from := para
-		for k := i - 1; k > para; k-- {
-			if stops[text[k-1]] == stopSentence && isSpaceAt(text, k) {
+		// Its sentence: from just after the last word before it that
+		// ends one, or the last paragraph break, to the end of the first
+		// word from it that does. The sentence before it ended where the
+		// last claim did (start) at the latest: after a word that ends
+		// one, or at a paragraph break.
+		from := start
+		for k := i - 1; k > start; k-- {
+			if c := text[k-1]; c == '\n' && text[k] == '\n' || stops[c] == stopSentence && isSpaceAt(text, k) {
 				from = k
 				break
 			}
@@ -522,9 +512,20 @@ func isSpaceAt(b []byte, i int) bool {
 	return unicode.IsSpace(r)
 }
 
-// indexSpen is the index of "spen" or "Spen" in b, -1 for none.
+// indexSpen is the index of "spen" or "Spen" in b, -1 for none: with
+// the AVX2 kernel where the CPU has it (indexSpenArch), then with
+// bytes.Index.
 func indexSpen(b []byte) int {
-	for from := 0; ; {
+	from := indexSpenArch(b)
+	if from+4 <= len(b) && b[from]|0x20 == 's' && string(b[from+1:from+4]) == "pen" {
+		return from
+	}
+	return indexSpenFrom(b, from)
+}
+
+// indexSpenFrom is indexSpen from b[from] on.
+func indexSpenFrom(b []byte, from int) int {
+	for {
 		i := bytes.Index(b[from:], []byte("pen"))
 		if i < 0 {
 			return -1

@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package fit
+
+import "testing"
+
+// checkKernel: no kernel here.
+func checkKernel(*testing.T, []byte, int) {}

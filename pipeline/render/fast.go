@@ -666,6 +666,49 @@ func builtinIndex(s *state, dot reflect.Value, args []expr) (reflect.Value, erro
 	return item, errSlow
 }
 
+// indexConstExpr is index of a slice and a constant int, as builtinIndex
+// does it.
+type indexConstExpr struct {
+	slice expr
+	i     int
+}
+
+func (x *indexConstExpr) eval(s *state, dot reflect.Value) (reflect.Value, error) {
+	v, err := x.slice.eval(s, dot)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	v = indirectInterface(v)
+	if v.Kind() != reflect.Slice || x.i < 0 || x.i >= v.Len() {
+		return v, errSlow
+	}
+	return v.Index(x.i), nil
+}
+
+// eqConstExpr is eq of a value and a constant, a string or (integer) a
+// signed integer, as compare does it.
+type eqConstExpr struct {
+	x       expr
+	integer bool
+	str     string
+	n       int64
+}
+
+func (e *eqConstExpr) eval(s *state, dot reflect.Value) (reflect.Value, error) {
+	v, err := e.x.eval(s, dot)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	v = indirectInterface(v)
+	switch {
+	case e.integer && isInt(v):
+		return reflect.ValueOf(v.Int() == e.n), nil
+	case !e.integer && v.Kind() == reflect.String:
+		return reflect.ValueOf(v.String() == e.str), nil
+	}
+	return reflect.Value{}, errSlow
+}
+
 // compare is eq, ne, lt, le, gt or ge on values of one basic kind: strings,
 // booleans (eq and ne) and signed integers; anything else is left to the
 // templates.

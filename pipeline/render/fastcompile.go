@@ -630,11 +630,17 @@ func (c *compiler) function(name string, argNodes []parse.Node, dot reflect.Type
 		default:
 			return nil, nil, errUnsupported
 		}
+		if k, ok := args[1].(constExpr); ok && final == nil && k.v.Kind() == reflect.Int && t.Kind() == reflect.Slice {
+			return &indexConstExpr{slice: args[0], i: int(k.v.Int())}, t.Elem(), nil
+		}
 		call.fn = builtinIndex
 		return call, t.Elem(), nil
 	case "eq", "ne", "lt", "le", "gt", "ge":
 		if n < 2 || name != "eq" && n != 2 {
 			return nil, nil, errUnsupported
+		}
+		if x := eqConst(args, types, final); x != nil && name == "eq" {
+			return x, boolType, nil
 		}
 		call.fn = compare(name)
 		return call, boolType, nil
@@ -646,6 +652,37 @@ func (c *compiler) function(name string, argNodes []parse.Node, dot reflect.Type
 		return call, stringType, nil
 	}
 	return nil, nil, errUnsupported
+}
+
+// eqConst returns eq of a value and a constant, both strings or both
+// signed integers by their static types, as a comparison with the
+// constant (eqConstExpr); nil for anything else.
+func eqConst(args []expr, types []reflect.Type, final expr) expr {
+	if len(args) != 2 || final != nil {
+		return nil
+	}
+	for i, j := range []int{1, 0} {
+		k, ok := args[j].(constExpr)
+		if !ok || args[i] == nil || types[i] == nil {
+			continue
+		}
+		switch {
+		case k.v.Kind() == reflect.String && types[i].Kind() == reflect.String:
+			return &eqConstExpr{x: args[i], str: k.v.String()}
+		case isInt(k.v) && intKind(types[i]):
+			return &eqConstExpr{x: args[i], integer: true, n: k.v.Int()}
+		}
+	}
+	return nil
+}
+
+// intKind reports whether t is a signed integer type.
+func intKind(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return true
+	}
+	return false
 }
 
 // userFunction compiles a call of a function of the engine's FuncMap.

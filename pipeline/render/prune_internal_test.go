@@ -178,3 +178,55 @@ func TestSureExpr(t *testing.T) {
 		}
 	}
 }
+
+// TestConstExprs checks eq with a constant (eqConstExpr) and index with
+// a constant (indexConstExpr) against the builtins they stand for,
+// compare and builtinIndex: the same value, or both leave the message to
+// the templates.
+func TestConstExprs(t *testing.T) {
+	type label string
+	var nilSlice []int
+	values := []any{0, 1, -1, int8(1), int64(1) << 40, "", "gold", "Gold", label("gold"), true, 1.0, uint(1), nil, []int{1}}
+	consts := []any{0, 1, int64(1) << 40, "gold", ""}
+	same := func(t *testing.T, what string, got, want reflect.Value, gotErr, wantErr error) {
+		t.Helper()
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("%s: error %v, the builtin's %v", what, gotErr, wantErr)
+			return
+		}
+		if gotErr == nil && (got.IsValid() != want.IsValid() || got.IsValid() && !reflect.DeepEqual(got.Interface(), want.Interface())) {
+			t.Errorf("%s = %v, the builtin's %v", what, got, want)
+		}
+	}
+	eq := compare("eq")
+	for _, v := range values {
+		for _, k := range consts {
+			val := constExpr{reflect.ValueOf(v)}
+			if v == nil {
+				val = constExpr{reflect.Value{}}
+			}
+			x := eqConst([]expr{val, constExpr{reflect.ValueOf(k)}}, []reflect.Type{reflect.TypeOf(v), reflect.TypeOf(k)}, nil)
+			if x == nil {
+				continue // not a string or an integer with one
+			}
+			got, gotErr := x.eval(nil, reflect.Value{})
+			want, wantErr := eq(nil, reflect.Value{}, []expr{val, constExpr{reflect.ValueOf(k)}})
+			same(t, fmt.Sprintf("eq %#v %#v", v, k), got, want, gotErr, wantErr)
+		}
+	}
+	// A value of type any, which a constant-typed comparison never gets.
+	if eqConst([]expr{dotExpr{}, constExpr{reflect.ValueOf(1)}}, []reflect.Type{anyType, intType}, nil) != nil {
+		t.Error("eq of a value of type any with a constant was specialized")
+	}
+	if eqConst([]expr{dotExpr{}, constExpr{reflect.ValueOf(1)}}, []reflect.Type{intType, intType}, dotExpr{}) != nil {
+		t.Error("eq with a piped value was specialized")
+	}
+	for _, slice := range []any{[]int{4, 5, 6}, nilSlice, []string{"a"}} {
+		for _, i := range []int{-1, 0, 1, 2, 3} {
+			x := &indexConstExpr{slice: constExpr{reflect.ValueOf(slice)}, i: i}
+			got, gotErr := x.eval(nil, reflect.Value{})
+			want, wantErr := builtinIndex(nil, reflect.Value{}, []expr{constExpr{reflect.ValueOf(slice)}, constExpr{reflect.ValueOf(i)}})
+			same(t, fmt.Sprintf("index %#v %d", slice, i), got, want, gotErr, wantErr)
+		}
+	}
+}

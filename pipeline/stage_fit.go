@@ -76,65 +76,79 @@ func (r *run) fitChecker() *fit.Checker {
 // misfit messages over the campaign's [fit] budget fails the run once
 // every stage is done (checkFit).
 func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing) (fitted, error) {
-	byID := make(map[string]*render.Newsletter, len(ns))
 	variantAt := make(map[string]int, len(ns))
 	for i, n := range ns {
-		byID[n.Variant.ID], variantAt[n.Variant.ID] = n, i
+		variantAt[n.Variant.ID] = i
 	}
 	checker := r.fitChecker()
 	// A message's subject comes from one of its variant's blocks.
-	subjectBlocks := make(map[string][]string, len(ns))
-	for _, n := range ns {
+	subjectBlocks := make([][]string, len(ns))
+	for i, n := range ns {
 		ids := slices.Clone(n.Variant.Blocks)
 		for _, c := range n.Variant.Subjects {
 			ids = append(ids, c.Block)
 		}
-		subjectBlocks[n.Variant.ID] = ids
+		subjectBlocks[i] = ids
 	}
 	rep := FitReport{Budget: r.fitBudget(), Rules: map[string]int{}, Variants: make([]FitVariant, len(ns))}
 	for i, n := range ns {
 		rep.Variants[i] = FitVariant{Variant: n.Variant.ID, Rules: map[string]int{}}
 	}
 	// Each message's misfits, by its place in the list, so that the
-	// examples come in input order whatever the workers' order.
+	// examples come in input order whatever the workers' order, and
+	// whether it was read: the counts are made once every message is.
 	found := make([][]fit.Misfit, len(ml.list))
-	order, err := byNewsletter(ml.list, variantAt)
+	read := make([]bool, len(ml.list))
+	order, at, err := byNewsletter(ml.list, variantAt)
 	if err != nil {
 		return fitted{}, err
 	}
-	var mu sync.Mutex
 	progress := r.meter("fit", "messages", int64(len(ml.list)))
 	defer progress.close()
 	// Each message is read once: the room of its recipient's merge
 	// fields and of its parts is used again, and each worker remembers
 	// the sentences it has read, as a newsletter's messages share most of
-	// theirs. A million messages then leave next to no garbage.
+	// theirs. A million messages then leave next to no garbage. A worker
+	// takes fitBatch messages at a time, one after the other in the
+	// order of the plan: the two workers do not take turns at the
+	// messages of one newsletter.
 	type auditRoom struct {
 		recipient recipientRoom
 		message   render.Message
 		memory    fit.Memory
 	}
 	rooms := sync.Pool{New: func() any { return new(auditRoom) }}
-	err = workers.Each(ctx, len(order), func(k int) error {
-		defer progress.Add(1)
-		i := order[k]
-		m := ml.list[i]
-		n := byID[m.variant]
+	batches := (len(order) + fitBatch - 1) / fitBatch
+	err = workers.Each(ctx, batches, func(b int) error {
 		room := rooms.Get().(*auditRoom)
 		defer rooms.Put(room)
-		rc := r.recipientIn(&room.recipient, m.profile)
-		// The audit reads only the block rows of the HTML part: the
-		// newsletter lists them without writing it, where it can.
-		msg, rows, err := n.AuditInto(&room.message, rc, fitUnsubscribe)
-		if err != nil {
-			// The outbox refuses and lists what cannot be written.
-			return nil
+		batch := order[b*fitBatch : min(len(order), (b+1)*fitBatch)]
+		defer progress.Add(int64(len(batch)))
+		for _, i := range batch {
+			m := ml.list[i]
+			n := ns[at[i]]
+			rc := r.recipientIn(&room.recipient, m.profile)
+			// The audit reads only the block rows of the HTML part: the
+			// newsletter lists them without writing it, where it can.
+			msg, rows, err := n.AuditInto(&room.message, rc, fitUnsubscribe)
+			if err != nil {
+				// The outbox refuses and lists what cannot be written.
+				continue
+			}
+			found[i] = checker.CheckWith(&room.memory, fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Locale: rc.Locale, Attrs: rc.Attrs, Spending: rc.Spending},
+				fit.Message{Subject: msg.Subject, HTML: msg.HTML, Rows: rows, Text: msg.Text, Blocks: subjectBlocks[at[i]]})
+			read[i] = true
 		}
-		misfits := checker.CheckWith(&room.memory, fit.Reader{ID: rc.ID, Tier: rc.Tier, Relationship: rc.Relationship, Locale: rc.Locale, Attrs: rc.Attrs, Spending: rc.Spending},
-			fit.Message{Subject: msg.Subject, HTML: msg.HTML, Rows: rows, Text: msg.Text, Blocks: subjectBlocks[m.variant]})
-		mu.Lock()
-		found[i] = misfits
-		v := &rep.Variants[variantAt[m.variant]]
+		return nil
+	})
+	if err != nil {
+		return fitted{}, err
+	}
+	for i, misfits := range found {
+		if !read[i] {
+			continue
+		}
+		v := &rep.Variants[at[i]]
 		v.Checked++
 		rep.Checked++
 		if len(misfits) > 0 {
@@ -145,11 +159,6 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 			v.Rules[f.Rule]++
 			rep.Rules[f.Rule]++
 		}
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		return fitted{}, err
 	}
 	shown := map[string]int{}
 	for i, misfits := range found {
@@ -172,19 +181,22 @@ func (r *run) fitAudit(ctx context.Context, ns []*render.Newsletter, ml *mailing
 	return fitted{Checked: rep.Checked, Misfit: rep.Misfit}, nil
 }
 
+// fitBatch is how many messages an audit worker takes at a time.
+const fitBatch = 64
+
 // byNewsletter returns the indexes of list grouped by newsletter, in the
 // order of the plan and, within one, in list order: the audit personalizes
 // each newsletter's messages one after the other, while its programs are
 // in the processor's caches. A million messages taken in list order, each
 // from another of 1,349 newsletters, spend most of their time waiting on
-// memory.
-func byNewsletter(list []mailable, variantAt map[string]int) ([]int, error) {
-	at := make([]int32, len(list))
+// memory. at is the newsletter of each message, its index in the plan.
+func byNewsletter(list []mailable, variantAt map[string]int) (order []int, at []int32, err error) {
+	at = make([]int32, len(list))
 	start := make([]int, len(variantAt)+1)
 	for i, m := range list {
 		v, ok := variantAt[m.variant]
 		if !ok {
-			return nil, fmt.Errorf("fit: cardholder %s: variant %s is not in the plan", m.profile.ID, m.variant)
+			return nil, nil, fmt.Errorf("fit: cardholder %s: variant %s is not in the plan", m.profile.ID, m.variant)
 		}
 		at[i] = int32(v)
 		start[v+1]++
@@ -192,12 +204,12 @@ func byNewsletter(list []mailable, variantAt map[string]int) ([]int, error) {
 	for v := 1; v < len(start); v++ {
 		start[v] += start[v-1]
 	}
-	order := make([]int, len(list))
+	order = make([]int, len(list))
 	for i, v := range at {
 		order[start[v]] = i
 		start[v]++
 	}
-	return order, nil
+	return order, at, nil
 }
 
 // ErrFit is wrapped by the error of a run whose messages say something

@@ -75,6 +75,24 @@ type program struct {
 	// listRows, when not nil, lists the rows as an execution of the
 	// program that writes rows only does, with fewer steps (pruneRows).
 	listRows *program
+	// fixed, when not nil, is the line (state.line) of a program of
+	// static text alone, the same for every recipient (fixLine).
+	fixed *string
+}
+
+// fixLine sets p.fixed when p is static text alone: a subject line or a
+// preheader without a recipient's value.
+func (p *program) fixLine() {
+	var b []byte
+	for _, st := range p.steps {
+		t, ok := st.(textStep)
+		if !ok {
+			return
+		}
+		b = append(b, t...)
+	}
+	line := strings.TrimSpace(string(b))
+	p.fixed = &line
 }
 
 // run executes the program on dot, appending to buf.
@@ -172,6 +190,9 @@ func (s *state) runInto(p *program, dot reflect.Value, buf []byte) ([]byte, erro
 
 // line runs p on dot and returns its output trimmed, as a subject.
 func (s *state) line(p *program, dot reflect.Value) (string, error) {
+	if p.fixed != nil {
+		return *p.fixed, nil
+	}
 	b, err := s.runInto(p, dot, s.scratch[:0])
 	s.scratch = b
 	return strings.TrimSpace(string(b)), err

@@ -230,3 +230,39 @@ func TestConstExprs(t *testing.T) {
 		}
 	}
 }
+
+// TestFixLine checks the line of a subject or preheader of static text
+// alone against what state.line writes running it.
+func TestFixLine(t *testing.T) {
+	for _, steps := range [][]step{
+		{textStep("  Fly further "), textStep("on your points\n")},
+		{},
+		{textStep(" ")},
+		{textStep("Hello "), &actionStep{value: dotExpr{}, mode: outText}},
+	} {
+		p := &program{steps: steps}
+		s := &state{}
+		want, err := s.line(p, reflect.ValueOf("Ann"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.fixLine()
+		static := true
+		for _, st := range steps {
+			_, isText := st.(textStep)
+			static = static && isText
+		}
+		if !static {
+			if p.fixed != nil {
+				t.Errorf("%v: a line with a value was fixed", steps)
+			}
+			continue
+		}
+		if p.fixed == nil {
+			t.Fatalf("%v: static text alone was not fixed", steps)
+		}
+		if got, _ := s.line(p, reflect.Value{}); got != want {
+			t.Errorf("%v: fixed line %q, the program writes %q", steps, got, want)
+		}
+	}
+}

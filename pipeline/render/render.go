@@ -949,6 +949,8 @@ func (n *Newsletter) compileFast(tp *parsedTemplates, want *Message) *fastNewsle
 		if err != nil {
 			return nil
 		}
+		sp.fixLine()
+		pp.fixLine()
 		f.subjects, f.preheaders = append(f.subjects, sp), append(f.preheaders, pp)
 	}
 	// The parts are about want's size.

@@ -3,11 +3,12 @@ package render
 // The AVX2 kernel of tidyText's scan.
 //
 // tidyScanAVX2 (tidy_amd64.s) compares 32 bytes at a time with a line
-// feed (VPCMPEQB, VPMOVMSKB), and looks at the one or two bytes before
-// each line feed it finds, a line's worth of bytes apart, for one that
-// tidyText changes. It reads only whole vectors inside the bytes it is
-// given; the last bytes, fewer than 32, and CPUs without AVX2 are left to
-// tidyScanGo, which finds the same line feed.
+// feed, and the bytes one and two before them with a space, a tab, a
+// carriage return and a line feed (VPCMPEQB), and stops at the first
+// vector with a line feed that tidyText changes (VPMOVMSKB). It reads only
+// whole vectors inside the bytes it is given; the last bytes, fewer than
+// 32, and CPUs without AVX2 are left to tidyScanGo, which finds the same
+// line feed.
 
 import "golang.org/x/sys/cpu"
 

@@ -1,58 +1,65 @@
 #include "textflag.h"
 
-// A line feed in every byte.
+// A line feed, a space, a tab and a carriage return, each in every byte of
+// a vector.
 DATA lineFeeds<>+0x00(SB)/8, $0x0a0a0a0a0a0a0a0a
 DATA lineFeeds<>+0x08(SB)/8, $0x0a0a0a0a0a0a0a0a
 DATA lineFeeds<>+0x10(SB)/8, $0x0a0a0a0a0a0a0a0a
 DATA lineFeeds<>+0x18(SB)/8, $0x0a0a0a0a0a0a0a0a
 GLOBL lineFeeds<>(SB), RODATA|NOPTR, $32
+DATA spaces<>+0x00(SB)/8, $0x2020202020202020
+DATA spaces<>+0x08(SB)/8, $0x2020202020202020
+DATA spaces<>+0x10(SB)/8, $0x2020202020202020
+DATA spaces<>+0x18(SB)/8, $0x2020202020202020
+GLOBL spaces<>(SB), RODATA|NOPTR, $32
+DATA tabs<>+0x00(SB)/8, $0x0909090909090909
+DATA tabs<>+0x08(SB)/8, $0x0909090909090909
+DATA tabs<>+0x10(SB)/8, $0x0909090909090909
+DATA tabs<>+0x18(SB)/8, $0x0909090909090909
+GLOBL tabs<>(SB), RODATA|NOPTR, $32
+DATA returns<>+0x00(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA returns<>+0x08(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA returns<>+0x10(SB)/8, $0x0d0d0d0d0d0d0d0d
+DATA returns<>+0x18(SB)/8, $0x0d0d0d0d0d0d0d0d
+GLOBL returns<>(SB), RODATA|NOPTR, $32
 
 // func tidyScanAVX2(p *byte, n int) int
 TEXT ·tidyScanAVX2(SB), NOSPLIT, $0-24
 	MOVQ    p+0(FP), SI
 	MOVQ    n+8(FP), DX
 	VMOVDQU lineFeeds<>(SB), Y10
+	VMOVDQU spaces<>(SB), Y11
+	VMOVDQU tabs<>(SB), Y12
+	VMOVDQU returns<>(SB), Y13
 	MOVQ    $2, AX // i
 
 loop:
 	LEAQ      32(AX), CX
 	CMPQ      CX, DX
 	JA        done
-	VMOVDQU   (SI)(AX*1), Y0
-	VPCMPEQB  Y10, Y0, Y1
-	VPMOVMSKB Y1, BX // the line feeds of p[i:i+32]
+	VMOVDQU   (SI)(AX*1), Y0   // p[i:i+32]
+	VMOVDQU   -1(SI)(AX*1), Y1 // the byte before each
+	VMOVDQU   -2(SI)(AX*1), Y2 // and the one before that
+	VPCMPEQB  Y10, Y0, Y3      // line feeds
+	VPCMPEQB  Y11, Y1, Y4      // after a space,
+	VPCMPEQB  Y12, Y1, Y5      // a tab
+	VPOR      Y5, Y4, Y4
+	VPCMPEQB  Y13, Y1, Y5      // or a carriage return,
+	VPOR      Y5, Y4, Y4
+	VPCMPEQB  Y10, Y1, Y5      // or two line feeds
+	VPCMPEQB  Y10, Y2, Y6
+	VPAND     Y6, Y5, Y5
+	VPOR      Y5, Y4, Y4
+	VPAND     Y3, Y4, Y4
+	VPMOVMSKB Y4, BX
 	TESTL     BX, BX
-	JNZ       feeds
-
-next:
-	MOVQ CX, AX
-	JMP  loop
-
-	// Each line feed, in order: the byte before it, and the one before
-	// that.
-feeds:
-	BSFL    BX, R8
-	LEAQ    (AX)(R8*1), R9
-	MOVBLZX -1(SI)(R9*1), R10
-	CMPB    R10, $0x20
-	JEQ     found
-	CMPB    R10, $0x09
-	JEQ     found
-	CMPB    R10, $0x0d
-	JEQ     found
-	CMPB    R10, $0x0a
-	JNE     clear
-	CMPB    -2(SI)(R9*1), $0x0a
-	JEQ     found
-
-clear:
-	LEAL -1(BX), R10
-	ANDL R10, BX
-	JNZ  feeds
-	JMP  next
+	JNZ       found
+	MOVQ      CX, AX
+	JMP       loop
 
 found:
-	MOVQ R9, AX
+	BSFL BX, BX
+	ADDQ BX, AX
 
 done:
 	VZEROUPPER

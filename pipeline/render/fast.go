@@ -706,6 +706,31 @@ func (x *indexConstExpr) eval(s *state, dot reflect.Value) (reflect.Value, error
 	return v.Index(x.i), nil
 }
 
+// keyConstExpr is index of a map[string]string and a constant key, as
+// builtinIndex does it: the value, or "" for a missing key.
+type keyConstExpr struct {
+	m   expr
+	key string
+}
+
+var mapStringString = reflect.TypeFor[map[string]string]()
+
+func (x *keyConstExpr) eval(s *state, dot reflect.Value) (reflect.Value, error) {
+	v, err := x.m.eval(s, dot)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	v = indirectInterface(v)
+	if !v.IsValid() || v.Type() != mapStringString {
+		return v, errSlow
+	}
+	str := v.Interface().(map[string]string)[x.key]
+	if str == "" {
+		return reflect.Zero(stringType), nil
+	}
+	return reflect.ValueOf(str), nil
+}
+
 // eqConstExpr is eq of a value and a constant, a string or (integer) a
 // signed integer, as compare does it.
 type eqConstExpr struct {

@@ -633,6 +633,9 @@ func (c *compiler) function(name string, argNodes []parse.Node, dot reflect.Type
 		if k, ok := args[1].(constExpr); ok && final == nil && k.v.Kind() == reflect.Int && t.Kind() == reflect.Slice {
 			return &indexConstExpr{slice: args[0], i: int(k.v.Int())}, t.Elem(), nil
 		}
+		if k, ok := args[1].(constExpr); ok && final == nil && k.v.Type() == stringType && t == mapStringString {
+			return &keyConstExpr{m: args[0], key: k.v.String()}, stringType, nil
+		}
 		call.fn = builtinIndex
 		return call, t.Elem(), nil
 	case "eq", "ne", "lt", "le", "gt", "ge":

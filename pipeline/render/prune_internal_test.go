@@ -180,9 +180,9 @@ func TestSureExpr(t *testing.T) {
 }
 
 // TestConstExprs checks eq with a constant (eqConstExpr) and index with
-// a constant (indexConstExpr) against the builtins they stand for,
-// compare and builtinIndex: the same value, or both leave the message to
-// the templates.
+// a constant (indexConstExpr, keyConstExpr) against the builtins they
+// stand for, compare and builtinIndex: the same value, or both leave the
+// message to the templates.
 func TestConstExprs(t *testing.T) {
 	type label string
 	var nilSlice []int
@@ -220,6 +220,18 @@ func TestConstExprs(t *testing.T) {
 	}
 	if eqConst([]expr{dotExpr{}, constExpr{reflect.ValueOf(1)}}, []reflect.Type{intType, intType}, dotExpr{}) != nil {
 		t.Error("eq with a piped value was specialized")
+	}
+	var nilMap map[string]string
+	for _, m := range []any{map[string]string{"a": "x", "b": ""}, nilMap, map[string]string{}} {
+		for _, k := range []string{"a", "b", "c", ""} {
+			x := &keyConstExpr{m: constExpr{reflect.ValueOf(m)}, key: k}
+			got, gotErr := x.eval(nil, reflect.Value{})
+			want, wantErr := builtinIndex(nil, reflect.Value{}, []expr{constExpr{reflect.ValueOf(m)}, constExpr{reflect.ValueOf(k)}})
+			same(t, fmt.Sprintf("index %#v %q", m, k), got, want, gotErr, wantErr)
+			if got.Type() != want.Type() {
+				t.Errorf("index %#v %q: a %v, the builtin's %v", m, k, got.Type(), want.Type())
+			}
+		}
 	}
 	for _, slice := range []any{[]int{4, 5, 6}, nilSlice, []string{"a"}} {
 		for _, i := range []int{-1, 0, 1, 2, 3} {

@@ -56,6 +56,7 @@ func seedPlusPlusFiltered(ctx context.Context, m matrix, k int, seed uint64, wor
 	)
 	if filter {
 		f32 = newSeed32(m)
+		f32.slices = make([][]float32, chunks)
 	} else {
 		rows = newBlocks(dim, m.rows)
 		for i := range m.rows {
@@ -129,21 +130,13 @@ func seedPlusPlusFiltered(ctx context.Context, m matrix, k int, seed uint64, wor
 			err := m.forChunks(ctx, 0, chunks, workers, func(ch, lo, hi int) {
 				pot := potential[ch*trials : (ch+1)*trials]
 				clear(pot)
+				qs := f32.slice(ch, trials)
 				for from := lo; from < hi; from += seedSliceRows {
 					to := min(from+seedSliceRows, hi)
-					for t, i := range candidates {
-						c := m.row(i)
-						q := f32.dists(f32.cands[t], from, to)
-						var w float64
-						for r := from; r < to; r++ {
-							v := minDist[r]
-							if q[r-from] <= f32.limit[r] {
-								v = min(v, sqDist1(c, m.row(r)))
-							}
-							w += v
-						}
-						pot[t] += w
+					for t := range candidates {
+						f32.distsInto(f32.cands[t], from, to, qs[t*seedSliceRows:(t+1)*seedSliceRows])
 					}
+					f32.potentials(m, candidates, minDist, qs, from, to, pot)
 				}
 			})
 			if err != nil {
@@ -328,6 +321,7 @@ type seed32 struct {
 	q      []float32   // rows.n*lanes32: the float32 distances of the pass, by row
 	limit  []float32   // rows: see above; +Inf while a row has no centroid
 	cands  [][]float32 // the candidates in float32
+	slices [][]float32 // one per chunk of the matrix: see slice
 	err    err32
 	rowErr float64 // the error of the float32 distance of any two rows
 	rho    float64 // the slacks of boundedAssigner.upperBound
@@ -368,6 +362,80 @@ func (f *seed32) dists(c []float32, lo, hi int) []float32 {
 	q := f.q[first*lanes32 : end*lanes32]
 	f.rows.distList(c, f.index[first:end], q)
 	return q[:hi-lo]
+}
+
+// slice returns chunk ch's room for the float32 distances of trials
+// candidates to a slice of seedSliceRows rows, candidate t's at
+// t*seedSliceRows. Only chunk ch's goroutine may call it.
+func (f *seed32) slice(ch, trials int) []float32 {
+	if len(f.slices[ch]) < trials*seedSliceRows {
+		f.slices[ch] = make([]float32, trials*seedSliceRows)
+	}
+	return f.slices[ch][:trials*seedSliceRows]
+}
+
+// distsInto computes the float32 distances between c and the rows [lo,
+// hi), lo a multiple of lanes32 and hi-lo at most seedSliceRows, into q.
+func (f *seed32) distsInto(c []float32, lo, hi int, q []float32) {
+	first, end := lo/lanes32, (hi+lanes32-1)/lanes32
+	f.rows.distList(c, f.index[first:end], q[:(end-first)*lanes32])
+}
+
+// potentials adds to pot[t], for each candidate t, the sum over the rows
+// [from, to) of the squared distance to the nearest centroid were
+// candidate t taken: minDist unless the candidate's float32 distance, in
+// qs[t*seedSliceRows:], cannot rule it out, and then the smaller of
+// minDist and the candidate's distance. Each candidate's sum adds the
+// rows in order, from 0, and is then added to pot[t], so the sums are
+// the same bits whatever the order of the candidates; four candidates are
+// summed side by side, which keeps the adds' latency out of the way.
+func (f *seed32) potentials(m matrix, candidates []int, minDist []float64, qs []float32, from, to int, pot []float64) {
+	n := to - from
+	md, lim := minDist[from:to], f.limit[from:to]
+	t := 0
+	for ; t+4 <= len(candidates); t += 4 {
+		q0 := qs[t*seedSliceRows : t*seedSliceRows+n]
+		q1 := qs[(t+1)*seedSliceRows : (t+1)*seedSliceRows+n]
+		q2 := qs[(t+2)*seedSliceRows : (t+2)*seedSliceRows+n]
+		q3 := qs[(t+3)*seedSliceRows : (t+3)*seedSliceRows+n]
+		var w0, w1, w2, w3 float64
+		for r := range n {
+			d, l := md[r], lim[r]
+			v0, v1, v2, v3 := d, d, d, d
+			if q0[r] <= l {
+				v0 = min(d, sqDist1(m.row(candidates[t]), m.row(from+r)))
+			}
+			if q1[r] <= l {
+				v1 = min(d, sqDist1(m.row(candidates[t+1]), m.row(from+r)))
+			}
+			if q2[r] <= l {
+				v2 = min(d, sqDist1(m.row(candidates[t+2]), m.row(from+r)))
+			}
+			if q3[r] <= l {
+				v3 = min(d, sqDist1(m.row(candidates[t+3]), m.row(from+r)))
+			}
+			w0 += v0
+			w1 += v1
+			w2 += v2
+			w3 += v3
+		}
+		pot[t] += w0
+		pot[t+1] += w1
+		pot[t+2] += w2
+		pot[t+3] += w3
+	}
+	for ; t < len(candidates); t++ {
+		q := qs[t*seedSliceRows : t*seedSliceRows+n]
+		var w float64
+		for r := range n {
+			v := md[r]
+			if q[r] <= lim[r] {
+				v = min(v, sqDist1(m.row(candidates[t]), m.row(from+r)))
+			}
+			w += v
+		}
+		pot[t] += w
+	}
 }
 
 // limitOf returns a row's limit when its nearest centroid so far is at

@@ -188,3 +188,64 @@ func FuzzTwoDigitYears(f *testing.F) {
 		}
 	})
 }
+
+// isoDay's table gives the day time.Parse gives, for every day of its years
+// and the years either side of them, and says no to every string that is
+// not such a date, which the long way then reads or explains.
+func TestISODay(t *testing.T) {
+	epoch := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	check := func(s string) {
+		t.Helper()
+		got, ok := isoDay([]byte(s))
+		tm, err := time.Parse("2006-01-02", s)
+		inTable := err == nil && tm.Year() >= tableFirstYear && tm.Year() <= tableLastYear && s == tm.Format("2006-01-02")
+		if ok != inTable {
+			t.Fatalf("isoDay(%q): ok %v, want %v (time.Parse: %v)", s, ok, inTable, err)
+		}
+		if want := int32(tm.Sub(epoch).Hours() / 24); ok && got != want {
+			t.Fatalf("isoDay(%q) = %d, want %d", s, got, want)
+		}
+	}
+	for y := tableFirstYear - 3; y <= tableLastYear+3; y++ {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				check(fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+			}
+		}
+	}
+	// Every byte of a valid date replaced by every other.
+	for i := range 10 {
+		for c := range 256 {
+			b := []byte("2024-02-29")
+			b[i] = byte(c)
+			check(string(b))
+		}
+	}
+	for _, s := range []string{"", "2024-02-2", "2024-02-290", "2024/02/29", " 2024-02-29", "2024-2-029"} {
+		check(s)
+	}
+}
+
+// Through dateParser, the fast path and the long way agree.
+func FuzzISODay(f *testing.F) {
+	for _, s := range []string{"2026-10-31", "1900-01-01", "2155-12-31", "2156-01-01", "1899-12-31", "2024-02-30", "0000-01-01", "20a4-01-01"} {
+		f.Add(s)
+	}
+	p, err := newDateParser("iso")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		day, ok := isoDay([]byte(s))
+		if !ok {
+			return
+		}
+		y, m, d := num([]byte(s[0:4])), num([]byte(s[5:7])), num([]byte(s[8:10]))
+		if want := dayNumber(y, m, d); day != want || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+			t.Fatalf("isoDay(%q) = %d, want %d (%d-%d-%d)", s, day, want, y, m, d)
+		}
+		if got, err := p.parse([]byte(s)); err != nil || got != day {
+			t.Fatalf("parse(%q) = %d, %v; isoDay %d", s, got, err, day)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -382,6 +383,9 @@ func (p dateParser) parse(s []byte) (int32, error) {
 	ok := false
 	switch p.kind {
 	case dateISO:
+		if day, ok := isoDay(s); ok {
+			return day, nil
+		}
 		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
 			y, m, d, ok = num(s[0:4]), num(s[5:7]), num(s[8:10]), true
 		}
@@ -487,6 +491,57 @@ func num(b []byte) int {
 	}
 	return n
 }
+
+// isoDay reads the common case of an ISO date, four digits, a dash, two
+// digits, a dash, two digits, of a year from tableFirstYear to
+// tableLastYear: the day number dateParser.parse gives it, by looking the
+// year and the month up. ok is false for anything else, valid or not,
+// which parse reads the long way. Its eight first bytes are checked in
+// one word: every transaction has a date, and most differ from the row
+// before.
+func isoDay(s []byte) (day int32, ok bool) {
+	if len(s) != 10 {
+		return 0, false
+	}
+	w := binary.LittleEndian.Uint64(s[:8])
+	const (
+		dashAt = 0xff<<32 | 0xff<<56 // bytes 4 and 7
+		dashes = '-'<<32 | '-'<<56
+		digits = swarOnes * 0x80 &^ (0x80<<32 | 0x80<<56)
+	)
+	if w&dashAt != dashes || digitBytes(w)&digits != digits || !isDigit(s[8]) || !isDigit(s[9]) {
+		return 0, false
+	}
+	v := w - digits>>7*'0' // the digits' values, the dashes left as they are: no borrow
+	y := int(v&0xff)*1000 + int(v>>8&0xff)*100 + int(v>>16&0xff)*10 + int(v>>24&0xff)
+	m := int(v>>40&0xff)*10 + int(v>>48&0xff)
+	d := int32(s[8]-'0')*10 + int32(s[9]-'0')
+	if y < tableFirstYear || y > tableLastYear || m < 1 || m > 12 {
+		return 0, false
+	}
+	i := (y-tableFirstYear)*12 + m - 1
+	first := monthStarts[i]
+	if d < 1 || d > monthStarts[i+1]-first {
+		return 0, false
+	}
+	return first + d - 1, true
+}
+
+// The years whose months isoDay looks up.
+const (
+	tableFirstYear = 1900
+	tableLastYear  = 2155
+)
+
+// monthStarts holds the day number of the first of each month from
+// January tableFirstYear, and of the month after the last: a month's
+// length is the difference to the next.
+var monthStarts = func() (t [(tableLastYear-tableFirstYear+1)*12 + 1]int32) {
+	for i := range t {
+		t[i] = dayNumber(tableFirstYear+i/12, i%12+1, 1)
+	}
+	return t
+}()
 
 // dayNumber returns the days since 1970-01-01 of a proleptic Gregorian date
 // (Howard Hinnant's days_from_civil).

@@ -232,6 +232,26 @@ func (p amountParser) plain(s []byte) (cents int64, ok bool) {
 // thousands separators grouping them by three when the format has one, and
 // at most two decimals (ErrDecimals when there are more).
 func (p amountParser) number(s []byte) (uint64, error) {
+	// Most amounts: up to thirteen digits, the decimal separator and two
+	// decimals, read without looking for separators.
+	if n := len(s); !p.minor && n >= 4 && n <= 16 && s[n-3] == p.decimal {
+		var v uint64
+		for _, c := range s[:n-3] {
+			if c -= '0'; c > 9 {
+				goto long
+			}
+			v = v*10 + uint64(c)
+		}
+		if d1, d2 := s[n-2]-'0', s[n-1]-'0'; d1 <= 9 && d2 <= 9 {
+			return v*100 + uint64(d1)*10 + uint64(d2), nil
+		}
+	}
+long:
+	return p.numberLong(s)
+}
+
+// numberLong is number without its shortcut.
+func (p amountParser) numberLong(s []byte) (uint64, error) {
 	var v uint64
 	i, digits, group, groups := 0, 0, 0, 0
 	for ; i < len(s); i++ {

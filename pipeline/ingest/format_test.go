@@ -297,3 +297,26 @@ func FuzzReadRates(f *testing.F) {
 		ReadRates(strings.NewReader(s), "r.csv") // must not panic
 	})
 }
+
+// number's shortcut for digits and two decimals reads what the long way
+// reads, in every format.
+func FuzzAmountShortcut(f *testing.F) {
+	for _, s := range []string{"13.99", "0.00", "1234567890123.45", "12345678901234.56", "1,234.56", "12.3", "1.234,56", "12,34", "0a.12", "12.a3", "-1.00", "+1.00", ".12"} {
+		f.Add(s, byte('.'), byte(0), false)
+		f.Add(s, byte(','), byte('.'), false)
+		f.Add(s, byte('.'), byte(','), true)
+	}
+	f.Fuzz(func(t *testing.T, s string, dec, th byte, minor bool) {
+		fm := Format{Decimal: dec, Thousands: th}
+		if fm.Check() != nil {
+			return
+		}
+		p := fm.amountParser()
+		p.minor = minor
+		got, err := p.number([]byte(s))
+		want, werr := p.numberLong([]byte(s))
+		if got != want || !errors.Is(err, werr) || (err == nil) != (werr == nil) {
+			t.Fatalf("number(%q) = %d, %v; the long way %d, %v", s, got, err, want, werr)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -259,4 +260,30 @@ func FuzzAtLeast13Digits(f *testing.F) {
 			t.Fatalf("atLeast13Digits(%q) = %v, want %v", s, got, want)
 		}
 	})
+}
+
+// Every length to 40, with digits, near-digits and bytes with the high bit
+// at every place: the word-wise count is the byte-wise one.
+func TestAtLeast13DigitsLengths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	alphabet := []byte{'0', '9', '/', ':', 'a', ' ', 0x80 | '0', 0xb9}
+	for l := range 41 {
+		b := make([]byte, l)
+		for range 3000 {
+			digits := rng.IntN(3) // mostly digits, or half, or few
+			for i := range b {
+				if rng.IntN(4) > digits {
+					b[i] = '0' + byte(rng.IntN(10))
+				} else {
+					b[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+			}
+			if got, want := atLeast13Digits(b), countDigits(string(b)) >= 13; got != want {
+				t.Fatalf("atLeast13Digits(%q) = %v, want %v", b, got, want)
+			}
+			if got, want := atLeast13Digits(string(b)), countDigits(string(b)) >= 13; got != want {
+				t.Fatalf("atLeast13Digits(string %q) = %v, want %v", b, got, want)
+			}
+		}
+	}
 }

@@ -62,15 +62,24 @@ func MerchantKey(name []byte) uint64 {
 	if len(name) == 0 {
 		return 0
 	}
-	h := uint64(0x9E3779B97F4A7C15) ^ uint64(len(name))
-	for len(name) >= 8 {
-		h = mix(h, lower8(binary.LittleEndian.Uint64(name)))
-		name = name[8:]
+	n := len(name)
+	h := uint64(0x9E3779B97F4A7C15) ^ uint64(n)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		h = mix(h, lower8(binary.LittleEndian.Uint64(name[i:])))
 	}
-	if len(name) > 0 {
-		var tail [8]byte
-		copy(tail[:], name)
-		h = mix(h, lower8(binary.LittleEndian.Uint64(tail[:])))
+	if rest := n - i; rest > 0 {
+		// The last bytes, zero above them: from the word that ends the
+		// name when there is one.
+		var w uint64
+		if n >= 8 {
+			w = binary.LittleEndian.Uint64(name[n-8:]) >> (8 * (8 - rest))
+		} else {
+			var tail [8]byte
+			copy(tail[:], name[i:])
+			w = binary.LittleEndian.Uint64(tail[:])
+		}
+		h = mix(h, lower8(w))
 	}
 	h ^= h >> 33
 	h *= 0xFF51AFD7ED558CCD

@@ -1,6 +1,9 @@
 package ingest
 
-import "testing"
+import (
+	"encoding/binary"
+	"testing"
+)
 
 func TestMerchantKey(t *testing.T) {
 	same := [][]string{
@@ -46,4 +49,52 @@ func BenchmarkMerchantKey(b *testing.B) {
 	for b.Loop() {
 		MerchantKey(name)
 	}
+}
+
+// merchantKeyBytewise is MerchantKey with its last bytes copied into a
+// word, as it first read them: the keys must not change.
+func merchantKeyBytewise(name []byte) uint64 {
+	if len(name) == 0 {
+		return 0
+	}
+	h := uint64(0x9E3779B97F4A7C15) ^ uint64(len(name))
+	for len(name) >= 8 {
+		h = mix(h, lower8(binary.LittleEndian.Uint64(name)))
+		name = name[8:]
+	}
+	if len(name) > 0 {
+		var tail [8]byte
+		copy(tail[:], name)
+		h = mix(h, lower8(binary.LittleEndian.Uint64(tail[:])))
+	}
+	h ^= h >> 33
+	h *= 0xFF51AFD7ED558CCD
+	h ^= h >> 33
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+func TestMerchantKeyWords(t *testing.T) {
+	name := []byte("Brightbyte Software & Sons, Greater Springfield Branch No. 7")
+	for l := range len(name) + 1 {
+		for from := 0; from+l <= len(name) && from < 8; from++ {
+			s := name[from : from+l]
+			if got, want := MerchantKey(s), merchantKeyBytewise(s); got != want {
+				t.Fatalf("MerchantKey(%q) = %#x, want %#x", s, got, want)
+			}
+		}
+	}
+}
+
+func FuzzMerchantKey(f *testing.F) {
+	for _, s := range []string{"", "a", "Olive & Thyme", "HopRide Taxi", "Brightbyte Software", "CAFÉ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := MerchantKey([]byte(s)), merchantKeyBytewise([]byte(s)); got != want {
+			t.Fatalf("MerchantKey(%q) = %#x, want %#x", s, got, want)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"net/mail"
 	"strings"
@@ -185,6 +186,19 @@ func plainEmail(s string) bool {
 
 // parseChannelBytes reads a channel without converting the bytes.
 func parseChannelBytes(b []byte) (Channel, error) {
+	if n := len(b); n > 0 && n <= 8 {
+		// The names of eight bytes or fewer, compared as one word with
+		// its letters folded to lower case and its length.
+		var t [8]byte
+		copy(t[:], b)
+		switch w := lower8(binary.LittleEndian.Uint64(t[:])); {
+		case n == 6 && w == wordOnline:
+			return ChannelOnline, nil
+		case n == 8 && (w == wordInUStore || w == wordInStore), n == 7 && w == wordInstore, n == 3 && w == wordPOS:
+			return ChannelInStore, nil
+		}
+		return ChannelUnknown, ErrNotChannel
+	}
 	switch {
 	case len(b) == 0:
 		return ChannelUnknown, nil
@@ -194,6 +208,22 @@ func parseChannelBytes(b []byte) (Channel, error) {
 		return ChannelInStore, nil
 	}
 	return ChannelUnknown, ErrNotChannel
+}
+
+// The channel names of eight bytes or fewer as parseChannelBytes reads
+// them, a word with the first byte lowest.
+var (
+	wordOnline   = channelWord("online")
+	wordInUStore = channelWord("in_store")
+	wordInStore  = channelWord("in store")
+	wordInstore  = channelWord("instore")
+	wordPOS      = channelWord("pos")
+)
+
+func channelWord(s string) uint64 {
+	var t [8]byte
+	copy(t[:], s)
+	return binary.LittleEndian.Uint64(t[:])
 }
 
 // bytesEqualFold compares ASCII b with lower-case s, ignoring case.

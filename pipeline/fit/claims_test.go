@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -107,4 +108,32 @@ func FuzzCollapseSpaces(f *testing.F) {
 			t.Errorf("collapseSpaces(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// Long generated texts, their sentences longer than the kernels' vectors:
+// claims finds what the reference finds, with the AVX2 kernels where the
+// CPU has them and with the Go code alone.
+func TestClaimsGenerated(t *testing.T) {
+	words := []string{"you", "spent", "spending", "Spend", "on", "Dining", "e.g.", "3.5", "ok!", "why?", "end.", "x.y", "\n", "\n\n", "\n\n\n", "  ", "\u00a0", "café", "spen."}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 3000 {
+		var b strings.Builder
+		for n := rng.IntN(120); n > 0; n-- {
+			b.WriteString(words[rng.IntN(len(words))])
+			if rng.IntN(3) > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		text := []byte(b.String())
+		want := claimsBySentences(text)
+		for _, avx := range []bool{useAVX2, false} {
+			was := useAVX2
+			useAVX2 = avx
+			got := claims(text)
+			useAVX2 = was
+			if !slices.Equal(got, want) {
+				t.Fatalf("AVX2 %v: claims(%q) = %q, want %q", avx, text, got, want)
+			}
+		}
+	}
 }

@@ -430,15 +430,24 @@ func eachClaim(text []byte, f func(raw []byte)) {
 		// last claim did (start) at the latest: after a word that ends
 		// one, or at a paragraph break.
 		from := start
-		for k := i - 1; k > start; k-- {
-			if c := text[k-1]; c == '\n' && text[k] == '\n' || stops[c] == stopSentence && isSpaceAt(text, k) {
-				from = k
+		for end := i - 1; end > start; {
+			p := lastStop(text[start:end])
+			if p < 0 {
 				break
 			}
+			p += start
+			if c := text[p]; c == '\n' && text[p+1] == '\n' || stops[c] == stopSentence && isSpaceAt(text, p+1) {
+				from = p + 1
+				break
+			}
+			end = p
 		}
 		to := len(text)
 	forward:
-		for j := i; j < len(text); j++ {
+		for j := i; ; j++ {
+			if j = nextStop(text, j); j < 0 {
+				break
+			}
 			switch stops[text[j]] {
 			case stopSentence:
 				if j+1 == len(text) || isSpaceAt(text, j+1) {
@@ -455,6 +464,33 @@ func eachClaim(text []byte, f func(raw []byte)) {
 		f(text[from:to])
 		start = to
 	}
+}
+
+// nextStop returns the index of the first byte of b from b[from] on that
+// eachClaim stops at, -1 for none: with the AVX2 kernel where the CPU has
+// it, then byte by byte.
+func nextStop(b []byte, from int) int {
+	for i := from + indexStopArch(b[from:]); i < len(b); i++ {
+		if stops[b[i]] != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastStop returns the index of the last byte of b that eachClaim stops
+// at, -1 for none.
+func lastStop(b []byte) int {
+	i := lastStopArch(b)
+	if i >= 0 {
+		return i
+	}
+	for i = -1 - i - 1; i >= 0; i-- {
+		if stops[b[i]] != 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // stops marks the bytes eachClaim stops at: those that end a sentence

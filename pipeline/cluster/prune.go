@@ -366,10 +366,13 @@ func down32(v float64) float32 {
 		return math.MaxFloat32
 	}
 	f := float32(v)
+	// Rounded up, f > v > 0: the float32 below it, towards 0, is the one
+	// whose bits are one less (math.Nextafter32(f, 0)), without a branch.
+	var up uint32
 	if float64(f) > v {
-		f = math.Nextafter32(f, 0)
+		up = 1
 	}
-	return f
+	return math.Float32frombits(math.Float32bits(f) - up)
 }
 
 func (a *boundedAssigner) prepare(centroids []float64) {

@@ -234,6 +234,30 @@ func TestDown32(t *testing.T) {
 			t.Errorf("down32(%g) = %g, not the largest float32 below", v, f)
 		}
 	}
+	// Against math.Nextafter32, on values of every exponent a float32
+	// has and around it, float32 values themselves and their neighbours.
+	rng := rand.New(rand.NewPCG(32, 32))
+	for range 200_000 {
+		v := math.Ldexp(rng.Float64()+0.5, rng.IntN(300)-170)
+		switch rng.IntN(3) {
+		case 0:
+			v = float64(float32(v))
+		case 1:
+			v = math.Nextafter(float64(float32(v)), 0)
+		}
+		want := float32(0)
+		switch {
+		case v >= math.MaxFloat32:
+			want = math.MaxFloat32
+		case v > 0:
+			if want = float32(v); float64(want) > v {
+				want = math.Nextafter32(want, 0)
+			}
+		}
+		if got := down32(v); got != want {
+			t.Fatalf("down32(%g) = %g, want %g", v, got, want)
+		}
+	}
 }
 
 // TestSeedFilterExact checks that k-means++ picks the same centroids, bit

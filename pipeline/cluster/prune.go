@@ -76,6 +76,11 @@ type boundedAssigner struct {
 	prev      []float64 // k*dim: the previous pass's centroids
 	centroids []float64 // k*dim: this pass's centroids
 	sepLow    []float64 // k: lower bound on the distance to the nearest other centroid
+	// sepGroup holds, for each centroid and group (at j*groups+g), a
+	// lower bound on the distance from the centroid to the group's other
+	// centroids: a row near a centroid is no nearer to centroids far
+	// from it (searchFresh).
+	sepGroup []float64
 	// cum holds, for each of the last boundRing passes t (at t%boundRing),
 	// groups+1 running sums of upper bounds on movements: per group of
 	// its largest movement, and last, of the largest of all.
@@ -138,6 +143,7 @@ func newBoundedAssigner(ctx context.Context, m matrix, k int, centroids []float6
 		end:      make([]int, groups),
 		prev:     make([]float64, k*m.dim),
 		sepLow:   make([]float64, k),
+		sepGroup: make([]float64, k*groups),
 		cum:      make([]float64, boundRing*(groups+1)),
 		since:    make([]float64, boundRing*(groups+1)),
 		since32:  make([]float32, boundRing*(groups+1)),
@@ -444,17 +450,22 @@ func (a *boundedAssigner) prepare(centroids []float64) {
 	wg.Wait()
 }
 
-// separation sets sepLow for centroids [lo, hi).
+// separation sets sepLow and sepGroup for centroids [lo, hi).
 func (a *boundedAssigner) separation(lo, hi int) {
-	dim := a.m.dim
+	dim, groups := a.m.dim, a.groups
 	buf := make([]float64, len(a.slot))
 	for i := lo; i < hi; i++ {
 		a.packed.dists(a.centroids[i*dim:(i+1)*dim], 0, a.packed.n, buf)
 		near := math.Inf(1)
-		for s, d := range buf {
-			if j := a.slot[s]; j >= 0 && int(j) != i {
-				near = min(near, d)
+		for g := range groups {
+			nearG := math.Inf(1)
+			for s := a.start[g]; s < a.end[g]; s++ {
+				if int(a.slot[s]) != i {
+					nearG = min(nearG, buf[s])
+				}
 			}
+			a.sepGroup[i*groups+g] = a.lowerBound(nearG)
+			near = min(near, nearG)
 		}
 		a.sepLow[i] = a.lowerBound(near)
 	}
@@ -477,7 +488,9 @@ type groupBest struct {
 // the number of distances computed. With several groups, it bounds each
 // group's distances from x's distance to the group's centre minus the
 // group's radius, searches the most promising group, then the groups
-// whose bound does not exceed the distance found so far.
+// whose bound, raised to the group's distance from the centroid found
+// minus the row's distance to it when that is more, does not exceed the
+// distance found so far.
 func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) (int32, float64, int) {
 	groups := a.groups
 	s.groups = s.groups[:0]
@@ -506,7 +519,14 @@ func (a *boundedAssigner) searchFresh(x []float64, lower []float32, s *scratch) 
 	f0 := s.found[0]
 	limit := a.upperBound(bestDist)
 	s.groups = s.groups[:0]
+	// A group's centroids are also at least their distance to best
+	// minus the row's distance to best away (the triangle inequality):
+	// most groups lie far beyond a row near its centroid.
+	sep := a.sepGroup[int(best)*groups : (int(best)+1)*groups]
 	for g, b := range cb {
+		if r := (sep[g] - limit) * (1 - a.rho); r > b {
+			b = r
+		}
 		if g != first && b <= limit {
 			s.groups = append(s.groups, int32(g))
 			computed += a.end[g] - a.start[g]

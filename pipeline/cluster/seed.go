@@ -133,8 +133,16 @@ func seedPlusPlusFiltered(ctx context.Context, m matrix, k int, seed uint64, wor
 				qs := f32.slice(ch, trials)
 				for from := lo; from < hi; from += seedSliceRows {
 					to := min(from+seedSliceRows, hi)
-					for t := range candidates {
-						f32.distsInto(f32.cands[t], from, to, qs[t*seedSliceRows:(t+1)*seedSliceRows])
+					// The candidates' distances a part of the slice at a
+					// time, small enough for its rows to stay in the
+					// first-level cache while every candidate reads them.
+					for lo := from; lo < to; lo += seedPartRows {
+						hi := min(lo+seedPartRows, to)
+						for t := range candidates {
+							at := t*seedSliceRows + lo - from
+							q := qs[at : at+(hi-lo+lanes32-1)/lanes32*lanes32]
+							f32.distsInto(f32.cands[t], lo, hi, q)
+						}
 					}
 					f32.potentials(m, candidates, minDist, qs, from, to, pot)
 				}
@@ -198,6 +206,11 @@ func sampleTrials(k int) int { return 2 + int(2*math.Log(float64(k))) }
 // blocks (dimensions × 8 bytes each) stay in a core's cache while every
 // candidate's distances to them are computed.
 const seedSliceRows = 512
+
+// seedPartRows is how many rows of a slice greedy k-means++'s float32
+// filter computes the candidates' distances to at a time: their blocks
+// (dimensions × 4 bytes each) stay in a core's first-level cache.
+const seedPartRows = 128
 
 // sampleD2 draws a row with probability proportional to its weight. If
 // the weights do not add up to a positive finite total it falls back to

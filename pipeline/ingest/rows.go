@@ -831,7 +831,11 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 	rec.Holder = h
 	var err error
 	v := get(fields, p.cols.date)
-	if len(v) > 0 && string(v) == string(p.lastDate) {
+	iso := p.dates.kind == dateISO
+	if day, ok := isoDay(v); iso && ok {
+		// Read at once: cheaper than the comparison with the last row's.
+		rec.Day = day
+	} else if len(v) > 0 && string(v) == string(p.lastDate) {
 		// Exports sorted by date or cardholder repeat dates row after row.
 		rec.Day = p.lastDay
 	} else {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -326,4 +327,14 @@ func FuzzParseChannelBytes(f *testing.F) {
 			t.Fatalf("parseChannelBytes(%q) = %v, %v; want %v, %v", s, got, err, want, werr)
 		}
 	})
+}
+
+// trimSpace drops spaces and tabs at both ends, and nothing else.
+func TestTrimSpace(t *testing.T) {
+	for _, s := range []string{"", " ", "\t", "a", " a", "a ", "\ta\t", "  a b  ", "\x00a", "a\x00", "\x1fa\x1f", " \t\x00 ", "\x00", "a\t\t", "\x7f", "é "} {
+		want := strings.Trim(s, " \t")
+		if got := string(trimSpace([]byte(s))); got != want {
+			t.Errorf("trimSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
 }

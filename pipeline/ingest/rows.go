@@ -789,6 +789,9 @@ func get(fields [][]byte, i int) []byte {
 }
 
 func trimSpace(b []byte) []byte {
+	if len(b) == 0 || b[0] > ' ' && b[len(b)-1] > ' ' {
+		return b // most fields: neither end is a space, a tab or below
+	}
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -348,5 +349,48 @@ func TestHeaderAfterEmptyLines(t *testing.T) {
 		Options{Classifier: classes{}}, NewCardholderSet(nil), nil, func([]Record) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "empty file") {
 		t.Errorf("only empty lines: %v", err)
+	}
+}
+
+// Rows in the cardholders' own order take the next cardholder without the
+// index; the holders are those the index gives, in order or not, and when
+// a set built by hand names an id twice (the index's last).
+func TestTransactionHolders(t *testing.T) {
+	list := func(ids ...string) []Cardholder {
+		out := make([]Cardholder, len(ids))
+		for i, id := range ids {
+			out[i] = Cardholder{ID: id}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		set  []Cardholder
+		rows []string
+		want []int32
+	}{
+		{list("A", "B", "C"), []string{"A", "A", "B", "C", "C"}, []int32{0, 0, 1, 2, 2}},
+		{list("A", "B", "C"), []string{"C", "A", "B", "A", "C", "B"}, []int32{2, 0, 1, 0, 2, 1}},
+		{list("A", "B", "C", "B"), []string{"A", "B", "C", "B"}, []int32{0, 3, 2, 3}},
+		{list("A", "B", "C"), []string{"B", "C", "A", "B"}, []int32{1, 2, 0, 1}},
+	} {
+		var sb strings.Builder
+		sb.WriteString("cardholder_id,posted_on,amount,mcc\n")
+		for _, id := range tc.rows {
+			sb.WriteString(id + ",2026-10-01,1.00,5411\n")
+		}
+		var got []int32
+		_, _, err := ReadTransactions(context.Background(), strings.NewReader(sb.String()), "t.csv", Options{Classifier: classes{}, Workers: 1},
+			NewCardholderSet(tc.set), nil, func(rs []Record) error {
+				for _, r := range rs {
+					got = append(got, r.Holder)
+				}
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("rows %v of %v: holders %v, want %v", tc.rows, tc.set, got, tc.want)
+		}
 	}
 }

@@ -93,6 +93,9 @@ type CardholderSet struct {
 	Attrs    []string
 	index    map[string]int32
 	rejected map[string]int // id -> line of a rejected row
+	// unique says no id is in List twice: List[i] is then the
+	// cardholder index gives for its id.
+	unique bool
 }
 
 // Index returns the position of a cardholder in List.
@@ -108,6 +111,7 @@ func NewCardholderSet(list []Cardholder) *CardholderSet {
 	for i := range list {
 		s.index[list[i].ID] = int32(i)
 	}
+	s.unique = len(s.index) == len(list)
 	return s
 }
 
@@ -139,7 +143,7 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 	if err != nil {
 		return nil, st, err
 	}
-	set := &CardholderSet{index: map[string]int32{}, rejected: map[string]int{}}
+	set := &CardholderSet{index: map[string]int32{}, rejected: map[string]int{}, unique: true} // duplicates are rejected
 	var b *binding
 	bindHeader := func(h []string) error {
 		var err error
@@ -819,7 +823,12 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 		h, ok = -1, true
 	}
 	if !ok {
-		h, ok = p.set.index[string(id)]
+		// Exports in the cardholders' own order go on to the next one.
+		if n := int(p.lastHolder) + 1; len(p.lastID) > 0 && n < len(p.set.List) && p.set.unique && p.set.List[n].ID == string(id) {
+			h, ok = int32(n), true
+		} else {
+			h, ok = p.set.index[string(id)]
+		}
 		if ok {
 			p.lastID, p.lastHolder = append(p.lastID[:0], id...), h
 		}

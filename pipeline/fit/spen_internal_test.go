@@ -33,18 +33,7 @@ func TestIndexSpen(t *testing.T) {
 			}
 		}
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, alphabet := range []string{"spenSPENsspp eenn\x00\xf3\xd3", "spen", "ssssspppeeennnS3", "abcdefghijklmnopqrstuvwxyz sp"} {
-		for n := 0; n <= 300; n++ {
-			for range 8 {
-				b := make([]byte, n)
-				for i := range b {
-					b[i] = alphabet[rng.IntN(len(alphabet))]
-				}
-				check(t, b)
-			}
-		}
-	}
+	generated(1, []string{"spenSPENsspp eenn\x00\xf3\xd3", "spen", "ssssspppeeennnS3", "abcdefghijklmnopqrstuvwxyz sp"}, func(b []byte) { check(t, b) })
 	for n := 0; n <= 120; n++ {
 		for at := 0; at+4 <= n; at++ {
 			for _, word := range []string{"spen", "Spen", "sPen", "spe", "\xf3pen", "3pen", "pen"} {
@@ -93,24 +82,30 @@ func TestStops(t *testing.T) {
 			}
 		}
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, alphabet := range []string{"ab .!?\n\x00\xae\x8a\xa1\xbf-", "abcdefghijklmnopqrstuvwxyz ,;:'\x0b\x0c\x0e\x2f\x2d\x3e\x20", ".\n"} {
-		for n := 0; n <= 300; n++ {
-			for range 8 {
-				b := make([]byte, n)
-				for i := range b {
-					b[i] = alphabet[rng.IntN(len(alphabet))]
-				}
-				check(t, b)
-			}
-		}
-	}
+	generated(3, []string{"ab .!?\n\x00\xae\x8a\xa1\xbf-", "abcdefghijklmnopqrstuvwxyz ,;:'\x0b\x0c\x0e\x2f\x2d\x3e\x20", ".\n"}, func(b []byte) { check(t, b) })
 	for n := 0; n <= 100; n++ {
 		for at := 0; at < n; at++ {
 			for _, c := range []byte{'.', '!', '?', '\n'} {
 				b := bytes.Repeat([]byte("x"), n)
 				b[at] = c
 				check(t, b)
+			}
+		}
+	}
+}
+
+// generated calls fn with eight byte strings of every length up to 300
+// drawn from each alphabet, by a generator seeded with seed.
+func generated(seed uint64, alphabets []string, fn func([]byte)) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for _, alphabet := range alphabets {
+		for n := 0; n <= 300; n++ {
+			for range 8 {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = alphabet[rng.IntN(len(alphabet))]
+				}
+				fn(b)
 			}
 		}
 	}

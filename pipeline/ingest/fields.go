@@ -199,6 +199,11 @@ func parseChannelBytes(b []byte) (Channel, error) {
 		}
 		return ChannelUnknown, ErrNotChannel
 	}
+	return channelByNames(b)
+}
+
+// channelByNames reads a channel by comparing b with each name in turn.
+func channelByNames(b []byte) (Channel, error) {
 	switch {
 	case len(b) == 0:
 		return ChannelUnknown, nil

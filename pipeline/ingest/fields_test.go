@@ -289,26 +289,13 @@ func TestAtLeast13DigitsLengths(t *testing.T) {
 	}
 }
 
-// channelLongWay is parseChannelBytes without its word compare.
-func channelLongWay(b []byte) (Channel, error) {
-	switch {
-	case len(b) == 0:
-		return ChannelUnknown, nil
-	case bytesEqualFold(b, "online"), bytesEqualFold(b, "ecommerce"), bytesEqualFold(b, "e-commerce"), bytesEqualFold(b, "card_not_present"):
-		return ChannelOnline, nil
-	case bytesEqualFold(b, "in_store"), bytesEqualFold(b, "in store"), bytesEqualFold(b, "instore"), bytesEqualFold(b, "pos"), bytesEqualFold(b, "card_present"):
-		return ChannelInStore, nil
-	}
-	return ChannelUnknown, ErrNotChannel
-}
-
 func TestParseChannelBytes(t *testing.T) {
 	names := []string{"", "online", "ONLINE", "OnLine", "ecommerce", "E-Commerce", "card_not_present", "in_store", "IN_STORE", "in store", "instore", "POS", "pos",
 		"card_present", "pos\x00", "po", "posx", "onlin", "online ", "in_stor", "in_storee", "in-store", "ÖNLINE", "online\x00\x00", "\x00", "onlinE"}
 	for _, s := range names {
 		for _, b := range [][]byte{[]byte(s), append([]byte(s), "xx"...)[:len(s)]} {
 			got, err := parseChannelBytes(b)
-			want, werr := channelLongWay(b)
+			want, werr := channelByNames(b)
 			if got != want || err != werr {
 				t.Errorf("parseChannelBytes(%q) = %v, %v; want %v, %v", b, got, err, want, werr)
 			}
@@ -322,7 +309,7 @@ func FuzzParseChannelBytes(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := parseChannelBytes([]byte(s))
-		want, werr := channelLongWay([]byte(s))
+		want, werr := channelByNames([]byte(s))
 		if got != want || err != werr {
 			t.Fatalf("parseChannelBytes(%q) = %v, %v; want %v, %v", s, got, err, want, werr)
 		}

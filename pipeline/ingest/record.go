@@ -81,6 +81,12 @@ func MerchantKey(name []byte) uint64 {
 		}
 		h = mix(h, lower8(w))
 	}
+	return finishKey(h)
+}
+
+// finishKey mixes a merchant name's hash a last time into its key, never
+// 0.
+func finishKey(h uint64) uint64 {
 	h ^= h >> 33
 	h *= 0xFF51AFD7ED558CCD
 	h ^= h >> 33

@@ -67,13 +67,7 @@ func merchantKeyBytewise(name []byte) uint64 {
 		copy(tail[:], name)
 		h = mix(h, lower8(binary.LittleEndian.Uint64(tail[:])))
 	}
-	h ^= h >> 33
-	h *= 0xFF51AFD7ED558CCD
-	h ^= h >> 33
-	if h == 0 {
-		h = 1
-	}
-	return h
+	return finishKey(h)
 }
 
 func TestMerchantKeyWords(t *testing.T) {

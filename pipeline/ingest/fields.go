@@ -189,9 +189,7 @@ func parseChannelBytes(b []byte) (Channel, error) {
 	if n := len(b); n > 0 && n <= 8 {
 		// The names of eight bytes or fewer, compared as one word with
 		// its letters folded to lower case and its length.
-		var t [8]byte
-		copy(t[:], b)
-		switch w := lower8(binary.LittleEndian.Uint64(t[:])); {
+		switch w := lower8(shortWord(b)); {
 		case n == 6 && w == wordOnline:
 			return ChannelOnline, nil
 		case n == 8 && (w == wordInUStore || w == wordInStore), n == 7 && w == wordInstore, n == 3 && w == wordPOS:
@@ -213,6 +211,25 @@ func channelByNames(b []byte) (Channel, error) {
 		return ChannelInStore, nil
 	}
 	return ChannelUnknown, ErrNotChannel
+}
+
+// shortWord returns the 1 to 8 bytes of b as a word, the first in the low
+// byte, zero above the last: loaded in pieces, not copied into a word's
+// room first (a load right after the copy's smaller stores waits for
+// them).
+func shortWord(b []byte) uint64 {
+	le := binary.LittleEndian
+	switch n := len(b); {
+	case n == 8:
+		return le.Uint64(b)
+	case n >= 4:
+		// Two four-byte loads that overlap; the second shifted past the
+		// first's bytes.
+		return uint64(le.Uint32(b)) | uint64(le.Uint32(b[n-4:]))<<(8*(n-4))
+	case n >= 2:
+		return uint64(le.Uint16(b)) | uint64(le.Uint16(b[n-2:]))<<(8*(n-2))
+	}
+	return uint64(b[0])
 }
 
 // The channel names of eight bytes or fewer as parseChannelBytes reads

@@ -325,3 +325,31 @@ func TestTrimSpace(t *testing.T) {
 		}
 	}
 }
+
+// shortWord is the word a copy into eight zeroed bytes gives, at every
+// length and for every byte at every place.
+func TestShortWord(t *testing.T) {
+	for n := 1; n <= 8; n++ {
+		for at := range n {
+			for c := range 256 {
+				b := []byte("\x81bcdefgh")[:n]
+				b = append([]byte(nil), b...)
+				b[at] = byte(c)
+				var w [8]byte
+				copy(w[:], b)
+				if got, want := shortWord(b), binary.LittleEndian.Uint64(w[:]); got != want {
+					t.Fatalf("shortWord(%q) = %#x, want %#x", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkParseChannel(b *testing.B) {
+	names := [][]byte{[]byte("online"), []byte("in_store"), []byte("online"), []byte("POS")}
+	for i := 0; b.Loop(); i++ {
+		if _, err := parseChannelBytes(names[i&3]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -75,9 +75,7 @@ func MerchantKey(name []byte) uint64 {
 		if n >= 8 {
 			w = binary.LittleEndian.Uint64(name[n-8:]) >> (8 * (8 - rest))
 		} else {
-			var tail [8]byte
-			copy(tail[:], name[i:])
-			w = binary.LittleEndian.Uint64(tail[:])
+			w = shortWord(name)
 		}
 		h = mix(h, lower8(w))
 	}

@@ -2,6 +2,8 @@ package templates
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -118,4 +120,81 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// TestFillMemo checks that a memo fills as Fill does through what it
+// remembers: units with the same text and other fields, other widths, a
+// memo that outgrows its bytes, and one that sees only new units.
+func TestFillMemo(t *testing.T) {
+	unit := func(first, rest, underline, text string) string {
+		return "\x01" + first + "\x02" + rest + "\x02" + underline + "\x03" + text + "\x04\n"
+	}
+	greeting := "Hello Ann, here are this month's picks, chosen for the way you use your card."
+	tests := []struct {
+		name  string
+		texts []string
+		width int
+	}{
+		{"same unit again", []string{unit("", "", "", greeting), unit("", "", "", greeting)}, 30},
+		{"same text, other fields", []string{unit("", "", "", greeting), unit("- ", "  ", "", greeting), unit("", "", "=", greeting), unit("> ", "> ", "", greeting)}, 30},
+		{"cut short by a condition", []string{"\x01\x02\x02\x03" + greeting + "\x01\x02\x02\x03next\x04", "\x01\x02\x02\x03" + greeting + "\x04"}, 25},
+		{"between text outside units", []string{"Before\n\n" + unit("", "", "", greeting) + "\nAfter\n", unit("", "", "", greeting)}, 40},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var memo FillMemo
+			for round := range 2 {
+				for _, text := range tt.texts {
+					want := string(Fill(nil, []byte(text), tt.width))
+					if got := string(memo.Fill([]byte("x"), []byte(text), tt.width)); got != "x"+want {
+						t.Fatalf("round %d: FillMemo.Fill(%q) = %q, want %q", round, text, got, "x"+want)
+					}
+				}
+			}
+		})
+	}
+
+	t.Run("other widths", func(t *testing.T) {
+		var memo FillMemo
+		text := []byte(unit("", "", "", greeting))
+		for _, w := range []int{20, 50, 20, 7} {
+			if got, want := string(memo.Fill(nil, text, w)), string(Fill(nil, text, w)); got != want {
+				t.Fatalf("width %d: %q, want %q", w, got, want)
+			}
+		}
+	})
+
+	t.Run("outgrows its bytes", func(t *testing.T) {
+		var memo FillMemo
+		long := strings.Repeat("word ", 2000)
+		for i := range 300 {
+			text := []byte(unit("", "", "", fmt.Sprintf("%d %s", i%150, long)))
+			if got, want := string(memo.Fill(nil, text, 60)), string(Fill(nil, text, 60)); got != want {
+				t.Fatalf("unit %d: filled differently", i)
+			}
+			if memo.bytes > fillMemoBytes {
+				t.Fatalf("unit %d: the memo holds %d bytes, more than %d", i, memo.bytes, fillMemoBytes)
+			}
+		}
+	})
+
+	t.Run("only new units", func(t *testing.T) {
+		var memo FillMemo
+		for i := range fillMemoStock {
+			text := []byte(unit("", "", "", fmt.Sprintf("Reader %d, thank you.", i)))
+			memo.Fill(nil, text, 40)
+		}
+		if memo.skip != fillMemoSkip {
+			t.Fatalf("after %d new units the memo skips %d, want %d", fillMemoStock, memo.skip, fillMemoSkip)
+		}
+		text := []byte(unit("", "", "", greeting))
+		for range fillMemoSkip + 2 {
+			if got, want := string(memo.Fill(nil, text, 40)), string(Fill(nil, text, 40)); got != want {
+				t.Fatalf("skipping: %q, want %q", got, want)
+			}
+		}
+		if memo.skip != 0 || memo.found != 1 {
+			t.Fatalf("after the skip: skip %d, found %d; want 0 and 1", memo.skip, memo.found)
+		}
+	})
 }

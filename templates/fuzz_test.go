@@ -166,6 +166,13 @@ func FuzzFill(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string, w int) {
 		w = 1 + abs(w%120)
 		out := string(templates.Fill(nil, []byte(src), w))
+		// A memo fills the same, the first time and from memory.
+		var memo templates.FillMemo
+		for range 2 {
+			if got := string(memo.Fill(nil, []byte(src), w)); got != out {
+				t.Fatalf("FillMemo.Fill(%q, %d) = %q, Fill wrote %q", src, w, got, out)
+			}
+		}
 		for i := 0; i < len(out); i++ {
 			if out[i] >= 1 && out[i] <= 5 {
 				t.Fatalf("a mark in the output: %q", out)

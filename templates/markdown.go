@@ -443,6 +443,11 @@ func (w *textWriter) inline(n ast.Node) string {
 // whose only sentence a condition left out) writes nothing. Text outside
 // the units is copied as it is.
 func Fill(dst, text []byte, width int) []byte {
+	return fill(dst, text, width, nil)
+}
+
+// fill is Fill, filling each unit through memo unless it is nil.
+func fill(dst, text []byte, width int, memo *FillMemo) []byte {
 	for len(text) > 0 {
 		// Copy up to the next unit, leaving out stray marks.
 		i := 0
@@ -458,6 +463,7 @@ func Fill(dst, text []byte, width int) []byte {
 			break
 		}
 		text = text[i+1:]
+		unit := text // the unit from its first field: what it fills from
 		h := 0
 		for h < len(text) && (class[text[h]] != classMark || text[h] == markField) {
 			h++
@@ -476,12 +482,83 @@ func Fill(dst, text []byte, width int) []byte {
 			end++
 			end += indexMark(text[end:])
 		}
-		dst = fillUnit(dst, text[:end], first, rest, underline, width)
+		if memo != nil {
+			dst = memo.unit(dst, unit[:h+1+end], text[:end], first, rest, underline, width)
+		} else {
+			dst = fillUnit(dst, text[:end], first, rest, underline, width)
+		}
 		if end < len(text) && text[end] == markEnd {
 			end++
 		}
 		text = text[end:]
 	}
+	return dst
+}
+
+// A FillMemo remembers the units its Fill filled, and fills the same unit
+// again by copying what it wrote: the messages of one newsletter, written
+// one after the other, share most of their personalized units (a greeting
+// with a common first name, the month, the variant's links). It holds at
+// most fillMemoBytes of units and their filled text, and starts over when
+// they would outgrow that; when most units it sees are new (a merge field
+// that differs for every reader), it stops remembering for a while. The
+// zero FillMemo is ready to use; it is not safe for concurrent use.
+type FillMemo struct {
+	width int
+	units map[string]string
+	bytes int
+	// seen and found count the units looked up and found since the
+	// memo last took stock; skip is how many units to fill without it.
+	seen, found, skip int
+}
+
+// Tuning of FillMemo.
+const (
+	// fillMemoBytes bounds the units and filled text a memo holds.
+	fillMemoBytes = 1 << 20
+	// fillMemoStock is how many units a memo looks up between checks of
+	// how many it found.
+	fillMemoStock = 1024
+	// fillMemoSkip is how many units a memo that found fewer than one in
+	// eight of them fills without it before it tries again.
+	fillMemoSkip = 16 * fillMemoStock
+)
+
+// Fill is Fill, remembering the units it fills; a nil memo remembers
+// nothing.
+func (m *FillMemo) Fill(dst, text []byte, width int) []byte {
+	return fill(dst, text, width, m)
+}
+
+// unit appends the unit whose fields and text are key, s its text, filled
+// as fillUnit fills it: from the memo when it has filled key before.
+func (m *FillMemo) unit(dst, key, s, first, rest, underline []byte, width int) []byte {
+	if m.skip > 0 {
+		m.skip--
+		return fillUnit(dst, s, first, rest, underline, width)
+	}
+	if m.units == nil || m.width != width {
+		m.units, m.width, m.bytes = make(map[string]string, 64), width, 0
+	}
+	if m.seen++; m.seen == fillMemoStock {
+		if m.found < fillMemoStock/8 {
+			m.skip = fillMemoSkip
+		}
+		m.seen, m.found = 0, 0
+	}
+	if filled, ok := m.units[string(key)]; ok {
+		m.found++
+		return append(dst, filled...)
+	}
+	n := len(dst)
+	dst = fillUnit(dst, s, first, rest, underline, width)
+	size := len(key) + len(dst) - n
+	if m.bytes+size > fillMemoBytes {
+		clear(m.units)
+		m.bytes = 0
+	}
+	m.units[string(key)] = string(dst[n:])
+	m.bytes += size
 	return dst
 }
 

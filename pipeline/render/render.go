@@ -1029,6 +1029,9 @@ type Message struct {
 	room dataRoom
 	// rows is what AuditInto lists the block rows in.
 	rows []string
+	// fill fills the text part's personalized units, remembering them
+	// for the next call with the same Message.
+	fill templates.FillMemo
 }
 
 // dataRoom holds a message's Data and the backing arrays of its lists.
@@ -1250,9 +1253,13 @@ func (f *fastNewsletter) write(m *Message, d *Data, subject int, rowsOnly bool) 
 	defer states.Put(s)
 	dot := reflect.ValueOf(d)
 	var html, text []byte
+	// A message given is written again and again: its memo fills the
+	// units it saw before by copying them.
+	var memo *templates.FillMemo
 	if m == nil {
 		m = &Message{}
 	} else {
+		memo = &m.fill
 		html, text = m.HTML[:0], m.Text[:0]
 	}
 	if cap(html) == 0 && !rowsOnly {
@@ -1289,7 +1296,7 @@ func (f *fastNewsletter) write(m *Message, d *Data, subject int, rowsOnly bool) 
 	if s.scratch, err = s.runInto(f.text, dot, s.scratch[:0]); err != nil {
 		return nil, err
 	}
-	m.Text = tidyText(templates.Fill(text, s.scratch, TextWidth))
+	m.Text = tidyText(memo.Fill(text, s.scratch, TextWidth))
 	growTo(&f.htmlSize, len(m.HTML))
 	growTo(&f.textSize, len(m.Text))
 	return m, nil

@@ -353,3 +353,53 @@ func BenchmarkParseChannel(b *testing.B) {
 		}
 	}
 }
+
+// statusAsWords is parseStatus as it was, on the field as a string.
+func statusAsWords(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "", "active", "open":
+		return false, nil
+	case "cancelled", "canceled", "closed":
+		return true, nil
+	}
+	return false, ErrNotStatus
+}
+
+// consentOf is how a row's consent field is read: the ASCII words in
+// place, the rest by parseConsent.
+func consentOf(b []byte) (bool, error) {
+	var v bool
+	if consentWord(b, &v) {
+		return v, nil
+	}
+	return parseConsent(string(b))
+}
+
+// FuzzStatusAndConsent holds the status and consent fields, read in
+// place, to strings.ToLower and the words; and a tier interned in lower
+// case to strings.ToLower.
+func FuzzStatusAndConsent(f *testing.F) {
+	for _, s := range []string{"", "active", "ACTIVE", "Open", "cancelled", "Canceled", "CLOSED", "closedx", "clos",
+		"yes", "Y", "TRUE", "1", "no", "N", "False", "0", "maybe", "\u212aelvin", "ACT\u0130VE", "Gold", "PLATİNUM", "gold"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		gotC, gotErr := parseStatus([]byte(s))
+		wantC, wantErr := statusAsWords(s)
+		if gotC != wantC || gotErr != wantErr {
+			t.Fatalf("parseStatus(%q) = %v, %v; want %v, %v", s, gotC, gotErr, wantC, wantErr)
+		}
+		gotV, gotErr := consentOf([]byte(s))
+		wantV, wantErr := parseConsent(s)
+		if gotV != wantV || gotErr != wantErr {
+			t.Fatalf("consent %q = %v, %v; want %v, %v", s, gotV, gotErr, wantV, wantErr)
+		}
+		p := &holderParser{}
+		if got, want := p.internLower([]byte(s)), strings.ToLower(s); got != want {
+			t.Fatalf("internLower(%q) = %q, want %q", s, got, want)
+		}
+		if got := p.internLower([]byte(s)); got != strings.ToLower(s) {
+			t.Fatalf("internLower(%q) again = %q", s, got)
+		}
+	})
+}

@@ -110,3 +110,26 @@ func BenchmarkReadFeatures(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadCardholdersCSV reads 500,000 cardholders with the file's
+// size known, as a run reads its cardholders file.
+func BenchmarkReadCardholdersCSV(b *testing.B) {
+	const n = 500_000
+	var sb strings.Builder
+	sb.WriteString("cardholder_id,first_name,last_name,email,locale,tier,member_since,status,cancelled_on,cancel_reason,marketing_consent\n")
+	first := []string{"Mei", "James", "Ana", "Oluwaseun", "Zoë"}
+	last := []string{"Allen", "Moore", "García", "Okafor", "Lindqvist"}
+	for i := range n {
+		fmt.Fprintf(&sb, "C%07d,%s,%s,%s%d@example.com,en-US,%s,20%02d-%02d-%02d,active,,,yes\n", i, first[i%5], last[i/5%5],
+			[]string{"allen", "moore", "garcia", "okafor", "lindqvist"}[i/5%5], i, []string{"green", "gold", "platinum"}[i%3], i%25, 1+i%12, 1+i%28)
+	}
+	in := sb.String()
+	b.SetBytes(int64(len(in)))
+	opts := Options{SizeHint: int64(len(in))}
+	for b.Loop() {
+		set, st, err := ReadCardholders(context.Background(), strings.NewReader(in), "c.csv", opts, nil)
+		if err != nil || st.Rejected != 0 || len(set.List) != n {
+			b.Fatalf("%+v, %v", st, err)
+		}
+	}
+}

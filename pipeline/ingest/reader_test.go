@@ -94,6 +94,9 @@ func testReadCardholders(t *testing.T, hint int64) {
 	if len(set.index) != 3 || set.index["C5"] != 2 {
 		t.Errorf("index %v", set.index)
 	}
+	if spare := cap(set.List) - len(set.List); spare > len(set.List)/8 {
+		t.Errorf("%d cardholders in a list of room for %d", len(set.List), cap(set.List))
+	}
 	got := set.List
 	if st.Read != 10 || st.Accepted != 3 || st.Rejected != 7 || st.Read != st.Accepted+st.Rejected+st.Skipped() || st.Encoding != "utf-8" || st.EncodingDetected {
 		t.Fatalf("stats = %+v, want read 10 = accepted 3 + rejected 7, UTF-8", st)

@@ -143,40 +143,6 @@ func parseEmail(s string) (string, error) {
 	return s, nil
 }
 
-// parseStatus reads an account status: cancelled is true for a closed
-// account; the words as strings.ToLower reads them, ASCII ones compared
-// in place.
-func parseStatus(b []byte) (cancelled bool, err error) {
-	switch {
-	case len(b) == 0 || equalFold(b, "ACTIVE") || equalFold(b, "OPEN"):
-		return false, nil
-	case equalFold(b, "CANCELLED") || equalFold(b, "CANCELED") || equalFold(b, "CLOSED"):
-		return true, nil
-	}
-	switch strings.ToLower(string(b)) {
-	case "active", "open":
-		return false, nil
-	case "cancelled", "canceled", "closed":
-		return true, nil
-	}
-	return false, ErrNotStatus
-}
-
-// consentWord sets *consent from b and returns true when b is one of
-// parseConsent's words in ASCII, compared in place; false leaves the
-// rest to parseConsent.
-func consentWord(b []byte, consent *bool) bool {
-	switch {
-	case len(b) == 0 || equalFold(b, "NO") || equalFold(b, "N") || equalFold(b, "FALSE") || equalFold(b, "0"):
-		*consent = false
-	case equalFold(b, "YES") || equalFold(b, "Y") || equalFold(b, "TRUE") || equalFold(b, "1"):
-		*consent = true
-	default:
-		return false
-	}
-	return true
-}
-
 func parseConsent(s string) (bool, error) {
 	switch strings.ToLower(s) {
 	case "yes", "y", "true", "1":

@@ -640,3 +640,49 @@ func TestCredits(t *testing.T) {
 		t.Errorf("Stats %+v", st)
 	}
 }
+
+// BenchmarkWriteCSV writes the profiles.csv of 100,000 cardholders with
+// twenty transactions each over eight interests, as a run writes it.
+func BenchmarkWriteCSV(b *testing.B) {
+	tax := defaultTax(b)
+	const holders = 100_000
+	hs := make([]ingest.Cardholder, holders)
+	for i := range hs {
+		hs[i] = ingest.Cardholder{ID: fmt.Sprintf("C%07d", i), FirstName: "Ann", LastName: "Lee", Email: fmt.Sprintf("ann%d@example.com", i),
+			Locale: "en-US", Tier: "gold", Consent: true, MemberSince: ingest.DateOf(day("2015-01-01"))}
+	}
+	from, _ := profile.Options{End: runEnd}.Window()
+	first := int32(from.Unix() / 86400)
+	bl := profile.NewBuilder(tax, hs, profile.Options{End: runEnd})
+	x := uint64(1)
+	recs := make([]ingest.Record, 0, 20)
+	for h := range holders {
+		recs = recs[:0]
+		for range 20 {
+			x = x*6364136223846793005 + 1442695040888963407
+			recs = append(recs, ingest.Record{Holder: int32(h), Day: first + int32((x>>20)%365), Amount: int64(x>>40)%20000 + 100,
+				Merchant: uint64(h%500)*31 + (x>>33)%12 + 1, Interest: int16((x >> 50) % 8), Mapped: true})
+		}
+		bl.AddRecords(recs)
+	}
+	ps, err := bl.Profiles(context.Background(), func(k uint64) string { return fmt.Sprintf("Merchant %d", k) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n countWriter
+	for b.Loop() {
+		n = 0
+		if err := profile.WriteCSV(&n, tax, ps); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(n))
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
+}

@@ -191,7 +191,12 @@ func appendDate(b []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return b
 	}
-	return t.AppendFormat(b, "2006-01-02")
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, "2006-01-02")
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 // appendFloat appends f as ftoa formats it; most shares are 0.

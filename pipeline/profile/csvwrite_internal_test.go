@@ -73,3 +73,17 @@ func TestWriteRowsAsEncodingCSV(t *testing.T) {
 		t.Errorf("writeRows wrote\n%q\nencoding/csv writes\n%q twice", b.String(), want)
 	}
 }
+
+// FuzzAppendDate holds appendDate to time's layout for any day, in any
+// year time can lay out.
+func FuzzAppendDate(f *testing.F) {
+	for _, sec := range []int64{0, 1796598132, -62135596800, -62135596801, 253402300799, 253402300800, 1 << 40, -1 << 40} {
+		f.Add(sec)
+	}
+	f.Fuzz(func(t *testing.T, sec int64) {
+		d := time.Unix(sec%(1<<42), 0).UTC()
+		if got, want := string(appendDate([]byte("x"), d)), "x"+date(d); got != want {
+			t.Fatalf("appendDate(%v) = %q, want %q", d, got, want)
+		}
+	})
+}

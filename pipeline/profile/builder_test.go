@@ -526,20 +526,17 @@ func BenchmarkAddRecords(b *testing.B) {
 // BenchmarkProfiles measures Profiles over 100,000 cardholders with 20
 // purchases each at a dozen merchants, and reports the bytes it allocates
 // per cardholder: the profiles' own memory, the merchant maps included.
-func BenchmarkProfiles(b *testing.B) {
-	tax := defaultTax(b)
-	const holders = 100_000
-	hs := make([]ingest.Cardholder, holders)
-	for i := range hs {
-		hs[i] = ingest.Cardholder{ID: fmt.Sprintf("C%07d", i), Consent: true, MemberSince: ingest.DateOf(day("2015-01-01"))}
-	}
+// benchBuilder returns a builder of the cardholders hs, each with twenty
+// transactions over eight interests at 500 x 12 merchants, and the
+// merchants' names.
+func benchBuilder(tax *profile.Taxonomy, hs []ingest.Cardholder) (*profile.Builder, map[uint64]string) {
 	from, _ := profile.Options{End: runEnd}.Window()
 	first := int32(from.Unix() / 86400)
 	bl := profile.NewBuilder(tax, hs, profile.Options{End: runEnd})
 	names := map[uint64]string{}
 	x := uint64(1)
 	recs := make([]ingest.Record, 0, 20)
-	for h := range holders {
+	for h := range hs {
 		recs = recs[:0]
 		for range 20 {
 			x = x*6364136223846793005 + 1442695040888963407
@@ -550,6 +547,17 @@ func BenchmarkProfiles(b *testing.B) {
 		}
 		bl.AddRecords(recs)
 	}
+	return bl, names
+}
+
+func BenchmarkProfiles(b *testing.B) {
+	tax := defaultTax(b)
+	const holders = 100_000
+	hs := make([]ingest.Cardholder, holders)
+	for i := range hs {
+		hs[i] = ingest.Cardholder{ID: fmt.Sprintf("C%07d", i), Consent: true, MemberSince: ingest.DateOf(day("2015-01-01"))}
+	}
+	bl, names := benchBuilder(tax, hs)
 	resolve := func(k uint64) string { return names[k] }
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -651,21 +659,8 @@ func BenchmarkWriteCSV(b *testing.B) {
 		hs[i] = ingest.Cardholder{ID: fmt.Sprintf("C%07d", i), FirstName: "Ann", LastName: "Lee", Email: fmt.Sprintf("ann%d@example.com", i),
 			Locale: "en-US", Tier: "gold", Consent: true, MemberSince: ingest.DateOf(day("2015-01-01"))}
 	}
-	from, _ := profile.Options{End: runEnd}.Window()
-	first := int32(from.Unix() / 86400)
-	bl := profile.NewBuilder(tax, hs, profile.Options{End: runEnd})
-	x := uint64(1)
-	recs := make([]ingest.Record, 0, 20)
-	for h := range holders {
-		recs = recs[:0]
-		for range 20 {
-			x = x*6364136223846793005 + 1442695040888963407
-			recs = append(recs, ingest.Record{Holder: int32(h), Day: first + int32((x>>20)%365), Amount: int64(x>>40)%20000 + 100,
-				Merchant: uint64(h%500)*31 + (x>>33)%12 + 1, Interest: int16((x >> 50) % 8), Mapped: true})
-		}
-		bl.AddRecords(recs)
-	}
-	ps, err := bl.Profiles(context.Background(), func(k uint64) string { return fmt.Sprintf("Merchant %d", k) })
+	bl, names := benchBuilder(tax, hs)
+	ps, err := bl.Profiles(context.Background(), func(k uint64) string { return names[k] })
 	if err != nil {
 		b.Fatal(err)
 	}

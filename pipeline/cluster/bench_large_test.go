@@ -131,8 +131,8 @@ func BenchmarkKMeansLarge(b *testing.B) {
 			init string
 			opt  options
 		}{
-			{"plain", initAllRows, options{plain: true}},
-			{"pruned", initAllRows, options{}},
+			{"plain", initAuto, options{plain: true}},
+			{"pruned", initAuto, options{allRows: true}},
 			{"fast", initAuto, options{}},
 		} {
 			b.Run(fmt.Sprintf("N=%d/K=%d/%s", rows, k, v.name), func(b *testing.B) {

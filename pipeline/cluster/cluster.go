@@ -201,6 +201,9 @@ func KMeans(ctx context.Context, data []float64, dim int, cfg Config) (*Result, 
 // options are internal switches, for tests and benchmarks.
 type options struct {
 	plain bool // no sampling, no pruning: greedy k-means++ on all rows and exactAssigner
+	// allRows starts from greedy k-means++ on all rows, as plain does,
+	// and prunes (benchmarks: the same result as plain, bit for bit).
+	allRows bool
 }
 
 // stats describes how a run went, for benchmarks.
@@ -246,7 +249,7 @@ func kmeans(ctx context.Context, data []float64, dim int, cfg Config, opt option
 	}
 
 	init := cfg.Init
-	if opt.plain {
+	if opt.plain || opt.allRows {
 		init = initAllRows
 	}
 	start := time.Now()

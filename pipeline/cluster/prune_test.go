@@ -286,3 +286,75 @@ func TestSeedFilterExact(t *testing.T) {
 		}
 	}
 }
+
+func TestSampleLadder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	const size, dim, k = 1000, 3, 12
+	data := make([]float64, 8*size*dim)
+	for i := range data {
+		data[i] = rng.NormFloat64()
+	}
+	m, err := newMatrix(data, dim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := sampleRows(m, k, rand.New(rand.NewPCG(6, 6))).data
+
+	// One rung of 4*size rows fits in half of 8*size rows; the next does
+	// not. Refined, the centroids fit all rows better than the start.
+	var want []float64
+	for _, workers := range []int{1, 2, 5} {
+		got, err := refineOnLadder(context.Background(), m, k, slices.Clone(start), size, 7, workers, 50, 1e-4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = got
+			if potential(m, got) >= potential(m, start) {
+				t.Errorf("the ladder's centroids fit no better: %g against %g", potential(m, got), potential(m, start))
+			}
+			continue
+		}
+		if !slices.EqualFunc(got, want, sameBits) {
+			t.Errorf("workers=%d: the ladder's centroids differ from workers=1", workers)
+		}
+	}
+
+	// One row fewer and no rung fits: the centroids come back as given.
+	short := matrix{data: data[:len(data)-dim], dim: dim, rows: 8*size - 1}
+	got, err := refineOnLadder(context.Background(), short, k, slices.Clone(start), size, 7, 2, 50, 1e-4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(got, start, sameBits) {
+		t.Errorf("a ladder with no rung changed the centroids")
+	}
+
+	// Too few distinct rows in a rung's sample: the ladder stops there.
+	dup := make([]float64, 8*size*dim)
+	for i := range dup {
+		dup[i] = float64(i / dim % (k - 1))
+	}
+	dm, err := newMatrix(dup, dim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	few := sampleRows(dm, k, rand.New(rand.NewPCG(6, 6))).data
+	if got, err := refineOnLadder(context.Background(), dm, k, slices.Clone(few), size, 7, 2, 50, 1e-4); err != nil || !slices.EqualFunc(got, few, sameBits) {
+		t.Errorf("a rung with fewer than k distinct rows ran: err %v", err)
+	}
+}
+
+// potential is the sum of squared distances of m's rows to their nearest
+// of centroids.
+func potential(m matrix, centroids []float64) float64 {
+	var sum float64
+	for i := range m.rows {
+		best := math.Inf(1)
+		for off := 0; off < len(centroids); off += m.dim {
+			best = min(best, sqDist1(m.row(i), centroids[off:off+m.dim]))
+		}
+		sum += best
+	}
+	return sum
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
 )
 
 // pcgStream is the second PCG seed word; Config.Seed is the first.
@@ -277,7 +278,9 @@ func firstNewRow(m matrix, centroids []float64) int {
 // (init is never empty). Under "sample", the centroids k-means++ finds
 // on the sample are refined by Lloyd iterations on the sample (at most
 // maxIter, stopping at tol as the main run does), which costs a fraction
-// of an iteration on all rows each and saves full iterations later.
+// of an iteration on all rows each and saves full iterations later; then
+// on samples sampleGrowth times larger in turn while one is at most
+// 1/sampleLadderShare of the rows (see refineOnLadder).
 func initialCentroids(ctx context.Context, m matrix, k int, seed uint64, workers int, init string, maxIter int, tol float64) ([]float64, error) {
 	if init == initPlusPlus {
 		return seedPlusPlus(ctx, m, k, seed, workers, 1)
@@ -305,7 +308,57 @@ func initialCentroids(ctx context.Context, m matrix, k int, seed uint64, workers
 	if _, _, err := l.run(ctx, maxIter, tol); err != nil {
 		return nil, err
 	}
-	return l.centroids, nil
+	return refineOnLadder(ctx, m, k, l.centroids, size, seed, workers, maxIter, tol)
+}
+
+// The ladder of samples the "sample" start refines its centroids on:
+// each sampleGrowth times the rows of the one before, while a sample is
+// at most 1/sampleLadderShare of all rows, each stopping at
+// ladderTolFactor times the tolerance.
+const (
+	sampleGrowth      = 4
+	sampleLadderShare = 2
+	ladderTolFactor   = 3
+)
+
+// refineOnLadder refines centroids, found on a sample of size rows, by
+// Lloyd iterations on ever larger samples of m (the ladder above), and
+// returns the last sample's centroids: the centroids each sample ends
+// with start the next. On a million cardholders' features (k = 1,349)
+// the iterations on all rows went from 33 to 24 and the clustering from
+// 12.0-12.7 s to 10.1-10.4 s with a lower inertia; at three million, two
+// rungs (200,000 and 800,000 rows) took it from 31.8 to 20.7 s. A
+// Gaussian mixture that settles in 9 iterations from the first sample
+// pays for its rung: 5.0 to 5.6 s. Samples are drawn afresh from all
+// rows (their own PCG stream per rung), so a rung is a uniform sample as
+// the first is.
+func refineOnLadder(ctx context.Context, m matrix, k int, centroids []float64, size int, seed uint64, workers, maxIter int, tol float64) ([]float64, error) {
+	ran := false
+	for rung := uint64(2); size*sampleGrowth*sampleLadderShare <= m.rows; rung++ {
+		size *= sampleGrowth
+		sample := sampleRows(m, size, rand.New(rand.NewPCG(seed, pcgStream^rung)))
+		if sample.distinctRows(k) < k {
+			break // as on the first sample: Lloyd's iterations need k distinct rows
+		}
+		l := newLloyd(sample, k, workers, centroids)
+		a, err := newBoundedAssigner(ctx, sample, k, centroids, seed, workers)
+		if err != nil {
+			return nil, err
+		}
+		l.assigner = a
+		if _, _, err := l.run(ctx, maxIter, ladderTolFactor*tol); err != nil {
+			return nil, err
+		}
+		centroids = l.centroids
+		ran = true
+	}
+	if ran {
+		// The samples and their bounds go back before the bounds of all
+		// rows are made: left to the collector's pace, they raised a
+		// million cardholders' cluster stage from 1.30 to 1.44 GB.
+		runtime.GC()
+	}
+	return centroids, nil
 }
 
 // sampleRows returns a copy of size of m's rows, 0 < size <= m.rows,

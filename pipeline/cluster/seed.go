@@ -4,7 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"runtime"
+	"runtime/debug"
 )
 
 // pcgStream is the second PCG seed word; Config.Seed is the first.
@@ -353,10 +353,12 @@ func refineOnLadder(ctx context.Context, m matrix, k int, centroids []float64, s
 		ran = true
 	}
 	if ran {
-		// The samples and their bounds go back before the bounds of all
-		// rows are made: left to the collector's pace, they raised a
-		// million cardholders' cluster stage from 1.30 to 1.44 GB.
-		runtime.GC()
+		// The samples and their bounds go back to the system before the
+		// bounds of all rows are made: left to the collector's pace,
+		// they raised a million cardholders' cluster stage from 1.30 to
+		// 1.44 GB, and collected but kept by the process, `tailor
+		// cluster` on three million rows from 1.62 to 2.06 GB.
+		debug.FreeOSMemory()
 	}
 	return centroids, nil
 }

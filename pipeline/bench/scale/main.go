@@ -8,6 +8,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,6 +74,7 @@ type options struct {
 	k             int
 	duckdbThreads int
 	skipDuckDB    bool
+	runs          int
 }
 
 func main() {
@@ -102,6 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.k, "k", 1349, "clusters: the campaign's clustering.k")
 	fs.IntVar(&o.duckdbThreads, "duckdb-threads", runtime.NumCPU(), "DuckDB's threads")
 	fs.BoolVar(&o.skipDuckDB, "skip-duckdb", false, "do not run the DuckDB aggregation")
+	fs.IntVar(&o.runs, "runs", 1, "runs of each size, tailor and DuckDB in turn; the tables show the run of median time and list every run's")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -120,6 +124,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.k < 1 {
 		return o, fmt.Errorf("-k %d: want at least 1", o.k)
+	}
+	if o.runs < 1 {
+		return o, fmt.Errorf("-runs %d: want at least 1", o.runs)
 	}
 	if o.duckdbThreads < 1 {
 		return o, fmt.Errorf("-duckdb-threads %d: want at least 1", o.duckdbThreads)
@@ -298,6 +305,16 @@ type sizeResult struct {
 	doc              runDoc
 	tailor           usage
 	duckdb           *duckResult // nil when skipped
+	// runs are every run of the size, in the order they ran, when there
+	// were more than one; the fields above are those of the median's.
+	runs []runTimes
+}
+
+// runTimes are one run's figures for the list of runs: the whole run,
+// tailor's ingest and profile stages, and DuckDB's group-by (0 when
+// skipped).
+type runTimes struct {
+	wall, ingestProfile, duckdb time.Duration
 }
 
 // usage is what a child process used: its wall time, processor time (user
@@ -331,6 +348,52 @@ func measure(ctx context.Context, o options, root string, n int, stderr io.Write
 	if err := os.WriteFile(campaign, fmt.Appendf(nil, campaignTOML, holders, transactions, o.k), 0o644); err != nil {
 		return r, err
 	}
+	if o.runs == 1 {
+		return measureOnce(ctx, o, root, r, campaign, transactions, stderr)
+	}
+	// Several runs, tailor and DuckDB in turn: the tables show the run of
+	// median time, as this machine moves a whole run by a second or more
+	// from one run to the next.
+	var all []sizeResult
+	for i := range o.runs {
+		fmt.Fprintf(stderr, "run %d of %d\n", i+1, o.runs)
+		one, err := measureOnce(ctx, o, root, r, campaign, transactions, stderr)
+		if err != nil {
+			return r, err
+		}
+		all = append(all, one)
+	}
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(all[a].tailor.wall, all[b].tailor.wall) })
+	median := all[order[(len(order)-1)/2]]
+	for _, one := range all {
+		t := runTimes{wall: one.tailor.wall, ingestProfile: one.ingestProfile()}
+		if one.duckdb != nil {
+			t.duckdb = one.duckdb.wall
+		}
+		median.runs = append(median.runs, t)
+	}
+	return median, nil
+}
+
+// ingestProfile is the time of tailor's ingest and profile stages.
+func (r *sizeResult) ingestProfile() time.Duration {
+	var ms int64
+	for _, st := range r.doc.Stages {
+		if st.Name == "ingest" || st.Name == "profile" {
+			ms += st.DurationMS
+		}
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// measureOnce runs tailor on campaign from scratch, and DuckDB on
+// transactions unless skipped, into a copy of r.
+func measureOnce(ctx context.Context, o options, root string, r sizeResult, campaign, transactions string, stderr io.Writer) (sizeResult, error) {
+	n := r.cardholders
 	// The run goes into an empty out-N: an earlier one is moved aside, and
 	// deleted once every size is measured (removeStale), as deleting
 	// thousands of files slows this machine's file system down for a

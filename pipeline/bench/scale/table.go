@@ -87,6 +87,28 @@ func writeSize(w io.Writer, r sizeResult) {
 		fmt.Fprintf(w, " (%s with profiles.csv written, %.2f s more)", ratio(tailorSec+filesSec), filesSec)
 	}
 	fmt.Fprintln(w)
+	writeRuns(w, r)
+}
+
+// writeRuns lists every run of a size measured more than once, in the
+// order they ran: the whole run, and ingest + profile against DuckDB's
+// run after it.
+func writeRuns(w io.Writer, r sizeResult) {
+	if len(r.runs) < 2 {
+		return
+	}
+	var walls, ratios []string
+	for _, t := range r.runs {
+		walls = append(walls, fmt.Sprintf("%.2f", t.wall.Seconds()))
+		if t.duckdb > 0 {
+			ratios = append(ratios, fmt.Sprintf("%.2f", t.ingestProfile.Seconds()/t.duckdb.Seconds()))
+		}
+	}
+	fmt.Fprintf(w, "\n%d runs, tailor and DuckDB in turn; the tables show the run of median time. Whole runs: %s s", len(r.runs), strings.Join(walls, ", "))
+	if len(ratios) > 0 {
+		fmt.Fprintf(w, "; ingest + profile against DuckDB: %s", strings.Join(ratios, ", "))
+	}
+	fmt.Fprintln(w, ".")
 }
 
 // writeLinearity writes each stage's seconds per million cardholders at

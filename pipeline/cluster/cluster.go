@@ -68,7 +68,8 @@ type Config struct {
 	//     the sample has fewer than K distinct rows), refined by Lloyd
 	//     iterations on the sample under the same MaxIter and Tol, then
 	//     on samples four times larger in turn (while one is at most half
-	//     of all rows: from 400,000 rows on) under three times Tol; Lloyd
+	//     of all rows: from 400,000 rows on when the first sample has
+	//     50,000) under three times Tol; Lloyd
 	//     then runs on all rows;
 	//   - "auto" or "" (the default): currently "sample". Inputs of at
 	//     most max(10*K, 50000) rows thus get greedy k-means++ on all

@@ -238,6 +238,21 @@ func members(in reportIn, n, k int) ([]report.Members, [][]float64) {
 	for i, v := range in.plan.Variants {
 		variantIndex[v.ID] = i
 	}
+	// Each profile's variant, and each variant's members counted first:
+	// the spends and tickets of all variants share two arrays, each
+	// variant's part made to its size (appending to 1,349 slices of each
+	// reallocated them all the way up).
+	at := make([]int32, len(in.profiles))
+	counts := make([]int, n)
+	for i := range in.profiles {
+		vi, ok := variantIndex[in.assigned[i]]
+		if !ok || vi >= n {
+			at[i] = -1
+			continue
+		}
+		at[i] = int32(vi)
+		counts[vi]++
+	}
 	out := make([]report.Members, n)
 	wallets := make([][]float64, n)
 	spends := make([][]int64, n)
@@ -247,14 +262,21 @@ func members(in reportIn, n, k int) ([]report.Members, [][]float64) {
 		transactions, month int
 	}
 	sums := make([]totals, n)
+	all := 0
+	for _, c := range counts {
+		all += c
+	}
+	spendArray, ticketArray := make([]int64, all), make([]int64, all)
 	for i := range out {
 		out[i].Tiers = map[string]int{}
 		wallets[i] = make([]float64, k)
+		spends[i], spendArray = spendArray[:0:counts[i]], spendArray[counts[i]:]
+		tickets[i], ticketArray = ticketArray[:0:counts[i]], ticketArray[counts[i]:]
 	}
 	for i := range in.profiles {
 		p := &in.profiles[i]
-		vi, ok := variantIndex[in.assigned[i]]
-		if !ok || vi >= n {
+		vi := at[i]
+		if vi < 0 {
 			continue
 		}
 		spends[vi] = append(spends[vi], p.Spend)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -273,5 +274,34 @@ func TestWriteSameBytes(t *testing.T) {
 		if !bytes.Equal(write(t, testSummary()), first) {
 			t.Fatal("two writes of the same summary differ")
 		}
+	}
+}
+
+// The book fits its columns to its sheets' text read from the cells it
+// wrote, not from GetRows, which writes each sheet out as XML to parse
+// it back: the text must be GetRows's, cell for cell, with the empty
+// cells between others and the rows a sheet leaves empty.
+func TestSheetTextIsGetRows(t *testing.T) {
+	empty := testSummary()
+	empty.Clusters, empty.Members, empty.Plan.Variants = nil, nil, nil
+	for name, s := range map[string]report.Summary{"one month": testSummary(), "after a month": withContinuity(testSummary()),
+		"no clusters": empty} {
+		t.Run(name, func(t *testing.T) {
+			text, rows, err := report.SheetTexts(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(text) < 10 {
+				t.Fatalf("%d sheets read back, want the unstreamed sheets", len(text))
+			}
+			for sheet, want := range rows {
+				if len(want) == 0 && sheet != report.SheetSend {
+					t.Errorf("%s: GetRows reads nothing", sheet)
+				}
+				if got := text[sheet]; !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: text\n%q\nGetRows\n%q", sheet, got, want)
+				}
+			}
+		})
 	}
 }

@@ -67,16 +67,28 @@ func (c *compiler) list(l *parse.ListNode, dot reflect.Type, vars *[]svar) ([]st
 	if l == nil {
 		return out, nil
 	}
-	var text []byte // adjacent text, written as one step
+	// text is the adjacent text, written as one step: a lone piece is
+	// the step's own (text nodes and fixed actions are never written
+	// to), and pieces merged are copied into a slice of text's own.
+	var text []byte
+	owned := false
 	add := func(st step) {
 		if t, ok := st.(textStep); ok {
-			text = append(text, t...)
+			switch {
+			case text == nil:
+				text = t
+			case !owned:
+				text = append(append(make([]byte, 0, 2*(len(text)+len(t))), text...), t...)
+				owned = true
+			default:
+				text = append(text, t...)
+			}
 			return
 		}
 		if len(text) > 0 {
 			out = append(out, textStep(text))
-			text = nil
 		}
+		text, owned = nil, false
 		out = append(out, st)
 	}
 	for _, n := range l.Nodes {

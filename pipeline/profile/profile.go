@@ -252,6 +252,7 @@ func BuildFeatures(tax *Taxonomy, profiles []Profile, opts FeatureOptions) Featu
 		f.Names = append(f.Names, c.name)
 	}
 	f.Dim = len(f.Names)
+	f.Rows = make([]int, 0, len(profiles)) // nearly every profile is clustered
 	for i := range profiles {
 		if profiles[i].Clusterable() {
 			f.Rows = append(f.Rows, i)

@@ -119,28 +119,51 @@ func kindsOf(clusters []variants.Cluster, blocks []variants.Block, ps []profile.
 		}
 	}
 	slices.Sort(names)
-	byVariant := map[string][]*profile.Profile{}
+	// The clusters' variants, each id once, and each eligible member's.
+	groups := map[string]int32{}
+	group := make([]int32, len(clusters))
+	for i := range clusters {
+		id := clusters[i].Variant
+		if id == "" {
+			id = variants.ID(i)
+		}
+		g, ok := groups[id]
+		if !ok {
+			g = int32(len(groups))
+			groups[id] = g
+		}
+		group[i] = g
+	}
+	at := make([]int32, len(ps))
+	start := make([]int, len(groups)+1)
 	for i := range ps {
-		if p := &ps[i]; p.Status() == profile.StatusMail {
-			if v := assigned[i]; v != "" {
-				byVariant[v] = append(byVariant[v], p)
+		at[i] = -1
+		if ps[i].Status() == profile.StatusMail {
+			if g, ok := groups[assigned[i]]; ok {
+				at[i] = g
+				start[g+1]++
 			}
+		}
+	}
+	for g := range len(groups) {
+		start[g+1] += start[g]
+	}
+	// The members' fields, read in the profiles' order and laid out by
+	// variant: read cluster by cluster, each member was a cache miss or
+	// two (0.7 s of processor time at a million cardholders).
+	members := make([]variants.Member, start[len(groups)])
+	next := slices.Clone(start[:len(groups)])
+	for i := range ps {
+		if g := at[i]; g >= 0 {
+			p := &ps[i]
+			members[next[g]] = variants.Member{Tier: p.Tier, Relationship: string(p.Relationship), Locale: p.Locale, Attrs: p.Attrs}
+			next[g]++
 		}
 	}
 	// The clusters are counted on every core, each into its own Kinds.
 	_ = workers.Each(context.Background(), len(clusters), func(i int) error {
-		c := &clusters[i]
-		id := c.Variant
-		if id == "" {
-			id = variants.ID(i)
-		}
-		c.Kinds = variants.Count(func(yield func(variants.Member) bool) {
-			for _, p := range byVariant[id] {
-				if !yield(variants.Member{Tier: p.Tier, Relationship: string(p.Relationship), Locale: p.Locale, Attrs: p.Attrs}) {
-					return
-				}
-			}
-		}, names)
+		g := group[i]
+		clusters[i].Kinds = variants.Count(slices.Values(members[start[g]:start[g+1]]), names)
 		return nil
 	})
 }

@@ -137,6 +137,26 @@ type Profile struct {
 	Features []float64
 }
 
+// Touch reads the first word of each part of p allocated on its own (the
+// cardholder, the shares, the favourites) and returns a number made of
+// them, for the caller to keep so that the reads are made. A loop that
+// touches a batch of profiles scattered in memory, before reading them in
+// full, lets their cache misses overlap instead of waiting on each in
+// turn.
+func (p *Profile) Touch() int {
+	n := len(p.Shares) + len(p.TopMerchants.list)
+	if p.Cardholder != nil {
+		n += len(p.Cardholder.ID)
+	}
+	if len(p.Shares) > 0 && p.Shares[0] > 0 {
+		n++
+	}
+	if len(p.TopMerchants.list) > 0 {
+		n += int(p.TopMerchants.list[0].interest)
+	}
+	return n
+}
+
 // Status returns whether the cardholder is mailed this month, or why not.
 func (p *Profile) Status() Status {
 	switch {

@@ -895,3 +895,23 @@ func TestLargestInterests(t *testing.T) {
 		})
 	}
 }
+
+// Touch reads every part of a profile that has one, and none it lacks:
+// a profile without a cardholder, shares or favourites is touched too.
+func TestTouch(t *testing.T) {
+	full := profile.Profile{Cardholder: &ingest.Cardholder{ID: "C1"}, Shares: []float64{0.5, 0.5},
+		TopMerchants: profile.MakeFavourites(profile.Favourite{Interest: "dining", Merchant: "Olive"})}
+	for _, tt := range []struct {
+		name string
+		p    profile.Profile
+		min  int
+	}{
+		{"empty", profile.Profile{}, 0},
+		{"shares of nothing", profile.Profile{Shares: []float64{0, 0}}, 2},
+		{"all parts", full, len("C1") + 2 + 1 + 1},
+	} {
+		if got := tt.p.Touch(); got < tt.min {
+			t.Errorf("%s: Touch = %d, want at least %d", tt.name, got, tt.min)
+		}
+	}
+}

@@ -280,33 +280,41 @@ func BuildFeatures(tax *Taxonomy, profiles []Profile, opts FeatureOptions) Featu
 	}
 	f.Data = make([]float64, len(f.Rows)*f.Dim)
 	n := tax.Len()
-	// The shares, by halves of the rows, and each behaviour column go
-	// side by side: each value is computed as it would be alone.
+	// Each behaviour column's values and their mean and standard
+	// deviation first, the columns side by side; then the rows, by halves,
+	// each written whole by one goroutine: written column by column, side
+	// by side, the columns' goroutines wrote into the same cache lines
+	// one value at a time (0.8 s of processor time at a million rows).
+	// Each value is computed as it would be alone.
+	xs := make([][]float64, len(cols))
+	means, sds := make([]float64, len(cols)), make([]float64, len(cols))
 	var wg sync.WaitGroup
+	for col, c := range cols {
+		wg.Go(func() {
+			x := make([]float64, len(f.Rows))
+			for r, i := range f.Rows {
+				x[r] = c.value(&profiles[i])
+			}
+			xs[col] = x
+			means[col], sds[col] = meanSD(x)
+		})
+	}
+	wg.Wait()
 	half := len(f.Rows) / 2
 	for _, part := range [][2]int{{0, half}, {half, len(f.Rows)}} {
 		wg.Go(func() {
 			for r := part[0]; r < part[1]; r++ {
-				row, shares := f.Data[r*f.Dim:r*f.Dim+n], profiles[f.Rows[r]].Shares
+				row, shares := f.Data[r*f.Dim:(r+1)*f.Dim], profiles[f.Rows[r]].Shares
 				for j := range min(n, len(shares)) {
 					row[j] = interests * shares[j]
 				}
-			}
-		})
-	}
-	for col, c := range cols {
-		wg.Go(func() {
-			xs := make([]float64, len(f.Rows))
-			for r, i := range f.Rows {
-				xs[r] = c.value(&profiles[i])
-			}
-			mean, sd := meanSD(xs)
-			for r, x := range xs {
-				z := 0.0
-				if sd > 0 {
-					z = (x - mean) / sd
+				for col, c := range cols {
+					z := 0.0
+					if sd := sds[col]; sd > 0 {
+						z = (xs[col][r] - means[col]) / sd
+					}
+					row[n+col] = c.weight * z
 				}
-				f.Data[r*f.Dim+n+col] = c.weight * z
 			}
 		})
 	}

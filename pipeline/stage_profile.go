@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	"github.com/tailor-mail/tailor/pipeline/profile"
@@ -118,11 +117,6 @@ func (r *run) profile(ctx context.Context, in *ingested) (profiled, error) {
 			}
 			files.recs = append(files.recs, rec)
 		}
-		// The writing's garbage goes back at once: left to the next
-		// collection, whose goal is twice what was alive at the last,
-		// it would run up the cluster stage's peak (1.38 to 1.54 GB at
-		// a million cardholders).
-		debug.FreeOSMemory()
 		return nil
 	}
 	r.manifest.Unmapped = st.Unmapped

@@ -160,6 +160,7 @@ func (r *run) ingestFile(ctx context.Context, swap *rundir.Swap, in input, rh *r
 		case "transactions":
 			st, out.merchants, err = ingest.ReadTransactions(ctx, f, file, opts, *set, rw,
 				func(recs []ingest.Record) error { out.builder.AddRecords(recs); return nil })
+			out.builder.Flush()
 		default:
 			out.features, st, err = ingest.ReadFeatures(ctx, f, file, opts, r.c.Inputs.ProfileColumns, *set, rw)
 		}

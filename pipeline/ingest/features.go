@@ -333,7 +333,7 @@ func parseFeatureRow(file string, line int, fields [][]byte, serr *scanError, wi
 	if LooksLikeCardNumber(id) {
 		return 0, nil, &RowError{File: file, Line: line, Column: idCol + 1, Field: "cardholder_id", Value: id, Err: ErrCardNumber}
 	}
-	h, ok := set.index[id]
+	h, ok := set.index.get(id, set.List)
 	if !ok {
 		return 0, nil, &RowError{File: file, Line: line, Column: idCol + 1, Field: "cardholder_id", Value: id, Err: ErrUnknownHolder}
 	}

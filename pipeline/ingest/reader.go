@@ -352,8 +352,9 @@ type walker struct {
 // walk calls fn for every row of b with its line, its fields and its
 // original text; serr is set for a row whose quoting is broken, or that
 // holds bytes that are not UTF-8 in a file read as UTF-8 (isUTF8Problem;
-// utf8RowError makes its RowError). fields and raw are only valid during
-// the call. With skip set, the counts of skipped rows start from zero.
+// utf8RowError makes its RowError). fields are only valid during the
+// call; raw stays valid until walk is called again (a reader that looks
+// rows' cardholders up in groups keeps it that long). With skip set, the counts of skipped rows start from zero.
 func (w *walker) walk(b rowBatch, fn func(line int, fields [][]byte, raw []byte, serr *scanError) error) error {
 	w.empty, w.repeated = 0, 0
 	if b.cells != nil {

@@ -91,8 +91,8 @@ func testReadCardholders(t *testing.T, hint int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.index) != 3 || set.index["C5"] != 2 {
-		t.Errorf("index %v", set.index)
+	if i, ok := set.Index("C5"); set.index.Len() != 3 || !ok || i != 2 {
+		t.Errorf("index holds %d ids, C5 at %d (%v), want 3 and 2", set.index.Len(), i, ok)
 	}
 	got := set.List
 	if st.Read != 10 || st.Accepted != 3 || st.Rejected != 7 || st.Read != st.Accepted+st.Rejected+st.Skipped() || st.Encoding != "utf-8" || st.EncodingDetected {

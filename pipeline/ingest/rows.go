@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Options tunes the readers. The zero value reads the default format and
@@ -91,7 +93,7 @@ type CardholderSet struct {
 	List []Cardholder
 	// Attrs names the extra columns, which became attributes.
 	Attrs    []string
-	index    map[string]int32
+	index    *idIndex
 	rejected map[string]int // id -> line of a rejected row
 	// unique says no id is in List twice: List[i] is then the
 	// cardholder index gives for its id.
@@ -100,18 +102,18 @@ type CardholderSet struct {
 
 // Index returns the position of a cardholder in List.
 func (s *CardholderSet) Index(id string) (int, bool) {
-	i, ok := s.index[id]
+	i, ok := s.index.get(id, s.List)
 	return int(i), ok
 }
 
 // NewCardholderSet indexes cardholders, for callers that build them
 // without reading a file.
 func NewCardholderSet(list []Cardholder) *CardholderSet {
-	s := &CardholderSet{List: list, index: make(map[string]int32, len(list))}
+	s := &CardholderSet{List: list, index: newIDIndex(len(list))}
 	for i := range list {
-		s.index[list[i].ID] = int32(i)
+		s.index.add(list[i].ID, int32(i), list, true) // the last of an id named twice
 	}
-	s.unique = len(s.index) == len(list)
+	s.unique = s.index.Len() == len(list)
 	return s
 }
 
@@ -143,7 +145,7 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 	if err != nil {
 		return nil, st, err
 	}
-	set := &CardholderSet{index: map[string]int32{}, rejected: map[string]int{}, unique: true} // duplicates are rejected
+	set := &CardholderSet{rejected: map[string]int{}, unique: true} // duplicates are rejected
 	var b *binding
 	bindHeader := func(h []string) error {
 		var err error
@@ -212,16 +214,19 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 		st.EmptyRows += pb.empty
 		st.RepeatedHeaders += pb.repeated
 		rows := pb.rows
-		if len(set.index) == 0 && opts.SizeHint > 0 && len(rows) > 0 {
-			n := expectedRows(opts.SizeHint, rows, func(r parsed) int { return len(r.raw) })
-			set.index = make(map[string]int32, n)
+		if set.index == nil {
+			n := 0
+			if opts.SizeHint > 0 && len(rows) > 0 {
+				n = expectedRows(opts.SizeHint, rows, func(r parsed) int { return len(r.raw) })
+			}
+			set.index = newIDIndex(n)
 			set.List = slices.Grow(set.List, n)
 		}
 		for _, r := range rows {
 			st.Read++
 			c, rerr := r.c, r.err
 			if rerr == nil {
-				if first, dup := set.index[c.ID]; dup {
+				if first, added := set.index.add(c.ID, int32(len(set.List)), set.List, false); !added {
 					rerr = &RowError{File: file, Line: r.line, Column: b.column("cardholder_id"), Field: "cardholder_id",
 						Value: c.ID, Err: ErrDuplicate, Detail: fmt.Sprintf("first on line %d", set.List[first].Line)}
 				}
@@ -241,7 +246,6 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 				continue
 			}
 			st.Accepted++
-			set.index[c.ID] = int32(len(set.List))
 			set.List = append(set.List, c)
 		}
 		return opts.sampled(&st)
@@ -260,7 +264,7 @@ func ReadCardholders(ctx context.Context, r io.Reader, file string, opts Options
 		set.List = slices.Clip(slices.Clone(set.List))
 	}
 	for id := range set.rejected {
-		if _, ok := set.index[id]; ok {
+		if _, ok := set.index.get(id, set.List); ok {
 			// An id rejected on one row but accepted on another is known.
 			delete(set.rejected, id)
 		}
@@ -515,6 +519,7 @@ type batchResult struct {
 	empty, repeated, filtered int
 	recs                      []Record
 	rejects                   []rejected
+	late                      []lateReject // rejects found late, merged into rejects (txParser.resolve)
 }
 
 type rejected struct {
@@ -685,12 +690,21 @@ type txParser struct {
 	cols       txColumns
 	lastID     []byte
 	lastHolder int32
-	lastDate   []byte
-	lastDay    int32
-	seen       [4096]uint64 // merchant keys known to be in names, by key modulo
-	w          *walker
-	names      map[uint64]nameAt
-	categories map[string]categoryHit // the worker's cache
+	// inOrder says new ids have lately come in the cardholders' order:
+	// the next new id is looked for after lastID in the list first.
+	inOrder bool
+	// lastPending says lastID is being looked up, from lastHome, with
+	// the rows in pend.
+	lastPending bool
+	lastHome    uint64
+	pend        pendingRows
+	touched     int32 // what pendingRows' touch read, kept so that it is read
+	lastDate    []byte
+	lastDay     int32
+	seen        [4096]uint64 // merchant keys known to be in names, by key modulo
+	w           *walker
+	names       map[uint64]nameAt
+	categories  map[string]categoryHit // the worker's cache
 }
 
 type categoryHit struct {
@@ -731,12 +745,41 @@ func (p *txParser) batch(b rowBatch) batchResult {
 		}
 		rec, rerr := p.parse(line, fields, serr, unmapped)
 		if rerr != nil {
+			if rec.Holder == holderPending {
+				// The row's id is the last one: looked up now, an unknown
+				// cardholder is the row's first fault.
+				h, ok := p.set.index.getFrom(p.lastHome, string(p.lastID), p.set.List)
+				if !ok {
+					rerr = p.unknownHolder(line, p.lastID)
+					p.lastID = p.lastID[:0]
+				}
+				p.lastHolder, p.lastPending = h, false
+			}
 			res.rejects = append(res.rejects, rejected{rerr, string(raw)})
 			return nil
 		}
+		if rec.Holder == holderPending {
+			q := &p.pend
+			q.at = append(q.at, len(res.recs))
+			q.rejectAt = append(q.rejectAt, len(res.rejects))
+			q.line = append(q.line, line)
+			q.home = append(q.home, p.lastHome)
+			q.ids = append(q.ids, p.lastID...)
+			q.ends = append(q.ends, len(q.ids))
+			q.raw = append(q.raw, raw)
+		}
 		res.recs = append(res.recs, rec)
+		if len(p.pend.at) == lookAhead {
+			p.resolve(&res)
+		}
 		return nil
 	})
+	p.resolve(&res)
+	if len(res.late) > 0 {
+		res.recs = slices.DeleteFunc(res.recs, func(r Record) bool { return r.Holder == holderUnknown })
+		res.rejects = mergeRejects(res.rejects, res.late)
+		res.late = nil
+	}
 	res.empty, res.repeated = p.w.empty, p.w.repeated
 	res.read += res.empty + res.repeated
 	if len(unmapped) > 0 {
@@ -747,6 +790,109 @@ func (p *txParser) batch(b rowBatch) batchResult {
 		p.mu.Unlock()
 	}
 	return res
+}
+
+// holderPending marks a record whose cardholder is being looked up, and
+// holderUnknown one whose cardholder was not found, to be rejected.
+const (
+	holderPending = math.MinInt32 + iota
+	holderUnknown
+)
+
+// lookAhead is the number of rows whose cardholders are looked up
+// together. In a file in date order every row has a cardholder whose slot
+// in the index is far from the last one's: looked up one by one, as the
+// rows are parsed, each lookup waits for memory alone; looked up together,
+// after the rows are parsed, the waits overlap.
+const lookAhead = 16
+
+// pendingRows are the parsed rows whose cardholders are still to be looked
+// up: the index of each one's record in the batch's, where its reject
+// would go in the batch's rejects, its line, its id's home slot, its id
+// (in ids, up to ends) and its text (which stays valid until the next
+// batch).
+type pendingRows struct {
+	at, rejectAt, line []int
+	home               []uint64
+	ids                []byte
+	ends               []int
+	raw                [][]byte
+}
+
+// resolve looks up the cardholders of the pending rows: their slots are
+// read first, all together, then each id is found. A record whose
+// cardholder is not known is marked holderUnknown and its reject goes
+// into res.late.
+func (p *txParser) resolve(res *batchResult) {
+	q := &p.pend
+	if len(q.at) == 0 {
+		return
+	}
+	x, list := p.set.index, p.set.List
+	p.touched += x.touch(q.home)
+	// h starts as the cardholder of the row before the first pending one.
+	h, ok := p.lastHolder, false
+	ordered, unordered, start := 0, 0, 0
+	var prev []byte
+	for k, at := range q.at {
+		id := q.ids[start:q.ends[k]]
+		start = q.ends[k]
+		if k == 0 || string(id) != string(prev) {
+			last := h
+			h, ok = x.getFrom(q.home[k], unsafe.String(unsafe.SliceData(id), len(id)), list)
+			if ok && h == last+1 {
+				ordered++
+			} else {
+				unordered++
+			}
+		}
+		prev = id
+		if ok {
+			res.recs[at].Holder = h
+			continue
+		}
+		res.recs[at].Holder = holderUnknown
+		res.late = append(res.late, lateReject{q.rejectAt[k], rejected{p.unknownHolder(q.line[k], id), string(q.raw[k])}})
+	}
+	if p.lastPending {
+		// The last row pending is the last id's.
+		p.lastPending = false
+		if ok {
+			p.lastHolder = h
+		} else {
+			p.lastID = p.lastID[:0]
+		}
+	}
+	p.inOrder = ordered > unordered
+	q.at, q.rejectAt, q.line, q.home, q.ids, q.ends, q.raw = q.at[:0], q.rejectAt[:0], q.line[:0], q.home[:0], q.ids[:0], q.ends[:0], q.raw[:0]
+}
+
+// lateReject is a reject found after the rows after it: at is its place
+// in the batch's rejects.
+type lateReject struct {
+	at int
+	r  rejected
+}
+
+// mergeRejects returns rejects with the late ones put in their places.
+func mergeRejects(rejects []rejected, late []lateReject) []rejected {
+	out := make([]rejected, 0, len(rejects)+len(late))
+	i := 0
+	for _, l := range late {
+		out = append(out, rejects[i:l.at]...)
+		out = append(out, l.r)
+		i = l.at
+	}
+	return append(out, rejects[i:]...)
+}
+
+// unknownHolder is the reject of a row whose cardholder is not known.
+func (p *txParser) unknownHolder(line int, id []byte) *RowError {
+	e := p.err(line, "cardholder_id", id, ErrUnknownHolder)
+	if at, was := p.set.rejected[string(id)]; was {
+		e.Detail = fmt.Sprintf("the cardholder's row, line %d, was rejected", at)
+	}
+	return e
 }
 
 func (p *txParser) err(line int, name string, value []byte, err error) *RowError {
@@ -792,6 +938,30 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
+// holder returns the cardholder of id, or holderPending when it is to be
+// looked up with other rows' (see resolve).
+func (p *txParser) holder(id []byte) int32 {
+	if p.set == nil {
+		return -1
+	}
+	// Exports often group a cardholder's rows: the last id is checked first.
+	if len(p.lastID) > 0 && string(id) == string(p.lastID) {
+		if p.lastPending {
+			return holderPending
+		}
+		return p.lastHolder
+	}
+	// Exports in the cardholders' own order go on to the next one. In an
+	// export in date order the guess would cost a cache miss on every row
+	// for nothing: it is made only while new ids come in order.
+	if n := int(p.lastHolder) + 1; p.inOrder && !p.lastPending && len(p.lastID) > 0 && n < len(p.set.List) && p.set.unique && p.set.List[n].ID == string(id) {
+		p.lastID, p.lastHolder = append(p.lastID[:0], id...), int32(n)
+		return int32(n)
+	}
+	p.lastID, p.lastPending, p.lastHome = append(p.lastID[:0], id...), true, p.set.index.homeOf(id)
+	return holderPending
+}
+
 func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped map[string]int) (Record, *RowError) {
 	var rec Record
 	if e := p.b.rowProblem(line, fields, serr); e != nil {
@@ -804,30 +974,7 @@ func (p *txParser) parse(line int, fields [][]byte, serr *scanError, unmapped ma
 	if len(id) == 0 {
 		return rec, p.err(line, "cardholder_id", id, ErrRequired)
 	}
-	// Exports often group a cardholder's rows: the last id is checked first.
-	h, ok := p.lastHolder, len(p.lastID) > 0 && string(id) == string(p.lastID)
-	if !ok && p.set == nil {
-		h, ok = -1, true
-	}
-	if !ok {
-		// Exports in the cardholders' own order go on to the next one.
-		if n := int(p.lastHolder) + 1; len(p.lastID) > 0 && n < len(p.set.List) && p.set.unique && p.set.List[n].ID == string(id) {
-			h, ok = int32(n), true
-		} else {
-			h, ok = p.set.index[string(id)]
-		}
-		if ok {
-			p.lastID, p.lastHolder = append(p.lastID[:0], id...), h
-		}
-	}
-	if !ok {
-		e := p.err(line, "cardholder_id", id, ErrUnknownHolder)
-		if at, was := p.set.rejected[string(id)]; was {
-			e.Detail = fmt.Sprintf("the cardholder's row, line %d, was rejected", at)
-		}
-		return rec, e
-	}
-	rec.Holder = h
+	rec.Holder = p.holder(id)
 	var err error
 	v := get(fields, p.cols.date)
 	iso := p.dates.kind == dateISO

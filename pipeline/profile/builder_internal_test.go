@@ -139,3 +139,39 @@ func TestSketchSaturates(t *testing.T) {
 		t.Errorf("favourite %d %d", key, spent)
 	}
 }
+
+// sortByHolder sorts by holder, stably, with holders out of range last in
+// their order, for holder counts of one, two and three radix digits.
+func TestSortByHolder(t *testing.T) {
+	for _, holders := range []int{1, 2, 2047, 2048, 2049, 5000, 1<<22 + 3} {
+		r := rand.New(rand.NewPCG(uint64(holders), 9))
+		recs := make([]ingest.Record, 3000)
+		for i := range recs {
+			h := int32(r.IntN(holders))
+			switch r.IntN(50) {
+			case 0:
+				h = -1 - int32(r.IntN(3))
+			case 1:
+				h = int32(holders + r.IntN(3))
+			}
+			recs[i] = ingest.Record{Holder: h, Amount: int64(i)} // Amount: the place in the input
+		}
+		in := append([]ingest.Record(nil), recs...)
+		got := sortByHolder(recs, make([]ingest.Record, len(recs)), holders)
+		key := func(r ingest.Record) uint32 { return min(uint32(r.Holder), uint32(holders)) }
+		for i := 1; i < len(got); i++ {
+			a, b := got[i-1], got[i]
+			if key(a) > key(b) || key(a) == key(b) && a.Amount > b.Amount {
+				t.Fatalf("%d holders: record %d (holder %d, input %d) before %d (holder %d, input %d)",
+					holders, i-1, a.Holder, a.Amount, i, b.Holder, b.Amount)
+			}
+		}
+		seen := make([]bool, len(in))
+		for _, r := range got {
+			if seen[r.Amount] || in[r.Amount] != r {
+				t.Fatalf("%d holders: record %+v lost or repeated", holders, r)
+			}
+			seen[r.Amount] = true
+		}
+	}
+}

@@ -3,6 +3,7 @@ package profile_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"runtime"
 	"testing"
@@ -687,4 +688,125 @@ type countWriter int
 func (c *countWriter) Write(p []byte) (int, error) {
 	*c += countWriter(len(p))
 	return len(p), nil
+}
+
+// Records added in any order give the same profiles and stats as long as
+// each cardholder's come in the same order: the order of a file grouped by
+// cardholder, of one in date order (held back and sorted), and of one that
+// changes from one to the other batch after batch. Each cardholder shops
+// at more merchants than the sketch keeps, so that a change in the order of
+// one cardholder's purchases changes the favourites.
+func TestAddRecordsInAnyOrder(t *testing.T) {
+	tax := defaultTax(t)
+	const n = 40000 // more cardholders than a file in date order is sorted from
+	hs := make([]ingest.Cardholder, n)
+	for i := range hs {
+		hs[i] = ingest.Cardholder{ID: fmt.Sprint("C", i), Consent: true, MemberSince: ingest.DateOf(day("2019-03-04"))}
+	}
+	from, _ := profile.Options{End: runEnd}.Window()
+	first := int32(from.Unix() / 86400)
+	r := rand.New(rand.NewPCG(3, 4))
+	// Each cardholder's records, in their order.
+	own := make([][]ingest.Record, n+2)
+	total := 0
+	for h := range own {
+		for range r.IntN(14) {
+			rc := ingest.Record{Holder: int32(h), Day: first + int32(r.IntN(420)) - 20, Amount: int64(r.IntN(40000)) - 2000,
+				Interest: int16(r.IntN(tax.Len())), Mapped: r.IntN(30) != 0, Code: int16(5000 + r.IntN(90)),
+				Merchant: uint64(r.IntN(12) + 1), Flags: ingest.RecordFlags(1 + r.IntN(2))}
+			if r.IntN(40) == 0 {
+				rc.Amount, rc.Code, rc.Mapped = -rc.Amount-1, -1, false // a payment to the card
+			}
+			switch h {
+			case n:
+				rc.Holder = -1 // no cardholder
+			case n + 1:
+				rc.Holder = n
+			}
+			own[h] = append(own[h], rc)
+			total++
+		}
+	}
+	grouped := make([]ingest.Record, 0, total)
+	for _, rs := range own {
+		grouped = append(grouped, rs...)
+	}
+	// In date order: the cardholders' records interleaved at random, each
+	// one's still in its order.
+	dated := make([]ingest.Record, 0, total)
+	next := make([]int, len(own))
+	live := make([]int, 0, len(own))
+	for h, rs := range own {
+		if len(rs) > 0 {
+			live = append(live, h)
+		}
+	}
+	for len(live) > 0 {
+		i := r.IntN(len(live))
+		h := live[i]
+		dated = append(dated, own[h][next[h]])
+		if next[h]++; next[h] == len(own[h]) {
+			live[i] = live[len(live)-1]
+			live = live[:len(live)-1]
+		}
+	}
+	// Changing: a grouped file's batches between a dated file's.
+	var changing []ingest.Record
+	half := make([][]ingest.Record, len(own))
+	for h, rs := range own {
+		half[h] = rs[:len(rs)/2]
+		if h%3 == 0 {
+			changing = append(changing, half[h]...)
+		}
+	}
+	for _, rc := range dated {
+		if h := int(rc.Holder); h >= 0 && h < n && h%3 != 0 || h < 0 || h >= n {
+			changing = append(changing, rc)
+		}
+	}
+	for h, rs := range own {
+		if h%3 == 0 {
+			changing = append(changing, rs[len(rs)/2:]...)
+		}
+	}
+
+	profiles := func(recs []ingest.Record, batches []int) ([]profile.Profile, profile.Stats) {
+		b := profile.NewBuilder(tax, hs, profile.Options{End: runEnd})
+		for i := 0; len(recs) > 0; i++ {
+			k := min(len(recs), batches[i%len(batches)])
+			b.AddRecords(recs[:k])
+			recs = recs[k:]
+		}
+		ps, err := b.Profiles(context.Background(), func(k uint64) string { return fmt.Sprint("Merchant ", k) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ps, b.Stats()
+	}
+	want, wantStats := profiles(grouped, []int{4096})
+	for _, tc := range []struct {
+		name    string
+		recs    []ingest.Record
+		batches []int
+	}{
+		{"dated", dated, []int{4096}},
+		{"dated, uneven batches", dated, []int{20000, 3, 777, 50000}},
+		{"changing order", changing, []int{500, 4096, 1}},
+	} {
+		got, st := profiles(tc.recs, tc.batches)
+		if !reflect.DeepEqual(st, wantStats) {
+			t.Errorf("%s: stats %+v, want %+v", tc.name, st, wantStats)
+		}
+		diffs := 0
+		for h := range got {
+			if !reflect.DeepEqual(got[h], want[h]) {
+				if diffs++; diffs <= 3 {
+					t.Errorf("%s: cardholder %d:\n got %+v\nwant %+v", tc.name, h, got[h], want[h])
+				}
+			}
+		}
+		if diffs > 0 {
+			t.Errorf("%s: %d of %d profiles differ from those of the grouped records", tc.name, diffs, n)
+		}
+	}
 }

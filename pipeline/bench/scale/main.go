@@ -75,6 +75,16 @@ type options struct {
 	duckdbThreads int
 	skipDuckDB    bool
 	runs          int
+	order         string // "file" or "date"
+}
+
+// suffix is what the names of the data, campaign and output of a size add
+// for the order of the transactions.
+func (o options) suffix() string {
+	if o.order == "date" {
+		return "-date"
+	}
+	return ""
 }
 
 func main() {
@@ -106,6 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.duckdbThreads, "duckdb-threads", runtime.NumCPU(), "DuckDB's threads")
 	fs.BoolVar(&o.skipDuckDB, "skip-duckdb", false, "do not run the DuckDB aggregation")
 	fs.IntVar(&o.runs, "runs", 1, "runs of each size, tailor and DuckDB in turn; the tables show the run of median time and list every run's")
+	fs.StringVar(&o.order, "order", "file", "order of the transactions: file (as tailor gen writes them, each cardholder's together) or date (sorted by posting date, as a bank's export often is)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -127,6 +138,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.runs < 1 {
 		return o, fmt.Errorf("-runs %d: want at least 1", o.runs)
+	}
+	if o.order != "file" && o.order != "date" {
+		return o, fmt.Errorf("-order %q: %w", o.order, errOrder)
 	}
 	if o.duckdbThreads < 1 {
 		return o, fmt.Errorf("-duckdb-threads %d: want at least 1", o.duckdbThreads)
@@ -167,8 +181,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	reportPath := filepath.Join(o.work, "scale-"+started.Format("20060102-150405")+".md")
 	var doc bytes.Buffer
 	out := io.MultiWriter(stdout, &doc)
-	fmt.Fprintf(out, "# tailor at scale\n\n%s, %s, %s/%s, %d CPUs%s%s; %g transactions per active cardholder per month, k = %d, run month %s, outbox none.\n",
-		started.Format("2006-01-02 15:04"), strings.TrimSpace(string(version)), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), loadAverage(), o.tpm, o.k, month)
+	order := "as tailor gen writes them, each cardholder's together"
+	if o.order == "date" {
+		order = "in date order (within a day, in an order given by a hash of the cardholder's id)"
+	}
+	fmt.Fprintf(out, "# tailor at scale\n\n%s, %s, %s/%s, %d CPUs%s%s; %g transactions per active cardholder per month, %s; k = %d, run month %s, outbox none.\n",
+		started.Format("2006-01-02 15:04"), strings.TrimSpace(string(version)), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), loadAverage(), o.tpm, order, o.k, month)
 	fmt.Fprintf(out, "Seconds, cores (processor time / wall time) and peak RSS (peak resident memory) are tailor's own figures for each stage while it ran; "+
 		"the total is the whole command's, measured from outside; bytes/cardholder is peak RSS / cardholders.\n")
 
@@ -333,6 +351,13 @@ func measure(ctx context.Context, o options, root string, n int, stderr io.Write
 	if err := generate(ctx, o, n, data, stderr); err != nil {
 		return r, err
 	}
+	if o.order == "date" {
+		dated := data + o.suffix()
+		transactions = filepath.Join(dated, "transactions.csv")
+		if err := dateOrder(filepath.Join(data, "transactions.csv"), dated, stderr); err != nil {
+			return r, err
+		}
+	}
 	for _, f := range []struct {
 		path string
 		size *int64
@@ -344,7 +369,7 @@ func measure(ctx context.Context, o options, root string, n int, stderr io.Write
 		*f.size = fi.Size()
 	}
 
-	campaign := filepath.Join(o.work, fmt.Sprintf("campaign-%d.toml", n))
+	campaign := filepath.Join(o.work, fmt.Sprintf("campaign-%d%s.toml", n, o.suffix()))
 	if err := os.WriteFile(campaign, fmt.Appendf(nil, campaignTOML, holders, transactions, o.k), 0o644); err != nil {
 		return r, err
 	}
@@ -398,7 +423,7 @@ func measureOnce(ctx context.Context, o options, root string, r sizeResult, camp
 	// deleted once every size is measured (removeStale), as deleting
 	// thousands of files slows this machine's file system down for a
 	// while, which the run's render stage, creating thousands, felt.
-	outDir := filepath.Join(o.work, fmt.Sprintf("out-%d", n))
+	outDir := filepath.Join(o.work, fmt.Sprintf("out-%d%s", n, o.suffix()))
 	if _, err := os.Stat(outDir); err == nil {
 		if err := os.Rename(outDir, fmt.Sprintf("%s%s%d", outDir, staleMark, time.Now().UnixNano())); err != nil {
 			return r, err
@@ -467,6 +492,24 @@ func generate(ctx context.Context, o options, n int, dir string, stderr io.Write
 		return fmt.Errorf("tailor %s: %w", strings.Join(args, " "), err)
 	}
 	return os.WriteFile(marker, []byte("tailor "+strings.Join(args, " ")+"\n"), 0o644)
+}
+
+// dateOrder writes the transactions src in date order into dir (see
+// inDateOrder), unless a complete copy is there.
+func dateOrder(src, dir string, stderr io.Writer) error {
+	marker := filepath.Join(dir, genMarker)
+	if _, err := os.Stat(marker); err == nil {
+		fmt.Fprintf(stderr, "using the transactions in date order in %s\n", dir)
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "writing %s in date order into %s\n", src, dir)
+	if err := inDateOrder(src, filepath.Join(dir, "transactions.csv"), dir); err != nil {
+		return fmt.Errorf("putting %s in date order: %w", src, err)
+	}
+	return os.WriteFile(marker, []byte("the rows of "+src+" in date order\n"), 0o644)
 }
 
 // command is exec.CommandContext that interrupts the process when ctx is

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,12 +97,7 @@ func inDateOrder(src, dst, dir string) (err error) {
 	if _, err := w.Write(header); err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(months))
-	for k := range months {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(months)) {
 		m := months[k]
 		if err := m.w.Flush(); err != nil {
 			return err

@@ -266,7 +266,8 @@ func bytesEqualFold(b []byte, s string) bool {
 
 // LooksLikeCardNumber reports whether s holds a run of 13 to 19 digits,
 // optionally broken by spaces or dashes, that passes the Luhn check: a
-// primary account number, which tailor never stores or prints.
+// primary account number, which tailor never stores or prints. A run inside
+// a hexadecimal identifier, such as a UUID, is not one (see inHexID).
 func LooksLikeCardNumber[T ~string | ~[]byte](s T) bool {
 	if len(s) < 13 || !atLeast13Digits(s) {
 		return false // a card number has at least 13 digits
@@ -352,11 +353,45 @@ func findPAN[T ~string | ~[]byte](s T, from int) (start, end int, ok bool) {
 			break
 		}
 		if n >= 13 && n <= 19 && luhn(s[i:lastDigit+1]) {
+			if end, ok := inHexID(s, i, lastDigit+1); ok {
+				i = end - 1
+				continue
+			}
 			return i, lastDigit + 1, true
 		}
 		i = lastDigit
 	}
 	return 0, 0, false
+}
+
+// inHexID reports whether the run s[start:end] lies in a hexadecimal
+// identifier: a UUID, or a hash written in hex, whose digits can pass for
+// a card number (one UUID in a few thousand begins with 13 digits that
+// pass the Luhn check). The identifier is the run with the hex digits and
+// dashes around it; it counts as one when it has at least 24 hex digits,
+// a letter among them. It returns the identifier's end.
+func inHexID[T ~string | ~[]byte](s T, start, end int) (int, bool) {
+	for start > 0 && isHexOrDash(s[start-1]) {
+		start--
+	}
+	for end < len(s) && isHexOrDash(s[end]) {
+		end++
+	}
+	hex, letters := 0, 0
+	for i := start; i < end; i++ {
+		switch c := s[i] | 0x20; {
+		case c >= 'a' && c <= 'f':
+			letters++
+			hex++
+		case isDigit(s[i]):
+			hex++
+		}
+	}
+	return end, letters > 0 && hex >= 24
+}
+
+func isHexOrDash(c byte) bool {
+	return isDigit(c) || c == '-' || c|0x20 >= 'a' && c|0x20 <= 'f'
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -114,6 +115,18 @@ func TestMaskCardNumbers(t *testing.T) {
 		{"too short", "411111111111", "411111111111"},
 		{"amount", "1234.56", "1234.56"},
 		{"no digits", "Olive & Thyme", "Olive & Thyme"},
+		// Identifiers in hex whose digits pass for a card number: a UUID
+		// starting with 13 digits that pass the Luhn check, and one with
+		// 16; a SHA-256 in hex with 16 such digits inside.
+		{"UUID", "11511995-3747-3ef8-e555-a3c46f67f72a", "11511995-3747-3ef8-e555-a3c46f67f72a"},
+		{"UUID, upper case", "41111111-1111-1111-A555-A3C46F67F72A", "41111111-1111-1111-A555-A3C46F67F72A"},
+		{"hex hash", "9f2c4111111111111111e0a7c1d2b3a4f5e6d7c8b9a0f1e2d3c4b5a6978", "9f2c4111111111111111e0a7c1d2b3a4f5e6d7c8b9a0f1e2d3c4b5a6978"},
+		{"UUID beside a PAN", "11511995-3747-3ef8-e555-a3c46f67f72a 4111111111111111", "11511995-3747-3ef8-e555-a3c46f67f72a ************1111"},
+		// Not identifiers: a PAN beside a few hex letters, a dashed PAN
+		// in words, a PAN after a short hex code.
+		{"PAN and letters", "VISA4111111111111111", "VISA************1111"},
+		{"PAN after a short code", "ab-4111-1111-1111-1111", "ab-************1111"},
+		{"PAN before a word", "4111111111111111cafe", "************1111cafe"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -352,4 +365,44 @@ func BenchmarkParseChannel(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// No UUID and no hash in hex is taken for a card number: one random UUID
+// in a few thousand begins with 13 or more digits that pass the Luhn
+// check, so that a cardholders file keyed by UUIDs was refused whole.
+func TestHexIDsAreNotCardNumbers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const hexDigits = "0123456789abcdef"
+	hexString := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			// Digits three times in four, so that long runs of them come
+			// often.
+			if r.IntN(4) > 0 {
+				b[i] = hexDigits[r.IntN(10)]
+			} else {
+				b[i] = hexDigits[10+r.IntN(6)]
+			}
+		}
+		return b
+	}
+	runs := 0
+	for range 200_000 {
+		u := hexString(32)
+		u[12] = '4' // version 4
+		id := fmt.Sprintf("%s-%s-%s-%s-%s", u[:8], u[8:12], u[12:16], u[16:20], u[20:])
+		for _, s := range []string{id, strings.ToUpper(id), string(hexString(64)), string(hexString(40))} {
+			if LooksLikeCardNumber(s) {
+				t.Fatalf("%q taken for a card number", s)
+			}
+			if _, _, ok := findPAN(strings.NewReplacer("a", "g", "b", "g", "c", "g", "d", "g", "e", "g", "f", "g",
+				"A", "G", "B", "G", "C", "G", "D", "G", "E", "G", "F", "G").Replace(s), 0); ok {
+				runs++ // the same digits among letters that are not hex
+			}
+		}
+	}
+	if runs == 0 {
+		t.Fatal("no identifier had digits that pass for a card number elsewhere: the test shows nothing")
+	}
+	t.Logf("%d identifiers hold digits that would pass for a card number outside a hex identifier", runs)
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -9,10 +10,11 @@ import (
 	"testing"
 )
 
-// indexIDs returns n distinct ids of the given kind: short ones, ids just
-// at and past the inline length, long ones sharing a prefix longer than
-// what a slot holds (so that only their tails tell them apart), and ids
-// of 255 bytes and more.
+// indexIDs returns n distinct ids of the given kind: short ones; ids at
+// and around the lengths where slots grow (11, 27 and 59 bytes); UUIDs;
+// long ids sharing a prefix longer than what a slot holds, so that only
+// their tails tell them apart; ids of 255 bytes and more; and a mix of
+// lengths growing, so that the slots grow while ids are added.
 func indexIDs(kind string, n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
@@ -20,11 +22,15 @@ func indexIDs(kind string, n int) []string {
 		case "short":
 			ids[i] = fmt.Sprintf("C%07d", i)
 		case "edge":
-			ids[i] = fmt.Sprintf("%0*d", idInline-1+i%3, i) // 26, 27 and 28 bytes
+			ids[i] = fmt.Sprintf("%0*d", []int{10, 11, 12, 26, 27, 28, 58, 59, 60}[i%9], i)
+		case "uuid":
+			ids[i] = fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", i*2654435761%(1<<32), i%65536, i%4096, i%4093, i)
 		case "long":
-			ids[i] = strings.Repeat("ACCOUNT-", 5) + fmt.Sprint(i)
+			ids[i] = strings.Repeat("ACCOUNT-", 8) + fmt.Sprint(i)
 		case "huge":
 			ids[i] = strings.Repeat("x", 250+i%10) + fmt.Sprint(i)
+		case "mixed":
+			ids[i] = strings.Repeat("m", []int{1, 12, 30, 62}[i*4/n]) + fmt.Sprint(i)
 		}
 	}
 	return ids
@@ -35,7 +41,7 @@ func indexIDs(kind string, n int) []string {
 // shorter; it grows from a small size hint, keeps the first position of an
 // id added twice, or the last when told to replace.
 func TestIDIndex(t *testing.T) {
-	for _, kind := range []string{"short", "edge", "long", "huge"} {
+	for _, kind := range []string{"short", "edge", "uuid", "long", "huge", "mixed"} {
 		for _, hint := range []int{0, 10, 5000} {
 			t.Run(fmt.Sprintf("%s/hint%d", kind, hint), func(t *testing.T) {
 				ids := indexIDs(kind, 3000)
@@ -50,11 +56,14 @@ func TestIDIndex(t *testing.T) {
 				if x.Len() != len(ids) {
 					t.Fatalf("Len = %d, want %d", x.Len(), len(ids))
 				}
+				if want := map[string]int{"short": 16, "edge": 64, "uuid": 64, "long": 64, "huge": 64, "mixed": 64}[kind]; x.stride != want {
+					t.Errorf("slots of %d bytes, want %d", x.stride, want)
+				}
 				for i, id := range ids {
 					if pos, ok := x.get(id, list); !ok || pos != int32(i) {
 						t.Fatalf("get(%q) = %d, %v; want %d", id, pos, ok, i)
 					}
-					if pos, ok := x.getFrom(x.homeOf([]byte(id)), id, list); !ok || pos != int32(i) {
+					if pos, ok := x.getHashed(x.hashOfBytes([]byte(id)), id, list); !ok || pos != int32(i) {
 						t.Fatalf("getFrom(%q) = %d, %v; want %d", id, pos, ok, i)
 					}
 					for _, other := range []string{id + "0", id[:len(id)-1], id[:len(id)-1] + "#", "#" + id[1:]} {
@@ -129,7 +138,7 @@ func holdersFile(ids []string, rows int, seed uint64) (string, []string) {
 // when another field is faulty too, and rejects come in line order,
 // whatever the number of workers and the chunk boundaries.
 func TestHoldersLookedUpTogether(t *testing.T) {
-	for _, kind := range []string{"short", "long"} {
+	for _, kind := range []string{"short", "uuid", "long"} {
 		ids := indexIDs(kind, 500)
 		list := make([]Cardholder, len(ids))
 		pos := map[string]int32{}
@@ -241,21 +250,59 @@ func BenchmarkIDIndex(b *testing.B) {
 		report(b)
 	})
 	b.Run("index-together", func(b *testing.B) {
-		homes := make([]uint64, lookAhead)
-		sum := int32(0)
+		hashes := make([]uint64, lookAhead)
+		sum := 0
 		for b.Loop() {
 			for lo := 0; lo < n; lo += lookAhead {
 				group := keys[lo:min(lo+lookAhead, n)]
 				for i, k := range group {
-					homes[i] = x.homeOf(k)
+					hashes[i] = x.hashOfBytes(k)
 				}
-				sum += x.touch(homes[:len(group)])
+				sum += x.touch(hashes[:len(group)])
 				for i, k := range group {
-					h, _ := x.getFrom(homes[i], string(k), list)
-					sum += h
+					h, _ := x.getHashed(hashes[i], string(k), list)
+					sum += int(h)
 				}
 			}
 		}
 		report(b)
 	})
+}
+
+// A transactions file whose cardholder ids include a card number is refused
+// whole, whether the number comes first, among rows looked up together, or
+// on a row with another fault; the error masks the number.
+func TestTransactionCardNumberIDs(t *testing.T) {
+	ids := indexIDs("uuid", 100)
+	list := make([]Cardholder, len(ids))
+	for i, id := range ids {
+		list[i] = Cardholder{ID: id}
+	}
+	set := NewCardholderSet(list)
+	row := func(id, amount string) string { return id + ",2026-10-01," + amount + ",5812\n" }
+	for name, rows := range map[string][]string{
+		"first":          {row("4111111111111111", "1.00"), row(ids[0], "1.00")},
+		"among others":   {row(ids[3], "1.00"), row(ids[50], "1.00"), row(ids[7], "2.00"), row("4111-1111-1111-1111", "1.00"), row(ids[9], "1.00")},
+		"another fault":  {row(ids[3], "1.00"), row(ids[40], "1.00"), row("4111111111111111", "x")},
+		"after a repeat": {row(ids[3], "1.00"), row(ids[3], "1.00"), row("4111111111111111", "1.00")},
+	} {
+		in := "cardholder_id,posted_on,amount,mcc\n" + strings.Join(rows, "")
+		_, _, err := ReadTransactions(context.Background(), strings.NewReader(in), "t.csv", Options{Classifier: classes{}}, set, nil,
+			func([]Record) error { return nil })
+		var fe *FileError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), `column "cardholder_id" carries card numbers (************1111)`) {
+			t.Errorf("%s: %v, want the column refused", name, err)
+		}
+		if err != nil && strings.Contains(strings.ReplaceAll(err.Error(), "-", ""), "4111111111111111") {
+			t.Errorf("%s: the error prints a card number: %v", name, err)
+		}
+	}
+	// UUIDs whose digits would pass for a card number are known ids.
+	in := "cardholder_id,posted_on,amount,mcc\n" + row("11511995-3747-3ef8-e555-a3c46f67f72a", "1.00")
+	set = NewCardholderSet([]Cardholder{{ID: "11511995-3747-3ef8-e555-a3c46f67f72a"}})
+	st, _, err := ReadTransactions(context.Background(), strings.NewReader(in), "t.csv", Options{Classifier: classes{}}, set, nil,
+		func([]Record) error { return nil })
+	if err != nil || st.Accepted != 1 {
+		t.Errorf("a UUID id: %v, %+v", err, st)
+	}
 }

@@ -288,11 +288,19 @@ func FuzzReadTransactions(f *testing.F) {
 	f.Add("cardholder_id,posted_on,amount,mcc,merchant\nC1,2026-10-01,1.00,5812,Zoë\nC1,2026-10-01,1.00,5812,Caf\xe9\n")
 	f.Add(string(utf16Bytes("cardholder_id\tposted_on\tamount\tmcc\r\nC1\t2026-10-01\t1.00\t5812\r\n", false, true)))
 	f.Add(string(utf16Bytes("cardholder_id;posted_on;amount;mcc\nC1;2026-10-01;1.00;5812\n", true, false)))
+	f.Add("cardholder_id,posted_on,amount,mcc\nC2,2026-10-01,1.00,5812\nC1,2026-10-01,x,5812\nC9,2026-10-01,1.00,5812\nC3,2026-10-02,1.00,5812\nC9,2026-10-02,y,5812\nC2,2026-10-02,1.00,5812\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		var rej recorder
 		accepted := 0
+		badHolder := false
 		st, _, err := ReadTransactions(context.Background(), strings.NewReader(in), "f.csv", Options{Classifier: classes{}, Workers: 2},
-			NewCardholderSet([]Cardholder{{ID: "C1"}}), &rej, func(rs []Record) error { accepted += len(rs); return nil })
+			NewCardholderSet([]Cardholder{{ID: "C1"}, {ID: "C2"}, {ID: "C3"}}), &rej, func(rs []Record) error {
+				accepted += len(rs)
+				for _, r := range rs {
+					badHolder = badHolder || r.Holder < 0 || r.Holder > 2
+				}
+				return nil
+			})
 		if err != nil {
 			var fe *FileError
 			if !errors.As(err, &fe) {
@@ -302,6 +310,14 @@ func FuzzReadTransactions(f *testing.F) {
 		}
 		if st.Read != st.Accepted+st.Rejected+st.Skipped() || st.Accepted != accepted || st.Rejected != len(rej.errs) {
 			t.Fatalf("counts do not reconcile: %+v, accepted %d, rejects %d", st, accepted, len(rej.errs))
+		}
+		if badHolder {
+			t.Fatal("a record's holder is not one of the cardholders")
+		}
+		for i := 1; i < len(rej.errs); i++ {
+			if rej.errs[i].Line < rej.errs[i-1].Line {
+				t.Fatalf("reject of line %d after line %d's", rej.errs[i].Line, rej.errs[i-1].Line)
+			}
 		}
 		for i, e := range rej.errs {
 			if !utf8.ValidString(rej.raw[i]) || !utf8.ValidString(e.Error()) {

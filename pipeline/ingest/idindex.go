@@ -8,10 +8,14 @@ import (
 
 // idIndex maps cardholder ids to their position in a list. It is an open
 // addressing table of fixed-size slots in one array, each holding a
-// position and the id itself, so that looking an id up reads one cache
-// line: a transactions file in date order looks up a different cardholder
-// on every row, and a map of strings costs there a miss for its group and
-// another for the key's bytes (see BenchmarkIDIndex).
+// position and the id itself, so that an id is found in one cache line and
+// the lines of many ids can be read together before they are looked up
+// (touch): a transactions file in date order looks up a different
+// cardholder on every row, each a cache miss, and a map gives no way to
+// make those misses overlap. Looked up one by one the index is no faster
+// than a map of strings; in groups it is twice as fast (BenchmarkIDIndex:
+// a million short ids in random order, 5.3-5.4 million lookups a second
+// one by one, 15.6-16.5 million in groups of 16, the map 6.9-7.1 million).
 //
 // The slots are 16 bytes while every id is at most 11 bytes long, and grow
 // to 32 and 64 bytes for longer ones (27 and 59 bytes: UUIDs, hashes in

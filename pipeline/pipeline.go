@@ -209,12 +209,12 @@ func (r *run) stages(o *outcomes) []stage {
 		// in memory only, so profile never runs without it.
 		step("ingest", &o.ingest, func(ctx context.Context) (ingested, error) {
 			return r.ingest(ctx)
-		}).inMemory().readBySend(),
+		}).inMemory().readBySend().inSmallPages(),
 		// profile turns the aggregates into one profile per cardholder:
 		// share of wallet per interest, spend, activity, mail status.
 		step("profile", &o.profile, func(ctx context.Context) (profiled, error) {
 			return r.profile(ctx, &o.ingest)
-		}).readBySend(),
+		}).readBySend().inSmallPages(),
 		// cluster groups the profiles into preference clusters (k-means)
 		// and assigns every cardholder to a cluster and its variant.
 		step("cluster", &o.cluster, func(ctx context.Context) (clustered, error) {

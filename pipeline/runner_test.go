@@ -477,3 +477,23 @@ func TestCtxWriter(t *testing.T) {
 		t.Errorf("wrote %q", b.String())
 	}
 }
+
+// TestSmallPagesStages checks which stages keep the heap in small pages:
+// ingest and profile, whose cardholders and profiles the stages after them
+// read in no memory order; every stage from cluster on has the heap
+// advised for huge pages.
+func TestSmallPagesStages(t *testing.T) {
+	r, err := newRun(quickstartConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var small []string
+	for _, st := range r.stages(&outcomes{}) {
+		if st.smallPages {
+			small = append(small, st.name)
+		}
+	}
+	if got := strings.Join(small, ","); got != "ingest,profile" {
+		t.Errorf("stages in small pages: %q, want ingest,profile", got)
+	}
+}

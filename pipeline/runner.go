@@ -370,7 +370,8 @@ func (x *runner) run(ctx context.Context, stages []stage, from, to int) (err err
 		first--
 	}
 	// The stages fill and refill a heap of a gigabyte or more at a
-	// million cardholders: in huge pages, a third of the page faults.
+	// million cardholders: from the cluster stage on in huge pages, 0.4
+	// million page faults instead of 0.7.
 	var stopHuge func()
 	defer func() {
 		if stopHuge != nil {

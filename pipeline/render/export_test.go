@@ -19,6 +19,14 @@ func (n *Newsletter) PersonalizeFast(r Recipient, unsubscribeURL string) (m *Mes
 	return m, err == nil
 }
 
+// SharedPath reports whether n's fast path was compiled from the
+// templates its engine escaped once for every variant.
+func (n *Newsletter) SharedPath() bool { return n.shared }
+
+// SharesTemplates reports whether e escaped its layouts and blocks once
+// for every variant.
+func (e *Engine) SharesTemplates() bool { return e.shared != nil }
+
 // HasFastPath reports whether n has a fast path.
 func (n *Newsletter) HasFastPath() bool { return n.fast != nil }
 

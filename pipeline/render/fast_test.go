@@ -3,12 +3,15 @@ package render_test
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/tailor-mail/tailor/pipeline/render"
+	"github.com/tailor-mail/tailor/templates"
 	"github.com/tailor-mail/tailor/variants"
 )
 
@@ -58,6 +61,18 @@ func comparePaths(t *testing.T, n *render.Newsletter, r render.Recipient, fast b
 		diff(t, r.ID, m, want)
 	}
 	compareRows(t, n, r, unsub, want)
+}
+
+// compareAll runs comparePaths for the ordinary recipients, whose messages
+// the fast path must write itself, and for the hostile ones.
+func compareAll(t *testing.T, n *render.Newsletter, ordinary []render.Recipient) {
+	t.Helper()
+	for _, r := range ordinary {
+		comparePaths(t, n, r, true)
+	}
+	for _, r := range hostile {
+		comparePaths(t, n, r, false)
+	}
 }
 
 // compareRows checks AuditInto against want, the templates' message: the
@@ -160,12 +175,7 @@ func TestFastPathMatches(t *testing.T) {
 			if !n.PrunesRows() {
 				t.Error("the fast path lists the block rows with every step of the HTML")
 			}
-			for _, r := range ordinary {
-				comparePaths(t, n, r, true)
-			}
-			for _, r := range hostile {
-				comparePaths(t, n, r, false)
-			}
+			compareAll(t, n, ordinary)
 		})
 	}
 }
@@ -380,5 +390,118 @@ func TestAuditRows(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSharedPathMatches compiles each variant twice, the second time from
+// the templates the engine escaped once for every variant, and checks that
+// both newsletters write what html/template and text/template write, with
+// and without the variant's id in the links.
+func TestSharedPathMatches(t *testing.T) {
+	set := setWith(t, map[string]string{"blocks/xss-probe.md": probeBlock, "blocks/constructs.md": constructsBlock})
+	vs := plan(t, set)
+	vs = append(vs, variants.Variant{
+		ID: "v0009", Label: "Dining", Blocks: []string{"intro-greeting", "xss-probe", "dining-table", "closing-signoff"},
+		Interests: []variants.Interest{{ID: "dining", Name: "Dining", Share: 0.5, Lift: 2}},
+		Tier:      "gold", Relationship: "lapsing",
+		Subject: "For {{ .Recipient.FirstName }}", Preheader: "Hi {{ .Recipient.FirstName }}",
+	}, variants.Variant{
+		ID: "v 10&x", Label: "Constructs", Blocks: []string{"intro-greeting", "constructs", "closing-signoff"},
+		Interests: []variants.Interest{{ID: "dining", Name: "Dining", Share: 0.5, Lift: 2}},
+		Subject:   "For {{ .Recipient.FirstName }}", Preheader: "Hi",
+	})
+	// A variant with slots, as variants.Build plans them.
+	vs = append(vs, runPlan(t, set)[:3]...)
+	ordinary := []render.Recipient{recipient, render.SampleRecipient(), {ID: "C1", FirstName: "Ann", Email: "ann@example.com", Tier: "gold", Relationship: "lapsing"}}
+	for _, linked := range []bool{false, true} {
+		e := newEngine(t, set)
+		if linked {
+			e = linkedEngine(t, set)
+		}
+		for _, v := range vs {
+			t.Run(fmt.Sprintf("linked=%v/%s", linked, v.ID), func(t *testing.T) {
+				first, err := e.Compile(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				second, err := e.Compile(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The constructs block defines a template of its own,
+				// which each variant parses.
+				wantShared := !slices.Contains(v.Blocks, "constructs")
+				if second.SharedPath() != wantShared {
+					t.Fatalf("compiled again from the shared templates: %v, want %v", second.SharedPath(), wantShared)
+				}
+				for _, n := range []*render.Newsletter{first, second} {
+					if !n.HasFastPath() {
+						t.Fatal("no fast path")
+					}
+					compareAll(t, n, ordinary)
+				}
+			})
+		}
+	}
+}
+
+// TestSharedPathRun compiles a run's variants (runPlan) and checks that
+// all but the first few are compiled from the shared templates, and that
+// a sample of them writes what the templates write.
+func TestSharedPathRun(t *testing.T) {
+	set := defaultSet(t)
+	e := linkedEngine(t, set)
+	shared := 0
+	for i, v := range runPlan(t, set) {
+		n, err := e.Compile(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.SharedPath() {
+			shared++
+		}
+		if i%50 == 0 {
+			comparePaths(t, n, recipient, true)
+			comparePaths(t, n, hostile[0], false)
+			comparePaths(t, n, hostile[7], false)
+		}
+	}
+	if shared < 1300 {
+		t.Errorf("%d of 1349 variants compiled from the shared templates, want at least 1300", shared)
+	}
+}
+
+// TestSharedPathRefused checks that an engine escapes each variant on its
+// own when the blocks are not called from HTML text: escaped once, in the
+// content escaping a whole run makes, they would not be what html/template
+// makes of each variant's.
+func TestSharedPathRefused(t *testing.T) {
+	layout, err := fs.ReadFile(templates.DefaultFS(), "layout.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := `{{ template "content" . }}`
+	if !bytes.Contains(layout, []byte(call)) {
+		t.Fatalf("the default layout has no %s", call)
+	}
+	layout = bytes.Replace(layout, []byte(call), []byte("<textarea>"+call+"</textarea>"), 1)
+	if !newEngine(t, defaultSet(t)).SharesTemplates() {
+		t.Fatal("the default set's templates are escaped per variant")
+	}
+	set := setWith(t, map[string]string{"layout.html": string(layout)})
+	e := newEngine(t, set)
+	if e.SharesTemplates() {
+		t.Error("the blocks are called in a textarea, and escaped once for every variant")
+	}
+	v := plan(t, set)[0]
+	for range 2 {
+		n, err := e.Compile(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.SharedPath() {
+			t.Fatal("compiled from shared templates escaped in another context")
+		}
+		comparePaths(t, n, recipient, false)
 	}
 }

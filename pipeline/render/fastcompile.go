@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"reflect"
 	"text/template/parse"
 )
@@ -30,6 +31,10 @@ type fixed struct {
 	data reflect.Value
 	// fields reports whether the chain of field names from data is fixed.
 	fields func(chain []string) bool
+	// variant, when not nil, replaces variantSlot in the static text:
+	// the variant's id, query-escaped, in the links of templates shared
+	// by every variant (sharedTemplates).
+	variant []byte
 }
 
 type calleeKey struct {
@@ -94,8 +99,12 @@ func (c *compiler) list(l *parse.ListNode, dot reflect.Type, vars *[]svar) ([]st
 	for _, n := range l.Nodes {
 		switch n := n.(type) {
 		case *parse.TextNode:
-			if len(n.Text) > 0 {
-				add(textStep(n.Text))
+			text := n.Text
+			if c.fixed.variant != nil && bytes.Contains(text, []byte(variantSlot)) {
+				text = bytes.ReplaceAll(text, []byte(variantSlot), c.fixed.variant)
+			}
+			if len(text) > 0 {
+				add(textStep(text))
 			}
 		case *parse.CommentNode:
 		case *parse.ActionNode:

@@ -183,6 +183,10 @@ type Engine struct {
 	// by source: a block's row or call, or a slot's alternatives
 	// (contentTree).
 	pieces sync.Map // string -> *parse.Tree
+	// shared are the layouts and blocks escaped once, which the
+	// variants' programs are compiled from (sharedTemplates); nil when
+	// each variant escapes its own.
+	shared *sharedTemplates
 	// htmlSize and textSize are the largest parts the templates have
 	// written (execute), so that the next variant's are written into one
 	// allocation.
@@ -193,8 +197,10 @@ type Engine struct {
 // the pieces one after the other: each piece parsed once per engine, its
 // nodes copied. It is the tree parsing the whole source gives, but for
 // the static text at the end of a piece and at the start of the next,
-// which are two text nodes instead of one: the same output.
-func (e *Engine) contentTree(pieces []string) (*parse.Tree, error) {
+// which are two text nodes instead of one: the same output. Without
+// copyNodes, the tree holds the nodes parsed once, which nothing may
+// change.
+func (e *Engine) contentTree(pieces []string, copyNodes bool) (*parse.Tree, error) {
 	root := &parse.ListNode{NodeType: parse.NodeList}
 	for i, src := range pieces {
 		x, ok := e.pieces.Load(src)
@@ -205,8 +211,11 @@ func (e *Engine) contentTree(pieces []string) (*parse.Tree, error) {
 			}
 			x, _ = e.pieces.LoadOrStore(src, pt.Tree)
 		}
-		l := x.(*parse.Tree).Root.CopyList()
-		if i == 0 {
+		l := x.(*parse.Tree).Root
+		if copyNodes {
+			l = l.CopyList()
+		}
+		if i == 0 && copyNodes {
 			root = l
 			continue
 		}
@@ -474,6 +483,9 @@ func New(set *templates.Set, md *templates.Markdown, cfg Config) (*Engine, error
 			e.trees[b.ID] = bt
 		}
 	}
+	if !cfg.NoFastPath {
+		e.shared = e.newShared()
+	}
 	return e, nil
 }
 
@@ -712,6 +724,8 @@ type Newsletter struct {
 	// fast personalizes without the templates' interpreter (fast.go); nil
 	// when the templates use something it does not cover.
 	fast *fastNewsletter
+	// shared: fast was compiled from the engine's shared templates.
+	shared bool
 }
 
 // parsedTemplates are a variant's templates.
@@ -750,6 +764,12 @@ func variantData(v variants.Variant) VariantData {
 // the file and line, not per recipient.
 func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 	n := &Newsletter{Variant: v, engine: e, data: variantData(v)}
+	if e.shared != nil && !e.cfg.NoFastPath && e.shared.covers(v) {
+		if n.fast = n.compileShared(e.shared); n.fast != nil {
+			n.shared = true
+			return n, nil
+		}
+	}
 	tp, err := e.parse(v)
 	if err != nil {
 		return nil, err
@@ -763,7 +783,9 @@ func (e *Engine) Compile(v variants.Variant) (*Newsletter, error) {
 		return nil, e.locate(n, err)
 	}
 	if !e.cfg.NoFastPath {
-		n.fast = n.compileFast(tp, want)
+		if n.fast = n.compileFast(tp, want); n.fast != nil && e.shared != nil {
+			e.shared.check(v)
+		}
 	}
 	if n.fast == nil {
 		n.parsed = tp
@@ -825,17 +847,65 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 		}
 		return e.blockRow[id], fmt.Sprintf("{{ template %q . }}", b.File), nil
 	}
-	// The content is the blocks' rows and calls, piece by piece: a block,
-	// or a slot's alternatives, each chosen for the recipient
-	// (Data.Slots); each piece is parsed once per engine (contentTree).
-	var hp, tp []string
+	hp, tp, err := contentPieces(v, block)
+	if err != nil {
+		return nil, err
+	}
+	ht, err := e.contentTree(hp, true)
+	if err != nil {
+		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+	}
+	if _, err := h.AddParseTree("content", ht); err != nil {
+		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+	}
+	tt, err := e.contentTree(tp, true)
+	if err != nil {
+		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+	}
+	if _, err := t.AddParseTree("content", tt); err != nil {
+		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
+	}
+	markText(t)
+	n.html, n.text = h, t
+	if n.subjects, n.preheaders, err = e.lineTemplates(v); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// lineTemplates returns the templates of the variant's subject and preheader
+// lines: its own, then those of Variant.Subjects (see subjectIndex).
+func (e *Engine) lineTemplates(v variants.Variant) (subjects, preheaders []*texttemplate.Template, err error) {
+	pairs := [][2]string{{v.Subject, v.Preheader}}
+	for _, c := range v.Subjects {
+		pairs = append(pairs, [2]string{c.Subject, c.Preheader})
+	}
+	for _, p := range pairs {
+		st, err := e.line("subject", p[0])
+		if err != nil {
+			return nil, nil, fmt.Errorf("render: variant %s: subject: %w", v.ID, err)
+		}
+		pt, err := e.line("preheader", p[1])
+		if err != nil {
+			return nil, nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
+		}
+		subjects, preheaders = append(subjects, st), append(preheaders, pt)
+	}
+	return subjects, preheaders, nil
+}
+
+// contentPieces returns the pieces of the variant's "content" templates,
+// HTML and text (see contentTree): a block's row and its call, or a slot's
+// alternatives, each chosen for the recipient (Data.Slots). block returns
+// a block's row and call, and adds the block to the variant's templates.
+func contentPieces(v variants.Variant, block func(id string) (row, call string, err error)) (hp, tp []string, err error) {
 	first := true
 	slot := 0
 	for _, p := range v.Parts() {
 		if p.Slot == nil {
 			row, call, err := block(p.Block)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			hp = append(hp, row)
 			if !first {
@@ -849,7 +919,7 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 		for i, a := range p.Slot.Alternatives {
 			row, call, err := block(a.Block)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			cond := "if"
 			if i > 0 {
@@ -870,38 +940,7 @@ func (e *Engine) parse(v variants.Variant) (*parsedTemplates, error) {
 		}
 		slot++
 	}
-	ht, err := e.contentTree(hp)
-	if err != nil {
-		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
-	}
-	if _, err := h.AddParseTree("content", ht); err != nil {
-		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
-	}
-	tt, err := e.contentTree(tp)
-	if err != nil {
-		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
-	}
-	if _, err := t.AddParseTree("content", tt); err != nil {
-		return nil, fmt.Errorf("render: variant %s: %w", v.ID, err)
-	}
-	markText(t)
-	n.html, n.text = h, t
-	pairs := [][2]string{{v.Subject, v.Preheader}}
-	for _, c := range v.Subjects {
-		pairs = append(pairs, [2]string{c.Subject, c.Preheader})
-	}
-	for _, p := range pairs {
-		st, err := e.line("subject", p[0])
-		if err != nil {
-			return nil, fmt.Errorf("render: variant %s: subject: %w", v.ID, err)
-		}
-		pt, err := e.line("preheader", p[1])
-		if err != nil {
-			return nil, fmt.Errorf("render: variant %s: preheader: %w", v.ID, err)
-		}
-		n.subjects, n.preheaders = append(n.subjects, st), append(n.preheaders, pt)
-	}
-	return n, nil
+	return hp, tp, nil
 }
 
 const sampleUnsubscribe = "https://unsubscribe.invalid/sample"
@@ -919,33 +958,39 @@ func (n *Newsletter) compileFast(tp *parsedTemplates, want *Message) *fastNewsle
 		}
 		return nil
 	}
-	lookupText := func(t *texttemplate.Template) func(string) *parse.Tree {
-		return func(name string) *parse.Tree {
-			if x := t.Lookup(name); x != nil {
-				return x.Tree
-			}
-			return nil
-		}
-	}
 	// What is the same for every recipient is written once, here.
 	fx := fixed{data: reflect.ValueOf(n.dataFor(Recipient{}, "")), fields: fixedField}
 	if f.html, err = compileProgram(outHTML, tp.html.Tree, dot, lookupHTML, n.engine.htmlFuncs, fx); err != nil {
 		return nil
 	}
-	if f.text, err = compileProgram(outText, tp.text.Tree, dot, lookupText(tp.text), n.engine.textFuncs, fx); err != nil {
+	if f.text, err = compileProgram(outText, tp.text.Tree, dot, lookupIn(tp.text), n.engine.textFuncs, fx); err != nil {
 		return nil
 	}
+	room := checkRooms.Get().(*Message)
+	defer checkRooms.Put(room)
+	if got := n.finishFast(f, fx, tp.subjects, tp.preheaders, room); got == nil || !got.equal(want) {
+		return nil
+	}
+	return f
+}
+
+// finishFast compiles the subject and preheader lines into f, readies
+// its HTML and text programs, and runs them on the sample recipient into
+// room. It returns the sample's message, nil when the programs cannot
+// write it.
+func (n *Newsletter) finishFast(f *fastNewsletter, fx fixed, subjects, preheaders []*texttemplate.Template, room *Message) *Message {
+	dot := reflect.TypeFor[*Data]()
 	// The audit reads the block rows of the HTML: most layouts let them be
 	// listed without writing it.
 	f.html.markRows()
 	// So are the paragraphs of the text part that hold no recipient's value.
 	f.text.mapText(func(b []byte) []byte { return templates.FillUnits(b, TextWidth) })
-	for i := range tp.subjects {
-		sp, err := compileProgram(outText, tp.subjects[i].Tree, dot, lookupText(tp.subjects[i]), Funcs(), fx)
+	for i := range subjects {
+		sp, err := compileProgram(outText, subjects[i].Tree, dot, lookupIn(subjects[i]), Funcs(), fx)
 		if err != nil {
 			return nil
 		}
-		pp, err := compileProgram(outText, tp.preheaders[i].Tree, dot, lookupText(tp.preheaders[i]), Funcs(), fx)
+		pp, err := compileProgram(outText, preheaders[i].Tree, dot, lookupIn(preheaders[i]), Funcs(), fx)
 		if err != nil {
 			return nil
 		}
@@ -953,17 +998,25 @@ func (n *Newsletter) compileFast(tp *parsedTemplates, want *Message) *fastNewsle
 		pp.fixLine()
 		f.subjects, f.preheaders = append(f.subjects, sp), append(f.preheaders, pp)
 	}
-	// The parts are about want's size.
-	f.htmlSize.Store(int64(len(want.HTML)))
-	f.textSize.Store(int64(len(want.Text)))
 	sd := n.dataFor(SampleRecipient(), sampleUnsubscribe)
-	room := checkRooms.Get().(*Message)
-	defer checkRooms.Put(room)
 	got, err := f.personalize(room, sd, n.subjectIndex(&sd.Recipient))
-	if err != nil || !got.equal(want) {
+	if err != nil {
 		return nil
 	}
-	return f
+	// The parts are about the sample's size.
+	f.htmlSize.Store(int64(len(got.HTML)))
+	f.textSize.Store(int64(len(got.Text)))
+	return got
+}
+
+// lookupIn returns the function that finds the trees of t's templates.
+func lookupIn(t *texttemplate.Template) func(string) *parse.Tree {
+	return func(name string) *parse.Tree {
+		if x := t.Lookup(name); x != nil {
+			return x.Tree
+		}
+		return nil
+	}
 }
 
 // checkRooms hold the fast path's sample messages, compared with the

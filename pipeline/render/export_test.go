@@ -23,6 +23,22 @@ func (n *Newsletter) PersonalizeFast(r Recipient, unsubscribeURL string) (m *Mes
 // templates its engine escaped once for every variant.
 func (n *Newsletter) SharedPath() bool { return n.shared }
 
+// SharedBodies returns how many template bodies e compiled once for the
+// programs of every variant (HTML and text counted apart).
+func (e *Engine) SharedBodies() int {
+	if e.shared == nil || e.shared.bodies == nil {
+		return 0
+	}
+	n := 0
+	e.shared.bodies.m.Range(func(_, body any) bool {
+		if body.(*[]step) != nil {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
 // SharesTemplates reports whether e escaped its layouts and blocks once
 // for every variant.
 func (e *Engine) SharesTemplates() bool { return e.shared != nil }

@@ -264,6 +264,13 @@ func (t textStep) run(s *state, _ reflect.Value) error {
 	return nil
 }
 
+// slotStep stands for the variant's id in the static text of a body
+// every variant shares (bodyCache); a variant's copy of the body holds
+// the id in its place (compiler.withID), so it never runs.
+type slotStep struct{}
+
+func (slotStep) run(*state, reflect.Value) error { return errUnsupported }
+
 // looseText writes static text that holds no block row but may be part
 // of one: it starts or ends as one would. Writing rows only, it is
 // looked at with the values around it (state.write).

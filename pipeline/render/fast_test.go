@@ -469,8 +469,9 @@ func TestSharedPathMatches(t *testing.T) {
 
 // TestSharedPathRun compiles a run's variants (runPlan) on four
 // goroutines, as the render stage does, and checks that all but the first
-// few are compiled from the shared templates, and that a sample of them
-// writes what the templates write.
+// few are compiled from the shared templates, with the blocks' bodies
+// compiled once, and that a sample of them writes what the templates
+// write.
 func TestSharedPathRun(t *testing.T) {
 	set := defaultSet(t)
 	e := linkedEngine(t, set)
@@ -502,6 +503,17 @@ func TestSharedPathRun(t *testing.T) {
 	}
 	if shared < 1300 {
 		t.Errorf("%d of %d variants compiled from the shared templates, want at least 1300", shared, len(vs))
+	}
+	// Every block's body, in the HTML and the text programs, is compiled
+	// once and copied into each variant's programs.
+	blocks := map[string]bool{}
+	for _, v := range vs {
+		for _, id := range v.BlockIDs() {
+			blocks[id] = true
+		}
+	}
+	if got := e.SharedBodies(); got < 2*len(blocks) {
+		t.Errorf("%d template bodies shared by the variants, want at least %d (the %d blocks' HTML and text)", got, 2*len(blocks), len(blocks))
 	}
 }
 

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"reflect"
+	"sync"
 	"text/template/parse"
 )
 
@@ -19,6 +20,21 @@ type compiler struct {
 	fixed  fixed
 	done   map[calleeKey]*[]step
 	active map[calleeKey]bool
+
+	// bodies, when not nil, are the bodies of the templates called that
+	// every variant of the engine shares (bodyCache): a variant's
+	// compiler copies them with its id (withID), a compiler of shared
+	// bodies (shareable) compiles them.
+	bodies *bodyCache
+	// forms compiles the shared bodies this compiler lacks; clones are
+	// its copies of them, by shared body.
+	forms  *compiler
+	clones map[*[]step]*[]step
+	// perVariant: a body compiled since it was last cleared folded a
+	// value of fixed data that differs from one variant to the next;
+	// perVariantOf says it of each body in done.
+	perVariant   bool
+	perVariantOf map[calleeKey]bool
 }
 
 // fixed is the part of the data that is the same for every execution of a
@@ -35,6 +51,14 @@ type fixed struct {
 	// the variant's id, query-escaped, in the links of templates shared
 	// by every variant (sharedTemplates).
 	variant []byte
+	// slots: variantSlot in the static text becomes a slotStep, for the
+	// bodies compiled once for every variant (bodyCache), which each
+	// variant's compiler copies with its id.
+	slots bool
+	// perVariant reports whether a chain of fields that fields accepts
+	// is the variant's: it differs from one variant of the engine to
+	// the next, and a body that folds it is not shared.
+	perVariant func(chain []string) bool
 }
 
 type calleeKey struct {
@@ -49,9 +73,10 @@ type svar struct {
 }
 
 // compileProgram compiles the template root executed on a dot of type
-// dot; lookup finds the templates it calls.
-func compileProgram(mode outMode, root *parse.Tree, dot reflect.Type, lookup func(string) *parse.Tree, funcs map[string]any, fx fixed) (*program, error) {
-	c := &compiler{mode: mode, lookup: lookup, funcs: map[string]reflect.Value{}, fixed: fx, done: map[calleeKey]*[]step{}, active: map[calleeKey]bool{}}
+// dot; lookup finds the templates it calls. bodies, when not nil, are the
+// bodies of those templates that every variant of the engine shares.
+func compileProgram(mode outMode, root *parse.Tree, dot reflect.Type, lookup func(string) *parse.Tree, funcs map[string]any, fx fixed, bodies *bodyCache) (*program, error) {
+	c := &compiler{mode: mode, lookup: lookup, funcs: map[string]reflect.Value{}, fixed: fx, done: map[calleeKey]*[]step{}, active: map[calleeKey]bool{}, bodies: bodies}
 	for name, fn := range funcs {
 		c.funcs[name] = reflect.ValueOf(fn)
 	}
@@ -100,6 +125,21 @@ func (c *compiler) list(l *parse.ListNode, dot reflect.Type, vars *[]svar) ([]st
 		switch n := n.(type) {
 		case *parse.TextNode:
 			text := n.Text
+			if c.fixed.slots {
+				// Each piece between two ids, with a slotStep between.
+				for {
+					before, after, found := bytes.Cut(text, []byte(variantSlot))
+					if len(before) > 0 {
+						add(textStep(before))
+					}
+					if !found {
+						break
+					}
+					add(slotStep{})
+					text = after
+				}
+				continue
+			}
 			if c.fixed.variant != nil && bytes.Contains(text, []byte(variantSlot)) {
 				text = bytes.ReplaceAll(text, []byte(variantSlot), c.fixed.variant)
 			}
@@ -391,27 +431,206 @@ func (c *compiler) call(n *parse.TemplateNode, dot reflect.Type, vars *[]svar) (
 		}
 	}
 	key := calleeKey{n.Name, typ}
+	body, err := c.body(key)
+	if err != nil {
+		return nil, err
+	}
+	st.body = body
+	return st, nil
+}
+
+// body returns the steps of the template key.name executed on a dot of
+// type key.dot: compiled once per program, and, for a variant compiled
+// from the engine's shared templates, copied from the body every variant
+// shares when there is one.
+func (c *compiler) body(key calleeKey) (*[]step, error) {
 	if body, ok := c.done[key]; ok {
-		st.body = body
-		return st, nil
+		c.perVariant = c.perVariant || c.perVariantOf[key]
+		return body, nil
+	}
+	if c.bodies != nil && !c.fixed.slots {
+		if shared := c.shareable(key); shared != nil {
+			body := c.withID(shared)
+			c.done[key] = body
+			return body, nil
+		}
+	}
+	if c.bodies != nil && c.fixed.slots {
+		if shared, ok := c.bodies.load(c.mode, key); ok && shared != nil {
+			c.done[key] = shared
+			return shared, nil
+		}
 	}
 	if c.active[key] {
 		return nil, errUnsupported // recursion
 	}
-	t := c.lookup(n.Name)
+	t := c.lookup(key.name)
 	if t == nil || t.Root == nil {
 		return nil, errUnsupported
 	}
 	c.active[key] = true
-	inner := []svar{{"$", typ}}
-	steps, err := c.list(t.Root, typ, &inner)
+	outer := c.perVariant
+	c.perVariant = false
+	inner := []svar{{"$", key.dot}}
+	steps, err := c.list(t.Root, key.dot, &inner)
 	delete(c.active, key)
+	own := c.perVariant
+	c.perVariant = outer || own
 	if err != nil {
+		if c.fixed.slots {
+			c.bodies.store(c.mode, key, nil)
+		}
 		return nil, err
 	}
-	st.body = &steps
-	c.done[key] = st.body
-	return st, nil
+	body := &steps
+	if c.fixed.slots {
+		// A body that folds a value of the variant's is this variant's
+		// alone: variants compile it on their own.
+		if own {
+			c.bodies.store(c.mode, key, nil)
+		} else if first := c.bodies.store(c.mode, key, body); first != nil {
+			body = first
+		}
+	}
+	if c.perVariantOf == nil {
+		c.perVariantOf = map[calleeKey]bool{}
+	}
+	c.perVariantOf[key] = own
+	c.done[key] = body
+	return body, nil
+}
+
+// shareable returns the shared body of the template key, compiling it
+// (and the templates it calls) the first time any variant of the engine
+// calls it; nil when the variants cannot share it: it folds a value of
+// the variant's, or calls "content", or does not compile.
+func (c *compiler) shareable(key calleeKey) *[]step {
+	if key.name == "content" {
+		return nil
+	}
+	if body, ok := c.bodies.load(c.mode, key); ok {
+		return body
+	}
+	if c.forms == nil {
+		lookup := c.lookup
+		fx := c.fixed
+		fx.variant, fx.slots = nil, true
+		c.forms = &compiler{mode: c.mode, funcs: c.funcs, fixed: fx, done: map[calleeKey]*[]step{}, active: map[calleeKey]bool{},
+			bodies: c.bodies, lookup: func(name string) *parse.Tree {
+				if name == "content" {
+					return nil // each variant's own
+				}
+				return lookup(name)
+			}}
+	}
+	if _, err := c.forms.body(key); err != nil {
+		return nil
+	}
+	body, _ := c.bodies.load(c.mode, key)
+	return body
+}
+
+// withID returns the variant's copy of a shared body: its own step lists
+// (which markRows and mapText change), each slotStep replaced by the
+// variant's id and merged with the static text around it, as list
+// merges the text of a template whose links hold the id; the other steps
+// are the shared body's, which nothing changes once compiled.
+func (c *compiler) withID(shared *[]step) *[]step {
+	if body, ok := c.clones[shared]; ok {
+		return body
+	}
+	if c.clones == nil {
+		c.clones = map[*[]step]*[]step{}
+	}
+	body := new([]step)
+	c.clones[shared] = body
+	*body = c.cloneSteps(*shared)
+	return body
+}
+
+func (c *compiler) cloneSteps(steps []step) []step {
+	if steps == nil {
+		return nil
+	}
+	out := make([]step, 0, len(steps))
+	// text is the static text since the last other step: one piece
+	// (shared, never written to), or pieces and ids (copied).
+	var text []byte
+	owned := false
+	addText := func(t []byte) {
+		switch {
+		case text == nil:
+			text = t
+		case !owned:
+			text = append(append(make([]byte, 0, len(text)+len(t)+len(c.fixed.variant)), text...), t...)
+			owned = true
+		default:
+			text = append(text, t...)
+		}
+	}
+	for _, st := range steps {
+		switch st := st.(type) {
+		case textStep:
+			addText(st)
+			continue
+		case slotStep:
+			addText(c.fixed.variant)
+			continue
+		}
+		if len(text) > 0 {
+			out = append(out, textStep(text))
+		}
+		text, owned = nil, false
+		switch st := st.(type) {
+		case *ifStep:
+			x := *st
+			x.then, x.els = c.cloneSteps(st.then), c.cloneSteps(st.els)
+			out = append(out, &x)
+		case *rangeStep:
+			x := *st
+			x.body, x.els = c.cloneSteps(st.body), c.cloneSteps(st.els)
+			out = append(out, &x)
+		case *callStep:
+			x := *st
+			x.body = c.withID(st.body)
+			out = append(out, &x)
+		default:
+			out = append(out, st)
+		}
+	}
+	if len(text) > 0 {
+		out = append(out, textStep(text))
+	}
+	return out
+}
+
+// bodyCache holds the bodies of the templates that every variant of an
+// engine calls the same: compiled once, with a slotStep where the links
+// hold the variant's id. Each variant's programs use copies (withID).
+type bodyCache struct {
+	m sync.Map // bodyKey: *[]step, nil for a body not shared
+}
+
+type bodyKey struct {
+	mode outMode
+	calleeKey
+}
+
+// load returns the shared body of key for programs of mode; ok is false
+// when none was compiled yet, body nil when the variants cannot share it.
+func (b *bodyCache) load(mode outMode, key calleeKey) (body *[]step, ok bool) {
+	v, ok := b.m.Load(bodyKey{mode, key})
+	if !ok {
+		return nil, false
+	}
+	return v.(*[]step), true
+}
+
+// store records body as key's, unless another compiler stored one first,
+// and returns the one recorded.
+func (b *bodyCache) store(mode outMode, key calleeKey, body *[]step) *[]step {
+	v, _ := b.m.LoadOrStore(bodyKey{mode, key}, body)
+	return v.(*[]step)
 }
 
 // pipeline compiles commands, each piping its value into the next.
@@ -578,6 +797,9 @@ func (c *compiler) fields(recv expr, typ reflect.Type, idents []string) (expr, r
 		f.steps = append(f.steps, st)
 	}
 	if fold {
+		if c.fixed.perVariant != nil && c.fixed.perVariant(idents) {
+			c.perVariant = true
+		}
 		if v, err := (&fieldExpr{recv: constExpr{c.fixed.data}, steps: f.steps}).eval(nil, reflect.Value{}); err == nil {
 			return constExpr{v}, typ, nil
 		}

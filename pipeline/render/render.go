@@ -960,10 +960,10 @@ func (n *Newsletter) compileFast(tp *parsedTemplates, want *Message) *fastNewsle
 	}
 	// What is the same for every recipient is written once, here.
 	fx := fixed{data: reflect.ValueOf(n.dataFor(Recipient{}, "")), fields: fixedField}
-	if f.html, err = compileProgram(outHTML, tp.html.Tree, dot, lookupHTML, n.engine.htmlFuncs, fx); err != nil {
+	if f.html, err = compileProgram(outHTML, tp.html.Tree, dot, lookupHTML, n.engine.htmlFuncs, fx, nil); err != nil {
 		return nil
 	}
-	if f.text, err = compileProgram(outText, tp.text.Tree, dot, lookupIn(tp.text), n.engine.textFuncs, fx); err != nil {
+	if f.text, err = compileProgram(outText, tp.text.Tree, dot, lookupIn(tp.text), n.engine.textFuncs, fx, nil); err != nil {
 		return nil
 	}
 	room := checkRooms.Get().(*Message)
@@ -986,11 +986,11 @@ func (n *Newsletter) finishFast(f *fastNewsletter, fx fixed, subjects, preheader
 	// So are the paragraphs of the text part that hold no recipient's value.
 	f.text.mapText(func(b []byte) []byte { return templates.FillUnits(b, TextWidth) })
 	for i := range subjects {
-		sp, err := compileProgram(outText, subjects[i].Tree, dot, lookupIn(subjects[i]), Funcs(), fx)
+		sp, err := compileProgram(outText, subjects[i].Tree, dot, lookupIn(subjects[i]), Funcs(), fx, nil)
 		if err != nil {
 			return nil
 		}
-		pp, err := compileProgram(outText, preheaders[i].Tree, dot, lookupIn(preheaders[i]), Funcs(), fx)
+		pp, err := compileProgram(outText, preheaders[i].Tree, dot, lookupIn(preheaders[i]), Funcs(), fx, nil)
 		if err != nil {
 			return nil
 		}
@@ -1036,6 +1036,11 @@ func fixedField(chain []string) bool {
 	}
 	return false
 }
+
+// variantField reports whether a chain of fields from Data that
+// fixedField accepts differs from one variant of the engine to the next:
+// the variant's facts (the sender and the campaign are the engine's).
+func variantField(chain []string) bool { return chain[0] == "Variant" }
 
 // locate turns an error of the sample execution into one with the line of
 // the block file: the compiled templates hold the blocks' HTML, whose lines

@@ -36,6 +36,11 @@ import (
 // and compared with its programs' message, the variant is compiled the
 // long way (Engine.parse); so is one with a block parsed per variant, or
 // whose programs cannot write its sample message.
+//
+// The bodies of the templates a variant's programs call are compiled once
+// too (bodyCache), with a slotStep where the links hold the variant's id,
+// and each variant's programs use copies with its id (compiler.withID):
+// all but those that write a fact of the variant's, or call "content".
 
 // sharedTemplates are the templates of the engine's variants, escaped
 // once: the layouts, their partials and the blocks, by template name.
@@ -46,6 +51,10 @@ type sharedTemplates struct {
 	// calls are the blocks' calls in "content", by block id; the blocks
 	// missing are those each variant parses (Engine.trees).
 	calls map[string]string
+
+	// bodies are the templates' bodies compiled once for every variant;
+	// nil when each variant compiles its own.
+	bodies *bodyCache
 
 	mu sync.Mutex
 	// checked are the blocks whose programs wrote html/template's
@@ -66,7 +75,7 @@ func (e *Engine) newShared() *sharedTemplates {
 		return nil
 	}
 	s := &sharedTemplates{html: map[string]*parse.Tree{}, text: map[string]*parse.Tree{}, calls: map[string]string{},
-		htmlRoot: e.html.Name(), textRoot: e.text.Name(), checked: map[string]bool{}}
+		htmlRoot: e.html.Name(), textRoot: e.text.Name(), checked: map[string]bool{}, bodies: new(bodyCache)}
 	// Copies of the layouts, as escaping changes the trees it escapes.
 	h, err := htmltemplate.New(e.html.Name()).Funcs(e.htmlFuncs).Option("missingkey=error").
 		AddParseTree(e.html.Name(), e.html.Tree.Copy())
@@ -206,11 +215,11 @@ func (n *Newsletter) compileShared(s *sharedTemplates) *fastNewsletter {
 	}
 	f := &fastNewsletter{}
 	dot := reflect.TypeFor[*Data]()
-	fx := fixed{data: reflect.ValueOf(n.dataFor(Recipient{}, "")), fields: fixedField, variant: []byte(url.QueryEscape(v.ID))}
-	if f.html, err = compileProgram(outHTML, s.html[s.htmlRoot], dot, lookup(s.html, hc), e.htmlFuncs, fx); err != nil {
+	fx := fixed{data: reflect.ValueOf(n.dataFor(Recipient{}, "")), fields: fixedField, variant: []byte(url.QueryEscape(v.ID)), perVariant: variantField}
+	if f.html, err = compileProgram(outHTML, s.html[s.htmlRoot], dot, lookup(s.html, hc), e.htmlFuncs, fx, s.bodies); err != nil {
 		return nil
 	}
-	if f.text, err = compileProgram(outText, s.text[s.textRoot], dot, lookup(s.text, tc), e.textFuncs, fx); err != nil {
+	if f.text, err = compileProgram(outText, s.text[s.textRoot], dot, lookup(s.text, tc), e.textFuncs, fx, s.bodies); err != nil {
 		return nil
 	}
 	subjects, preheaders, err := e.lineTemplates(v)
